@@ -1,0 +1,62 @@
+/**
+ * A real WebGPU device for kernel tests: Dawn for Node on the SwiftShader Vulkan ICD that Debian's chromium
+ * ships. Every uncaptured WebGPU error is recorded; setup.ts fails the test that produced it.
+ */
+import { create, globals } from 'webgpu';
+
+Object.assign(globalThis, globals);
+
+const uncaptured: string[] = [];
+let devicePromise: Promise<GPUDevice> | undefined;
+
+async function createDevice(): Promise<GPUDevice> {
+  if (!process.env.VK_ICD_FILENAMES) {
+    throw new Error(
+      'GPU tests need VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (run them with `npm test` or `npm run test:gpu`).',
+    );
+  }
+  const gpu = create([]);
+  const adapter = await gpu.requestAdapter({ forceFallbackAdapter: true });
+  if (!adapter) throw new Error('Dawn found no adapter: install Debian packages chromium and libvulkan1.');
+  const device = await adapter.requestDevice({
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    uncaptured.push((event as GPUUncapturedErrorEvent).error.message);
+  });
+  return device;
+}
+
+/** The shared test device (created once per test file worker). */
+export function testDevice(): Promise<GPUDevice> {
+  devicePromise ??= createDevice();
+  return devicePromise;
+}
+
+/** Returns and clears the uncaptured errors recorded since the last call. */
+export function takeUncapturedErrors(): string[] {
+  return uncaptured.splice(0, uncaptured.length);
+}
+
+/** Copies a GPU buffer's first `byteLength` bytes back to the CPU. */
+export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteLength = buffer.size): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({
+    label: 'test.readBuffer.staging',
+    size: byteLength,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = device.createCommandEncoder({ label: 'test.readBuffer.encoder' });
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, byteLength);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const copy = staging.getMappedRange().slice(0);
+  staging.unmap();
+  staging.destroy();
+  return copy;
+}
