@@ -1,0 +1,103 @@
+/**
+ * The typed message protocol between the UI thread and the engine worker (all model and GPU work runs in
+ * one module worker). A request names a method; the worker answers with progress messages, then exactly one
+ * result or error. `cancel` asks the worker to stop a queued or running request at its next checkpoint.
+ * Add a method by adding an entry to EngineMethods and a handler in the worker.
+ */
+import type { AdapterSummary } from '../gpu/gpuContext';
+import type { Granularity, WeightFormat } from '../quant/formats';
+
+export interface EngineInfo {
+  adapter: AdapterSummary;
+  hasShaderF16: boolean;
+  hasSubgroups: boolean;
+}
+
+export interface QuantProbeParams {
+  format: WeightFormat;
+  granularity: Granularity;
+  rows: number;
+  cols: number;
+  /** Tokens multiplied through the fused kernel (1 = GEMV path, more = GEMM path). */
+  tokens: number;
+  seed: number;
+}
+
+export interface QuantProbeResult {
+  /** Effective stored bits per weight, scales included. */
+  bitsPerWeight: number;
+  packedBytes: number;
+  f32Bytes: number;
+  /** RMS of (dequantised - original) weights over RMS of the weights. */
+  weightRelRmse: number;
+  /** Fused GPU kernel output against the TypeScript reference on the same packed weights (kernel correctness). */
+  kernelMaxRelError: number;
+  /** Quantised output against the full-precision output (what quantisation costs). */
+  outputRelRmse: number;
+  gpuMs: number;
+  /** Histogram of original weights of the first group, and the dequantised grid values of that group. */
+  histogram: { edges: number[]; counts: number[] };
+  grid: number[];
+}
+
+export interface EngineMethods {
+  init: { params: Record<string, never>; result: EngineInfo };
+  quantProbe: { params: QuantProbeParams; result: QuantProbeResult };
+}
+
+export type MethodName = keyof EngineMethods;
+export type ParamsOf<M extends MethodName> = EngineMethods[M]['params'];
+export type ResultOf<M extends MethodName> = EngineMethods[M]['result'];
+
+export type RequestMessage =
+  | { [M in MethodName]: { kind: 'request'; id: number; method: M; params: ParamsOf<M> } }[MethodName]
+  | { kind: 'cancel'; id: number };
+
+/** Errors cross the worker boundary as plain data; `code` and `fix` survive. */
+export interface SerializedError {
+  name: string;
+  code: string;
+  message: string;
+  fix?: string;
+}
+
+export type EngineEvent = { type: 'device-lost'; error: SerializedError } | { type: 'gpu-error'; error: SerializedError };
+
+export type ResponseMessage =
+  | { kind: 'progress'; id: number; fraction: number; message: string }
+  | { kind: 'result'; id: number; result: unknown }
+  | { kind: 'error'; id: number; error: SerializedError }
+  | { kind: 'event'; event: EngineEvent };
+
+export class CancelledError extends Error {
+  readonly code = 'cancelled';
+  constructor(message = 'Cancelled.') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+/** Rebuilt on the UI side from a SerializedError so components can show message and fix. */
+export class EngineError extends Error {
+  readonly code: string;
+  readonly fix?: string;
+  constructor(e: SerializedError) {
+    super(e.message);
+    this.name = e.name;
+    this.code = e.code;
+    this.fix = e.fix;
+  }
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const { code, fix } = error as Error & { code?: unknown; fix?: unknown };
+    return {
+      name: error.name,
+      code: typeof code === 'string' ? code : 'internal',
+      message: error.message,
+      fix: typeof fix === 'string' ? fix : undefined,
+    };
+  }
+  return { name: 'Error', code: 'internal', message: String(error) };
+}
