@@ -1,0 +1,55 @@
+import { expect, test, type Page } from '@playwright/test';
+
+/** Collects page errors and console errors so a test fails on anything the user would not see. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+test('renders, finds a WebGPU adapter, and runs a quantised kernel that matches the reference', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Quantized generation playground' })).toBeVisible();
+  await expect(page.getByTestId('gpu-ready')).toBeVisible();
+
+  await page.getByLabel('Weight format').selectOption('int');
+  await page.getByLabel('Weight bits').selectOption('3');
+  await page.getByLabel('Group size').selectOption('32');
+  await page.getByRole('button', { name: 'Quantize and run on GPU' }).click();
+  const result = page.getByTestId('explorer-result');
+  await expect(result).toBeVisible();
+  const kernelError = Number(await page.getByTestId('kernel-error').textContent());
+  expect(kernelError).toBeLessThan(1e-4);
+  // INT3 with groups of 32: 3 + 16/32 bits per weight.
+  await expect(result.getByText('3.500', { exact: true })).toBeVisible();
+
+  // FP4 through the same kernel.
+  await page.getByLabel('Weight format').selectOption('fp');
+  await page.getByLabel('Weight bits').selectOption('e2m1');
+  await page.getByRole('button', { name: 'Quantize and run on GPU' }).click();
+  await expect(result.getByText('4.125', { exact: true })).toBeVisible();
+  expect(Number(await page.getByTestId('kernel-error').textContent())).toBeLessThan(1e-4);
+  expect(errors).toEqual([]);
+});
+
+test('shows what to do when WebGPU is missing, and the rest of the page still works', async ({ page }) => {
+  // Hide WebGPU from both the page and its workers before any script runs.
+  await page.addInitScript(() => {
+    Object.defineProperty(Object.getPrototypeOf(navigator), 'gpu', { get: () => undefined, configurable: true });
+  });
+  await page.route('**/*engine.worker*', async (route) => {
+    const response = await route.fetch();
+    const body = `Object.defineProperty(Object.getPrototypeOf(navigator), 'gpu', { get: () => undefined });\n${await response.text()}`;
+    await route.fulfill({ response, body });
+  });
+  await page.goto('/');
+  const panel = page.getByRole('alert');
+  await expect(panel).toContainText('WebGPU is not available');
+  await expect(panel).toContainText('--enable-unsafe-webgpu');
+  await expect(page.getByRole('button', { name: 'Restart GPU' })).toBeVisible();
+  await expect(page.getByLabel('Weight bits')).toBeEnabled();
+});

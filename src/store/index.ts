@@ -1,0 +1,14 @@
+/**
+ * One zustand store built from typed slices, one per feature. Components select single fields:
+ * `useAppStore((s) => s.gpuStatus)`.
+ */
+import { create } from 'zustand';
+import { createGpuSlice, type GpuSlice } from '../features/gpu-status/gpuSlice';
+import { createExplorerSlice, type ExplorerSlice } from '../features/format-explorer/explorerSlice';
+
+export type AppState = GpuSlice & ExplorerSlice;
+
+export const useAppStore = create<AppState>()((...a) => ({
+  ...createGpuSlice(...a),
+  ...createExplorerSlice(...a),
+}));

@@ -1,0 +1,27 @@
+/// <reference lib="webworker" />
+/**
+ * The engine worker: owns the GPU device and runs every model and kernel request, one at a time.
+ */
+import { EngineHost, type Handlers } from './engineHost';
+import { GpuSession } from './gpuSession';
+import { serializeError, type RequestMessage, type ResponseMessage } from './protocol';
+import { quantProbe } from '../engine/quantProbe';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const post = (message: ResponseMessage) => self.postMessage(message);
+
+const gpu = new GpuSession({}, (error, lost) => host.emit({ type: lost ? 'device-lost' : 'gpu-error', error: serializeError(error) }));
+
+const handlers: Handlers = {
+  async init() {
+    const ctx = await gpu.get();
+    return { adapter: ctx.adapter, hasShaderF16: ctx.hasShaderF16, hasSubgroups: ctx.hasSubgroups };
+  },
+  async quantProbe(params, run) {
+    return quantProbe(await gpu.get(), params, run);
+  },
+};
+
+const host = new EngineHost(post, handlers);
+self.addEventListener('message', (event: MessageEvent<RequestMessage>) => host.receive(event.data));
