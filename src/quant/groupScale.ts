@@ -37,7 +37,7 @@ export function groupScale(format: WeightFormat, min: number, max: number, ratio
     const half = 2 ** (format.bits - 1);
     needed = Math.max(-lo / half, hi / (half - 1), 0);
   } else {
-    offsetBits = f16BitsRoundDown(lo);
+    offsetBits = f16BitsRoundDown(lo) & (lo === 0 ? 0x7fff : 0xffff); // -0 offset stored as +0
     if (!isF16Finite(offsetBits)) throw overflow('offset', lo, where);
     needed = (hi - f16BitsToF32(offsetBits)) / (2 ** format.bits - 1);
   }
