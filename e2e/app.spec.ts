@@ -27,9 +27,10 @@ test('renders, finds a WebGPU adapter, and runs a quantised kernel that matches 
   // INT3 with groups of 32: 3 + 16/32 bits per weight.
   await expect(result.getByText('3.500', { exact: true })).toBeVisible();
 
-  // FP4 through the same kernel.
+  // FP4 through the same kernel: 4 + 16/128 bits per weight.
   await page.getByLabel('Weight format').selectOption('fp');
   await page.getByLabel('Weight bits').selectOption('e2m1');
+  await page.getByLabel('Group size').selectOption('128');
   await page.getByRole('button', { name: 'Quantize and run on GPU' }).click();
   await expect(result.getByText('4.125', { exact: true })).toBeVisible();
   expect(Number(await page.getByTestId('kernel-error').textContent())).toBeLessThan(1e-4);

@@ -27,6 +27,8 @@ export default defineConfig({
   },
   webServer: {
     command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
+    // Playwright starts it in the config's folder by default; dist/ and vite.config.ts are at the root.
+    cwd: process.cwd(),
     url: 'http://127.0.0.1:4173',
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
