@@ -73,6 +73,30 @@ describe('quantizeWeight edge cases', () => {
     }
   });
 
+  it('rounds exact ties (w/s halfway between two codes) to the even code', () => {
+    const seed = 7707;
+    const rng = makeRng(seed);
+    for (const format of ALL_WEIGHT_FORMATS) {
+      // The grid itself pins the scale to a power of two; every midpoint between neighbours is then a tie.
+      const grid = everyGridValue(format).sort((a, b) => a - b);
+      const midpoints = grid.slice(1).map((v, i) => (grid[i] + v) / 2);
+      const values = shuffled([...grid, ...midpoints], rng);
+      const w = new Float32Array(values);
+      const p = quantizeWeight(w, 1, values.length, format, CHANNEL);
+      const codes = allCodes(p);
+      const d = dequantizeWeight(p);
+      const where = `seed ${seed}, ${formatName(format)}`;
+      expect(midpoints.every((m) => Math.fround(m) === m), 'midpoints are exact f32 values').toBe(true);
+      for (let i = 0; i < values.length; i++) {
+        if (!midpoints.includes(values[i])) continue;
+        expect(codes[i] % 2, `${where}: tie ${values[i]} must take the even code`).toBe(0);
+      }
+      // The even code is one of the two neighbours, i.e. still nearest.
+      const neighbours = (x: number) => [grid.filter((g) => g < x).pop(), grid.find((g) => g > x)];
+      for (let i = 0; i < values.length; i++) if (midpoints.includes(values[i])) expect(neighbours(values[i]), where).toContain(d[i]);
+    }
+  });
+
   it('keeps all-zero matrices and zero rows exactly zero', () => {
     const seed = 7702;
     const w = randomWeights(makeRng(seed), 7, 45);
