@@ -11,3 +11,4 @@ export * from './quantizeWeight';
 export * from './activation';
 export * from './reference';
 export * from './storage';
+export * from './setting';
