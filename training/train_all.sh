@@ -1,0 +1,37 @@
+#!/bin/bash
+# Trains the whole model zoo on a 2-core CPU, logging each model to training/logs/<model>.log.
+# The classifier goes first; then two lanes run side by side with one thread each (two single-threaded
+# processes use the cores better than one two-threaded process on these small matrices):
+#   lane A: vqvae -> var-d1 -> var-d2 -> var-d3        lane B: vae -> dit-d1 -> dit-d2 -> dit-d3 -> dit-d4
+# Usage: nohup bash training/train_all.sh &            (or: bash training/train_all.sh lane <model> ...)
+set -u
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+mkdir -p training/logs training/runs
+
+train() {
+  local m=$1 cmd
+  case $m in
+    classifier) cmd="$PY training/train_classifier.py" ;;
+    vqvae) cmd="$PY training/train_vqvae.py" ;;
+    vae) cmd="$PY training/train_vae.py" ;;
+    var-d*) cmd="$PY training/train_var.py --depth ${m#var-d}" ;;
+    dit-d*) cmd="$PY training/train_dit.py --depth ${m#dit-d}" ;;
+    *) echo "unknown model $m"; return 1 ;;
+  esac
+  echo "$(date -Is) start $m: TRAIN_THREADS=${TRAIN_THREADS:-2} $cmd" >> training/logs/queue.log
+  $cmd > "training/logs/$m.log" 2>&1
+  echo "$(date -Is) end $m rc=$?" >> training/logs/queue.log
+}
+
+if [ "${1:-}" = lane ]; then
+  shift
+  for m in "$@"; do train "$m" || exit 1; done
+  exit 0
+fi
+
+train classifier
+export TRAIN_THREADS=1
+bash "$0" lane vqvae var-d1 var-d2 var-d3 &
+bash "$0" lane vae dit-d1 dit-d2 dit-d3 dit-d4 &
+wait
