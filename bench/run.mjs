@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+/**
+ * npm run bench -- [--out FILE.json] [--quick] [--filter REGEX] [--sizes 256,1024] [--m 64] [--no-ort] [--dev]
+ *                  [--rebuild] [--timeout-min 30]
+ *
+ * Builds the app when dist/ is missing or older than the sources (`vite build`; falls back to the dev server
+ * if the build fails), serves it on a free port, opens /bench.html?auto=1 in Debian's Chromium (headless, WebGPU
+ * on whatever adapter it finds), echoes the page's progress, and writes the page's result plus the machine
+ * (from Node: CPU model, cores, memory) and the browser version to --out (default
+ * bench-results/kernels-<date>.json). Prints a summary table. Exit code 1 when any case failed.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { formatFailures, formatHeader, formatSummary } from './summaryTable.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const VITE = path.join(ROOT, 'node_modules/vite/bin/vite.js');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  // Without it Chromium rounds GPU timestamps to 100 µs (a fingerprinting defence), coarser than small kernels.
+  '--enable-webgpu-developer-features',
+];
+
+function parseArgs(argv) {
+  const opts = { out: undefined, quick: false, filter: '', sizes: undefined, m: undefined, ort: true, dev: false, rebuild: false, timeoutMin: 30 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--out') opts.out = value();
+    else if (arg === '--quick') opts.quick = true;
+    else if (arg === '--filter') opts.filter = value();
+    else if (arg === '--sizes') opts.sizes = value();
+    else if (arg === '--m') opts.m = value();
+    else if (arg === '--no-ort') opts.ort = false;
+    else if (arg === '--dev') opts.dev = true;
+    else if (arg === '--rebuild') opts.rebuild = true;
+    else if (arg === '--timeout-min') opts.timeoutMin = Number(value());
+    else if (arg === '--help' || arg === '-h') {
+      console.log(readUsage());
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg} (see --help)`);
+  }
+  return opts;
+}
+
+function readUsage() {
+  return 'npm run bench -- [--out FILE.json] [--quick] [--filter REGEX] [--sizes 256,1024] [--m 64] [--no-ort] [--dev] [--rebuild] [--timeout-min 30]';
+}
+
+/** Newest modification time under the paths that go into the build. */
+function newestSourceMtime() {
+  let newest = 0;
+  const visit = (p) => {
+    if (!existsSync(p)) return;
+    const s = statSync(p);
+    if (s.isDirectory()) for (const e of readdirSync(p)) visit(path.join(p, e));
+    else newest = Math.max(newest, s.mtimeMs);
+  };
+  for (const p of ['src', 'shaders', 'public', 'index.html', 'bench.html', 'vite.config.ts', 'package.json']) visit(path.join(ROOT, p));
+  return newest;
+}
+
+function run(cmd, args, label) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => resolve(code === 0));
+    child.on('error', (e) => {
+      console.error(`${label}: ${e.message}`);
+      resolve(false);
+    });
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitForHttp(url, server, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`the server exited with code ${server.exitCode} before serving ${url}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+async function prepareServer(opts) {
+  let mode = opts.dev ? 'dev' : 'preview';
+  if (mode === 'preview') {
+    const built = path.join(ROOT, 'dist/bench.html');
+    const stale = !existsSync(built) || statSync(built).mtimeMs < newestSourceMtime();
+    if (opts.rebuild || stale) {
+      console.log(`[driver] ${existsSync(built) ? 'sources changed' : 'no build yet'}: npx vite build`);
+      if (!(await run(process.execPath, [VITE, 'build', '--logLevel', 'warn'], 'vite build'))) {
+        console.warn('[driver] vite build failed (see above); serving the sources with the dev server instead');
+        mode = 'dev';
+      }
+    }
+  }
+  const port = await freePort();
+  const args = mode === 'dev' ? [VITE, '--host', '127.0.0.1', '--port', String(port), '--strictPort'] : [VITE, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
+  const server = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+  server.stderr.on('data', (d) => process.stderr.write(`[vite] ${d}`));
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/bench.html`, server, 60_000);
+  console.log(`[driver] serving ${mode === 'dev' ? 'sources (vite dev)' : 'dist/ (vite preview)'} at ${base}`);
+  return { server, base, mode };
+}
+
+function defaultOut() {
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
+  return path.join(ROOT, 'bench-results', `kernels-${stamp}.json`);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const out = path.resolve(opts.out ?? defaultOut());
+  const { server, base, mode } = await prepareServer(opts);
+  let browser;
+  const stop = () => {
+    browser?.close().catch(() => {});
+    if (server.exitCode === null) server.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => {
+    stop();
+    process.exit(130);
+  });
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    const page = await browser.newPage();
+    page.on('console', (msg) => {
+      const text = msg.text();
+      if (text.startsWith('[bench]')) console.log(text);
+      else if (msg.type() === 'error' || msg.type() === 'warning') console.log(`[page ${msg.type()}] ${text}`);
+    });
+    page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+    const params = new URLSearchParams({ auto: '1' });
+    if (opts.quick) params.set('quick', '1');
+    if (opts.filter) params.set('filter', opts.filter);
+    if (opts.sizes) params.set('sizes', opts.sizes);
+    if (opts.m) params.set('m', opts.m);
+    if (!opts.ort) params.set('ort', '0');
+    const url = `${base}/bench.html?${params}`;
+    console.log(`[driver] ${CHROMIUM} (${browser.version()}) -> ${url}`);
+    const loadBefore = os.loadavg();
+    await page.goto(url);
+    await page.waitForFunction(() => window.__benchLoaded === true, undefined, { timeout: 120_000 }).catch(() => {
+      throw new Error('the bench page did not start within 120 s: its script failed to load (see [vite] and [page error] lines above)');
+    });
+    await page.waitForFunction(() => window.__benchResult !== undefined || window.__benchError !== undefined, undefined, {
+      timeout: opts.timeoutMin * 60_000,
+      polling: 1000,
+    });
+    const error = await page.evaluate(() => window.__benchError);
+    if (error) throw new Error(`the bench page failed: ${error}`);
+    const pageResult = await page.evaluate(() => window.__benchResult);
+    const cpus = os.cpus();
+    const result = {
+      ...pageResult,
+      machine: {
+        cpuModel: cpus[0]?.model ?? 'unknown',
+        cores: cpus.length,
+        memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+        platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+        node: process.version,
+        // Other work on the machine slows a CPU adapter (SwiftShader) down: record how busy it was.
+        loadAverage1mBefore: Math.round(loadBefore[0] * 100) / 100,
+        loadAverage1mAfter: Math.round(os.loadavg()[0] * 100) / 100,
+      },
+      browser: { executablePath: CHROMIUM, version: browser.version(), launchArgs: LAUNCH_ARGS, headless: true },
+      served: mode === 'dev' ? 'vite dev server (sources)' : 'vite preview (dist/ production build)',
+    };
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
+    console.log(`\n${formatHeader(result)}\n\n${formatSummary(result)}\n\n${formatFailures(result)}\n\nwrote ${out}`);
+    process.exitCode = result.failures.length > 0 ? 1 : 0;
+  } finally {
+    stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(`[driver] ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+/** Plain-text tables of a bench result (src/bench/resultTypes.ts) for the terminal. */
+
+const fmt = (x, digits = 2) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
+
+function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i < 3 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** One row per (op, format, group, size): our median and the three same-run ratios. */
+export function formatSummary(result) {
+  const headers = ['op', 'format', 'group', 'K=N', 'ours ms', 'min ms', 'f32 ms', 'x vs f32', 'GB/s', 'copy GB/s', 'BW frac', 'ORT op', 'ORT wall ms', 'x vs ORT'];
+  const rows = result.summary.map((r) => [
+    r.variant,
+    r.format,
+    `g${r.groupSize}`,
+    r.size,
+    fmt(r.oursMedianMs, 3),
+    fmt(r.oursMinMs, 3),
+    fmt(r.f32MedianMs, 3),
+    fmt(r.speedupVsF32),
+    fmt(r.effectiveGBps),
+    fmt(r.copyGBps),
+    fmt(r.bandwidthFraction),
+    r.ortOp ?? '-',
+    fmt(r.ortWallMedianMs, 3),
+    fmt(r.speedupVsOrt),
+  ]);
+  return table(headers, rows);
+}
+
+export function formatHeader(result) {
+  const env = result.environment;
+  const m = result.machine ?? {};
+  return [
+    `adapter:  ${env.adapterLabel}${env.adapter.isFallbackAdapter ? ' (fallback adapter)' : ''}`,
+    `browser:  ${result.browser?.version ?? env.userAgent}; onnxruntime-web ${env.ortVersion}`,
+    `machine:  ${m.cpuModel ?? '?'} x${m.cores ?? '?'}, ${fmt(m.memoryGiB, 1)} GiB; load average ${m.loadAverage1mBefore ?? '?'} -> ${m.loadAverage1mAfter ?? '?'}`,
+    `clock:    ${result.measurements.find((x) => x.kind === 'ours')?.time.method ?? '?'}; GEMM m = ${result.config.gemmM}; ${result.durationS} s`,
+  ].join('\n');
+}
+
+export function formatFailures(result) {
+  if (result.failures.length === 0) return 'failures: none';
+  return ['failures:', ...result.failures.map((f) => `  ${f.id}: ${f.message}`)].join('\n');
+}

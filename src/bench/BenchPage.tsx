@@ -1,0 +1,129 @@
+/**
+ * The bench page: a Run button, a progress log and the summary table. With `?auto=1` it starts by itself and
+ * publishes the result as `window.__benchResult` (or `window.__benchError`) for bench/run.mjs; progress lines
+ * go to the console with a `[bench]` prefix, which the driver echoes.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { configFromUrl, type BenchConfig } from './benchConfig';
+import { runBench, type BenchProgress } from './runBench';
+import type { BenchResult, SummaryRow } from './resultTypes';
+
+declare global {
+  interface Window {
+    __benchResult?: BenchResult;
+    __benchError?: string;
+    /** Set when the page's script has loaded, so the driver can tell a broken bundle from a slow bench. */
+    __benchLoaded?: boolean;
+  }
+}
+
+const fmt = (x: number | undefined, digits = 2): string => (x === undefined ? '—' : x.toFixed(digits));
+
+function SummaryTable({ rows }: { rows: readonly SummaryRow[] }) {
+  return (
+    <table className="bench-table">
+      <thead>
+        <tr>
+          <th>op</th><th>format</th><th>group</th><th>K=N</th><th>ours ms (median)</th><th>ours ms (min)</th>
+          <th>f32 ms</th><th>× vs f32</th><th>GB/s</th><th>copy GB/s</th><th>BW fraction</th><th>ORT op</th><th>× vs ORT (wall)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={`${r.variant}/${r.format}/${r.groupSize}/${r.size}`}>
+            <td>{r.variant}</td><td>{r.format}</td><td>g{r.groupSize}</td><td>{r.size}</td>
+            <td>{fmt(r.oursMedianMs, 3)}</td><td>{fmt(r.oursMinMs, 3)}</td><td>{fmt(r.f32MedianMs, 3)}</td>
+            <td>{fmt(r.speedupVsF32)}</td><td>{fmt(r.effectiveGBps)}</td><td>{fmt(r.copyGBps)}</td>
+            <td>{fmt(r.bandwidthFraction)}</td><td>{r.ortOp ?? '—'}</td><td>{fmt(r.speedupVsOrt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function BenchPage({ search }: { search: string }) {
+  const params = new URLSearchParams(search);
+  const [quick, setQuick] = useState(params.get('quick') === '1');
+  const [filter, setFilter] = useState(params.get('filter') ?? '');
+  const [withOrt, setWithOrt] = useState(params.get('ort') !== '0');
+  const [running, setRunning] = useState(false);
+  const [log, setLog] = useState<string[]>([]);
+  const [result, setResult] = useState<BenchResult>();
+  const [error, setError] = useState<string>();
+  const autoStarted = useRef(false);
+
+  const start = async (config: BenchConfig): Promise<void> => {
+    setRunning(true);
+    setError(undefined);
+    setResult(undefined);
+    setLog([]);
+    const onProgress = (p: BenchProgress): void => {
+      const line = `[${p.done}/${p.total}] ${p.message}`;
+      console.log(`[bench] ${line}`);
+      setLog((lines) => [...lines, line]);
+    };
+    try {
+      const r = await runBench(config, onProgress);
+      window.__benchResult = r;
+      setResult(r);
+    } catch (e) {
+      const message = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
+      window.__benchError = message;
+      setError(message);
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const configFromControls = (): BenchConfig => {
+    const p = new URLSearchParams(search);
+    p.set('quick', quick ? '1' : '0');
+    p.set('filter', filter);
+    p.set('ort', withOrt ? '1' : '0');
+    return configFromUrl(`?${p}`);
+  };
+
+  useEffect(() => {
+    window.__benchLoaded = true;
+    if (params.get('auto') !== '1' || autoStarted.current) return; // StrictMode runs effects twice in dev
+    autoStarted.current = true;
+    try {
+      void start(configFromUrl(search));
+    } catch (e) {
+      window.__benchError = String(e);
+      setError(String(e));
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const download = result ? URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' })) : undefined;
+
+  return (
+    <main>
+      <h1>Quantized matmul kernels: bench</h1>
+      <p>
+        GEMV (m = 1) and GEMM times of our packed-weight kernels against our f32 matmul, a copy of the packed bytes and
+        onnxruntime-web MatMulNBits, all on this page's WebGPU adapter. CLI: <code>npm run bench -- --out FILE.json</code>.
+      </p>
+      <div className="bench-controls">
+        <button disabled={running} onClick={() => void start(configFromControls())}>{running ? 'Running…' : 'Run'}</button>
+        <label><input type="checkbox" checked={quick} onChange={(e) => setQuick(e.target.checked)} /> quick (256, 1024; 5 formats)</label>
+        <label><input type="checkbox" checked={withOrt} onChange={(e) => setWithOrt(e.target.checked)} /> onnxruntime-web</label>
+        <label>filter (regex on case id) <input type="text" value={filter} placeholder="e.g. int4s|fp-e2m1" onChange={(e) => setFilter(e.target.value)} /></label>
+        {download && <a href={download} download="kernel-bench.json">Download JSON</a>}
+      </div>
+      {error && <pre className="bench-error">{error}</pre>}
+      {log.length > 0 && <div className="bench-log">{log.join('\n')}</div>}
+      {result && (
+        <>
+          <p>
+            {result.environment.adapterLabel} · {result.measurements[0]?.time.method ?? ''} · {result.durationS} s ·{' '}
+            {result.failures.length} failure(s)
+          </p>
+          <SummaryTable rows={result.summary} />
+        </>
+      )}
+    </main>
+  );
+}

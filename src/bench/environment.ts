@@ -1,0 +1,41 @@
+/** What the page can tell about where it ran; the Node driver adds the machine (CPU, cores, memory). */
+import type { GpuContext } from '../gpu/gpuContext';
+import { ortVersion } from './ortMatMulNBits';
+import type { BenchEnvironment } from './resultTypes';
+
+interface UserAgentData {
+  getHighEntropyValues(hints: string[]): Promise<{ fullVersionList?: { brand: string; version: string }[] }>;
+}
+
+/** The readable fields of a WebIDL object (its attributes are getters, which JSON.stringify does not see). */
+function plainFields(object: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in object) {
+    const value = (object as Record<string, unknown>)[key];
+    if (typeof value === 'function') continue;
+    out[key] = Array.isArray(value) ? value.map((v) => (v !== null && typeof v === 'object' ? plainFields(v) : v)) : value;
+  }
+  return out;
+}
+
+/** Every field of GPUAdapterInfo the browser exposes (vendor, architecture, description, subgroup sizes, ...). */
+function adapterInfoFields(device: GPUDevice): Record<string, unknown> {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return info ? plainFields(info) : {};
+}
+
+export async function collectEnvironment(context: GpuContext, label: string): Promise<BenchEnvironment> {
+  const uaData = (navigator as Navigator & { userAgentData?: UserAgentData }).userAgentData;
+  const brands = uaData ? (await uaData.getHighEntropyValues(['fullVersionList']).catch(() => ({ fullVersionList: undefined }))).fullVersionList : undefined;
+  return {
+    adapterLabel: label,
+    adapter: context.adapter,
+    adapterInfo: adapterInfoFields(context.device),
+    deviceFeatures: [...context.device.features].sort(),
+    userAgent: navigator.userAgent,
+    browserBrands: brands,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    ortVersion: ortVersion(),
+    crossOriginIsolated: globalThis.crossOriginIsolated ?? false,
+  };
+}

@@ -1,0 +1,82 @@
+/** Shape of the JSON the bench page publishes (window.__benchResult) and the Node driver writes to disk. */
+import type { AdapterSummary } from '../gpu/gpuContext';
+import type { TimedResult } from './gpuTimer';
+import type { BenchConfig, Variant } from './benchConfig';
+
+export type MeasurementKind = 'ours' | 'f32' | 'copy' | 'ort';
+
+export interface Measurement {
+  readonly id: string;
+  readonly kind: MeasurementKind;
+  readonly variant: Variant | 'copy';
+  /** K = N. */
+  readonly size: number;
+  /** Rows of X (1 for GEMV); 0 for the copy. */
+  readonly m: number;
+  /** Our format name (int4s, fp-e2m1, f32) or the onnxruntime op (ort-int4-blk128). */
+  readonly format: string;
+  readonly groupSize?: number;
+  /** Bytes of the weight as stored on the GPU (packed codes + f16 scales/offsets; f32 for the f32 kernel). */
+  readonly weightBytes: number;
+  /** Bytes the op must at least move: weight + X read + Y written (copy: read + write of the packed bytes). */
+  readonly trafficBytes: number;
+  /** The primary clock: GPU timestamps when available (not for onnxruntime, which we can only time by wall clock). */
+  readonly time: TimedResult;
+  /** Wall clock per op (issue + onSubmittedWorkDone): the clock shared with onnxruntime, for the vs-ORT ratio. */
+  readonly wall?: TimedResult;
+  /** Max |gpu - reference| / max |reference| on the rows checked, before timing. */
+  readonly maxRelError?: number;
+  readonly rowsChecked?: number;
+}
+
+export interface CaseFailure {
+  readonly id: string;
+  readonly message: string;
+}
+
+/** One row per (variant, size, weight case): the ratios, all from measurements of this run. */
+export interface SummaryRow {
+  readonly variant: Variant;
+  readonly size: number;
+  readonly format: string;
+  readonly groupSize: number;
+  readonly oursMedianMs: number;
+  readonly oursMinMs: number;
+  readonly f32MedianMs?: number;
+  /** f32 median / ours median (> 1: ours is faster). */
+  readonly speedupVsF32?: number;
+  /** (ours traffic / ours median) / (copy traffic / copy median). */
+  readonly bandwidthFraction?: number;
+  readonly effectiveGBps?: number;
+  readonly copyGBps?: number;
+  readonly ortOp?: string;
+  readonly ortWallMedianMs?: number;
+  readonly oursWallMedianMs?: number;
+  /** ORT wall median / ours wall median (> 1: ours is faster). */
+  readonly speedupVsOrt?: number;
+}
+
+export interface BenchEnvironment {
+  readonly adapterLabel: string;
+  readonly adapter: AdapterSummary;
+  /** Every field of GPUAdapterInfo the browser exposes. */
+  readonly adapterInfo: Record<string, unknown>;
+  readonly deviceFeatures: string[];
+  readonly userAgent: string;
+  readonly browserBrands?: { brand: string; version: string }[];
+  readonly hardwareConcurrency: number;
+  readonly ortVersion: string;
+  readonly crossOriginIsolated: boolean;
+}
+
+export interface BenchResult {
+  readonly schema: 'quant-gen-playground/kernel-bench@1';
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly environment: BenchEnvironment;
+  readonly config: BenchConfig;
+  readonly method: Record<string, string>;
+  readonly measurements: Measurement[];
+  readonly summary: SummaryRow[];
+  readonly failures: CaseFailure[];
+}

@@ -1,0 +1,163 @@
+/**
+ * The whole kernel bench: for each size, the f32 baseline, then for each weight format our quantized GEMV and
+ * GEMM, a copy of the packed bytes, and (int4/int8 symmetric) onnxruntime's MatMulNBits on the same weights.
+ * Everything runs on one GPUDevice, in one page, in one run; ratios are computed from these measurements only.
+ */
+import { GpuContext, adapterLabel } from '../gpu/gpuContext';
+import { GpuPackedWeight, MatmulF32Kernel, QuantMatmulKernel } from '../kernels';
+import { dequantizeWeight, quantizeWeight } from '../quant';
+import { caseId, matchesFilter, weightCaseName, type BenchConfig, type Variant, type WeightCaseSpec } from './benchConfig';
+import { measureCopy, measureF32, measureOrt, measureOurs } from './caseRunners';
+import { collectEnvironment } from './environment';
+import { GpuTimer } from './gpuTimer';
+import { buildMatMulNBitsModel, matMulNBitsCompatible } from './matMulNBitsModel';
+import { OrtMatMulNBitsSession } from './ortMatMulNBits';
+import type { BenchResult, CaseFailure, Measurement } from './resultTypes';
+import { SizeFixture } from './sizeFixture';
+import { summarizeRun } from './summary';
+
+export interface BenchProgress {
+  readonly message: string;
+  /** Weight cases finished, of `total`. */
+  readonly done: number;
+  readonly total: number;
+  readonly measurement?: Measurement;
+}
+
+const VARIANTS: readonly Variant[] = ['gemv', 'gemm'];
+
+function selectedCases(config: BenchConfig, size: number): { spec: WeightCaseSpec; variants: Variant[] }[] {
+  return config.weightCases
+    .map((spec) => ({ spec, variants: VARIANTS.filter((v) => matchesFilter(config, caseId(v, weightCaseName(spec), size))) }))
+    .filter((c) => c.variants.length > 0);
+}
+
+/** Lets the page paint between long synchronous steps (quantising a 4096x4096 matrix takes seconds). */
+const nextFrame = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+export async function runBench(config: BenchConfig, onProgress: (p: BenchProgress) => void): Promise<BenchResult> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const context = await GpuContext.create();
+  const { device } = context;
+  const gpuErrors: string[] = [];
+  const unsubscribe = context.onError((e) => gpuErrors.push(e.message));
+  const timer = new GpuTimer(device);
+  const quantKernel = new QuantMatmulKernel(device);
+  const f32Kernel = new MatmulF32Kernel(device);
+  const measurements: Measurement[] = [];
+  const failures: CaseFailure[] = [];
+  const total = config.sizes.reduce((sum, size) => sum + selectedCases(config, size).length, 0);
+  let done = 0;
+  const report = (message: string, measurement?: Measurement): void => onProgress({ message, done, total, measurement });
+
+  /** Runs one measurement; a thrown error or a WebGPU error raised meanwhile becomes a failure of that case. */
+  const attempt = async (id: string, measure: () => Promise<Measurement>): Promise<void> => {
+    const before = gpuErrors.length;
+    try {
+      const m = await measure();
+      if (gpuErrors.length > before) throw new Error(`WebGPU error during the case: ${gpuErrors.slice(before).join(' | ')}`);
+      measurements.push(m);
+      const wall = m.wall && m.wall !== m.time ? `, wall ${m.wall.medianMs.toFixed(3)} ms` : '';
+      report(`${m.id}: median ${m.time.medianMs.toFixed(3)} ms (${m.time.method}, ${m.time.samplesMs.length} reps)${wall}`, m);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push({ id, message });
+      report(`FAILED ${id}: ${message}`);
+    }
+  };
+
+  try {
+    const environment = await collectEnvironment(context, adapterLabel(context.adapter));
+    report(`adapter: ${environment.adapterLabel}; clock: ${timer.method}; onnxruntime-web ${environment.ortVersion}`);
+    for (const size of config.sizes) {
+      const cases = selectedCases(config, size);
+      if (cases.length === 0) continue;
+      report(`K = N = ${size}: generating weights and activations`);
+      await nextFrame();
+      const fx = new SizeFixture(device, size, config.gemmM, config.seed);
+      try {
+        for (const variant of VARIANTS) {
+          await attempt(caseId(variant, 'f32', size), () => measureF32(fx, variant, f32Kernel, timer, config, { wall: config.includeOrt }));
+        }
+        for (const { spec, variants } of cases) {
+          report(`${weightCaseName(spec)}/${size}: quantizing`);
+          await nextFrame();
+          await benchWeightCase(fx, spec, variants);
+          done++;
+        }
+      } finally {
+        fx.destroy();
+      }
+    }
+    return {
+      schema: 'quant-gen-playground/kernel-bench@1',
+      startedAt,
+      durationS: Math.round(performance.now() - t0) / 1e3,
+      environment,
+      config,
+      method: methodNotes(timer.method),
+      measurements,
+      summary: summarizeRun(measurements),
+      failures,
+    };
+  } finally {
+    unsubscribe();
+    quantKernel.destroy();
+    f32Kernel.destroy();
+    timer.destroy();
+    context.destroy();
+  }
+
+  async function benchWeightCase(fx: SizeFixture, spec: WeightCaseSpec, variants: Variant[]): Promise<void> {
+    const size = fx.size;
+    const packed = quantizeWeight(fx.w, size, size, spec.format, { kind: 'group', size: spec.groupSize });
+    const dequantised = dequantizeWeight(packed);
+    const name = weightCaseName(spec);
+    const weight = GpuPackedWeight.upload(device, packed, `Bench.${name}.${size}`);
+    const withOrt = config.includeOrt && matMulNBitsCompatible(packed);
+    try {
+      for (const variant of variants) {
+        await attempt(caseId(variant, name, size), () =>
+          measureOurs(fx, variant, packed, dequantised, weight, quantKernel, timer, config, { wall: withOrt }),
+        );
+      }
+      await attempt(caseId('copy', name, size), () => measureCopy(fx, packed, weight, timer, config));
+      if (withOrt) {
+        const model = buildMatMulNBitsModel(packed);
+        let session: OrtMatMulNBitsSession | undefined;
+        try {
+          session = await OrtMatMulNBitsSession.create(device, model);
+        } catch (error) {
+          failures.push({ id: `ort-int${model.bits}-blk${model.blockSize}/${size}`, message: `session creation: ${String(error)}` });
+        }
+        if (session) {
+          for (const variant of variants) {
+            await attempt(caseId(variant, `ort-int${model.bits}-blk${model.blockSize}`, size), () => measureOrt(fx, variant, session, dequantised, timer, config));
+          }
+          await session.release();
+        }
+      }
+    } finally {
+      weight.destroy();
+    }
+  }
+}
+
+function methodNotes(clock: string): Record<string, string> {
+  return {
+    kernelClock:
+      clock === 'timestamp-query'
+        ? "GPU timestamps written by the timed kernel's own compute pass (timestampWrites), one submit per repetition; copies are bracketed by empty marker passes"
+        : 'wall clock (the device lacks timestamp-query): performance.now() around encode + submit + onSubmittedWorkDone',
+    wallClock:
+      'performance.now() around one op (our kernel: encode + submit; onnxruntime: session.run with GPU-resident input and gpu-buffer output, output disposed) plus queue.onSubmittedWorkDone, one sample per repetition',
+    warmup: 'config.warmup runs before timing; the last warm-up run sets the repetitions (targetCaseMs / its wall time, clamped to minReps..maxReps)',
+    check: 'before timing, each op runs once and its output is compared with matmulReference (f64) on the same dequantised weights; GEMV: all outputs, GEMM: rows 0, 1, m/2, m-1',
+    speedupVsF32: 'MatmulF32Kernel median / our median, both by kernelClock',
+    bandwidthFraction:
+      "(our trafficBytes / our median) / (copy trafficBytes / copy median); our traffic = packed codes + f16 scales/offsets + X read + Y written; the copy (copyBufferToBuffer of the weight's own GPU buffers) moves its bytes twice (read + write)",
+    speedupVsOrt: 'onnxruntime MatMulNBits wall median / our wall median (same weights: int4/int8 symmetric = MatMulNBits without zero points, block = our group)',
+    ort: "onnxruntime-web/webgpu (native WebGPU EP) on our GPUDevice (checked by use: input is our buffer, output copied by our device's encoder inside a validation error scope); accuracy_level 0; wasm numThreads 1; timed: session.run incl. its CPU-side work, excluding upload/download",
+  };
+}
