@@ -1,0 +1,49 @@
+/** DiT architecture facts from a bundle's config (docs/bundle-format.md, family `dit`) and its Linear layers. */
+import type { LinearSpec } from '../runtime/layers';
+
+export interface DitConfig {
+  readonly depth: number;
+  readonly width: number;
+  readonly heads: number;
+  readonly headDim: number;
+  readonly mlpRatio: number;
+  readonly patch: number;
+  readonly inputSize: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly numClasses: number;
+  readonly freqDim: number;
+  readonly lnEps: number;
+  readonly diffusion: { readonly betaStart: number; readonly betaEnd: number; readonly trainSteps: number };
+}
+
+/** Tokens per image: (inputSize / patch)^2. */
+export function ditTokens(c: DitConfig): number {
+  return (c.inputSize / c.patch) ** 2;
+}
+
+export function ditLinearSpecs(c: DitConfig): LinearSpec[] {
+  const D = c.width;
+  const hidden = c.mlpRatio * D;
+  const specs: LinearSpec[] = [
+    // The patch conv (kernel = stride = p) is a Linear over patches flattened as (channel, row, col).
+    { name: 'x_embedder.proj', kind: 'embed', rows: D, cols: c.inChannels * c.patch * c.patch, bias: 'tensor' },
+    { name: 't_embedder.mlp.0', kind: 'embed', rows: D, cols: c.freqDim, bias: 'tensor' },
+    { name: 't_embedder.mlp.2', kind: 'embed', rows: D, cols: D, bias: 'tensor' },
+  ];
+  for (let b = 0; b < c.depth; b++) {
+    const p = `blocks.${b}`;
+    specs.push(
+      { name: `${p}.attn.qkv`, kind: 'qkv', rows: 3 * D, cols: D, bias: 'tensor' },
+      { name: `${p}.attn.proj`, kind: 'proj', rows: D, cols: D, bias: 'tensor' },
+      { name: `${p}.mlp.fc1`, kind: 'fc1', rows: hidden, cols: D, bias: 'tensor' },
+      { name: `${p}.mlp.fc2`, kind: 'fc2', rows: D, cols: hidden, bias: 'tensor' },
+      { name: `${p}.adaLN_modulation.1`, kind: 'adaLN', rows: 6 * D, cols: D, bias: 'tensor' },
+    );
+  }
+  specs.push(
+    { name: 'final_layer.adaLN_modulation.1', kind: 'head', rows: 2 * D, cols: D, bias: 'tensor' },
+    { name: 'final_layer.linear', kind: 'head', rows: c.patch * c.patch * c.outChannels, cols: D, bias: 'tensor' },
+  );
+  return specs;
+}

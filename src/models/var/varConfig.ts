@@ -1,0 +1,72 @@
+/**
+ * VAR architecture facts from a bundle's config (docs/bundle-format.md, family `var`) and the list of its
+ * Linear layers. Token order: scale by scale, each scale row-major.
+ */
+import type { LinearSpec } from '../runtime/layers';
+
+export interface VarConfig {
+  readonly depth: number;
+  readonly width: number;
+  readonly heads: number;
+  readonly headDim: number;
+  readonly mlpRatio: number;
+  readonly vocabSize: number;
+  readonly cvae: number;
+  readonly patchNums: readonly number[];
+  readonly numTokens: number;
+  readonly firstL: number;
+  readonly numClasses: number;
+  readonly lnEps: number;
+}
+
+export interface VqConfig {
+  readonly vocabSize: number;
+  readonly cvae: number;
+  readonly patchNums: readonly number[];
+  readonly latentSize: number;
+  readonly phiCount: number;
+  readonly phiResiRatio: number;
+  readonly phiIndexPerScale: readonly number[];
+}
+
+export function varLinearSpecs(c: VarConfig): LinearSpec[] {
+  const C = c.width;
+  const hidden = c.mlpRatio * C;
+  const specs: LinearSpec[] = [{ name: 'word_embed', kind: 'embed', rows: C, cols: c.cvae, bias: 'tensor' }];
+  for (let b = 0; b < c.depth; b++) {
+    const p = `blocks.${b}`;
+    specs.push(
+      // q_bias / v_bias are added by VarQkvPrepareKernel (k has no bias), so the matmul itself has none.
+      { name: `${p}.attn.mat_qkv`, kind: 'qkv', rows: 3 * C, cols: C, bias: 'none' },
+      { name: `${p}.attn.proj`, kind: 'proj', rows: C, cols: C, bias: 'tensor' },
+      { name: `${p}.ffn.fc1`, kind: 'fc1', rows: hidden, cols: C, bias: 'tensor' },
+      { name: `${p}.ffn.fc2`, kind: 'fc2', rows: C, cols: hidden, bias: 'tensor' },
+      { name: `${p}.ada_lin.1`, kind: 'adaLN', rows: 6 * C, cols: C, bias: 'tensor' },
+    );
+  }
+  specs.push(
+    { name: 'head_nm.ada_lin.1', kind: 'head', rows: 2 * C, cols: C, bias: 'tensor' },
+    { name: 'head', kind: 'head', rows: c.vocabSize, cols: C, bias: 'tensor' },
+  );
+  return specs;
+}
+
+/** Scale index of every token position, e.g. [1, 2] -> [0, 1, 1, 1, 1]. */
+export function scaleOfToken(patchNums: readonly number[]): Uint32Array {
+  const out: number[] = [];
+  patchNums.forEach((pn, k) => {
+    for (let i = 0; i < pn * pn; i++) out.push(k);
+  });
+  return Uint32Array.from(out);
+}
+
+/** First token position of each scale. */
+export function scaleStarts(patchNums: readonly number[]): number[] {
+  const starts: number[] = [];
+  let at = 0;
+  for (const pn of patchNums) {
+    starts.push(at);
+    at += pn * pn;
+  }
+  return starts;
+}

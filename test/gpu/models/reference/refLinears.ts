@@ -1,0 +1,40 @@
+/**
+ * The Linear layers of the CPU reference forward: f32 weights from the bundle, or (for layers the setting
+ * quantises) dequantizeWeight(quantizeWeight(w)) with activations through fakeQuantActivations first, exactly
+ * the math the GPU path claims to do. Products accumulate in f64 (matmulReference) and round to f32.
+ */
+import { dequantizeWeight, fakeQuantActivations, matmulReference, quantizeWeight } from '../../../../src/quant';
+import type { QuantSetting } from '../../../../src/quant/setting';
+import { activationQuantized, weightQuantized, type LinearSpec } from '../../../../src/models/runtime/layers';
+import type { SafetensorsFile } from '../../../../src/models/runtime/safetensors';
+
+export type LinearFn = (name: string, x: Float32Array, m: number) => Float32Array;
+
+export interface RefLinearOptions {
+  /** Static activation scales per layer name, for per-tensor activation settings. */
+  readonly perTensorScales?: ReadonlyMap<string, number>;
+}
+
+export function refLinears(file: SafetensorsFile, specs: readonly LinearSpec[], setting: QuantSetting, options: RefLinearOptions = {}): LinearFn {
+  const layers = new Map<string, { spec: LinearSpec; w: Float32Array; bias?: Float32Array }>();
+  for (const spec of specs) {
+    let w = file.f32(`${spec.name}.weight`);
+    if (weightQuantized(setting, spec.kind) && setting.weight) {
+      const clip = setting.method.kind === 'clip' ? { clip: {} } : {};
+      w = dequantizeWeight(quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, clip));
+    }
+    layers.set(spec.name, { spec, w, bias: spec.bias === 'tensor' ? file.f32(`${spec.name}.bias`) : undefined });
+  }
+  return (name, x, m) => {
+    const layer = layers.get(name);
+    if (!layer) throw new Error(`reference has no Linear ${name}`);
+    const { spec, w, bias } = layer;
+    let input = x;
+    if (activationQuantized(setting, spec.kind)) {
+      const scale = options.perTensorScales?.get(name);
+      const scaling = setting.activation.perTensor ? { kind: 'tensor' as const, scale: scale ?? NaN } : { kind: 'token' as const };
+      input = fakeQuantActivations(x, m, spec.cols, setting.activation.format, scaling);
+    }
+    return matmulReference(input, m, spec.cols, w, spec.rows, bias);
+  };
+}
