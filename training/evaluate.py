@@ -107,19 +107,30 @@ def evaluate(name, clf, mu, sigma, settings=None, per_class=PER_CLASS, seed=1234
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('models', nargs='*')
+    ap.add_argument('--sweep_cfg', default='', help='e.g. "1.5,3,5": print metrics per CFG scale, save nothing')
+    ap.add_argument('--per_class', type=int, default=PER_CLASS, help='samples per class for --sweep_cfg')
     args = ap.parse_args()
     setup(0)
     clf, _ = zoo.load_classifier()
     mu, sigma, acc, real_fd = reference_stats(clf)
-    results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else {}
-    results['classifier'] = {'testAccuracy': acc, 'realFd': real_fd}
+    if args.sweep_cfg:
+        for name in args.models:
+            base = zoo.VAR_SAMPLING if name.startswith('var') else zoo.DIT_SAMPLING
+            for cfg in (float(c) for c in args.sweep_cfg.split(',')):
+                res = evaluate(name, clf, mu, sigma, {**base, 'cfg': cfg}, args.per_class, grid=False)
+                print(f'{name} cfg {cfg}: FD {res["fd"]:.3f} accuracy {res["accuracy"]:.4f} '
+                      f'({res["samples"]} samples, {res["seconds"]} s)', flush=True)
+        return
     print(f'classifier test accuracy {acc:.4f}, FD(1000 train digits vs test) {real_fd:.3f}', flush=True)
     names = args.models or [f'{k}-d{d}' for k in ('var', 'dit') for d in (1, 2, 3, 4)
                             if os.path.exists(os.path.join(RUNS_DIR, f'{k}-d{d}.pt'))]
     for name in names:
         res = evaluate(name, clf, mu, sigma)
-        results[name] = res
         print(f'{name}: FD {res["fd"]:.3f} accuracy {res["accuracy"]:.4f} ({res["seconds"]} s)', flush=True)
+        # Re-read before writing: another evaluate.py (the other training lane) may have added models.
+        results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else {}
+        results['classifier'] = {'testAccuracy': acc, 'realFd': real_fd}
+        results[name] = res
         with open(RESULTS, 'w') as f:
             json.dump(results, f, indent=2)
 

@@ -198,12 +198,19 @@ def export_classifier(clf, train_info, mu, sigma, test_acc, real_fd):
     export_onnx(clf, folder, 'classifier.onnx', (torch.randn(1, 1, 32, 32),), ['image'], ['logits', 'features'])
     safetensors_io.save(os.path.join(folder, 'fd-stats.safetensors'),
                         {'mu': np.asarray(mu, np.float64), 'sigma': np.asarray(sigma, np.float64)})
-    files = [file_entry(folder, 'classifier.onnx', 'classifier-onnx'), file_entry(folder, 'fd-stats.safetensors', 'fd-stats')]
+    x, y = load_split('test')
+    pick = torch.arange(10) * 100 + 7  # one test digit per class
+    with torch.no_grad():
+        logits, feats = clf(x[pick])
+    gmeta = write_goldens(folder, {'image': x[pick].numpy(), 'label': y[pick].numpy().astype(np.int32),
+                                   'logits': logits.numpy(), 'features': feats.numpy()}, {'testIndices': pick.tolist()})
+    files = [file_entry(folder, 'classifier.onnx', 'classifier-onnx'), file_entry(folder, 'fd-stats.safetensors', 'fd-stats'),
+             file_entry(folder, 'goldens.safetensors', 'goldens')]
     return write_manifest(folder, {
         'formatVersion': 1, 'id': IDS['classifier'], 'family': 'classifier', 'title': 'MNIST classifier (accuracy, FD)',
         'dataset': DATASET, 'config': {'featureDim': len(mu), 'testAccuracy': test_acc, 'realFd': real_fd},
         'params': {'total': sum(p.numel() for p in clf.parameters()), 'linear': 0}, 'requires': {}, 'files': files,
-        'tensors': [], 'onnx': onnx_entry('classifier.onnx', [('image', ['B', 1, 32, 32])],
+        'tensors': [], 'goldens': gmeta, 'onnx': onnx_entry('classifier.onnx', [('image', ['B', 1, 32, 32])],
                                           [('logits', ['B', 10]), ('features', ['B', len(mu)])]),
         'training': training_entry(train_info, 'classifier'), 'metrics': None})
 
