@@ -1,0 +1,46 @@
+/**
+ * The one error type of bundle loading. Bundles come from a training pipeline and a converter that both evolve,
+ * so every failure must say which file (and tensor) is wrong, what was expected versus found, and what to do:
+ * the message surfaces in the app's error panel and in CI logs, where "invalid model" would be useless.
+ */
+export type BundleErrorCode =
+  | 'missing-file'
+  | 'bad-json'
+  | 'unknown-format-version'
+  | 'wrong-shape'
+  | 'dtype-mismatch'
+  | 'truncated'
+  | 'checksum-mismatch'
+  | 'nan-weights'
+  | 'missing-tensor'
+  | 'bad-manifest';
+
+export interface BundleErrorDetails {
+  /** Path of the file the problem is in, relative to the models root (e.g. `mnist-var-d3/weights.safetensors`). */
+  readonly file: string;
+  /** The tensor concerned, when there is one. */
+  readonly tensor?: string;
+  /** One sentence: what the user or the exporter should do about it. */
+  readonly fix: string;
+}
+
+export class BundleError extends Error {
+  override readonly name = 'BundleError';
+  readonly code: BundleErrorCode;
+  readonly file: string;
+  readonly tensor: string | undefined;
+  readonly fix: string;
+
+  constructor(code: BundleErrorCode, problem: string, details: BundleErrorDetails) {
+    const where = details.tensor ? `${details.file}, tensor '${details.tensor}'` : details.file;
+    super(`${where}: ${problem} Fix: ${details.fix}`);
+    this.code = code;
+    this.file = details.file;
+    this.tensor = details.tensor;
+    this.fix = details.fix;
+  }
+}
+
+/** The fix for anything produced by our pipeline that does not match the format: re-export it. */
+export const REEXPORT_FIX =
+  'Re-export the bundle (python3 training/export_bundle.py, or training/convert_official.py for official checkpoints) and check it against docs/bundle-format.md.';
