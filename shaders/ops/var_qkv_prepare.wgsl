@@ -1,0 +1,65 @@
+// VAR attention input preparation for `tokens` new tokens of a batch:
+//   q = normalize(qkv_q + q_bias) * exp(min(scale_mul_log[h], ln 100))   -> q      [B, H, tokens, d]
+//   k = normalize(qkv_k)                   (k has a zero bias)          -> kCache [B, H, capacity, d] at cachePosition + t
+//   v = qkv_v + v_bias                                                   -> vCache [B, H, capacity, d] at cachePosition + t
+// qkv is the mat_qkv output [B, tokens, 3C] (C = H*d, chunks q, k, v, each split into H heads of d).
+// normalize(x) = x / max(|x|, 1e-12) over the head dimension (torch F.normalize).
+// One invocation per (b, h, t): it walks its head's d values twice (norms, then writes).
+
+struct Params {
+  batch: u32,
+  tokens: u32,
+  heads: u32,
+  headDim: u32,
+  capacity: u32,
+  cachePosition: u32,
+}
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read> qBias: array<f32>;
+@group(0) @binding(3) var<storage, read> vBias: array<f32>;
+@group(0) @binding(4) var<storage, read> scaleMulLog: array<f32>;
+@group(0) @binding(5) var<storage, read_write> q: array<f32>;
+@group(0) @binding(6) var<storage, read_write> kCache: array<f32>;
+@group(0) @binding(7) var<storage, read_write> vCache: array<f32>;
+
+const MAX_SCALE_MUL_LOG: f32 = 4.605170185988092;  // ln(100)
+const NORM_EPS: f32 = 1e-12;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
+  if (index >= params.batch * params.heads * params.tokens) {
+    return;
+  }
+  let t = index % params.tokens;
+  let bh = index / params.tokens;
+  let h = bh % params.heads;
+  let b = bh / params.heads;
+  let d = params.headDim;
+  let C = params.heads * d;
+  let src = (b * params.tokens + t) * 3u * C + h * d;
+
+  var qSquares = 0.0;
+  var kSquares = 0.0;
+  for (var e = 0u; e < d; e++) {
+    let qe = qkv[src + e] + qBias[h * d + e];
+    let ke = qkv[src + C + e];
+    qSquares += qe * qe;
+    kSquares += ke * ke;
+  }
+  let qNorm = max(sqrt(qSquares), NORM_EPS);
+  let kNorm = max(sqrt(kSquares), NORM_EPS);
+  let qScale = exp(min(scaleMulLog[h], MAX_SCALE_MUL_LOG));
+
+  let qDst = (bh * params.tokens + t) * d;
+  let cacheDst = (bh * params.capacity + params.cachePosition + t) * d;
+  for (var e = 0u; e < d; e++) {
+    q[qDst + e] = ((qkv[src + e] + qBias[h * d + e]) / qNorm) * qScale;
+    kCache[cacheDst + e] = qkv[src + C + e] / kNorm;
+    vCache[cacheDst + e] = qkv[src + 2u * C + e] + vBias[h * d + e];
+  }
+}

@@ -1,0 +1,36 @@
+// Fused dequantise + tiled GEMM for many tokens: Y[m, n] = sum_k X[m, k] * W[n, k] + bias[n] with W packed.
+// Source order (src/kernels/shaderSource.ts): shaders/common/packed_weight.wgsl (bindings 0-3, format
+// overrides, decode), this file, shaders/common/tiled_gemm.wgsl (bindings 4-6, tile overrides, entry point).
+//
+// TILE_K must divide 32 (src/kernels/tiling.ts checks it). A W-tile row then lies inside one aligned block of 32
+// codes, hence inside one scale group (group sizes are multiples of 32, or K), so each invocation looks up one
+// scale and offset for its run of consecutive codes instead of one (with an integer division) per element.
+
+// Invocations that share one W-tile row (1 with 64 invocations and TILE_N 64, 4 with 256).
+override LOAD_SPLIT: u32 = max(1u, GEMM_THREADS / TILE_N);
+override CODES_PER_LOAD: u32 = TILE_K / LOAD_SPLIT;
+
+fn loadWeightTile(n0: u32, k0: u32, localIndex: u32) {
+  for (var e = localIndex; e < TILE_N * LOAD_SPLIT; e += GEMM_THREADS) {
+    let nn = e / LOAD_SPLIT;
+    let first = (e % LOAD_SPLIT) * CODES_PER_LOAD;
+    let n = n0 + nn;
+    var scale = 0.0;
+    var offset = 0.0;
+    if (n < shape.rows) {
+      let group = groupIndex(n, k0 + first);
+      scale = scaleAt(group);
+      offset = offsetAt(group);
+    }
+    let rowWord = n * shape.wordsPerRow;
+    for (var j = 0u; j < CODES_PER_LOAD; j++) {
+      let k = k0 + first + j;
+      var value = 0.0;
+      if (n < shape.rows && k < shape.cols) {
+        // Same f32 operations as dequantizeWeight(): the tile holds the exact dequantised weights.
+        value = codeValue(codeAt(rowWord, k)) * scale + offset;
+      }
+      wTile[(first + j) * TILE_N + nn] = value;
+    }
+  }
+}

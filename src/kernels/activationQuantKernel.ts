@@ -1,0 +1,100 @@
+/**
+ * ActivationQuantKernel: activation fake quantisation of x [tokens, cols] into y (same shape), matching
+ * fakeQuantActivations() in src/quant/activation.ts (INT k-bit symmetric or FP8 e4m3/e5m2; per-token dynamic
+ * absmax or a static per-tensor scale).
+ *
+ *   const actQuant = new ActivationQuantKernel(device);
+ *   actQuant.encode(encoder, { x, y, tokens, cols, format: { kind: 'int', bits: 8 }, scaling: { kind: 'token' } });
+ *   await actQuant.run(args);   // encode + submit + wait
+ *   actQuant.destroy();         // idempotent
+ *
+ * Format 'none' is rejected (skip the kernel instead). y must be a different buffer from x. Pipelines are cached
+ * per (format, scaling kind); a per-tensor scale travels in the uniform.
+ */
+import { ACT_FAKEQUANT_WGSL } from './shaderSource';
+import { activationFormatConstants, activationFormatKey } from './formatConstants';
+import { binding, grid2d, requireDistinctOutput, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
+import { PipelineCache, encodeDispatch, requireLiveKernel, submitAndWait } from './kernelBase';
+import { KernelInputError } from './errors';
+import { UniformCache, f32Bits } from './uniformCache';
+import type { ActivationFormat, ActivationScaling } from '../quant/formats';
+
+const OWNER = 'ActivationQuantKernel';
+
+/** One workgroup per token: 64 invocations for short rows (most would idle at 256), 256 for long ones. */
+function workgroupSizeFor(cols: number): number {
+  return cols <= 512 ? 64 : 256;
+}
+
+export interface ActivationQuantArgs {
+  /** f32 [tokens, cols]. */
+  readonly x: BufferSlice;
+  /** f32 [tokens, cols]. */
+  readonly y: BufferSlice;
+  readonly tokens: number;
+  readonly cols: number;
+  readonly format: ActivationFormat;
+  readonly scaling: ActivationScaling;
+}
+
+export class ActivationQuantKernel {
+  private readonly pipelines: PipelineCache;
+  private readonly uniforms: UniformCache;
+  private destroyed = false;
+
+  constructor(private readonly device: GPUDevice) {
+    this.pipelines = new PipelineCache(device, OWNER, ACT_FAKEQUANT_WGSL, { 0: 'uniform', 1: 'read', 2: 'write' });
+    this.uniforms = new UniformCache(device, OWNER);
+  }
+
+  encode(encoder: GPUCommandEncoder, args: ActivationQuantArgs, timestampWrites?: GPUComputePassTimestampWrites): void {
+    requireLiveKernel(OWNER, this.destroyed);
+    const { tokens, cols, format, scaling } = args;
+    if (format.kind === 'none') {
+      throw new KernelInputError(OWNER, "activation format 'none' has nothing to quantise; skip the kernel (or copy x) instead");
+    }
+    requirePositiveInteger(OWNER, 'tokens', tokens);
+    requirePositiveInteger(OWNER, 'cols', cols);
+    let tensorScale = 0;
+    if (scaling.kind === 'tensor') {
+      if (!(Number.isFinite(scaling.scale) && scaling.scale >= 0)) {
+        throw new KernelInputError(OWNER, `per-tensor scale ${scaling.scale} must be finite and >= 0; calibrate it with calibrateActivationScale()`);
+      }
+      tensorScale = scaling.scale;
+    }
+    const bytes = tokens * cols * 4;
+    const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, bytes, `f32 [${tokens}, ${cols}]`);
+    const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, bytes, `f32 [${tokens}, ${cols}]`);
+    requireDistinctOutput(OWNER, y, { x });
+
+    const perToken = scaling.kind === 'token';
+    const workgroupSize = workgroupSizeFor(cols);
+    const pipeline = this.pipelines.get(`${activationFormatKey(format)}:${scaling.kind}:wg${workgroupSize}`, {
+      ...activationFormatConstants(format),
+      PER_TOKEN: perToken ? 1 : 0,
+      WORKGROUP_SIZE: workgroupSize,
+    });
+    const uniform = this.uniforms.get([tokens, cols, f32Bits(tensorScale), 0]);
+    const bindGroup = this.device.createBindGroup({
+      label: `${OWNER}.bindGroup`,
+      layout: this.pipelines.bindGroupLayout,
+      entries: [
+        { binding: 0, resource: { buffer: uniform } },
+        { binding: 1, resource: binding(x) },
+        { binding: 2, resource: binding(y) },
+      ],
+    });
+    encodeDispatch(encoder, `${OWNER}.pass`, pipeline, bindGroup, grid2d(this.device, OWNER, tokens), timestampWrites);
+  }
+
+  run(args: ActivationQuantArgs): Promise<void> {
+    return submitAndWait(this.device, OWNER, (encoder) => this.encode(encoder, args));
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.uniforms.destroy();
+    this.pipelines.clear();
+  }
+}

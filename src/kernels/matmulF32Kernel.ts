@@ -1,0 +1,105 @@
+/**
+ * MatmulF32Kernel: Y[m, n] = X[m, k] W[n, k]^T + bias[n] with plain f32 weights (PyTorch Linear layout [out, in]).
+ * The full-precision model path and the honest baseline of QuantMatmulKernel: same grid shapes and tilings.
+ *
+ *   const matmul = new MatmulF32Kernel(device);
+ *   matmul.encode(encoder, { w, n, k, x, y, m, bias });  // w: f32 [n, k], x: f32 [m, k], y: f32 [m, n], bias: f32 [n]
+ *   await matmul.run(args);                              // encode + submit + wait
+ *   matmul.destroy();                                    // idempotent
+ *
+ * m == 1 uses gemv_f32.wgsl, larger m the tiled matmul_f32.wgsl; `variant` forces one (for benchmarks).
+ */
+import { GEMV_F32_WGSL, MATMUL_F32_WGSL } from './shaderSource';
+import { binding, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
+import { PipelineCache, encodeDispatch, requireLiveKernel, submitAndWait } from './kernelBase';
+import { UniformCache } from './uniformCache';
+import { chooseGemmTiling, GEMV_TILING } from './tiling';
+import type { MatmulVariant } from './quantMatmulKernel';
+
+const OWNER = 'MatmulF32Kernel';
+
+export interface MatmulF32Args {
+  /** f32 [n, k], row-major. */
+  readonly w: BufferSlice;
+  readonly n: number;
+  readonly k: number;
+  /** f32 [m, k]. */
+  readonly x: BufferSlice;
+  /** f32 [m, n]; must not share a buffer with w, x or bias. */
+  readonly y: BufferSlice;
+  readonly m: number;
+  /** f32 [n]. */
+  readonly bias?: BufferSlice;
+  readonly variant?: MatmulVariant;
+}
+
+export class MatmulF32Kernel {
+  private readonly gemvPipelines: PipelineCache;
+  private readonly gemmPipelines: PipelineCache;
+  private readonly uniforms: UniformCache;
+  private readonly noBias: GPUBuffer;
+  private destroyed = false;
+
+  constructor(private readonly device: GPUDevice) {
+    const bindings = { 0: 'uniform', 1: 'read', 4: 'read', 5: 'read', 6: 'write' } as const;
+    this.gemvPipelines = new PipelineCache(device, `${OWNER}.gemv`, GEMV_F32_WGSL, bindings);
+    this.gemmPipelines = new PipelineCache(device, `${OWNER}.gemm`, MATMUL_F32_WGSL, bindings);
+    this.uniforms = new UniformCache(device, OWNER);
+    this.noBias = device.createBuffer({ label: `${OWNER}.noBias`, size: 16, usage: GPUBufferUsage.STORAGE });
+  }
+
+  encode(encoder: GPUCommandEncoder, args: MatmulF32Args, timestampWrites?: GPUComputePassTimestampWrites): void {
+    requireLiveKernel(OWNER, this.destroyed);
+    const { m, n, k } = args;
+    requirePositiveInteger(OWNER, 'm', m);
+    requirePositiveInteger(OWNER, 'n', n);
+    requirePositiveInteger(OWNER, 'k', k);
+    const w = resolveStorageSlice(this.device, OWNER, 'w', args.w, n * k * 4, `f32 W [${n}, ${k}]`);
+    const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, m * k * 4, `f32 X [${m}, ${k}]`);
+    const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, m * n * 4, `f32 Y [${m}, ${n}]`);
+    const bias = args.bias ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`) : undefined;
+    requireDistinctOutput(OWNER, y, { w, x, bias });
+
+    const variant = args.variant ?? 'auto';
+    const useGemv = variant === 'gemv' || (variant === 'auto' && m === 1);
+    const cache = useGemv ? this.gemvPipelines : this.gemmPipelines;
+    let pipeline: GPUComputePipeline;
+    let grid: [number, number];
+    if (useGemv) {
+      pipeline = cache.get('gemv', { ...GEMV_TILING });
+      grid = [Math.ceil(n / GEMV_TILING.ROWS_PER_WORKGROUP), m];
+    } else {
+      const tiling = chooseGemmTiling(m);
+      pipeline = cache.get(tiling.key, tiling.constants);
+      grid = [Math.ceil(n / tiling.tileN), Math.ceil(m / tiling.tileM)];
+    }
+    requireGridDimension(this.device, OWNER, grid[0], `n = ${n}`);
+    requireGridDimension(this.device, OWNER, grid[1], `m = ${m}`);
+
+    const bindGroup = this.device.createBindGroup({
+      label: `${OWNER}.bindGroup`,
+      layout: cache.bindGroupLayout,
+      entries: [
+        { binding: 0, resource: { buffer: this.uniforms.get([n, k, m, bias ? 1 : 0]) } },
+        { binding: 1, resource: binding(w) },
+        { binding: 4, resource: binding(x) },
+        { binding: 5, resource: bias ? binding(bias) : { buffer: this.noBias } },
+        { binding: 6, resource: binding(y) },
+      ],
+    });
+    encodeDispatch(encoder, `${OWNER}.${useGemv ? 'gemv' : 'gemm'}`, pipeline, bindGroup, grid, timestampWrites);
+  }
+
+  run(args: MatmulF32Args): Promise<void> {
+    return submitAndWait(this.device, OWNER, (encoder) => this.encode(encoder, args));
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.uniforms.destroy();
+    this.noBias.destroy();
+    this.gemvPipelines.clear();
+    this.gemmPipelines.clear();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * QuantMatmulKernel: Y[m, n] = X[m, k] W[n, k]^T + bias[n] with W a GpuPackedWeight, dequantised on the fly.
+ *
+ *   const matmul = new QuantMatmulKernel(device);
+ *   matmul.encode(encoder, { weight, x, y, m, k, bias });  // x: f32 [m, k], y: f32 [m, n], bias: f32 [n] (optional)
+ *   await matmul.run(args);                                // encode + submit + wait
+ *   matmul.destroy();                                      // idempotent
+ *
+ * m == 1 uses qgemv.wgsl (rows spread over workgroups, K over invocations); larger m uses the tiled qgemm.wgsl,
+ * which dequantises each W tile into workgroup memory once per TILE_M tokens. `k` must equal weight.cols: it is
+ * the caller's statement of X's shape, checked so that a wiring mistake fails here and not as garbage output.
+ * `variant` forces a path (for benchmarks). Pipelines are cached per (format, path, tiling).
+ */
+import { QGEMM_WGSL, QGEMV_WGSL } from './shaderSource';
+import { weightFormatConstants, weightFormatKey } from './formatConstants';
+import { binding, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
+import { PipelineCache, encodeDispatch, packedShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
+import { KernelInputError } from './errors';
+import { UniformCache } from './uniformCache';
+import { chooseGemmTiling, GEMV_TILING } from './tiling';
+import type { GpuPackedWeight } from './gpuPackedWeight';
+
+const OWNER = 'QuantMatmulKernel';
+
+export type MatmulVariant = 'auto' | 'gemv' | 'gemm';
+
+export interface QuantMatmulArgs {
+  readonly weight: GpuPackedWeight;
+  /** f32 [m, k], row-major. */
+  readonly x: BufferSlice;
+  /** f32 [m, n] output, n = weight.rows; must not share a buffer with x or bias. */
+  readonly y: BufferSlice;
+  readonly m: number;
+  /** Must equal weight.cols. */
+  readonly k: number;
+  /** f32 [n]. */
+  readonly bias?: BufferSlice;
+  readonly variant?: MatmulVariant;
+}
+
+export class QuantMatmulKernel {
+  private readonly gemvPipelines: PipelineCache;
+  private readonly gemmPipelines: PipelineCache;
+  private readonly uniforms: UniformCache;
+  /** Bound as the bias when there is none (the shader does not read it then). */
+  private readonly noBias: GPUBuffer;
+  private destroyed = false;
+
+  constructor(private readonly device: GPUDevice) {
+    const bindings = { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'read', 5: 'read', 6: 'write' } as const;
+    this.gemvPipelines = new PipelineCache(device, `${OWNER}.gemv`, QGEMV_WGSL, bindings);
+    this.gemmPipelines = new PipelineCache(device, `${OWNER}.gemm`, QGEMM_WGSL, bindings);
+    this.uniforms = new UniformCache(device, OWNER);
+    this.noBias = device.createBuffer({ label: `${OWNER}.noBias`, size: 16, usage: GPUBufferUsage.STORAGE });
+  }
+
+  encode(encoder: GPUCommandEncoder, args: QuantMatmulArgs, timestampWrites?: GPUComputePassTimestampWrites): void {
+    requireLiveKernel(OWNER, this.destroyed);
+    const { weight, m, k } = args;
+    requireLiveWeight(OWNER, weight);
+    requirePositiveInteger(OWNER, 'm', m);
+    if (k !== weight.cols) {
+      throw new KernelInputError(OWNER, `k = ${k} does not match the weight ${weight.describe()}, whose K is ${weight.cols}; pass X with ${weight.cols} columns`);
+    }
+    const n = weight.rows;
+    const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, m * k * 4, `f32 X [${m}, ${k}]`);
+    const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, m * n * 4, `f32 Y [${m}, ${n}]`);
+    const bias = args.bias ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`) : undefined;
+    requireDistinctOutput(OWNER, y, { x, bias });
+
+    const variant = args.variant ?? 'auto';
+    const useGemv = variant === 'gemv' || (variant === 'auto' && m === 1);
+    const formatKey = weightFormatKey(weight.format);
+    const formatConstants = weightFormatConstants(weight.format);
+    let pipeline: GPUComputePipeline;
+    let grid: [number, number];
+    let layout: GPUBindGroupLayout;
+    if (useGemv) {
+      pipeline = this.gemvPipelines.get(formatKey, { ...formatConstants, ...GEMV_TILING });
+      layout = this.gemvPipelines.bindGroupLayout;
+      grid = [Math.ceil(n / GEMV_TILING.ROWS_PER_WORKGROUP), m];
+    } else {
+      const tiling = chooseGemmTiling(m);
+      pipeline = this.gemmPipelines.get(`${formatKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
+      layout = this.gemmPipelines.bindGroupLayout;
+      grid = [Math.ceil(n / tiling.tileN), Math.ceil(m / tiling.tileM)];
+    }
+    requireGridDimension(this.device, OWNER, grid[0], `N = ${n}`);
+    requireGridDimension(this.device, OWNER, grid[1], `m = ${m}`);
+
+    const bindGroup = this.device.createBindGroup({
+      label: `${OWNER}.bindGroup`,
+      layout,
+      entries: [
+        ...packedWeightEntries(weight, packedShapeUniform(this.uniforms, weight, m, bias !== undefined)),
+        { binding: 4, resource: binding(x) },
+        { binding: 5, resource: bias ? binding(bias) : { buffer: this.noBias } },
+        { binding: 6, resource: binding(y) },
+      ],
+    });
+    encodeDispatch(encoder, `${OWNER}.${useGemv ? 'gemv' : 'gemm'}`, pipeline, bindGroup, grid, timestampWrites);
+  }
+
+  run(args: QuantMatmulArgs): Promise<void> {
+    return submitAndWait(this.device, OWNER, (encoder) => this.encode(encoder, args));
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.uniforms.destroy();
+    this.noBias.destroy();
+    this.gemvPipelines.clear();
+    this.gemmPipelines.clear();
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * WGSL sources of the kernels, assembled from shaders/ (imported with ?raw, so Vite and Vitest inline them).
+ * Shared pieces live in shaders/common/ and are concatenated here; WGSL resolves names module-wide, so order only
+ * matters for reading: shared declarations first, then the kernel.
+ */
+import packedWeight from '../../shaders/common/packed_weight.wgsl?raw';
+import tiledGemm from '../../shaders/common/tiled_gemm.wgsl?raw';
+import dequant from '../../shaders/dequant.wgsl?raw';
+import qgemv from '../../shaders/qgemv.wgsl?raw';
+import qgemm from '../../shaders/qgemm.wgsl?raw';
+import matmulF32 from '../../shaders/matmul_f32.wgsl?raw';
+import gemvF32 from '../../shaders/gemv_f32.wgsl?raw';
+import actFakequant from '../../shaders/act_fakequant.wgsl?raw';
+
+export const DEQUANT_WGSL = `${packedWeight}\n${dequant}`;
+export const QGEMV_WGSL = `${packedWeight}\n${qgemv}`;
+export const QGEMM_WGSL = `${packedWeight}\n${qgemm}\n${tiledGemm}`;
+export const MATMUL_F32_WGSL = `${matmulF32}\n${tiledGemm}`;
+export const GEMV_F32_WGSL = gemvF32;
+export const ACT_FAKEQUANT_WGSL = actFakequant;

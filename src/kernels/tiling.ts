@@ -1,0 +1,39 @@
+/**
+ * Tuning numbers of the matmul kernels, passed to the shaders as override constants (and part of the pipeline
+ * cache key). One place, so the quantized and the f32 kernels are always compared with the same tiling.
+ */
+
+/** qgemv.wgsl / gemv_f32.wgsl: THREADS_PER_ROW invocations per output row (power of two), rows per workgroup. */
+export const GEMV_TILING = { THREADS_PER_ROW: 32, ROWS_PER_WORKGROUP: 4 } as const;
+
+/** Micro-tile per invocation in shaders/common/tiled_gemm.wgsl (a WGSL const there, not an override). */
+const MICRO = 4;
+
+export interface GemmTiling {
+  readonly key: string;
+  readonly tileM: number;
+  readonly tileN: number;
+  readonly constants: Record<string, number>;
+}
+
+function tiling(threadsM: number, threadsN: number, tileK: number): GemmTiling {
+  if (32 % tileK !== 0) throw new Error(`GEMM TILE_K ${tileK} must divide 32 (see shaders/qgemm.wgsl)`);
+  return {
+    key: `m${threadsM * MICRO}n${threadsN * MICRO}k${tileK}`,
+    tileM: threadsM * MICRO,
+    tileN: threadsN * MICRO,
+    constants: { THREADS_M: threadsM, THREADS_N: threadsN, TILE_K: tileK },
+  };
+}
+
+// TILE_K must divide 32 (qgemm.wgsl takes one scale group per W-tile row). 64x64 tiles (256 invocations, 8 KiB
+// of workgroup memory) for real token counts; 16x64 tiles (64 invocations, 5 KiB) for a handful of tokens, where
+// a 64-row tile would leave most invocations idle. Workgroup memory size also sets pipeline compile time on
+// SwiftShader when Dawn zero-initialises it through VK_KHR_zero_initialize_workgroup_memory (seconds at 16 KiB).
+export const GEMM_TILE_K = 16;
+const LARGE = tiling(16, 16, GEMM_TILE_K);
+const SMALL = tiling(4, 16, GEMM_TILE_K);
+
+export function chooseGemmTiling(m: number): GemmTiling {
+  return m <= 16 ? SMALL : LARGE;
+}
