@@ -1,21 +1,8 @@
 /** DiT architecture facts from a bundle's config (docs/bundle-format.md, family `dit`) and its Linear layers. */
 import type { LinearSpec } from '../runtime/layers';
+import type { DitConfig } from '../bundle/types.ts';
 
-export interface DitConfig {
-  readonly depth: number;
-  readonly width: number;
-  readonly heads: number;
-  readonly headDim: number;
-  readonly mlpRatio: number;
-  readonly patch: number;
-  readonly inputSize: number;
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly numClasses: number;
-  readonly freqDim: number;
-  readonly lnEps: number;
-  readonly diffusion: { readonly betaStart: number; readonly betaEnd: number; readonly trainSteps: number };
-}
+export type { DitConfig } from '../bundle/types.ts';
 
 /** Tokens per image: (inputSize / patch)^2. */
 export function ditTokens(c: DitConfig): number {

@@ -3,31 +3,9 @@
  * Linear layers. Token order: scale by scale, each scale row-major.
  */
 import type { LinearSpec } from '../runtime/layers';
+import type { VarConfig } from '../bundle/types.ts';
 
-export interface VarConfig {
-  readonly depth: number;
-  readonly width: number;
-  readonly heads: number;
-  readonly headDim: number;
-  readonly mlpRatio: number;
-  readonly vocabSize: number;
-  readonly cvae: number;
-  readonly patchNums: readonly number[];
-  readonly numTokens: number;
-  readonly firstL: number;
-  readonly numClasses: number;
-  readonly lnEps: number;
-}
-
-export interface VqConfig {
-  readonly vocabSize: number;
-  readonly cvae: number;
-  readonly patchNums: readonly number[];
-  readonly latentSize: number;
-  readonly phiCount: number;
-  readonly phiResiRatio: number;
-  readonly phiIndexPerScale: readonly number[];
-}
+export type { VarConfig, VqvaeConfig } from '../bundle/types.ts';
 
 export function varLinearSpecs(c: VarConfig): LinearSpec[] {
   const C = c.width;

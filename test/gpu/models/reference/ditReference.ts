@@ -6,7 +6,7 @@
 import { layerNormModulateRef } from '../../../../src/ops/layerNorm';
 import { geluTanhRef, residualAddRef, siluRef } from '../../../../src/ops/elementwise';
 import { attentionRef, tokenMajorQkvLayouts } from '../../../../src/ops/attention';
-import type { SafetensorsFile } from '../../../../src/models/runtime/safetensors';
+import type { TensorReader } from '../tensors';
 import { ditTokens, type DitConfig } from '../../../../src/models/dit/ditConfig';
 import type { StepCoefficients } from '../../../../src/models/dit/diffusionSchedule';
 import type { LinearFn } from './refLinears';
@@ -32,7 +32,7 @@ export class DitReference {
 
   constructor(
     readonly config: DitConfig,
-    file: SafetensorsFile,
+    file: TensorReader,
     private readonly linear: LinearFn,
   ) {
     const cache = new Map<string, Float32Array>();

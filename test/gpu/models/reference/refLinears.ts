@@ -6,7 +6,7 @@
 import { dequantizeWeight, fakeQuantActivations, matmulReference, quantizeWeight } from '../../../../src/quant';
 import type { QuantSetting } from '../../../../src/quant/setting';
 import { activationQuantized, weightQuantized, type LinearSpec } from '../../../../src/models/runtime/layers';
-import type { SafetensorsFile } from '../../../../src/models/runtime/safetensors';
+import type { TensorReader } from '../tensors';
 
 export type LinearFn = (name: string, x: Float32Array, m: number) => Float32Array;
 
@@ -15,7 +15,7 @@ export interface RefLinearOptions {
   readonly perTensorScales?: ReadonlyMap<string, number>;
 }
 
-export function refLinears(file: SafetensorsFile, specs: readonly LinearSpec[], setting: QuantSetting, options: RefLinearOptions = {}): LinearFn {
+export function refLinears(file: TensorReader, specs: readonly LinearSpec[], setting: QuantSetting, options: RefLinearOptions = {}): LinearFn {
   const layers = new Map<string, { spec: LinearSpec; w: Float32Array; bias?: Float32Array }>();
   for (const spec of specs) {
     let w = file.f32(`${spec.name}.weight`);

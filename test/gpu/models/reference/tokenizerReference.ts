@@ -3,8 +3,8 @@
  * PyTorch bicubic upsample (align_corners=False, A = -0.75, clamped indices), Phi residual conv, area
  * (adaptive average) downsample. f64 math, f32 results.
  */
-import type { SafetensorsFile } from '../../../../src/models/runtime/safetensors';
-import type { VqConfig } from '../../../../src/models/var/varConfig';
+import type { TensorReader } from '../tensors';
+import type { VqvaeConfig } from '../../../../src/models/var/varConfig';
 
 export class TokenizerReference {
   readonly codebook: Float32Array;
@@ -12,8 +12,8 @@ export class TokenizerReference {
   readonly phiBiases: Float32Array[] = [];
 
   constructor(
-    readonly config: VqConfig,
-    file: SafetensorsFile,
+    readonly config: VqvaeConfig,
+    file: TensorReader,
   ) {
     this.codebook = file.f32('quantize.embedding.weight');
     for (let i = 0; i < config.phiCount; i++) {

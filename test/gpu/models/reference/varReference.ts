@@ -7,7 +7,7 @@
 import { layerNormModulateRef } from '../../../../src/ops/layerNorm';
 import { geluTanhRef, residualAddRef, siluRef } from '../../../../src/ops/elementwise';
 import { attentionRef, headMajorLayout, varQkvPrepareRef } from '../../../../src/ops/attention';
-import type { SafetensorsFile } from '../../../../src/models/runtime/safetensors';
+import type { TensorReader } from '../tensors';
 import { scaleOfToken, scaleStarts, type VarConfig } from '../../../../src/models/var/varConfig';
 import type { LinearFn } from './refLinears';
 import type { TokenizerReference } from './tokenizerReference';
@@ -27,7 +27,7 @@ export class VarReference {
 
   constructor(
     readonly config: VarConfig,
-    file: SafetensorsFile,
+    file: TensorReader,
     private readonly linear: LinearFn,
   ) {
     const cache = new Map<string, Float32Array>();

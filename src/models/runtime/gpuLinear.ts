@@ -1,0 +1,104 @@
+/**
+ * One Linear layer on the GPU: Y[m, N] = fakeQuant(X)[m, K] W^T + bias, where W is a GpuPackedWeight
+ * (QuantMatmulKernel decodes it on the fly) when the setting quantises this layer kind, else an f32 buffer
+ * (MatmulF32Kernel), and fakeQuant is ActivationQuantKernel when the setting quantises this layer's
+ * activations (per token, or per tensor with a calibrated static scale), else the identity.
+ * Owns its weight and bias buffers; destroy() is idempotent.
+ */
+import { GpuPackedWeight } from '../../kernels';
+import type { BufferSlice } from '../../kernels';
+import { codeBits, quantizeWeight, settingToString } from '../../quant';
+import type { ActivationFormat, ActivationScaling } from '../../quant/formats';
+import type { QuantSetting } from '../../quant/setting';
+import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
+import { uploadWords } from './gpuBuffers';
+import { ModelError } from './errors';
+import type { KernelSet } from './kernelSet';
+
+export interface LinearEncodeArgs {
+  /** f32 [m, K]. */
+  readonly x: BufferSlice;
+  /** f32 [m, N]; a different buffer from x. */
+  readonly y: BufferSlice;
+  readonly m: number;
+  /** f32 scratch of at least m * K values (the fake-quantised X), used only when activations are quantised. */
+  readonly scratch: BufferSlice;
+}
+
+export class GpuLinear {
+  readonly spec: LinearSpec;
+  /** Bits per stored weight code (32 for f32 weights). */
+  readonly codeBits: number;
+  /** GPU bytes of the weight (codes + scales + offsets, or f32). */
+  readonly weightBytes: number;
+  readonly biasBytes: number;
+  private readonly packed: GpuPackedWeight | undefined;
+  private readonly f32Weight: GPUBuffer | undefined;
+  private readonly bias: GPUBuffer | undefined;
+  private readonly activation: { format: Exclude<ActivationFormat, { kind: 'none' }>; scaling: ActivationScaling } | undefined;
+  private destroyed = false;
+
+  constructor(device: GPUDevice, owner: string, spec: LinearSpec, weight: Float32Array, bias: Float32Array | undefined, setting: QuantSetting, staticScale?: number) {
+    this.spec = spec;
+    const label = `${owner}.${spec.name}`;
+    if (weightQuantized(setting, spec.kind) && setting.weight) {
+      if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq') {
+        throw new ModelError(
+          'setting-unsupported',
+          `${settingToString(setting)}: the engine quantises weights with RTN or RTN + clipping search only (${setting.method.kind} needs calibration data the engine does not have yet).`,
+          'Pick the rtn or clip method.',
+        );
+      }
+      const options = setting.method.kind === 'clip' ? { clip: {} } : {};
+      const packed = quantizeWeight(weight, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, options);
+      this.packed = GpuPackedWeight.upload(device, packed, label);
+      this.codeBits = codeBits(setting.weight.format);
+      this.weightBytes = this.packed.byteLength;
+    } else {
+      this.f32Weight = uploadWords(device, `${label}.weight`, weight);
+      this.codeBits = 32;
+      this.weightBytes = weight.byteLength;
+    }
+    this.bias = bias ? uploadWords(device, `${label}.bias`, bias) : undefined;
+    this.biasBytes = bias?.byteLength ?? 0;
+    const format = setting.activation.format;
+    if (activationQuantized(setting, spec.kind) && format.kind !== 'none') {
+      if (setting.activation.perTensor && staticScale === undefined) {
+        throw new ModelError(
+          'calibration-missing',
+          `${settingToString(setting)} quantises activations per tensor, but no calibrated scale was given for ${spec.name}.`,
+          'Calibrate the activation scales first (calibrateActivationScales) and pass them when loading the model.',
+        );
+      }
+      this.activation = { format, scaling: setting.activation.perTensor ? { kind: 'tensor', scale: staticScale! } : { kind: 'token' } };
+    }
+  }
+
+  /** True when the input goes through activation fake quantisation. */
+  get quantizesActivations(): boolean {
+    return this.activation !== undefined;
+  }
+
+  encode(encoder: GPUCommandEncoder, kernels: KernelSet, args: LinearEncodeArgs): void {
+    if (this.destroyed) throw new ModelError('model-destroyed', `Linear ${this.spec.name} was destroyed.`, 'Load the model again.');
+    const { rows: n, cols: k } = this.spec;
+    let input = args.x;
+    if (this.activation) {
+      kernels.activationQuant.encode(encoder, { x: args.x, y: args.scratch, tokens: args.m, cols: k, ...this.activation });
+      input = args.scratch;
+    }
+    if (this.packed) {
+      kernels.quantMatmul.encode(encoder, { weight: this.packed, x: input, y: args.y, m: args.m, k, bias: this.bias });
+    } else {
+      kernels.matmulF32.encode(encoder, { w: this.f32Weight!, n, k, x: input, y: args.y, m: args.m, bias: this.bias });
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.packed?.destroy();
+    this.f32Weight?.destroy();
+    this.bias?.destroy();
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Every kernel a forward pass uses, for one device. A KernelSet owns its kernels (pipelines, uniform caches);
+ * models either own one (and destroy it with themselves) or share one passed in by the engine.
+ */
+import { ActivationQuantKernel, MatmulF32Kernel, QuantMatmulKernel } from '../../kernels';
+import { ActivationKernel } from '../../kernels/ops/activationKernel';
+import { AttentionKernel } from '../../kernels/ops/attentionKernel';
+import { LayerNormModulateKernel } from '../../kernels/ops/layerNormModulateKernel';
+import { ResidualAddKernel } from '../../kernels/ops/residualAddKernel';
+import { VarQkvPrepareKernel } from '../../kernels/ops/varQkvPrepareKernel';
+
+export class KernelSet {
+  readonly matmulF32: MatmulF32Kernel;
+  readonly quantMatmul: QuantMatmulKernel;
+  readonly activationQuant: ActivationQuantKernel;
+  readonly layerNorm: LayerNormModulateKernel;
+  readonly residual: ResidualAddKernel;
+  readonly activation: ActivationKernel;
+  readonly attention: AttentionKernel;
+  readonly varQkv: VarQkvPrepareKernel;
+  private destroyed = false;
+
+  constructor(readonly device: GPUDevice) {
+    this.matmulF32 = new MatmulF32Kernel(device);
+    this.quantMatmul = new QuantMatmulKernel(device);
+    this.activationQuant = new ActivationQuantKernel(device);
+    this.layerNorm = new LayerNormModulateKernel(device);
+    this.residual = new ResidualAddKernel(device);
+    this.activation = new ActivationKernel(device);
+    this.attention = new AttentionKernel(device);
+    this.varQkv = new VarQkvPrepareKernel(device);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const kernel of [this.matmulF32, this.quantMatmul, this.activationQuant, this.layerNorm, this.residual, this.activation, this.attention, this.varQkv]) {
+      kernel.destroy();
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * All weights of one loaded model on the GPU for one QuantSetting: a GpuLinear per LinearSpec and an f32
+ * buffer per other tensor the forward reads. Owns every buffer; destroy() is idempotent. The memory report
+ * compares what the Linear weights take on the GPU with params x bits / 8 (the scaling-law's bits).
+ */
+import { tensorAsF32, type SafetensorsFile } from '../bundle/index.ts';
+import { settingToString, type QuantSetting } from '../../quant/setting';
+import { GpuLinear } from './gpuLinear';
+import { uploadWords } from './gpuBuffers';
+import { ModelError, requireLiveModel } from './errors';
+import type { LinearSpec } from './layers';
+
+export interface LinearReport {
+  readonly name: string;
+  readonly kind: LinearSpec['kind'];
+  readonly params: number;
+  readonly codeBits: number;
+  readonly weightBytes: number;
+  readonly activationsQuantized: boolean;
+}
+
+export interface WeightReport {
+  readonly setting: string;
+  /** Weights of all Linear layers (biases excluded). */
+  readonly linearParams: number;
+  /** GPU bytes of the Linear weights: packed codes + f16 scales (+ offsets), or f32. */
+  readonly weightBytes: number;
+  /** sum of params x code bits / 8 over the Linear weights: the bytes with no scales and no padding. */
+  readonly idealWeightBytes: number;
+  /** GPU bytes of everything else: biases, embeddings, position tables, norms' parameters (f32). */
+  readonly otherBytes: number;
+  readonly layers: readonly LinearReport[];
+}
+
+export interface LoadWeightsOptions {
+  /** Tensors uploaded as plain f32 buffers (embeddings, position tables, ...), by bundle name. */
+  readonly f32Tensors: readonly string[];
+  /** Calibrated static activation scales by Linear name (per-tensor activation settings). */
+  readonly activationScales?: ReadonlyMap<string, number>;
+  /** Replaces a tensor's values before upload (e.g. a bias assembled from several tensors). */
+  readonly overrides?: ReadonlyMap<string, Float32Array>;
+}
+
+export class GpuModelWeights {
+  readonly report: WeightReport;
+  private readonly linears = new Map<string, GpuLinear>();
+  private readonly tensors = new Map<string, GPUBuffer>();
+  private destroyed = false;
+
+  constructor(device: GPUDevice, readonly owner: string, file: SafetensorsFile, specs: readonly LinearSpec[], readonly setting: QuantSetting, options: LoadWeightsOptions) {
+    const read = (name: string) => options.overrides?.get(name) ?? tensorAsF32(file, name);
+    try {
+      for (const spec of specs) {
+        const bias = spec.bias === 'tensor' ? read(`${spec.name}.bias`) : undefined;
+        this.linears.set(spec.name, new GpuLinear(device, owner, spec, read(`${spec.name}.weight`), bias, setting, options.activationScales?.get(spec.name)));
+      }
+      for (const name of options.f32Tensors) this.tensors.set(name, uploadWords(device, `${owner}.${name}`, read(name)));
+    } catch (error) {
+      this.destroy();
+      throw error;
+    }
+    let otherBytes = 0;
+    for (const b of this.tensors.values()) otherBytes += b.size;
+    const layers: LinearReport[] = [...this.linears.values()].map((l) => ({
+      name: l.spec.name,
+      kind: l.spec.kind,
+      params: l.spec.rows * l.spec.cols,
+      codeBits: l.codeBits,
+      weightBytes: l.weightBytes,
+      activationsQuantized: l.quantizesActivations,
+    }));
+    for (const l of this.linears.values()) otherBytes += l.biasBytes;
+    this.report = {
+      setting: settingToString(setting),
+      linearParams: layers.reduce((a, l) => a + l.params, 0),
+      weightBytes: layers.reduce((a, l) => a + l.weightBytes, 0),
+      idealWeightBytes: layers.reduce((a, l) => a + (l.params * l.codeBits) / 8, 0),
+      otherBytes,
+      layers,
+    };
+  }
+
+  linear(name: string): GpuLinear {
+    requireLiveModel(this.owner, this.destroyed);
+    const l = this.linears.get(name);
+    if (!l) throw new ModelError('tensor-missing', `${this.owner} has no Linear "${name}".`, 'Engine bug: the forward asks for a layer its LinearSpec list lacks.');
+    return l;
+  }
+
+  tensor(name: string): GPUBuffer {
+    requireLiveModel(this.owner, this.destroyed);
+    const t = this.tensors.get(name);
+    if (!t) throw new ModelError('tensor-missing', `${this.owner} did not upload "${name}".`, 'Engine bug: add it to f32Tensors when loading.');
+    return t;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const l of this.linears.values()) l.destroy();
+    for (const t of this.tensors.values()) t.destroy();
+    this.linears.clear();
+    this.tensors.clear();
+  }
+}
