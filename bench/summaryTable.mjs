@@ -1,6 +1,10 @@
 /** Plain-text tables of a bench result (src/bench/resultTypes.ts) for the terminal. */
 
-const fmt = (x, digits = 2) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
+const missing = (x) => x === undefined || x === null || Number.isNaN(x);
+const fmt = (x, digits = 2) => (missing(x) ? '-' : x.toFixed(digits));
+/** Significant digits, for values spanning decades (a CPU adapter's bandwidth fraction is ~1e-4). */
+const sig = (x, digits = 2) => (missing(x) ? '-' : Number(x.toPrecision(digits)).toString());
+const pair = (a, b) => (missing(a) ? '-' : `${fmt(a)} / ${fmt(b)}`);
 
 function table(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -10,7 +14,7 @@ function table(headers, rows) {
 
 /** One row per (op, format, group, size): our median and the three same-run ratios. */
 export function formatSummary(result) {
-  const headers = ['op', 'format', 'group', 'K=N', 'ours ms', 'min ms', 'f32 ms', 'x vs f32', 'GB/s', 'copy GB/s', 'BW frac', 'ORT op', 'ORT wall ms', 'x vs ORT'];
+  const headers = ['op', 'format', 'group', 'K=N', 'ours ms', 'min ms', 'f32 ms', 'x vs f32 med/min', 'GB/s', 'copy GB/s', 'BW frac', 'ORT op', 'ORT wall ms', 'x vs ORT med/min'];
   const rows = result.summary.map((r) => [
     r.variant,
     r.format,
@@ -19,13 +23,13 @@ export function formatSummary(result) {
     fmt(r.oursMedianMs, 3),
     fmt(r.oursMinMs, 3),
     fmt(r.f32MedianMs, 3),
-    fmt(r.speedupVsF32),
-    fmt(r.effectiveGBps),
-    fmt(r.copyGBps),
-    fmt(r.bandwidthFraction),
+    pair(r.speedupVsF32, r.speedupVsF32ByMin),
+    sig(r.effectiveGBps, 3),
+    sig(r.copyGBps, 3),
+    sig(r.bandwidthFraction),
     r.ortOp ?? '-',
     fmt(r.ortWallMedianMs, 3),
-    fmt(r.speedupVsOrt),
+    pair(r.speedupVsOrt, r.speedupVsOrtByMin),
   ]);
   return table(headers, rows);
 }
@@ -42,6 +46,7 @@ export function formatHeader(result) {
 }
 
 export function formatFailures(result) {
-  if (result.failures.length === 0) return 'failures: none';
-  return ['failures:', ...result.failures.map((f) => `  ${f.id}: ${f.message}`)].join('\n');
+  const lines = result.failures.length === 0 ? ['failures: none'] : ['failures:', ...result.failures.map((f) => `  ${f.id}: ${f.message}`)];
+  if (result.skipped?.length) lines.push('skipped (not measured):', ...result.skipped.map((s) => `  ${s.id}: ${s.reason}`));
+  return lines.join('\n');
 }

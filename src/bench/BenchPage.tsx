@@ -18,6 +18,8 @@ declare global {
 }
 
 const fmt = (x: number | undefined, digits = 2): string => (x === undefined ? '—' : x.toFixed(digits));
+/** Significant digits: a CPU adapter's bandwidth fraction is ~1e-4, a GPU's ~0.5. */
+const sig = (x: number | undefined): string => (x === undefined ? '—' : String(Number(x.toPrecision(2))));
 
 function SummaryTable({ rows }: { rows: readonly SummaryRow[] }) {
   return (
@@ -25,7 +27,7 @@ function SummaryTable({ rows }: { rows: readonly SummaryRow[] }) {
       <thead>
         <tr>
           <th>op</th><th>format</th><th>group</th><th>K=N</th><th>ours ms (median)</th><th>ours ms (min)</th>
-          <th>f32 ms</th><th>× vs f32</th><th>GB/s</th><th>copy GB/s</th><th>BW fraction</th><th>ORT op</th><th>× vs ORT (wall)</th>
+          <th>f32 ms</th><th>× vs f32 (median / min)</th><th>GB/s</th><th>copy GB/s</th><th>BW fraction</th><th>ORT op</th><th>ORT wall ms</th><th>× vs ORT (wall, median / min)</th>
         </tr>
       </thead>
       <tbody>
@@ -33,8 +35,9 @@ function SummaryTable({ rows }: { rows: readonly SummaryRow[] }) {
           <tr key={`${r.variant}/${r.format}/${r.groupSize}/${r.size}`}>
             <td>{r.variant}</td><td>{r.format}</td><td>g{r.groupSize}</td><td>{r.size}</td>
             <td>{fmt(r.oursMedianMs, 3)}</td><td>{fmt(r.oursMinMs, 3)}</td><td>{fmt(r.f32MedianMs, 3)}</td>
-            <td>{fmt(r.speedupVsF32)}</td><td>{fmt(r.effectiveGBps)}</td><td>{fmt(r.copyGBps)}</td>
-            <td>{fmt(r.bandwidthFraction)}</td><td>{r.ortOp ?? '—'}</td><td>{fmt(r.speedupVsOrt)}</td>
+            <td>{fmt(r.speedupVsF32)} / {fmt(r.speedupVsF32ByMin)}</td><td>{sig(r.effectiveGBps)}</td><td>{sig(r.copyGBps)}</td>
+            <td>{sig(r.bandwidthFraction)}</td><td>{r.ortOp ?? '—'}</td><td>{fmt(r.ortWallMedianMs, 3)}</td>
+            <td>{fmt(r.speedupVsOrt)} / {fmt(r.speedupVsOrtByMin)}</td>
           </tr>
         ))}
       </tbody>
@@ -119,8 +122,14 @@ export function BenchPage({ search }: { search: string }) {
         <>
           <p>
             {result.environment.adapterLabel} · {result.measurements[0]?.time.method ?? ''} · {result.durationS} s ·{' '}
-            {result.failures.length} failure(s)
+            {result.failures.length} failure(s), {result.skipped.length} skipped
           </p>
+          {result.failures.length + result.skipped.length > 0 && (
+            <ul>
+              {result.failures.map((f) => <li key={f.id}>failed {f.id}: {f.message}</li>)}
+              {result.skipped.map((s) => <li key={s.id}>skipped {s.id}: {s.reason}</li>)}
+            </ul>
+          )}
           <SummaryTable rows={result.summary} />
         </>
       )}

@@ -25,6 +25,13 @@ export interface BenchConfig {
   readonly maxReps: number;
   /** Repetitions are chosen per case so that timing it takes about this long (SwiftShader is slow). */
   readonly targetCaseMs: number;
+  /**
+   * A case whose single run is predicted (from the same case at the previous size, scaled by K*N) to exceed this
+   * is skipped and listed as skipped, so one pathological op cannot eat the whole run.
+   */
+  readonly maxRunMs: number;
+  /** Timed repetitions of one case stop at this total, even below minReps (at least one). */
+  readonly maxCaseMs: number;
   readonly includeOrt: boolean;
   readonly quick: boolean;
   readonly seed: number;
@@ -71,9 +78,11 @@ export function configFromUrl(search: string): BenchConfig {
     weightCases: weightCases(quick ? QUICK_FORMATS : FULL_FORMATS),
     filter: params.get('filter') ?? '',
     warmup: number('warmup', 2),
-    minReps: number('minReps', 5),
-    maxReps: number('maxReps', 30),
-    targetCaseMs: number('targetCaseMs', quick ? 400 : 1200),
+    minReps: Math.max(1, number('minReps', 3)),
+    maxReps: Math.max(1, number('maxReps', 30)),
+    targetCaseMs: number('targetCaseMs', quick ? 400 : 1500),
+    maxRunMs: number('maxRunMs', 45_000),
+    maxCaseMs: number('maxCaseMs', 20_000),
     includeOrt: params.get('ort') !== '0',
     quick,
     seed: number('seed', 1234),

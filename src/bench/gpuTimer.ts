@@ -1,14 +1,15 @@
 /**
- * Two ways to time GPU work, and the record of which one produced a number.
+ * Two clocks for GPU work, and the record of which one produced a number.
  *
  * - GPU time (`timeComputePass`, `timeCommands`): with `timestamp-query`, each repetition is its own submit whose
  *   timestamps bracket the work on the GPU timeline: the kernel's own pass writes them (its `timestampWrites`), or,
- *   for a buffer copy, empty marker passes before and after it do. Without the feature: wall clock.
- * - Wall clock (`timeWall`): performance.now() around "issue the work, await queue.onSubmittedWorkDone()", one
- *   sample per repetition. This is the only clock onnxruntime-web can be timed with from outside (it submits
- *   through our device's queue), so comparisons with it use this method on both sides.
+ *   for a buffer copy, empty marker passes before and after it do. Without the feature: wall clock only.
+ * - Wall clock: performance.now() around "issue the work, await queue.onSubmittedWorkDone()", one sample per
+ *   repetition. This is the only clock onnxruntime-web can be timed with from outside (it submits through our
+ *   device's queue), so comparisons with it use this clock on both sides. The timestamped repetitions are issued
+ *   the same way, so they yield a wall sample each at no extra cost.
  *
- * Both warm up first (pipeline compilation, buffer first-touch) and keep every sample.
+ * Warm-up runs come first (pipeline compilation, buffer first-touch); every sample is kept.
  */
 import { summarize, type TimingStats } from './stats';
 
@@ -18,10 +19,15 @@ export interface TimedResult extends TimingStats {
   readonly method: TimingMethod;
 }
 
-export interface Repetitions {
+export interface TimedPair {
+  /** The best clock available: GPU timestamps, else wall clock. */
+  readonly time: TimedResult;
+  readonly wall: TimedResult;
+}
+
+export interface RepetitionPlan {
   readonly warmup: number;
-  /** A count, or a rule that picks it from the wall time of the last warm-up run (so slow cases repeat less). */
-  readonly reps: number | ((lastWarmupMs: number) => number);
+  readonly reps: number;
 }
 
 export class GpuTimer {
@@ -38,79 +44,38 @@ export class GpuTimer {
   }
 
   /**
-   * Times one compute pass: `encode` must pass `timestampWrites` to the single pass it opens (the kernel classes
-   * take it as encode's third argument), so the time is exactly that pass on the GPU timeline.
+   * Times one compute pass: `encode` must hand `timestampWrites` to the single pass it opens (the kernel classes
+   * take it as encode's third argument), so the GPU time is exactly that pass.
    */
-  timeComputePass(encode: (encoder: GPUCommandEncoder, timestampWrites?: GPUComputePassTimestampWrites) => void, reps: Repetitions): Promise<TimedResult> {
-    return this.timeTimestamped(reps, encode, (encoder, querySet, i) =>
-      encode(encoder, { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }),
+  timeComputePass(encode: (encoder: GPUCommandEncoder, timestampWrites?: GPUComputePassTimestampWrites) => void, plan: RepetitionPlan): Promise<TimedPair> {
+    return this.timeRepetitions(plan, (encoder, querySet, i) =>
+      encode(encoder, querySet ? { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } : undefined),
     );
   }
 
-  /**
-   * Times commands that are not a compute pass (a buffer copy): empty marker passes with timestampWrites go
-   * before and after them in the same command buffer.
-   */
-  timeCommands(encode: (encoder: GPUCommandEncoder) => void, reps: Repetitions): Promise<TimedResult> {
-    return this.timeTimestamped(reps, encode, (encoder, querySet, i) => {
-      encoder.beginComputePass({ label: 'GpuTimer.startMarker', timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i } }).end();
+  /** Times commands that are not a compute pass (a buffer copy), between empty marker passes that write the timestamps. */
+  timeCommands(encode: (encoder: GPUCommandEncoder) => void, plan: RepetitionPlan): Promise<TimedPair> {
+    return this.timeRepetitions(plan, (encoder, querySet, i) => {
+      if (querySet) encoder.beginComputePass({ label: 'GpuTimer.startMarker', timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i } }).end();
       encode(encoder);
-      encoder.beginComputePass({ label: 'GpuTimer.endMarker', timestampWrites: { querySet, endOfPassWriteIndex: 2 * i + 1 } }).end();
+      if (querySet) encoder.beginComputePass({ label: 'GpuTimer.endMarker', timestampWrites: { querySet, endOfPassWriteIndex: 2 * i + 1 } }).end();
     });
   }
 
-  private async timeTimestamped(
-    reps: Repetitions,
-    plain: (encoder: GPUCommandEncoder) => void,
-    timed: (encoder: GPUCommandEncoder, querySet: GPUQuerySet, index: number) => void,
-  ): Promise<TimedResult> {
-    if (this.method === 'wall-clock') return this.timeWall(() => this.submitOnce(plain), reps);
-    const count = await this.warmUp(() => this.submitOnce(plain), reps);
-    this.ensureCapacity(count * 2);
-    // One submit per repetition, as an app would issue them (and no single submit runs for seconds on a CPU device).
-    for (let i = 0; i < count; i++) {
-      const encoder = this.device.createCommandEncoder({ label: 'GpuTimer.encoder' });
-      timed(encoder, this.querySet!, i);
-      this.device.queue.submit([encoder.finish()]);
-    }
-    const ticks = await this.readTimestamps(count * 2);
+  /** Wall clock only, around `issue` (which may be async, like an onnxruntime run) plus onSubmittedWorkDone. */
+  async timeWall(issue: () => unknown, plan: RepetitionPlan): Promise<TimedResult> {
+    for (let i = 0; i < plan.warmup; i++) await this.issueAndWait(issue);
     const samplesMs: number[] = [];
-    for (let i = 0; i < count; i++) samplesMs.push(Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6);
-    return { method: 'timestamp-query', ...summarize(samplesMs) };
-  }
-
-  /** Wall clock per repetition around `issue` plus onSubmittedWorkDone; `issue` may be async (onnxruntime runs). */
-  async timeWall(issue: () => unknown, reps: Repetitions): Promise<TimedResult> {
-    const count = await this.warmUp(issue, reps);
-    const samplesMs: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const start = performance.now();
-      await issue();
-      await this.device.queue.onSubmittedWorkDone();
-      samplesMs.push(performance.now() - start);
-    }
+    for (let i = 0; i < plan.reps; i++) samplesMs.push(await this.issueAndWait(issue));
     return { method: 'wall-clock', ...summarize(samplesMs) };
   }
 
-  /** Runs the warm-up (at least once) and returns how many timed repetitions to do. */
-  private async warmUp(issue: () => unknown, reps: Repetitions): Promise<number> {
-    let lastMs = 0;
-    for (let i = 0; i < Math.max(1, reps.warmup); i++) {
-      const start = performance.now();
-      await issue();
-      await this.device.queue.onSubmittedWorkDone();
-      lastMs = performance.now() - start;
-    }
-    const count = typeof reps.reps === 'number' ? reps.reps : reps.reps(lastMs);
-    if (!Number.isInteger(count) || count < 1) throw new Error(`GpuTimer: repetitions must be a positive integer, got ${count}`);
-    return count;
-  }
-
-  /** Encodes and submits the work once, alone in its command buffer. */
-  submitOnce(encode: (encoder: GPUCommandEncoder) => void): void {
-    const encoder = this.device.createCommandEncoder({ label: 'GpuTimer.encoder' });
-    encode(encoder);
-    this.device.queue.submit([encoder.finish()]);
+  /** Wall time of one `issue` + onSubmittedWorkDone, in ms. */
+  async issueAndWait(issue: () => unknown): Promise<number> {
+    const start = performance.now();
+    await issue();
+    await this.device.queue.onSubmittedWorkDone();
+    return performance.now() - start;
   }
 
   destroy(): void {
@@ -119,6 +84,30 @@ export class GpuTimer {
     this.readBuffer?.destroy();
     this.querySet = this.resolveBuffer = this.readBuffer = undefined;
     this.capacity = 0;
+  }
+
+  private async timeRepetitions(
+    plan: RepetitionPlan,
+    record: (encoder: GPUCommandEncoder, querySet: GPUQuerySet | undefined, index: number) => void,
+  ): Promise<TimedPair> {
+    const submit = (querySet: GPUQuerySet | undefined, index: number): void => {
+      const encoder = this.device.createCommandEncoder({ label: 'GpuTimer.encoder' });
+      record(encoder, querySet, index);
+      this.device.queue.submit([encoder.finish()]);
+    };
+    for (let i = 0; i < plan.warmup; i++) await this.issueAndWait(() => submit(undefined, 0));
+    const timestamps = this.method === 'timestamp-query';
+    if (timestamps) this.ensureCapacity(plan.reps * 2);
+    const wallMs: number[] = [];
+    // One submit per repetition, waited for before the next, as the wall clock needs (and so no single submit
+    // runs for seconds on a CPU adapter).
+    for (let i = 0; i < plan.reps; i++) wallMs.push(await this.issueAndWait(() => submit(timestamps ? this.querySet : undefined, i)));
+    const wall: TimedResult = { method: 'wall-clock', ...summarize(wallMs) };
+    if (!timestamps) return { time: wall, wall };
+    const ticks = await this.readTimestamps(plan.reps * 2);
+    const gpuMs: number[] = [];
+    for (let i = 0; i < plan.reps; i++) gpuMs.push(Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6);
+    return { time: { method: 'timestamp-query', ...summarize(gpuMs) }, wall };
   }
 
   private ensureCapacity(count: number): void {

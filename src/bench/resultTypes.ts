@@ -22,11 +22,21 @@ export interface Measurement {
   readonly trafficBytes: number;
   /** The primary clock: GPU timestamps when available (not for onnxruntime, which we can only time by wall clock). */
   readonly time: TimedResult;
-  /** Wall clock per op (issue + onSubmittedWorkDone): the clock shared with onnxruntime, for the vs-ORT ratio. */
-  readonly wall?: TimedResult;
+  /** Wall clock per op (issue + onSubmittedWorkDone), same repetitions: the clock shared with onnxruntime. */
+  readonly wall: TimedResult;
   /** Max |gpu - reference| / max |reference| on the rows checked, before timing. */
   readonly maxRelError?: number;
   readonly rowsChecked?: number;
+  /** Wall time of the first (checked) run, which includes pipeline compilation; it plans the repetitions. */
+  readonly checkRunMs: number;
+  /** Untimed runs after the check run (0 when the check run alone took longer than targetCaseMs). */
+  readonly warmupRuns: number;
+}
+
+/** A case not run because it would take too long; never counted as a measurement. */
+export interface SkippedCase {
+  readonly id: string;
+  readonly reason: string;
 }
 
 export interface CaseFailure {
@@ -45,6 +55,8 @@ export interface SummaryRow {
   readonly f32MedianMs?: number;
   /** f32 median / ours median (> 1: ours is faster). */
   readonly speedupVsF32?: number;
+  /** The same ratio of minimum times: less sensitive to other load on a CPU adapter (interference only adds time). */
+  readonly speedupVsF32ByMin?: number;
   /** (ours traffic / ours median) / (copy traffic / copy median). */
   readonly bandwidthFraction?: number;
   readonly effectiveGBps?: number;
@@ -54,6 +66,7 @@ export interface SummaryRow {
   readonly oursWallMedianMs?: number;
   /** ORT wall median / ours wall median (> 1: ours is faster). */
   readonly speedupVsOrt?: number;
+  readonly speedupVsOrtByMin?: number;
 }
 
 export interface BenchEnvironment {
@@ -79,4 +92,5 @@ export interface BenchResult {
   readonly measurements: Measurement[];
   readonly summary: SummaryRow[];
   readonly failures: CaseFailure[];
+  readonly skipped: SkippedCase[];
 }

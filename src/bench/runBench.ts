@@ -12,9 +12,10 @@ import { collectEnvironment } from './environment';
 import { GpuTimer } from './gpuTimer';
 import { buildMatMulNBitsModel, matMulNBitsCompatible } from './matMulNBitsModel';
 import { OrtMatMulNBitsSession } from './ortMatMulNBits';
-import type { BenchResult, CaseFailure, Measurement } from './resultTypes';
+import type { BenchResult, CaseFailure, Measurement, SkippedCase } from './resultTypes';
 import { SizeFixture } from './sizeFixture';
 import { summarizeRun } from './summary';
+import { predictRunMs } from './runTimePrediction';
 
 export interface BenchProgress {
   readonly message: string;
@@ -51,15 +52,31 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
   let done = 0;
   const report = (message: string, measurement?: Measurement): void => onProgress({ message, done, total, measurement });
 
-  /** Runs one measurement; a thrown error or a WebGPU error raised meanwhile becomes a failure of that case. */
-  const attempt = async (id: string, measure: () => Promise<Measurement>): Promise<void> => {
+  const skipped: SkippedCase[] = [];
+  /** Measured run times per case (id without the size), by size: they predict the next size's run time. */
+  const runTimes = new Map<string, { size: number; ms: number }[]>();
+
+  /**
+   * Runs one measurement unless its predicted run time is over the cap; a thrown error or a WebGPU error raised
+   * meanwhile becomes a failure of that case.
+   */
+  const attempt = async (id: string, size: number, measure: () => Promise<Measurement>): Promise<void> => {
+    const key = id.slice(0, id.lastIndexOf('/'));
+    const prediction = predictRunMs(runTimes.get(key) ?? [], size);
+    if (prediction && prediction.ms > config.maxRunMs) {
+      const reason = `predicted ${(prediction.ms / 1e3).toFixed(0)} s per run (${prediction.basis}), over maxRunMs ${config.maxRunMs / 1e3} s`;
+      skipped.push({ id, reason });
+      report(`SKIPPED ${id}: ${reason}`);
+      return;
+    }
     const before = gpuErrors.length;
     try {
       const m = await measure();
       if (gpuErrors.length > before) throw new Error(`WebGPU error during the case: ${gpuErrors.slice(before).join(' | ')}`);
       measurements.push(m);
-      const wall = m.wall && m.wall !== m.time ? `, wall ${m.wall.medianMs.toFixed(3)} ms` : '';
-      report(`${m.id}: median ${m.time.medianMs.toFixed(3)} ms (${m.time.method}, ${m.time.samplesMs.length} reps)${wall}`, m);
+      runTimes.set(key, [...(runTimes.get(key) ?? []), { size, ms: m.wall.medianMs }]);
+      const wall = m.wall !== m.time ? `, wall ${m.wall.medianMs.toFixed(3)} ms` : '';
+      report(`${m.id}: median ${m.time.medianMs.toFixed(3)} ms, min ${m.time.minMs.toFixed(3)} (${m.time.method}, ${m.time.samplesMs.length} reps)${wall}`, m);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       failures.push({ id, message });
@@ -78,7 +95,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       const fx = new SizeFixture(device, size, config.gemmM, config.seed);
       try {
         for (const variant of VARIANTS) {
-          await attempt(caseId(variant, 'f32', size), () => measureF32(fx, variant, f32Kernel, timer, config, { wall: config.includeOrt }));
+          await attempt(caseId(variant, 'f32', size), size, () => measureF32(fx, variant, f32Kernel, timer, config));
         }
         for (const { spec, variants } of cases) {
           report(`${weightCaseName(spec)}/${size}: quantizing`);
@@ -100,6 +117,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       measurements,
       summary: summarizeRun(measurements),
       failures,
+      skipped,
     };
   } finally {
     unsubscribe();
@@ -118,11 +136,9 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
     const withOrt = config.includeOrt && matMulNBitsCompatible(packed);
     try {
       for (const variant of variants) {
-        await attempt(caseId(variant, name, size), () =>
-          measureOurs(fx, variant, packed, dequantised, weight, quantKernel, timer, config, { wall: withOrt }),
-        );
+        await attempt(caseId(variant, name, size), size, () => measureOurs(fx, variant, packed, dequantised, weight, quantKernel, timer, config));
       }
-      await attempt(caseId('copy', name, size), () => measureCopy(fx, packed, weight, timer, config));
+      await attempt(caseId('copy', name, size), size, () => measureCopy(fx, packed, weight, timer, config));
       if (withOrt) {
         const model = buildMatMulNBitsModel(packed);
         let session: OrtMatMulNBitsSession | undefined;
@@ -133,7 +149,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
         }
         if (session) {
           for (const variant of variants) {
-            await attempt(caseId(variant, `ort-int${model.bits}-blk${model.blockSize}`, size), () => measureOrt(fx, variant, session, dequantised, timer, config));
+            await attempt(caseId(variant, `ort-int${model.bits}-blk${model.blockSize}`, size), size, () => measureOrt(fx, variant, session, dequantised, timer, config));
           }
           await session.release();
         }
@@ -152,7 +168,10 @@ function methodNotes(clock: string): Record<string, string> {
         : 'wall clock (the device lacks timestamp-query): performance.now() around encode + submit + onSubmittedWorkDone',
     wallClock:
       'performance.now() around one op (our kernel: encode + submit; onnxruntime: session.run with GPU-resident input and gpu-buffer output, output disposed) plus queue.onSubmittedWorkDone, one sample per repetition',
-    warmup: 'config.warmup runs before timing; the last warm-up run sets the repetitions (targetCaseMs / its wall time, clamped to minReps..maxReps)',
+    warmup:
+      'the checked first run, then config.warmup untimed runs unless the first run alone exceeded targetCaseMs; repetitions = targetCaseMs / the last of these runs, clamped to minReps..maxReps',
+    skipping:
+      'a case whose run time, predicted from the same case at smaller sizes (size^e, e fitted on the last two sizes within 1..2, else 2), exceeds maxRunMs is listed in skipped and not run',
     check: 'before timing, each op runs once and its output is compared with matmulReference (f64) on the same dequantised weights; GEMV: all outputs, GEMM: rows 0, 1, m/2, m-1',
     speedupVsF32: 'MatmulF32Kernel median / our median, both by kernelClock',
     bandwidthFraction:

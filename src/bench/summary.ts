@@ -28,13 +28,15 @@ export function summarizeRun(measurements: readonly Measurement[]): SummaryRow[]
       oursMinMs: ours.time.minMs,
       f32MedianMs: f32?.time.medianMs,
       speedupVsF32: f32 ? f32.time.medianMs / ours.time.medianMs : undefined,
+      speedupVsF32ByMin: f32 ? f32.time.minMs / ours.time.minMs : undefined,
       effectiveGBps,
       copyGBps,
       bandwidthFraction: copyGBps ? effectiveGBps / copyGBps : undefined,
       ortOp: ort ? ortOp : undefined,
       ortWallMedianMs: ort?.wall?.medianMs,
       oursWallMedianMs: ours.wall?.medianMs,
-      speedupVsOrt: ort?.wall && ours.wall ? ort.wall.medianMs / ours.wall.medianMs : undefined,
+      speedupVsOrt: ort ? ort.wall.medianMs / ours.wall.medianMs : undefined,
+      speedupVsOrtByMin: ort ? ort.wall.minMs / ours.wall.minMs : undefined,
     });
   }
   return rows;
