@@ -78,6 +78,17 @@ fn tailDot(row: u32, xBase: u32, block: u32) -> vec2f {
   return vec2f(dot, xSum);
 }
 
+// s * (x . v) + o * sum(x) for the block starting at column k0 (the offset term only for asymmetric formats:
+// written out so that no compiler has to prove that sums.y * 0.0 may be dropped).
+fn scaledBlockSum(row: u32, k0: u32, sums: vec2f) -> f32 {
+  let group = groupIndex(row, k0);
+  var result = sums.x * scaleAt(group);
+  if (HAS_OFFSET) {
+    result += sums.y * offsetAt(group);
+  }
+  return result;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local: u32) {
   let lane = local % THREADS_PER_ROW;
@@ -90,15 +101,11 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
   if (row < shape.rows) {
     let fullBlocks = shape.cols / BLOCK;
     for (var block = lane; block < fullBlocks; block += THREADS_PER_ROW) {
-      let sums = blockDot(row, xBase, block);
-      let group = groupIndex(row, block * BLOCK);
-      acc += sums.x * scaleAt(group) + sums.y * offsetAt(group);
+      acc += scaledBlockSum(row, block * BLOCK, blockDot(row, xBase, block));
     }
     // The partial block goes to the lane whose turn it would be, which has one block fewer than lane 0 or none.
     if (shape.cols % BLOCK != 0u && lane == fullBlocks % THREADS_PER_ROW) {
-      let sums = tailDot(row, xBase, fullBlocks);
-      let group = groupIndex(row, fullBlocks * BLOCK);
-      acc += sums.x * scaleAt(group) + sums.y * offsetAt(group);
+      acc += scaledBlockSum(row, fullBlocks * BLOCK, tailDot(row, xBase, fullBlocks));
     }
   }
 
