@@ -15,7 +15,7 @@ import { VarModel } from '../../../src/models/var/varModel';
 import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';
 import { varLinearSpecs } from '../../../src/models/var/varConfig';
 import { bundleIds, loadVarBundle } from './bundles';
-import { maxRelativeError } from './compare';
+import { maxRelativeError } from '../../../src/parity/compare';
 import { refLinears } from './reference/refLinears';
 import { VarReference } from './reference/varReference';
 

@@ -1,0 +1,65 @@
+/**
+ * VAR parity checks at full precision against a bundle's goldens (docs/bundle-format.md): the teacher-forced
+ * logits, each KV-cache step from the golden step input (the forward alone), and the whole sampler replaying
+ * the recorded uniforms (logits, tokens, f_hat per step: the chain).
+ */
+import { tensorAsF32, tensorI32, type SafetensorsFile } from '../models/bundle/index.ts';
+import type { VarManifest } from '../models/bundle/types.ts';
+import { FULL_PRECISION } from '../quant/setting';
+import type { KernelSet } from '../models/runtime/kernelSet';
+import { Workspace } from '../models/runtime/workspace';
+import { readF32, writeWords } from '../models/runtime/gpuBuffers';
+import { VarModel } from '../models/var/varModel';
+import { scaleStarts } from '../models/var/varConfig';
+import { varTeacherForcedLogits } from '../models/var/varTeacherForced';
+import { maxRelativeError } from './compare';
+import { row, type ParityRow } from './parityTypes';
+
+export interface VarParityInput {
+  readonly bundle: { readonly manifest: VarManifest; readonly weights?: SafetensorsFile; readonly goldens?: SafetensorsFile };
+}
+
+export async function varParity(device: GPUDevice, kernels: KernelSet, input: VarParityInput): Promise<ParityRow[]> {
+  const { manifest, goldens } = input.bundle;
+  if (!goldens) throw new Error(`${manifest.id} has no goldens`);
+  const id = manifest.id;
+  const f32 = (name: string) => tensorAsF32(goldens, name);
+  const rows: ParityRow[] = [];
+  const model = VarModel.load(device, input.bundle, FULL_PRECISION, { kernels });
+  try {
+    const label = tensorI32(goldens, 'tf.label')[0];
+    rows.push(row(id, 'tf', 'logits', maxRelativeError(await varTeacherForcedLogits(model, [label], f32('tf.input')), f32('tf.logits'))));
+    rows.push(...(await stepsFromGoldenInputs(model, id, label, f32)));
+  } finally {
+    model.destroy();
+  }
+  return rows;
+}
+
+/** Each scale's golden input (cond and uncond rows) through the KV-cache forward: logits per step. */
+async function stepsFromGoldenInputs(model: VarModel, id: string, label: number, f32: (name: string) => Float32Array): Promise<ParityRow[]> {
+  const { device } = model;
+  const { patchNums, vocabSize: V, numClasses } = model.config;
+  const ws = new Workspace(device, 'VarParity');
+  const rows: ParityRow[] = [];
+  try {
+    ws.reserve(model.workspaceNeeds(2, 2 * Math.max(...patchNums) ** 2));
+    let encoder = device.createCommandEncoder({ label: 'VarParity.conditioning' });
+    model.encodeConditioning(encoder, ws, [label, numClasses]);
+    device.queue.submit([encoder.finish()]);
+    const starts = scaleStarts(patchNums);
+    for (let k = 0; k < patchNums.length; k++) {
+      const T = patchNums[k] ** 2;
+      writeWords(device, ws.get('x'), 0, f32(`step${k}.input`));
+      encoder = device.createCommandEncoder({ label: 'VarParity.step' });
+      model.encodeTransformer(encoder, ws, { samples: 2, tokens: T, position: starts[k], masked: false });
+      device.queue.submit([encoder.finish()]);
+      const logits = await readF32(device, ws.get('logits'), 0, 2 * T * V);
+      rows.push(row(id, `step${k}`, 'logits_cond (golden input)', maxRelativeError(logits.subarray(0, T * V), f32(`step${k}.logits_cond`))));
+      rows.push(row(id, `step${k}`, 'logits_uncond (golden input)', maxRelativeError(logits.subarray(T * V), f32(`step${k}.logits_uncond`))));
+    }
+  } finally {
+    ws.destroy();
+  }
+  return rows;
+}
