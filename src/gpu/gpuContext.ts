@@ -36,11 +36,14 @@ export class GpuContext {
   readonly hasShaderF16: boolean;
   readonly hasSubgroups: boolean;
   readonly hasTimestampQuery: boolean;
+  /** Held so the entry point outlives the device (Dawn for Node frees its instance with the GPU object). */
+  readonly gpu: GPU;
   private readonly listeners = new Set<Listener>();
   private destroyedByUs = false;
   private lostError: GpuError | undefined;
 
-  private constructor(device: GPUDevice, adapter: AdapterSummary) {
+  private constructor(gpu: GPU, device: GPUDevice, adapter: AdapterSummary) {
+    this.gpu = gpu;
     this.device = device;
     this.adapter = adapter;
     this.hasShaderF16 = device.features.has('shader-f16');
@@ -80,7 +83,7 @@ export class GpuContext {
     } catch (cause) {
       throw deviceRequestFailed(cause);
     }
-    return new GpuContext(device, summarize(adapter));
+    return new GpuContext(gpu, device, summarize(adapter));
   }
 
   /** The error that lost the device, if it was lost by anything other than destroy(). */

@@ -8,6 +8,23 @@ Object.assign(globalThis, globals);
 
 const uncaptured: string[] = [];
 let devicePromise: Promise<GPUDevice> | undefined;
+/**
+ * Dawn frees its native instance when the GPU object is garbage-collected, even while a device made from it
+ * is alive (the process then dies at random in InstanceBase::ProcessEvents): keep it for the process lifetime.
+ */
+let gpu: GPU | undefined;
+
+/**
+ * Dawn's Vulkan backend zero-initialises workgroup memory through an extension that SwiftShader compiles very
+ * slowly (2-7 s per GEMM pipeline instead of 0.2 s). WGSL still zero-initialises workgroup memory without it.
+ */
+export const DAWN_TOGGLES = ['disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension'];
+
+/** The process-wide Dawn entry point (kept alive; see above). */
+export function dawnGpu(): GPU {
+  gpu ??= create(DAWN_TOGGLES);
+  return gpu;
+}
 
 async function createDevice(): Promise<GPUDevice> {
   if (!process.env.VK_ICD_FILENAMES) {
@@ -15,8 +32,7 @@ async function createDevice(): Promise<GPUDevice> {
       'GPU tests need VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (run them with `npm test` or `npm run test:gpu`).',
     );
   }
-  const gpu = create([]);
-  const adapter = await gpu.requestAdapter({ forceFallbackAdapter: true });
+  const adapter = await dawnGpu().requestAdapter({ forceFallbackAdapter: true });
   if (!adapter) throw new Error('Dawn found no adapter: install Debian packages chromium and libvulkan1.');
   const device = await adapter.requestDevice({
     requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { create } from 'webgpu';
 import { GpuContext, adapterLabel } from '../../src/gpu/gpuContext';
 import { GpuError } from '../../src/gpu/errors';
-import './device'; // installs Dawn's globals (GPUBufferUsage, ...)
+import { dawnGpu } from './device';
 
 describe('GpuContext', () => {
   it('creates a device on the adapter and summarises it', async () => {
-    const ctx = await GpuContext.create({ gpu: create([]), forceFallbackAdapter: true });
+    const ctx = await GpuContext.create({ gpu: dawnGpu(), forceFallbackAdapter: true });
     expect(ctx.adapter.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
     expect(ctx.adapter.features).toContain('subgroups');
     expect(adapterLabel(ctx.adapter).length).toBeGreaterThan(0);
@@ -17,7 +16,7 @@ describe('GpuContext', () => {
   });
 
   it('reports a device lost by someone else as a typed error with a fix', async () => {
-    const ctx = await GpuContext.create({ gpu: create([]), forceFallbackAdapter: true });
+    const ctx = await GpuContext.create({ gpu: dawnGpu(), forceFallbackAdapter: true });
     const errors: GpuError[] = [];
     ctx.onError((e) => errors.push(e));
     ctx.device.destroy(); // as if the driver had reset
