@@ -4,7 +4,7 @@
  * scripts/parity.mjs. A bundle that fails validation is reported in `skipped`, never silently dropped.
  */
 import { validateBundle, validateIndex, type BundleSource } from '../models/bundle/index.ts';
-import type { DitManifest, VarManifest } from '../models/bundle/types.ts';
+import type { DitManifest, VarManifest, VqvaeManifest } from '../models/bundle/types.ts';
 import { KernelSet } from '../models/runtime/kernelSet';
 import { varParity } from './varParity';
 import type { ParityReport, ParityRow } from './parityTypes';
@@ -33,7 +33,11 @@ export async function runParity(device: GPUDevice, source: BundleSource, options
           continue;
         }
         if (bundle.manifest.family === 'var') {
-          modelRows = await varParity(device, kernels, { bundle: bundle as typeof bundle & { manifest: VarManifest } });
+          const tokenizer = await validateBundle(source, bundle.manifest.requires.tokenizer, { index });
+          modelRows = await varParity(device, kernels, {
+            bundle: bundle as typeof bundle & { manifest: VarManifest },
+            tokenizer: tokenizer as typeof tokenizer & { manifest: VqvaeManifest },
+          });
         } else {
           void (bundle.manifest as DitManifest);
           skipped.push({ model: entry.id, reason: 'DiT parity is not wired yet' });

@@ -4,7 +4,7 @@
  * the recorded uniforms (logits, tokens, f_hat per step: the chain).
  */
 import { tensorAsF32, tensorI32, type SafetensorsFile } from '../models/bundle/index.ts';
-import type { VarManifest } from '../models/bundle/types.ts';
+import type { VarManifest, VqvaeManifest } from '../models/bundle/types.ts';
 import { FULL_PRECISION } from '../quant/setting';
 import type { KernelSet } from '../models/runtime/kernelSet';
 import { Workspace } from '../models/runtime/workspace';
@@ -12,11 +12,14 @@ import { readF32, writeWords } from '../models/runtime/gpuBuffers';
 import { VarModel } from '../models/var/varModel';
 import { scaleStarts } from '../models/var/varConfig';
 import { varTeacherForcedLogits } from '../models/var/varTeacherForced';
-import { maxRelativeError } from './compare';
+import { VarTokenizer } from '../models/var/varTokenizer';
+import { VarSampler } from '../models/var/varSampler';
+import { countMismatches, maxRelativeError } from './compare';
 import { row, type ParityRow } from './parityTypes';
 
 export interface VarParityInput {
   readonly bundle: { readonly manifest: VarManifest; readonly weights?: SafetensorsFile; readonly goldens?: SafetensorsFile };
+  readonly tokenizer: { readonly manifest: VqvaeManifest; readonly weights?: SafetensorsFile };
 }
 
 export async function varParity(device: GPUDevice, kernels: KernelSet, input: VarParityInput): Promise<ParityRow[]> {
@@ -30,6 +33,7 @@ export async function varParity(device: GPUDevice, kernels: KernelSet, input: Va
     const label = tensorI32(goldens, 'tf.label')[0];
     rows.push(row(id, 'tf', 'logits', maxRelativeError(await varTeacherForcedLogits(model, [label], f32('tf.input')), f32('tf.logits'))));
     rows.push(...(await stepsFromGoldenInputs(model, id, label, f32)));
+    rows.push(...(await sampledTrajectory(model, input, label, f32, (name) => tensorI32(goldens, name))));
   } finally {
     model.destroy();
   }
@@ -60,6 +64,35 @@ async function stepsFromGoldenInputs(model: VarModel, id: string, label: number,
     }
   } finally {
     ws.destroy();
+  }
+  return rows;
+}
+
+/** The whole sampler replaying the recorded uniforms: every step's input, logits, tokens and f_hat. */
+async function sampledTrajectory(model: VarModel, input: VarParityInput, label: number, f32: (name: string) => Float32Array, i32: (name: string) => Int32Array): Promise<ParityRow[]> {
+  const id = input.bundle.manifest.id;
+  const { cfg, topK, topP } = input.bundle.manifest.sampling;
+  const K = model.config.patchNums.length;
+  const tokenizer = VarTokenizer.load(model.device, input.tokenizer);
+  const sampler = new VarSampler(model, tokenizer);
+  const rows: ParityRow[] = [];
+  try {
+    const uniforms = Array.from({ length: K }, (_, k) => f32(`step${k}.uniforms`));
+    const result = await sampler.sample({ labels: [label], cfg, topK, topP, uniforms, trace: { tokens: true, fHat: true, logits: true, input: true } });
+    for (const s of result.steps) {
+      const k = s.step;
+      const compare = (tensor: string, ours: Float32Array | undefined) => rows.push(row(id, `step${k}`, tensor, maxRelativeError(ours!, f32(`step${k}.${tensor}`))));
+      compare('input', s.input);
+      compare('logits_cond', s.logitsCond);
+      compare('logits_uncond', s.logitsUncond);
+      compare('logits_cfg', s.logitsCfg);
+      const golden = i32(`step${k}.tokens`);
+      rows.push(row(id, `step${k}`, 'tokens', countMismatches(s.tokens!, golden) / golden.length, 0));
+      compare('f_hat', s.fHat);
+    }
+  } finally {
+    sampler.destroy();
+    tokenizer.destroy();
   }
   return rows;
 }

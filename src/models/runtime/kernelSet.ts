@@ -8,6 +8,10 @@ import { AttentionKernel } from '../../kernels/ops/attentionKernel';
 import { LayerNormModulateKernel } from '../../kernels/ops/layerNormModulateKernel';
 import { ResidualAddKernel } from '../../kernels/ops/residualAddKernel';
 import { VarQkvPrepareKernel } from '../../kernels/ops/varQkvPrepareKernel';
+import { CodebookGatherKernel } from '../../kernels/ops/codebookGatherKernel';
+import { BicubicUpsampleKernel } from '../../kernels/ops/bicubicUpsampleKernel';
+import { AreaDownsampleKernel } from '../../kernels/ops/areaDownsampleKernel';
+import { PhiConvAccumulateKernel } from '../../kernels/ops/phiConvAccumulateKernel';
 
 export class KernelSet {
   readonly matmulF32: MatmulF32Kernel;
@@ -18,6 +22,10 @@ export class KernelSet {
   readonly activation: ActivationKernel;
   readonly attention: AttentionKernel;
   readonly varQkv: VarQkvPrepareKernel;
+  readonly codebookGather: CodebookGatherKernel;
+  readonly bicubic: BicubicUpsampleKernel;
+  readonly area: AreaDownsampleKernel;
+  readonly phiConv: PhiConvAccumulateKernel;
   private destroyed = false;
 
   constructor(readonly device: GPUDevice) {
@@ -29,13 +37,16 @@ export class KernelSet {
     this.activation = new ActivationKernel(device);
     this.attention = new AttentionKernel(device);
     this.varQkv = new VarQkvPrepareKernel(device);
+    this.codebookGather = new CodebookGatherKernel(device);
+    this.bicubic = new BicubicUpsampleKernel(device);
+    this.area = new AreaDownsampleKernel(device);
+    this.phiConv = new PhiConvAccumulateKernel(device);
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const kernel of [this.matmulF32, this.quantMatmul, this.activationQuant, this.layerNorm, this.residual, this.activation, this.attention, this.varQkv]) {
-      kernel.destroy();
-    }
+    const all = [this.matmulF32, this.quantMatmul, this.activationQuant, this.layerNorm, this.residual, this.activation, this.attention, this.varQkv];
+    for (const kernel of [...all, this.codebookGather, this.bicubic, this.area, this.phiConv]) kernel.destroy();
   }
 }

@@ -11,6 +11,7 @@ import type { TensorReader } from '../tensors';
 import { scaleOfToken, scaleStarts, type VarConfig } from '../../../../src/models/var/varConfig';
 import type { LinearFn } from './refLinears';
 import type { TokenizerReference } from './tokenizerReference';
+import { drawScale } from '../../../../src/models/var/tokenDraw';
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 
@@ -157,11 +158,9 @@ export class VarReference {
         this.block(b, x, 2, T, ada.blocks[b], caches[b]);
       }
       const logits = this.logits(x, 2, T, ada.head);
-      const t = (cfg * k) / (K - 1);
-      const cfgLogits = new Float32Array(T * V);
-      for (let i = 0; i < T * V; i++) cfgLogits[i] = (1 + t) * logits[i] - t * logits[T * V + i];
-      const tokens = new Int32Array(T);
-      for (let i = 0; i < T; i++) tokens[i] = drawToken(filterTopKTopP(cfgLogits.subarray(i * V, (i + 1) * V), topK, topP), uniforms[k][i]);
+      const drawn = drawScale(logits.subarray(0, T * V), logits.subarray(T * V), uniforms[k], V, { cfg, topK, topP, k, scales: K });
+      const cfgLogits = drawn.mixed;
+      const tokens = Int32Array.from(drawn.tokens);
       const next = tokenizer.step(k, tokens, fHat);
       steps.push({ logitsCond: logits.slice(0, T * V), logitsUncond: logits.slice(T * V), logitsCfg: cfgLogits, tokens, fHat: fHat.slice() });
       if (next) {
@@ -175,46 +174,4 @@ export class VarReference {
     }
     return steps;
   }
-}
-
-/** Official VAR top-k / top-p filter (docs/bundle-format.md); removed logits become -Infinity. */
-export function filterTopKTopP(logits: Float32Array, topK: number, topP: number): Float64Array {
-  const out = Float64Array.from(logits);
-  const V = out.length;
-  if (topK > 0 && topK < V) {
-    const kth = [...out].sort((a, b) => b - a)[topK - 1];
-    for (let i = 0; i < V; i++) if (out[i] < kth) out[i] = -Infinity;
-  }
-  if (topP > 0 && topP < 1) {
-    const order = [...out.keys()].sort((a, b) => out[a] - out[b]);
-    const max = out[order[V - 1]];
-    let sum = 0;
-    for (const i of order) sum += Math.exp(out[i] - max);
-    let cum = 0;
-    const remove: number[] = [];
-    order.forEach((i, rank) => {
-      cum += Math.exp(out[i] - max) / sum;
-      if (cum <= 1 - topP && rank < V - 1) remove.push(i);
-    });
-    for (const i of remove) out[i] = -Infinity;
-  }
-  return out;
-}
-
-/** Inverse-CDF draw in vocabulary order: smallest i with cumsum(p)[i] > u * sum(p), clamped to the last kept index. */
-export function drawToken(logits: Float64Array, u: number): number {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v);
-  const p = Array.from(logits, (v) => Math.exp(v - max));
-  const total = p.reduce((a, b) => a + b, 0);
-  let lastKept = 0;
-  p.forEach((v, i) => {
-    if (v > 0) lastKept = i;
-  });
-  let cum = 0;
-  for (let i = 0; i < p.length; i++) {
-    cum += p[i];
-    if (cum > u * total) return Math.min(i, lastKept);
-  }
-  return lastKept;
 }
