@@ -99,7 +99,7 @@ def export_var(model_id, var, vq, train_info, metrics=None, sampling=None, title
     folder = os.path.join(MODELS_DIR, model_id)
     os.makedirs(folder, exist_ok=True)
     sampling = dict(sampling or zoo.VAR_SAMPLING)
-    state = {k: v for k, v in var.state_dict().items() if k not in VAR_SKIP}
+    state = {k: v for k, v in var.state_dict().items() if k.split('.')[-1] not in VAR_SKIP}
     index = write_weights(folder, state, tensor_kinds(var), np.float16)
     files = [file_entry(folder, 'weights.safetensors', 'weights')]
     g = goldens.var_goldens(var, vq, GOLDEN_CLASS, GOLDEN_SEED, sampling)
@@ -182,12 +182,15 @@ def export_vae(vae, train_info):
     folder = os.path.join(MODELS_DIR, IDS['vae'])
     os.makedirs(folder, exist_ok=True)
     export_onnx(ScaledLatentDecoder(vae).eval(), folder, 'decoder.onnx', (torch.randn(1, 4, 8, 8),), ['latent'], ['image'])
+    index = write_weights(folder, {'latent_shift': vae.latent_shift, 'scale_factor': vae.scale_factor}, {}, np.float32)
     config = {'latentChannels': 4, 'latentSize': 8, 'scaleFactor': vae.scale_factor.item(),
               'testMse': train_info.get('test_mse')}
     return write_manifest(folder, {
         'formatVersion': 1, 'id': IDS['vae'], 'family': 'vae', 'title': 'KL-VAE latent decoder (MNIST)',
         'dataset': DATASET, 'config': config, 'params': {'total': sum(p.numel() for p in vae.parameters()), 'linear': 0},
-        'requires': {}, 'files': [file_entry(folder, 'decoder.onnx', 'decoder-onnx')], 'tensors': [],
+        'requires': {}, 'files': [file_entry(folder, n, r) for n, r in (('decoder.onnx', 'decoder-onnx'),
+                                                                        ('weights.safetensors', 'weights'))],
+        'tensors': index,
         'onnx': onnx_entry('decoder.onnx', [('latent', ['B', 4, 8, 8])], [('image', ['B', 1, 32, 32])]),
         'training': training_entry(train_info, 'vae'), 'metrics': None})
 

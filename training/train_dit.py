@@ -18,7 +18,7 @@ from models.vae import VAE  # noqa: E402
 # (width, heads) per depth: head dim 32, width 32*depth. Narrower than VAR's 64*depth so that diffusion,
 # which needs many more samples than VAR, gets enough steps on the shared 2-core CPU.
 SIZES = {1: (32, 1), 2: (64, 2), 3: (96, 3), 4: (128, 4)}
-DEFAULT_MINUTES = {1: 6, 2: 10, 3: 18, 4: 32}
+DEFAULT_MINUTES = {1: 6, 2: 10, 3: 18, 4: 45}
 
 
 def load_vae():
@@ -52,6 +52,7 @@ def main():
     ap.add_argument('--minutes', type=float, default=0, help='0 = DEFAULT_MINUTES[depth]')
     ap.add_argument('--batch', type=int, default=128)
     ap.add_argument('--lr', type=float, default=0)
+    ap.add_argument('--ema', type=float, default=0.999, help='EMA decay; its window should be well under the run')
     ap.add_argument('--seed', type=int, default=0)
     args = ap.parse_args()
     setup(args.seed)
@@ -61,11 +62,12 @@ def main():
     lr = args.lr or 2e-3 * math.sqrt(64 / width)
     vae = load_vae()
     scale = vae.scale_factor.item()
+    shift = vae.latent_shift.clone()
     tr = latent_stats(vae, 'train')
     config = {'depth': args.depth, 'width': width, 'heads': heads, 'input_size': 8, 'patch': 2, 'in_channels': 4,
               'num_classes': 10, 'class_dropout_prob': 0.1, 'learn_sigma': True}
     model = DiT(**config)
-    ema = EMA(model, 0.999)
+    ema = EMA(model, args.ema)
     diffusion = Diffusion(linear_betas(1000))
     log(f'params {param_counts(model)} width {width} heads {heads} batch {args.batch} lr {lr:.2e} latent scale {scale:.4f}')
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
@@ -79,7 +81,7 @@ def main():
             group['lr'] = lr * budget.lr_factor(step)
         idx = torch.randint(0, N, (args.batch,), generator=g)
         mean, std = tr['mean'][idx], tr['std'][idx]
-        x0 = (mean + std * torch.randn(mean.shape, generator=g)) * scale
+        x0 = (mean + std * torch.randn(mean.shape, generator=g) - shift) * scale
         t = torch.randint(0, diffusion.num_timesteps, (args.batch,), generator=g)
         noise = torch.randn(x0.shape, generator=g)
         loss, mse, vb = diffusion.training_losses(model, x0, t, tr['labels'][idx], noise)
