@@ -12,6 +12,8 @@ import { CodebookGatherKernel } from '../../kernels/ops/codebookGatherKernel';
 import { BicubicUpsampleKernel } from '../../kernels/ops/bicubicUpsampleKernel';
 import { AreaDownsampleKernel } from '../../kernels/ops/areaDownsampleKernel';
 import { PhiConvAccumulateKernel } from '../../kernels/ops/phiConvAccumulateKernel';
+import { CfgCombineKernel } from '../../kernels/ops/cfgCombineKernel';
+import { SampleTokensKernel } from '../../kernels/ops/sampleTokensKernel';
 
 export class KernelSet {
   readonly matmulF32: MatmulF32Kernel;
@@ -26,6 +28,8 @@ export class KernelSet {
   readonly bicubic: BicubicUpsampleKernel;
   readonly area: AreaDownsampleKernel;
   readonly phiConv: PhiConvAccumulateKernel;
+  readonly cfg: CfgCombineKernel;
+  readonly sampleTokens: SampleTokensKernel;
   private destroyed = false;
 
   constructor(readonly device: GPUDevice) {
@@ -41,12 +45,14 @@ export class KernelSet {
     this.bicubic = new BicubicUpsampleKernel(device);
     this.area = new AreaDownsampleKernel(device);
     this.phiConv = new PhiConvAccumulateKernel(device);
+    this.cfg = new CfgCombineKernel(device);
+    this.sampleTokens = new SampleTokensKernel(device);
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     const all = [this.matmulF32, this.quantMatmul, this.activationQuant, this.layerNorm, this.residual, this.activation, this.attention, this.varQkv];
-    for (const kernel of [...all, this.codebookGather, this.bicubic, this.area, this.phiConv]) kernel.destroy();
+    for (const kernel of [...all, this.codebookGather, this.bicubic, this.area, this.phiConv, this.cfg, this.sampleTokens]) kernel.destroy();
   }
 }

@@ -1,20 +1,20 @@
 /**
- * The VAR sampler (docs/bundle-format.md, "Sampling"): per scale k, the cond rows (the labels) and the uncond
- * rows (the null class) go through the KV-cache forward together; the logits are mixed with the CFG weight
- * t = cfg * k / (K-1), filtered (top-k, top-p) and a token drawn per position from a uniform; the tokenizer
- * step turns the tokens into f_hat and the next scale's input. Uniforms come from the request (the goldens
- * record torch's) or from our seeded PCG32.
+ * The VAR sampler (docs/bundle-format.md, "Sampling"), all on the GPU: per scale k, the cond rows (the labels)
+ * and the uncond rows (the null class) go through the KV-cache forward together; CfgCombineKernel mixes the
+ * logits with t = cfg * k / (K-1); SampleTokensKernel filters (top-k, top-p) and draws a token per position
+ * from a uniform; the tokenizer step turns the tokens into f_hat and the next scale's input. Uniforms come
+ * from the request (the goldens record torch's) or from our seeded PCG32, uploaded once for the whole run.
  *
- * The draw currently runs on the CPU (tokenDraw.ts) after reading back one scale's logits; everything else
- * stays on the GPU. Per-step traces (tokens, f_hat, logits, soft features, the step input) are read back only
- * when asked for.
+ * Without traces the whole run is one submission. Per-step traces (tokens, f_hat, logits, soft features, the
+ * step input) are read back only when asked for, which splits the run into a submission per step.
  */
+import { filterTopKTopP } from '../../ops/sampling';
+import { varLogitsCfgLayout } from '../../kernels/ops/cfgCombineKernel';
 import { Pcg32 } from '../runtime/prng';
 import { Workspace } from '../runtime/workspace';
-import { readF32, writeWords } from '../runtime/gpuBuffers';
+import { readF32, readU32, slice, writeWords } from '../runtime/gpuBuffers';
 import { requireArgument, requireLiveModel } from '../runtime/errors';
 import { scaleStarts } from './varConfig';
-import { drawScale, filterTopKTopP } from './tokenDraw';
 import type { VarModel } from './varModel';
 import type { VarTokenizer } from './varTokenizer';
 
@@ -23,7 +23,7 @@ const OWNER = 'VarSampler';
 export interface VarTraceRequest {
   readonly tokens?: boolean;
   readonly fHat?: boolean;
-  /** logits_cond, logits_uncond [B, T, V] and the CFG mix [B, T, V]. */
+  /** logits_cond, logits_uncond and their CFG mix, [B, T, V] each. */
   readonly logits?: boolean;
   /** The continuous feature before snapping: sum_v p(v) codebook[v] per position, p the filtered distribution. */
   readonly features?: boolean;
@@ -34,13 +34,13 @@ export interface VarTraceRequest {
 export interface VarStepTrace {
   readonly step: number;
   readonly patchNum: number;
-  readonly tokens?: Uint32Array;
-  readonly fHat?: Float32Array;
-  readonly logitsCond?: Float32Array;
-  readonly logitsUncond?: Float32Array;
-  readonly logitsCfg?: Float32Array;
-  readonly features?: Float32Array;
-  readonly input?: Float32Array;
+  tokens?: Uint32Array;
+  fHat?: Float32Array;
+  logitsCond?: Float32Array;
+  logitsUncond?: Float32Array;
+  logitsCfg?: Float32Array;
+  features?: Float32Array;
+  input?: Float32Array;
 }
 
 export interface VarSampleRequest {
@@ -51,7 +51,7 @@ export interface VarSampleRequest {
   readonly topK: number;
   /** 0 = off. */
   readonly topP: number;
-  /** Per scale k: uniforms [B, pn_k^2] in [0, 1); default: PCG32(seed). */
+  /** Per scale k: uniforms [B, pn_k^2] in [0, 1); default: PCG32(seed), drawn scale by scale. */
   readonly uniforms?: readonly Float32Array[];
   readonly seed?: number;
   readonly trace?: VarTraceRequest;
@@ -61,9 +61,13 @@ export interface VarSampleRequest {
 export interface VarSampleResult {
   /** f_hat [B, Cvae, H, H] on the GPU (the tokenizer decoder's input); owned by the sampler, overwritten by the next run. */
   readonly fHat: GPUBuffer;
-  /** Tokens of every scale, [B, pn_k^2] each. */
-  readonly tokens: readonly Uint32Array[];
   readonly steps: readonly VarStepTrace[];
+}
+
+/** Per-step regions of the uniforms and tokens buffers start on storage-offset boundaries. */
+function alignElements(count: number, alignmentBytes: number): number {
+  const per = alignmentBytes / 4;
+  return Math.ceil(count / per) * per;
 }
 
 export class VarSampler {
@@ -74,12 +78,12 @@ export class VarSampler {
     readonly model: VarModel,
     readonly tokenizer: VarTokenizer,
   ) {
-    const { patchNums, cvae } = model.config;
+    const { patchNums, cvae, vocabSize } = model.config;
     const t = tokenizer.config;
     requireArgument(
-      t.cvae === cvae && t.patchNums.join() === patchNums.join() && t.vocabSize === model.config.vocabSize,
+      t.cvae === cvae && t.patchNums.join() === patchNums.join() && t.vocabSize === vocabSize,
       OWNER,
-      `the tokenizer (Cvae ${t.cvae}, scales ${t.patchNums}, ${t.vocabSize} codes) does not match the transformer (Cvae ${cvae}, scales ${patchNums}, ${model.config.vocabSize} codes)`,
+      `the tokenizer (Cvae ${t.cvae}, scales ${t.patchNums}, ${t.vocabSize} codes) does not match the transformer (Cvae ${cvae}, scales ${patchNums}, ${vocabSize} codes)`,
       "Load the tokenizer bundle named in the transformer's requires.tokenizer.",
     );
     this.ws = new Workspace(model.device, OWNER);
@@ -88,69 +92,69 @@ export class VarSampler {
   async sample(request: VarSampleRequest): Promise<VarSampleResult> {
     requireLiveModel(OWNER, this.destroyed);
     const { model, tokenizer, ws } = this;
-    const { device } = model;
+    const { device, kernels } = model;
     const { patchNums, vocabSize: V, width: C, cvae, numClasses } = model.config;
     const K = patchNums.length;
     const B = request.labels.length;
     const S = 2 * B;
     requireArgument(B > 0, OWNER, 'no labels given', 'Pass at least one class label.');
     requireArgument(request.labels.every((y) => Number.isInteger(y) && y >= 0 && y < numClasses), OWNER, `labels ${request.labels} must be classes 0..${numClasses - 1}`, 'The null class is added by the sampler itself.');
+    requireArgument(Number.isFinite(request.cfg), OWNER, `cfg ${request.cfg} is not finite`, 'Pass a guidance scale such as 1.5.');
     if (request.uniforms) {
       requireArgument(request.uniforms.length === K && request.uniforms.every((u, k) => u.length === B * patchNums[k] ** 2), OWNER, `uniforms must be ${K} arrays of B * pn^2 values`, 'Pass one [B, pn*pn] array per scale.');
     }
-    const rng = request.uniforms ? undefined : new Pcg32(request.seed ?? 0);
     const trace = request.trace ?? {};
+    const tracing = Object.values(trace).some(Boolean);
     const maxT = Math.max(...patchNums.map((p) => p * p));
-    ws.reserve({ ...model.workspaceNeeds(S, S * maxT), ...tokenizer.workspaceNeeds(B), tokens: B * maxT, fHat: tokenizer.fHatElements(B), nextMap: B * maxT * cvae, embed: B * maxT * C });
+    const alignment = device.limits.minStorageBufferOffsetAlignment;
+    const regions: number[] = [];
+    let total = 0;
+    for (const pn of patchNums) {
+      regions.push(total);
+      total += alignElements(B * pn * pn, alignment);
+    }
+    ws.reserve({
+      ...model.workspaceNeeds(S, S * maxT), ...tokenizer.workspaceNeeds(B),
+      logitsCfg: B * maxT * V, uniforms: total, tokens: total, fHat: tokenizer.fHatElements(B), nextMap: B * maxT * cvae, embed: B * maxT * C,
+    });
+    const rng = new Pcg32(request.seed ?? 0);
+    const uniforms = new Float32Array(total);
+    patchNums.forEach((pn, k) => uniforms.set(request.uniforms?.[k] ?? rng.uniforms(B * pn * pn), regions[k]));
+    writeWords(device, ws.get('uniforms'), 0, uniforms);
+
     const x = ws.get('x');
     const starts = scaleStarts(patchNums);
     const labels = [...request.labels, ...request.labels.map(() => numClasses)];
-
-    let encoder = device.createCommandEncoder({ label: `${OWNER}.conditioning` });
+    let encoder = device.createCommandEncoder({ label: `${OWNER}.encoder` });
     const cond = model.encodeConditioning(encoder, ws, labels);
     writeWords(device, x, 0, model.firstTokenInput(cond, S));
-    const allTokens: Uint32Array[] = [];
     const steps: VarStepTrace[] = [];
+    const flush = () => {
+      device.queue.submit([encoder.finish()]);
+      encoder = device.createCommandEncoder({ label: `${OWNER}.encoder` });
+    };
     for (let k = 0; k < K; k++) {
       const T = patchNums[k] ** 2;
+      const step: VarStepTrace = { step: k, patchNum: patchNums[k] };
       if (k > 0) this.encodeStepInput(encoder, B, T, starts[k]);
-      let input: Float32Array | undefined;
       if (trace.input) {
-        device.queue.submit([encoder.finish()]);
-        input = await readF32(device, x, 0, S * T * C);
-        encoder = device.createCommandEncoder({ label: `${OWNER}.step${k}` });
+        flush();
+        step.input = await readF32(device, x, 0, S * T * C);
       }
       model.encodeTransformer(encoder, ws, { samples: S, tokens: T, position: starts[k], masked: false });
-      device.queue.submit([encoder.finish()]);
-      const logits = await readF32(device, ws.get('logits'), 0, S * T * V);
-      const uniforms = request.uniforms?.[k] ?? rng!.uniforms(B * T);
-      const cfgLogits = logits.subarray(0, B * T * V);
-      const uncondLogits = logits.subarray(B * T * V);
-      const drawn = drawScale(cfgLogits, uncondLogits, uniforms, V, { cfg: request.cfg, topK: request.topK, topP: request.topP, k, scales: K });
-      allTokens.push(drawn.tokens);
-      writeWords(device, ws.get('tokens'), 0, drawn.tokens);
-      encoder = device.createCommandEncoder({ label: `${OWNER}.step${k}.tokenizer` });
-      tokenizer.encodeStep(encoder, model.kernels, ws, k, B, { tokens: ws.get('tokens'), fHat: ws.get('fHat'), nextMap: ws.get('nextMap') });
-      const step: VarStepTrace = {
-        step: k,
-        patchNum: patchNums[k],
-        tokens: trace.tokens ? drawn.tokens.slice() : undefined,
-        logitsCond: trace.logits ? cfgLogits.slice() : undefined,
-        logitsUncond: trace.logits ? uncondLogits.slice() : undefined,
-        logitsCfg: trace.logits ? drawn.mixed : undefined,
-        features: trace.features ? this.softFeatures(drawn.mixed, request.topK, request.topP) : undefined,
-        input,
-      };
-      if (trace.fHat) {
-        device.queue.submit([encoder.finish()]);
-        (step as { fHat?: Float32Array }).fHat = await readF32(device, ws.get('fHat'), 0, tokenizer.fHatElements(B));
-        encoder = device.createCommandEncoder({ label: `${OWNER}.step${k + 1}` });
+      kernels.cfg.encode(encoder, { formula: 'var', weight: K > 1 ? (request.cfg * k) / (K - 1) : 0, src: ws.get('logits'), dst: ws.get('logitsCfg'), ...varLogitsCfgLayout(B, T, V) });
+      const tokens = slice(ws.get('tokens'), regions[k], B * T);
+      kernels.sampleTokens.encode(encoder, { logits: ws.get('logitsCfg'), uniforms: slice(ws.get('uniforms'), regions[k], B * T), tokens, rows: B * T, vocab: V, topK: request.topK, topP: request.topP });
+      tokenizer.encodeStep(encoder, kernels, ws, k, B, { tokens, fHat: ws.get('fHat'), nextMap: ws.get('nextMap') });
+      if (tracing) {
+        flush();
+        await this.readTrace(step, trace, request, B, T);
       }
       steps.push(step);
       request.onStep?.(step);
     }
     device.queue.submit([encoder.finish()]);
-    return { fHat: ws.get('fHat'), tokens: allTokens, steps };
+    return { fHat: ws.get('fHat'), steps };
   }
 
   /** The next scale's input: word_embed(next map) + levelPos, the same for the cond and the uncond rows. */
@@ -158,10 +162,35 @@ export class VarSampler {
     const { model, ws } = this;
     const C = model.config.width;
     const embed = ws.get('embed');
-    model.encodeWordEmbed(encoder, ws, { buffer: ws.get('nextMap'), offset: 0, size: B * T * model.config.cvae * 4 }, { buffer: embed, offset: 0, size: B * T * C * 4 }, B * T);
+    model.encodeWordEmbed(encoder, ws, slice(ws.get('nextMap'), 0, B * T * model.config.cvae), slice(embed, 0, B * T * C), B * T);
     model.encodeAddLevelPos(encoder, embed, 0, B, T, start);
     encoder.copyBufferToBuffer(embed, 0, ws.get('x'), 0, B * T * C * 4);
     encoder.copyBufferToBuffer(embed, 0, ws.get('x'), B * T * C * 4, B * T * C * 4);
+  }
+
+  private async readTrace(step: VarStepTrace, trace: VarTraceRequest, request: VarSampleRequest, B: number, T: number): Promise<void> {
+    const { device, config } = this.model;
+    const V = config.vocabSize;
+    const ws = this.ws;
+    if (trace.tokens) step.tokens = await readU32(device, ws.get('tokens'), this.tokenRegion(step.step, B), B * T);
+    if (trace.fHat) step.fHat = await readF32(device, ws.get('fHat'), 0, this.tokenizer.fHatElements(B));
+    if (trace.logits) {
+      const logits = await readF32(device, ws.get('logits'), 0, 2 * B * T * V);
+      step.logitsCond = logits.slice(0, B * T * V);
+      step.logitsUncond = logits.slice(B * T * V);
+    }
+    if (trace.logits || trace.features) {
+      const mixed = await readF32(device, ws.get('logitsCfg'), 0, B * T * V);
+      if (trace.logits) step.logitsCfg = mixed;
+      if (trace.features) step.features = this.softFeatures(mixed, request.topK, request.topP);
+    }
+  }
+
+  private tokenRegion(k: number, B: number): number {
+    const alignment = this.model.device.limits.minStorageBufferOffsetAlignment;
+    let at = 0;
+    for (let i = 0; i < k; i++) at += alignElements(B * this.model.config.patchNums[i] ** 2, alignment);
+    return at;
   }
 
   /** sum_v softmax(filtered logits)_v * codebook[v] per position: [positions, Cvae]. */
@@ -170,15 +199,16 @@ export class VarSampler {
     const codebook = this.tokenizer.codebookHost;
     const positions = mixed.length / V;
     const out = new Float32Array(positions * cvae);
+    const weights = new Float64Array(V);
     for (let i = 0; i < positions; i++) {
       const filtered = filterTopKTopP(mixed.subarray(i * V, (i + 1) * V), topK, topP);
       let max = -Infinity;
       for (const v of filtered) max = Math.max(max, v);
       let total = 0;
-      const p = Array.from(filtered, (v) => (total += Math.exp(v - max), Math.exp(v - max)));
+      for (let v = 0; v < V; v++) total += weights[v] = Math.exp(filtered[v] - max);
       for (let v = 0; v < V; v++) {
-        if (p[v] === 0) continue;
-        const w = p[v] / total;
+        if (weights[v] === 0) continue;
+        const w = weights[v] / total;
         for (let c = 0; c < cvae; c++) out[i * cvae + c] += w * codebook[v * cvae + c];
       }
     }

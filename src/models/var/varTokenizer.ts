@@ -11,13 +11,14 @@ import type { VqvaeConfig, VqvaeManifest } from '../bundle/types.ts';
 import { uploadWords } from '../runtime/gpuBuffers';
 import { ModelError, requireLiveModel } from '../runtime/errors';
 import type { KernelSet } from '../runtime/kernelSet';
+import type { BufferSlice } from '../../kernels';
 import type { Workspace } from '../runtime/workspace';
 
 const OWNER = 'VarTokenizer';
 
 export interface TokenizerStepBuffers {
   /** u32 [B, pn*pn] tokens of scale k. */
-  readonly tokens: GPUBuffer;
+  readonly tokens: BufferSlice;
   /** f32 [B, Cvae, H, H], updated in place (overwritten at k = 0). */
   readonly fHat: GPUBuffer;
   /** f32 [B, pn_next^2, Cvae]: the next scale's map (untouched after the last scale). */

@@ -11,7 +11,7 @@ import type { TensorReader } from '../tensors';
 import { scaleOfToken, scaleStarts, type VarConfig } from '../../../../src/models/var/varConfig';
 import type { LinearFn } from './refLinears';
 import type { TokenizerReference } from './tokenizerReference';
-import { drawScale } from '../../../../src/models/var/tokenDraw';
+import { sampleTokensRef, varCfgRef } from '../../../../src/ops/sampling';
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 
@@ -158,9 +158,8 @@ export class VarReference {
         this.block(b, x, 2, T, ada.blocks[b], caches[b]);
       }
       const logits = this.logits(x, 2, T, ada.head);
-      const drawn = drawScale(logits.subarray(0, T * V), logits.subarray(T * V), uniforms[k], V, { cfg, topK, topP, k, scales: K });
-      const cfgLogits = drawn.mixed;
-      const tokens = Int32Array.from(drawn.tokens);
+      const cfgLogits = varCfgRef(logits.subarray(0, T * V), logits.subarray(T * V), (cfg * k) / (K - 1));
+      const tokens = Int32Array.from(sampleTokensRef(cfgLogits, uniforms[k], T, V, topK, topP));
       const next = tokenizer.step(k, tokens, fHat);
       steps.push({ logitsCond: logits.slice(0, T * V), logitsUncond: logits.slice(T * V), logitsCfg: cfgLogits, tokens, fHat: fHat.slice() });
       if (next) {
