@@ -7,6 +7,7 @@ import { validateBundle, validateIndex, type BundleSource } from '../models/bund
 import type { DitManifest, VarManifest, VqvaeManifest } from '../models/bundle/types.ts';
 import { KernelSet } from '../models/runtime/kernelSet';
 import { varParity } from './varParity';
+import { ditParity } from './ditParity';
 import type { ParityReport, ParityRow } from './parityTypes';
 
 export interface ParityOptions {
@@ -39,9 +40,7 @@ export async function runParity(device: GPUDevice, source: BundleSource, options
             tokenizer: tokenizer as typeof tokenizer & { manifest: VqvaeManifest },
           });
         } else {
-          void (bundle.manifest as DitManifest);
-          skipped.push({ model: entry.id, reason: 'DiT parity is not wired yet' });
-          continue;
+          modelRows = await ditParity(device, kernels, { bundle: bundle as typeof bundle & { manifest: DitManifest } });
         }
       } catch (error) {
         skipped.push({ model: entry.id, reason: error instanceof Error ? error.message : String(error) });

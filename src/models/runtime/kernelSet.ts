@@ -14,6 +14,9 @@ import { AreaDownsampleKernel } from '../../kernels/ops/areaDownsampleKernel';
 import { PhiConvAccumulateKernel } from '../../kernels/ops/phiConvAccumulateKernel';
 import { CfgCombineKernel } from '../../kernels/ops/cfgCombineKernel';
 import { SampleTokensKernel } from '../../kernels/ops/sampleTokensKernel';
+import { AddPositionKernel } from '../../kernels/ops/addPositionKernel';
+import { PatchifyKernel, UnpatchifyKernel } from '../../kernels/ops/patchifyKernels';
+import { TimestepEmbeddingKernel } from '../../kernels/ops/timestepEmbeddingKernel';
 
 export class KernelSet {
   readonly matmulF32: MatmulF32Kernel;
@@ -30,6 +33,10 @@ export class KernelSet {
   readonly phiConv: PhiConvAccumulateKernel;
   readonly cfg: CfgCombineKernel;
   readonly sampleTokens: SampleTokensKernel;
+  readonly addPosition: AddPositionKernel;
+  readonly patchify: PatchifyKernel;
+  readonly unpatchify: UnpatchifyKernel;
+  readonly timestepEmbedding: TimestepEmbeddingKernel;
   private destroyed = false;
 
   constructor(readonly device: GPUDevice) {
@@ -47,12 +54,18 @@ export class KernelSet {
     this.phiConv = new PhiConvAccumulateKernel(device);
     this.cfg = new CfgCombineKernel(device);
     this.sampleTokens = new SampleTokensKernel(device);
+    this.addPosition = new AddPositionKernel(device);
+    this.patchify = new PatchifyKernel(device);
+    this.unpatchify = new UnpatchifyKernel(device);
+    this.timestepEmbedding = new TimestepEmbeddingKernel(device);
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    const all = [this.matmulF32, this.quantMatmul, this.activationQuant, this.layerNorm, this.residual, this.activation, this.attention, this.varQkv];
-    for (const kernel of [...all, this.codebookGather, this.bicubic, this.area, this.phiConv, this.cfg, this.sampleTokens]) kernel.destroy();
+    const transformer = [this.matmulF32, this.quantMatmul, this.activationQuant, this.layerNorm, this.residual, this.activation, this.attention];
+    const varOnly = [this.varQkv, this.codebookGather, this.bicubic, this.area, this.phiConv, this.sampleTokens];
+    const ditOnly = [this.addPosition, this.patchify, this.unpatchify, this.timestepEmbedding];
+    for (const kernel of [...transformer, ...varOnly, ...ditOnly, this.cfg]) kernel.destroy();
   }
 }
