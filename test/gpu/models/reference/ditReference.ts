@@ -1,8 +1,10 @@
 /**
  * CPU reference of the DiT forward and its DDPM / DDIM updates (docs/bundle-format.md, family `dit`), from the
- * op references in src/ops and refLinears.ts; every op's result rounded to f32. The timestep embedding follows
- * torch's float32 arithmetic (f32 frequencies and products) so that cos/sin of t up to 999 agree.
+ * op references in src/ops and refLinears.ts; every op's result rounded to f32.
  */
+import { timestepEmbeddingRef } from '../../../../src/ops/embedding';
+import { patchifyRef, unpatchifyRef } from '../../../../src/ops/patchify';
+import { ditCfgRef } from '../../../../src/ops/sampling';
 import { layerNormModulateRef } from '../../../../src/ops/layerNorm';
 import { geluTanhRef, residualAddRef, siluRef } from '../../../../src/ops/elementwise';
 import { attentionRef, tokenMajorQkvLayouts } from '../../../../src/ops/attention';
@@ -13,19 +15,6 @@ import type { LinearFn } from './refLinears';
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 const fr = Math.fround;
-
-export function timestepEmbeddingRef(t: number, dim: number): Float32Array {
-  const half = dim / 2;
-  const out = new Float32Array(dim);
-  const negLog = fr(-Math.log(10000));
-  for (let i = 0; i < half; i++) {
-    const freq = fr(Math.exp(fr(fr(negLog * i) / half)));
-    const arg = fr(t * freq);
-    out[i] = Math.cos(arg);
-    out[half + i] = Math.sin(arg);
-  }
-  return out;
-}
 
 export class DitReference {
   private readonly t: (name: string) => Float32Array;
@@ -48,20 +37,11 @@ export class DitReference {
     const { width: D, patch: p, inputSize: S, inChannels: Cin, outChannels: Cout, heads: H, headDim: d, depth, lnEps, freqDim } = this.config;
     const B = labels.length;
     const T = ditTokens(this.config);
-    const G = S / p;
-    const patches = new Float32Array(B * T * Cin * p * p);
-    for (let b = 0; b < B; b++)
-      for (let gy = 0; gy < G; gy++)
-        for (let gx = 0; gx < G; gx++)
-          for (let c = 0; c < Cin; c++)
-            for (let i = 0; i < p; i++)
-              for (let j = 0; j < p; j++)
-                patches[((b * T + gy * G + gx) * Cin + c) * p * p + i * p + j] = x[((b * Cin + c) * S + gy * p + i) * S + gx * p + j];
+    const patches = f32(patchifyRef(x, B, Cin, S, S, p));
     const tokens = this.linear('x_embedder.proj', patches, B * T);
     const pos = this.t('pos_embed');
     for (let r = 0; r < B * T; r++) for (let c = 0; c < D; c++) tokens[r * D + c] += pos[(r % T) * D + c];
-    const temb = new Float32Array(B * freqDim);
-    timesteps.forEach((t, b) => temb.set(timestepEmbeddingRef(t, freqDim), b * freqDim));
+    const temb = f32(timestepEmbeddingRef(timesteps, freqDim));
     const t1 = this.linear('t_embedder.mlp.0', temb, B);
     const cvec = this.linear('t_embedder.mlp.2', f32(Array.from(t1, siluRef)), B);
     const table = this.t('y_embedder.embedding_table.weight');
@@ -87,24 +67,15 @@ export class DitReference {
     }
     const fada = this.linear('final_layer.adaLN_modulation.1', cs, B);
     const h = f32(layerNormModulateRef(tokens, rows, D, lnEps, { values: fada, shift: { stride: 2 * D, offset: 0 }, scale: { stride: 2 * D, offset: D }, tokensPerSample: T }));
-    const outTokens = this.linear('final_layer.linear', h, rows);
-    const out = new Float32Array(B * Cout * S * S);
-    for (let b = 0; b < B; b++)
-      for (let gy = 0; gy < G; gy++)
-        for (let gx = 0; gx < G; gx++)
-          for (let i = 0; i < p; i++)
-            for (let j = 0; j < p; j++)
-              for (let c = 0; c < Cout; c++)
-                out[((b * Cout + c) * S + gy * p + i) * S + gx * p + j] = outTokens[(b * T + gy * G + gx) * p * p * Cout + (i * p + j) * Cout + c];
-    return out;
+    return f32(unpatchifyRef(this.linear('final_layer.linear', h, rows), B, Cout, S, S, p));
   }
 }
 
-/** CFG on all channels: eps = uncond + cfg (cond - uncond), v = cond. Inputs [Cout, S, S] each. */
+/** CFG on all channels (src/ops ditCfgRef on eps), v from the cond row. Inputs [Cout, S, S] each. */
 export function cfgRef(cond: Float32Array, uncond: Float32Array, cfg: number, inChannels: number): Float32Array {
   const out = cond.slice();
   const eps = (cond.length / (2 * inChannels)) * inChannels;
-  for (let i = 0; i < eps; i++) out[i] = fr(uncond[i] + fr(cfg * fr(cond[i] - uncond[i])));
+  out.set(ditCfgRef(cond.subarray(0, eps), uncond.subarray(0, eps), cfg));
   return out;
 }
 
