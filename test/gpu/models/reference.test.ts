@@ -9,12 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { FULL_PRECISION } from '../../../src/quant/setting';
 import { varLinearSpecs } from '../../../src/models/var/varConfig';
 import { ditLinearSpecs } from '../../../src/models/dit/ditConfig';
-import { DiffusionSchedule } from '../../../src/models/dit/diffusionSchedule';
+import { ddimCoefficients, ddpmCoefficients, respacedSchedule } from '../../../src/ops/diffusionSchedule';
+import { ddimStepRef, ddpmStepRef } from '../../../src/ops/diffusionStep';
 import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';
 import { refLinears } from './reference/refLinears';
 import { VarReference } from './reference/varReference';
 import { TokenizerReference } from './reference/tokenizerReference';
-import { DitReference, cfgRef, ddimStepRef, ddpmStepRef } from './reference/ditReference';
+import { DitReference, cfgRef } from './reference/ditReference';
 import { maxRelativeError } from '../../../src/parity/compare';
 import { TensorReader } from './tensors';
 
@@ -63,7 +64,7 @@ describe('CPU reference vs PyTorch goldens (DiT)', () => {
       const rows = [`tf.out ${tfErr.toExponential(2)}`];
       expect(tfErr).toBeLessThan(TOLERANCE);
       const s = bundle.manifest.sampling;
-      const schedule = new DiffusionSchedule(config.diffusion, s.steps);
+      const schedule = respacedSchedule(s.steps, config.diffusion.trainSteps);
       expect(Array.from(schedule.timestepMap)).toEqual(Array.from(g.i32('schedule.timestep_map')));
       expect(maxRelativeError(schedule.betas, g.f64('schedule.betas'))).toBeLessThan(1e-12);
       const label = bundle.manifest.goldens!.class as number;
@@ -72,11 +73,13 @@ describe('CPU reference vs PyTorch goldens (DiT)', () => {
         for (let n = 0; n < s.steps; n++) {
           const xt = g.f32(`${pre}step${n}.x_t`);
           const i = s.steps - 1 - n;
-          const c = schedule.at(i);
-          const both = ref.forward(Float32Array.from([...xt, ...xt]), [c.timestep, c.timestep], [label, config.numClasses]);
+          const t = schedule.timestepMap[i];
+          const both = ref.forward(Float32Array.from([...xt, ...xt]), [t, t], [label, config.numClasses]);
           const half = both.length / 2;
           const out = cfgRef(both.subarray(0, half), both.subarray(half), s.cfg, config.inChannels);
-          const next = method === 'ddpm' ? ddpmStepRef(out, xt, c, i > 0 ? g.f32(`step${n}.noise`) : undefined) : ddimStepRef(out, xt, c);
+          const eps = out.subarray(0, half / 2);
+          const v = out.subarray(half / 2);
+          const next = method === 'ddpm' ? ddpmStepRef(xt, eps, v, g.f32(`step${n}.noise`), ddpmCoefficients(schedule, i)) : ddimStepRef(xt, eps, undefined, ddimCoefficients(schedule, i));
           const e = { out_cfg: maxRelativeError(out, g.f32(`${pre}step${n}.out_cfg`)), x_next: maxRelativeError(next, g.f32(`${pre}step${n}.x_next`)) };
           rows.push(`${pre}step${n} out_cfg ${e.out_cfg.toExponential(2)} x_next ${e.x_next.toExponential(2)}`);
           expect(e.out_cfg, `${pre}step${n} out_cfg`).toBeLessThan(TOLERANCE);

@@ -10,11 +10,9 @@ import { geluTanhRef, residualAddRef, siluRef } from '../../../../src/ops/elemen
 import { attentionRef, tokenMajorQkvLayouts } from '../../../../src/ops/attention';
 import type { TensorReader } from '../tensors';
 import { ditTokens, type DitConfig } from '../../../../src/models/dit/ditConfig';
-import type { StepCoefficients } from '../../../../src/models/dit/diffusionSchedule';
 import type { LinearFn } from './refLinears';
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
-const fr = Math.fround;
 
 export class DitReference {
   private readonly t: (name: string) => Float32Array;
@@ -77,29 +75,4 @@ export function cfgRef(cond: Float32Array, uncond: Float32Array, cfg: number, in
   const eps = (cond.length / (2 * inChannels)) * inChannels;
   out.set(ditCfgRef(cond.subarray(0, eps), uncond.subarray(0, eps), cfg));
   return out;
-}
-
-export function ddpmStepRef(out: Float32Array, xt: Float32Array, c: StepCoefficients, noise: Float32Array | undefined): Float32Array {
-  const n = xt.length;
-  const next = new Float32Array(n);
-  for (let e = 0; e < n; e++) {
-    const eps = out[e];
-    const frac = fr(fr(out[n + e] + 1) / 2);
-    const logVar = fr(fr(frac * c.maxLog) + fr(fr(1 - frac) * c.minLog));
-    const x0 = fr(fr(c.sqrtRecipAcp * xt[e]) - fr(c.sqrtRecipM1Acp * eps));
-    const mean = fr(fr(c.coef1 * x0) + fr(c.coef2 * xt[e]));
-    next[e] = noise ? fr(mean + fr(fr(Math.exp(fr(0.5 * logVar))) * noise[e])) : mean;
-  }
-  return next;
-}
-
-export function ddimStepRef(out: Float32Array, xt: Float32Array, c: StepCoefficients): Float32Array {
-  const n = xt.length;
-  const next = new Float32Array(n);
-  for (let e = 0; e < n; e++) {
-    const x0 = fr(fr(c.sqrtRecipAcp * xt[e]) - fr(c.sqrtRecipM1Acp * out[e]));
-    const eps = fr(fr(fr(c.sqrtRecipAcp * xt[e]) - x0) / c.sqrtRecipM1Acp);
-    next[e] = fr(fr(x0 * c.sqrtAcpPrev) + fr(c.sqrtOneMinusAcpPrev * eps));
-  }
-  return next;
 }
