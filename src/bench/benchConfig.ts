@@ -82,7 +82,7 @@ export function configFromUrl(search: string): BenchConfig {
     maxReps: Math.max(1, number('maxReps', 30)),
     targetCaseMs: number('targetCaseMs', quick ? 400 : 1500),
     maxRunMs: number('maxRunMs', 45_000),
-    maxCaseMs: number('maxCaseMs', 20_000),
+    maxCaseMs: number('maxCaseMs', 12_000),
     includeOrt: params.get('ort') !== '0',
     quick,
     seed: number('seed', 1234),

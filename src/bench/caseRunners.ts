@@ -50,7 +50,7 @@ export async function measureF32(fx: SizeFixture, variant: Variant, kernel: Matm
   const id = caseId(variant, 'f32', fx.size);
   const m = fx.m(variant);
   const args = { w: fx.wBuffer, n: fx.size, k: fx.size, x: fx.xBuffer[variant], y: fx.yBuffer[variant], m, variant };
-  const { error, checkMs } = await checkOnce(timer, fx, variant, () => kernel.run(args), () => fx.reference(variant, fx.w));
+  const { error, checkMs } = await checkOnce(timer, fx, variant, () => kernel.run(args), () => fx.reference(variant, fx.checkedF32Rows()));
   requireAccurate(config, id, error);
   const plan = await warmAndPlan(timer, () => kernel.run(args), checkMs, config);
   const { time, wall } = await timer.timeComputePass((encoder, tw) => kernel.encode(encoder, args, tw), plan);
@@ -58,7 +58,7 @@ export async function measureF32(fx: SizeFixture, variant: Variant, kernel: Matm
   return {
     id, kind: 'f32', variant, size: fx.size, m, format: 'f32', weightBytes,
     trafficBytes: weightBytes + activationBytes(fx, variant), time, wall,
-    maxRelError: error, rowsChecked: fx.checkRows(variant).length, checkRunMs: checkMs, warmupRuns: plan.warmupRuns,
+    maxRelError: error, outputsChecked: fx.checkedOutputs(variant), checkRunMs: checkMs, warmupRuns: plan.warmupRuns,
   };
 }
 
@@ -66,7 +66,8 @@ export async function measureOurs(
   fx: SizeFixture,
   variant: Variant,
   packed: PackedWeight,
-  dequantised: Float32Array,
+  /** Dequantised weight rows of fx.checkColumns(). */
+  checkedRows: Float32Array,
   weight: GpuPackedWeight,
   kernel: QuantMatmulKernel,
   timer: GpuTimer,
@@ -75,7 +76,7 @@ export async function measureOurs(
   const id = caseId(variant, `${formatName(packed.format)}/g${packed.groupSize}`, fx.size);
   const m = fx.m(variant);
   const args = { weight, x: fx.xBuffer[variant], y: fx.yBuffer[variant], m, k: fx.size, variant };
-  const { error, checkMs } = await checkOnce(timer, fx, variant, () => kernel.run(args), () => fx.reference(variant, dequantised));
+  const { error, checkMs } = await checkOnce(timer, fx, variant, () => kernel.run(args), () => fx.reference(variant, checkedRows));
   requireAccurate(config, id, error);
   const plan = await warmAndPlan(timer, () => kernel.run(args), checkMs, config);
   const { time, wall } = await timer.timeComputePass((encoder, tw) => kernel.encode(encoder, args, tw), plan);
@@ -83,7 +84,7 @@ export async function measureOurs(
   return {
     id, kind: 'ours', variant, size: fx.size, m, format: formatName(packed.format), groupSize: packed.groupSize,
     weightBytes, trafficBytes: weightBytes + activationBytes(fx, variant), time, wall,
-    maxRelError: error, rowsChecked: fx.checkRows(variant).length, checkRunMs: checkMs, warmupRuns: plan.warmupRuns,
+    maxRelError: error, outputsChecked: fx.checkedOutputs(variant), checkRunMs: checkMs, warmupRuns: plan.warmupRuns,
   };
 }
 
@@ -117,7 +118,8 @@ export async function measureOrt(
   fx: SizeFixture,
   variant: Variant,
   session: OrtMatMulNBitsSession,
-  dequantised: Float32Array,
+  /** Dequantised weight rows of fx.checkColumns(). */
+  checkedRows: Float32Array,
   timer: GpuTimer,
   config: BenchConfig,
 ): Promise<Measurement> {
@@ -129,7 +131,7 @@ export async function measureOrt(
   const start = performance.now();
   const y = await session.runAndRead(input, m); // includes the readback: only used to plan, never reported as a time
   const checkMs = performance.now() - start;
-  const error = fx.compare(variant, y, fx.reference(variant, dequantised));
+  const error = fx.compare(variant, y, fx.reference(variant, checkedRows));
   requireAccurate(config, id, error);
   const issue = (): Promise<void> => session.runAndDispose(input);
   const plan = await warmAndPlan(timer, issue, checkMs, config);
@@ -138,6 +140,6 @@ export async function measureOrt(
   return {
     id, kind: 'ort', variant, size: fx.size, m, format, groupSize: blockSize, weightBytes,
     trafficBytes: weightBytes + activationBytes(fx, variant), time: wall, wall,
-    maxRelError: error, rowsChecked: fx.checkRows(variant).length, checkRunMs: checkMs, warmupRuns: plan.warmupRuns,
+    maxRelError: error, outputsChecked: fx.checkedOutputs(variant), checkRunMs: checkMs, warmupRuns: plan.warmupRuns,
   };
 }

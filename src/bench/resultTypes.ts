@@ -24,9 +24,10 @@ export interface Measurement {
   readonly time: TimedResult;
   /** Wall clock per op (issue + onSubmittedWorkDone), same repetitions: the clock shared with onnxruntime. */
   readonly wall: TimedResult;
-  /** Max |gpu - reference| / max |reference| on the rows checked, before timing. */
+  /** Max |gpu - reference| / max |reference| over the checked outputs, before timing. */
   readonly maxRelError?: number;
-  readonly rowsChecked?: number;
+  /** Outputs of Y compared with the reference (see SizeFixture: sampled rows x sampled columns). */
+  readonly outputsChecked?: number;
   /** Wall time of the first (checked) run, which includes pipeline compilation; it plans the repetitions. */
   readonly checkRunMs: number;
   /** Untimed runs after the check run (0 when the check run alone took longer than targetCaseMs). */

@@ -14,6 +14,7 @@ import { buildMatMulNBitsModel, matMulNBitsCompatible } from './matMulNBitsModel
 import { OrtMatMulNBitsSession } from './ortMatMulNBits';
 import type { BenchResult, CaseFailure, Measurement, SkippedCase } from './resultTypes';
 import { SizeFixture } from './sizeFixture';
+import { selectPackedRows } from './packedRows';
 import { summarizeRun } from './summary';
 import { predictRunMs } from './runTimePrediction';
 
@@ -130,13 +131,13 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
   async function benchWeightCase(fx: SizeFixture, spec: WeightCaseSpec, variants: Variant[]): Promise<void> {
     const size = fx.size;
     const packed = quantizeWeight(fx.w, size, size, spec.format, { kind: 'group', size: spec.groupSize });
-    const dequantised = dequantizeWeight(packed);
+    const checkedRows = dequantizeWeight(selectPackedRows(packed, fx.checkColumns()));
     const name = weightCaseName(spec);
     const weight = GpuPackedWeight.upload(device, packed, `Bench.${name}.${size}`);
     const withOrt = config.includeOrt && matMulNBitsCompatible(packed);
     try {
       for (const variant of variants) {
-        await attempt(caseId(variant, name, size), size, () => measureOurs(fx, variant, packed, dequantised, weight, quantKernel, timer, config));
+        await attempt(caseId(variant, name, size), size, () => measureOurs(fx, variant, packed, checkedRows, weight, quantKernel, timer, config));
       }
       await attempt(caseId('copy', name, size), size, () => measureCopy(fx, packed, weight, timer, config));
       if (withOrt) {
@@ -149,7 +150,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
         }
         if (session) {
           for (const variant of variants) {
-            await attempt(caseId(variant, `ort-int${model.bits}-blk${model.blockSize}`, size), size, () => measureOrt(fx, variant, session, dequantised, timer, config));
+            await attempt(caseId(variant, `ort-int${model.bits}-blk${model.blockSize}`, size), size, () => measureOrt(fx, variant, session, checkedRows, timer, config));
           }
           await session.release();
         }
@@ -172,7 +173,8 @@ function methodNotes(clock: string): Record<string, string> {
       'the checked first run, then config.warmup untimed runs unless the first run alone exceeded targetCaseMs; repetitions = targetCaseMs / the last of these runs, clamped to minReps..maxReps',
     skipping:
       'a case whose run time, predicted from the same case at smaller sizes (size^e, e fitted on the last two sizes within 1..2, else 2), exceeds maxRunMs is listed in skipped and not run',
-    check: 'before timing, each op runs once and its output is compared with matmulReference (f64) on the same dequantised weights; GEMV: all outputs, GEMM: rows 0, 1, m/2, m-1',
+    check:
+      'before timing, each op runs once and its output is compared with matmulReference (f64) on the same dequantised weights (dequantizeWeight of the checked weight rows); checked: rows 0, 1, m/2, m-1 of Y (GEMV: its one row) x all columns for N <= 512, else 512 columns spread over N',
     speedupVsF32: 'MatmulF32Kernel median / our median, both by kernelClock',
     bandwidthFraction:
       "(our trafficBytes / our median) / (copy trafficBytes / copy median); our traffic = packed codes + f16 scales/offsets + X read + Y written; the copy (copyBufferToBuffer of the weight's own GPU buffers) moves its bytes twice (read + write)",

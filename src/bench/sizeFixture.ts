@@ -2,15 +2,19 @@
  * Everything the cases of one K = N size share: a seeded weight-like matrix, the activations of the GEMV (m = 1)
  * and GEMM (m = gemmM) cases, their GPU buffers, and the check against matmulReference.
  *
- * The check covers every output of GEMV but only a few rows of GEMM: the f64 JS reference of all 64 rows at
- * K = N = 4096 would take longer than timing the case. Each row of a matmul is computed independently of the
- * others, and the rows picked (first, second, middle, last) cover the first, an inner and the last row tile.
+ * The check covers a sample of Y, not all of it: the f64 JS reference of all 64 x 4096 outputs (and the
+ * dequantisation of all 16M weights it needs) would take longer than timing the case. Every output of a matmul
+ * is computed independently, so the sample is chosen to touch every kind of position: rows 0, 1, m/2 and m-1
+ * (first, inner and last row tile), and up to MAX_CHECKED_COLUMNS columns spread over all of N with varying
+ * offsets inside each stride (all columns when N is at most that).
  */
 import { matmulReference } from '../quant';
 import { Rng } from '../util/random';
 import type { Variant } from './benchConfig';
 import { createStorage, readF32, uploadF32 } from './gpuBuffers';
 import { maxRelativeError } from './stats';
+
+const MAX_CHECKED_COLUMNS = 512;
 
 export class SizeFixture {
   readonly size: number;
@@ -50,22 +54,47 @@ export class SizeFixture {
     return [...new Set([0, 1, m >> 1, m - 1].filter((r) => r < m))];
   }
 
-  /** Reference Y on the checked rows, for weights `w` ([N, K] f32: the f32 matrix or a dequantised one). */
-  reference(variant: Variant, w: Float32Array): Float32Array {
+  /** Columns of Y (= rows of W) compared with the reference, ascending. */
+  checkColumns(): number[] {
+    const n = this.size;
+    if (n <= MAX_CHECKED_COLUMNS) return Array.from({ length: n }, (_, i) => i);
+    const stride = n / MAX_CHECKED_COLUMNS;
+    const columns = Array.from({ length: MAX_CHECKED_COLUMNS }, (_, i) => i * stride + (i % stride));
+    columns[columns.length - 1] = n - 1;
+    return columns;
+  }
+
+  /** The f32 weight rows of the checked columns, [checkColumns().length, K]. */
+  checkedF32Rows(): Float32Array {
+    const k = this.size;
+    const columns = this.checkColumns();
+    const out = new Float32Array(columns.length * k);
+    columns.forEach((c, i) => out.set(this.w.subarray(c * k, (c + 1) * k), i * k));
+    return out;
+  }
+
+  /** Reference Y on the checked rows and columns; `wRows` holds the weight rows of checkColumns(), [cols, K]. */
+  reference(variant: Variant, wRows: Float32Array): Float32Array {
     const k = this.size;
     const rows = this.checkRows(variant);
     const x = new Float32Array(rows.length * k);
     rows.forEach((r, i) => x.set(this.x[variant].subarray(r * k, (r + 1) * k), i * k));
-    return matmulReference(x, rows.length, k, w, this.size);
+    return matmulReference(x, rows.length, k, wRows, this.checkColumns().length);
   }
 
-  /** Compares the checked rows of `y` (all m rows, as the GPU wrote them) with `expected`. */
+  /** Compares the checked entries of `y` (all of Y [m, N], as the GPU wrote it) with `expected`. */
   compare(variant: Variant, y: Float32Array, expected: Float32Array): number {
     const n = this.size;
     const rows = this.checkRows(variant);
-    const actual = new Float32Array(rows.length * n);
-    rows.forEach((r, i) => actual.set(y.subarray(r * n, (r + 1) * n), i * n));
+    const columns = this.checkColumns();
+    const actual = new Float32Array(rows.length * columns.length);
+    rows.forEach((r, i) => columns.forEach((c, j) => (actual[i * columns.length + j] = y[r * n + c])));
     return maxRelativeError(actual, expected);
+  }
+
+  /** Outputs compared per check, for the JSON. */
+  checkedOutputs(variant: Variant): number {
+    return this.checkRows(variant).length * this.checkColumns().length;
   }
 
   /** Reads this fixture's output buffer for `variant`. */
