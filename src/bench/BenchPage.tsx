@@ -3,7 +3,7 @@
  * publishes the result as `window.__benchResult` (or `window.__benchError`) for bench/run.mjs; progress lines
  * go to the console with a `[bench]` prefix, which the driver echoes.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { configFromUrl, type BenchConfig } from './benchConfig';
 import { runBench, type BenchProgress } from './runBench';
 import type { BenchResult, SummaryRow } from './resultTypes';
@@ -97,10 +97,13 @@ export function BenchPage({ search }: { search: string }) {
       window.__benchError = String(e);
       setError(String(e));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const download = result ? URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' })) : undefined;
+  const download = useMemo(
+    () => (result ? URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' })) : undefined),
+    [result],
+  );
+  useEffect(() => () => (download ? URL.revokeObjectURL(download) : undefined), [download]);
 
   return (
     <main>

@@ -95,7 +95,8 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       await nextFrame();
       const fx = new SizeFixture(device, size, config.gemmM, config.seed);
       try {
-        for (const variant of VARIANTS) {
+        // The f32 baseline only for the variants some selected case needs.
+        for (const variant of VARIANTS.filter((v) => cases.some((c) => c.variants.includes(v)))) {
           await attempt(caseId(variant, 'f32', size), size, () => measureF32(fx, variant, f32Kernel, timer, config));
         }
         for (const { spec, variants } of cases) {
