@@ -1,8 +1,8 @@
 /**
  * Bundles for the model tests, read from disk and validated with src/models/bundle: public/models (the shipped
  * ones), or the folder named by MODEL_BUNDLES_DIR (e.g. temporary bundles written by training/export_bundle.py
- * into /tmp). Only transformer bundles (var, dit) with goldens are listed, smallest first; the smallest of each
- * family runs by default, all of them with MODEL_TESTS=all.
+ * into /tmp). Only transformer bundles (var, dit) are listed, smallest first; the smallest of each family runs
+ * by default, all of them with MODEL_TESTS=all, the named ones with MODEL_IDS=a,b.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -47,6 +47,8 @@ function indexIds(family: 'var' | 'dit'): string[] {
     .filter((m) => m.family === family)
     .sort((a, b) => a.params.linear - b.params.linear)
     .map((m) => m.id);
+  const only = process.env.MODEL_IDS?.split(',').filter(Boolean);
+  if (only) return ids.filter((id) => only.includes(id));
   return process.env.MODEL_TESTS === 'all' ? ids : ids.slice(0, 1);
 }
 
