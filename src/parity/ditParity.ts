@@ -8,6 +8,8 @@ import { FULL_PRECISION } from '../quant/setting';
 import type { KernelSet } from '../models/runtime/kernelSet';
 import { DitModel } from '../models/dit/ditModel';
 import { ditForwardOnce } from '../models/dit/ditForward';
+import { DitSampler, type DitMethod } from '../models/dit/ditSampler';
+import { readF32 } from '../models/runtime/gpuBuffers';
 import { maxRelativeError } from './compare';
 import { row, type ParityRow } from './parityTypes';
 
@@ -25,8 +27,43 @@ export async function ditParity(device: GPUDevice, kernels: KernelSet, input: Di
   try {
     const out = await ditForwardOnce(model, f32('tf.x'), Array.from(tensorI32(goldens, 'tf.t')), Array.from(tensorI32(goldens, 'tf.y')));
     rows.push(row(id, 'tf', 'out', maxRelativeError(out, f32('tf.out'))));
+    rows.push(...(await trajectory(model, manifest, 'ddpm', f32)));
+    rows.push(...(await trajectory(model, manifest, 'ddim', f32)));
   } finally {
     model.destroy();
+  }
+  return rows;
+}
+
+/** The whole sampler with the recorded noise: every step's x_t, model outputs and x_next, then the latent. */
+async function trajectory(model: DitModel, manifest: DitManifest, method: DitMethod, f32: (name: string) => Float32Array): Promise<ParityRow[]> {
+  const id = manifest.id;
+  const { cfg, steps } = manifest.sampling;
+  const label = manifest.goldens!.class as number;
+  const prefix = method === 'ddpm' ? '' : 'ddim.';
+  const sampler = new DitSampler(model);
+  const rows: ParityRow[] = [];
+  try {
+    const stepNoise = method === 'ddpm' ? Array.from({ length: steps }, (_, n) => f32(`step${n}.noise`)) : undefined;
+    const result = await sampler.sample({
+      labels: [label], cfg, method, steps, noise: { initial: f32(`${prefix}step0.x_t`), stepNoise },
+      trace: { xT: true, modelOut: true, xNext: true },
+    });
+    for (const t of result.steps) {
+      const step = `${prefix}step${t.step}`;
+      const compare = (tensor: string, ours: Float32Array | undefined) => rows.push(row(id, step, tensor, maxRelativeError(ours!, f32(`${step}.${tensor}`))));
+      compare('x_t', t.xT);
+      if (method === 'ddpm') {
+        compare('out_cond', t.outCond);
+        compare('out_uncond', t.outUncond);
+      }
+      compare('out_cfg', t.outCfg);
+      compare('x_next', t.xNext);
+    }
+    const latent = await readF32(model.device, result.latent, 0, model.latentElements);
+    rows.push(row(id, method === 'ddpm' ? 'final' : 'ddim.final', 'latent', maxRelativeError(latent, f32(`${prefix}latent`))));
+  } finally {
+    sampler.destroy();
   }
   return rows;
 }

@@ -17,6 +17,7 @@ import { SampleTokensKernel } from '../../kernels/ops/sampleTokensKernel';
 import { AddPositionKernel } from '../../kernels/ops/addPositionKernel';
 import { PatchifyKernel, UnpatchifyKernel } from '../../kernels/ops/patchifyKernels';
 import { TimestepEmbeddingKernel } from '../../kernels/ops/timestepEmbeddingKernel';
+import { DdimStepKernel, DdpmStepKernel } from '../../kernels/ops/diffusionStepKernels';
 
 export class KernelSet {
   readonly matmulF32: MatmulF32Kernel;
@@ -37,6 +38,8 @@ export class KernelSet {
   readonly patchify: PatchifyKernel;
   readonly unpatchify: UnpatchifyKernel;
   readonly timestepEmbedding: TimestepEmbeddingKernel;
+  readonly ddpmStep: DdpmStepKernel;
+  readonly ddimStep: DdimStepKernel;
   private destroyed = false;
 
   constructor(readonly device: GPUDevice) {
@@ -58,6 +61,8 @@ export class KernelSet {
     this.patchify = new PatchifyKernel(device);
     this.unpatchify = new UnpatchifyKernel(device);
     this.timestepEmbedding = new TimestepEmbeddingKernel(device);
+    this.ddpmStep = new DdpmStepKernel(device);
+    this.ddimStep = new DdimStepKernel(device);
   }
 
   destroy(): void {
@@ -65,7 +70,7 @@ export class KernelSet {
     this.destroyed = true;
     const transformer = [this.matmulF32, this.quantMatmul, this.activationQuant, this.layerNorm, this.residual, this.activation, this.attention];
     const varOnly = [this.varQkv, this.codebookGather, this.bicubic, this.area, this.phiConv, this.sampleTokens];
-    const ditOnly = [this.addPosition, this.patchify, this.unpatchify, this.timestepEmbedding];
+    const ditOnly = [this.addPosition, this.patchify, this.unpatchify, this.timestepEmbedding, this.ddpmStep, this.ddimStep];
     for (const kernel of [...transformer, ...varOnly, ...ditOnly, this.cfg]) kernel.destroy();
   }
 }
