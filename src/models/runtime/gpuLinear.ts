@@ -14,6 +14,7 @@ import { activationQuantized, weightQuantized, type LinearSpec } from './layers'
 import { uploadWords } from './gpuBuffers';
 import { ModelError } from './errors';
 import type { KernelSet } from './kernelSet';
+import type { ActivationRecorder } from './calibration';
 
 export interface LinearEncodeArgs {
   /** f32 [m, K]. */
@@ -37,6 +38,8 @@ export class GpuLinear {
   private readonly bias: GPUBuffer | undefined;
   private readonly activation: { format: Exclude<ActivationFormat, { kind: 'none' }>; scaling: ActivationScaling } | undefined;
   private destroyed = false;
+  /** Set during activation calibration: gets every input this layer is encoded with. */
+  recorder: ActivationRecorder | undefined;
 
   constructor(device: GPUDevice, owner: string, spec: LinearSpec, weight: Float32Array, bias: Float32Array | undefined, setting: QuantSetting, staticScale?: number) {
     this.spec = spec;
@@ -82,6 +85,7 @@ export class GpuLinear {
   encode(encoder: GPUCommandEncoder, kernels: KernelSet, args: LinearEncodeArgs): void {
     if (this.destroyed) throw new ModelError('model-destroyed', `Linear ${this.spec.name} was destroyed.`, 'Load the model again.');
     const { rows: n, cols: k } = this.spec;
+    this.recorder?.record(encoder, this.spec.name, args.x, args.m * k);
     let input = args.x;
     if (this.activation) {
       kernels.activationQuant.encode(encoder, { x: args.x, y: args.scratch, tokens: args.m, cols: k, ...this.activation });

@@ -9,6 +9,7 @@ import { GpuLinear } from './gpuLinear';
 import { uploadWords } from './gpuBuffers';
 import { ModelError, requireLiveModel } from './errors';
 import type { LinearSpec } from './layers';
+import type { ActivationRecorder } from './calibration';
 
 export interface LinearReport {
   readonly name: string;
@@ -47,7 +48,7 @@ export class GpuModelWeights {
   private readonly tensors = new Map<string, GPUBuffer>();
   private destroyed = false;
 
-  constructor(device: GPUDevice, readonly owner: string, file: SafetensorsFile, specs: readonly LinearSpec[], readonly setting: QuantSetting, options: LoadWeightsOptions) {
+  constructor(readonly device: GPUDevice, readonly owner: string, file: SafetensorsFile, specs: readonly LinearSpec[], readonly setting: QuantSetting, options: LoadWeightsOptions) {
     const read = (name: string) => options.overrides?.get(name) ?? tensorAsF32(file, name);
     try {
       for (const spec of specs) {
@@ -92,6 +93,11 @@ export class GpuModelWeights {
     const t = this.tensors.get(name);
     if (!t) throw new ModelError('tensor-missing', `${this.owner} did not upload "${name}".`, 'Engine bug: add it to f32Tensors when loading.');
     return t;
+  }
+
+  /** Routes every Linear's input to `recorder` while it is set (activation calibration). */
+  setRecorder(recorder: ActivationRecorder | undefined): void {
+    for (const l of this.linears.values()) l.recorder = recorder;
   }
 
   destroy(): void {

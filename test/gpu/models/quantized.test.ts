@@ -2,7 +2,8 @@
  * Quantised models on the GPU against the CPU fake-quant reference (reference/*.ts: dequantizeWeight of the same
  * quantizeWeight output, fakeQuantActivations before each quantised Linear, f64 accumulation): one forward per
  * family (VAR teacher-forced logits, DiT plain forward on the golden tf.x/t/y) for one INT setting (W4 g32, A8
- * per token) and one FP setting (FP4 E2M1 g32, activations f32); also the memory report.
+ * per token), one FP setting (FP4 E2M1 g32, activations f32) and one with per-tensor INT8 activations whose static
+ * scales are calibrated on the GPU (calibrateActivationScales) and given to the reference too; also the memory report.
  * Tolerance: 1e-5 of max |reference| when only weights are quantised (the same dequantised values, f32 vs f64
  * accumulation); 5e-3 with INT8 activations, whose per-token codes may round the other way where the GPU's and
  * the reference's inputs differ in the last ulp (one code = absmax/127 at one element). Measured errors are printed.
@@ -10,14 +11,15 @@
 import '../helpers/pinGpuInstance';
 import { describe, expect, it } from 'vitest';
 import { testDevice } from '../device';
-import { parseSetting } from '../../../src/quant/setting';
+import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
+import { calibrateActivationScales } from '../../../src/models/runtime/calibration';
 import { VarModel } from '../../../src/models/var/varModel';
 import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';
 import { varLinearSpecs } from '../../../src/models/var/varConfig';
 import { DitModel } from '../../../src/models/dit/ditModel';
 import { ditForwardOnce } from '../../../src/models/dit/ditForward';
 import { ditLinearSpecs } from '../../../src/models/dit/ditConfig';
-import type { WeightReport } from '../../../src/models/runtime/modelWeights';
+import type { GpuModelWeights, WeightReport } from '../../../src/models/runtime/modelWeights';
 import { maxRelativeError } from '../../../src/parity/compare';
 import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';
 import { refLinears } from './reference/refLinears';
@@ -27,6 +29,8 @@ import { DitReference } from './reference/ditReference';
 const CASES = [
   { setting: 'W4g32-A8', tolerance: 5e-3, bits: 4 },
   { setting: 'Wfp4g32', tolerance: 1e-5, bits: 4 },
+  // Per-tensor activations with static scales calibrated on the same input at full precision.
+  { setting: 'W8g32-A8t', tolerance: 5e-3, bits: 8 },
 ];
 const BLOCK_KINDS = ['qkv', 'proj', 'fc1', 'fc2', 'adaLN'];
 
@@ -43,6 +47,17 @@ function checkReport(r: WeightReport, bits: number): void {
   expect(r.weightBytes).toBe(r.layers.reduce((a, l) => a + l.weightBytes, 0));
 }
 
+/** Static activation scales from one full-precision run of `forward` (the model is destroyed afterwards). */
+async function calibrate<M extends { weights: GpuModelWeights; destroy(): void }>(fp: M, setting: QuantSetting, forward: (m: M) => Promise<unknown>): Promise<Map<string, number>> {
+  try {
+    const scales = await calibrateActivationScales(fp.weights, setting.activation.format, () => forward(fp));
+    expect(scales.size).toBeGreaterThan(0);
+    return scales;
+  } finally {
+    fp.destroy();
+  }
+}
+
 function log(id: string, setting: string, err: number, vsFp: number, r: WeightReport): void {
   console.log(`${id} ${setting}: vs fake-quant reference ${err.toExponential(2)} (vs fp32 golden ${vsFp.toExponential(2)}); weights ${r.weightBytes} B on the GPU, params x bits / 8 = ${r.idealWeightBytes} B, other ${r.otherBytes} B`);
 }
@@ -54,12 +69,13 @@ describe('quantised VAR (GPU) vs the CPU fake-quant reference', () => {
       const device = await testDevice();
       const { bundle, weights, goldens: g } = await loadVarBundle(id);
       const setting = parseSetting(c.setting);
-      const model = VarModel.load(device, bundle, setting);
+      const label = g.i32('tf.label')[0];
+      const scales = setting.activation.perTensor ? await calibrate(VarModel.load(device, bundle, FULL_PRECISION), setting, (m) => varTeacherForcedLogits(m, [label], g.f32('tf.input'))) : undefined;
+      const model = VarModel.load(device, bundle, setting, { activationScales: scales });
       try {
-        const label = g.i32('tf.label')[0];
         const logits = await varTeacherForcedLogits(model, [label], g.f32('tf.input'));
         const config = bundle.manifest.config;
-        const ref = new VarReference(config, weights, refLinears(weights, varLinearSpecs(config), setting)).teacherForced(label, g.f32('tf.input'));
+        const ref = new VarReference(config, weights, refLinears(weights, varLinearSpecs(config), setting, { perTensorScales: scales })).teacherForced(label, g.f32('tf.input'));
         const err = maxRelativeError(logits, ref);
         const vsFp = maxRelativeError(logits, g.f32('tf.logits'));
         log(id, c.setting, err, vsFp, model.report);
@@ -80,13 +96,14 @@ describe('quantised DiT (GPU) vs the CPU fake-quant reference', () => {
       const device = await testDevice();
       const { bundle, weights, goldens: g } = await loadDitBundle(id);
       const setting = parseSetting(c.setting);
-      const model = DitModel.load(device, bundle, setting);
+      const t = Array.from(g.i32('tf.t'));
+      const y = Array.from(g.i32('tf.y'));
+      const scales = setting.activation.perTensor ? await calibrate(DitModel.load(device, bundle, FULL_PRECISION), setting, (m) => ditForwardOnce(m, g.f32('tf.x'), t, y)) : undefined;
+      const model = DitModel.load(device, bundle, setting, { activationScales: scales });
       try {
-        const t = Array.from(g.i32('tf.t'));
-        const y = Array.from(g.i32('tf.y'));
         const out = await ditForwardOnce(model, g.f32('tf.x'), t, y);
         const config = bundle.manifest.config;
-        const ref = new DitReference(config, weights, refLinears(weights, ditLinearSpecs(config), setting)).forward(g.f32('tf.x'), t, y);
+        const ref = new DitReference(config, weights, refLinears(weights, ditLinearSpecs(config), setting, { perTensorScales: scales })).forward(g.f32('tf.x'), t, y);
         const err = maxRelativeError(out, ref);
         const vsFp = maxRelativeError(out, g.f32('tf.out'));
         log(id, c.setting, err, vsFp, model.report);

@@ -1,0 +1,77 @@
+/**
+ * Static (per-tensor) activation scales for settings such as W8c-A8t: run the model at full precision on
+ * calibration inputs while every Linear's input is copied aside, then scale = absmax / qmax per Linear
+ * (calibrateActivationScale in src/quant). The copies are read back once the run has finished.
+ *
+ *   const fp = VarModel.load(device, bundle, FULL_PRECISION);
+ *   const scales = await calibrateActivationScales(fp.weights, { kind: 'int', bits: 8 }, () => new VarSampler(fp, tokenizer).sample({...}));
+ *   const quantised = VarModel.load(device, bundle, parseSetting('W8c-A8t'), { activationScales: scales });
+ */
+import { calibrateActivationScale } from '../../quant/activation';
+import type { ActivationFormat } from '../../quant/formats';
+import type { BufferSlice } from '../../kernels';
+import type { GpuModelWeights } from './modelWeights';
+import { ModelError } from './errors';
+
+/** Copies Linear inputs into mappable buffers while a run is encoded; `absMax()` reads them back. */
+export class ActivationRecorder {
+  private readonly copies: { name: string; staging: GPUBuffer; elements: number }[] = [];
+  private destroyed = false;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  record(encoder: GPUCommandEncoder, name: string, x: BufferSlice, elements: number): void {
+    if (this.destroyed) throw new ModelError('model-destroyed', 'ActivationRecorder was destroyed.', 'Create a new recorder for each calibration run.');
+    const buffer = 'buffer' in x ? x.buffer : x;
+    const offset = 'buffer' in x ? (x.offset ?? 0) : 0;
+    const staging = this.device.createBuffer({ label: `ActivationRecorder.${name}`, size: elements * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    encoder.copyBufferToBuffer(buffer, offset, staging, 0, elements * 4);
+    this.copies.push({ name, staging, elements });
+  }
+
+  /** Every recorded input, as Float32Arrays per Linear name (reads back and frees the copies). */
+  async samples(): Promise<Map<string, Float32Array[]>> {
+    await this.device.queue.onSubmittedWorkDone();
+    const out = new Map<string, Float32Array[]>();
+    for (const copy of this.copies) {
+      await copy.staging.mapAsync(GPUMapMode.READ);
+      const values = new Float32Array(copy.staging.getMappedRange().slice(0));
+      copy.staging.destroy();
+      const list = out.get(copy.name) ?? [];
+      list.push(values);
+      out.set(copy.name, list);
+    }
+    this.copies.length = 0;
+    return out;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const copy of this.copies) copy.staging.destroy();
+    this.copies.length = 0;
+  }
+}
+
+/**
+ * Runs `run` (which must encode the forward passes of the model owning `weights`) with every Linear's input
+ * recorded, then returns absmax / qmax of `format` per Linear name. Calibrate a full-precision model (the
+ * recorded inputs are then the unquantised activations, as static PTQ calibration does).
+ */
+export async function calibrateActivationScales(weights: GpuModelWeights, format: ActivationFormat, run: () => Promise<unknown>): Promise<Map<string, number>> {
+  const recorder = new ActivationRecorder(weights.device);
+  weights.setRecorder(recorder);
+  try {
+    await run();
+  } finally {
+    weights.setRecorder(undefined);
+  }
+  try {
+    const samples = await recorder.samples();
+    const scales = new Map<string, number>();
+    for (const [name, list] of samples) scales.set(name, calibrateActivationScale(list, format));
+    return scales;
+  } finally {
+    recorder.destroy();
+  }
+}
