@@ -14,6 +14,8 @@ import type { ActivationRecorder } from './calibration';
 export interface LinearReport {
   readonly name: string;
   readonly kind: LinearSpec['kind'];
+  readonly rows: number;
+  readonly cols: number;
   readonly params: number;
   readonly codeBits: number;
   readonly weightBytes: number;
@@ -65,6 +67,8 @@ export class GpuModelWeights {
     const layers: LinearReport[] = [...this.linears.values()].map((l) => ({
       name: l.spec.name,
       kind: l.spec.kind,
+      rows: l.spec.rows,
+      cols: l.spec.cols,
       params: l.spec.rows * l.spec.cols,
       codeBits: l.codeBits,
       weightBytes: l.weightBytes,

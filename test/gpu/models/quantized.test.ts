@@ -31,17 +31,27 @@ const CASES = [
   { setting: 'Wfp4g32', tolerance: 1e-5, bits: 4 },
   // Per-tensor activations with static scales calibrated on the same input at full precision.
   { setting: 'W8g32-A8t', tolerance: 5e-3, bits: 8 },
+  // Asymmetric INT3 per channel (offsets, codes straddling words) on every Linear incl. embeddings and head.
+  { setting: 'W3ac-A8-Lqp12aeh', tolerance: 5e-3, bits: 3 },
 ];
-const BLOCK_KINDS = ['qkv', 'proj', 'fc1', 'fc2', 'adaLN'];
 
-/** Each packed block Linear: code bits + one f16 scale per 32 weights; every other Linear 32 bits. */
-function checkReport(r: WeightReport, bits: number): void {
+/**
+ * Each quantised Linear: rows x ceil(cols * bits / 32) code words + one f16 scale (and offset) per group, padded
+ * to whole words; every other Linear f32.
+ */
+function checkReport(r: WeightReport, setting: QuantSetting, bits: number): void {
   for (const layer of r.layers) {
-    const quantised = BLOCK_KINDS.includes(layer.kind);
+    const quantised = setting.layers.includes(layer.kind);
     expect(layer.codeBits, layer.name).toBe(quantised ? bits : 32);
-    const ideal = (layer.params * layer.codeBits) / 8;
-    const scaleBytes = quantised ? Math.ceil(layer.params / 32) * 2 : 0;
-    expect(layer.weightBytes, layer.name).toBe(ideal + scaleBytes);
+    if (!quantised) {
+      expect(layer.weightBytes, layer.name).toBe(layer.params * 4);
+      continue;
+    }
+    const g = setting.weight!.granularity;
+    const groupSize = g.kind === 'group' ? g.size : layer.cols;
+    const groups = (g.kind === 'tensor' ? 1 : layer.rows) * Math.ceil(layer.cols / groupSize);
+    const perGroup = Math.ceil(groups / 2) * 4 * (setting.weight!.format.kind === 'int' && !setting.weight!.format.symmetric ? 2 : 1);
+    expect(layer.weightBytes, layer.name).toBe(layer.rows * Math.ceil((layer.cols * bits) / 32) * 4 + perGroup);
   }
   expect(r.idealWeightBytes).toBe(r.layers.reduce((a, l) => a + (l.params * l.codeBits) / 8, 0));
   expect(r.weightBytes).toBe(r.layers.reduce((a, l) => a + l.weightBytes, 0));
@@ -81,7 +91,7 @@ describe('quantised VAR (GPU) vs the CPU fake-quant reference', () => {
         log(id, c.setting, err, vsFp, model.report);
         expect(err).toBeLessThan(c.tolerance);
         expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(10 * err);
-        checkReport(model.report, c.bits);
+        checkReport(model.report, setting, c.bits);
       } finally {
         model.destroy();
       }
@@ -109,7 +119,7 @@ describe('quantised DiT (GPU) vs the CPU fake-quant reference', () => {
         log(id, c.setting, err, vsFp, model.report);
         expect(err).toBeLessThan(c.tolerance);
         expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(10 * err);
-        checkReport(model.report, c.bits);
+        checkReport(model.report, setting, c.bits);
       } finally {
         model.destroy();
       }
