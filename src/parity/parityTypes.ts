@@ -13,6 +13,8 @@ export interface ParityRow {
 
 export interface ParityReport {
   readonly device: string;
+  /** Per model and step: the largest error of its float tensors and whether its tokens (VAR) all match. */
+  readonly maxByStep: Readonly<Record<string, Readonly<Record<string, { readonly maxError: number; readonly tokensExact?: boolean }>>>>;
   readonly rows: readonly ParityRow[];
   /** Bundles that could not be checked (invalid bundle, missing tokenizer, ...), with the reason. */
   readonly skipped: readonly { readonly model: string; readonly reason: string }[];
@@ -24,4 +26,15 @@ export const FLOAT_TOLERANCE = 1e-3;
 
 export function row(model: string, step: string, tensor: string, error: number, tolerance = FLOAT_TOLERANCE): ParityRow {
   return { model, step, tensor, error, tolerance, pass: error <= tolerance };
+}
+
+/** The per model, per step digest of `rows` (the table scripts/parity.mjs prints first). */
+export function maxByStep(rows: readonly ParityRow[]): ParityReport['maxByStep'] {
+  const out: Record<string, Record<string, { maxError: number; tokensExact?: boolean }>> = {};
+  for (const r of rows) {
+    const entry = ((out[r.model] ??= {})[r.step] ??= { maxError: 0 });
+    if (r.tensor === 'tokens') entry.tokensExact = (entry.tokensExact ?? true) && r.error === 0;
+    else entry.maxError = Math.max(entry.maxError, r.error);
+  }
+  return out;
 }

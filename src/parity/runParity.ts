@@ -8,7 +8,7 @@ import type { DitManifest, VarManifest, VqvaeManifest } from '../models/bundle/t
 import { KernelSet } from '../models/runtime/kernelSet';
 import { varParity } from './varParity';
 import { ditParity } from './ditParity';
-import type { ParityReport, ParityRow } from './parityTypes';
+import { maxByStep, type ParityReport, type ParityRow } from './parityTypes';
 
 export interface ParityOptions {
   /** Only these bundle ids (default: every var and dit bundle with goldens). */
@@ -52,7 +52,7 @@ export async function runParity(device: GPUDevice, source: BundleSource, options
   } finally {
     kernels.destroy();
   }
-  return { device: options.deviceLabel ?? 'unknown', rows, skipped, pass: rows.length > 0 && skipped.length === 0 && rows.every((r) => r.pass) };
+  return { device: options.deviceLabel ?? 'unknown', maxByStep: maxByStep(rows), rows, skipped, pass: rows.length > 0 && skipped.length === 0 && rows.every((r) => r.pass) };
 }
 
 /** The report as a fixed-width text table (one line per row), for logs. */
