@@ -44,6 +44,18 @@ export class GpuLinear {
   constructor(device: GPUDevice, owner: string, spec: LinearSpec, weight: Float32Array, bias: Float32Array | undefined, setting: QuantSetting, staticScale?: number) {
     this.spec = spec;
     const label = `${owner}.${spec.name}`;
+    // Settings checks first: nothing is uploaded for a layer that cannot be built.
+    const format = setting.activation.format;
+    if (activationQuantized(setting, spec.kind) && format.kind !== 'none') {
+      if (setting.activation.perTensor && staticScale === undefined) {
+        throw new ModelError(
+          'calibration-missing',
+          `${settingToString(setting)} quantises activations per tensor, but no calibrated scale was given for ${spec.name}.`,
+          'Calibrate the activation scales first (calibrateActivationScales) and pass them when loading the model.',
+        );
+      }
+      this.activation = { format, scaling: setting.activation.perTensor ? { kind: 'tensor', scale: staticScale! } : { kind: 'token' } };
+    }
     if (weightQuantized(setting, spec.kind) && setting.weight) {
       if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq') {
         throw new ModelError(
@@ -64,17 +76,6 @@ export class GpuLinear {
     }
     this.bias = bias ? uploadWords(device, `${label}.bias`, bias) : undefined;
     this.biasBytes = bias?.byteLength ?? 0;
-    const format = setting.activation.format;
-    if (activationQuantized(setting, spec.kind) && format.kind !== 'none') {
-      if (setting.activation.perTensor && staticScale === undefined) {
-        throw new ModelError(
-          'calibration-missing',
-          `${settingToString(setting)} quantises activations per tensor, but no calibrated scale was given for ${spec.name}.`,
-          'Calibrate the activation scales first (calibrateActivationScales) and pass them when loading the model.',
-        );
-      }
-      this.activation = { format, scaling: setting.activation.perTensor ? { kind: 'tensor', scale: staticScale! } : { kind: 'token' } };
-    }
   }
 
   /** True when the input goes through activation fake quantisation. */

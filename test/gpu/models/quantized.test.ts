@@ -33,6 +33,8 @@ const CASES = [
   { setting: 'W8g32-A8t', tolerance: 5e-3, bits: 8 },
   // Asymmetric INT3 per channel (offsets, codes straddling words) on every Linear incl. embeddings and head.
   { setting: 'W3ac-A8-Lqp12aeh', tolerance: 5e-3, bits: 3 },
+  // INT2 with the MSE clipping search.
+  { setting: 'W2g64-clip', tolerance: 1e-5, bits: 2 },
 ];
 
 /**
