@@ -16,8 +16,10 @@ from models.var import VAR  # noqa: E402
 from models.vqvae import VQVAE  # noqa: E402
 from var_sampling import sample as var_sample  # noqa: E402
 
+# CFG 1.5 as in the official VAR FID recipe; a 200-sample sweep on var-d1 gave the lowest FD there.
 VAR_SAMPLING = {'cfg': 1.5, 'topK': 0, 'topP': 0.0, 'seed': 0}
-DIT_SAMPLING = {'method': 'ddpm', 'steps': 50, 'cfg': 1.5, 'seed': 0}
+# CFG 4.0 is the official DiT sample.py default; a 200-sample sweep on dit-d2 (1.5 vs 4.0) agreed.
+DIT_SAMPLING = {'method': 'ddpm', 'steps': 50, 'cfg': 4.0, 'seed': 0}
 
 
 def round_fp16_(model):
