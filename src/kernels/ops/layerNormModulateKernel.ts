@@ -74,13 +74,22 @@ export class LayerNormModulateKernel extends OpKernel<LayerNormModulateArgs> {
     requireNoAliasing(OWNER, { y }, { x, modulation: modulation ? mod : undefined });
 
     const hasModulation = modulation ? 1 : 0;
+    const lanes = rowLanes(channels);
     this.dispatch(
       encoder,
-      `mod${hasModulation}`,
-      { HAS_MODULATION: hasModulation },
+      `mod${hasModulation}.lanes${lanes}`,
+      { HAS_MODULATION: hasModulation, WORKGROUP_SIZE: lanes },
       [rows, channels, tokensPerSample, ...layoutWords, f32Bits(eps)],
       { 1: x, 2: mod, 3: y },
       this.grid(rows),
     );
   }
+}
+
+/**
+ * Lanes per row: about four channels each, a power of two in [32, 256]. Our models are 64-256 wide; a 256-lane
+ * workgroup on a 64-wide row spends its time in the reduction's barriers (on SwiftShader, ~20x slower).
+ */
+export function rowLanes(channels: number): number {
+  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(channels / 4))));
 }
