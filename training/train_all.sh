@@ -2,7 +2,7 @@
 # Trains the whole model zoo on a 2-core CPU, logging each model to training/logs/<model>.log.
 # The classifier goes first; then lanes run side by side with one thread each (single-threaded processes
 # use the cores better than one two-threaded process on these small matrices):
-#   lane A: vqvae -> var-d1 -> var-d2 -> var-d3        lane B: vae -> dit-d1 -> dit-d2 -> dit-d3
+#   lane A: vqvae -> var-d1 -> var-d2 -> var-d3        lane B: vae -> dit-d1 -> dit-d2 -> dit-d3 (12 min)
 #   lane C: (once the VAE exists) dit-d4 with a longer budget and batch 64: diffusion needs far more
 #           optimiser steps than VAR for the same quality, and the largest DiT carries the quality floor.
 # Usage: nohup bash training/train_all.sh &            (or: bash training/train_all.sh lane <model> ...)
@@ -19,6 +19,7 @@ train() {
     vae) cmd="$PY training/train_vae.py" ;;
     var-d*) cmd="$PY training/train_var.py --depth ${m#var-d}" ;;
     dit-d4) cmd="$PY training/train_dit.py --depth 4 --batch 64 --minutes 45 --ema 0.998" ;;
+    dit-d3) cmd="$PY training/train_dit.py --depth 3 --minutes 12" ;;
     dit-d*) cmd="$PY training/train_dit.py --depth ${m#dit-d}" ;;
     *) echo "unknown model $m"; return 1 ;;
   esac
