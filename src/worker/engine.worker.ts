@@ -6,12 +6,20 @@ import { EngineHost, type Handlers } from './engineHost';
 import { GpuSession } from './gpuSession';
 import { serializeError, type RequestMessage, type ResponseMessage } from './protocol';
 import { quantProbe } from '../engine/quantProbe';
+import { GenerationService } from '../engine/generation/generationService';
+import { FetchBundleSource } from '../models/bundle/source';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const post = (message: ResponseMessage) => self.postMessage(message);
 
 const gpu = new GpuSession({}, (error, lost) => host.emit({ type: lost ? 'device-lost' : 'gpu-error', error: serializeError(error) }));
+
+const generation = new GenerationService({
+  source: new FetchBundleSource(new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin).href),
+  gpu: () => gpu.get(),
+  // Decoders (src/engine/generation/onnxHeads.ts) join when src/models/onnx is committed; until then outputs are raw.
+});
 
 const handlers: Handlers = {
   async init() {
@@ -21,6 +29,9 @@ const handlers: Handlers = {
   async quantProbe(params, run) {
     return quantProbe(await gpu.get(), params, run);
   },
+  listModels: () => generation.listModels(),
+  loadModel: (params, run) => generation.loadModel(params, run),
+  generate: (params, run) => generation.generate(params, run),
 };
 
 const host = new EngineHost(post, handlers);

@@ -6,6 +6,9 @@
  */
 import type { AdapterSummary } from '../gpu/gpuContext';
 import type { Granularity, WeightFormat } from '../quant/formats';
+import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from '../engine/generation/types';
+
+export type * from '../engine/generation/types';
 
 export interface EngineInfo {
   adapter: AdapterSummary;
@@ -43,6 +46,12 @@ export interface QuantProbeResult {
 export interface EngineMethods {
   init: { params: Record<string, never>; result: EngineInfo };
   quantProbe: { params: QuantProbeParams; result: QuantProbeResult };
+  /** The validated index.json (every bundle; `generator` marks var and dit). */
+  listModels: { params: Record<string, never>; result: ListModelsResult };
+  /** Validates a generator and the bundles it requires (BundleError on failure), uploads its fp32 weights and decoder. */
+  loadModel: { params: LoadModelParams; result: LoadedModelInfo };
+  /** fp32 (the reference) then each setting with the same class, seed and draws; per-step errors against fp32. */
+  generate: { params: GenerateParams; result: GenerateResult };
 }
 
 export type MethodName = keyof EngineMethods;

@@ -1,0 +1,149 @@
+/**
+ * Everything the generation service keeps on one GPU device: the shared KernelSet, VAR tokenizers, the
+ * decoders/classifier (ImageHeads) per generator, and an LRU of loaded models per (model, QuantSetting) with
+ * their samplers. Tied to one GpuContext: when the device is lost the service drops the whole object and the
+ * next request builds a new one on a fresh device from the validated bundles it kept. destroy() is idempotent.
+ */
+import type { GpuContext } from '../../gpu/gpuContext';
+import { deviceLost, type GpuError } from '../../gpu/errors';
+import type { ValidatedBundle } from '../../models/bundle/index.ts';
+import type { VqvaeManifest } from '../../models/bundle/types.ts';
+import { KernelSet } from '../../models/runtime/kernelSet';
+import { VarModel } from '../../models/var/varModel';
+import { VarSampler } from '../../models/var/varSampler';
+import { VarTokenizer } from '../../models/var/varTokenizer';
+import { DitModel } from '../../models/dit/ditModel';
+import { DitSampler } from '../../models/dit/ditSampler';
+import { settingToString, type QuantSetting } from '../../quant/setting';
+import { LruCache } from './lruCache';
+import type { HeadsFactory, ImageHeads } from './heads';
+import type { LoadedBundles } from './bundleStore';
+
+export interface VarEntry {
+  readonly family: 'var';
+  readonly model: VarModel;
+  readonly sampler: VarSampler;
+  readonly tokenizer: VarTokenizer;
+  destroy(): void;
+}
+
+export interface DitEntry {
+  readonly family: 'dit';
+  readonly model: DitModel;
+  readonly sampler: DitSampler;
+  destroy(): void;
+}
+
+export type ModelEntry = VarEntry | DitEntry;
+
+/** The heads of a generator, or the reason there are none. */
+export type HeadsSlot = { readonly heads: ImageHeads } | { readonly note: string };
+
+export class DeviceModels {
+  readonly kernels: KernelSet;
+  private readonly models: LruCache<ModelEntry>;
+  private readonly tokenizers = new Map<string, VarTokenizer>();
+  private readonly heads = new Map<string, Promise<HeadsSlot>>();
+  private lostInfo: GPUDeviceLostInfo | undefined;
+  private destroyed = false;
+
+  constructor(readonly ctx: GpuContext, private readonly headsFactory: HeadsFactory | undefined, capacity: number) {
+    this.kernels = new KernelSet(ctx.device);
+    this.models = new LruCache(capacity);
+    void ctx.device.lost.then((info) => (this.lostInfo = info));
+  }
+
+  get device(): GPUDevice {
+    return this.ctx.device;
+  }
+
+  /** The device-lost error once the device is gone (by any cause, destroy included), else undefined. */
+  get lost(): GpuError | undefined {
+    if (!this.lostInfo) return undefined;
+    return this.ctx.lost ?? deviceLost(this.lostInfo.reason ?? 'unknown', this.lostInfo.message);
+  }
+
+  throwIfLost(): void {
+    const lost = this.lost;
+    if (lost) throw lost;
+  }
+
+  /** After a failure of unknown cause: the device-lost error if the device went away (waits briefly for the loss to be reported). */
+  async lostAfter(waitMs = 250): Promise<GpuError | undefined> {
+    if (!this.lostInfo) await Promise.race([this.ctx.device.lost, new Promise((r) => setTimeout(r, waitMs))]);
+    return this.lost;
+  }
+
+  /** Keys of the cached (model, setting) entries, least recently used first (for tests and diagnostics). */
+  cachedKeys(): string[] {
+    return this.models.keys();
+  }
+
+  model(bundles: LoadedBundles, setting: QuantSetting): ModelEntry {
+    const m = bundles.model;
+    const key = `${m.manifest.id}|${settingToString(setting)}`;
+    return this.models.getOrCreate(key, () => {
+      if (m.manifest.family === 'var') {
+        const tokenizer = this.tokenizer(bundles.required.get(m.manifest.requires.tokenizer)!);
+        const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels });
+        let sampler: VarSampler;
+        try {
+          sampler = new VarSampler(model, tokenizer);
+        } catch (e) {
+          model.destroy();
+          throw e;
+        }
+        return { family: 'var', model, sampler, tokenizer, destroy: () => (sampler.destroy(), model.destroy()) };
+      }
+      const model = DitModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels });
+      let sampler: DitSampler;
+      try {
+        sampler = new DitSampler(model);
+      } catch (e) {
+        model.destroy();
+        throw e;
+      }
+      return { family: 'dit', model, sampler, destroy: () => (sampler.destroy(), model.destroy()) };
+    });
+  }
+
+  /** The generator's decoder (+ classifier), built once per device; a failure becomes a note, not an error. */
+  imageHeads(bundles: LoadedBundles): Promise<HeadsSlot> {
+    const id = bundles.model.manifest.id;
+    let slot = this.heads.get(id);
+    if (!slot) {
+      const factory = this.headsFactory;
+      slot = factory
+        ? factory(this.device, bundles).then(
+            (heads): HeadsSlot => ({ heads }),
+            (e: unknown): HeadsSlot => ({ note: `The decoder could not be loaded (${e instanceof Error ? e.message : String(e)}), so outputs are raw.` }),
+          )
+        : Promise.resolve({ note: 'No ONNX decoder in this engine (onnxruntime is not available here), so outputs are raw.' });
+      this.heads.set(id, slot);
+    }
+    return slot;
+  }
+
+  private tokenizer(bundle: ValidatedBundle): VarTokenizer {
+    const id = bundle.manifest.id;
+    let t = this.tokenizers.get(id);
+    if (!t) {
+      t = VarTokenizer.load(this.device, bundle as ValidatedBundle & { manifest: VqvaeManifest });
+      this.tokenizers.set(id, t);
+    }
+    return t;
+  }
+
+  /** Idempotent; frees every buffer and session (harmless on a lost device). */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.models.clear();
+    for (const t of this.tokenizers.values()) t.destroy();
+    this.tokenizers.clear();
+    const slots = [...this.heads.values()];
+    this.heads.clear();
+    for (const slot of await Promise.all(slots)) if ('heads' in slot) await slot.heads.dispose().catch(() => undefined);
+    this.kernels.destroy();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Checks a generate request against the loaded model before any GPU work: settings parse and are supported,
+ * class, seed, cfg, steps and sampler are in range. Settings are canonicalised and de-duplicated.
+ */
+import { parseSetting, settingToString, type QuantSetting } from '../../quant/setting';
+import type { DitManifest, VarManifest } from '../../models/bundle/types.ts';
+import { GenerationError } from './errors';
+import type { DitSamplerName, GenerateParams } from './types';
+
+export interface ResolvedRequest {
+  readonly settings: { readonly text: string; readonly setting: QuantSetting }[];
+  readonly label: number;
+  readonly seed: number;
+  readonly cfg: number;
+  readonly steps: number;
+  readonly sampler?: DitSamplerName;
+}
+
+export function resolveRequest(params: GenerateParams, manifest: VarManifest | DitManifest): ResolvedRequest {
+  const fail = (problem: string, fix: string): never => {
+    throw new GenerationError('argument-invalid', problem, fix);
+  };
+  if (!Array.isArray(params.settings)) fail('settings must be a list of setting strings.', "Pass e.g. ['W4g32-A8'].");
+  const settings: ResolvedRequest['settings'] = [];
+  for (const raw of params.settings) {
+    const setting = parseSetting(String(raw));
+    const text = settingToString(setting);
+    if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq') {
+      throw new GenerationError('setting-unsupported', `${text}: the engine quantises weights with rtn or clip only (${setting.method.kind} needs calibration data it does not have).`, 'Pick the rtn or clip method.');
+    }
+    if (setting.activation.perTensor && setting.activation.format.kind !== 'none') {
+      throw new GenerationError('setting-unsupported', `${text}: per-tensor (static) activation scales need a calibration run the engine does not do yet.`, 'Use per-token activations (drop the trailing t, e.g. A8 instead of A8t).');
+    }
+    if (!settings.some((s) => s.text === text)) settings.push({ text, setting });
+  }
+  const numClasses = manifest.config.numClasses;
+  const label = params.classLabel;
+  if (!Number.isInteger(label) || label < 0 || label >= numClasses) fail(`class ${label} is not a digit class 0..${numClasses - 1}.`, 'Pick a class from 0 to 9.');
+  if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > Number.MAX_SAFE_INTEGER) fail(`seed ${params.seed} is not a non-negative integer.`, 'Pass a whole number seed such as 0 or 1234.');
+  const cfg = params.cfg ?? manifest.sampling.cfg;
+  if (!Number.isFinite(cfg) || cfg < 0 || cfg > 50) fail(`cfg ${cfg} is outside 0..50.`, 'Use a guidance scale such as 1.5 (VAR) or 4 (DiT).');
+  if (manifest.family === 'var') {
+    if (params.steps !== undefined || params.sampler !== undefined) fail('steps and sampler apply to DiT only; VAR always runs one step per scale.', 'Leave steps and sampler out for a VAR model.');
+    return { settings, label, seed: params.seed, cfg, steps: manifest.config.patchNums.length };
+  }
+  const steps = params.steps ?? manifest.sampling.steps;
+  const trainSteps = manifest.config.diffusion.trainSteps;
+  if (!Number.isInteger(steps) || steps < 1 || steps > trainSteps) fail(`steps ${steps} is outside 1..${trainSteps}.`, 'Use e.g. 50 sampling steps (fewer is faster).');
+  const sampler = params.sampler ?? manifest.sampling.method;
+  if (sampler !== 'ddpm' && sampler !== 'ddim') fail(`sampler '${String(sampler)}' is unknown.`, "Use 'ddpm' or 'ddim'.");
+  return { settings, label, seed: params.seed, cfg, steps, sampler };
+}

@@ -1,0 +1,91 @@
+/**
+ * The generation service on real WGSL (Dawn + SwiftShader) with the smallest shipped VAR and DiT bundles:
+ * fp32 against itself gives zero error traces and the identical output; W4g32-A8 gives finite, nonzero
+ * traces with one entry per step; the weights cache keeps one entry per (model, setting).
+ */
+import '../helpers/pinGpuInstance';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleIds } from '../models/bundles';
+import { createHarness, testRun, type Harness } from './harness';
+import { copyModelsRoot } from './modelsRoot';
+import type { DitStepError, GenerateResult, VarStepError } from '../../../src/engine/generation/types';
+
+const varId = bundleIds('var')[0];
+const ditId = bundleIds('dit')[0];
+let harness: Harness;
+let root: string | undefined;
+beforeAll(async () => {
+  root = (await copyModelsRoot()).root;
+  harness = createHarness(root);
+});
+afterAll(async () => {
+  await harness?.destroy();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+function expectFinitePositive(values: number[]): void {
+  for (const v of values) expect(Number.isFinite(v), String(v)).toBe(true);
+  expect(Math.max(...values)).toBeGreaterThan(0);
+}
+
+function checkCommon(result: GenerateResult, steps: number): void {
+  expect(result.runs.map((r) => r.setting)).toEqual(['fp32', 'W4g32-A8']);
+  const [self, quant] = result.runs;
+  // fp32 against fp32: the same draws through the same kernels give the identical output.
+  expect(Array.from(self.output)).toEqual(Array.from(result.reference.output));
+  expect(self.outputRelL2).toBe(0);
+  expect(self.steps).toHaveLength(steps);
+  expect(quant.steps).toHaveLength(steps);
+  expect(quant.steps.map((s) => s.progress)).toEqual(Array.from({ length: steps }, (_, i) => (i + 1) / steps));
+  expect(quant.outputRelL2).toBeGreaterThan(0);
+  expect(Number.isFinite(quant.outputRelL2)).toBe(true);
+  // Memory: fp32 stores exactly params x 4 bytes; W4g32 packs the block Linears (embeddings and head stay
+  // f32 by default), paying f16 group scales on top of the ideal params x bits / 8.
+  const ref = result.reference.memory;
+  expect([ref.weightBytes, ref.idealWeightBytes, ref.bitsPerWeight]).toEqual([ref.linearParams * 4, ref.linearParams * 4, 32]);
+  expect(quant.memory.linearParams).toBe(ref.linearParams);
+  expect(quant.memory.weightBytes).toBeLessThan(ref.weightBytes);
+  expect(quant.memory.idealWeightBytes).toBeLessThan(quant.memory.weightBytes);
+  expect(result.notes.join(' ')).toContain('raw');
+}
+
+describe('generation service', () => {
+  it.runIf(varId !== undefined)(`${varId}: fp32 vs fp32 is exact, W4g32-A8 has finite nonzero per-scale errors`, async () => {
+    const run = testRun();
+    const result = await harness.service.generate({ modelId: varId, settings: ['fp32', 'W4g32-A8', 'W4g32-A8'], classLabel: 3, seed: 11 }, run);
+    const K = 4;
+    expect(result.family).toBe('var');
+    expect(result.outputKind).toBe('f_hat');
+    expect(result.outputShape).toEqual([1, 32, 4, 4]);
+    expect(result.reference.output).toHaveLength(32 * 16);
+    checkCommon(result, K);
+    const self = result.runs[0].steps as VarStepError[];
+    const quant = result.runs[1].steps as VarStepError[];
+    for (const s of self) expect([s.fHatRelL2, s.softRelL2, s.snappedRelL2, s.tokenAgreement]).toEqual([0, 0, 0, 1]);
+    expect(quant.map((s) => s.patchNum)).toEqual([1, 2, 3, 4]);
+    expectFinitePositive(quant.map((s) => s.fHatRelL2));
+    expectFinitePositive(quant.map((s) => s.softRelL2));
+    for (const s of quant) expect(s.tokenAgreement).toBeGreaterThanOrEqual(0), expect(s.tokenAgreement).toBeLessThanOrEqual(1);
+    // Progress reaches 1 over (1 + 2 settings) x K steps.
+    expect(run.messages.at(-1)![0]).toBe(1);
+    expect(harness.service.cachedSettings()).toEqual([`${varId}|fp32`, `${varId}|W4g32-A8`]);
+    expect(harness.errors).toEqual([]);
+  });
+
+  it.runIf(ditId !== undefined)(`${ditId}: fp32 vs fp32 is exact, W4g32-A8 has finite nonzero per-step errors (4 DDPM steps)`, async () => {
+    const result = await harness.service.generate({ modelId: ditId, settings: ['fp32', 'W4g32-A8'], classLabel: 7, seed: 5, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
+    expect(result.family).toBe('dit');
+    expect(result.outputKind).toBe('latent');
+    expect(result.outputShape).toEqual([1, 4, 8, 8]);
+    checkCommon(result, 4);
+    const self = result.runs[0].steps as DitStepError[];
+    const quant = result.runs[1].steps as DitStepError[];
+    for (const s of self) expect([s.xRelL2, s.epsRelL2]).toEqual([0, 0]);
+    expect(quant.map((s) => s.timestep)).toEqual([999, 666, 333, 0]);
+    expectFinitePositive(quant.map((s) => s.xRelL2));
+    expectFinitePositive(quant.map((s) => s.epsRelL2));
+    for (const s of quant) expect(s.epsRelL2).toBeGreaterThan(0);
+    expect(harness.errors).toEqual([]);
+  });
+});
