@@ -12,22 +12,11 @@
  * - Runs are queued: one session never has two `run` calls in flight.
  */
 import * as ort from 'onnxruntime-web/webgpu';
+// Global onnxruntime settings (one wasm thread, log level) are shared with the app's sessions.
+import { configureOrt } from '../models/onnx/ortRuntime';
 import type { MatMulNBitsModel } from './matMulNBitsModel';
 
-let configured = false;
-
-/** Global onnxruntime settings; must run before the first session. */
-export function configureOrt(): void {
-  if (configured) return;
-  configured = true;
-  // One wasm thread: the bench measures the GPU op, and threads need cross-origin isolation the page lacks.
-  ort.env.wasm.numThreads = 1;
-  ort.env.logLevel = 'warning';
-}
-
-export function ortVersion(): string {
-  return ort.env.versions.web ?? ort.env.versions.common;
-}
+export { configureOrt, ortVersion } from '../models/onnx/ortRuntime';
 
 export type OrtInput = ort.Tensor;
 

@@ -8,13 +8,13 @@
  * same convention as the classifier bundle's fd-stats). Merging in any order gives the one-shot statistics up
  * to rounding.
  *
- * The rows themselves are kept too (unless `keepSamples: false`): the bootstrap error bar (fdBootstrap.ts)
- * resamples them. 1,000 samples of 128 features take 1 MB.
+ * The rows themselves are kept too (unless `keepSamples: false`): the jackknife error bar (fdErrorBar.ts)
+ * regroups them. 1,000 samples of 128 features take 1 MB.
  */
 import { MetricsError, requireShape } from './errors';
 
 export interface FeatureAccumulatorOptions {
-  /** Keep every row for bootstrap resampling (default true). */
+  /** Keep every row, for the jackknife error bar (default true). */
   readonly keepSamples?: boolean;
 }
 
@@ -79,7 +79,7 @@ export class FeatureAccumulator {
     if (other.keeping) {
       this.rows.push(...other.rows.map((r) => r.slice()));
     } else if (other.n > 0) {
-      // Some rows are unknown now: a bootstrap over the rest would describe a different sample.
+      // Some rows are unknown now: an error bar from the rest would describe a different sample.
       this.keeping = false;
       this.rows = [];
     }
@@ -102,7 +102,7 @@ export class FeatureAccumulator {
   /** The kept rows, row-major count x dim. Throws when the accumulator does not keep samples. */
   samples(): Float64Array {
     if (!this.keeping) {
-      throw new MetricsError('argument-invalid', 'this accumulator does not keep its samples.', 'Create it (and every accumulator merged into it) with keepSamples: true, the default, to bootstrap an error bar.');
+      throw new MetricsError('argument-invalid', 'this accumulator does not keep its samples.', 'Create it (and every accumulator merged into it) with keepSamples: true, the default, to compute an FD error bar.');
     }
     const out = new Float64Array(this.rows.length * this.dim);
     this.rows.forEach((row, r) => out.set(row, r * this.dim));

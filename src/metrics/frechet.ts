@@ -10,8 +10,8 @@
  * covariance and is reported, since clamping it would hide a bug upstream.
  *
  * `FrechetReference` precomputes sqrt(S1) of the fixed side (the classifier's test-set statistics), so every
- * further distance costs one eigendecomposition: the UI recomputes FD as samples arrive and the bootstrap
- * recomputes it dozens of times.
+ * further distance costs one eigendecomposition: the UI recomputes FD as samples arrive and the jackknife
+ * error bar recomputes it once per group.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { MetricsError, requireShape } from './errors';

@@ -5,11 +5,11 @@
  *   const acc = new FeatureAccumulator(128);
  *   acc.addBatch(featuresOfBatch, batchSize);                            // as generated samples arrive
  *   const fd = reference.distance(acc.mean(), acc.covariance());
- *   const { low, high, stdError } = bootstrapFd(reference, acc, { resamples: 50 });
+ *   const { stdError, extrapolated } = jackknifeFd(reference, acc);     // error bar, small-N correction
  */
 export { MetricsError, type MetricsErrorCode } from './errors';
 export { FrechetReference, frechetDistance, type FrechetParts } from './frechet';
 export { FeatureAccumulator, type FeatureAccumulatorOptions } from './featureAccumulator';
-export { bootstrapFd, type FdBootstrapOptions, type FdEstimate } from './fdBootstrap';
+export { jackknifeFd, type FdErrorBarOptions, type FdEstimate } from './fdErrorBar';
 export { psnr, meanSquaredError, relativeL2Error, maxAbsError } from './imageMetrics';
 export { softmax, predict, accuracy, type Prediction } from './classification';
