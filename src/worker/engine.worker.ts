@@ -7,6 +7,7 @@ import { GpuSession } from './gpuSession';
 import { serializeError, type RequestMessage, type ResponseMessage } from './protocol';
 import { quantProbe } from '../engine/quantProbe';
 import { GenerationService } from '../engine/generation/generationService';
+import { onnxHeads } from '../engine/generation/onnxHeads';
 import { FetchBundleSource } from '../models/bundle/source';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -18,7 +19,7 @@ const gpu = new GpuSession({}, (error, lost) => host.emit({ type: lost ? 'device
 const generation = new GenerationService({
   source: new FetchBundleSource(new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin).href),
   gpu: () => gpu.get(),
-  // Decoders (src/engine/generation/onnxHeads.ts) join when src/models/onnx is committed; until then outputs are raw.
+  heads: onnxHeads,
 });
 
 const handlers: Handlers = {
