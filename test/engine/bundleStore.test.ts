@@ -62,7 +62,7 @@ describe('GenerationService request checks (before any GPU work)', () => {
   const cases: [string, Partial<GenerateParams>, string][] = [
     ['a setting that does not parse', { settings: ['W4g33'] }, 'invalid-setting'],
     ['an unsupported method', { settings: ['W4g32-gptq'] }, 'setting-unsupported'],
-    ['per-tensor activations (no calibration yet)', { settings: ['W8c-A8t'] }, 'setting-unsupported'],
+    ['smoothquant (needs calibration data the engine lacks)', { settings: ['W8c-A8-sq0.5'] }, 'setting-unsupported'],
     ['a class out of range', { classLabel: 10 }, 'argument-invalid'],
     ['a negative seed', { seed: -2 }, 'argument-invalid'],
     ['a non-finite cfg', { cfg: Number.NaN }, 'argument-invalid'],

@@ -14,7 +14,9 @@ import { VarSampler } from '../../models/var/varSampler';
 import { VarTokenizer } from '../../models/var/varTokenizer';
 import { DitModel } from '../../models/dit/ditModel';
 import { DitSampler } from '../../models/dit/ditSampler';
-import { settingToString, type QuantSetting } from '../../quant/setting';
+import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/setting';
+import type { ActivationFormat } from '../../quant/formats';
+import { calibrateScales } from './calibration';
 import { LruCache } from './lruCache';
 import type { HeadsFactory, ImageHeads } from './heads';
 import type { LoadedBundles } from './bundleStore';
@@ -44,6 +46,7 @@ export class DeviceModels {
   private readonly models: LruCache<ModelEntry>;
   private readonly tokenizers = new Map<string, VarTokenizer>();
   private readonly heads = new Map<string, Promise<HeadsSlot>>();
+  private readonly scales = new Map<string, Promise<Map<string, number>>>();
   private lostInfo: GPUDeviceLostInfo | undefined;
   private destroyed = false;
 
@@ -79,13 +82,17 @@ export class DeviceModels {
     return this.models.keys();
   }
 
-  model(bundles: LoadedBundles, setting: QuantSetting): ModelEntry {
+  /**
+   * The model for a setting, from the cache or quantised now. Per-tensor activation settings need `activationScales`
+   * (calibrationScales); they are always the same for a model and format, so the setting string stays the key.
+   */
+  model(bundles: LoadedBundles, setting: QuantSetting, activationScales?: ReadonlyMap<string, number>): ModelEntry {
     const m = bundles.model;
     const key = `${m.manifest.id}|${settingToString(setting)}`;
     return this.models.getOrCreate(key, () => {
       if (m.manifest.family === 'var') {
         const tokenizer = this.tokenizer(bundles.required.get(m.manifest.requires.tokenizer)!);
-        const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels });
+        const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales });
         let sampler: VarSampler;
         try {
           sampler = new VarSampler(model, tokenizer);
@@ -95,7 +102,7 @@ export class DeviceModels {
         }
         return { family: 'var', model, sampler, tokenizer, destroy: () => (sampler.destroy(), model.destroy()) };
       }
-      const model = DitModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels });
+      const model = DitModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales });
       let sampler: DitSampler;
       try {
         sampler = new DitSampler(model);
@@ -105,6 +112,18 @@ export class DeviceModels {
       }
       return { family: 'dit', model, sampler, destroy: () => (sampler.destroy(), model.destroy()) };
     });
+  }
+
+  /** Static activation scales of a model for one activation format, calibrated once per device (calibration.ts). */
+  calibrationScales(bundles: LoadedBundles, format: ActivationFormat, onStep: () => void): Promise<Map<string, number>> {
+    const key = `${bundles.model.manifest.id}|${JSON.stringify(format)}`;
+    let scales = this.scales.get(key);
+    if (!scales) {
+      scales = calibrateScales(this.model(bundles, FULL_PRECISION), bundles.model, format, onStep);
+      this.scales.set(key, scales);
+      scales.catch(() => this.scales.delete(key)); // a cancelled or failed calibration is retried next time
+    }
+    return scales;
   }
 
   /** The generator's decoder (+ classifier), built once per device; a failure becomes a note, not an error. */

@@ -28,9 +28,6 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
     if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq') {
       throw new GenerationError('setting-unsupported', `${text}: the engine quantises weights with rtn or clip only (${setting.method.kind} needs calibration data it does not have).`, 'Pick the rtn or clip method.');
     }
-    if (setting.activation.perTensor && setting.activation.format.kind !== 'none') {
-      throw new GenerationError('setting-unsupported', `${text}: per-tensor (static) activation scales need a calibration run the engine does not do yet.`, 'Use per-token activations (drop the trailing t, e.g. A8 instead of A8t).');
-    }
     if (!settings.some((s) => s.text === text)) settings.push({ text, setting });
   }
   const numClasses = manifest.config.numClasses;

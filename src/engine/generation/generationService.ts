@@ -97,7 +97,9 @@ export class GenerationService {
         : { noise: ditNoise(request.seed, manifest.config.inChannels * manifest.config.inputSize ** 2, request.steps, request.sampler!) };
 
       const runOne = async (text: string, setting: QuantSetting): Promise<SettingRun> => {
-        const entry = state.model(bundles, setting);
+        const format = setting.activation.format;
+        const scales = setting.activation.perTensor && format.kind !== 'none' ? await state.calibrationScales(bundles, format, () => (run.checkpoint(), state.throwIfLost())) : undefined;
+        const entry = state.model(bundles, setting, scales);
         const hook = stepHook(text);
         let buffer: GPUBuffer;
         let raw: Float32Array;

@@ -88,4 +88,18 @@ describe('generation service', () => {
     for (const s of quant) expect(s.epsRelL2).toBeGreaterThan(0);
     expect(harness.errors).toEqual([]);
   });
+
+  it.runIf(ditId !== undefined)(`${ditId}: a per-tensor activation setting (W8c-A8t) is calibrated on the fp32 model, runs, and reruns identically`, async () => {
+    const params = { modelId: ditId, settings: ['W8c-A8t'], classLabel: 1, seed: 2, steps: 3, sampler: 'ddim' as const };
+    const first = await harness.service.generate(params, testRun());
+    const steps = first.runs[0].steps as DitStepError[];
+    expect(steps).toHaveLength(3);
+    expectFinitePositive(steps.map((s) => s.epsRelL2));
+    expectFinitePositive(steps.map((s) => s.xRelL2));
+    // 8-bit weights and static 8-bit activations stay close to fp32 on this model.
+    expect(first.runs[0].outputRelL2).toBeLessThan(0.5);
+    const again = await harness.service.generate(params, testRun());
+    expect(Array.from(again.runs[0].output)).toEqual(Array.from(first.runs[0].output));
+    expect(harness.service.cachedSettings()).toContain(`${ditId}|W8c-A8t`);
+  });
 });
