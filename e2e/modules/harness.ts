@@ -9,9 +9,9 @@ import { FetchBundleSource, tensorF32, validateBundle, validateIndex, type Bundl
 import * as metrics from '../../src/metrics/index.ts';
 import * as onnx from '../../src/models/onnx/index.ts';
 import { ort } from '../../src/models/onnx/ortRuntime';
-import { uploadWords } from '../../src/models/runtime/gpuBuffers';
+import { readF32, uploadWords } from '../../src/models/runtime/gpuBuffers';
 
-export { metrics, onnx, ort };
+export { metrics, onnx, ort, readF32 };
 
 let context: Promise<GpuContext> | undefined;
 let index: Promise<BundleIndex> | undefined;

@@ -159,6 +159,15 @@ test('typed errors, queued runs and idempotent dispose', async ({ page }) => {
     const [a, b] = await Promise.all([decoder.decode(fHat, 1), decoder.decode(fHat, 1)]);
     const [pa, pb] = [await a.read(), await b.read()];
     const queuedAgree = pa.every((v, i) => v === pb[i]);
+    // copyTo: into a buffer of ours that outlives the output.
+    const kept = device.createBuffer({ label: 'Spec.kept', size: a.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const encoder = device.createCommandEncoder({ label: 'Spec.copyEncoder' });
+    a.copyTo(encoder, kept);
+    device.queue.submit([encoder.finish()]);
+    a.dispose();
+    const keptPixels = await h.readF32(device, kept);
+    const copyAgrees = keptPixels.length === pa.length && keptPixels.every((v, i) => v === pa[i]);
+    kept.destroy();
     a.dispose();
     a.dispose();
     const readAfterDispose = await code(() => a.read());
@@ -178,9 +187,10 @@ test('typed errors, queued runs and idempotent dispose', async ({ page }) => {
     const notShared = await code(() => foreignTensor.read());
     otherDevice.destroy();
     fHat.destroy();
-    return { queuedAgree, readAfterDispose, wrongBatch, wrongFamily, loadFailed, runAfterDispose, notShared };
+    return { queuedAgree, copyAgrees, readAfterDispose, wrongBatch, wrongFamily, loadFailed, runAfterDispose, notShared };
   });
   expect(r.queuedAgree).toBe(true);
+  expect(r.copyAgrees).toBe(true);
   expect(r.readAfterDispose).toMatch(/^disposed: mnist-vqvae: output 'image' was disposed/);
   expect(r.wrongBatch).toMatch(/^input-invalid: mnist-vqvae: input 'f_hat' \[2, 32, 4, 4\] needs 4096 bytes of f32 but buffer 'Harness.f_hat' has 2048/);
   expect(r.wrongFamily).toMatch(/^bundle-mismatch: mnist-vqvae: is a vqvae bundle.*needs a vae bundle/);

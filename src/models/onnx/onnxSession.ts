@@ -65,7 +65,7 @@ export class OnnxSession {
         'load-failed',
         spec.bundleId,
         `onnxruntime-web could not load ${spec.info.path} on the WebGPU device (${describeCause(cause)}).`,
-        `Check that the file is the bundle's exported graph (opset ${spec.info.opset}) and that the GPU device is alive; if the bundle was re-exported, reload the page, else ${REEXPORT_GRAPH_FIX}`,
+        `Check that the file is the bundle's exported graph (opset ${spec.info.opset}) and that the GPU device is alive; if the bundle was just re-exported, reload the page. Otherwise: ${REEXPORT_GRAPH_FIX}`,
       );
     }
     const wrapper = new OnnxSession(device, spec, session);
@@ -80,8 +80,14 @@ export class OnnxSession {
 
   /** Queued run of the graph; every output of the graph comes back on the GPU, owned by the caller. */
   run(inputs: Readonly<Record<string, GpuInput>>): Promise<Record<string, GpuTensor>> {
-    const session = this.live();
-    const feeds = this.feeds(inputs);
+    let session: ort.InferenceSession;
+    let feeds: Record<string, ort.Tensor>;
+    try {
+      session = this.live();
+      feeds = this.feeds(inputs);
+    } catch (e) {
+      return Promise.reject(e); // a rejection like every other failure, never a synchronous throw
+    }
     const next = this.queue.then(() => this.runNow(session, feeds));
     this.queue = next.catch(() => undefined);
     return next;
