@@ -13,19 +13,16 @@ import type { GpuContext } from '../../gpu/gpuContext';
 import type { BundleSource } from '../../models/bundle/index.ts';
 import { BundleError } from '../../models/bundle/errors.ts';
 import { ModelError } from '../../models/runtime/errors';
-import { SettingParseError, FULL_PRECISION, type QuantSetting } from '../../quant/setting';
+import { SettingParseError, FULL_PRECISION } from '../../quant/setting';
 import { CancelledError } from '../../worker/protocol';
 import type { RunContext } from '../../worker/engineHost';
-import { psnr, relativeL2Error } from '../../metrics/imageMetrics';
 import { BundleStore, type LoadedBundles } from './bundleStore';
-import { DeviceModels, type DitEntry, type ModelEntry } from './deviceModels';
+import { DeviceModels } from './deviceModels';
+import { SideBySide } from './sideBySide';
 import { GenerationError } from './errors';
 import { resolveRequest } from './generateParams';
 import type { HeadsFactory } from './heads';
-import { ditNoise, varUniforms } from './sharedDraws';
-import { ditStepErrors, varStepErrors, type DitStepState, type VarStepState } from './stepErrors';
-import { ditStates, oneStepEps, runDit, runVar } from './familyRuns';
-import type { ComparedRun, GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams, MemorySummary, OutputKind, RunSummary, StepError } from './types';
+import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from './types';
 
 export interface GenerationServiceOptions {
   readonly source: BundleSource;
@@ -35,15 +32,6 @@ export interface GenerationServiceOptions {
   readonly heads?: HeadsFactory;
   /** Loaded (model, setting) weights kept per device; default 6. */
   readonly cacheCapacity?: number;
-}
-
-/** A finished run of one setting, before comparison. */
-interface SettingRun {
-  readonly entry: ModelEntry;
-  readonly summary: RunSummary;
-  readonly decoded: boolean;
-  readonly var?: VarStepState[];
-  readonly dit?: { readonly run: Awaited<ReturnType<typeof runDit>>; readonly states?: DitStepState[] };
 }
 
 const TYPED_ERRORS = [CancelledError, GenerationError, BundleError, ModelError, SettingParseError];
@@ -80,90 +68,7 @@ export class GenerationService {
     const manifest = bundles.model.manifest;
     const request = resolveRequest(params, manifest);
     run.checkpoint();
-    return this.onDevice(async (state) => {
-      const total = (1 + request.settings.length) * request.steps;
-      let done = 0;
-      const stepHook = (name: string) => () => {
-        run.checkpoint();
-        state.throwIfLost();
-        done++;
-        run.progress(done / total, `${name}: step ${((done - 1) % request.steps) + 1} of ${request.steps}`);
-      };
-      const slot = await state.imageHeads(bundles);
-      const heads = 'heads' in slot ? slot.heads : undefined;
-      const notes = 'note' in slot ? [slot.note] : heads?.classifierNote ? [heads.classifierNote] : [];
-      const draws = manifest.family === 'var'
-        ? { uniforms: varUniforms(request.seed, manifest.config.patchNums) }
-        : { noise: ditNoise(request.seed, manifest.config.inChannels * manifest.config.inputSize ** 2, request.steps, request.sampler!) };
-
-      const runOne = async (text: string, setting: QuantSetting): Promise<SettingRun> => {
-        const format = setting.activation.format;
-        const scales = setting.activation.perTensor && format.kind !== 'none' ? await state.calibrationScales(bundles, format, () => (run.checkpoint(), state.throwIfLost())) : undefined;
-        const entry = state.model(bundles, setting, scales);
-        const hook = stepHook(text);
-        let buffer: GPUBuffer;
-        let raw: Float32Array;
-        let ms: number;
-        let varStates: VarStepState[] | undefined;
-        let ditRun: Awaited<ReturnType<typeof runDit>> | undefined;
-        if (entry.family === 'var') {
-          const r = await runVar(entry, { label: request.label, cfg: request.cfg, topK: manifest.family === 'var' ? manifest.sampling.topK : 0, topP: manifest.family === 'var' ? manifest.sampling.topP : 0, uniforms: draws.uniforms! }, hook);
-          ({ outputBuffer: buffer, output: raw, ms } = r);
-          varStates = r.states;
-        } else {
-          ditRun = await runDit(entry, { label: request.label, cfg: request.cfg, method: request.sampler!, steps: request.steps, noise: draws.noise! }, hook);
-          ({ outputBuffer: buffer, output: raw, ms } = ditRun);
-        }
-        const decoded = heads ? await heads.decode(buffer) : undefined;
-        state.throwIfLost();
-        const summary: RunSummary = { setting: text, output: decoded?.image ?? raw, prediction: decoded?.prediction, memory: memoryOf(entry), ms };
-        return { entry, summary, decoded: decoded !== undefined, var: varStates, dit: ditRun ? { run: ditRun } : undefined };
-      };
-
-      const reference = await runOne('fp32', FULL_PRECISION);
-      const chunkHook = () => (run.checkpoint(), state.throwIfLost());
-      // Captured now: the reference entry may be evicted from the cache while the settings run.
-      const tokenizer = reference.entry.family === 'var' ? reference.entry.tokenizer : undefined;
-      let referenceDit: DitStepState[] | undefined;
-      if (reference.dit) {
-        const eps = await oneStepEps(reference.entry as DitEntry, reference.dit.run.xT, reference.dit.run.timesteps, request.label, request.cfg, chunkHook);
-        referenceDit = ditStates(reference.dit.run, eps);
-      }
-      const runs: ComparedRun[] = [];
-      for (const { text, setting } of request.settings) {
-        const r = await runOne(text, setting);
-        let steps: StepError[];
-        if (r.var) {
-          steps = varStepErrors(r.var, reference.var!, tokenizer!.codebookHost, tokenizer!.config.cvae);
-        } else {
-          // The one-step prediction of this setting's model on fp32's own x_t at every step.
-          const ref = reference.dit!.run;
-          const eps = await oneStepEps(r.entry as DitEntry, ref.xT, ref.timesteps, request.label, request.cfg, chunkHook);
-          steps = ditStepErrors(ditStates(r.dit!.run, eps), referenceDit!);
-        }
-        runs.push({
-          ...r.summary,
-          psnr: r.decoded ? psnr(r.summary.output, reference.summary.output) : undefined,
-          outputRelL2: relativeL2Error(r.summary.output, reference.summary.output),
-          steps,
-        });
-      }
-      const outputKind: OutputKind = reference.decoded ? 'image' : manifest.family === 'var' ? 'f_hat' : 'latent';
-      return {
-        modelId: manifest.id,
-        family: manifest.family,
-        classLabel: request.label,
-        seed: request.seed,
-        cfg: request.cfg,
-        stepCount: request.steps,
-        sampler: request.sampler,
-        outputKind,
-        outputShape: outputShape(outputKind, bundles),
-        notes,
-        reference: reference.summary,
-        runs,
-      };
-    });
+    return this.onDevice(async (state) => new SideBySide(state, bundles, request, await state.imageHeads(bundles), run).execute());
   }
 
   /** Keys of the weights cached on the current device (least recently used first). */
@@ -209,22 +114,6 @@ export class GenerationService {
     }
     return this.state;
   }
-}
-
-function memoryOf(entry: ModelEntry): MemorySummary {
-  const r = entry.model.report;
-  return { linearParams: r.linearParams, weightBytes: r.weightBytes, idealWeightBytes: r.idealWeightBytes, bitsPerWeight: (r.weightBytes * 8) / r.linearParams };
-}
-
-function outputShape(kind: OutputKind, bundles: LoadedBundles): number[] {
-  const m = bundles.model.manifest;
-  if (kind === 'image') return [1, 1, m.dataset.imageSize, m.dataset.imageSize];
-  if (m.family === 'var') {
-    const tok = bundles.required.get(m.requires.tokenizer)!.manifest;
-    const size = tok.family === 'vqvae' ? tok.config.latentSize : 0;
-    return [1, m.config.cvae, size, size];
-  }
-  return [1, m.config.inChannels, m.config.inputSize, m.config.inputSize];
 }
 
 function modelInfo(bundles: LoadedBundles): LoadedModelInfo {

@@ -10,5 +10,7 @@ export { LruCache, type Destroyable } from './lruCache';
 export { varUniforms, ditNoise, type DitNoise } from './sharedDraws';
 export { normalisedStep, tokenAgreement, snappedFeatures, guidedEps, varStepErrors, ditStepErrors, type VarStepState, type DitStepState } from './stepErrors';
 export { resolveRequest, type ResolvedRequest } from './generateParams';
+export { SideBySide } from './sideBySide';
+export { CALIBRATION } from './calibration';
 export type { ImageHeads, HeadsFactory, DecodedOutput } from './heads';
 export type * from './types';

@@ -1,0 +1,149 @@
+/**
+ * One generate request on one device: fp32 first (the reference), then each setting with the SAME class, seed
+ * and random draws (made once, sharedDraws.ts), each run traced step by step, decoded when heads exist, and
+ * compared with fp32 (stepErrors.ts). Progress counts sampling steps over all runs; between steps the run
+ * checks for a cancel (RunContext.checkpoint) and for a lost device.
+ */
+import { psnr, relativeL2Error } from '../../metrics/imageMetrics';
+import { FULL_PRECISION, type QuantSetting } from '../../quant/setting';
+import type { RunContext } from '../../worker/engineHost';
+import type { VarTokenizer } from '../../models/var/varTokenizer';
+import type { LoadedBundles } from './bundleStore';
+import type { DeviceModels, DitEntry, HeadsSlot, ModelEntry } from './deviceModels';
+import type { ResolvedRequest } from './generateParams';
+import type { ImageHeads } from './heads';
+import { ditStates, oneStepEps, runDit, runVar, type DitRun } from './familyRuns';
+import { ditNoise, varUniforms, type DitNoise } from './sharedDraws';
+import { ditStepErrors, varStepErrors, type VarStepState } from './stepErrors';
+import type { ComparedRun, GenerateResult, MemorySummary, OutputKind, RunSummary, StepError } from './types';
+
+/** A finished run of one setting, before comparison. */
+interface SettingRun {
+  readonly entry: ModelEntry;
+  readonly summary: RunSummary;
+  readonly decoded: boolean;
+  readonly varStates?: VarStepState[];
+  readonly ditRun?: DitRun;
+}
+
+export class SideBySide {
+  private readonly heads: ImageHeads | undefined;
+  private readonly notes: string[];
+  private readonly uniforms: Float32Array[] | undefined;
+  private readonly noise: DitNoise | undefined;
+  private done = 0;
+
+  constructor(
+    private readonly state: DeviceModels,
+    private readonly bundles: LoadedBundles,
+    private readonly request: ResolvedRequest,
+    slot: HeadsSlot,
+    private readonly run: RunContext,
+  ) {
+    this.heads = 'heads' in slot ? slot.heads : undefined;
+    this.notes = 'note' in slot ? [slot.note] : this.heads?.classifierNote ? [this.heads.classifierNote] : [];
+    const m = bundles.model.manifest;
+    if (m.family === 'var') this.uniforms = varUniforms(request.seed, m.config.patchNums);
+    else this.noise = ditNoise(request.seed, m.config.inChannels * m.config.inputSize ** 2, request.steps, request.sampler!);
+  }
+
+  async execute(): Promise<GenerateResult> {
+    const { request, bundles } = this;
+    const manifest = bundles.model.manifest;
+    const reference = await this.runSetting('fp32', FULL_PRECISION);
+    // Captured now: the reference entry may be evicted from the cache while the settings run.
+    const tokenizer = reference.entry.family === 'var' ? reference.entry.tokenizer : undefined;
+    const referenceDit = reference.ditRun ? ditStates(reference.ditRun, await this.oneStepEps(reference.entry as DitEntry, reference.ditRun)) : undefined;
+    const runs: ComparedRun[] = [];
+    for (const { text, setting } of request.settings) {
+      const r = await this.runSetting(text, setting);
+      let steps: StepError[];
+      if (r.varStates) {
+        steps = varStepErrors(r.varStates, reference.varStates!, (tokenizer as VarTokenizer).codebookHost, (tokenizer as VarTokenizer).config.cvae);
+      } else {
+        // This setting's one-step prediction on fp32's own x_t at every step.
+        steps = ditStepErrors(ditStates(r.ditRun!, await this.oneStepEps(r.entry as DitEntry, reference.ditRun!)), referenceDit!);
+      }
+      const out = r.summary.output;
+      const ref = reference.summary.output;
+      runs.push({ ...r.summary, psnr: r.decoded ? psnr(out, ref) : undefined, outputRelL2: relativeL2Error(out, ref), steps });
+    }
+    const outputKind: OutputKind = reference.decoded ? 'image' : manifest.family === 'var' ? 'f_hat' : 'latent';
+    return {
+      modelId: manifest.id,
+      family: manifest.family,
+      classLabel: request.label,
+      seed: request.seed,
+      cfg: request.cfg,
+      stepCount: request.steps,
+      sampler: request.sampler,
+      outputKind,
+      outputShape: outputShape(outputKind, bundles),
+      notes: this.notes,
+      reference: reference.summary,
+      runs,
+    };
+  }
+
+  /** Between steps and chunks: stop on cancel or on a lost device. */
+  private readonly check = (): void => {
+    this.run.checkpoint();
+    this.state.throwIfLost();
+  };
+
+  private stepHook(name: string): () => void {
+    const { steps } = this.request;
+    const total = (1 + this.request.settings.length) * steps;
+    return () => {
+      this.check();
+      this.done++;
+      this.run.progress(this.done / total, `${name}: step ${((this.done - 1) % steps) + 1} of ${steps}`);
+    };
+  }
+
+  private async runSetting(text: string, setting: QuantSetting): Promise<SettingRun> {
+    const { state, bundles, request } = this;
+    const m = bundles.model.manifest;
+    const format = setting.activation.format;
+    const scales = setting.activation.perTensor && format.kind !== 'none' ? await state.calibrationScales(bundles, format, this.check) : undefined;
+    const entry = state.model(bundles, setting, scales);
+    const hook = this.stepHook(text);
+    let buffer: GPUBuffer;
+    let raw: Float32Array;
+    let ms: number;
+    let varStates: VarStepState[] | undefined;
+    let ditRun: DitRun | undefined;
+    if (entry.family === 'var' && m.family === 'var') {
+      const r = await runVar(entry, { label: request.label, cfg: request.cfg, topK: m.sampling.topK, topP: m.sampling.topP, uniforms: this.uniforms! }, hook);
+      ({ outputBuffer: buffer, output: raw, ms, states: varStates } = r);
+    } else {
+      ditRun = await runDit(entry as DitEntry, { label: request.label, cfg: request.cfg, method: request.sampler!, steps: request.steps, noise: this.noise! }, hook);
+      ({ outputBuffer: buffer, output: raw, ms } = ditRun);
+    }
+    const decoded = this.heads ? await this.heads.decode(buffer) : undefined;
+    state.throwIfLost();
+    const summary: RunSummary = { setting: text, output: decoded?.image ?? raw, prediction: decoded?.prediction, memory: memoryOf(entry), ms };
+    return { entry, summary, decoded: decoded !== undefined, varStates, ditRun };
+  }
+
+  private oneStepEps(entry: DitEntry, reference: DitRun): Promise<Float32Array[]> {
+    return oneStepEps(entry, reference.xT, reference.timesteps, this.request.label, this.request.cfg, this.check);
+  }
+}
+
+function memoryOf(entry: ModelEntry): MemorySummary {
+  const r = entry.model.report;
+  return { linearParams: r.linearParams, weightBytes: r.weightBytes, idealWeightBytes: r.idealWeightBytes, bitsPerWeight: (r.weightBytes * 8) / r.linearParams };
+}
+
+function outputShape(kind: OutputKind, bundles: LoadedBundles): number[] {
+  const m = bundles.model.manifest;
+  if (kind === 'image') return [1, 1, m.dataset.imageSize, m.dataset.imageSize];
+  if (m.family === 'var') {
+    const tok = bundles.required.get(m.requires.tokenizer)!.manifest;
+    const size = tok.family === 'vqvae' ? tok.config.latentSize : 0;
+    return [1, m.config.cvae, size, size];
+  }
+  return [1, m.config.inChannels, m.config.inputSize, m.config.inputSize];
+}
+
