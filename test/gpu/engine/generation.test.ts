@@ -102,4 +102,23 @@ describe('generation service', () => {
     expect(Array.from(again.runs[0].output)).toEqual(Array.from(first.runs[0].output));
     expect(harness.service.cachedSettings()).toContain(`${ditId}|W8c-A8t`);
   });
+
+  it.runIf(varId !== undefined)(`${varId}: with a cache of 2, fp32 is evicted mid-run and results stay correct`, async () => {
+    const small = createHarness(root, 2);
+    try {
+      const params = { modelId: varId, settings: ['W8c-A8', 'W4g32-A8', 'W3g32'], classLabel: 5, seed: 4 };
+      const first = await small.service.generate(params, testRun());
+      expect(small.service.cachedSettings()).toEqual([`${varId}|W4g32-A8`, `${varId}|W3g32`]);
+      for (const r of first.runs) expectFinitePositive((r.steps as VarStepError[]).map((s) => s.fHatRelL2));
+      // Only what is missing is quantised again: fp32 comes back (evicting W4g32-A8), W3g32 is a hit.
+      const second = await small.service.generate({ ...params, settings: ['W3g32'] }, testRun());
+      expect(small.service.cachedSettings()).toEqual([`${varId}|fp32`, `${varId}|W3g32`]);
+      expect(Array.from(second.reference.output)).toEqual(Array.from(first.reference.output));
+      expect(Array.from(second.runs[0].output)).toEqual(Array.from(first.runs[2].output));
+      expect(second.runs[0].steps).toEqual(first.runs[2].steps);
+      expect(small.errors).toEqual([]);
+    } finally {
+      await small.destroy();
+    }
+  });
 });
