@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { activationQmax, calibrateActivationScale, fakeQuantActivations, type ActivationFormat, type ActivationScaling } from '../../src/quant';
 import { ActivationQuantKernel } from '../../src/kernels';
-import './helpers/pinGpuInstance';
 import { testDevice } from './device';
 import { freshSeed, makeRng, outputF32, randomActivations, readF32, uploadF32 } from './helpers/kernelTestKit';
 

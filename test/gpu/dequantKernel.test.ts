@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dequantizeWeight, formatName, granularityName, quantizeWeight, type PackedWeight } from '../../src/quant';
 import { DequantKernel, GpuPackedWeight } from '../../src/kernels';
-import './helpers/pinGpuInstance';
 import { testDevice } from './device';
 import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS, freshSeed, makeRng, outputF32, randomWeights, readF32 } from './helpers/kernelTestKit';
 

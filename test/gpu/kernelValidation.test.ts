@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quantizeWeight } from '../../src/quant';
 import { ActivationQuantKernel, DequantKernel, GpuPackedWeight, KernelInputError, MatmulF32Kernel, QuantMatmulKernel } from '../../src/kernels';
-import './helpers/pinGpuInstance';
 import { testDevice } from './device';
 import { freshSeed, makeRng, outputF32, randomWeights, uploadF32 } from './helpers/kernelTestKit';
 

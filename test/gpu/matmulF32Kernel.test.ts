@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { matmulReference } from '../../src/quant';
 import { MatmulF32Kernel, type MatmulVariant } from '../../src/kernels';
-import './helpers/pinGpuInstance';
 import { testDevice } from './device';
 import { freshSeed, makeRng, outputF32, randomActivations, randomWeights, readF32, relativeMaxError, uploadF32 } from './helpers/kernelTestKit';
 

@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dequantizeWeight, formatName, granularityName, matmulReference, quantizeWeight } from '../../src/quant';
 import { GpuPackedWeight, QuantMatmulKernel, type MatmulVariant } from '../../src/kernels';
-import './helpers/pinGpuInstance';
 import { testDevice } from './device';
 import {
   ALL_GRANULARITIES,

@@ -4,7 +4,6 @@
  * gives the same sample as before; a device destroyed mid-run rejects with 'device-lost' and the next run
  * works on a new device, again with the same sample.
  */
-import '../helpers/pinGpuInstance';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,6 @@
  * fp32 against itself gives zero error traces and the identical output; W4g32-A8 gives finite, nonzero
  * traces with one entry per step; the weights cache keeps one entry per (model, setting).
  */
-import '../helpers/pinGpuInstance';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleIds } from '../models/bundles';

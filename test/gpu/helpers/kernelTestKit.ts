@@ -1,4 +1,3 @@
-import './pinGpuInstance';
 /**
  * Shared pieces of the kernel tests: a seeded PRNG (the seed is printed in every failure message), random weight
  * and activation generators that are never all-zero, f32 buffer upload/readback, and the lists of formats and

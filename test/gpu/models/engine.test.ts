@@ -3,7 +3,6 @@
  * when fed the same uniforms / noise), seeded sampling (deterministic, valid tokens, finite latents), the PRNG,
  * and the typed errors (unsupported method, missing calibration, use after destroy; destroy is idempotent).
  */
-import '../helpers/pinGpuInstance';
 import { describe, expect, it } from 'vitest';
 import { testDevice } from '../device';
 import { FULL_PRECISION, parseSetting } from '../../../src/quant/setting';

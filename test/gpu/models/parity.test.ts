@@ -4,7 +4,6 @@
  * of its max magnitude, tokens exactly. Smallest bundle of each family by default; MODEL_TESTS=all for every one.
  * PARITY_OUT=<file> also writes the report as JSON (scripts/parity.mjs --dawn uses it).
  */
-import '../helpers/pinGpuInstance';
 import { writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { testDevice } from '../device';

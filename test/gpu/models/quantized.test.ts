@@ -8,7 +8,6 @@
  * accumulation); 5e-3 with INT8 activations, whose per-token codes may round the other way where the GPU's and
  * the reference's inputs differ in the last ulp (one code = absmax/127 at one element). Measured errors are printed.
  */
-import '../helpers/pinGpuInstance';
 import { describe, expect, it } from 'vitest';
 import { testDevice } from '../device';
 import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';

@@ -4,7 +4,6 @@
  * Full precision; tolerance 1e-4 of max |golden| (f64 accumulation vs float32 torch; measured ~1e-6).
  * DiT steps start from the golden x_t of each step (per-step errors; the GPU tests run the chain).
  */
-import '../helpers/pinGpuInstance';
 import { describe, expect, it } from 'vitest';
 import { FULL_PRECISION } from '../../../src/quant/setting';
 import { varLinearSpecs } from '../../../src/models/var/varConfig';

@@ -1,4 +1,3 @@
-import '../helpers/pinGpuInstance';
 /** Upload and read-back helpers of the op kernel tests. Buffers are labelled `test.<name>`. */
 import { readBuffer } from '../device';
 
