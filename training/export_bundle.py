@@ -75,7 +75,7 @@ def write_goldens(folder, tensors, meta):
     return {'path': 'goldens.safetensors', **meta, 'tensors': list(tensors)}
 
 
-def training_entry(info, log_name, notes=''):
+def training_entry(info, log_name, notes='EMA weights; wall-clock-budgeted run on a shared 2-core CPU (steps as logged)'):
     keys = ('steps', 'minutes', 'batch', 'lr')
     return {'command': info.get('command'), 'log': f'training/logs/{log_name}.log', 'notes': notes,
             **{k: info[k] for k in keys if k in info}, **({'reproduce': info['reproduce']} if 'reproduce' in info else {})}

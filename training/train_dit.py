@@ -54,6 +54,7 @@ def main():
     ap.add_argument('--lr', type=float, default=0)
     ap.add_argument('--ema', type=float, default=0.999, help='EMA decay; its window should be well under the run')
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--init_from', default='', help='continue from runs/<name>.pt (its EMA weights)')
     args = ap.parse_args()
     setup(args.seed)
     log = Logger()
@@ -67,6 +68,12 @@ def main():
     config = {'depth': args.depth, 'width': width, 'heads': heads, 'input_size': 8, 'patch': 2, 'in_channels': 4,
               'num_classes': 10, 'class_dropout_prob': 0.1, 'learn_sigma': True}
     model = DiT(**config)
+    previous = None
+    if args.init_from:
+        ck = load_checkpoint(args.init_from)
+        model.load_state_dict(ck['state_dict'])
+        previous = ck['info']
+        log(f'initialised from runs/{args.init_from}.pt: {previous}')
     ema = EMA(model, args.ema)
     diffusion = Diffusion(linear_betas(1000))
     log(f'params {param_counts(model)} width {width} heads {heads} batch {args.batch} lr {lr:.2e} latent scale {scale:.4f}')
@@ -98,6 +105,11 @@ def main():
                 f'lr {opt.param_groups[0]["lr"]:.2e} samples/s {rate:.1f}')
     info = {'steps': step, 'reproduce': f'--steps {step}', 'batch': args.batch, 'lr': lr, 'final_loss_avg': avg,
             'params': param_counts(model), 'minutes': (time.time() - t0) / 60, 'command': command_line()}
+    if previous:
+        # Totals over both stages, so the manifest reports the whole run; the stages stay in 'stages'.
+        info = {**info, 'steps': previous['steps'] + step, 'minutes': previous['minutes'] + info['minutes'],
+                'command': f"{previous['command']} && {command_line()}", 'stages': [previous, dict(info)]}
+        info.pop('reproduce', None)
     save_checkpoint(f'dit-d{args.depth}', ema.model.state_dict(), config, info)
     log(f'done: {info}')
 
