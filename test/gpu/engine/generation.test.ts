@@ -95,8 +95,10 @@ describe('generation service', () => {
     expect(steps).toHaveLength(3);
     expectFinitePositive(steps.map((s) => s.epsRelL2));
     expectFinitePositive(steps.map((s) => s.xRelL2));
-    // 8-bit weights and static 8-bit activations stay close to fp32 on this model.
-    expect(first.runs[0].outputRelL2).toBeLessThan(0.5);
+    // 8-bit weights and static 8-bit activations keep each one-step noise prediction close to fp32's (measured
+    // 0.09, 0.014, 0.006 on mnist-dit-d1). The latent itself may not stay close: a 3-step DDIM jump from t=999
+    // divides the eps error by sqrt(alpha_bar) ~ 0.006, which is the accumulation the paper is about.
+    for (const s of steps) expect(s.epsRelL2).toBeLessThan(0.2);
     const again = await harness.service.generate(params, testRun());
     expect(Array.from(again.runs[0].output)).toEqual(Array.from(first.runs[0].output));
     expect(harness.service.cachedSettings()).toContain(`${ditId}|W8c-A8t`);
