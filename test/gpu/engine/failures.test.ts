@@ -32,7 +32,7 @@ const ditRequest = (): GenerateParams => ({ modelId: ditId, settings: ['W4g32-A8
 const outputs = (r: GenerateResult) => [Array.from(r.reference.output), Array.from(r.runs[0].output)];
 
 describe.runIf(varId !== undefined && ditId !== undefined)('generation service failures', () => {
-  it('a flipped byte rejects loadModel with checksum-mismatch; good bundles still load, and the repaired one too', async () => {
+  it('a flipped byte rejects loadModel with checksum-mismatch; good bundles still load, and the same one once its file is good again', async () => {
     const path = join(root, varId, 'weights.safetensors');
     const good = await readFile(path);
     const bad = Buffer.from(good);
