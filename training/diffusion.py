@@ -13,11 +13,18 @@ def linear_betas(num_steps=1000):
 
 
 def space_timesteps(num_timesteps, count):
-    """The official respacing for one section: round(i * (T-1)/(count-1)) for i in 0..count-1."""
+    """The official respacing for one section: a float cursor advanced by (T-1)/(count-1) and rounded (half to
+    even) at each step. Accumulating the stride, not multiplying i * stride, is what the official code does;
+    the two differ by one timestep for some counts (e.g. 21 steps), and src/ops/diffusionSchedule.ts matches
+    this loop."""
     if count == 1:
         return [0]
     stride = (num_timesteps - 1) / (count - 1)
-    return sorted({int(round(i * stride)) for i in range(count)})
+    taken, cursor = set(), 0.0
+    for _ in range(count):
+        taken.add(int(round(cursor)))
+        cursor += stride
+    return sorted(taken)
 
 
 class Diffusion:

@@ -19,6 +19,9 @@ class TestDiffusion(unittest.TestCase):
         self.assertEqual(len(use), 50)
         self.assertEqual((use[0], use[1], use[-1]), (0, 20, 999))  # 999/49 = 20.39 -> round(20.39) = 20
         self.assertEqual(space_timesteps(1000, 1000), list(range(1000)))
+        # The official loop accumulates the stride: at 21 steps its 11th timestep is 499, not round(10 * 49.95) = 500.
+        self.assertIn(499, space_timesteps(1000, 21))
+        self.assertNotIn(500, space_timesteps(1000, 21))
 
     def test_respaced_schedule_keeps_alphas_cumprod(self):
         base = Diffusion(linear_betas(1000))
