@@ -1,6 +1,7 @@
 // Fused dequantise + tiled GEMM for many tokens: Y[m, n] = sum_k X[m, k] * W[n, k] + bias[n] with W packed.
 // Source order (src/kernels/shaderSource.ts): shaders/common/packed_weight.wgsl (bindings 0-3, format
-// overrides, decode), this file, shaders/common/tiled_gemm.wgsl (bindings 4-6, tile overrides, entry point).
+// overrides, decode), this file, shaders/common/activation_input.wgsl (binding 4: X in f32 or f16 storage),
+// shaders/common/tiled_gemm.wgsl (bindings 5-6, tile overrides, entry point).
 //
 // TILE_K must divide 32 (src/kernels/tiling.ts checks it). A W-tile row then lies inside one aligned block of 32
 // codes, hence inside one scale group (group sizes are multiples of 32, or K), so each invocation looks up one

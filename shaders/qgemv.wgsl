@@ -1,6 +1,7 @@
 // Fused dequantise + matrix-vector product: y[t, n] = sum_k x[t, k] * W[n, k] + bias[n], for few tokens t
 // (one token per workgroup row of the grid, so the weights are decoded once per token: use qgemm.wgsl for
-// many tokens). Prepended: shaders/common/packed_weight.wgsl (bindings 0-3, format overrides, decode).
+// many tokens). Prepended: shaders/common/packed_weight.wgsl (bindings 0-3, format overrides, decode) and
+// shaders/common/activation_input.wgsl (binding 4: X in f32 or f16 storage, read with xAt).
 //
 // A workgroup computes ROWS_PER_WORKGROUP outputs; THREADS_PER_ROW invocations share one row and stride over
 // its K in blocks of 32 codes. A block of 32 codes is exactly BITS whole words and lies inside one scale group
@@ -15,7 +16,6 @@ override THREADS_PER_ROW: u32 = 32u;
 override ROWS_PER_WORKGROUP: u32 = 4u;
 override WORKGROUP_SIZE: u32 = THREADS_PER_ROW * ROWS_PER_WORKGROUP;
 
-@group(0) @binding(4) var<storage, read> x: array<f32>;         // [m, K]
 @group(0) @binding(5) var<storage, read> bias: array<f32>;      // [N] when shape.hasBias == 1
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;   // [m, N]
 
@@ -34,7 +34,7 @@ fn blockDot(row: u32, xBase: u32, block: u32) -> vec2f {
     for (var w = 0u; w < BITS; w++) {
       let word = codes[wordBase + w];
       for (var j = 0u; j < codesPerWord; j++) {
-        let xv = x[xStart + w * codesPerWord + j];
+        let xv = xAt(xStart + w * codesPerWord + j);
         dot += xv * codeValue((word >> (j * BITS)) & CODE_MASK);
         if (HAS_OFFSET) {
           xSum += xv;
@@ -53,7 +53,7 @@ fn blockDot(row: u32, xBase: u32, block: u32) -> vec2f {
       if (shift + BITS > 32u) {
         code |= words[(bit >> 5u) + 1u] << (32u - shift);
       }
-      let xv = x[xStart + j];
+      let xv = xAt(xStart + j);
       dot += xv * codeValue(code & CODE_MASK);
       if (HAS_OFFSET) {
         xSum += xv;
@@ -69,7 +69,7 @@ fn tailDot(row: u32, xBase: u32, block: u32) -> vec2f {
   var dot = 0.0;
   var xSum = 0.0;
   for (var k = block * BLOCK; k < shape.cols; k++) {
-    let xv = x[xBase + k];
+    let xv = xAt(xBase + k);
     dot += xv * codeValue(codeAt(rowWord, k));
     if (HAS_OFFSET) {
       xSum += xv;
@@ -95,7 +95,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
   let slot = local / THREADS_PER_ROW;
   let row = workgroup.x * ROWS_PER_WORKGROUP + slot;
   let token = workgroup.y;
-  let xBase = token * shape.cols;
+  let xBase = token * xRowStride();
 
   var acc = 0.0;
   if (row < shape.rows) {

@@ -4,7 +4,8 @@
 // The including kernel declares `shape` (with rows = N, cols = K, m = M, hasBias) and defines
 // `fn loadWeightTile(n0: u32, k0: u32, localIndex: u32)`, which fills wTile[k][n] with W[n0 + n, k0 + k] (0 out
 // of range): for packed weights that is where a W tile is dequantised into workgroup memory, once, and then
-// reused by all TILE_M tokens of the tile.
+// reused by all TILE_M tokens of the tile. X (binding 4) comes from shaders/common/activation_input.wgsl, in
+// front of this file: xAt() reads f32 or f16 storage.
 //
 // A workgroup of THREADS_N x THREADS_M invocations computes a TILE_M x TILE_N tile of Y; each invocation owns a
 // MICRO x MICRO block whose rows and columns are THREADS_M / THREADS_N apart, so that neighbouring invocations
@@ -19,7 +20,6 @@ override TILE_M: u32 = THREADS_M * MICRO;
 override TILE_N: u32 = THREADS_N * MICRO;
 override GEMM_THREADS: u32 = THREADS_M * THREADS_N;
 
-@group(0) @binding(4) var<storage, read> x: array<f32>;         // [M, K]
 @group(0) @binding(5) var<storage, read> bias: array<f32>;      // [N] when shape.hasBias == 1
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;   // [M, N]
 
@@ -49,7 +49,7 @@ fn main(
       let k = k0 + e % TILE_K;
       var value = 0.0;
       if (m0 + mm < shape.m && k < K) {
-        value = x[(m0 + mm) * K + k];
+        value = xAt((m0 + mm) * xRowStride() + k);
       }
       xTile[(e % TILE_K) * TILE_M + mm] = value;
     }

@@ -1,7 +1,7 @@
 export { KernelInputError } from './errors';
 export { GpuPackedWeight } from './gpuPackedWeight';
 export { DequantKernel, type DequantArgs } from './dequantKernel';
-export { QuantMatmulKernel, type QuantMatmulArgs, type MatmulVariant } from './quantMatmulKernel';
+export { QuantMatmulKernel, matmulInputBytes, type QuantMatmulArgs, type MatmulInputFormat, type MatmulVariant } from './quantMatmulKernel';
 export { MatmulF32Kernel, type MatmulF32Args } from './matmulF32Kernel';
 export { ActivationQuantKernel, type ActivationQuantArgs } from './activationQuantKernel';
 export { type BufferSlice } from './bufferArgs';

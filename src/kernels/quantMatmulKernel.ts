@@ -9,7 +9,9 @@
  * m == 1 uses qgemv.wgsl (rows spread over workgroups, K over invocations); larger m uses the tiled qgemm.wgsl,
  * which dequantises each W tile into workgroup memory once per TILE_M tokens. `k` must equal weight.cols: it is
  * the caller's statement of X's shape, checked so that a wiring mistake fails here and not as garbage output.
- * `variant` forces a path (for benchmarks). Pipelines are cached per (format, path, tiling).
+ * `variant` forces a path (for benchmarks). `xFormat: 'f16'` reads X from f16 storage (layout on QuantMatmulArgs.x)
+ * through unpack2x16float, which needs no shader-f16 feature; accumulation and Y stay f32. Pipelines are cached
+ * per (format, path, tiling, xFormat).
  */
 import { QGEMM_WGSL, QGEMV_WGSL } from './shaderSource';
 import { weightFormatConstants, weightFormatKey } from './formatConstants';
@@ -24,9 +26,21 @@ const OWNER = 'QuantMatmulKernel';
 
 export type MatmulVariant = 'auto' | 'gemv' | 'gemm';
 
+/** Storage of X: f32, or f16 bit patterns packed two per u32 (see QuantMatmulArgs.x). */
+export type MatmulInputFormat = 'f32' | 'f16';
+
+/** Bytes of X [m, k] in `format`; f16 rows are padded to an even count of halves (whole u32 words). */
+export function matmulInputBytes(format: MatmulInputFormat, m: number, k: number): number {
+  return format === 'f16' ? m * Math.ceil(k / 2) * 4 : m * k * 4;
+}
+
 export interface QuantMatmulArgs {
   readonly weight: GpuPackedWeight;
-  /** f32 [m, k], row-major. */
+  /**
+   * X [m, k], row-major. xFormat 'f32': f32 elements. xFormat 'f16': f16 bit patterns two per u32 word (element
+   * 2i in the low 16 bits, i.e. a little-endian Uint16Array), each row padded to an even count of halves so that
+   * rows start on a word boundary: m * ceil(k / 2) words (matmulInputBytes).
+   */
   readonly x: BufferSlice;
   /** f32 [m, n] output, n = weight.rows; must not share a buffer with x or bias. */
   readonly y: BufferSlice;
@@ -36,6 +50,8 @@ export interface QuantMatmulArgs {
   /** f32 [n]. */
   readonly bias?: BufferSlice;
   readonly variant?: MatmulVariant;
+  /** Storage of x; default 'f32'. */
+  readonly xFormat?: MatmulInputFormat;
 }
 
 export class QuantMatmulKernel {
@@ -62,8 +78,13 @@ export class QuantMatmulKernel {
     if (k !== weight.cols) {
       throw new KernelInputError(OWNER, `k = ${k} does not match the weight ${weight.describe()}, whose K is ${weight.cols}; pass X with ${weight.cols} columns`);
     }
+    const xFormat = args.xFormat ?? 'f32';
+    if (xFormat !== 'f32' && xFormat !== 'f16') {
+      throw new KernelInputError(OWNER, `xFormat must be 'f32' or 'f16', got ${String(xFormat)}`);
+    }
     const n = weight.rows;
-    const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, m * k * 4, `f32 X [${m}, ${k}]`);
+    const xWhat = xFormat === 'f16' ? `f16 X [${m}, ${k}] (rows padded to ${2 * Math.ceil(k / 2)} halves)` : `f32 X [${m}, ${k}]`;
+    const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, matmulInputBytes(xFormat, m, k), xWhat);
     const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, m * n * 4, `f32 Y [${m}, ${n}]`);
     const bias = args.bias ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`) : undefined;
     requireDistinctOutput(OWNER, y, { x, bias });
@@ -71,17 +92,19 @@ export class QuantMatmulKernel {
     const variant = args.variant ?? 'auto';
     const useGemv = variant === 'gemv' || (variant === 'auto' && m === 1);
     const formatKey = weightFormatKey(weight.format);
-    const formatConstants = weightFormatConstants(weight.format);
+    // X_F16 is compile-time (it picks the load path), so it is part of every pipeline key.
+    const formatConstants = { ...weightFormatConstants(weight.format), X_F16: xFormat === 'f16' ? 1 : 0 };
+    const inputKey = `${formatKey}:x${xFormat}`;
     let pipeline: GPUComputePipeline;
     let grid: [number, number];
     let layout: GPUBindGroupLayout;
     if (useGemv) {
-      pipeline = this.gemvPipelines.get(formatKey, { ...formatConstants, ...GEMV_TILING });
+      pipeline = this.gemvPipelines.get(inputKey, { ...formatConstants, ...GEMV_TILING });
       layout = this.gemvPipelines.bindGroupLayout;
       grid = [Math.ceil(n / GEMV_TILING.ROWS_PER_WORKGROUP), m];
     } else {
       const tiling = chooseGemmTiling(m);
-      pipeline = this.gemmPipelines.get(`${formatKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
+      pipeline = this.gemmPipelines.get(`${inputKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
       layout = this.gemmPipelines.bindGroupLayout;
       grid = [Math.ceil(n / tiling.tileN), Math.ceil(m / tiling.tileM)];
     }

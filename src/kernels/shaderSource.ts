@@ -4,6 +4,7 @@
  * matters for reading: shared declarations first, then the kernel.
  */
 import packedWeight from '../../shaders/common/packed_weight.wgsl?raw';
+import activationInput from '../../shaders/common/activation_input.wgsl?raw';
 import tiledGemm from '../../shaders/common/tiled_gemm.wgsl?raw';
 import dequant from '../../shaders/dequant.wgsl?raw';
 import qgemv from '../../shaders/qgemv.wgsl?raw';
@@ -13,8 +14,8 @@ import gemvF32 from '../../shaders/gemv_f32.wgsl?raw';
 import actFakequant from '../../shaders/act_fakequant.wgsl?raw';
 
 export const DEQUANT_WGSL = `${packedWeight}\n${dequant}`;
-export const QGEMV_WGSL = `${packedWeight}\n${qgemv}`;
-export const QGEMM_WGSL = `${packedWeight}\n${qgemm}\n${tiledGemm}`;
-export const MATMUL_F32_WGSL = `${matmulF32}\n${tiledGemm}`;
+export const QGEMV_WGSL = `${packedWeight}\n${activationInput}\n${qgemv}`;
+export const QGEMM_WGSL = `${packedWeight}\n${qgemm}\n${activationInput}\n${tiledGemm}`;
+export const MATMUL_F32_WGSL = `${matmulF32}\n${activationInput}\n${tiledGemm}`;
 export const GEMV_F32_WGSL = gemvF32;
 export const ACT_FAKEQUANT_WGSL = actFakequant;
