@@ -1,7 +1,7 @@
 // Tiled GEMM on plain f32 weights W [N, K] (PyTorch Linear layout): Y[m, n] = sum_k X[m, k] * W[n, k] + bias[n].
 // The full-precision model path and the baseline the quantized kernels are measured against.
-// Source order (src/kernels/shaderSource.ts): this file, shaders/common/tiled_gemm.wgsl (bindings 4-6, tile
-// overrides, entry point).
+// Source order (src/kernels/shaderSource.ts): this file, shaders/common/activation_input.wgsl (binding 4, the x
+// input; X_F16 stays false here), shaders/common/tiled_gemm.wgsl (bindings 5-6, tile overrides, entry point).
 
 struct MatmulShape {
   rows: u32,    // N
