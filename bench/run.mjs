@@ -15,19 +15,14 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { formatFailures, formatHeader, formatSummary } from './summaryTable.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VITE = path.join(ROOT, 'node_modules/vite/bin/vite.js');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
+  ...CHROMIUM_ARGS,
   // Without it Chromium rounds GPU timestamps to 100 µs (a fingerprinting defence), coarser than small kernels.
   '--enable-webgpu-developer-features',
 ];
@@ -154,7 +149,7 @@ async function main() {
     process.exit(130);
   });
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS });
     const page = await browser.newPage();
     page.on('console', (msg) => {
       const text = msg.text();
@@ -169,7 +164,7 @@ async function main() {
     if (opts.m) params.set('m', opts.m);
     if (!opts.ort) params.set('ort', '0');
     const url = `${base}/bench.html?${params}`;
-    console.log(`[driver] ${CHROMIUM} (${browser.version()}) -> ${url}`);
+    console.log(`[driver] ${CHROMIUM_PATH} (${browser.version()}) -> ${url}`);
     const loadBefore = os.loadavg();
     await page.goto(url);
     await page.waitForFunction(() => window.__benchLoaded === true, undefined, { timeout: 120_000 }).catch(() => {
@@ -195,7 +190,7 @@ async function main() {
         loadAverage1mBefore: Math.round(loadBefore[0] * 100) / 100,
         loadAverage1mAfter: Math.round(os.loadavg()[0] * 100) / 100,
       },
-      browser: { executablePath: CHROMIUM, version: browser.version(), launchArgs: LAUNCH_ARGS, headless: true },
+      browser: { executablePath: CHROMIUM_PATH, version: browser.version(), launchArgs: LAUNCH_ARGS, headless: true },
       served: mode === 'dev' ? 'vite dev server (sources)' : 'vite preview (dist/ production build)',
     };
     mkdirSync(path.dirname(out), { recursive: true });

@@ -1,17 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 
-// Debian's Chromium with WebGPU on (SwiftShader when there is no GPU). `npx playwright install` cannot
-// download browsers here, so the executable is the system one (override with CHROMIUM_PATH).
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  // SwiftShader compiles Dawn's workgroup-memory zero-init extension very slowly; WGSL semantics are unchanged.
-  '--disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension',
-];
+// `npx playwright install` cannot download browsers here, so the executable is Debian's (scripts/chromium.mjs).
 
 const APP_URL = 'http://127.0.0.1:4173';
 const MODULES_URL = 'http://127.0.0.1:5174';
@@ -40,7 +30,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     browserName: 'chromium',
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
     screenshot: 'only-on-failure',
   },
   projects: [

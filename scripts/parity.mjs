@@ -16,10 +16,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 function parseArgs(argv) {
@@ -62,7 +61,7 @@ function runDawn(opts) {
 /** Vite dev server + headless Chromium on /parity.html. */
 async function runBrowser(opts) {
   const { createServer } = await import('vite');
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await import('@playwright/test');
   const server = await createServer({
     root: ROOT,
     logLevel: 'warn',
@@ -71,7 +70,7 @@ async function runBrowser(opts) {
   });
   await server.listen();
   const base = server.resolvedUrls.local[0];
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
     page.on('console', (m) => console.error(`[page ${m.type()}] ${m.text()}`));
