@@ -69,6 +69,21 @@ export const FP_NAMES = Object.keys(FP_SPECS) as FpName[];
 export const INT_BITS: readonly IntBits[] = [2, 3, 4, 5, 6, 7, 8];
 export const GROUP_SIZES = [32, 64, 128] as const;
 
+/** Every weight format: INT2..8 symmetric and asymmetric, then the five FP element formats. */
+export const ALL_WEIGHT_FORMATS: readonly WeightFormat[] = [
+  ...INT_BITS.flatMap((bits) => [
+    { kind: 'int', bits, symmetric: true } as const,
+    { kind: 'int', bits, symmetric: false } as const,
+  ]),
+  ...FP_NAMES.map((name) => ({ kind: 'fp', name }) as const),
+];
+
+export const ALL_GRANULARITIES: readonly Granularity[] = [
+  { kind: 'tensor' },
+  { kind: 'channel' },
+  ...GROUP_SIZES.map((size) => ({ kind: 'group', size }) as const),
+];
+
 /** Decodes one FP element code to its value (NaN and ±Infinity where the format has them). */
 export function decodeFp(spec: FpSpec, code: number): number {
   const sign = (code >> (spec.bits - 1)) & 1 ? -1 : 1;

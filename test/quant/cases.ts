@@ -1,28 +1,7 @@
 /** Shared test cases: every weight format and granularity, and shapes whose cols are not multiples of 32. */
-import {
-  FP_NAMES,
-  INT_BITS,
-  f16BitsToF32,
-  type Granularity,
-  type PackedWeight,
-  type WeightFormat,
-} from '../../src/quant';
+import { f16BitsToF32, type PackedWeight } from '../../src/quant';
 
-export const ALL_WEIGHT_FORMATS: WeightFormat[] = [
-  ...INT_BITS.flatMap((bits) => [
-    { kind: 'int', bits, symmetric: true } as const,
-    { kind: 'int', bits, symmetric: false } as const,
-  ]),
-  ...FP_NAMES.map((name) => ({ kind: 'fp', name }) as const),
-];
-
-export const ALL_GRANULARITIES: Granularity[] = [
-  { kind: 'tensor' },
-  { kind: 'channel' },
-  { kind: 'group', size: 32 },
-  { kind: 'group', size: 64 },
-  { kind: 'group', size: 128 },
-];
+export { ALL_WEIGHT_FORMATS, ALL_GRANULARITIES } from '../../src/quant';
 
 export const SHAPES: [rows: number, cols: number][] = [
   [7, 45],

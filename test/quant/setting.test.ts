@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FULL_PRECISION, parseSetting, settingToString, SettingParseError, type QuantSetting } from '../../src/quant/setting';
-import { FP_NAMES, INT_BITS } from '../../src/quant/formats';
+import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS } from '../../src/quant/formats';
 
 describe('quantisation setting strings', () => {
   it('round-trips every weight format, granularity, activation format, layer set and method', () => {
-    const grans = [{ kind: 'tensor' }, { kind: 'channel' }, { kind: 'group', size: 32 }, { kind: 'group', size: 64 }, { kind: 'group', size: 128 }] as const;
-    const weights = [
-      ...INT_BITS.flatMap((bits) => [true, false].map((symmetric) => ({ kind: 'int', bits, symmetric }) as const)),
-      ...FP_NAMES.map((name) => ({ kind: 'fp', name }) as const),
-    ];
+    const grans = ALL_GRANULARITIES;
+    const weights = ALL_WEIGHT_FORMATS;
     const acts: QuantSetting['activation'][] = [
       { format: { kind: 'none' }, perTensor: false },
       { format: { kind: 'int', bits: 8 }, perTensor: false },

@@ -3,7 +3,6 @@
  * and activation generators that are never all-zero, f32 buffer upload/readback, and the lists of formats and
  * granularities every kernel is checked against.
  */
-import { FP_NAMES, INT_BITS, type Granularity, type WeightFormat } from '../../../src/quant/formats';
 import { readBuffer } from '../device';
 
 /** mulberry32: small, fast, deterministic. */
@@ -51,21 +50,7 @@ export function randomActivations(rng: () => number, length: number, magnitude =
   return x;
 }
 
-export const ALL_WEIGHT_FORMATS: WeightFormat[] = [
-  ...INT_BITS.flatMap((bits) => [
-    { kind: 'int', bits, symmetric: true } as const,
-    { kind: 'int', bits, symmetric: false } as const,
-  ]),
-  ...FP_NAMES.map((name) => ({ kind: 'fp', name }) as const),
-];
-
-export const ALL_GRANULARITIES: Granularity[] = [
-  { kind: 'tensor' },
-  { kind: 'channel' },
-  { kind: 'group', size: 32 },
-  { kind: 'group', size: 64 },
-  { kind: 'group', size: 128 },
-];
+export { ALL_WEIGHT_FORMATS, ALL_GRANULARITIES } from '../../../src/quant/formats';
 
 export const STORAGE_IO = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
