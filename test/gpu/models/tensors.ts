@@ -6,8 +6,15 @@ export class TensorReader {
   has(name: string): boolean {
     return this.file.tensors.has(name);
   }
+  private readonly f32Cache = new Map<string, Float32Array>();
   f32(name: string): Float32Array {
     return tensorAsF32(this.file, name);
+  }
+  /** f32(name), converted once and shared: the references read the same weights at every step (do not mutate). */
+  f32Cached(name: string): Float32Array {
+    let v = this.f32Cache.get(name);
+    if (!v) this.f32Cache.set(name, (v = this.f32(name)));
+    return v;
   }
   f64(name: string): Float64Array {
     return this.file.tensors.get(name)?.dtype === 'F64' ? tensorF64(this.file, name) : Float64Array.from(this.f32(name));

@@ -22,12 +22,7 @@ export class DitReference {
     file: TensorReader,
     private readonly linear: LinearFn,
   ) {
-    const cache = new Map<string, Float32Array>();
-    this.t = (name) => {
-      let v = cache.get(name);
-      if (!v) cache.set(name, (v = file.f32(name)));
-      return v;
-    };
+    this.t = (name) => file.f32Cached(name);
   }
 
   /** x [B, Cin, S, S], timesteps and labels [B] -> [B, outChannels, S, S]. */
