@@ -33,6 +33,10 @@ const handlers: Handlers = {
   listModels: () => generation.listModels(),
   loadModel: (params, run) => generation.loadModel(params, run),
   generate: (params, run) => generation.generate(params, run),
+  // Being built (issue 5): the quality service replaces this.
+  measureQuality: async () => {
+    throw new Error('measureQuality is not implemented yet.');
+  },
 };
 
 const host = new EngineHost(post, handlers);

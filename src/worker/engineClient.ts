@@ -8,6 +8,7 @@ import {
   type EngineEvent,
   type MethodName,
   type ParamsOf,
+  type PartialOf,
   type RequestMessage,
   type ResponseMessage,
   type ResultOf,
@@ -19,8 +20,10 @@ export interface WorkerLike {
   terminate?(): void;
 }
 
-export interface CallOptions {
+export interface CallOptions<P = unknown> {
   onProgress?: (fraction: number, message: string) => void;
+  /** Intermediate results of methods that stream them (measureQuality's moving point). */
+  onPartial?: (partial: P) => void;
   signal?: AbortSignal;
 }
 
@@ -28,6 +31,7 @@ interface Pending {
   resolve(result: unknown): void;
   reject(error: Error): void;
   onProgress?: CallOptions['onProgress'];
+  onPartial?: CallOptions['onPartial'];
 }
 
 export class EngineClient {
@@ -42,7 +46,7 @@ export class EngineClient {
     worker.addEventListener('message', (event) => this.receive(event.data));
   }
 
-  call<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<ResultOf<M>> {
+  call<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions<PartialOf<M>> = {}): Promise<ResultOf<M>> {
     if (this.terminated) return Promise.reject(new Error('The engine worker was terminated; reload the page.'));
     const id = this.nextId++;
     return new Promise<ResultOf<M>>((resolve, reject) => {
@@ -50,7 +54,7 @@ export class EngineClient {
         reject(new CancelledError());
         return;
       }
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, onProgress: options.onProgress });
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, onProgress: options.onProgress, onPartial: options.onPartial as CallOptions['onPartial'] });
       options.signal?.addEventListener('abort', () => this.cancel(id), { once: true });
       this.worker.postMessage({ kind: 'request', id, method, params } as RequestMessage);
     });
@@ -87,6 +91,7 @@ export class EngineClient {
     if (!pending) return; // cancelled or unknown: drop
     if (message.kind === 'progress') {
       pending.onProgress?.(message.fraction, message.message);
+      if (message.partial !== undefined) pending.onPartial?.(message.partial);
       return;
     }
     this.pending.delete(message.id);

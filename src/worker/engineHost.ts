@@ -15,7 +15,8 @@ import {
 } from './protocol';
 
 export interface RunContext {
-  progress(fraction: number, message: string): void;
+  /** `partial`: an intermediate result the caller can show (PartialOf<method>), e.g. a moving chart point. */
+  progress(fraction: number, message: string, partial?: unknown): void;
   /** Throws CancelledError if the caller cancelled; call between units of work. */
   checkpoint(): void;
   readonly cancelled: boolean;
@@ -64,8 +65,8 @@ export class EngineHost {
     const { id } = request;
     const isCancelled = () => this.cancelled.has(id);
     const run: RunContext = {
-      progress: (fraction, message) => {
-        if (!isCancelled()) this.post({ kind: 'progress', id, fraction, message });
+      progress: (fraction, message, partial) => {
+        if (!isCancelled()) this.post(partial === undefined ? { kind: 'progress', id, fraction, message } : { kind: 'progress', id, fraction, message, partial });
       },
       checkpoint: () => {
         if (isCancelled()) throw new CancelledError();

@@ -7,8 +7,10 @@
 import type { AdapterSummary } from '../gpu/gpuContext';
 import type { Granularity, WeightFormat } from '../quant/formats';
 import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from '../engine/generation/types';
+import type { MeasureQualityParams, QualityPoint } from '../engine/quality/types';
 
 export type * from '../engine/generation/types';
+export type * from '../engine/quality/types';
 
 export interface EngineInfo {
   adapter: AdapterSummary;
@@ -52,11 +54,15 @@ export interface EngineMethods {
   loadModel: { params: LoadModelParams; result: LoadedModelInfo };
   /** fp32 (the reference) then each setting with the same class, seed and draws; per-step errors against fp32. */
   generate: { params: GenerateParams; result: GenerateResult };
+  /** Generates `samples` class-balanced images and measures FD / accuracy; streams the point as it moves. */
+  measureQuality: { params: MeasureQualityParams; result: QualityPoint; partial: QualityPoint };
 }
 
 export type MethodName = keyof EngineMethods;
 export type ParamsOf<M extends MethodName> = EngineMethods[M]['params'];
 export type ResultOf<M extends MethodName> = EngineMethods[M]['result'];
+/** What a method streams before its result (`never` for methods that stream nothing but progress). */
+export type PartialOf<M extends MethodName> = EngineMethods[M] extends { partial: infer P } ? P : never;
 
 export type RequestMessage =
   | { [M in MethodName]: { kind: 'request'; id: number; method: M; params: ParamsOf<M> } }[MethodName]
@@ -73,7 +79,7 @@ export interface SerializedError {
 export type EngineEvent = { type: 'device-lost'; error: SerializedError } | { type: 'gpu-error'; error: SerializedError };
 
 export type ResponseMessage =
-  | { kind: 'progress'; id: number; fraction: number; message: string }
+  | { kind: 'progress'; id: number; fraction: number; message: string; partial?: unknown }
   | { kind: 'result'; id: number; result: unknown }
   | { kind: 'error'; id: number; error: SerializedError }
   | { kind: 'event'; event: EngineEvent };

@@ -1,0 +1,68 @@
+/**
+ * Sample quality of one (model, setting): what the scaling-law chart plots. The same type is streamed while
+ * samples accumulate (the live point), returned when the measurement ends, and stored in the shipped sweep
+ * file (public/sweeps/mnist-sweep.json, written by `npm run sweep` through the same engine).
+ */
+import type { GeneratorFamily, DitSamplerName } from '../generation/types';
+
+export interface MeasureQualityParams {
+  readonly modelId: string;
+  /** A QuantSetting string (src/quant/setting.ts), 'fp32' included. */
+  readonly setting: string;
+  /** Samples to generate, classes balanced (label = i mod numClasses). */
+  readonly samples: number;
+  /** Images per sampler call; default chosen by the engine. */
+  readonly batch?: number;
+  /** Seed of the first sample's draws; sample i uses seed + i. Default 0. */
+  readonly seed?: number;
+  /** DiT: respaced steps and sampler (default: the manifest's). */
+  readonly steps?: number;
+  readonly sampler?: DitSamplerName;
+  readonly cfg?: number;
+}
+
+export interface QualityPoint {
+  readonly modelId: string;
+  readonly family: GeneratorFamily;
+  /** Transformer depth: the model size the chart draws one point per. */
+  readonly depth: number;
+  readonly setting: string;
+  /** 'rtn' | 'clip' | 'sq0.5' | 'gptq' | a trained method such as 'qat-topkld' (from the bundle). */
+  readonly method: string;
+  /** Quantised (Linear) parameters and all parameters of the generator. */
+  readonly linearParams: number;
+  readonly totalParams: number;
+  /** Code bits per weight (32 for fp32) and effective bits per weight with scales. */
+  readonly weightBits: number;
+  readonly bitsPerWeight: number;
+  /** Activation bits fed to the Linears (32 when not quantised). */
+  readonly activationBits: number;
+  /** Scaling-law x: linear params x effective bits + the rest of the params x 32. */
+  readonly totalWeightBits: number;
+  /**
+   * Compute-bits view (bit operations per token of the quantised Linears, "BOPs"): linear params x weight code
+   * bits x activation bits (32 for unquantised activations). Weight-only and W+A settings meet on one axis.
+   */
+  readonly computeBits: number;
+  readonly samples: number;
+  /** FD (classifier features vs MNIST test statistics); needs 3+ samples. */
+  readonly fd: number;
+  /** Jackknife standard error of fd. */
+  readonly fdStdErr: number;
+  readonly accuracy: number;
+  readonly steps: number;
+  readonly cfg: number;
+  readonly sampler?: DitSamplerName;
+  /** True while samples are still accumulating (streamed partials). */
+  readonly partial: boolean;
+  readonly ms: number;
+}
+
+export interface SweepFile {
+  readonly formatVersion: 1;
+  readonly createdAt: string;
+  /** Adapter description and the browser it ran in: numbers are only comparable within one file. */
+  readonly adapter: string;
+  readonly config: { readonly samples: number; readonly seed: number; readonly ditSteps: number; readonly ditSampler: DitSamplerName };
+  readonly points: readonly QualityPoint[];
+}
