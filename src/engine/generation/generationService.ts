@@ -71,6 +71,16 @@ export class GenerationService {
     return this.onDevice(async (state) => new SideBySide(state, bundles, request, await state.imageHeads(bundles), run).execute());
   }
 
+  /** A generator's validated bundles (and those it requires), for other engine services (analysis). */
+  bundles(modelId: string): Promise<LoadedBundles> {
+    return this.store.load(modelId);
+  }
+
+  /** Runs `body` on the current device's models, with this service's device-loss handling (for other engine services). */
+  withDeviceModels<T>(body: (state: DeviceModels) => Promise<T>): Promise<T> {
+    return this.onDevice(body);
+  }
+
   /** Keys of the weights cached on the current device (least recently used first). */
   cachedSettings(): string[] {
     return this.state?.cachedKeys() ?? [];
