@@ -60,6 +60,12 @@ export interface DitSampleRequest {
   readonly seed?: number;
   readonly trace?: DitTraceRequest;
   readonly onStep?: (trace: DitStepTrace) => void;
+  /**
+   * Optional, default off (the representation-SNR analysis, src/engine/analysis): called before every step with
+   * the latent x_t [B, Cin, H, W] the model is about to see, read back; it may change the values in place, which
+   * are written back before the step runs. Costs a read-back per step.
+   */
+  readonly perturbLatent?: (step: number, values: Float32Array) => void;
 }
 
 export interface DitSampleResult {
@@ -137,6 +143,12 @@ export class DitSampler {
     for (let step = 0; step < S; step++) {
       const i = S - 1 - step;
       const t: DitStepTrace = { step, timestep: schedule.timestepMap[i] };
+      if (request.perturbLatent) {
+        flush();
+        const values = await readF32(device, x, 0, B * n);
+        request.perturbLatent(step, values);
+        writeWords(device, x, 0, values);
+      }
       if (trace.xT) {
         flush();
         t.xT = await readF32(device, x, 0, B * n);

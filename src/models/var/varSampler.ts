@@ -56,6 +56,13 @@ export interface VarSampleRequest {
   readonly seed?: number;
   readonly trace?: VarTraceRequest;
   readonly onStep?: (trace: VarStepTrace) => void;
+  /**
+   * Optional, default off (the representation-SNR analysis, src/engine/analysis): called at every scale with the
+   * head's input [2B, T, C] (the transformer's last continuous feature, before the head and the token draw snap
+   * it onto a codebook entry) read back; it may change the values in place, which are written back before the
+   * head runs again on them. Costs a read-back per scale.
+   */
+  readonly perturbHeadInput?: (step: number, values: Float32Array) => void;
 }
 
 export interface VarSampleResult {
@@ -142,6 +149,7 @@ export class VarSampler {
         step.input = await readF32(device, x, 0, S * T * C);
       }
       model.encodeTransformer(encoder, ws, { samples: S, tokens: T, position: starts[k], masked: false });
+      if (request.perturbHeadInput) await this.perturbHeadInput(flush, () => encoder, request.perturbHeadInput, k, S * T);
       kernels.cfg.encode(encoder, { formula: 'var', weight: K > 1 ? (request.cfg * k) / (K - 1) : 0, src: ws.get('logits'), dst: ws.get('logitsCfg'), ...varLogitsCfgLayout(B, T, V) });
       const tokens = slice(ws.get('tokens'), regions[k], B * T);
       kernels.sampleTokens.encode(encoder, { logits: ws.get('logitsCfg'), uniforms: slice(ws.get('uniforms'), regions[k], B * T), tokens, rows: B * T, vocab: V, topK: request.topK, topP: request.topP });
@@ -155,6 +163,17 @@ export class VarSampler {
     }
     device.queue.submit([encoder.finish()]);
     return { fHat: ws.get('fHat'), steps };
+  }
+
+  /** Reads the head input (ws.h after encodeTransformer), lets `perturb` change it, writes it back and re-encodes the head. */
+  private async perturbHeadInput(flush: () => void, encoder: () => GPUCommandEncoder, perturb: (step: number, values: Float32Array) => void, step: number, rows: number): Promise<void> {
+    const { model, ws } = this;
+    flush();
+    const h = await readF32(model.device, ws.get('h'), 0, rows * model.config.width);
+    perturb(step, h);
+    writeWords(model.device, ws.get('h'), 0, h);
+    // The same head Linear as the last line of VarModel.encodeTransformer, now on the perturbed input.
+    model.weights.linear('head').encode(encoder(), model.kernels, { x: ws.get('h'), y: ws.get('logits'), m: rows, scratch: ws.get('scratch') });
   }
 
   /** The next scale's input: word_embed(next map) + levelPos, the same for the cond and the uncond rows. */
