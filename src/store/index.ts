@@ -5,10 +5,12 @@
 import { create } from 'zustand';
 import { createGpuSlice, type GpuSlice } from '../features/gpu-status/gpuSlice';
 import { createExplorerSlice, type ExplorerSlice } from '../features/format-explorer/explorerSlice';
+import { createScalingLawSlice, type ScalingLawSlice } from '../features/scaling-law/scalingLawSlice';
 
-export type AppState = GpuSlice & ExplorerSlice;
+export type AppState = GpuSlice & ExplorerSlice & ScalingLawSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createGpuSlice(...a),
   ...createExplorerSlice(...a),
+  ...createScalingLawSlice(...a),
 }));

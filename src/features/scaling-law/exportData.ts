@@ -1,0 +1,81 @@
+/**
+ * What the export links download: every plotted point (the shipped sweep and the points measured live in
+ * this browser) as CSV and JSON, with file names that say what and when.
+ */
+import type { QualityPoint, SweepFile } from '../../engine/quality/types';
+import { precisionOf } from './precision';
+
+export type PointSource = 'sweep' | 'live';
+
+export interface ExportRow {
+  readonly source: PointSource;
+  readonly point: QualityPoint;
+}
+
+export const CSV_COLUMNS = [
+  'source',
+  'modelId',
+  'family',
+  'depth',
+  'setting',
+  'precision',
+  'method',
+  'linearParams',
+  'totalParams',
+  'weightBits',
+  'bitsPerWeight',
+  'activationBits',
+  'totalWeightBits',
+  'computeBits',
+  'samples',
+  'fd',
+  'fdStdErr',
+  'accuracy',
+  'steps',
+  'cfg',
+  'sampler',
+  'partial',
+  'ms',
+] as const;
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break; quotes doubled. */
+export function csvField(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(rows: readonly ExportRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const { source, point } of rows) {
+    const record: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>> = {
+      ...point,
+      source,
+      precision: precisionOf(point).label,
+    };
+    lines.push(CSV_COLUMNS.map((c) => csvField(record[c])).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** The sweep's metadata (adapter, config) travels with the points: numbers only compare within one run. */
+export function toJson(sweep: SweepFile | undefined, live: readonly QualityPoint[]): string {
+  return JSON.stringify(
+    {
+      sweep: sweep ? { createdAt: sweep.createdAt, adapter: sweep.adapter, config: sweep.config, points: sweep.points } : null,
+      live,
+    },
+    null,
+    2,
+  );
+}
+
+export function exportRows(sweep: SweepFile | undefined, live: readonly QualityPoint[]): ExportRow[] {
+  return [...(sweep?.points ?? []).map((point) => ({ source: 'sweep' as const, point })), ...live.map((point) => ({ source: 'live' as const, point }))];
+}
+
+/** "scaling-law-total-bits-2026-11-25.csv": the axis shown and the day of the sweep (or today without one). */
+export function exportFileName(axis: 'totalWeightBits' | 'computeBits', ext: 'csv' | 'json' | 'png', date: Date): string {
+  const day = Number.isNaN(date.getTime()) ? 'undated' : date.toISOString().slice(0, 10);
+  return `scaling-law-${axis === 'computeBits' ? 'compute-bits' : 'total-bits'}-${day}.${ext}`;
+}

@@ -1,0 +1,47 @@
+/** Ticks and labels for the log-scale bits axes (values span 1e5 .. 1e10 bits for the MNIST zoo). */
+
+/** 1-2-5 ticks inside [min, max]; only powers of ten when that would give more than `maxTicks`. */
+export function logTicks(min: number, max: number, maxTicks = 8): number[] {
+  if (!(min > 0) || !(max >= min)) return [];
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
+  const inside = (v: number) => v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9);
+  const decades: number[] = [];
+  for (let e = lo; e <= hi; e++) decades.push(10 ** e);
+  const fine = decades.flatMap((d) => [d, 2 * d, 5 * d]).filter(inside);
+  if (fine.length <= maxTicks && fine.length >= 2) return fine;
+  const coarse = decades.filter(inside);
+  if (coarse.length > maxTicks) {
+    const step = Math.ceil(coarse.length / maxTicks);
+    return coarse.filter((_, i) => i % step === 0);
+  }
+  // A range narrower than a 1-2-5 step: the ends themselves are the ticks.
+  return coarse.length >= 2 ? coarse : fine.length >= 2 ? fine : [min, max];
+}
+
+/** A padded log domain around the data so the end points are not drawn on the axis. */
+export function logDomain(values: readonly number[], pad = 1.35): [number, number] {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (positive.length === 0) return [1, 10];
+  return [Math.min(...positive) / pad, Math.max(...positive) * pad];
+}
+
+const SI: ReadonlyArray<[number, string]> = [
+  [1e12, 'T'],
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+];
+
+/** 2500000 → "2.5M", 120000 → "120k", 1e9 → "1G" (bits). */
+export function formatSi(value: number): string {
+  for (const [scale, suffix] of SI) {
+    if (Math.abs(value) >= scale) return `${trim(value / scale)}${suffix}`;
+  }
+  return trim(value);
+}
+
+function trim(v: number): string {
+  const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  return String(Number(v.toFixed(digits)));
+}

@@ -1,0 +1,72 @@
+/**
+ * What a chart curve stands for: the precision of a quantised setting ("FP32", "W4", "W4A8", "FP4") and the
+ * method that produced it ("RTN", "GPTQ", "TopKLD (our reconstruction)"). Curves connect the model sizes of
+ * one family at one precision, so the label must ignore everything that differs between sizes.
+ */
+import { parseSetting, type QuantSetting } from '../../quant/setting';
+import type { QualityPoint } from '../../engine/quality/types';
+
+export interface Precision {
+  /** Short curve name: weight part then activation part, e.g. "W4A8", "FP4", "FP32". */
+  readonly label: string;
+  /** Storage variant inside one precision (granularity, zero point), e.g. "g128", "ac"; '' for fp32. */
+  readonly variant: string;
+  /** Sort rank: more bits first (weights, then activations). */
+  readonly rank: number;
+  /** Weight number format and the activation part of the label: what "one more bit" must keep equal. */
+  readonly weightKind: 'int' | 'fp' | 'none';
+  readonly activation: string;
+}
+
+const FP_WEIGHT_LABELS: Record<string, string> = { e4m3: 'FP8e4m3', e5m2: 'FP8e5m2', e3m2: 'FP6e3m2', e2m3: 'FP6e2m3', e2m1: 'FP4' };
+
+export function precisionOf(point: Pick<QualityPoint, 'setting' | 'weightBits' | 'activationBits'>): Precision {
+  let setting: QuantSetting | undefined;
+  try {
+    setting = parseSetting(point.setting);
+  } catch {
+    // A setting this build cannot parse (a newer sweep): fall back to the bit counts the point carries.
+    setting = undefined;
+  }
+  const rank = point.weightBits * 100 + point.activationBits;
+  if (!setting) {
+    const w = point.weightBits >= 32 ? 'W32' : `W${point.weightBits}`;
+    const a = point.activationBits >= 32 ? '' : `A${point.activationBits}`;
+    const label = w === 'W32' && a === '' ? 'FP32' : `${w}${a}`;
+    return { label, variant: '', rank, weightKind: w === 'W32' ? 'none' : 'int', activation: a };
+  }
+  const { weight, activation } = setting;
+  const aFormat = activation.format;
+  const aLabel = aFormat.kind === 'none' ? '' : aFormat.kind === 'int' ? `A${aFormat.bits}` : 'Afp8';
+  if (!weight) return { label: aLabel ? `W32${aLabel}` : 'FP32', variant: '', rank, weightKind: 'none', activation: aLabel };
+  const f = weight.format;
+  const g = weight.granularity;
+  const granularity = g.kind === 'tensor' ? 't' : g.kind === 'channel' ? 'c' : `g${g.size}`;
+  if (f.kind === 'int') {
+    return { label: `W${f.bits}${aLabel}`, variant: `${granularity}${f.symmetric ? '' : ' asym'}`, rank, weightKind: 'int', activation: aLabel };
+  }
+  const fpLabel = FP_WEIGHT_LABELS[f.name] ?? `FP${point.weightBits}`;
+  return { label: aLabel ? `${fpLabel} ${aLabel}` : fpLabel, variant: granularity, rank, weightKind: 'fp', activation: aLabel };
+}
+
+const METHOD_LABELS: Record<string, string> = {
+  rtn: 'RTN',
+  clip: 'RTN + clipping',
+  gptq: 'GPTQ',
+  'qat-task': 'QAT (task loss)',
+  'qat-fkl': 'QAT + forward KL',
+  'qat-rkl': 'QAT + reverse KL',
+  'qat-topkld': 'TopKLD (our reconstruction)',
+  'qat-mse': 'QAT + MSE distillation',
+};
+
+export function methodLabel(method: string): string {
+  const known = METHOD_LABELS[method];
+  if (known) return known;
+  const sq = /^sq(.+)$/.exec(method);
+  if (sq) return `SmoothQuant α=${sq[1]}`;
+  if (method.startsWith('qat-')) return `QAT (${method.slice(4)})`;
+  return method;
+}
+
+export const isTrainedMethod = (method: string): boolean => method.startsWith('qat-');

@@ -1,0 +1,97 @@
+/**
+ * State of the scaling-law panel: the shipped sweep, which bits axis is shown, the (model, setting) picked
+ * for a live measurement, the live point as it moves, and the points measured so far in this browser.
+ */
+import type { SliceCreator } from '../../store/slice';
+import { engine } from '../../app/engine';
+import { CancelledError, serializeError, type QualityPoint, type SerializedError } from '../../worker/protocol';
+import { loadSweep, type SweepLoad } from './sweepFile';
+import type { BitsAxis } from './series';
+
+export type ScalingSweep = { state: 'loading' } | SweepLoad | { state: 'failed'; error: SerializedError };
+
+export type LiveMeasurement =
+  | { state: 'idle' }
+  /** `point` is the latest streamed partial (undefined until the first one arrives). */
+  | { state: 'running'; modelId: string; setting: string; samples: number; fraction: number; message: string; point?: QualityPoint }
+  | { state: 'failed'; modelId: string; setting: string; error: SerializedError };
+
+export interface LivePick {
+  modelId: string;
+  setting: string;
+  samples: number;
+}
+
+export interface ScalingLawSlice {
+  scalingSweep: ScalingSweep;
+  scalingAxis: BitsAxis;
+  scalingPick: LivePick;
+  scalingLive: LiveMeasurement;
+  /** Finished live measurements, newest last; exported with the sweep. */
+  scalingMeasured: readonly QualityPoint[];
+  loadScalingSweep(): Promise<void>;
+  setScalingAxis(axis: BitsAxis): void;
+  setScalingPick(patch: Partial<LivePick>): void;
+  measureScalingPoint(): Promise<void>;
+  cancelScalingMeasure(): void;
+}
+
+export const SWEEP_URL = `${import.meta.env.BASE_URL}sweeps/mnist-sweep.json`;
+export const SAMPLE_CHOICES = [10, 25, 50, 100, 200, 500] as const;
+
+let controller: AbortController | undefined;
+
+export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) => ({
+  scalingSweep: { state: 'loading' },
+  scalingAxis: 'totalWeightBits',
+  scalingPick: { modelId: 'mnist-var-d1', setting: 'W4g128', samples: 50 },
+  scalingLive: { state: 'idle' },
+  scalingMeasured: [],
+  async loadScalingSweep() {
+    set({ scalingSweep: { state: 'loading' } });
+    try {
+      set({ scalingSweep: await loadSweep(SWEEP_URL) });
+    } catch (error) {
+      set({ scalingSweep: { state: 'failed', error: serializeError(error) } });
+    }
+  },
+  setScalingAxis(axis) {
+    set({ scalingAxis: axis });
+  },
+  setScalingPick(patch) {
+    set({ scalingPick: { ...get().scalingPick, ...patch } });
+  },
+  async measureScalingPoint() {
+    controller?.abort();
+    const own = (controller = new AbortController());
+    const { modelId, setting, samples } = get().scalingPick;
+    const running = { state: 'running' as const, modelId, setting, samples, fraction: 0, message: 'Queued' };
+    set({ scalingLive: running });
+    // Ignore callbacks of a run that a newer one replaced (abort is asynchronous on the worker side).
+    const current = () => controller === own;
+    const update = (patch: Partial<typeof running & { point: QualityPoint }>) => {
+      const live = get().scalingLive;
+      if (current() && live.state === 'running') set({ scalingLive: { ...live, ...patch } });
+    };
+    try {
+      const point = await engine().call(
+        'measureQuality',
+        { modelId, setting, samples },
+        {
+          signal: own.signal,
+          onProgress: (fraction, message) => update({ fraction, message }),
+          onPartial: (partial) => update({ point: partial }),
+        },
+      );
+      if (!current()) return;
+      set({ scalingLive: { state: 'idle' }, scalingMeasured: [...get().scalingMeasured, point] });
+    } catch (error) {
+      if (!current()) return;
+      if (error instanceof CancelledError) set({ scalingLive: { state: 'idle' } });
+      else set({ scalingLive: { state: 'failed', modelId, setting, error: serializeError(error) } });
+    }
+  },
+  cancelScalingMeasure() {
+    controller?.abort();
+  },
+});

@@ -1,0 +1,139 @@
+/**
+ * Sweep points → chart curves: one curve per (family, precision, method), connecting that family's model
+ * sizes in order of bits. Colours follow the precision (the same in the VAR and DiT charts), marker shapes
+ * follow the method.
+ */
+import type { GeneratorFamily } from '../../engine/generation/types';
+import type { QualityPoint } from '../../engine/quality/types';
+import { methodLabel, precisionOf } from './precision';
+
+export type BitsAxis = 'totalWeightBits' | 'computeBits';
+export type MarkerShape = 'circle' | 'cross' | 'diamond' | 'square' | 'star' | 'triangle' | 'wye';
+
+/** One plotted point: the x of the chosen axis plus what the tooltip and exports need. */
+export interface ChartPoint {
+  readonly x: number;
+  readonly fd: number;
+  readonly fdStdErr: number;
+  readonly samples: number;
+  readonly accuracy: number;
+  readonly modelId: string;
+  readonly family: GeneratorFamily;
+  readonly depth: number;
+  readonly setting: string;
+  readonly method: string;
+  readonly precision: string;
+  readonly partial: boolean;
+}
+
+export interface ChartSeries {
+  readonly id: string;
+  readonly family: GeneratorFamily;
+  readonly precision: string;
+  readonly method: string;
+  /** Legend text: "W4", "W4 · GPTQ", "W4 g32" when one precision was swept at several granularities. */
+  readonly name: string;
+  readonly color: string;
+  readonly shape: MarkerShape;
+  /** Non-RTN methods are dashed so they read as variations of the RTN curve of the same colour. */
+  readonly dashed: boolean;
+  readonly points: readonly ChartPoint[];
+}
+
+export function toChartPoint(p: QualityPoint, axis: BitsAxis): ChartPoint {
+  return {
+    x: p[axis],
+    fd: p.fd,
+    fdStdErr: p.fdStdErr,
+    samples: p.samples,
+    accuracy: p.accuracy,
+    modelId: p.modelId,
+    family: p.family,
+    depth: p.depth,
+    setting: p.setting,
+    method: p.method,
+    precision: precisionOf(p).label,
+    partial: p.partial,
+  };
+}
+
+// FP32 dark, then a colour-blind-friendly palette (Okabe-Ito, then Tableau) in order of decreasing bits.
+const FP32_COLOR = '#1d2330';
+const PALETTE = ['#0072b2', '#009e73', '#e69f00', '#d55e00', '#cc79a7', '#56b4e9', '#8c564b', '#7f7f7f', '#bcbd22', '#9467bd', '#17becf', '#f0e442'];
+
+/** Precision label → colour, stable for the whole data set so both charts agree. */
+export function precisionColors(points: readonly QualityPoint[]): Map<string, string> {
+  const ranks = new Map<string, number>();
+  for (const p of points) {
+    const { label, rank } = precisionOf(p);
+    ranks.set(label, Math.max(rank, ranks.get(label) ?? -Infinity));
+  }
+  const labels = [...ranks.keys()].sort((a, b) => ranks.get(b)! - ranks.get(a)! || a.localeCompare(b));
+  const colors = new Map<string, string>();
+  let next = 0;
+  for (const label of labels) colors.set(label, label === 'FP32' ? FP32_COLOR : PALETTE[next++ % PALETTE.length]!);
+  return colors;
+}
+
+export function methodShape(method: string): MarkerShape {
+  if (method === 'rtn') return 'circle';
+  if (method === 'clip') return 'square';
+  if (method.startsWith('sq')) return 'diamond';
+  if (method === 'gptq') return 'triangle';
+  if (method === 'qat-topkld') return 'star';
+  if (method === 'qat-fkl') return 'wye';
+  if (method === 'qat-rkl') return 'square';
+  return 'cross';
+}
+
+/** Curves of one chart. Partial (streamed) points are never part of a curve. */
+export function buildSeries(points: readonly QualityPoint[], axis: BitsAxis, colors = precisionColors(points)): ChartSeries[] {
+  const groups = new Map<string, { first: QualityPoint; rank: number; byVariant: Map<string, QualityPoint[]> }>();
+  for (const p of points) {
+    if (p.partial || !(p[axis] > 0) || !Number.isFinite(p.fd)) continue;
+    const precision = precisionOf(p);
+    const key = `${p.family}|${precision.label}|${p.method}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { first: p, rank: precision.rank, byVariant: new Map() }));
+    const list = group.byVariant.get(precision.variant) ?? [];
+    list.push(p);
+    group.byVariant.set(precision.variant, list);
+  }
+  const series: Array<ChartSeries & { rank: number }> = [];
+  for (const [key, group] of groups) {
+    const { family, method } = group.first;
+    const label = precisionOf(group.first).label;
+    // One precision swept at several granularities would zig-zag as one curve: split it and say why.
+    const split = group.byVariant.size > 1;
+    for (const [variant, list] of group.byVariant) {
+      const precisionName = split && variant ? `${label} ${variant}` : label;
+      series.push({
+        id: split ? `${key}|${variant}` : key,
+        family,
+        precision: label,
+        method,
+        name: method === 'rtn' ? precisionName : `${precisionName} · ${methodLabel(method)}`,
+        color: colors.get(label) ?? FP32_COLOR,
+        shape: methodShape(method),
+        dashed: method !== 'rtn',
+        points: dedupeByModel(list).map((p) => toChartPoint(p, axis)).sort((a, b) => a.x - b.x),
+        rank: group.rank,
+      });
+    }
+  }
+  series.sort((a, b) => b.rank - a.rank || Number(b.method === 'rtn') - Number(a.method === 'rtn') || a.name.localeCompare(b.name));
+  return series.map(({ rank: _rank, ...s }) => s);
+}
+
+/** A setting measured twice on one model (re-runs): the measurement with more samples wins. */
+function dedupeByModel(points: readonly QualityPoint[]): QualityPoint[] {
+  const best = new Map<string, QualityPoint>();
+  for (const p of points) {
+    const key = `${p.modelId}|${p.setting}`;
+    const kept = best.get(key);
+    if (!kept || p.samples > kept.samples) best.set(key, p);
+  }
+  return [...best.values()];
+}
+
+export const familyLabel = (family: GeneratorFamily): string => (family === 'var' ? 'VAR' : 'DiT');
