@@ -27,7 +27,15 @@ export class BundleStore {
 
   async list(): Promise<ModelListEntry[]> {
     const index = await this.validatedIndex();
-    return index.models.map((m) => ({ id: m.id, family: m.family, title: m.title, params: m.params, metrics: m.metrics, generator: m.family === 'var' || m.family === 'dit' }));
+    return index.models.map((m) => {
+      const generator = m.family === 'var' || m.family === 'dit';
+      const entry: ModelListEntry = { id: m.id, family: m.family, title: m.title, params: m.params, metrics: m.metrics, generator };
+      const trained = (m as { quantTraining?: { setting?: unknown; method?: unknown; teacher?: unknown } }).quantTraining;
+      if (generator && trained && typeof trained.setting === 'string' && typeof trained.method === 'string' && typeof trained.teacher === 'string') {
+        return { ...entry, quantTraining: { setting: trained.setting, method: trained.method, teacher: trained.teacher } };
+      }
+      return entry;
+    });
   }
 
   /** True when the generator and its requirements are validated and kept. */

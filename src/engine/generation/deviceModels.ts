@@ -18,6 +18,7 @@ import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/
 import type { ActivationFormat } from '../../quant/formats';
 import { calibrateScales } from './calibration';
 import { LruCache } from './lruCache';
+import { ReferenceRuns } from './referenceRuns';
 import type { HeadsFactory, ImageHeads } from './heads';
 import type { LoadedBundles } from './bundleStore';
 
@@ -43,6 +44,8 @@ export type HeadsSlot = { readonly heads: ImageHeads } | { readonly note: string
 
 export class DeviceModels {
   readonly kernels: KernelSet;
+  /** fp32 reference runs of recent requests (CPU data; they die with this device state). */
+  readonly references = new ReferenceRuns();
   private readonly models: LruCache<ModelEntry>;
   private readonly tokenizers = new Map<string, VarTokenizer>();
   private readonly heads = new Map<string, Promise<HeadsSlot>>();

@@ -7,8 +7,15 @@ import type { DitManifest, VarManifest } from '../../models/bundle/types.ts';
 import { GenerationError } from './errors';
 import type { DitSamplerName, GenerateParams } from './types';
 
+export interface ResolvedSetting {
+  readonly text: string;
+  readonly setting: QuantSetting;
+  /** Another bundle of the same architecture that runs this setting (a trained student). */
+  readonly modelId?: string;
+}
+
 export interface ResolvedRequest {
-  readonly settings: { readonly text: string; readonly setting: QuantSetting }[];
+  readonly settings: ResolvedSetting[];
   readonly label: number;
   readonly seed: number;
   readonly cfg: number;
@@ -23,12 +30,15 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
   if (!Array.isArray(params.settings)) fail('settings must be a list of setting strings.', "Pass e.g. ['W4g32-A8'].");
   const settings: ResolvedRequest['settings'] = [];
   for (const raw of params.settings) {
-    const setting = parseSetting(String(raw));
+    const onModel = typeof raw === 'object' && raw !== null ? raw : undefined;
+    if (onModel && (typeof onModel.modelId !== 'string' || typeof onModel.setting !== 'string')) fail('a setting object needs a setting string and a modelId.', "Pass e.g. { setting: 'W4g32-A8', modelId: 'mnist-var-d2-qat-w4g32-a8-topkld' }.");
+    const setting = parseSetting(String(onModel ? onModel.setting : raw));
     const text = settingToString(setting);
+    const modelId = onModel && onModel.modelId !== manifest.id ? onModel.modelId : undefined;
     if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq') {
       throw new GenerationError('setting-unsupported', `${text}: the engine quantises weights with rtn or clip only (${setting.method.kind} needs calibration data it does not have).`, 'Pick the rtn or clip method.');
     }
-    if (!settings.some((s) => s.text === text)) settings.push({ text, setting });
+    if (!settings.some((s) => s.text === text && s.modelId === modelId)) settings.push({ text, setting, modelId });
   }
   const numClasses = manifest.config.numClasses;
   const label = params.classLabel;

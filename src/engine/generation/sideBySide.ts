@@ -7,7 +7,6 @@
 import { psnr, relativeL2Error } from '../../metrics/imageMetrics';
 import { FULL_PRECISION, type QuantSetting } from '../../quant/setting';
 import type { RunContext } from '../../worker/engineHost';
-import type { VarTokenizer } from '../../models/var/varTokenizer';
 import type { LoadedBundles } from './bundleStore';
 import type { DeviceModels, DitEntry, HeadsSlot, ModelEntry } from './deviceModels';
 import type { ResolvedRequest } from './generateParams';
@@ -15,6 +14,7 @@ import type { ImageHeads } from './heads';
 import { ditStates, oneStepEps, runDit, runVar, type DitRun } from './familyRuns';
 import { ditNoise, varUniforms, type DitNoise } from './sharedDraws';
 import { ditStepErrors, varStepErrors, type VarStepState } from './stepErrors';
+import { referenceKey, type ReferenceRun } from './referenceRuns';
 import type { ComparedRun, GenerateResult, MemorySummary, OutputKind, RunSummary, StepError } from './types';
 
 /** A finished run of one setting, before comparison. */
@@ -32,6 +32,8 @@ export class SideBySide {
   private readonly uniforms: Float32Array[] | undefined;
   private readonly noise: DitNoise | undefined;
   private done = 0;
+  /** Sampling runs this request makes: one per setting, plus fp32 unless its run is cached. */
+  private runsPlanned: number;
 
   constructor(
     private readonly state: DeviceModels,
@@ -39,7 +41,9 @@ export class SideBySide {
     private readonly request: ResolvedRequest,
     slot: HeadsSlot,
     private readonly run: RunContext,
+    private readonly students: ReadonlyMap<string, LoadedBundles> = new Map(),
   ) {
+    this.runsPlanned = request.settings.length;
     this.heads = 'heads' in slot ? slot.heads : undefined;
     this.notes = 'note' in slot ? [slot.note] : this.heads?.classifierNote ? [this.heads.classifierNote] : [];
     const m = bundles.model.manifest;
@@ -50,23 +54,21 @@ export class SideBySide {
   async execute(): Promise<GenerateResult> {
     const { request, bundles } = this;
     const manifest = bundles.model.manifest;
-    const reference = await this.runSetting('fp32', FULL_PRECISION);
-    // Captured now: the reference entry may be evicted from the cache while the settings run.
-    const tokenizer = reference.entry.family === 'var' ? reference.entry.tokenizer : undefined;
-    const referenceDit = reference.ditRun ? ditStates(reference.ditRun, await this.oneStepEps(reference.entry as DitEntry, reference.ditRun)) : undefined;
+    const reference = await this.referenceRun();
     const runs: ComparedRun[] = [];
-    for (const { text, setting } of request.settings) {
-      const r = await this.runSetting(text, setting);
+    for (const { text, setting, modelId } of request.settings) {
+      const r = await this.runSetting(text, setting, modelId ? this.students.get(modelId) : undefined);
       let steps: StepError[];
       if (r.varStates) {
-        steps = varStepErrors(r.varStates, reference.varStates!, (tokenizer as VarTokenizer).codebookHost, (tokenizer as VarTokenizer).config.cvae);
+        const tokenizer = reference.tokenizer!;
+        steps = varStepErrors(r.varStates, reference.varStates!, tokenizer.codebookHost, tokenizer.config.cvae);
       } else {
         // This setting's one-step prediction on fp32's own x_t at every step.
-        steps = ditStepErrors(ditStates(r.ditRun!, await this.oneStepEps(r.entry as DitEntry, reference.ditRun!)), referenceDit!);
+        steps = ditStepErrors(ditStates(r.ditRun!, await this.oneStepEps(r.entry as DitEntry, reference.ditRun!)), reference.ditStates!);
       }
       const out = r.summary.output;
       const ref = reference.summary.output;
-      runs.push({ ...r.summary, psnr: r.decoded ? psnr(out, ref) : undefined, outputRelL2: relativeL2Error(out, ref), steps });
+      runs.push({ ...r.summary, ...(modelId ? { modelId } : {}), psnr: r.decoded ? psnr(out, ref) : undefined, outputRelL2: relativeL2Error(out, ref), steps });
     }
     const outputKind: OutputKind = reference.decoded ? 'image' : manifest.family === 'var' ? 'f_hat' : 'latent';
     return {
@@ -85,6 +87,26 @@ export class SideBySide {
     };
   }
 
+  /** fp32's run for this (model, class, seed, cfg, steps, sampler): from this device's cache, or sampled now. */
+  private async referenceRun(): Promise<ReferenceRun> {
+    const key = referenceKey(this.bundles.model.manifest.id, this.request);
+    const cached = this.state.references.get(key);
+    if (cached) return cached;
+    this.runsPlanned++;
+    const r = await this.runSetting('fp32', FULL_PRECISION);
+    // Taken now: the reference entry may be evicted from the model cache while the settings run.
+    const run: ReferenceRun = {
+      summary: r.summary,
+      decoded: r.decoded,
+      varStates: r.varStates,
+      tokenizer: r.entry.family === 'var' ? r.entry.tokenizer : undefined,
+      ditRun: r.ditRun,
+      ditStates: r.ditRun ? ditStates(r.ditRun, await this.oneStepEps(r.entry as DitEntry, r.ditRun)) : undefined,
+    };
+    this.state.references.set(key, run);
+    return run;
+  }
+
   /** Between steps and chunks: stop on cancel or on a lost device. */
   private readonly check = (): void => {
     this.run.checkpoint();
@@ -93,7 +115,7 @@ export class SideBySide {
 
   private stepHook(name: string): () => void {
     const { steps } = this.request;
-    const total = (1 + this.request.settings.length) * steps;
+    const total = this.runsPlanned * steps;
     return () => {
       this.check();
       this.done++;
@@ -101,8 +123,10 @@ export class SideBySide {
     };
   }
 
-  private async runSetting(text: string, setting: QuantSetting): Promise<SettingRun> {
-    const { state, bundles, request } = this;
+  /** One sampling run; `student` = another bundle of the same architecture (a trained student) to run instead. */
+  private async runSetting(text: string, setting: QuantSetting, student?: LoadedBundles): Promise<SettingRun> {
+    const { state, request } = this;
+    const bundles = student ?? this.bundles;
     const m = bundles.model.manifest;
     const format = setting.activation.format;
     const scales = setting.activation.perTensor && format.kind !== 'none' ? await state.calibrationScales(bundles, format, this.check) : undefined;

@@ -15,6 +15,8 @@ export interface ModelListEntry {
   readonly metrics: GeneratorMetrics | null;
   /** var and dit bundles can be loaded and generated with; the others are their decoders and the classifier. */
   readonly generator: boolean;
+  /** A student trained for one quantised setting (QAT / distillation) of `teacher`; absent for ordinary models. */
+  readonly quantTraining?: { readonly setting: string; readonly method: string; readonly teacher: string };
 }
 
 export interface ListModelsResult {
@@ -41,10 +43,19 @@ export interface LoadedModelInfo {
   readonly checksums: string;
 }
 
+/**
+ * A setting run on another bundle of the same architecture (a QAT student of `modelId`), compared against
+ * the fp32 of the request's model.
+ */
+export interface SettingOnModel {
+  readonly setting: string;
+  readonly modelId: string;
+}
+
 export interface GenerateParams {
   readonly modelId: string;
-  /** QuantSetting strings (src/quant/setting.ts); fp32 always runs first as the reference. */
-  readonly settings: readonly string[];
+  /** QuantSetting strings (src/quant/setting.ts) or students; fp32 of `modelId` always is the reference. */
+  readonly settings: readonly (string | SettingOnModel)[];
   readonly classLabel: number;
   readonly seed: number;
   /** DiT: respaced sampling steps (default: the manifest's). */
@@ -79,6 +90,8 @@ export interface MemorySummary {
 
 export interface RunSummary {
   readonly setting: string;
+  /** The bundle that ran, when it is not the request's model (a trained student). */
+  readonly modelId?: string;
   readonly output: Float32Array;
   readonly prediction?: Prediction;
   readonly memory: MemorySummary;

@@ -111,15 +111,31 @@ describe('generation service', () => {
       const first = await small.service.generate(params, testRun());
       expect(small.service.cachedSettings()).toEqual([`${varId}|W4g32-A8`, `${varId}|W3g32`]);
       for (const r of first.runs) expectFinitePositive((r.steps as VarStepError[]).map((s) => s.fHatRelL2));
-      // Only what is missing is quantised again: fp32 comes back (evicting W4g32-A8), W3g32 is a hit.
-      const second = await small.service.generate({ ...params, settings: ['W3g32'] }, testRun());
-      expect(small.service.cachedSettings()).toEqual([`${varId}|fp32`, `${varId}|W3g32`]);
+      // Nothing is sampled twice: fp32's run of this (class, seed) is reused from the reference cache (so fp32
+      // is not re-uploaded either) and W3g32 is a cache hit; progress counts W3g32's 4 steps only.
+      const run = testRun();
+      const second = await small.service.generate({ ...params, settings: ['W3g32'] }, run);
+      expect(small.service.cachedSettings()).toEqual([`${varId}|W4g32-A8`, `${varId}|W3g32`]);
+      expect(run.messages.map(([f]) => f)).toEqual([0.25, 0.5, 0.75, 1]);
       expect(Array.from(second.reference.output)).toEqual(Array.from(first.reference.output));
       expect(Array.from(second.runs[0].output)).toEqual(Array.from(first.runs[2].output));
       expect(second.runs[0].steps).toEqual(first.runs[2].steps);
+      // A new seed is a new reference: fp32 is sampled (and uploaded) again.
+      await small.service.generate({ ...params, seed: 5, settings: ['W3g32'] }, testRun());
+      expect(small.service.cachedSettings()).toEqual([`${varId}|fp32`, `${varId}|W3g32`]);
       expect(small.errors).toEqual([]);
     } finally {
       await small.destroy();
     }
+  });
+
+  it.runIf(varId !== undefined)(`a student bundle must have the teacher's architecture (another VAR size under ${varId} is refused)`, async () => {
+    const { models } = await harness.service.listModels();
+    const secondVar = models.find((m) => m.family === 'var' && m.id !== varId && !m.quantTraining)!.id;
+    const params = { modelId: varId, settings: [{ setting: 'W4g32', modelId: secondVar }], classLabel: 2, seed: 1 };
+    await expect(harness.service.generate(params, testRun())).rejects.toMatchObject({ code: 'argument-invalid', message: expect.stringContaining('architecture') });
+    // The same bundle as its own student is just a setting of the model.
+    const self = await harness.service.generate({ ...params, settings: [{ setting: 'W4g32', modelId: varId }] }, testRun());
+    expect(self.runs.map((r) => [r.setting, r.modelId])).toEqual([['W4g32', undefined]]);
   });
 });
