@@ -6,11 +6,13 @@ import { create } from 'zustand';
 import { createGpuSlice, type GpuSlice } from '../features/gpu-status/gpuSlice';
 import { createExplorerSlice, type ExplorerSlice } from '../features/format-explorer/explorerSlice';
 import { createScalingLawSlice, type ScalingLawSlice } from '../features/scaling-law/scalingLawSlice';
+import { createPlaygroundSlice, type PlaygroundSlice } from '../features/playground/playgroundSlice';
 
-export type AppState = GpuSlice & ExplorerSlice & ScalingLawSlice;
+export type AppState = GpuSlice & ExplorerSlice & ScalingLawSlice & PlaygroundSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createGpuSlice(...a),
   ...createExplorerSlice(...a),
   ...createScalingLawSlice(...a),
+  ...createPlaygroundSlice(...a),
 }));

@@ -1,0 +1,138 @@
+/**
+ * The playground view as plain data, and its URL form, so a link reproduces what someone saw. Reading a URL
+ * never throws: each bad value is reported (what was wrong, what replaced it) and the default is used.
+ *
+ *   ?family=dit&size=3&q=W4g32-A8,W3g32~qat-task&active=1&class=7&seed=3&steps=50&rows=2&rowMode=seeds&diff=1
+ */
+import { choiceKey, DEFAULT_CHOICE, keyToChoice } from './quantChoice';
+
+export type Family = 'var' | 'dit';
+export type RowMode = 'classes' | 'seeds';
+
+export interface PlaygroundView {
+  readonly family: Family;
+  /** Transformer depth of the model (the size picker). */
+  readonly size: number;
+  /** Quantised columns beside fp32 (choice keys, quantChoice.ts), 1..MAX_COLUMNS. */
+  readonly columns: readonly string[];
+  /** The column the setting controls edit. */
+  readonly active: number;
+  readonly classLabel: number;
+  readonly seed: number;
+  /** DiT sampling steps (respaced); VAR ignores it. */
+  readonly steps: number;
+  /** Rows of the sample grid: consecutive classes or consecutive seeds. */
+  readonly rows: number;
+  readonly rowMode: RowMode;
+  /** Show |quantised - fp32| heatmaps under the samples. */
+  readonly diff: boolean;
+}
+
+export const MAX_COLUMNS = 4;
+export const MAX_ROWS = 4;
+export const MAX_STEPS = 250;
+export const MAX_SEED = 2 ** 31 - 1;
+
+export const DEFAULT_VIEW: PlaygroundView = {
+  family: 'var',
+  size: 2,
+  columns: [choiceKey(DEFAULT_CHOICE), choiceKey({ ...DEFAULT_CHOICE, weightBits: 2 })],
+  active: 0,
+  classLabel: 7,
+  seed: 1,
+  steps: 50,
+  rows: 1,
+  rowMode: 'classes',
+  diff: false,
+};
+
+export interface UrlProblem {
+  readonly param: string;
+  readonly value: string;
+  readonly message: string;
+}
+
+export function viewToSearch(v: PlaygroundView): string {
+  const p = new URLSearchParams();
+  p.set('family', v.family);
+  p.set('size', String(v.size));
+  p.set('q', v.columns.join(','));
+  if (v.active !== 0) p.set('active', String(v.active));
+  p.set('class', String(v.classLabel));
+  p.set('seed', String(v.seed));
+  if (v.family === 'dit') p.set('steps', String(v.steps));
+  if (v.rows !== 1) {
+    p.set('rows', String(v.rows));
+    p.set('rowMode', v.rowMode);
+  }
+  if (v.diff) p.set('diff', '1');
+  return `?${p.toString().replace(/%2C/g, ',').replace(/%7E/g, '~')}`;
+}
+
+/** The view a query string describes, with every unusable value reported and replaced by its default. */
+export function searchToView(search: string): { view: PlaygroundView; problems: UrlProblem[] } {
+  const p = new URLSearchParams(search);
+  const problems: UrlProblem[] = [];
+  const report = (param: string, value: string, why: string, replacement: string) =>
+    problems.push({ param, value, message: `${param}=${value} ${why}; using ${replacement} instead.` });
+
+  const int = (param: string, min: number, max: number, fallback: number): number => {
+    const raw = p.get(param);
+    if (raw === null) return fallback;
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      report(param, raw, `is not a whole number from ${min} to ${max}`, String(fallback));
+      return fallback;
+    }
+    return n;
+  };
+  const oneOf = <T extends string>(param: string, allowed: readonly T[], fallback: T): T => {
+    const raw = p.get(param);
+    if (raw === null) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      report(param, raw, `is not one of ${allowed.join(', ')}`, fallback);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const family = oneOf<Family>('family', ['var', 'dit'], DEFAULT_VIEW.family);
+  const size = int('size', 1, 64, DEFAULT_VIEW.size);
+  let columns: string[] = [...DEFAULT_VIEW.columns];
+  const q = p.get('q');
+  if (q !== null) {
+    const parsed: string[] = [];
+    for (const key of q.split(',').filter((k) => k !== '')) {
+      try {
+        const canonical = choiceKey(keyToChoice(key));
+        if (!parsed.includes(canonical)) parsed.push(canonical);
+      } catch (error) {
+        report('q', key, `is not a usable setting (${(error as Error).message})`, 'nothing for it');
+      }
+    }
+    if (parsed.length > MAX_COLUMNS) report('q', q, `lists ${parsed.length} settings, more than ${MAX_COLUMNS}`, `the first ${MAX_COLUMNS}`);
+    if (parsed.length === 0) report('q', q, 'has no usable setting', DEFAULT_VIEW.columns.join(','));
+    else columns = parsed.slice(0, MAX_COLUMNS);
+  }
+  const active = int('active', 0, columns.length - 1, 0);
+  const view: PlaygroundView = {
+    family,
+    size,
+    columns,
+    active,
+    classLabel: int('class', 0, 9, DEFAULT_VIEW.classLabel),
+    seed: int('seed', 0, MAX_SEED, DEFAULT_VIEW.seed),
+    steps: int('steps', 1, MAX_STEPS, DEFAULT_VIEW.steps),
+    rows: int('rows', 1, MAX_ROWS, DEFAULT_VIEW.rows),
+    rowMode: oneOf<RowMode>('rowMode', ['classes', 'seeds'], DEFAULT_VIEW.rowMode),
+    diff: oneOf('diff', ['0', '1'], '0') === '1',
+  };
+  return { view, problems };
+}
+
+/** (class, seed) of each grid row. */
+export function rowCells(v: Pick<PlaygroundView, 'classLabel' | 'seed' | 'rows' | 'rowMode'>): { classLabel: number; seed: number }[] {
+  return Array.from({ length: v.rows }, (_, i) =>
+    v.rowMode === 'classes' ? { classLabel: (v.classLabel + i) % 10, seed: v.seed } : { classLabel: v.classLabel, seed: (v.seed + i) % (MAX_SEED + 1) },
+  );
+}
