@@ -16,10 +16,21 @@ export type LiveMeasurement =
   | { state: 'running'; modelId: string; setting: string; samples: number; fraction: number; message: string; point?: QualityPoint }
   | { state: 'failed'; modelId: string; setting: string; error: SerializedError };
 
+/** null follows the playground's pick (its model and first quantised column) until the user picks here. */
 export interface LivePick {
-  modelId: string;
-  setting: string;
+  modelId: string | null;
+  setting: string | null;
   samples: number;
+}
+
+/** The (model, setting) a Measure click measures: the panel's own pick, else the playground's. */
+export function effectivePick(state: Pick<ScalingLawSlice, 'scalingPick'> & { modelId: string; quantSettings: readonly string[] }) {
+  const { scalingPick: pick } = state;
+  return {
+    modelId: pick.modelId ?? state.modelId,
+    setting: pick.setting ?? state.quantSettings.find((s) => s !== 'fp32') ?? DEFAULT_SETTING,
+    samples: pick.samples,
+  };
 }
 
 export interface ScalingLawSlice {
@@ -37,6 +48,7 @@ export interface ScalingLawSlice {
 }
 
 export const SWEEP_URL = `${import.meta.env.BASE_URL}sweeps/mnist-sweep.json`;
+const DEFAULT_SETTING = 'W4g128';
 export const SAMPLE_CHOICES = [10, 25, 50, 100, 200, 500] as const;
 
 let controller: AbortController | undefined;
@@ -44,7 +56,7 @@ let controller: AbortController | undefined;
 export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) => ({
   scalingSweep: { state: 'loading' },
   scalingAxis: 'totalWeightBits',
-  scalingPick: { modelId: 'mnist-var-d1', setting: 'W4g128', samples: 50 },
+  scalingPick: { modelId: null, setting: null, samples: 50 },
   scalingLive: { state: 'idle' },
   scalingMeasured: [],
   async loadScalingSweep() {
@@ -64,7 +76,7 @@ export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) =
   async measureScalingPoint() {
     controller?.abort();
     const own = (controller = new AbortController());
-    const { modelId, setting, samples } = get().scalingPick;
+    const { modelId, setting, samples } = effectivePick(get());
     const running = { state: 'running' as const, modelId, setting, samples, fraction: 0, message: 'Queued' };
     set({ scalingLive: running });
     // Ignore callbacks of a run that a newer one replaced (abort is asynchronous on the worker side).

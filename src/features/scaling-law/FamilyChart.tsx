@@ -1,0 +1,95 @@
+import { CartesianGrid, ComposedChart, ErrorBar, LabelList, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import type { GeneratorFamily } from '../../engine/generation/types';
+import { formatSi } from './logTicks';
+import type { BitsFd } from './pareto';
+import { familyLabel, type BitsAxis, type ChartPoint, type ChartSeries } from './series';
+import { PointTooltip } from './PointTooltip';
+import { SeriesLegend } from './SeriesLegend';
+
+export interface FamilyChartProps {
+  family: GeneratorFamily;
+  series: readonly ChartSeries[];
+  frontier: readonly BitsFd[];
+  /** Finished live measurements of this family. */
+  measured: readonly ChartPoint[];
+  /** The point being measured now (its latest partial), when it belongs to this family. */
+  live?: ChartPoint;
+  axis: BitsAxis;
+  xDomain: [number, number];
+  xTicks: number[];
+}
+
+export const LIVE_COLOR = '#e8590c';
+export const FRONTIER_COLOR = '#6b7487';
+
+/** One family's bit-level scaling law: FD against bits, a curve per precision, the Pareto frontier as steps. */
+export function FamilyChart({ family, series, frontier, measured, live, axis, xDomain, xTicks }: FamilyChartProps) {
+  const name = familyLabel(family);
+  const xLabel = axis === 'computeBits' ? 'compute bits per token (weight bits × activation bits × params, log)' : 'total weight bits (params × bits, log)';
+  const pointCount = series.reduce((n, s) => n + s.points.length, 0);
+  return (
+    <figure className="scaling-chart" data-testid={`scaling-chart-${family}`} data-points={pointCount}>
+      <h3>{name}</h3>
+      <p className="chart-sub">{family === 'var' ? 'Language-style: next-scale prediction over discrete tokens' : 'Diffusion-style: denoising continuous latents'}</p>
+      <div role="img" aria-label={`${name}: FD against ${xLabel}; ${series.length} curves, ${pointCount} points`}>
+        <ResponsiveContainer width="100%" height={320}>
+          <ComposedChart margin={{ top: 10, right: 64, bottom: 22, left: 4 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis
+              type="number"
+              dataKey="x"
+              scale="log"
+              domain={xDomain}
+              ticks={xTicks}
+              allowDataOverflow
+              tickFormatter={formatSi}
+              label={{ value: xLabel, position: 'insideBottom', offset: -14, fontSize: 12 }}
+            />
+            <YAxis type="number" dataKey="fd" domain={[0, 'auto']} width={52} label={{ value: 'FD (lower is better)', angle: -90, position: 'insideLeft', offset: 10, fontSize: 12, dy: 60 }} />
+            <Tooltip shared={false} content={(props) => <PointTooltip {...props} axis={axis} />} isAnimationActive={false} />
+            {frontier.length > 1 && (
+              <Line data={[...frontier]} dataKey="fd" type="stepAfter" stroke={FRONTIER_COLOR} strokeWidth={6} strokeOpacity={0.25} dot={false} activeDot={false} isAnimationActive={false} name="Pareto frontier" tooltipType="none" />
+            )}
+            {series.map((s) => (
+              <Scatter
+                key={s.id}
+                name={s.name}
+                data={[...s.points]}
+                fill={s.color}
+                shape={s.shape}
+                line={{ stroke: s.color, strokeWidth: 1.5, strokeDasharray: s.dashed ? '5 3' : undefined }}
+                isAnimationActive={false}
+              >
+                <ErrorBar dataKey="fdStdErr" direction="y" stroke={s.color} strokeOpacity={0.7} width={4} isAnimationActive={false} />
+              </Scatter>
+            ))}
+            {measured.length > 0 && (
+              <Scatter name="Measured here" data={[...measured]} fill={LIVE_COLOR} shape="diamond" isAnimationActive={false}>
+                <ErrorBar dataKey="fdStdErr" direction="y" stroke={LIVE_COLOR} width={4} isAnimationActive={false} />
+              </Scatter>
+            )}
+            {live && (
+              <Scatter name="Live point" data={[live]} fill={LIVE_COLOR} shape={LiveMarker} isAnimationActive={false}>
+                <ErrorBar dataKey="fdStdErr" direction="y" stroke={LIVE_COLOR} strokeWidth={2} width={6} isAnimationActive={false} />
+                <LabelList dataKey="samples" position="right" offset={12} formatter={(n) => `n = ${String(n)} samples`} fill={LIVE_COLOR} fontSize={12} fontWeight={700} />
+              </Scatter>
+            )}
+          </ComposedChart>
+        </ResponsiveContainer>
+      </div>
+      <SeriesLegend series={series} showFrontier={frontier.length > 1} showMeasured={measured.length > 0} showLive={live !== undefined} />
+    </figure>
+  );
+}
+
+/** The live point: a ring around a dot, so it stands out from the sweep's markers while it moves. */
+function LiveMarker(props: unknown) {
+  const { cx, cy } = props as { cx?: number; cy?: number };
+  if (cx === undefined || cy === undefined) return <g />;
+  return (
+    <g data-testid="live-point">
+      <circle cx={cx} cy={cy} r={10} fill="none" stroke={LIVE_COLOR} strokeWidth={3} />
+      <circle cx={cx} cy={cy} r={4} fill={LIVE_COLOR} />
+    </g>
+  );
+}

@@ -1,0 +1,132 @@
+import { useMemo } from 'react';
+import { useAppStore } from '../../store';
+import { Field } from '../../components/Field';
+import { ErrorPanel } from '../../components/ErrorPanel';
+import { parseSetting } from '../../quant/setting';
+import { SAMPLE_CHOICES, effectivePick } from './scalingLawSlice';
+
+// Offered before the model list and the sweep are loaded (ids of the shipped bundles).
+const FALLBACK_MODELS = ['mnist-var-d1', 'mnist-var-d2', 'mnist-var-d3', 'mnist-dit-d1', 'mnist-dit-d2', 'mnist-dit-d3', 'mnist-dit-d4'];
+const COMMON_SETTINGS = ['fp32', 'W8c', 'W6c', 'W4g128', 'W3g128', 'W2g128', 'Wfp4g32', 'W8c-A8', 'W4g128-A8', 'W3g128-gptq', 'W8c-A8-sq0.5'];
+
+/** Picks a (model, setting) and measures its FD live: the point moves on the chart as samples accumulate. */
+export function LiveMeasure() {
+  const pick = useAppStore((s) => s.scalingPick);
+  const playgroundModel = useAppStore((s) => s.modelId);
+  const playgroundSettings = useAppStore((s) => s.quantSettings);
+  const models = useAppStore((s) => s.models);
+  const sweep = useAppStore((s) => s.scalingSweep);
+  const live = useAppStore((s) => s.scalingLive);
+  const setPick = useAppStore((s) => s.setScalingPick);
+  const measure = useAppStore((s) => s.measureScalingPoint);
+  const cancel = useAppStore((s) => s.cancelScalingMeasure);
+  const chosen = effectivePick({ scalingPick: pick, modelId: playgroundModel, quantSettings: playgroundSettings });
+
+  const modelIds = useMemo(() => {
+    const ids = new Set<string>([playgroundModel]);
+    if (models.state === 'ready') models.models.filter((m) => m.generator).forEach((m) => ids.add(m.id));
+    else FALLBACK_MODELS.forEach((id) => ids.add(id));
+    if (sweep.state === 'ready') sweep.sweep.points.forEach((p) => ids.add(p.modelId));
+    return [...ids];
+  }, [playgroundModel, models, sweep]);
+  const settingIdeas = useMemo(() => [...new Set([...playgroundSettings, ...COMMON_SETTINGS])], [playgroundSettings]);
+  const settingProblem = useMemo(() => {
+    try {
+      parseSetting(chosen.setting);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }, [chosen.setting]);
+  const running = live.state === 'running';
+
+  return (
+    <div className="live-box">
+      <h3>Measure a point live</h3>
+      <p className="explain">
+        Generates class-balanced samples on your GPU and computes their FD. The orange point moves as samples arrive and its error bar
+        shrinks: with few samples FD is noisy (and biased upwards), so compare points measured with similar n. Defaults to the model and first
+        quantised setting picked in the playground.
+      </p>
+      <form
+        className="controls"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!settingProblem) void measure();
+        }}
+      >
+        <Field label="Model">
+          {(id) => (
+            <select id={id} value={chosen.modelId} onChange={(e) => setPick({ modelId: e.target.value })}>
+              {modelIds.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Setting" hint="A setting string such as W4g128, W8c-A8 or Wfp4g32.">
+          {(id) => (
+            <>
+              <input
+                id={id}
+                list={`${id}-ideas`}
+                value={chosen.setting}
+                spellCheck={false}
+                aria-invalid={settingProblem ? true : undefined}
+                aria-describedby={settingProblem ? `${id}-problem` : undefined}
+                onChange={(e) => setPick({ setting: e.target.value })}
+              />
+              <datalist id={`${id}-ideas`}>
+                {settingIdeas.map((s) => (
+                  <option key={s} value={s} />
+                ))}
+              </datalist>
+              {settingProblem && (
+                <span className="field-error" id={`${id}-problem`}>
+                  {settingProblem}
+                </span>
+              )}
+            </>
+          )}
+        </Field>
+        <Field label="Samples" hint="More samples: a smaller error bar, a longer wait.">
+          {(id) => (
+            <select id={id} value={chosen.samples} onChange={(e) => setPick({ samples: Number(e.target.value) })}>
+              {SAMPLE_CHOICES.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <div className="actions">
+          <button type="submit" disabled={running || settingProblem !== undefined}>
+            Measure quality
+          </button>
+          {running && (
+            <button type="button" onClick={cancel}>
+              Cancel
+            </button>
+          )}
+        </div>
+      </form>
+      {running && (
+        <div className="live-status" aria-live="polite" data-testid="live-status">
+          <progress max={1} value={live.fraction} aria-label="Measurement progress" />
+          <span>{live.message}</span>
+          {live.point && (
+            <span className="live-n">
+              n = {live.point.samples} samples · FD {live.point.fd.toFixed(1)} ± {live.point.fdStdErr.toFixed(1)}
+            </span>
+          )}
+        </div>
+      )}
+      {live.state === 'failed' && (
+        <ErrorPanel title={`Measuring ${live.modelId} at ${live.setting} failed`} message={live.error.message} fix={live.error.fix} />
+      )}
+    </div>
+  );
+}

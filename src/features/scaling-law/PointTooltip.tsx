@@ -1,0 +1,32 @@
+import { formatSi } from './logTicks';
+import { methodLabel } from './precision';
+import type { BitsAxis, ChartPoint } from './series';
+
+/** Tooltip of one point: which model and setting, where it sits, and how many samples its FD rests on. */
+export function PointTooltip({ active, payload, axis }: { active?: boolean; payload?: ReadonlyArray<{ payload?: unknown }>; axis: BitsAxis }) {
+  const point = payload?.[0]?.payload as Partial<ChartPoint> | undefined;
+  if (!active || !point || point.modelId === undefined) return null;
+  const p = point as ChartPoint;
+  return (
+    <div className="scaling-tooltip">
+      <strong>
+        {p.modelId} · {p.setting}
+        {p.partial ? ' (measuring…)' : ''}
+      </strong>
+      <dl>
+        <dt>{axis === 'computeBits' ? 'Compute bits' : 'Total weight bits'}</dt>
+        <dd>{formatSi(p.x)}</dd>
+        <dt>FD</dt>
+        <dd>
+          {p.fd.toFixed(1)} ± {p.fdStdErr.toFixed(1)}
+        </dd>
+        <dt>Samples</dt>
+        <dd>n = {p.samples}</dd>
+        <dt>Accuracy</dt>
+        <dd>{(100 * p.accuracy).toFixed(1)} %</dd>
+        <dt>Method</dt>
+        <dd>{methodLabel(p.method)}</dd>
+      </dl>
+    </div>
+  );
+}

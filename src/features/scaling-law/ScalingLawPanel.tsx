@@ -1,0 +1,115 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { useAppStore } from '../../store';
+import { ErrorPanel } from '../../components/ErrorPanel';
+import type { GeneratorFamily } from '../../engine/generation/types';
+import type { QualityPoint } from '../../engine/quality/types';
+import { AxisToggle } from './AxisToggle';
+import { DistillationView } from './DistillationView';
+import { ExportLinks } from './ExportLinks';
+import { FamilyChart } from './FamilyChart';
+import { LiveMeasure } from './LiveMeasure';
+import { logDomain, logTicks } from './logTicks';
+import { frontierSteps, paretoFrontier } from './pareto';
+import { buildSeries, precisionColors, toChartPoint } from './series';
+import './scalingLaw.css';
+
+const FAMILIES: readonly GeneratorFamily[] = ['var', 'dit'];
+const NO_POINTS: readonly QualityPoint[] = [];
+
+/** Issue 5: the bit-level scaling laws of VAR and DiT from the shipped sweep, plus points measured live. */
+export function ScalingLawPanel() {
+  const sweepState = useAppStore((s) => s.scalingSweep);
+  const loadSweep = useAppStore((s) => s.loadScalingSweep);
+  const axis = useAppStore((s) => s.scalingAxis);
+  const measured = useAppStore((s) => s.scalingMeasured);
+  const live = useAppStore((s) => s.scalingLive);
+  const chartsRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    void loadSweep();
+  }, [loadSweep]);
+
+  const sweepPoints = sweepState.state === 'ready' ? sweepState.sweep.points : NO_POINTS;
+  const livePoint = live.state === 'running' && live.point ? live.point : undefined;
+  const view = useMemo(() => {
+    const colors = precisionColors([...sweepPoints, ...measured]);
+    const series = buildSeries(sweepPoints, axis, colors);
+    const xs = [...sweepPoints, ...measured, ...(livePoint ? [livePoint] : [])].map((p) => p[axis]);
+    const xDomain = logDomain(xs);
+    const perFamily = FAMILIES.map((family) => {
+      const familySeries = series.filter((s) => s.family === family);
+      const frontier = paretoFrontier(familySeries.flatMap((s) => s.points));
+      return {
+        family,
+        series: familySeries,
+        frontier: frontierSteps(frontier, xDomain[1]),
+        measured: measured.filter((p) => p.family === family).map((p) => toChartPoint(p, axis)),
+        live: livePoint?.family === family ? toChartPoint(livePoint, axis) : undefined,
+      };
+    });
+    return { xDomain, xTicks: logTicks(xDomain[0], xDomain[1]), perFamily, hasPoints: xs.length > 0 };
+  }, [sweepPoints, measured, livePoint, axis]);
+
+  return (
+    <section aria-labelledby="scaling-title" className="panel" data-testid="scaling-law-panel">
+      <h2 id="scaling-title">Bit-level scaling laws</h2>
+      <p className="explain">
+        Each point is one model size at one precision: x is how many bits its weights take in total (parameters × bits per parameter, log
+        scale), y is FD, the Fréchet distance between classifier features of its samples and of real MNIST digits (lower is better). A curve
+        joins the sizes of one family at one precision; the precision whose curve lies lowest for a given bit budget is the best use of those
+        bits. The paper finds VAR (discrete tokens) keeps its curve at low bits while DiT (continuous latents) falls apart.
+      </p>
+      <SweepStatus onRetry={() => void loadSweep()} />
+      <div className="scaling-toolbar">
+        <AxisToggle />
+      </div>
+      {view.hasPoints && (
+        <div className="scaling-charts" ref={chartsRef}>
+          {view.perFamily.map((f) => (
+            <FamilyChart key={f.family} {...f} axis={axis} xDomain={view.xDomain} xTicks={view.xTicks} />
+          ))}
+        </div>
+      )}
+      <p className="explain" style={{ marginTop: 8 }}>
+        Error bars: ± one jackknife standard error of FD; the tooltip gives the sample count. The grey step line is the Pareto frontier, the best
+        FD any measured configuration of that family reaches within a bit budget. Dashed curves use another method than plain rounding (RTN) at
+        the same precision as the solid curve of their colour. {axis === 'computeBits' ? 'Compute bits multiply weight bits by activation bits, so weight-only and weight+activation settings meet on one axis.' : ''}
+      </p>
+      <LiveMeasure />
+      <DistillationView points={sweepPoints.concat(measured)} />
+      <ExportLinks chartsRef={chartsRef} />
+    </section>
+  );
+}
+
+function SweepStatus({ onRetry }: { onRetry: () => void }) {
+  const sweep = useAppStore((s) => s.scalingSweep);
+  if (sweep.state === 'loading') return <p className="muted" aria-live="polite">Loading the precomputed sweep…</p>;
+  if (sweep.state === 'missing')
+    return (
+      <p className="muted" data-testid="sweep-missing">
+        No precomputed sweep yet: run npm run sweep. Points you measure below still appear on the charts.
+      </p>
+    );
+  if (sweep.state === 'invalid') return <ErrorPanel title="The precomputed sweep cannot be read" message={sweep.message} fix={sweep.fix} />;
+  if (sweep.state === 'failed')
+    return (
+      <ErrorPanel
+        title="The precomputed sweep did not load"
+        message={sweep.error.message}
+        fix={sweep.error.fix}
+        action={
+          <button type="button" onClick={onRetry}>
+            Try again
+          </button>
+        }
+      />
+    );
+  const { sweep: file } = sweep;
+  return (
+    <p className="muted" data-testid="sweep-info">
+      Sweep: {file.points.length} points, {file.config.samples} samples each (seed {file.config.seed}; DiT {file.config.ditSteps}{' '}
+      {file.config.ditSampler} steps), measured {file.createdAt.slice(0, 10)} on {file.adapter}. Numbers compare only within one sweep.
+    </p>
+  );
+}

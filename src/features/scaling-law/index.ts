@@ -1,0 +1,1 @@
+export { ScalingLawPanel } from './ScalingLawPanel';
