@@ -1,0 +1,60 @@
+import { useAppStore } from '../../../store';
+import { choiceLabel, keyToChoice } from '../quantChoice';
+import { cellKeyString, rowKeyString, rowsOf } from '../runPlan';
+import { SampleCell } from './SampleCell';
+
+/** fp32 beside every quantised column, one row per class or seed. */
+export function SampleGrid() {
+  const view = useAppStore((s) => s.playground);
+  const modelId = useAppStore((s) => s.modelId);
+  const cells = useAppStore((s) => s.cells);
+  const rowResults = useAppStore((s) => s.rowResults);
+  const rows = rowsOf(view, modelId);
+  const labels = view.columns.map((k) => choiceLabel(keyToChoice(k)));
+  const notes = new Set(rows.flatMap((r) => rowResults.get(rowKeyString(r))?.notes ?? []));
+  return (
+    <div className="sample-grid-wrap">
+      <table className="sample-grid">
+        <thead>
+          <tr>
+            <th scope="col">Row</th>
+            <th scope="col">fp32 (reference)</th>
+            {labels.map((l, i) => (
+              <th scope="col" key={view.columns[i]}>
+                {l}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const result = rowResults.get(rowKeyString(row));
+            return (
+              <tr key={rowKeyString(row)}>
+                <th scope="row">
+                  class {row.classLabel}
+                  <br />
+                  seed {row.seed}
+                </th>
+                <td>{result ? <SampleCell run={result.reference} title="fp32" showDiff={false} /> : <Pending />}</td>
+                {view.columns.map((key, i) => {
+                  const run = cells.get(cellKeyString(row, key));
+                  return <td key={key}>{run && result ? <SampleCell run={run} reference={result.reference} title={labels[i]} showDiff={view.diff} /> : <Pending />}</td>;
+                })}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {[...notes].map((n) => (
+        <p className="muted" key={n}>
+          {n}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+function Pending() {
+  return <div className="sample-pending">not generated yet</div>;
+}

@@ -1,0 +1,1 @@
+export { PlaygroundPanel } from './components/PlaygroundPanel';
