@@ -1,0 +1,245 @@
+/**
+ * GPTQ (Frantar et al. 2023): quantise a Linear's weight W [rows, cols] column by column, each time spreading
+ * the rounding error of column i over the not yet quantised columns so that the layer output X W^T on the
+ * calibration inputs changes least. With H = 2 X^T X (any positive multiple gives the same result):
+ *
+ *   dead channels (H_jj = 0): H_jj = 1 and W_:,j = 0      (never seen an input; as the published code)
+ *   H += damp * mean(diag H) * I                           (damp 0.01 by default)
+ *   U = upper Cholesky factor of H^-1 (H^-1 = U^T U)
+ *   for i = 0 .. cols-1:
+ *     at the first column of a group: the group's scale (and offset) from the CURRENT, error-updated
+ *       weights of the group (our RTN rule, groupScale.ts; per channel: the whole row at i = 0; per tensor:
+ *       the whole matrix at i = 0)
+ *     q = dequant(encode(W_:,i))                            (the project's codec: the codes we pack)
+ *     err = (W_:,i - q) / U_ii;  W_:,j -= err U_ij for j > i
+ *
+ * Updates are applied to all later columns at once (no lazy batches): the published code's batching is only a
+ * memory-traffic optimisation, except that its group scales inside a batch see the weights without that
+ * batch's updates; we always use the fully updated weights. Arithmetic is f64. The result is a normal
+ * PackedWeight, so every kernel runs it unchanged.
+ */
+import { codeBits, groupSizeFor, hasOffset, wordsPerRow, type Granularity, type PackedWeight, type WeightFormat } from './formats';
+import { QuantizationError } from './errors';
+import { dequantValue, makeCodec, type WeightCodec } from './codec';
+import { fitConstantGroup, groupScale, type GroupScale } from './groupScale';
+import { packCodes } from './pack';
+import { validateMatrix } from './quantizeWeight';
+
+export interface GptqOptions {
+  /** Fraction of the mean diagonal added to H (the published percdamp); default 0.01. */
+  readonly damp?: number;
+}
+
+export const GPTQ_DEFAULT_DAMP = 0.01;
+
+/** Accumulates X^T X (f64; the upper triangle while adding) over calibration inputs of one Linear. */
+export class GramAccumulator {
+  private readonly upper: Float64Array;
+  tokens = 0;
+
+  constructor(readonly cols: number) {
+    this.upper = new Float64Array(cols * cols);
+  }
+
+  /** x: row-major [tokens, cols]. */
+  add(x: Float32Array, tokens: number): void {
+    const k = this.cols;
+    if (x.length !== tokens * k) throw new QuantizationError(`GramAccumulator: ${x.length} values are not ${tokens} rows of ${k}`);
+    const h = this.upper;
+    for (let t = 0; t < tokens; t++) {
+      const base = t * k;
+      for (let a = 0; a < k; a++) {
+        const xa = x[base + a];
+        if (xa === 0) continue;
+        const row = a * k;
+        for (let b = a; b < k; b++) h[row + b] += xa * x[base + b];
+      }
+    }
+    this.tokens += tokens;
+  }
+
+  /** X^T X, full symmetric. */
+  gram(): Float64Array {
+    const k = this.cols;
+    const g = new Float64Array(k * k);
+    for (let a = 0; a < k; a++) {
+      for (let b = a; b < k; b++) g[a * k + b] = g[b * k + a] = this.upper[a * k + b];
+    }
+    return g;
+  }
+}
+
+/** H = 2 X^T X from a full symmetric X^T X. */
+export function gptqHessian(gram: Float64Array): Float64Array {
+  return gram.map((v) => 2 * v);
+}
+
+/** Lower Cholesky factor L (L L^T = A) of a symmetric positive definite n x n matrix, in place of a copy. */
+export function cholesky(a: Float64Array, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let p = 0; p < j; p++) d -= l[j * n + p] * l[j * n + p];
+    if (!(d > 0)) {
+      throw new QuantizationError(`GPTQ: the calibration Hessian is not positive definite at column ${j}; raise the damping or calibrate on more samples`);
+    }
+    const ljj = Math.sqrt(d);
+    l[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let p = 0; p < j; p++) s -= l[i * n + p] * l[j * n + p];
+      l[i * n + j] = s / ljj;
+    }
+  }
+  return l;
+}
+
+/** A^-1 from its lower Cholesky factor L: (L^-1)^T L^-1. */
+function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
+  const inv = new Float64Array(n * n); // L^-1, lower triangular
+  for (let j = 0; j < n; j++) {
+    inv[j * n + j] = 1 / l[j * n + j];
+    for (let i = j + 1; i < n; i++) {
+      let s = 0;
+      for (let p = j; p < i; p++) s += l[i * n + p] * inv[p * n + j];
+      inv[i * n + j] = -s / l[i * n + i];
+    }
+  }
+  const out = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let s = 0;
+      for (let p = b; p < n; p++) s += inv[p * n + a] * inv[p * n + b];
+      out[a * n + b] = out[b * n + a] = s;
+    }
+  }
+  return out;
+}
+
+/** Upper factor U of H^-1 = U^T U after dead-channel handling and damping; also the dead channel list. */
+export function gptqInverseFactor(hessian: Float64Array, cols: number, damp = GPTQ_DEFAULT_DAMP): { upper: Float64Array; dead: number[] } {
+  if (hessian.length !== cols * cols) throw new QuantizationError(`GPTQ: Hessian has ${hessian.length} values, ${cols}x${cols} needs ${cols * cols}`);
+  if (!(Number.isFinite(damp) && damp >= 0)) throw new QuantizationError(`GPTQ damping ${damp} must be finite and >= 0; use 0.01`);
+  const h = hessian.slice();
+  const dead: number[] = [];
+  let meanDiag = 0;
+  for (let j = 0; j < cols; j++) {
+    if (!Number.isFinite(h[j * cols + j])) throw new QuantizationError(`GPTQ: Hessian diagonal ${j} is ${h[j * cols + j]}; calibration inputs must be finite`);
+    if (h[j * cols + j] === 0) {
+      h[j * cols + j] = 1;
+      dead.push(j);
+    }
+    meanDiag += h[j * cols + j] / cols;
+  }
+  for (let j = 0; j < cols; j++) h[j * cols + j] += damp * meanDiag;
+  const hinv = inverseFromCholesky(cholesky(h, cols), cols);
+  const lower = cholesky(hinv, cols);
+  const upper = new Float64Array(cols * cols);
+  for (let i = 0; i < cols; i++) for (let j = i; j < cols; j++) upper[i * cols + j] = lower[j * cols + i];
+  return { upper, dead };
+}
+
+/** GPTQ-quantised weight in the packed layout (quantizeWeight's codes, scales and offsets rules). */
+export function gptqQuantize(
+  w: Float32Array,
+  rows: number,
+  cols: number,
+  format: WeightFormat,
+  granularity: Granularity,
+  hessian: Float64Array,
+  options: GptqOptions = {},
+): PackedWeight {
+  validateMatrix(w, rows, cols);
+  const { upper, dead } = gptqInverseFactor(hessian, cols, options.damp ?? GPTQ_DEFAULT_DAMP);
+  const codec = makeCodec(format);
+  const bits = codeBits(format);
+  const groupSize = groupSizeFor(granularity, cols);
+  const groupsPerRow = Math.ceil(cols / groupSize);
+  const perTensor = granularity.kind === 'tensor';
+  const scaleCount = (perTensor ? 1 : rows) * groupsPerRow;
+  const scales = new Uint16Array(scaleCount + (scaleCount & 1));
+  const offsets = hasOffset(format) ? new Uint16Array(scales.length) : undefined;
+  const codes = new Uint32Array(rows * cols);
+
+  const work = Float64Array.from(w);
+  for (const j of dead) for (let r = 0; r < rows; r++) work[r * cols + j] = 0;
+  const rowScale: GroupScale[] = new Array(rows);
+  for (let i = 0; i < cols; i++) {
+    if (i % groupSize === 0) {
+      const g = i / groupSize;
+      const colEnd = Math.min(cols, i + groupSize);
+      if (perTensor) {
+        const s = scaleOf(codec, work, cols, 0, rows, i, colEnd, 'the whole tensor');
+        rowScale.fill(s);
+        scales[g] = s.scaleBits;
+        if (offsets) offsets[g] = s.offsetBits;
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const s = scaleOf(codec, work, cols, r, r + 1, i, colEnd, `row ${r}, cols ${i}..${colEnd - 1}`);
+          rowScale[r] = s;
+          scales[r * groupsPerRow + g] = s.scaleBits;
+          if (offsets) offsets[r * groupsPerRow + g] = s.offsetBits;
+        }
+      }
+    }
+    const d = upper[i * cols + i];
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      const s = rowScale[r];
+      const value = work[base + i];
+      const code = codec.encode(value, s.scale, s.offset);
+      codes[base + i] = code;
+      const err = (value - dequantValue(codec.values[code], s.scale, s.offset)) / d;
+      if (err === 0) continue;
+      const uRow = i * cols;
+      for (let j = i + 1; j < cols; j++) work[base + j] -= err * upper[uRow + j];
+    }
+  }
+  return {
+    format,
+    granularity,
+    rows,
+    cols,
+    bits,
+    groupSize,
+    groupsPerRow,
+    wordsPerRow: wordsPerRow(cols, bits),
+    codes: packCodes(codes, rows, cols, bits),
+    scales,
+    offsets,
+  };
+}
+
+/** The RTN scale rule of quantizeWeight on a region of the (updated) weights. */
+function scaleOf(codec: WeightCodec, work: Float64Array, cols: number, rowStart: number, rowEnd: number, colStart: number, colEnd: number, where: string): GroupScale {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let r = rowStart; r < rowEnd; r++) {
+    for (let k = colStart; k < colEnd; k++) {
+      const v = work[r * cols + k];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  if (min === max) return fitConstantGroup(codec, min, where);
+  return groupScale(codec.format, min, max, 1, where);
+}
+
+/** ||X W^T - X Q^T||_F^2 / ||X W^T||_F^2 on inputs x [tokens, cols] (a test and report helper, f64). */
+export function layerOutputError(x: Float32Array, tokens: number, w: Float32Array, q: Float32Array, rows: number, cols: number): number {
+  let num = 0;
+  let den = 0;
+  for (let t = 0; t < tokens; t++) {
+    for (let r = 0; r < rows; r++) {
+      let a = 0;
+      let b = 0;
+      for (let k = 0; k < cols; k++) {
+        a += x[t * cols + k] * w[r * cols + k];
+        b += x[t * cols + k] * q[r * cols + k];
+      }
+      num += (a - b) ** 2;
+      den += a * a;
+    }
+  }
+  return den === 0 ? num : num / den;
+}
