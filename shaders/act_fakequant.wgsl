@@ -3,6 +3,9 @@
 //   INT k:  s = absmax / QMAX (QMAX = 2^(k-1) - 1),  y = clamp(round(x / s), -QMAX, QMAX) * s
 //   FP8:    s = absmax / QMAX (QMAX = max finite),   y = nearest FP value of x / s (saturating) * s
 // with absmax per token (PER_TOKEN, a workgroup reduction over the row) or s given (static per-tensor scale).
+// SMOOTH (SmoothQuant, src/quant/smoothQuant.ts): every x is first multiplied by its column's channelScale
+// (f32(1/s_j), one correctly rounded product), and the absmax is taken over these smoothed values; otherwise
+// channelScale is a placeholder binding that is never read.
 // A scale of 0 gives zeros. round() is half-to-even, as in the reference.
 // WGSL only promises 2.5 ulp for f32 division (SwiftShader is off by one ulp often). The row scale multiplies
 // every output, so it is computed with an exact, correctly rounded integer division (divideByQmax). The per-element
@@ -17,6 +20,7 @@ override QMAX: f32;
 override MAN_BITS: u32 = 0u;
 override MIN_NORMAL_EXP: i32 = 0;
 override PER_TOKEN: bool;
+override SMOOTH: bool = false;
 // Must be a power of two (tree reduction).
 override WORKGROUP_SIZE: u32 = 256u;
 
@@ -30,6 +34,7 @@ struct ActShape {
 @group(0) @binding(0) var<uniform> shape: ActShape;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read> channelScale: array<f32>;
 
 var<workgroup> rowMax: array<f32, WORKGROUP_SIZE>;
 
@@ -100,6 +105,14 @@ fn roundToFpGrid(v: f32) -> f32 {
   return select(q, -q, v < 0.0);
 }
 
+// The input element the quantiser sees: x, or x times its column's smoothing scale.
+fn inputAt(index: u32, col: u32) -> f32 {
+  if (SMOOTH) {
+    return x[index] * channelScale[col];
+  }
+  return x[index];
+}
+
 fn fakeQuant(v: f32, scale: f32) -> f32 {
   let scaled = v / scale;
   if (IS_FP) {
@@ -124,7 +137,7 @@ fn main(
     var absmax = 0.0;
     if (tokenInRange) {
       for (var k = lane; k < shape.cols; k += WORKGROUP_SIZE) {
-        absmax = max(absmax, abs(x[base + k]));
+        absmax = max(absmax, abs(inputAt(base + k, k)));
       }
     }
     rowMax[lane] = absmax;
@@ -143,7 +156,7 @@ fn main(
   for (var k = lane; k < shape.cols; k += WORKGROUP_SIZE) {
     var result = 0.0;
     if (scale > 0.0) {
-      result = fakeQuant(x[base + k], scale);
+      result = fakeQuant(inputAt(base + k, k), scale);
     }
     y[base + k] = result;
   }

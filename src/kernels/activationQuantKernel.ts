@@ -9,7 +9,10 @@
  *   actQuant.destroy();         // idempotent
  *
  * Format 'none' is rejected (skip the kernel instead). y must be a different buffer from x. Pipelines are cached
- * per (format, scaling kind); a per-tensor scale travels in the uniform.
+ * per (format, scaling kind, smoothing); a per-tensor scale travels in the uniform.
+ *
+ * Optional `channelScale` (f32 [cols], SmoothQuant's 1/s per input channel): x is multiplied by it column by
+ * column before the fake quantisation (smoothActivations then fakeQuantActivations in src/quant), in one pass.
  */
 import { ACT_FAKEQUANT_WGSL } from './shaderSource';
 import { activationFormatConstants, activationFormatKey } from './formatConstants';
@@ -35,15 +38,19 @@ export interface ActivationQuantArgs {
   readonly cols: number;
   readonly format: ActivationFormat;
   readonly scaling: ActivationScaling;
+  /** f32 [cols]: multiply column j of x by channelScale[j] first (SmoothQuant); omit for plain fake quant. */
+  readonly channelScale?: BufferSlice;
 }
 
 export class ActivationQuantKernel {
   private readonly pipelines: PipelineCache;
   private readonly uniforms: UniformCache;
+  /** Bound as channelScale when there is none (the layout needs a buffer; SMOOTH = false never reads it). */
+  private placeholder: GPUBuffer | undefined;
   private destroyed = false;
 
   constructor(private readonly device: GPUDevice) {
-    this.pipelines = new PipelineCache(device, OWNER, ACT_FAKEQUANT_WGSL, { 0: 'uniform', 1: 'read', 2: 'write' });
+    this.pipelines = new PipelineCache(device, OWNER, ACT_FAKEQUANT_WGSL, { 0: 'uniform', 1: 'read', 2: 'write', 3: 'read' });
     this.uniforms = new UniformCache(device, OWNER);
   }
 
@@ -65,15 +72,19 @@ export class ActivationQuantKernel {
     const bytes = tokens * cols * 4;
     const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, bytes, `f32 [${tokens}, ${cols}]`);
     const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, bytes, `f32 [${tokens}, ${cols}]`);
-    requireDistinctOutput(OWNER, y, { x });
+    const channelScale = args.channelScale ? resolveStorageSlice(this.device, OWNER, 'channelScale', args.channelScale, cols * 4, `f32 [${cols}]`) : undefined;
+    requireDistinctOutput(OWNER, y, { x, channelScale });
 
     const perToken = scaling.kind === 'token';
+    const smooth = channelScale !== undefined;
     const workgroupSize = workgroupSizeFor(cols);
-    const pipeline = this.pipelines.get(`${activationFormatKey(format)}:${scaling.kind}:wg${workgroupSize}`, {
+    const pipeline = this.pipelines.get(`${activationFormatKey(format)}:${scaling.kind}:wg${workgroupSize}:smooth${smooth ? 1 : 0}`, {
       ...activationFormatConstants(format),
       PER_TOKEN: perToken ? 1 : 0,
+      SMOOTH: smooth ? 1 : 0,
       WORKGROUP_SIZE: workgroupSize,
     });
+    this.placeholder ??= this.device.createBuffer({ label: `${OWNER}.placeholder`, size: 16, usage: GPUBufferUsage.STORAGE });
     const uniform = this.uniforms.get([tokens, cols, f32Bits(tensorScale), 0]);
     const bindGroup = this.device.createBindGroup({
       label: `${OWNER}.bindGroup`,
@@ -82,6 +93,7 @@ export class ActivationQuantKernel {
         { binding: 0, resource: { buffer: uniform } },
         { binding: 1, resource: binding(x) },
         { binding: 2, resource: binding(y) },
+        { binding: 3, resource: channelScale ? binding(channelScale) : { buffer: this.placeholder } },
       ],
     });
     encodeDispatch(encoder, `${OWNER}.pass`, pipeline, bindGroup, grid2d(this.device, OWNER, tokens), timestampWrites);
@@ -95,6 +107,7 @@ export class ActivationQuantKernel {
     if (this.destroyed) return;
     this.destroyed = true;
     this.uniforms.destroy();
+    this.placeholder?.destroy();
     this.pipelines.clear();
   }
 }

@@ -11,6 +11,7 @@ import type { DitManifest } from '../bundle/types.ts';
 import type { QuantSetting } from '../../quant/setting';
 import { tokenMajorQkvLayouts } from '../../ops/attention';
 import { GpuModelWeights, type WeightReport } from '../runtime/modelWeights';
+import type { PreparedLinear } from '../runtime/methodWeights';
 import { KernelSet } from '../runtime/kernelSet';
 import { writeWords } from '../runtime/gpuBuffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
@@ -24,6 +25,8 @@ export interface DitLoadOptions {
   /** Shared kernels (the engine's); when absent the model creates and owns its own. */
   readonly kernels?: KernelSet;
   readonly activationScales?: ReadonlyMap<string, number>;
+  /** SmoothQuant / GPTQ weights per Linear (src/models/runtime/methodWeights.ts). */
+  readonly prepared?: ReadonlyMap<string, PreparedLinear>;
 }
 
 export interface DitForwardArgs {
@@ -53,7 +56,7 @@ export class DitModel {
     }
     this.ownsKernels = !options.kernels;
     this.kernels = options.kernels ?? new KernelSet(device);
-    this.weights = new GpuModelWeights(device, OWNER, file, ditLinearSpecs(c), setting, { f32Tensors: ['pos_embed'], activationScales: options.activationScales });
+    this.weights = new GpuModelWeights(device, OWNER, file, ditLinearSpecs(c), setting, { f32Tensors: ['pos_embed'], activationScales: options.activationScales, prepared: options.prepared });
     this.classTable = tensorAsF32(file, 'y_embedder.embedding_table.weight');
   }
 

@@ -6,12 +6,15 @@
  *   const fp = VarModel.load(device, bundle, FULL_PRECISION);
  *   const scales = await calibrateActivationScales(fp.weights, { kind: 'int', bits: 8 }, () => new VarSampler(fp, tokenizer).sample({...}));
  *   const quantised = VarModel.load(device, bundle, parseSetting('W8c-A8t'), { activationScales: scales });
+ *
+ * calibrateLinearInputs reduces the same recorded inputs to per-channel absmax (SmoothQuant) and X^T X (GPTQ).
  */
 import { calibrateActivationScale } from '../../quant/activation';
 import type { ActivationFormat } from '../../quant/formats';
 import type { BufferSlice } from '../../kernels';
 import type { GpuModelWeights } from './modelWeights';
 import { ModelError } from './errors';
+import { GramAccumulator } from '../../quant/gptq';
 
 /** Copies Linear inputs into mappable buffers while a run is encoded; `absMax()` reads them back. */
 export class ActivationRecorder {
@@ -71,6 +74,57 @@ export async function calibrateActivationScales(weights: GpuModelWeights, format
     const scales = new Map<string, number>();
     for (const [name, list] of samples) scales.set(name, calibrateActivationScale(list, format));
     return scales;
+  } finally {
+    recorder.destroy();
+  }
+}
+
+/** What SmoothQuant and GPTQ need from calibration about one Linear's input X [tokens, cols]. */
+export interface LinearInputStats {
+  readonly cols: number;
+  /** Rows of X seen. */
+  readonly tokens: number;
+  /** max_t |X_t,j| per input channel j (SmoothQuant's activation scale). */
+  readonly channelAbsMax: Float32Array;
+  /** X^T X (f64, full symmetric, cols x cols) when asked for (GPTQ's Hessian is twice it). */
+  readonly gram?: Float64Array;
+}
+
+/**
+ * Runs `run` (forward passes of the model owning `weights`, normally the fp32 model) with every Linear's input
+ * recorded and reduces each recorded input to per-channel absmax and, for the Linears `gramFor` accepts, X^T X
+ * accumulated in f64 on the CPU (widths here are at most a few hundred, so this costs seconds at most).
+ */
+export async function calibrateLinearInputs(weights: GpuModelWeights, run: () => Promise<unknown>, gramFor: (name: string) => boolean = () => false): Promise<Map<string, LinearInputStats>> {
+  const recorder = new ActivationRecorder(weights.device);
+  weights.setRecorder(recorder);
+  try {
+    await run();
+  } finally {
+    weights.setRecorder(undefined);
+  }
+  try {
+    const samples = await recorder.samples();
+    const stats = new Map<string, LinearInputStats>();
+    for (const [name, list] of samples) {
+      const cols = weights.linear(name).spec.cols;
+      const channelAbsMax = new Float32Array(cols);
+      const gram = gramFor(name) ? new GramAccumulator(cols) : undefined;
+      let tokens = 0;
+      for (const x of list) {
+        const rows = x.length / cols;
+        for (let i = 0; i < x.length; i++) {
+          const a = Math.abs(x[i]);
+          if (!Number.isFinite(a)) throw new ModelError('calibration-missing', `calibration input of ${name} has a non-finite value.`, 'The full-precision model must produce finite activations; check the bundle.');
+          const j = i % cols;
+          if (a > channelAbsMax[j]) channelAbsMax[j] = a;
+        }
+        gram?.add(x, rows);
+        tokens += rows;
+      }
+      stats.set(name, { cols, tokens, channelAbsMax, gram: gram?.gram() });
+    }
+    return stats;
   } finally {
     recorder.destroy();
   }

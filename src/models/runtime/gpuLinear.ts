@@ -3,6 +3,8 @@
  * (QuantMatmulKernel decodes it on the fly) when the setting quantises this layer kind, else an f32 buffer
  * (MatmulF32Kernel), and fakeQuant is ActivationQuantKernel when the setting quantises this layer's
  * activations (per token, or per tensor with a calibrated static scale), else the identity.
+ * SmoothQuant and GPTQ settings come with a PreparedLinear (methodWeights.ts): its packed (or smoothed f32)
+ * weight replaces the bundle's, and its inputScale multiplies X inside the activation fake quant.
  * Owns its weight and bias buffers; destroy() is idempotent.
  */
 import { GpuPackedWeight } from '../../kernels';
@@ -15,6 +17,7 @@ import { uploadWords } from './gpuBuffers';
 import { ModelError } from './errors';
 import type { KernelSet } from './kernelSet';
 import type { ActivationRecorder } from './calibration';
+import type { PreparedLinear } from './methodWeights';
 
 export interface LinearEncodeArgs {
   /** f32 [m, K]. */
@@ -36,15 +39,27 @@ export class GpuLinear {
   private readonly packed: GpuPackedWeight | undefined;
   private readonly f32Weight: GPUBuffer | undefined;
   private readonly bias: GPUBuffer | undefined;
+  /** SmoothQuant's 1/s per input channel, f32 [cols]. */
+  private readonly inputScale: GPUBuffer | undefined;
   private readonly activation: { format: Exclude<ActivationFormat, { kind: 'none' }>; scaling: ActivationScaling } | undefined;
   private destroyed = false;
   /** Set during activation calibration: gets every input this layer is encoded with. */
   recorder: ActivationRecorder | undefined;
 
-  constructor(device: GPUDevice, owner: string, spec: LinearSpec, weight: Float32Array, bias: Float32Array | undefined, setting: QuantSetting, staticScale?: number) {
+  constructor(device: GPUDevice, owner: string, spec: LinearSpec, weight: Float32Array, bias: Float32Array | undefined, setting: QuantSetting, staticScale?: number, prepared?: PreparedLinear) {
     this.spec = spec;
     const label = `${owner}.${spec.name}`;
     // Settings checks first: nothing is uploaded for a layer that cannot be built.
+    const method = setting.method.kind;
+    const needsPrepared = method === 'smoothquant' ? activationQuantized(setting, spec.kind) : method === 'gptq' && weightQuantized(setting, spec.kind);
+    if (needsPrepared && !prepared) {
+      throw new ModelError(
+        'calibration-missing',
+        `${settingToString(setting)}: ${spec.name} needs weights prepared from calibration data (${method}), and none were given.`,
+        'Prepare them with prepareMethodWeights (src/models/runtime/methodWeights.ts) and pass them when loading the model.',
+      );
+    }
+    staticScale = prepared?.staticScale ?? staticScale;
     const format = setting.activation.format;
     if (activationQuantized(setting, spec.kind) && format.kind !== 'none') {
       if (setting.activation.perTensor && staticScale === undefined) {
@@ -56,25 +71,23 @@ export class GpuLinear {
       }
       this.activation = { format, scaling: setting.activation.perTensor ? { kind: 'tensor', scale: staticScale! } : { kind: 'token' } };
     }
+    if (prepared?.inputScale && !this.activation) {
+      throw new ModelError('setting-unsupported', `${settingToString(setting)}: ${spec.name} has a SmoothQuant input scale but no activation quantisation to apply it in.`, 'Use SmoothQuant with an activation format (e.g. -A8).');
+    }
     if (weightQuantized(setting, spec.kind) && setting.weight) {
-      if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq') {
-        throw new ModelError(
-          'setting-unsupported',
-          `${settingToString(setting)}: the engine quantises weights with RTN or RTN + clipping search only (${setting.method.kind} needs calibration data the engine does not have yet).`,
-          'Pick the rtn or clip method.',
-        );
-      }
       const options = setting.method.kind === 'clip' ? { clip: {} } : {};
-      const packed = quantizeWeight(weight, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, options);
+      const packed = prepared?.packed ?? quantizeWeight(weight, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, options);
       this.packed = GpuPackedWeight.upload(device, packed, label);
       this.codeBits = codeBits(setting.weight.format);
       this.weightBytes = this.packed.byteLength;
     } else {
-      this.f32Weight = uploadWords(device, `${label}.weight`, weight);
+      const f32 = prepared?.weight ?? weight;
+      this.f32Weight = uploadWords(device, `${label}.weight`, f32);
       this.codeBits = 32;
-      this.weightBytes = weight.byteLength;
+      this.weightBytes = f32.byteLength;
     }
     this.bias = bias ? uploadWords(device, `${label}.bias`, bias) : undefined;
+    this.inputScale = prepared?.inputScale ? uploadWords(device, `${label}.inputScale`, prepared.inputScale) : undefined;
     this.biasBytes = bias?.byteLength ?? 0;
   }
 
@@ -89,7 +102,7 @@ export class GpuLinear {
     this.recorder?.record(encoder, this.spec.name, args.x, args.m * k);
     let input = args.x;
     if (this.activation) {
-      kernels.activationQuant.encode(encoder, { x: args.x, y: args.scratch, tokens: args.m, cols: k, ...this.activation });
+      kernels.activationQuant.encode(encoder, { x: args.x, y: args.scratch, tokens: args.m, cols: k, ...this.activation, channelScale: this.inputScale });
       input = args.scratch;
     }
     if (this.packed) {
@@ -105,5 +118,6 @@ export class GpuLinear {
     this.packed?.destroy();
     this.f32Weight?.destroy();
     this.bias?.destroy();
+    this.inputScale?.destroy();
   }
 }

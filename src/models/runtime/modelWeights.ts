@@ -10,6 +10,7 @@ import { uploadWords } from './gpuBuffers';
 import { ModelError, requireLiveModel } from './errors';
 import type { LinearSpec } from './layers';
 import type { ActivationRecorder } from './calibration';
+import type { PreparedLinear } from './methodWeights';
 
 export interface LinearReport {
   readonly name: string;
@@ -40,6 +41,8 @@ export interface LoadWeightsOptions {
   readonly f32Tensors: readonly string[];
   /** Calibrated static activation scales by Linear name (per-tensor activation settings). */
   readonly activationScales?: ReadonlyMap<string, number>;
+  /** SmoothQuant / GPTQ weights by Linear name (prepareMethodWeights), used instead of quantising the bundle's. */
+  readonly prepared?: ReadonlyMap<string, PreparedLinear>;
   /** Replaces a tensor's values before upload (e.g. a bias assembled from several tensors). */
   readonly overrides?: ReadonlyMap<string, Float32Array>;
 }
@@ -55,7 +58,7 @@ export class GpuModelWeights {
     try {
       for (const spec of specs) {
         const bias = spec.bias === 'tensor' ? read(`${spec.name}.bias`) : undefined;
-        this.linears.set(spec.name, new GpuLinear(device, owner, spec, read(`${spec.name}.weight`), bias, setting, options.activationScales?.get(spec.name)));
+        this.linears.set(spec.name, new GpuLinear(device, owner, spec, read(`${spec.name}.weight`), bias, setting, options.activationScales?.get(spec.name), options.prepared?.get(spec.name)));
       }
       for (const name of options.f32Tensors) this.tensors.set(name, uploadWords(device, `${owner}.${name}`, read(name)));
     } catch (error) {

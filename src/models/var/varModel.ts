@@ -11,6 +11,7 @@ import { tensorAsF32, type SafetensorsFile } from '../bundle/index.ts';
 import type { VarManifest } from '../bundle/types.ts';
 import type { QuantSetting } from '../../quant/setting';
 import { GpuModelWeights, type WeightReport } from '../runtime/modelWeights';
+import type { PreparedLinear } from '../runtime/methodWeights';
 import { KernelSet } from '../runtime/kernelSet';
 import { slice, uploadWords, writeWords } from '../runtime/gpuBuffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
@@ -23,6 +24,8 @@ export interface VarLoadOptions {
   /** Shared kernels (the engine's); when absent the model creates and owns its own. */
   readonly kernels?: KernelSet;
   readonly activationScales?: ReadonlyMap<string, number>;
+  /** SmoothQuant / GPTQ weights per Linear (src/models/runtime/methodWeights.ts). */
+  readonly prepared?: ReadonlyMap<string, PreparedLinear>;
 }
 
 /** One transformer pass over `samples` x `tokens` rows (see encodeTransformer). */
@@ -63,6 +66,7 @@ export class VarModel {
     this.weights = new GpuModelWeights(device, OWNER, file, varLinearSpecs(c), setting, {
       f32Tensors: Array.from({ length: c.depth }, (_, b) => perBlock(b)).flat(),
       activationScales: options.activationScales,
+      prepared: options.prepared,
     });
     this.classTable = tensorAsF32(file, 'class_emb.weight');
     this.posStart = tensorAsF32(file, 'pos_start');
