@@ -6,7 +6,8 @@
 import type { GpuContext } from '../gpu/gpuContext';
 import type { QuantProbeParams, QuantProbeResult } from '../worker/protocol';
 import type { RunContext } from '../worker/engineHost';
-import { codeValue, f16BitsToF32, effectiveBitsPerWeight, matmulReference, dequantizeWeight, quantizeWeight, packedByteLength, codeBits } from '../quant';
+import { effectiveBitsPerWeight, matmulReference, dequantizeWeight, quantizeWeight, packedByteLength } from '../quant';
+import { groupDequantGrid, histogram } from './analysis/weightGrid';
 import { Rng } from '../util/random';
 import { runQuantMatmul } from './gpuMatmul';
 
@@ -71,26 +72,8 @@ function probeWeights(rng: Rng, rows: number, cols: number): Float32Array {
 }
 
 function firstGroupView(w: Float32Array, packed: ReturnType<typeof quantizeWeight>): Pick<QuantProbeResult, 'histogram' | 'grid'> {
-  const values = w.subarray(0, packed.groupSize);
-  const scale = f16BitsToF32(packed.scales[0]!);
-  const offset = packed.offsets ? f16BitsToF32(packed.offsets[0]!) : 0;
-  const grid = new Set<number>();
-  for (let code = 0; code < 2 ** codeBits(packed.format); code++) {
-    const v = codeValue(packed.format, code) * scale + offset;
-    if (Number.isFinite(v)) grid.add(Math.fround(v));
-  }
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  if (lo === hi) hi = lo + 1e-6;
-  const bins = 48;
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins))]!++;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
-  return { histogram: { edges, counts }, grid: [...grid].sort((a, b) => a - b) };
+  const { edges, counts } = histogram(w.subarray(0, packed.groupSize), 48);
+  return { histogram: { edges, counts }, grid: groupDequantGrid(packed, 0) };
 }
 
 function relRmse(a: Float32Array | Float64Array, ref: Float32Array | Float64Array): number {

@@ -9,6 +9,7 @@ import { quantProbe } from '../engine/quantProbe';
 import { GenerationService } from '../engine/generation/generationService';
 import { onnxHeads } from '../engine/generation/onnxHeads';
 import { FetchBundleSource } from '../models/bundle/source';
+import { AnalysisService } from '../engine/analysis/analysisService';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -22,6 +23,8 @@ const generation = new GenerationService({
   heads: onnxHeads,
 });
 
+const analysis = new AnalysisService(generation);
+
 const handlers: Handlers = {
   async init() {
     const ctx = await gpu.get();
@@ -33,6 +36,9 @@ const handlers: Handlers = {
   listModels: () => generation.listModels(),
   loadModel: (params, run) => generation.loadModel(params, run),
   generate: (params, run) => generation.generate(params, run),
+  activationStats: (params, run) => analysis.activationStats(params, run),
+  weightHistogram: (params) => analysis.weightHistogram(params),
+  snrExperiment: (params, run) => analysis.snrExperiment(params, run),
   // Being built (issue 5): the quality service replaces this.
   measureQuality: async () => {
     throw new Error('measureQuality is not implemented yet.');

@@ -8,9 +8,11 @@ import type { AdapterSummary } from '../gpu/gpuContext';
 import type { Granularity, WeightFormat } from '../quant/formats';
 import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from '../engine/generation/types';
 import type { MeasureQualityParams, QualityPoint } from '../engine/quality/types';
+import type { ActivationStatsParams, ActivationStatsResult, SnrExperimentParams, SnrExperimentResult, WeightHistogramParams, WeightHistogramResult } from '../engine/analysis/types';
 
 export type * from '../engine/generation/types';
 export type * from '../engine/quality/types';
+export type * from '../engine/analysis/types';
 
 export interface EngineInfo {
   adapter: AdapterSummary;
@@ -56,6 +58,12 @@ export interface EngineMethods {
   generate: { params: GenerateParams; result: GenerateResult };
   /** Generates `samples` class-balanced images and measures FD / accuracy; streams the point as it moves. */
   measureQuality: { params: MeasureQualityParams; result: QualityPoint; partial: QualityPoint };
+  /** Per-input-channel max/mean |x| of every block's qkv, fc1 and fc2 inputs over a few fp32 samples. */
+  activationStats: { params: ActivationStatsParams; result: ActivationStatsResult };
+  /** One Linear's weights (a group, or the layer normalised per group) on a weight setting's grid. */
+  weightHistogram: { params: WeightHistogramParams; result: WeightHistogramResult };
+  /** Output SNR against input SNR of noise injected into VAR's head input / DiT's latents; streams the curves. */
+  snrExperiment: { params: SnrExperimentParams; result: SnrExperimentResult; partial: SnrExperimentResult };
 }
 
 export type MethodName = keyof EngineMethods;

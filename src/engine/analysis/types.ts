@@ -1,0 +1,116 @@
+/**
+ * What the engine worker's analysis methods take and return (activationStats, weightHistogram, snrExperiment):
+ * plain data that crosses the worker boundary by structured clone.
+ */
+import type { DitSamplerName, GeneratorFamily } from '../generation/types';
+
+/** The Linear inputs whose per-channel magnitudes the activation view shows. */
+export type ActivationLayer = 'qkv' | 'fc1' | 'fc2';
+
+export interface ActivationStatsParams {
+  readonly modelId: string;
+  /** Images generated at fp32 (classes i mod 10); their Linear inputs over every step are measured. */
+  readonly samples: number;
+  readonly seed: number;
+  /** DiT: DDPM steps of the sampling run (default 10, as activation calibration uses). */
+  readonly ditSteps?: number;
+}
+
+export interface ChannelMagnitudes {
+  readonly block: number;
+  readonly layer: ActivationLayer;
+  /** Linear name in the bundle, e.g. blocks.0.attn.mat_qkv. */
+  readonly linear: string;
+  readonly channels: number;
+  /** Input rows measured (tokens x rows (cond and uncond) x steps). */
+  readonly rows: number;
+  readonly maxAbs: Float32Array;
+  readonly meanAbs: Float32Array;
+  /** max over channels of maxAbs / median over channels of maxAbs. */
+  readonly maxOverMedian: number;
+}
+
+export interface ActivationStatsResult {
+  readonly modelId: string;
+  readonly family: GeneratorFamily;
+  readonly depth: number;
+  readonly samples: number;
+  readonly steps: number;
+  /** Every block's qkv, fc1 and fc2 inputs, block by block. */
+  readonly layers: readonly ChannelMagnitudes[];
+}
+
+export type WeightLayer = 'qkv' | 'proj' | 'fc1' | 'fc2' | 'adaLN';
+
+export interface WeightHistogramParams {
+  readonly modelId: string;
+  readonly block: number;
+  readonly layer: WeightLayer;
+  /** A QuantSetting string with weights (src/quant/setting.ts), e.g. W4g32, W3ac, Wfp4g32; activations are ignored. */
+  readonly setting: string;
+  /** One scale group (its index) or every group of the layer, each normalised by its own scale. */
+  readonly scope: { readonly kind: 'layer' } | { readonly kind: 'group'; readonly index: number };
+  /** Histogram bins (default 64). */
+  readonly bins?: number;
+}
+
+export interface WeightHistogramResult {
+  readonly modelId: string;
+  readonly linear: string;
+  readonly rows: number;
+  readonly cols: number;
+  /** The canonical setting string and its weight part's effective bits per weight (scales included). */
+  readonly setting: string;
+  readonly bitsPerWeight: number;
+  readonly groups: number;
+  readonly scope: WeightHistogramParams['scope'];
+  /** Histogram of (w - offset) / scale over the scope, in code units. */
+  readonly edges: readonly number[];
+  readonly counts: readonly number[];
+  /** The values codes decode to before scaling (code units): where normalised weights snap to. */
+  readonly grid: readonly number[];
+  /** Group scope: the group's f16 scale and offset (0 unless asymmetric INT). */
+  readonly scale?: number;
+  readonly offset?: number;
+  /** RMS of (dequantised - original) over RMS of the original weights, over the scope. */
+  readonly weightRelRmse: number;
+  /** Weights in the scope. */
+  readonly weights: number;
+}
+
+export interface SnrExperimentParams {
+  /** Generators to run (var and dit; each at fp32). */
+  readonly modelIds: readonly string[];
+  /** Input SNRs (dB) of the injected noise. */
+  readonly snrDb: readonly number[];
+  /** Images per run (classes i mod 10). */
+  readonly samples: number;
+  readonly seed: number;
+  /** DiT: respaced steps and sampler (default: the manifest's). */
+  readonly ditSteps?: number;
+  readonly ditSampler?: DitSamplerName;
+}
+
+export interface SnrPoint {
+  readonly inputSnrDb: number;
+  /** SNR of the output (VAR f_hat, DiT final latent) against the clean run; Infinity when identical. */
+  readonly outputSnrDb: number;
+  /** VAR: fraction of tokens (all scales, all images) that differ from the clean run's. */
+  readonly tokensChanged?: number;
+}
+
+export interface SnrCurve {
+  readonly modelId: string;
+  readonly family: GeneratorFamily;
+  readonly depth: number;
+  /** Where the noise went (VAR: head input per scale; DiT: latent before each step) and what was compared. */
+  readonly injection: string;
+  readonly steps: number;
+  readonly points: readonly SnrPoint[];
+}
+
+export interface SnrExperimentResult {
+  readonly samples: number;
+  readonly seed: number;
+  readonly curves: readonly SnrCurve[];
+}
