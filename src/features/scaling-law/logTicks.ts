@@ -15,8 +15,10 @@ export function logTicks(min: number, max: number, maxTicks = 8): number[] {
     const step = Math.ceil(coarse.length / maxTicks);
     return coarse.filter((_, i) => i % step === 0);
   }
-  // A range narrower than a 1-2-5 step: the ends themselves are the ticks.
-  return coarse.length >= 2 ? coarse : fine.length >= 2 ? fine : [min, max];
+  if (coarse.length >= 2) return coarse;
+  // Less than two decades: every other 1-2-5 tick; a range narrower than one step: its ends.
+  if (fine.length >= 2) return fine.filter((_, i) => i % Math.ceil(fine.length / maxTicks) === 0);
+  return [min, max];
 }
 
 /** A padded log domain around the data so the end points are not drawn on the axis. */

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, csvField, exportFileName, exportRows, toCsv, toJson } from '../../src/features/scaling-law/exportData';
+import type { SweepFile } from '../../src/engine/quality/types';
+import { qualityPoint } from './scalingLawFixtures';
+
+/** Independent RFC 4180 reader: quoted fields with doubled quotes and embedded separators. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
+  }
+  return rows;
+}
+
+const sweep: SweepFile = {
+  formatVersion: 1,
+  createdAt: '2026-11-24T09:30:00.000Z',
+  adapter: 'SwiftShader, Chromium 156',
+  config: { samples: 200, seed: 0, ditSteps: 50, ditSampler: 'ddim' },
+  points: [
+    qualityPoint({ modelId: 'mnist-var-d2', depth: 2, setting: 'W4g128-A8', weightBits: 4, activationBits: 8, fd: 38.25, fdStdErr: 1.5 }),
+    qualityPoint({ modelId: 'mnist-dit-d4', depth: 4, setting: 'Wfp4g32', weightBits: 4, bitsPerWeight: 4.5, fd: 140.125, sampler: 'ddim' }),
+    qualityPoint({ modelId: 'mnist-var-d3-qat-topkld', depth: 3, setting: 'W3g128', method: 'qat-topkld', weightBits: 3, fd: 35 }),
+  ],
+};
+const live = [qualityPoint({ modelId: 'my "odd", model', setting: 'W2g128', weightBits: 2, fd: 77, samples: 37 })];
+
+describe('CSV export', () => {
+  it('writes one row per sweep and live point that reads back field for field', () => {
+    const rows = parseCsv(toCsv(exportRows(sweep, live)));
+    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(1 + 3 + 1);
+    const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
+    expect(rows.slice(1).map((r) => r[col('source')])).toEqual(['sweep', 'sweep', 'sweep', 'live']);
+    expect(rows[1]![col('precision')]).toBe('W4A8');
+    expect(rows[2]![col('precision')]).toBe('FP4');
+    expect(rows[2]![col('sampler')]).toBe('ddim');
+    expect(rows[1]![col('sampler')]).toBe('');
+    expect(rows[3]![col('method')]).toBe('qat-topkld');
+    expect(Number(rows[2]![col('fd')])).toBe(140.125);
+    expect(Number(rows[1]![col('totalWeightBits')])).toBe(sweep.points[0]!.totalWeightBits);
+    expect(rows[4]![col('modelId')]).toBe('my "odd", model');
+    expect(rows[4]![col('samples')]).toBe('37');
+    expect(rows.every((r) => r.length === CSV_COLUMNS.length)).toBe(true);
+  });
+
+  it('quotes only what needs quoting and leaves non-finite numbers empty', () => {
+    expect(csvField('W4g128')).toBe('W4g128');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField(Number.NaN)).toBe('');
+    expect(csvField(undefined)).toBe('');
+    expect(csvField(false)).toBe('false');
+  });
+});
+
+describe('JSON export and file names', () => {
+  it('keeps the sweep metadata with its points and the live points apart', () => {
+    const parsed = JSON.parse(toJson(sweep, live));
+    expect(parsed.sweep.adapter).toBe('SwiftShader, Chromium 156');
+    expect(parsed.sweep.points).toHaveLength(3);
+    expect(parsed.live[0].samples).toBe(37);
+    expect(JSON.parse(toJson(undefined, [])).sweep).toBeNull();
+  });
+
+  it('names files after the axis and the sweep date', () => {
+    const date = new Date(sweep.createdAt);
+    expect(exportFileName('totalWeightBits', 'csv', date)).toBe('scaling-law-total-bits-2026-11-24.csv');
+    expect(exportFileName('computeBits', 'png', date)).toBe('scaling-law-compute-bits-2026-11-24.png');
+    expect(exportFileName('computeBits', 'json', new Date('nonsense'))).toBe('scaling-law-compute-bits-undated.json');
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { methodLabel, precisionOf } from '../../src/features/scaling-law/precision';
+import { buildSeries, precisionColors } from '../../src/features/scaling-law/series';
+import { qualityPoint } from './scalingLawFixtures';
+
+describe('precisionOf', () => {
+  it('names curves by weight code bits, activation bits and number format', () => {
+    const label = (setting: string, weightBits: number, activationBits = 32) => precisionOf({ setting, weightBits, activationBits }).label;
+    expect(label('fp32', 32)).toBe('FP32');
+    expect(label('W8c', 8)).toBe('W8');
+    expect(label('W3ag64', 3)).toBe('W3');
+    expect(label('W4g128-A8', 4, 8)).toBe('W4A8');
+    expect(label('W8c-A8-sq0.5', 8, 8)).toBe('W8A8');
+    expect(label('Wfp4g32', 4)).toBe('FP4');
+    expect(label('Wfp8e5m2c-Afp8e4m3', 8, 8)).toBe('FP8e5m2 Afp8');
+    expect(label('W32-A8', 32, 8)).toBe('W32A8');
+    // A setting this build cannot parse still gets a curve from the bit counts.
+    expect(label('W5x-future', 5, 6)).toBe('W5A6');
+  });
+
+  it('keeps granularity and zero point as the variant, not in the label', () => {
+    expect(precisionOf({ setting: 'W3ag64', weightBits: 3, activationBits: 32 }).variant).toBe('g64 asym');
+    expect(precisionOf({ setting: 'W3c', weightBits: 3, activationBits: 32 }).variant).toBe('c');
+  });
+
+  it('labels methods, TopKLD as our reconstruction', () => {
+    expect(methodLabel('qat-topkld')).toBe('TopKLD (our reconstruction)');
+    expect(methodLabel('sq0.75')).toBe('SmoothQuant α=0.75');
+    expect(methodLabel('qat-newloss')).toBe('QAT (newloss)');
+  });
+});
+
+describe('buildSeries', () => {
+  // Three VAR sizes and two DiT sizes at several precisions, a GPTQ variant, a streamed partial, and a re-measurement.
+  const sizes = [
+    { id: 'mnist-var-d1', depth: 1, lin: 118_208 },
+    { id: 'mnist-var-d2', depth: 2, lin: 696_192 },
+    { id: 'mnist-var-d3', depth: 3, lin: 2_176_832 },
+    { id: 'mnist-dit-d1', depth: 1, lin: 31_360 },
+    { id: 'mnist-dit-d4', depth: 4, lin: 1_273_888 },
+  ];
+  const settings: Array<[string, number, number]> = [
+    ['fp32', 32, 32],
+    ['W8c', 8, 32],
+    ['W4g128', 4, 32],
+    ['W4g128-A8', 4, 8],
+  ];
+  const points = sizes.flatMap((s, i) =>
+    settings.map(([setting, weightBits, activationBits], j) =>
+      qualityPoint({ modelId: s.id, depth: s.depth, linearParams: s.lin, setting, weightBits, activationBits, fd: 30 + 10 * j - i }),
+    ),
+  );
+  points.push(qualityPoint({ modelId: 'mnist-var-d3', depth: 3, linearParams: 2_176_832, setting: 'W3g128-gptq', method: 'gptq', weightBits: 3, fd: 44 }));
+  points.push(qualityPoint({ modelId: 'mnist-var-d2', depth: 2, linearParams: 696_192, setting: 'W3g128-gptq', method: 'gptq', weightBits: 3, fd: 47 }));
+  points.push(qualityPoint({ modelId: 'mnist-var-d1', depth: 1, linearParams: 118_208, setting: 'W4g128', weightBits: 4, fd: 999, partial: true }));
+  points.push(qualityPoint({ modelId: 'mnist-var-d1', depth: 1, linearParams: 118_208, setting: 'W4g128', weightBits: 4, fd: 41.5, samples: 500 }));
+
+  it('gives one curve per family, precision and method, model sizes sorted by bits', () => {
+    const series = buildSeries(points, 'totalWeightBits');
+    const names = (family: string) => series.filter((s) => s.family === family).map((s) => s.name);
+    expect(names('var')).toEqual(['FP32', 'W8', 'W4', 'W4A8', 'W3 · GPTQ']);
+    expect(names('dit')).toEqual(['FP32', 'W8', 'W4', 'W4A8']);
+    const varW4 = series.find((s) => s.family === 'var' && s.name === 'W4')!;
+    expect(varW4.points.map((p) => p.modelId)).toEqual(['mnist-var-d1', 'mnist-var-d2', 'mnist-var-d3']);
+    // The partial never joins a curve; of two finished measurements the one with more samples wins.
+    expect(varW4.points[0]!.fd).toBe(41.5);
+    expect(varW4.points[0]!.samples).toBe(500);
+    const xs = varW4.points.map((p) => p.x);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    const gptq = series.find((s) => s.method === 'gptq')!;
+    expect(gptq.dashed).toBe(true);
+    expect(gptq.shape).toBe('triangle');
+  });
+
+  it('puts weight-only and W+A settings at different compute bits but the same total bits', () => {
+    const total = buildSeries(points, 'totalWeightBits').filter((s) => s.family === 'dit');
+    const compute = buildSeries(points, 'computeBits').filter((s) => s.family === 'dit');
+    const xOf = (series: typeof total, name: string) => series.find((s) => s.name === name)!.points[0]!.x;
+    expect(xOf(total, 'W4')).toBe(xOf(total, 'W4A8'));
+    expect(xOf(compute, 'W4') / xOf(compute, 'W4A8')).toBeCloseTo(32 / 8, 10);
+    expect(xOf(compute, 'W4')).toBe(31_360 * 4 * 32);
+  });
+
+  it('colours a precision the same in both families and splits one precision swept at two granularities', () => {
+    const colors = precisionColors(points);
+    const series = buildSeries(points, 'totalWeightBits', colors);
+    for (const s of series) expect(s.color).toBe(colors.get(s.precision));
+    expect(new Set(colors.values()).size).toBe(colors.size);
+    const mixed = [
+      qualityPoint({ modelId: 'mnist-var-d1', setting: 'W4g128', weightBits: 4, fd: 40 }),
+      qualityPoint({ modelId: 'mnist-var-d2', depth: 2, setting: 'W4g128', weightBits: 4, fd: 38 }),
+      qualityPoint({ modelId: 'mnist-var-d1', setting: 'W4g32', weightBits: 4, bitsPerWeight: 4.5, fd: 39 }),
+    ];
+    expect(buildSeries(mixed, 'totalWeightBits').map((s) => [s.name, s.points.length])).toEqual([
+      ['W4 g128', 2],
+      ['W4 g32', 1],
+    ]);
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { formatSi, logDomain, logTicks } from '../../src/features/scaling-law/logTicks';
+import { seededRandom } from './scalingLawFixtures';
+
+const mantissa = (v: number) => Number((v / 10 ** Math.floor(Math.log10(v) + 1e-9)).toPrecision(6));
+
+describe('logTicks', () => {
+  it('gives sorted 1-2-5 ticks inside random ranges, never more than asked', () => {
+    const rand = seededRandom(42);
+    for (let i = 0; i < 500; i++) {
+      const lo = 10 ** (3 + rand() * 6);
+      const hi = lo * 10 ** (rand() * 5);
+      const maxTicks = 2 + Math.floor(rand() * 8);
+      const ticks = logTicks(lo, hi, maxTicks);
+      expect(ticks.length).toBeGreaterThanOrEqual(2);
+      expect(ticks.length).toBeLessThanOrEqual(maxTicks);
+      for (let k = 1; k < ticks.length; k++) expect(ticks[k]!).toBeGreaterThan(ticks[k - 1]!);
+      const isEndFallback = ticks.length === 2 && ticks[0] === lo && ticks[1] === hi;
+      for (const t of ticks) {
+        expect(t).toBeGreaterThanOrEqual(lo * (1 - 1e-9));
+        expect(t).toBeLessThanOrEqual(hi * (1 + 1e-9));
+        if (!isEndFallback) expect([1, 2, 5]).toContain(mantissa(t));
+      }
+    }
+  });
+
+  it('uses 1-2-5 steps on a short range and powers of ten on a long one', () => {
+    expect(logTicks(1.5e5, 3e6)).toEqual([2e5, 5e5, 1e6, 2e6]);
+    expect(logTicks(3e4, 4e9, 6)).toEqual([1e5, 1e6, 1e7, 1e8, 1e9]);
+    // Four 1-2-5 ticks but one power of ten: thinned, not more than asked.
+    expect(logTicks(1.5e5, 3e6, 3)).toEqual([2e5, 1e6]);
+  });
+
+  it('rejects empty or non-positive ranges', () => {
+    expect(logTicks(0, 10)).toEqual([]);
+    expect(logTicks(10, 5)).toEqual([]);
+  });
+});
+
+describe('logDomain and formatSi', () => {
+  it('pads the data range and ignores non-positive values', () => {
+    expect(logDomain([0, 2e6, 5e5, Number.NaN], 2)).toEqual([2.5e5, 4e6]);
+    expect(logDomain([])).toEqual([1, 10]);
+  });
+
+  it('writes bit counts with SI prefixes', () => {
+    expect(formatSi(3_880_992)).toBe('3.88M');
+    expect(formatSi(120_000)).toBe('120k');
+    expect(formatSi(25_000_000)).toBe('25M');
+    expect(formatSi(2e9)).toBe('2G');
+    expect(formatSi(512)).toBe('512');
+  });
+});
