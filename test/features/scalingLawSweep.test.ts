@@ -12,7 +12,7 @@ describe('sweep file', () => {
     const broken = structuredClone(fixture);
     delete broken.points[5].computeBits;
     expect(() => parseSweep(broken)).toThrow(SweepFormatError);
-    expect(() => parseSweep(broken)).toThrow(/point 5 \(mnist-var-d1 W4g128-A8\) has no number computeBits/);
+    expect(() => parseSweep(broken)).toThrow(/point 5 \(mnist-var-d1 Wfp4g32\) has no number computeBits/);
     expect(() => parseSweep({ ...fixture, formatVersion: 2 })).toThrow(/formatVersion is 2/);
     expect(() => parseSweep([])).toThrow(/not a JSON object/);
     const wrongFamily = structuredClone(fixture);
