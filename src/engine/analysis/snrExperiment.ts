@@ -75,10 +75,9 @@ export class SnrExperiment {
       const steps = m.family === 'var' ? m.config.patchNums.length : (this.p.ditSteps ?? m.sampling.steps);
       const sample = (perturb: Perturb) => (entry.family === 'var' ? this.runVar(entry, bundles, perturb) : this.runDit(entry as DitEntry, bundles, steps, perturb));
       const clean = await sample(undefined);
-      this.advance(`${m.id}: clean run`);
       const points: SnrPoint[] = [];
-      const curve = { modelId: m.id, family: m.family, depth: m.config.depth, injection: INJECTION[m.family], steps, points };
-      this.curves.push(curve);
+      this.curves.push({ modelId: m.id, family: m.family, depth: m.config.depth, injection: INJECTION[m.family], steps, points });
+      this.advance(`${m.id}: clean run`);
       for (const [i, db] of this.p.snrDb.entries()) {
         const rng = new Pcg32(noiseSeed(this.p.seed, i));
         const noisy = await sample((_step, values) => void addNoiseAtSnr(values, db, rng));

@@ -12,8 +12,9 @@ export interface ActivationStatsParams {
   /** Images generated at fp32 (classes i mod 10); their Linear inputs over every step are measured. */
   readonly samples: number;
   readonly seed: number;
-  /** DiT: DDPM steps of the sampling run (default 10, as activation calibration uses). */
+  /** DiT: steps of the sampling run (default 10, as activation calibration uses) and sampler (default ddpm). */
   readonly ditSteps?: number;
+  readonly ditSampler?: DitSamplerName;
 }
 
 export interface ChannelMagnitudes {
