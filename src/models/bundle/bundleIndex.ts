@@ -1,6 +1,7 @@
 /** index.json: the list of bundles the app offers (docs/bundle-format.md). */
 import { FieldReader, parseJson } from './fields.ts';
 import { checkFormatVersion, ID_PATTERN } from './manifest.ts';
+import { checkQuantTraining } from './quantTraining.ts';
 import type { BundleSource } from './source.ts';
 import { FAMILIES, type BundleIndex } from './types.ts';
 
@@ -26,6 +27,7 @@ export function checkIndex(raw: unknown, file = INDEX_FILE): BundleIndex {
     r.int(params, 'total', `${p}.params`);
     r.int(params, 'linear', `${p}.params`);
     if (e.metrics !== null && e.metrics !== undefined) r.object(e.metrics, `${p}.metrics`);
+    if (e.quantTraining !== undefined) checkQuantTraining(r, e.quantTraining, `${p}.quantTraining`);
   });
   return root as unknown as BundleIndex;
 }

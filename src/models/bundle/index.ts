@@ -16,6 +16,7 @@ export {
 } from './safetensors.ts';
 export { FetchBundleSource, missingFileError, type BundleSource } from './source.ts';
 export { checkIndex, validateIndex, INDEX_FILE } from './bundleIndex.ts';
+export { checkQuantTraining, type QuantTraining } from './quantTraining.ts';
 export { validateBundle, validateAllBundles, manifestPath, type ValidatedBundle, type BundleResult } from './validate.ts';
 export { expectedVarTensors, expectedDitTensors, expectedVqvaeTensors, type ExpectedTensor } from './expectedTensors.ts';
 export { phiIndexPerScale } from './manifest.ts';

@@ -4,6 +4,7 @@
  */
 import { BundleError } from './errors.ts';
 import { FieldReader, type Json } from './fields.ts';
+import { checkQuantTraining } from './quantTraining.ts';
 import {
   FAMILIES,
   FILE_ROLES,
@@ -62,6 +63,7 @@ export function checkManifest(raw: unknown, file: string, expectedId: string): M
     r.array(g, 'tensors', 'goldens').forEach((t, i) => r.check(typeof t === 'string', `goldens.tensors[${i}]`, 'a tensor name', t));
   }
   if (m.metrics !== null && m.metrics !== undefined) r.object(m.metrics, 'metrics');
+  if (m.quantTraining !== undefined) checkQuantTraining(r, m.quantTraining, 'quantTraining');
   const config = r.object(m.config, 'config');
   CONFIG_CHECKS[family](r, config, m);
   return m as unknown as Manifest;

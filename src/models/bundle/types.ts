@@ -3,6 +3,7 @@
  * These describe what a VALIDATED bundle looks like: `validateBundle` checks every field it relies on before
  * handing one out, so the engine can use them without re-checking.
  */
+import type { QuantTraining } from './quantTraining.ts';
 
 export const FORMAT_VERSION = 1;
 
@@ -52,6 +53,8 @@ export interface IndexEntry {
   readonly title: string;
   readonly params: ParamCounts;
   readonly metrics: GeneratorMetrics | null;
+  /** Present for quantisation-aware trained / distilled students (a copy of the manifest's). */
+  readonly quantTraining?: QuantTraining;
 }
 
 export interface BundleIndex {
@@ -201,6 +204,8 @@ interface ManifestBase<F extends Family, C> {
   readonly goldens?: GoldensInfo;
   readonly training?: Record<string, unknown>;
   readonly metrics: GeneratorMetrics | null;
+  /** Present for quantisation-aware trained / distilled students (docs/qat.md). */
+  readonly quantTraining?: QuantTraining;
 }
 
 export interface VarManifest extends ManifestBase<'var', VarConfig> {
