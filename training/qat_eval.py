@@ -1,0 +1,106 @@
+"""FD and accuracy of quantised generators in PyTorch (the browser's RTN quantisation mirrored by quant.py):
+the QAT / distillation students of qat.py and the RTN baselines of their teacher, at the same sampling
+settings and the same number of samples, seed and classifier as evaluate.py.
+
+python3 training/qat_eval.py rtn var 2 W4g32-A8 W3g32 ...     RTN of the teacher at each setting
+python3 training/qat_eval.py students [id ...]                  every runs/qat/*.pt (or the given ids)
+python3 training/qat_eval.py table                              print the markdown table of qat_results.json
+Options: --per_class N (default 100 = 1,000 samples). Results are merged into training/qat_results.json.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evaluate  # noqa: E402
+import zoo  # noqa: E402
+from common import TRAINING_DIR, setup  # noqa: E402
+from qat import QAT_DIR  # noqa: E402
+from quant_model import quantize_model  # noqa: E402
+
+RESULTS = os.path.join(TRAINING_DIR, 'qat_results.json')
+EVAL_SEED = 1234
+
+
+def load_student(model_id):
+    ck = torch.load(os.path.join(QAT_DIR, f'{model_id}.pt'), map_location='cpu')
+    family = 'var' if '-var-' in model_id else 'dit'
+    build = zoo.build_var if family == 'var' else zoo.build_dit
+    return build(ck['state_dict'], ck['config']), ck, family  # fp16-rounded: exactly what the bundle ships
+
+
+def teacher(family, depth):
+    return (zoo.load_var if family == 'var' else zoo.load_dit)(depth)[0]
+
+
+@torch.no_grad()
+def measure(model, family, setting, clf, mu, sigma, per_class):
+    """Quantises `model` in place at `setting` (RTN of its current weights) and scores its samples."""
+    quantize_model(model, setting, family).eval()
+    settings = zoo.VAR_SAMPLING if family == 'var' else zoo.DIT_SAMPLING
+    labels = torch.arange(10).repeat_interleave(per_class)
+    t0 = time.time()
+    if family == 'var':
+        vq, _ = zoo.load_vqvae()
+        images = zoo.generate_var(model, vq, labels, settings, EVAL_SEED)
+    else:
+        vae, _ = zoo.load_vae()
+        images = zoo.generate_dit(model, vae, labels, settings, EVAL_SEED)
+    res = evaluate.score(clf, images, labels, mu, sigma)
+    res.update({'settings': dict(settings), 'evalSeed': EVAL_SEED, 'seconds': round(time.time() - t0, 1)})
+    return res
+
+
+def save(key, entry):
+    results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else {}
+    results[key] = entry
+    with open(RESULTS, 'w') as f:
+        json.dump(dict(sorted(results.items())), f, indent=2)
+
+
+def table(results):
+    rows = ['| model | setting | method | steps | FD | accuracy | samples |', '|---|---|---|---|---|---|---|']
+    for key, r in sorted(results.items(), key=lambda kv: (kv[1]['teacher'], kv[1]['setting'], kv[1]['method'])):
+        rows.append(f"| {r['teacher']} | {r['setting']} | {r['method']} | {r.get('steps', '')} | {r['fd']:.2f} | "
+                    f"{r['accuracy']:.3f} | {r['samples']} |")
+    return '\n'.join(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('what', choices=('rtn', 'students', 'table'))
+    ap.add_argument('rest', nargs='*')
+    ap.add_argument('--per_class', type=int, default=100)
+    args = ap.parse_args()
+    if args.what == 'table':
+        print(table(json.load(open(RESULTS))))
+        return
+    setup(0, threads=1)
+    clf, _ = zoo.load_classifier()
+    mu, sigma, _, _ = evaluate.reference_stats(clf)
+    if args.what == 'rtn':
+        family, depth, settings = args.rest[0], int(args.rest[1]), args.rest[2:]
+        for setting in settings:
+            res = measure(teacher(family, depth), family, setting, clf, mu, sigma, args.per_class)
+            method = 'fp32' if setting == 'fp32' else 'rtn'
+            save(f'mnist-{family}-d{depth}:{setting}:{method}', {'teacher': f'mnist-{family}-d{depth}', 'setting': setting,
+                                                                 'method': method, **res})
+            print(f'{family}-d{depth} {setting} {method}: FD {res["fd"]:.2f} accuracy {res["accuracy"]:.3f} ({res["seconds"]} s)', flush=True)
+        return
+    ids = args.rest or sorted(f[:-3] for f in os.listdir(QAT_DIR) if f.endswith('.pt'))
+    for model_id in ids:
+        model, ck, family = load_student(model_id)
+        info = ck['info']
+        res = measure(model, family, info['setting'], clf, mu, sigma, args.per_class)
+        save(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}", {
+            'teacher': info['teacher'], 'setting': info['setting'], 'method': f"qat-{info['loss']}", 'id': model_id,
+            'steps': info['steps'], 'minutes': round(info['minutes'], 2), 'params': info.get('params', {}), **res})
+        print(f'{model_id}: FD {res["fd"]:.2f} accuracy {res["accuracy"]:.3f} ({res["seconds"]} s)', flush=True)
+
+
+if __name__ == '__main__':
+    main()
