@@ -58,7 +58,7 @@ export function ErrorTraces() {
           )}
         </Field>
         <label className="check">
-          <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} /> Show the other family's traces
+          <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} /> Also show {other.toUpperCase()} traces (dashed)
         </label>
       </div>
       <p className="muted trace-definition">

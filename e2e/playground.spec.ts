@@ -1,0 +1,133 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+
+/** Collects page errors and console errors so a test fails on anything the user would not see. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+/** Every progress message the playground shows, collected in the page as they appear. */
+async function recordProgress(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+    new MutationObserver(() => {
+      const text = document.querySelector('.playground .progress-line span')?.textContent;
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen.slice());
+}
+
+function playground(page: Page): Locator {
+  return page.getByRole('region', { name: /Generate: full precision/ });
+}
+
+function cell(page: Page, setting: string): Locator {
+  return playground(page).locator(`figure.sample-cell[data-setting="${setting}"]`);
+}
+
+async function canvasData(cellLocator: Locator): Promise<string> {
+  return cellLocator.locator('canvas').first().evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+}
+
+test('VAR and DiT generate side by side; changing weight bits regenerates only that column, and its image and trace change', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/?family=var&size=1&q=W4g32,W8g32&class=3&seed=5');
+  const pg = playground(page);
+  await expect(cell(page, 'fp32')).toBeVisible();
+  await expect(cell(page, 'W4g32')).toBeVisible();
+  await expect(cell(page, 'W8g32')).toBeVisible();
+  await expect(cell(page, 'W4g32')).toContainText(/PSNR|identical/);
+  await expect(cell(page, 'fp32')).toContainText(/looks like \d \(\d+%\)/);
+  const traces = pg.getByTestId('error-traces');
+  await expect(traces).toHaveAttribute('data-series', '2');
+  const w4Image = await canvasData(cell(page, 'W4g32'));
+  const w8Image = await canvasData(cell(page, 'W8g32'));
+  const w4Trace = await traces.locator('.recharts-line path.recharts-curve').first().getAttribute('d');
+
+  // Column 1 is the active one: 2-bit weights instead of 4.
+  const progress = await recordProgress(page);
+  await pg.getByLabel('Weight bits').selectOption('2');
+  await expect(page).toHaveURL(/q=W2g32,W8g32/);
+  await expect(cell(page, 'W2g32')).toBeVisible();
+  await expect(cell(page, 'W4g32')).toHaveCount(0);
+  expect(await canvasData(cell(page, 'W2g32'))).not.toBe(w4Image);
+  await expect(traces.locator('.recharts-line path.recharts-curve').first()).not.toHaveAttribute('d', w4Trace ?? '');
+  // Only the changed column ran: no fp32 or W8g32 step was reported, and W8's sample is the same.
+  const seen = await progress();
+  expect(seen.some((m) => m.includes('W2g32'))).toBe(true);
+  expect(seen.filter((m) => m.includes('fp32') || m.includes('W8g32'))).toEqual([]);
+  expect(await canvasData(cell(page, 'W8g32'))).toBe(w8Image);
+
+  // DiT with 5 steps; VAR's traces of the same settings stay on the chart, dashed, on the shared axis.
+  await pg.getByLabel('Family').selectOption('dit');
+  await pg.getByLabel('Steps').fill('5');
+  await expect(page).toHaveURL(/family=dit.*steps=5/);
+  await expect(cell(page, 'W2g32')).toBeVisible();
+  await expect(cell(page, 'W8g32')).toBeVisible();
+  await expect(traces).toHaveAttribute('data-series', '4');
+  await expect(traces).toContainText('dit-d1 W2 g32');
+  await expect(traces).toContainText('var-d1 W2 g32');
+
+  // Heatmaps: a second canvas under each quantised sample.
+  await pg.getByLabel('Show difference heatmaps').check();
+  await expect(cell(page, 'W2g32').locator('canvas')).toHaveCount(2);
+  await expect(page).toHaveURL(/diff=1/);
+  expect(errors).toEqual([]);
+});
+
+test('a shared link restores the view, and bad values in it are reported and replaced by defaults', async ({ page }) => {
+  await page.goto('/?family=dit&size=1&q=W3g32-A8,Wfp4g32&active=1&class=4&seed=9&steps=6&rows=2&rowMode=seeds&diff=1');
+  const pg = playground(page);
+  await expect(pg.getByLabel('Family')).toHaveValue('dit');
+  await expect(pg.getByLabel('Model size')).toHaveValue('1');
+  await expect(pg.getByLabel('Class')).toHaveValue('4');
+  await expect(pg.getByLabel('Seed')).toHaveValue('9');
+  await expect(pg.getByLabel('Steps')).toHaveValue('6');
+  await expect(pg.getByLabel('Rows', { exact: true })).toHaveValue('2');
+  await expect(pg.getByLabel('Rows vary')).toHaveValue('seeds');
+  await expect(pg.getByRole('button', { name: /^2\. FP4 g32/ })).toHaveAttribute('aria-pressed', 'true');
+  await expect(pg.getByLabel('Weight format')).toHaveValue('fp');
+  await expect(pg.getByLabel('Show difference heatmaps')).toBeChecked();
+  await expect(pg.getByRole('status', { name: 'Link problems' })).toHaveCount(0);
+
+  await page.goto('/?family=gan&q=W9g32,W4g32-A8&seed=-3&steps=5000&size=7');
+  const notice = pg.getByRole('status', { name: 'Link problems' });
+  await expect(notice).toContainText('family=gan');
+  await expect(notice).toContainText('W9g32');
+  await expect(notice).toContainText('seed=-3');
+  await expect(notice).toContainText('steps=5000');
+  await expect(notice).toContainText('size=7');
+  await expect(pg.getByLabel('Family')).toHaveValue('var');
+  await expect(pg.getByLabel('Seed')).toHaveValue('1');
+  await expect(pg.getByRole('button', { name: /^1\. W4 g32 · A8/ })).toBeVisible();
+  await expect(pg.getByRole('button', { name: /^2\./ })).toHaveCount(0);
+  // The URL now says what is shown.
+  await expect(page).toHaveURL(/family=var&size=2&q=W4g32-A8&class=7&seed=1/);
+});
+
+test('a corrupt model file gives an error panel with the fix, and another model still generates', async ({ page }) => {
+  await page.route('**/models/mnist-var-d1/weights.safetensors', async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    body[body.length - 5] ^= 0xff; // one flipped byte inside the tensor data
+    await route.fulfill({ response, body });
+  });
+  await page.goto('/?family=var&size=1&q=W4g32&class=1&seed=2');
+  const pg = playground(page);
+  const panel = pg.getByRole('alert').filter({ hasText: 'Generation failed' });
+  await expect(panel).toContainText('mnist-var-d1');
+  await expect(panel).toContainText('What to do');
+  await pg.getByLabel('Model size').selectOption('2');
+  await expect(cell(page, 'W4g32')).toBeVisible();
+  await expect(panel).toHaveCount(0);
+  // The explorer, a different feature, still works too.
+  const explorer = page.getByRole('region', { name: 'Number formats on the GPU' });
+  await explorer.getByRole('button', { name: 'Quantize and run on GPU' }).click();
+  await expect(page.getByTestId('explorer-result')).toBeVisible();
+});
