@@ -61,8 +61,7 @@ describe('GenerationService request checks (before any GPU work)', () => {
   const ok: GenerateParams = { modelId: 'fx-dit', settings: ['W4g32-A8'], classLabel: 3, seed: 1, steps: 4 };
   const cases: [string, Partial<GenerateParams>, string][] = [
     ['a setting that does not parse', { settings: ['W4g33'] }, 'invalid-setting'],
-    ['an unsupported method', { settings: ['W4g32-gptq'] }, 'setting-unsupported'],
-    ['smoothquant (needs calibration data the engine lacks)', { settings: ['W8c-A8-sq0.5'] }, 'setting-unsupported'],
+    ['smoothquant without activation quantisation (nothing for it to smooth)', { settings: ['W4g32-sq0.5'] }, 'setting-unsupported'],
     ['a class out of range', { classLabel: 10 }, 'argument-invalid'],
     ['a negative seed', { seed: -2 }, 'argument-invalid'],
     ['a non-finite cfg', { cfg: Number.NaN }, 'argument-invalid'],

@@ -20,7 +20,7 @@ function outlierActivations(rng: Rng, tokens: number, cols: number, outliers: re
   return x;
 }
 
-function channelAbsMax(x: Float32Array, tokens: number, cols: number): Float32Array {
+function channelAbsMax(x: Float32Array, cols: number): Float32Array {
   const m = new Float32Array(cols);
   for (let i = 0; i < x.length; i++) m[i % cols] = Math.max(m[i % cols], Math.abs(x[i]));
   return m;
@@ -44,7 +44,7 @@ function quantisedOutput(x: Float32Array, w: Float32Array, tokens: number, rows:
   let weight = w;
   let input = x;
   if (alpha !== undefined) {
-    const smoothed = smoothLinear(w, rows, cols, absmax ?? channelAbsMax(x, tokens, cols), alpha);
+    const smoothed = smoothLinear(w, rows, cols, absmax ?? channelAbsMax(x, cols), alpha);
     weight = smoothed.weight;
     input = smoothActivations(x, tokens, cols, smoothed.inputScale);
   }
@@ -73,7 +73,7 @@ describe(`SmoothQuant factors (seed ${seed})`, () => {
     for (let t = 0; t < tokens; t++) x[t * cols + 7] = 0; // a channel calibration never saw
     const w = randomWeights(rng, rows, cols);
     for (let r = 0; r < rows; r++) w[r * cols + 9] = 0; // a zero weight column
-    const a = channelAbsMax(x, tokens, cols);
+    const a = channelAbsMax(x, cols);
     for (const alpha of [0, 0.5, 0.85, 1]) {
       const s = smoothingFactors(a, w, rows, cols, alpha);
       for (let j = 0; j < cols; j++) {
@@ -101,9 +101,9 @@ describe(`SmoothQuant factors (seed ${seed})`, () => {
     const cols = 33;
     const x = outlierActivations(rng, tokens, cols, [0, 20]);
     const w = randomWeights(rng, 8, cols);
-    const { inputScale } = smoothLinear(w, 8, cols, channelAbsMax(x, tokens, cols), 0.5);
+    const { inputScale } = smoothLinear(w, 8, cols, channelAbsMax(x, cols), 0.5);
     const format = { kind: 'int', bits: 8 } as const;
-    expect(smoothedTensorScale(channelAbsMax(x, tokens, cols), inputScale, format)).toBe(calibrateActivationScale([smoothActivations(x, tokens, cols, inputScale)], format));
+    expect(smoothedTensorScale(channelAbsMax(x, cols), inputScale, format)).toBe(calibrateActivationScale([smoothActivations(x, tokens, cols, inputScale)], format));
   });
 });
 
@@ -159,7 +159,7 @@ describe(`SmoothQuant against plain RTN (seed ${seed})`, () => {
       const held = outlierActivations(rng, tokens, cols, outliers);
       const w = randomWeights(rng, rows, cols);
       const setting = parseSetting(text);
-      const absmax = channelAbsMax(calib, tokens, cols);
+      const absmax = channelAbsMax(calib, cols);
       for (const x of [calib, held]) {
         const exact = matmul(x, w, tokens, rows, cols);
         const plain = relError(quantisedOutput(x, w, tokens, rows, cols, setting), exact);
@@ -176,7 +176,7 @@ describe('SmoothQuant against the PyTorch reference (training/ref_ptq.py, fixed 
     it(`${name}: the same smoothing factors and layer outputs to 1e-6 relative`, () => {
       const ref = f.smoothquant[name];
       const setting = parseSetting(ref.setting);
-      const absmax = channelAbsMax(f.x, f.tokens, f.cols);
+      const absmax = channelAbsMax(f.x, f.cols);
       expect(smoothingFactors(absmax, f.w, f.rows, f.cols, ref.alpha)).toEqual(ref.factors);
       // Same f32 inputs to a matmul that both sides sum in f64: only the summation order differs.
       expect(relError(quantisedOutput(f.x, f.w, f.tokens, f.rows, f.cols, setting, ref.alpha), ref.output)).toBeLessThan(1e-6);

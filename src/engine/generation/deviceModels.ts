@@ -16,7 +16,9 @@ import { DitModel } from '../../models/dit/ditModel';
 import { DitSampler } from '../../models/dit/ditSampler';
 import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/setting';
 import type { ActivationFormat } from '../../quant/formats';
-import { calibrateScales } from './calibration';
+import type { LinearInputStats } from '../../models/runtime/calibration';
+import type { PreparedLinear } from '../../models/runtime/methodWeights';
+import { calibrateInputs, calibrateScales } from './calibration';
 import { LruCache } from './lruCache';
 import { ReferenceRuns } from './referenceRuns';
 import type { HeadsFactory, ImageHeads } from './heads';
@@ -50,6 +52,7 @@ export class DeviceModels {
   private readonly tokenizers = new Map<string, VarTokenizer>();
   private readonly heads = new Map<string, Promise<HeadsSlot>>();
   private readonly scales = new Map<string, Promise<Map<string, number>>>();
+  private readonly inputStats = new Map<string, Promise<Map<string, LinearInputStats>>>();
   private lostInfo: GPUDeviceLostInfo | undefined;
   private destroyed = false;
 
@@ -87,15 +90,15 @@ export class DeviceModels {
 
   /**
    * The model for a setting, from the cache or quantised now. Per-tensor activation settings need `activationScales`
-   * (calibrationScales); they are always the same for a model and format, so the setting string stays the key.
+   * (calibrationScales), SmoothQuant and GPTQ settings their `prepared` weights (methodSettings.ts); both are
+   * always the same for a model and setting, so the setting string stays the key.
    */
-  model(bundles: LoadedBundles, setting: QuantSetting, activationScales?: ReadonlyMap<string, number>): ModelEntry {
-    const m = bundles.model;
-    const key = `${m.manifest.id}|${settingToString(setting)}`;
-    return this.models.getOrCreate(key, () => {
+  model(bundles: LoadedBundles, setting: QuantSetting, activationScales?: ReadonlyMap<string, number>, prepared?: ReadonlyMap<string, PreparedLinear>): ModelEntry {
+    return this.models.getOrCreate(this.modelKey(bundles, setting), () => {
+      const m = bundles.model;
       if (m.manifest.family === 'var') {
         const tokenizer = this.tokenizer(bundles.required.get(m.manifest.requires.tokenizer)!);
-        const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales });
+        const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales, prepared });
         let sampler: VarSampler;
         try {
           sampler = new VarSampler(model, tokenizer);
@@ -105,7 +108,7 @@ export class DeviceModels {
         }
         return { family: 'var', model, sampler, tokenizer, destroy: () => (sampler.destroy(), model.destroy()) };
       }
-      const model = DitModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales });
+      const model = DitModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales, prepared });
       let sampler: DitSampler;
       try {
         sampler = new DitSampler(model);
@@ -115,6 +118,30 @@ export class DeviceModels {
       }
       return { family: 'dit', model, sampler, destroy: () => (sampler.destroy(), model.destroy()) };
     });
+  }
+
+  /** True when the weights of (model, setting) are in the cache (then model() needs no scales or prepared weights). */
+  hasModel(bundles: LoadedBundles, setting: QuantSetting): boolean {
+    return this.models.has(this.modelKey(bundles, setting));
+  }
+
+  private modelKey(bundles: LoadedBundles, setting: QuantSetting): string {
+    return `${bundles.model.manifest.id}|${settingToString(setting)}`;
+  }
+
+  /** Per-channel absmax (+ X^T X when `gram`) of every Linear input of a model, calibrated once per device (calibration.ts). */
+  linearInputStats(bundles: LoadedBundles, gram: boolean, onStep: () => void): Promise<Map<string, LinearInputStats>> {
+    const id = bundles.model.manifest.id;
+    const withGram = this.inputStats.get(`${id}|gram`);
+    if (withGram) return withGram; // has the absmax too
+    const key = `${id}|${gram ? 'gram' : 'absmax'}`;
+    let stats = this.inputStats.get(key);
+    if (!stats) {
+      stats = calibrateInputs(this.model(bundles, FULL_PRECISION), bundles.model, gram, onStep);
+      this.inputStats.set(key, stats);
+      stats.catch(() => this.inputStats.delete(key)); // a cancelled or failed calibration is retried next time
+    }
+    return stats;
   }
 
   /** Static activation scales of a model for one activation format, calibrated once per device (calibration.ts). */

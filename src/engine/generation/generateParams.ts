@@ -35,8 +35,8 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
     const setting = parseSetting(String(onModel ? onModel.setting : raw));
     const text = settingToString(setting);
     const modelId = onModel && onModel.modelId !== manifest.id ? onModel.modelId : undefined;
-    if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq') {
-      throw new GenerationError('setting-unsupported', `${text}: the engine quantises weights with rtn or clip only (${setting.method.kind} needs calibration data it does not have).`, 'Pick the rtn or clip method.');
+    if (setting.method.kind === 'smoothquant' && setting.activation.format.kind === 'none') {
+      throw new GenerationError('setting-unsupported', `${text}: SmoothQuant moves activation outliers into the weights so that activations quantise better; with A16 nothing is quantised that it could help.`, 'Add an activation format (e.g. W8c-A8-sq0.5) or drop the sq method.');
     }
     if (!settings.some((s) => s.text === text && s.modelId === modelId)) settings.push({ text, setting, modelId });
   }

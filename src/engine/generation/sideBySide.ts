@@ -12,6 +12,7 @@ import type { DeviceModels, DitEntry, HeadsSlot, ModelEntry } from './deviceMode
 import type { ResolvedRequest } from './generateParams';
 import type { ImageHeads } from './heads';
 import { ditStates, oneStepEps, runDit, runVar, type DitRun } from './familyRuns';
+import { modelForSetting } from './methodSettings';
 import { ditNoise, varUniforms, type DitNoise } from './sharedDraws';
 import { ditStepErrors, varStepErrors, type VarStepState } from './stepErrors';
 import { referenceKey, type ReferenceRun } from './referenceRuns';
@@ -128,9 +129,9 @@ export class SideBySide {
     const { state, request } = this;
     const bundles = student ?? this.bundles;
     const m = bundles.model.manifest;
-    const format = setting.activation.format;
-    const scales = setting.activation.perTensor && format.kind !== 'none' ? await state.calibrationScales(bundles, format, this.check) : undefined;
-    const entry = state.model(bundles, setting, scales);
+    // Calibration and GPTQ report at the fraction of sampling steps done so far.
+    const progress = (message: string) => this.run.progress(Math.min(1, this.done / (this.runsPlanned * request.steps)), `${text}: ${message}`);
+    const entry = await modelForSetting(state, bundles, setting, { check: this.check, progress });
     const hook = this.stepHook(text);
     let buffer: GPUBuffer;
     let raw: Float32Array;

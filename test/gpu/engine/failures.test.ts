@@ -58,7 +58,7 @@ describe.runIf(varId !== undefined && ditId !== undefined)('generation service f
     expect(await rejection(harness.service.loadModel({ id: 'no-such-model' }, testRun()))).toMatchObject({ code: 'model-not-found' });
     expect(await rejection(harness.service.generate({ ...ditRequest(), settings: ['W9g32'] }, testRun()))).toMatchObject({ code: 'invalid-setting' });
     expect(await rejection(harness.service.generate({ ...ditRequest(), classLabel: 10 }, testRun()))).toMatchObject({ code: 'argument-invalid' });
-    expect(await rejection(harness.service.generate({ ...ditRequest(), settings: ['W4g32-gptq'] }, testRun()))).toMatchObject({ code: 'setting-unsupported' });
+    expect(await rejection(harness.service.generate({ ...ditRequest(), settings: ['W4g32-sq0.5'] }, testRun()))).toMatchObject({ code: 'setting-unsupported' });
   });
 
   it('cancel between steps rejects with CancelledError and the next run gives the same sample', async () => {

@@ -1,0 +1,47 @@
+/**
+ * The model entry for any setting, including the calibration-based methods: per-tensor activation settings get
+ * their static scales; SmoothQuant (-sq<alpha>) and GPTQ (-gptq) settings get weights prepared from the fp32
+ * model's calibration inputs (per-channel absmax; X^T X) by src/models/runtime/methodWeights.ts. GPTQ reports
+ * "GPTQ layer i/N" and yields to the event loop between layers, so a cancel arriving meanwhile stops it there
+ * (nothing is cached then). The result is cached like any other setting's weights (DeviceModels' LRU).
+ */
+import { tensorAsF32 } from '../../models/bundle/index.ts';
+import { prepareMethodWeights, requireMethodSupported } from '../../models/runtime/methodWeights';
+import type { LinearSpec } from '../../models/runtime/layers';
+import { varLinearSpecs } from '../../models/var/varConfig';
+import { ditLinearSpecs } from '../../models/dit/ditConfig';
+import type { QuantSetting } from '../../quant/setting';
+import type { LoadedBundles } from './bundleStore';
+import type { DeviceModels, ModelEntry } from './deviceModels';
+
+export interface SettingHooks {
+  /** Throws on cancel or a lost device (between calibration steps and between GPTQ layers). */
+  check(): void;
+  progress(message: string): void;
+}
+
+export async function modelForSetting(state: DeviceModels, bundles: LoadedBundles, setting: QuantSetting, hooks: SettingHooks): Promise<ModelEntry> {
+  if (state.hasModel(bundles, setting)) return state.model(bundles, setting);
+  const method = setting.method.kind;
+  const format = setting.activation.format;
+  // SmoothQuant's static scales are those of the smoothed inputs (prepared with its weights).
+  const scales = setting.activation.perTensor && format.kind !== 'none' && method !== 'smoothquant' ? await state.calibrationScales(bundles, format, hooks.check) : undefined;
+  if (method !== 'smoothquant' && method !== 'gptq') return state.model(bundles, setting, scales);
+  requireMethodSupported(setting);
+  hooks.progress(`calibrating (${method === 'gptq' ? 'X^T X' : 'channel absmax'} of every Linear input)`);
+  const stats = await state.linearInputStats(bundles, method === 'gptq', hooks.check);
+  const file = bundles.model.weights!;
+  const prepared = await prepareMethodWeights(setting, linearSpecs(bundles), (name) => tensorAsF32(file, name), stats, {
+    progress: (done, total, name) => hooks.progress(`GPTQ layer ${done}/${total} (${name})`),
+    checkpoint: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let a cancel message in
+      hooks.check();
+    },
+  });
+  return state.model(bundles, setting, scales, prepared);
+}
+
+function linearSpecs(bundles: LoadedBundles): LinearSpec[] {
+  const m = bundles.model.manifest;
+  return m.family === 'var' ? varLinearSpecs(m.config) : ditLinearSpecs(m.config);
+}
