@@ -8,7 +8,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     rollupOptions: {
-      input: { main: 'index.html', bench: 'bench.html', parity: 'parity.html' },
+      input: { main: 'index.html', bench: 'bench.html', parity: 'parity.html', sweep: 'sweep.html' },
     },
   },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },

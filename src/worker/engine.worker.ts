@@ -39,10 +39,7 @@ const handlers: Handlers = {
   activationStats: (params, run) => analysis.activationStats(params, run),
   weightHistogram: (params) => analysis.weightHistogram(params),
   snrExperiment: (params, run) => analysis.snrExperiment(params, run),
-  // Being built (issue 5): the quality service replaces this.
-  measureQuality: async () => {
-    throw new Error('measureQuality is not implemented yet.');
-  },
+  measureQuality: (params, run) => generation.measureQuality(params, run),
 };
 
 const host = new EngineHost(post, handlers);

@@ -22,6 +22,10 @@ import { SideBySide } from './sideBySide';
 import { GenerationError } from './errors';
 import { resolveRequest } from './generateParams';
 import type { HeadsFactory } from './heads';
+import { QualityRun } from '../quality/qualityRun';
+import { resolveQuality } from '../quality/qualityParams';
+import { QualityError } from '../quality/errors';
+import type { MeasureQualityParams, QualityPoint } from '../quality/types';
 import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from './types';
 
 export interface GenerationServiceOptions {
@@ -34,7 +38,7 @@ export interface GenerationServiceOptions {
   readonly cacheCapacity?: number;
 }
 
-const TYPED_ERRORS = [CancelledError, GenerationError, BundleError, ModelError, SettingParseError];
+const TYPED_ERRORS = [CancelledError, GenerationError, QualityError, BundleError, ModelError, SettingParseError];
 
 export class GenerationService {
   private readonly store: BundleStore;
@@ -79,6 +83,22 @@ export class GenerationService {
   /** Runs `body` on the current device's models, with this service's device-loss handling (for other engine services). */
   withDeviceModels<T>(body: (state: DeviceModels) => Promise<T>): Promise<T> {
     return this.onDevice(body);
+  }
+
+  /** FD, accuracy and bit counts of `samples` images of one (model, setting); partial points stream via run.progress. */
+  async measureQuality(params: MeasureQualityParams, run: RunContext): Promise<QualityPoint> {
+    const bundles = await this.store.load(String(params?.modelId));
+    const request = resolveQuality(params, bundles.model.manifest);
+    run.checkpoint();
+    return this.onDevice(async (state) => {
+      const slot = await state.imageHeads(bundles);
+      const accumulator = 'heads' in slot ? slot.heads.startQuality?.() : undefined;
+      if (!accumulator) {
+        const why = 'note' in slot ? slot.note : (slot.heads.classifierNote ?? 'The heads of this engine cannot score samples.');
+        throw new QualityError('no-classifier', `Sample quality of ${bundles.model.manifest.id} needs its decoder and classifier: ${why}`, 'Run the engine where onnxruntime-web loads (the app or sweep page), with the bundles the manifest requires.');
+      }
+      return new QualityRun(state, bundles, request, accumulator, run).execute();
+    });
   }
 
   /** Keys of the weights cached on the current device (least recently used first). */

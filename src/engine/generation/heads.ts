@@ -5,6 +5,7 @@
  */
 import type { LoadedBundles } from './bundleStore';
 import type { Prediction } from './types';
+import type { QualityAccumulator } from '../quality/accumulator';
 
 export interface DecodedOutput {
   /** [1, 1, 32, 32] in [-1, 1]. */
@@ -18,6 +19,8 @@ export interface ImageHeads {
   decode(source: GPUBuffer): Promise<DecodedOutput>;
   /** Why there is no prediction, when the classifier could not be loaded. */
   readonly classifierNote?: string;
+  /** A fresh sample-quality accumulator on these decoders and classifier (measureQuality); undefined without a classifier. */
+  startQuality?(): QualityAccumulator | undefined;
   /** Idempotent. */
   dispose(): Promise<void>;
 }

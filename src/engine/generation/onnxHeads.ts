@@ -6,7 +6,7 @@
  * cannot be loaded rejects (the service then returns raw outputs with that reason).
  */
 import { predict } from '../../metrics/classification';
-import { DigitClassifier, VaeDecoder, VqvaeDecoder } from '../../models/onnx/index.ts';
+import { DigitClassifier, SampleQualityTracker, VaeDecoder, VqvaeDecoder } from '../../models/onnx/index.ts';
 import type { HeadsFactory, ImageHeads, DecodedOutput } from './heads';
 
 export const onnxHeads: HeadsFactory = async (device, bundles) => {
@@ -41,6 +41,25 @@ export const onnxHeads: HeadsFactory = async (device, bundles) => {
       } finally {
         image.dispose();
       }
+    },
+    startQuality() {
+      if (!classifier) return undefined;
+      const tracker = new SampleQualityTracker(classifier);
+      return {
+        get count() {
+          return tracker.count;
+        },
+        async add(source, batch, labels) {
+          const image = await decoder.decode(source, batch);
+          try {
+            await tracker.addImages(image.buffer, batch, labels);
+          } finally {
+            image.dispose();
+          }
+        },
+        estimate: () => tracker.fdEstimate(),
+        accuracy: () => tracker.accuracy() ?? 0,
+      };
     },
     dispose() {
       disposed ??= Promise.all([decoder.dispose(), classifier?.dispose()]).then(() => undefined);

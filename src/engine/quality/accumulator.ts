@@ -1,0 +1,22 @@
+/**
+ * What the quality measurement needs from the ONNX heads: decode a batch of generator outputs, classify the
+ * images, accumulate classifier features and hits. In the app it is SampleQualityTracker on the decoder and
+ * classifier the generation service already loaded (onnxHeads.ts); tests without onnxruntime inject their own.
+ */
+export interface QualityEstimate {
+  /** FD of every accumulated sample against the reference statistics. */
+  readonly fd: number;
+  /** Jackknife standard error of fd. */
+  readonly stdError: number;
+}
+
+export interface QualityAccumulator {
+  /** Samples accumulated so far. */
+  readonly count: number;
+  /** Decodes the `batch` outputs at offset 0 of `source` (f_hat or latent), classifies and accumulates them. */
+  add(source: GPUBuffer, batch: number, labels: readonly number[]): Promise<void>;
+  /** Needs 3+ samples (the jackknife leaves one group out). */
+  estimate(): QualityEstimate;
+  /** Fraction classified as their requested label (0 before the first sample). */
+  accuracy(): number;
+}

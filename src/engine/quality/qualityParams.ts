@@ -1,0 +1,46 @@
+/**
+ * Checks a measureQuality request before any GPU work. The setting, seed, cfg, steps and sampler go through
+ * the generate request's own checks (resolveRequest), so both methods accept and reject the same values;
+ * the sample count and batch size are checked here.
+ */
+import type { DitManifest, VarManifest } from '../../models/bundle/types.ts';
+import type { QuantSetting } from '../../quant/setting';
+import { GenerationError } from '../generation/errors';
+import { resolveRequest } from '../generation/generateParams';
+import type { DitSamplerName } from '../generation/types';
+import type { MeasureQualityParams } from './types';
+
+/** Most samples one request may ask for (a 10,000-sample FD is the usual full-test-set figure). */
+export const MAX_SAMPLES = 10_000;
+export const MAX_BATCH = 64;
+/**
+ * Images per sampler call when the request names none. Measured on SwiftShader (docs/sweep.md): per-image
+ * time falls until about 10 and is flat beyond; 10 also keeps classes balanced within every batch.
+ */
+export const DEFAULT_BATCH = 10;
+
+export interface ResolvedQuality {
+  readonly setting: { readonly text: string; readonly value: QuantSetting };
+  readonly samples: number;
+  readonly batch: number;
+  readonly seed: number;
+  readonly cfg: number;
+  readonly steps: number;
+  readonly sampler?: DitSamplerName;
+}
+
+export function resolveQuality(params: MeasureQualityParams, manifest: VarManifest | DitManifest): ResolvedQuality {
+  const fail = (problem: string, fix: string): never => {
+    throw new GenerationError('argument-invalid', problem, fix);
+  };
+  if (typeof params.setting !== 'string') fail('setting must be one setting string.', "Pass e.g. 'W4g32-A8' or 'fp32'.");
+  const seed = params.seed ?? 0;
+  const base = resolveRequest({ modelId: params.modelId, settings: [params.setting], classLabel: 0, seed, steps: params.steps, sampler: params.sampler, cfg: params.cfg }, manifest);
+  const samples = params.samples;
+  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) fail(`samples ${samples} is outside 1..${MAX_SAMPLES}.`, 'Ask for e.g. 100 samples (FD needs 3 or more).');
+  const batch = params.batch ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) fail(`batch ${batch} is outside 1..${MAX_BATCH}.`, `Leave batch out (default ${DEFAULT_BATCH}) or pass 1..${MAX_BATCH}.`);
+  if (seed + samples - 1 > Number.MAX_SAFE_INTEGER) fail(`seed ${seed} + ${samples} samples runs past the largest safe integer.`, 'Use a smaller seed.');
+  const [setting] = base.settings;
+  return { setting: { text: setting.text, value: setting.setting }, samples, batch: Math.min(batch, samples), seed, cfg: base.cfg, steps: base.steps, sampler: base.sampler };
+}
