@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * npm run sweep -- [--out public/sweeps/mnist-sweep.json] [--samples N] [--dit-steps S] [--dit-sampler ddpm|ddim]
- *                  [--batch B] [--seed S] [--only id1,id2] [--settings s1,s2] [--fresh]
+ * npm run sweep -- [--out public/sweeps/mnist-sweep.json] [--samples 20] [--dit-steps 20] [--dit-sampler ddpm|ddim]
+ *                  [--batch 10] [--seed S] [--only id1,id2] [--settings s1,s2] [--fresh]
  *
  * Sample quality (FD with a jackknife error, accuracy, bit counts) of every generator bundle in
  * public/models/index.json at every setting of the grid, measured by the app's engine worker
@@ -19,12 +19,16 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = path.join(ROOT, 'public', 'models');
-export const GRID_SETTINGS = ['fp32', 'W8g32', 'W6g32', 'W4g32', 'W3g32', 'W2g32', 'W8g32-A8', 'W4g32-A8', 'Wfp4g32'];
+/**
+ * The grid's settings in the order they run: the ones that shape the curve first (fp32, 4 and 2 bits), so a
+ * sweep cut short still has whole columns across every model.
+ */
+export const GRID_SETTINGS = ['fp32', 'W4g32', 'W2g32', 'W8g32', 'W3g32', 'W4g32-A8', 'Wfp4g32', 'W6g32', 'W8g32-A8'];
 const USAGE =
-  'node scripts/sweep.mjs [--out public/sweeps/mnist-sweep.json] [--samples 100] [--dit-steps 25] [--dit-sampler ddpm] [--batch B] [--seed 0] [--only id,...] [--settings s,...] [--fresh]';
+  'node scripts/sweep.mjs [--out public/sweeps/mnist-sweep.json] [--samples 20] [--dit-steps 20] [--dit-sampler ddpm] [--batch 10] [--seed 0] [--only id,...] [--settings s,...] [--fresh]';
 
 function parseArgs(argv) {
-  const opts = { out: 'public/sweeps/mnist-sweep.json', samples: 100, ditSteps: 25, ditSampler: 'ddpm', batch: undefined, seed: 0, only: undefined, settings: undefined, fresh: false };
+  const opts = { out: 'public/sweeps/mnist-sweep.json', samples: 20, ditSteps: 20, ditSampler: 'ddpm', batch: 10, seed: 0, only: undefined, settings: undefined, fresh: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -70,14 +74,13 @@ function generators(only) {
   return out;
 }
 
-/** The grid, cheapest points first within each model so the file fills quickly at the start. */
+/** The grid: setting by setting across every ordinary generator, then the QAT bundles at their own setting. */
 function grid(gens, settings) {
   const points = [];
-  for (const g of gens) {
-    const own = g.quantTraining?.setting;
-    const list = own ? [own] : (settings ?? GRID_SETTINGS);
-    for (const setting of list) points.push({ modelId: g.id, family: g.family, setting });
+  for (const setting of settings ?? GRID_SETTINGS) {
+    for (const g of gens) if (!g.quantTraining) points.push({ modelId: g.id, family: g.family, setting });
   }
+  for (const g of gens) if (g.quantTraining?.setting) points.push({ modelId: g.id, family: g.family, setting: g.quantTraining.setting });
   return points;
 }
 
@@ -94,12 +97,16 @@ function writeSweep(file, sweep) {
 }
 
 const sameConfig = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-const fmtTime = (s) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+function fmtTime(seconds) {
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const outFile = path.resolve(ROOT, opts.out);
-  const config = { samples: opts.samples, seed: opts.seed, ditSteps: opts.ditSteps, ditSampler: opts.ditSampler, ...(opts.batch ? { batch: opts.batch } : {}) };
+  const config = { samples: opts.samples, seed: opts.seed, ditSteps: opts.ditSteps, ditSampler: opts.ditSampler, batch: opts.batch };
   const points = grid(generators(opts.only), opts.settings);
 
   const { createServer } = await import('vite');
@@ -126,14 +133,14 @@ async function main() {
     await page.exposeFunction('__sweepReport', (kind, payload) => {
       if (kind !== 'partial') return;
       const now = Date.now();
-      if (now - lastLine < 5000 && payload.samples < opts.samples) return; // a line per ~5 s is enough for a log
+      if (now - lastLine < 20_000) return; // a line per ~20 s is enough for a log
       lastLine = now;
       const elapsed = (now - current.started) / 1000;
       const eta = (elapsed * (opts.samples - payload.samples)) / payload.samples;
       console.log(`  ${current.point}: ${payload.samples}/${opts.samples} samples, FD ${payload.fd.toFixed(2)} ± ${payload.fdStdErr.toFixed(2)}, acc ${payload.accuracy.toFixed(3)}, point ETA ${fmtTime(eta)}`);
     });
     const ready = () => page.waitForFunction(() => document.body.dataset.ready === '1' && window.__sweep !== undefined, undefined, { timeout: 120_000 });
-    await page.goto(`${base}sweep.html`);
+    await page.goto(`${base}sweep.html`, { timeout: 180_000 });
     await ready();
     const env = await page.evaluate(() => window.__sweep.environment());
     const adapter = `${env.adapter} (${env.browser})`;
@@ -156,7 +163,7 @@ async function main() {
       current = { point: `[${i + 1}/${todo.length}] ${p.modelId} ${p.setting}`, started: Date.now() };
       lastLine = Date.now();
       console.log(`point ${i + 1}/${todo.length}: ${p.modelId} ${p.setting} (${opts.samples} samples${p.family === 'dit' ? `, ${opts.ditSteps}-step ${opts.ditSampler}` : ''})`);
-      const params = { modelId: p.modelId, setting: p.setting, samples: opts.samples, seed: opts.seed, ...(opts.batch ? { batch: opts.batch } : {}), ...(p.family === 'dit' ? { steps: opts.ditSteps, sampler: opts.ditSampler } : {}) };
+      const params = { modelId: p.modelId, setting: p.setting, samples: opts.samples, seed: opts.seed, batch: opts.batch, ...(p.family === 'dit' ? { steps: opts.ditSteps, sampler: opts.ditSampler } : {}) };
       let point;
       try {
         try {

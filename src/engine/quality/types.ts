@@ -63,6 +63,13 @@ export interface SweepFile {
   readonly createdAt: string;
   /** Adapter description and the browser it ran in: numbers are only comparable within one file. */
   readonly adapter: string;
-  readonly config: { readonly samples: number; readonly seed: number; readonly ditSteps: number; readonly ditSampler: DitSamplerName };
+  readonly config: {
+    readonly samples: number;
+    readonly seed: number;
+    readonly ditSteps: number;
+    readonly ditSampler: DitSamplerName;
+    /** Images per sampler call (speed only: a sample's draws depend on its index, not on the batch). */
+    readonly batch?: number;
+  };
   readonly points: readonly QualityPoint[];
 }
