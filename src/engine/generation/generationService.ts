@@ -71,18 +71,12 @@ export class GenerationService {
     const bundles = await this.store.load(String(params?.modelId));
     const manifest = bundles.model.manifest;
     const request = resolveRequest(params, manifest);
+    const students = new Map<string, LoadedBundles>();
+    for (const { modelId } of request.settings) {
+      if (modelId && !students.has(modelId)) students.set(modelId, sameArchitecture(bundles, await this.store.load(modelId)));
+    }
     run.checkpoint();
-    return this.onDevice(async (state) => new SideBySide(state, bundles, request, await state.imageHeads(bundles), run).execute());
-  }
-
-  /** A generator's validated bundles (and those it requires), for other engine services (analysis). */
-  bundles(modelId: string): Promise<LoadedBundles> {
-    return this.store.load(modelId);
-  }
-
-  /** Runs `body` on the current device's models, with this service's device-loss handling (for other engine services). */
-  withDeviceModels<T>(body: (state: DeviceModels) => Promise<T>): Promise<T> {
-    return this.onDevice(body);
+    return this.onDevice(async (state) => new SideBySide(state, bundles, request, await state.imageHeads(bundles), run, students).execute());
   }
 
   /** FD, accuracy and bit counts of `samples` images of one (model, setting); partial points stream via run.progress. */
@@ -99,6 +93,16 @@ export class GenerationService {
       }
       return new QualityRun(state, bundles, request, accumulator, run).execute();
     });
+  }
+
+  /** A generator's validated bundles (and those it requires), for other engine services (analysis). */
+  bundles(modelId: string): Promise<LoadedBundles> {
+    return this.store.load(modelId);
+  }
+
+  /** Runs `body` on the current device's models, with this service's device-loss handling (for other engine services). */
+  withDeviceModels<T>(body: (state: DeviceModels) => Promise<T>): Promise<T> {
+    return this.onDevice(body);
   }
 
   /** Keys of the weights cached on the current device (least recently used first). */
@@ -144,6 +148,17 @@ export class GenerationService {
     }
     return this.state;
   }
+}
+
+/** A student runs on the teacher's sampler, decoder and draws, so it must have the teacher's architecture. */
+function sameArchitecture(teacher: LoadedBundles, student: LoadedBundles): LoadedBundles {
+  const t = teacher.model.manifest;
+  const s = student.model.manifest;
+  const same = s.family === t.family && JSON.stringify(s.config) === JSON.stringify(t.config) && JSON.stringify(s.requires) === JSON.stringify(t.requires);
+  if (!same) {
+    throw new GenerationError('argument-invalid', `'${s.id}' (${s.family}) does not have the architecture of '${t.id}', so it cannot be compared with it step by step.`, `Run '${s.id}' with a model of its own architecture.`);
+  }
+  return student;
 }
 
 function modelInfo(bundles: LoadedBundles): LoadedModelInfo {
