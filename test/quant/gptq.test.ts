@@ -114,8 +114,8 @@ describe(`GPTQ quantisation (seed ${seed})`, () => {
   });
 
   // Error = ||X W^T - X Q^T||^2 / ||X W^T||^2. GPTQ minimises it on the calibration X, so it must beat RTN
-  // there, and, the inputs being one distribution, on fresh inputs from it too. Bound: at most 70% of RTN's
-  // (measured ratios on this generator are about 0.2-0.5).
+  // there, and, the inputs being one distribution, on fresh inputs from it too. Bound: at most half of RTN's
+  // (measured ratios on this low-rank-plus-noise generator: 0.03 to 0.15 over seeds 1-5 and these formats).
   for (const text of ['W4g32', 'W3c', 'W3ag32', 'Wfp4g32']) {
     it(`${text}: lower layer-output error than RTN on correlated inputs, on the calibration and on held-out inputs`, () => {
       const rng = makeRng(seed + 4);
@@ -132,8 +132,8 @@ describe(`GPTQ quantisation (seed ${seed})`, () => {
       const gptq = dequantizeWeight(gptqQuantize(w, rows, cols, weight!.format, weight!.granularity, hessianOf(calib, tokens, cols)));
       const calibRatio = layerOutputError(calib, tokens, w, gptq, rows, cols) / layerOutputError(calib, tokens, w, rtn, rows, cols);
       const heldRatio = layerOutputError(held, tokens, w, gptq, rows, cols) / layerOutputError(held, tokens, w, rtn, rows, cols);
-      expect(calibRatio).toBeLessThan(0.7);
-      expect(heldRatio).toBeLessThan(0.7);
+      expect(calibRatio).toBeLessThan(0.5);
+      expect(heldRatio).toBeLessThan(0.5);
     });
   }
 });
