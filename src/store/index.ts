@@ -7,12 +7,14 @@ import { createGpuSlice, type GpuSlice } from '../features/gpu-status/gpuSlice';
 import { createExplorerSlice, type ExplorerSlice } from '../features/format-explorer/explorerSlice';
 import { createScalingLawSlice, type ScalingLawSlice } from '../features/scaling-law/scalingLawSlice';
 import { createPlaygroundSlice, type PlaygroundSlice } from '../features/playground/playgroundSlice';
+import { createAnalysisSlice, type AnalysisSlice } from '../features/analysis/analysisSlice';
 
-export type AppState = GpuSlice & ExplorerSlice & ScalingLawSlice & PlaygroundSlice;
+export type AppState = GpuSlice & ExplorerSlice & ScalingLawSlice & PlaygroundSlice & AnalysisSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createGpuSlice(...a),
   ...createExplorerSlice(...a),
   ...createScalingLawSlice(...a),
   ...createPlaygroundSlice(...a),
+  ...createAnalysisSlice(...a),
 }));

@@ -1,0 +1,199 @@
+/**
+ * State of the analysis panel (the paper's analysis views): the generators to pick from, and for each view its
+ * controls and its run (idle, running with progress, done, failed). Runs go to the engine worker
+ * (activationStats, weightHistogram, snrExperiment); a new run of a view cancels that view's previous one.
+ */
+import type { SliceCreator } from '../../store/slice';
+import { engine } from '../../app/engine';
+import { CancelledError, serializeError, type SerializedError } from '../../worker/protocol';
+import type { ActivationStatsResult, SnrExperimentResult, WeightHistogramResult, WeightLayer } from '../../engine/analysis/types';
+import { parseSnrList } from './snrList';
+
+export type ViewRun<T> =
+  | { state: 'idle' }
+  /** `partial`: the latest streamed result (the SNR curves as they grow). */
+  | { state: 'running'; fraction: number; message: string; partial?: T }
+  | { state: 'done'; result: T }
+  | { state: 'failed'; error: SerializedError };
+
+export interface GeneratorLists {
+  readonly var: readonly string[];
+  readonly dit: readonly string[];
+}
+
+export interface ActivationControls {
+  modelId: string;
+  samples: number;
+  seed: number;
+  /** The block whose charts are shown (the run measures every block). */
+  block: number;
+}
+
+export interface WeightControls {
+  modelId: string;
+  block: number;
+  layer: WeightLayer;
+  /** The weight part of a setting string (src/quant/setting.ts), e.g. W4g32, W3ac, Wfp4g32. */
+  setting: string;
+  scope: 'layer' | 'group';
+  group: number;
+}
+
+export interface SnrControls {
+  varModel: string;
+  ditModel: string;
+  /** Comma-separated input SNRs in dB. */
+  snrList: string;
+  samples: number;
+  seed: number;
+  ditSteps: number;
+}
+
+export interface AnalysisSlice {
+  analysisModels: { state: 'loading' } | { state: 'ready'; lists: GeneratorLists } | { state: 'failed'; error: SerializedError };
+  analysisActivation: ActivationControls;
+  analysisActivationRun: ViewRun<ActivationStatsResult>;
+  analysisWeights: WeightControls;
+  analysisWeightsRun: ViewRun<WeightHistogramResult>;
+  analysisSnr: SnrControls;
+  analysisSnrRun: ViewRun<SnrExperimentResult>;
+  loadAnalysisModels(): Promise<void>;
+  setAnalysisActivation(patch: Partial<ActivationControls>): void;
+  runAnalysisActivation(): Promise<void>;
+  setAnalysisWeights(patch: Partial<WeightControls>): void;
+  runAnalysisWeights(): Promise<void>;
+  setAnalysisSnr(patch: Partial<SnrControls>): void;
+  runAnalysisSnr(): Promise<void>;
+  cancelAnalysis(view: AnalysisView): void;
+}
+
+export type AnalysisView = 'activation' | 'weights' | 'snr';
+
+export const DEFAULT_ACTIVATION: ActivationControls = { modelId: 'mnist-var-d2', samples: 4, seed: 0, block: 0 };
+export const DEFAULT_WEIGHTS: WeightControls = { modelId: 'mnist-var-d2', block: 0, layer: 'fc1', setting: 'W4g32', scope: 'layer', group: 0 };
+export const DEFAULT_SNR: SnrControls = { varModel: 'mnist-var-d2', ditModel: 'mnist-dit-d3', snrList: '0, 10, 20, 30, 40', samples: 4, seed: 0, ditSteps: 50 };
+
+const controllers = new Map<AnalysisView, AbortController>();
+
+function begin(view: AnalysisView): AbortSignal {
+  controllers.get(view)?.abort();
+  const controller = new AbortController();
+  controllers.set(view, controller);
+  return controller.signal;
+}
+
+/** True while `signal` belongs to the view's latest run (a superseded run must not overwrite the new one's state). */
+function current(view: AnalysisView, signal: AbortSignal): boolean {
+  return controllers.get(view)?.signal === signal;
+}
+
+/** The run state after a failure: a cancel returns the view to idle. */
+function failure(error: unknown): ViewRun<never> {
+  return error instanceof CancelledError ? { state: 'idle' } : { state: 'failed', error: serializeError(error) };
+}
+
+export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
+  analysisModels: { state: 'loading' },
+  analysisActivation: DEFAULT_ACTIVATION,
+  analysisActivationRun: { state: 'idle' },
+  analysisWeights: DEFAULT_WEIGHTS,
+  analysisWeightsRun: { state: 'idle' },
+  analysisSnr: DEFAULT_SNR,
+  analysisSnrRun: { state: 'idle' },
+
+  async loadAnalysisModels() {
+    try {
+      const { models } = await engine().call('listModels', {});
+      const lists = { var: models.filter((m) => m.family === 'var').map((m) => m.id), dit: models.filter((m) => m.family === 'dit').map((m) => m.id) };
+      set({ analysisModels: { state: 'ready', lists } });
+      // Defaults that the shipped index does not have fall back to its first generator of the family.
+      const pick = (id: string, list: readonly string[]) => (list.includes(id) ? id : (list[0] ?? id));
+      const all = [...lists.var, ...lists.dit];
+      const a = get().analysisActivation;
+      const w = get().analysisWeights;
+      const s = get().analysisSnr;
+      set({
+        analysisActivation: { ...a, modelId: pick(a.modelId, all) },
+        analysisWeights: { ...w, modelId: pick(w.modelId, all) },
+        analysisSnr: { ...s, varModel: pick(s.varModel, lists.var), ditModel: pick(s.ditModel, lists.dit) },
+      });
+    } catch (error) {
+      set({ analysisModels: { state: 'failed', error: serializeError(error) } });
+    }
+  },
+
+  setAnalysisActivation(patch) {
+    set({ analysisActivation: { ...get().analysisActivation, ...patch } });
+  },
+
+  async runAnalysisActivation() {
+    const signal = begin('activation');
+    const c = get().analysisActivation;
+    set({ analysisActivationRun: { state: 'running', fraction: 0, message: 'Queued' }, analysisActivation: { ...c, block: 0 } });
+    try {
+      const result = await engine().call('activationStats', { modelId: c.modelId, samples: c.samples, seed: c.seed }, {
+        signal,
+        onProgress: (fraction, message) => set({ analysisActivationRun: { state: 'running', fraction, message } }),
+      });
+      if (current('activation', signal)) set({ analysisActivationRun: { state: 'done', result } });
+    } catch (error) {
+      if (current('activation', signal)) set({ analysisActivationRun: failure(error) });
+    }
+  },
+
+  setAnalysisWeights(patch) {
+    set({ analysisWeights: { ...get().analysisWeights, ...patch } });
+  },
+
+  async runAnalysisWeights() {
+    const signal = begin('weights');
+    const c = get().analysisWeights;
+    set({ analysisWeightsRun: { state: 'running', fraction: 0, message: 'Quantising' } });
+    try {
+      const scope = c.scope === 'group' ? { kind: 'group' as const, index: c.group } : { kind: 'layer' as const };
+      const result = await engine().call('weightHistogram', { modelId: c.modelId, block: c.block, layer: c.layer, setting: c.setting, scope, bins: 64 }, { signal });
+      if (current('weights', signal)) set({ analysisWeightsRun: { state: 'done', result } });
+    } catch (error) {
+      if (current('weights', signal)) set({ analysisWeightsRun: failure(error) });
+    }
+  },
+
+  setAnalysisSnr(patch) {
+    set({ analysisSnr: { ...get().analysisSnr, ...patch } });
+  },
+
+  async runAnalysisSnr() {
+    const signal = begin('snr');
+    const c = get().analysisSnr;
+    const parsed = parseSnrList(c.snrList);
+    if ('error' in parsed) {
+      set({ analysisSnrRun: { state: 'failed', error: { name: 'SnrListError', code: 'argument-invalid', message: parsed.error, fix: 'Type numbers in dB separated by commas, e.g. 0, 10, 20, 30, 40.' } } });
+      return;
+    }
+    set({ analysisSnrRun: { state: 'running', fraction: 0, message: 'Queued' } });
+    try {
+      const result = await engine().call(
+        'snrExperiment',
+        { modelIds: [c.varModel, c.ditModel].filter(Boolean), snrDb: parsed.values, samples: c.samples, seed: c.seed, ditSteps: c.ditSteps },
+        {
+          signal,
+          onProgress: (fraction, message) => {
+            const run = get().analysisSnrRun;
+            set({ analysisSnrRun: { state: 'running', fraction, message, partial: run.state === 'running' ? run.partial : undefined } });
+          },
+          onPartial: (partial) => {
+            const run = get().analysisSnrRun;
+            if (run.state === 'running') set({ analysisSnrRun: { ...run, partial } });
+          },
+        },
+      );
+      if (current('snr', signal)) set({ analysisSnrRun: { state: 'done', result } });
+    } catch (error) {
+      if (current('snr', signal)) set({ analysisSnrRun: failure(error) });
+    }
+  },
+
+  cancelAnalysis(view) {
+    controllers.get(view)?.abort();
+  },
+});
