@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 
 /** Collects page errors and console errors so a test fails on anything the user would not see. */
@@ -78,6 +79,15 @@ test('VAR and DiT generate side by side; changing weight bits regenerates only t
   await pg.getByLabel('Show difference heatmaps').check();
   await expect(cell(page, 'W2g32').locator('canvas')).toHaveCount(2);
   await expect(page).toHaveURL(/diff=1/);
+
+  // Exports: one CSV line per shown cell (fp32 + 2 settings), and a PNG of the grid.
+  const [csv] = await Promise.all([page.waitForEvent('download'), pg.getByRole('button', { name: 'Download samples CSV' }).click()]);
+  const lines = (await readFile((await csv.path())!, 'utf8')).trim().split('\n');
+  expect(lines[0]).toMatch(/^model,class,seed,steps,column,setting/);
+  expect(lines.slice(1).map((l) => l.split(',')[4])).toEqual(['fp32', 'W2g32', 'W8g32']);
+  const [png] = await Promise.all([page.waitForEvent('download'), pg.getByRole('button', { name: 'Download samples PNG' }).click()]);
+  expect(png.suggestedFilename()).toBe('mnist-dit-d1-class3-seed5.png');
+  expect((await readFile((await png.path())!)).subarray(1, 4).toString()).toBe('PNG');
   expect(errors).toEqual([]);
 });
 

@@ -42,6 +42,8 @@ export interface PlaygroundSlice {
 }
 
 let controller: AbortController | undefined;
+/** Generators whose bundles the engine has validated and uploaded (loading them shows its own progress). */
+const loaded = new Set<string>();
 
 function modelIdFor(view: PlaygroundView, models: readonly ModelListEntry[] | undefined): string {
   const base = models ? baseModels(models, view.family).find((m) => m.depth === view.size) : undefined;
@@ -131,6 +133,10 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
     }
     set({ playgroundRun: { state: 'running', fraction: 0, message: 'Queued' } });
     try {
+      if (!loaded.has(modelId)) {
+        await engine().call('loadModel', { id: modelId }, { signal: mine.signal, onProgress: (f, message) => set({ playgroundRun: { state: 'running', fraction: f, message: `Loading the model: ${message}` } }) });
+        loaded.add(modelId);
+      }
       for (const [i, { row, columns }] of requests.entries()) {
         const result = await engine().call(
           'generate',

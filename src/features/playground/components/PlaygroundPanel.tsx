@@ -4,6 +4,7 @@ import { useAppStore } from '../../../store';
 import { useLiveGenerate, usePlaygroundUrl } from '../usePlaygroundUrl';
 import { ColumnTabs } from './ColumnTabs';
 import { ErrorTraces } from './ErrorTraces';
+import { ExportButtons } from './ExportButtons';
 import { ModelControls } from './ModelControls';
 import { SampleGrid } from './SampleGrid';
 import { SettingControls } from './SettingControls';
@@ -58,6 +59,7 @@ export function PlaygroundPanel() {
       {run.state === 'failed' && <ErrorPanel title="Generation failed" message={run.error.message} fix={run.error.fix} />}
       <SampleGrid />
       {diff && <p className="muted heat-legend">Heatmap: white = same pixel as fp32, yellow to dark red = up to the full black-to-white range apart.</p>}
+      <ExportButtons />
       <ErrorTraces />
     </section>
   );
