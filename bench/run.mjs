@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
- * npm run bench -- [--out FILE.json] [--quick] [--filter REGEX] [--sizes 256,1024] [--m 64] [--no-ort] [--dev]
- *                  [--rebuild] [--timeout-min 30]
+ * npm run bench -- [--suite kernels|e2e] [--out FILE.json] [--quick] [--filter REGEX] [--sizes 256,1024] [--m 64]
+ *                  [--no-ort] [--param NAME=VALUE ...] [--dev] [--rebuild] [--timeout-min 30]
+ *
+ * --suite kernels (default): the quantized matmul kernels; --suite e2e: the generators end to end (time per image,
+ * DiT forward against onnxruntime-web, setting-switch latency). --param passes any page parameter through
+ * (e.g. --param ditSteps=10 --param models=mnist-dit-d2); --filter/--sizes/--m/--no-ort apply to kernels only.
  *
  * Builds the app when dist/ is missing or older than the sources (`vite build`; falls back to the dev server
  * if the build fails), serves it on a free port, opens /bench.html?auto=1 in Debian's Chromium (headless, WebGPU
  * on whatever adapter it finds), echoes the page's progress, and writes the page's result plus the machine
  * (from Node: CPU model, cores, memory) and the browser version to --out (default
- * bench-results/kernels-<date>.json). Prints a summary table. Exit code 1 when any case failed.
+ * bench-results/<suite>-<date>.json). Prints a summary table. Exit code 1 when any case failed.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -18,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { formatFailures, formatHeader, formatSummary } from './summaryTable.mjs';
+import { formatEndToEnd } from './endToEndTable.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VITE = path.join(ROOT, 'node_modules/vite/bin/vite.js');
@@ -28,7 +33,7 @@ const LAUNCH_ARGS = [
 ];
 
 function parseArgs(argv) {
-  const opts = { out: undefined, quick: false, filter: '', sizes: undefined, m: undefined, ort: true, dev: false, rebuild: false, timeoutMin: 30 };
+  const opts = { suite: 'kernels', out: undefined, quick: false, filter: '', sizes: undefined, m: undefined, ort: true, params: [], dev: false, rebuild: false, timeoutMin: 30 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -36,7 +41,14 @@ function parseArgs(argv) {
       if (v === undefined) throw new Error(`${arg} needs a value`);
       return v;
     };
-    if (arg === '--out') opts.out = value();
+    if (arg === '--suite') {
+      opts.suite = value();
+      if (opts.suite !== 'kernels' && opts.suite !== 'e2e') throw new Error(`--suite ${opts.suite}: use kernels or e2e`);
+    } else if (arg === '--param') {
+      const pair = value();
+      if (!/^[A-Za-z]+=/.test(pair)) throw new Error(`--param ${pair}: use NAME=VALUE`);
+      opts.params.push(pair.split(/=(.*)/s).slice(0, 2));
+    } else if (arg === '--out') opts.out = value();
     else if (arg === '--quick') opts.quick = true;
     else if (arg === '--filter') opts.filter = value();
     else if (arg === '--sizes') opts.sizes = value();
@@ -54,7 +66,7 @@ function parseArgs(argv) {
 }
 
 function readUsage() {
-  return 'npm run bench -- [--out FILE.json] [--quick] [--filter REGEX] [--sizes 256,1024] [--m 64] [--no-ort] [--dev] [--rebuild] [--timeout-min 30]';
+  return 'npm run bench -- [--suite kernels|e2e] [--out FILE.json] [--quick] [--filter REGEX] [--sizes 256,1024] [--m 64] [--no-ort] [--param NAME=VALUE ...] [--dev] [--rebuild] [--timeout-min 30]';
 }
 
 /** Newest modification time under the paths that go into the build. */
@@ -130,24 +142,26 @@ async function prepareServer(opts) {
   return { server, base, mode };
 }
 
-function defaultOut() {
+function defaultOut(suite) {
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
-  return path.join(ROOT, 'bench-results', `kernels-${stamp}.json`);
+  return path.join(ROOT, 'bench-results', `${suite === 'e2e' ? 'end-to-end' : 'kernels'}-${stamp}.json`);
 }
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const out = path.resolve(opts.out ?? defaultOut());
+  const out = path.resolve(opts.out ?? defaultOut(opts.suite));
   const { server, base, mode } = await prepareServer(opts);
   let browser;
   const stop = () => {
     browser?.close().catch(() => {});
     if (server.exitCode === null) server.kill('SIGTERM');
   };
-  process.on('SIGINT', () => {
-    stop();
-    process.exit(130);
-  });
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.on(signal, () => {
+      stop();
+      process.exit(code);
+    });
+  }
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS });
     const page = await browser.newPage();
@@ -158,6 +172,8 @@ async function main() {
     });
     page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
     const params = new URLSearchParams({ auto: '1' });
+    if (opts.suite === 'e2e') params.set('suite', 'e2e');
+    for (const [name, v] of opts.params) params.set(name, v);
     if (opts.quick) params.set('quick', '1');
     if (opts.filter) params.set('filter', opts.filter);
     if (opts.sizes) params.set('sizes', opts.sizes);
@@ -166,6 +182,9 @@ async function main() {
     const url = `${base}/bench.html?${params}`;
     console.log(`[driver] ${CHROMIUM_PATH} (${browser.version()}) -> ${url}`);
     const loadBefore = os.loadavg();
+    // The machine's load over the run (a CPU adapter competes with everything else on the cores).
+    const loadSamples = [];
+    const loadTimer = setInterval(() => loadSamples.push(Math.round(os.loadavg()[0] * 100) / 100), 15_000);
     await page.goto(url);
     await page.waitForFunction(() => window.__benchLoaded === true, undefined, { timeout: 120_000 }).catch(() => {
       throw new Error('the bench page did not start within 120 s: its script failed to load (see [vite] and [page error] lines above)');
@@ -174,6 +193,7 @@ async function main() {
       timeout: opts.timeoutMin * 60_000,
       polling: 1000,
     });
+    clearInterval(loadTimer);
     const error = await page.evaluate(() => window.__benchError);
     if (error) throw new Error(`the bench page failed: ${error}`);
     const pageResult = await page.evaluate(() => window.__benchResult);
@@ -189,13 +209,16 @@ async function main() {
         // Other work on the machine slows a CPU adapter (SwiftShader) down: record how busy it was.
         loadAverage1mBefore: Math.round(loadBefore[0] * 100) / 100,
         loadAverage1mAfter: Math.round(os.loadavg()[0] * 100) / 100,
+        loadAverage1mSamples: loadSamples,
+        loadSampleIntervalS: 15,
       },
       browser: { executablePath: CHROMIUM_PATH, version: browser.version(), launchArgs: LAUNCH_ARGS, headless: true },
       served: mode === 'dev' ? 'vite dev server (sources)' : 'vite preview (dist/ production build)',
     };
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
-    console.log(`\n${formatHeader(result)}\n\n${formatSummary(result)}\n\n${formatFailures(result)}\n\nwrote ${out}`);
+    const tables = opts.suite === 'e2e' ? formatEndToEnd(result) : `${formatSummary(result)}\n\n${formatFailures(result)}`;
+    console.log(`\n${formatHeader(result)}\n\n${tables}\n\nwrote ${out}`);
     process.exitCode = result.failures.length > 0 ? 1 : 0;
   } finally {
     stop();

@@ -6,7 +6,7 @@ const fmt = (x, digits = 2) => (missing(x) ? '-' : x.toFixed(digits));
 const sig = (x, digits = 2) => (missing(x) ? '-' : Number(x.toPrecision(digits)).toString());
 const pair = (a, b) => (missing(a) ? '-' : `${fmt(a)} / ${fmt(b)}`);
 
-function table(headers, rows) {
+export function table(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => cells.map((c, i) => (i < 3 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
@@ -41,7 +41,9 @@ export function formatHeader(result) {
     `adapter:  ${env.adapterLabel}${env.adapter.isFallbackAdapter ? ' (fallback adapter)' : ''}`,
     `browser:  ${result.browser?.version ?? env.userAgent}; onnxruntime-web ${env.ortVersion}`,
     `machine:  ${m.cpuModel ?? '?'} x${m.cores ?? '?'}, ${fmt(m.memoryGiB, 1)} GiB; load average ${m.loadAverage1mBefore ?? '?'} -> ${m.loadAverage1mAfter ?? '?'}`,
-    `clock:    ${result.measurements.find((x) => x.kind === 'ours')?.time.method ?? '?'}; GEMM m = ${result.config.gemmM}; ${result.durationS} s`,
+    result.measurements
+      ? `clock:    ${result.measurements.find((x) => x.kind === 'ours')?.time.method ?? '?'}; GEMM m = ${result.config.gemmM}; ${result.durationS} s`
+      : `clock:    wall (performance.now() + onSubmittedWorkDone); ${result.durationS} s; load average samples during the run: ${(m.loadAverage1mSamples ?? []).join(' ') || '-'}`,
   ].join('\n');
 }
 

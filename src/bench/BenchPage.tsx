@@ -7,10 +7,11 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { configFromUrl, type BenchConfig } from './benchConfig';
 import { runBench, type BenchProgress } from './runBench';
 import type { BenchResult, SummaryRow } from './resultTypes';
+import type { EndToEndResult } from './e2e/endToEndTypes';
 
 declare global {
   interface Window {
-    __benchResult?: BenchResult;
+    __benchResult?: BenchResult | EndToEndResult;
     __benchError?: string;
     /** Set when the page's script has loaded, so the driver can tell a broken bundle from a slow bench. */
     __benchLoaded?: boolean;
@@ -110,7 +111,7 @@ export function BenchPage({ search }: { search: string }) {
       <h1>Quantized matmul kernels: bench</h1>
       <p>
         GEMV (m = 1) and GEMM times of our packed-weight kernels against our f32 matmul, a copy of the packed bytes and
-        onnxruntime-web MatMulNBits, all on this page's WebGPU adapter. CLI: <code>npm run bench -- --out FILE.json</code>.
+        onnxruntime-web MatMulNBits, all on this page's WebGPU adapter. CLI: <code>npm run bench -- --out FILE.json</code>. <a href="?suite=e2e">End-to-end generator bench</a>
       </p>
       <div className="bench-controls">
         <button disabled={running} onClick={() => void start(configFromControls())}>{running ? 'Running…' : 'Run'}</button>

@@ -1,10 +1,13 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BenchPage } from './BenchPage';
+import { EndToEndBenchPage } from './EndToEndBenchPage';
 import './bench.css';
 
+// `?suite=e2e` selects the end-to-end generator bench; anything else the kernel bench.
+const search = window.location.search;
+const endToEnd = new URLSearchParams(search).get('suite') === 'e2e';
+
 createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <BenchPage search={window.location.search} />
-  </StrictMode>,
+  <StrictMode>{endToEnd ? <EndToEndBenchPage search={search} /> : <BenchPage search={search} />}</StrictMode>,
 );
