@@ -68,19 +68,29 @@ function generators(only) {
     if (entry.family !== 'var' && entry.family !== 'dit') continue;
     if (only && !only.includes(entry.id)) continue;
     const manifest = JSON.parse(readFileSync(path.join(MODELS_DIR, entry.id, 'manifest.json'), 'utf8'));
-    out.push({ id: entry.id, family: entry.family, depth: manifest.config.depth, quantTraining: manifest.quantTraining });
+    const weights = manifest.files.find((f) => f.role === 'weights')?.sha256 ?? null;
+    out.push({ id: entry.id, family: entry.family, depth: manifest.config.depth, quantTraining: manifest.quantTraining, weights });
   }
   if (only) for (const id of only) if (!out.some((g) => g.id === id)) throw new Error(`--only: '${id}' is not a generator in public/models/index.json`);
   return out;
 }
 
-/** The grid: setting by setting across every ordinary generator, then the QAT bundles at their own setting. */
+/**
+ * The grid: setting by setting across every ordinary generator; a bundle trained for one setting (QAT) right
+ * after the column of its setting (after fp32's when its setting is not in the grid), so a resumed sweep
+ * measures newly landed QAT bundles before the remaining columns.
+ */
 function grid(gens, settings) {
+  const columns = settings ?? GRID_SETTINGS;
+  const trained = gens.filter((g) => g.quantTraining?.setting);
   const points = [];
-  for (const setting of settings ?? GRID_SETTINGS) {
+  for (const [i, setting] of columns.entries()) {
     for (const g of gens) if (!g.quantTraining) points.push({ modelId: g.id, family: g.family, setting });
+    for (const g of trained) {
+      const own = g.quantTraining.setting;
+      if (own === setting || (i === 0 && !columns.includes(own))) points.push({ modelId: g.id, family: g.family, setting: own });
+    }
   }
-  for (const g of gens) if (g.quantTraining?.setting) points.push({ modelId: g.id, family: g.family, setting: g.quantTraining.setting });
   return points;
 }
 
@@ -107,7 +117,9 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const outFile = path.resolve(ROOT, opts.out);
   const config = { samples: opts.samples, seed: opts.seed, ditSteps: opts.ditSteps, ditSampler: opts.ditSampler, batch: opts.batch };
-  const points = grid(generators(opts.only), opts.settings);
+  const allGens = generators(undefined);
+  const gens = generators(opts.only);
+  const points = grid(gens, opts.settings);
 
   const { createServer } = await import('vite');
   const { chromium } = await import('@playwright/test');
@@ -153,8 +165,15 @@ async function main() {
           'Pass --fresh to replace it, or --out to write another file.',
       );
     }
-    const kept = previous ? previous.points.filter((p) => !p.partial) : [];
-    const sweep = { formatVersion: 1, createdAt: previous?.createdAt ?? new Date().toISOString(), adapter, config, points: [...kept] };
+    // A point is kept only while its bundle's weights are the ones it was measured on (a re-exported bundle is measured again).
+    // (A file written before weights were recorded is taken to match the bundles as they are now.)
+    const weights = Object.fromEntries(allGens.map((g) => [g.id, g.weights]));
+    const recorded = previous?.weights ?? weights;
+    const kept = previous ? previous.points.filter((p) => !p.partial && (recorded[p.modelId] ?? null) === (weights[p.modelId] ?? null)) : [];
+    if (previous && kept.length < previous.points.length) console.log(`dropping ${previous.points.length - kept.length} points whose bundle weights changed since they were measured`);
+    const measuredWeights = Object.fromEntries(kept.map((p) => [p.modelId, recorded[p.modelId]]));
+    const sweep = { formatVersion: 1, createdAt: previous?.createdAt ?? new Date().toISOString(), adapter, config, weights: measuredWeights, points: [...kept] };
+    if (previous && kept.length < previous.points.length) writeSweep(outFile, sweep);
     const done = new Set(kept.map((p) => `${p.modelId}|${p.setting}`));
     const todo = points.filter((p) => !done.has(`${p.modelId}|${p.setting}`));
     if (kept.length > 0) console.log(`resuming: ${kept.length} points already in the file, ${todo.length} to measure`);
@@ -162,7 +181,7 @@ async function main() {
     for (const [i, p] of todo.entries()) {
       current = { point: `[${i + 1}/${todo.length}] ${p.modelId} ${p.setting}`, started: Date.now() };
       lastLine = Date.now();
-      console.log(`point ${i + 1}/${todo.length}: ${p.modelId} ${p.setting} (${opts.samples} samples${p.family === 'dit' ? `, ${opts.ditSteps}-step ${opts.ditSampler}` : ''})`);
+      console.log(`${new Date().toISOString().slice(11, 19)} point ${i + 1}/${todo.length}: ${p.modelId} ${p.setting} (${opts.samples} samples${p.family === 'dit' ? `, ${opts.ditSteps}-step ${opts.ditSampler}` : ''})`);
       const params = { modelId: p.modelId, setting: p.setting, samples: opts.samples, seed: opts.seed, batch: opts.batch, ...(p.family === 'dit' ? { steps: opts.ditSteps, sampler: opts.ditSampler } : {}) };
       let point;
       try {
@@ -181,6 +200,7 @@ async function main() {
         continue;
       }
       sweep.points.push(point);
+      sweep.weights[point.modelId] = weights[point.modelId];
       writeSweep(outFile, sweep);
       const elapsed = (Date.now() - start) / 1000;
       const eta = (elapsed / (i + 1)) * (todo.length - i - 1);
