@@ -45,14 +45,18 @@ export class GramAccumulator {
   add(x: Float32Array, tokens: number): void {
     const k = this.cols;
     if (x.length !== tokens * k) throw new QuantizationError(`GramAccumulator: ${x.length} values are not ${tokens} rows of ${k}`);
+    // Transposed first, so that every entry is one contiguous dot product over tokens (X^T X of a wide layer
+    // does not fit in cache; streaming it once per token would be memory-bound).
+    const xt = new Float64Array(k * tokens);
+    for (let t = 0; t < tokens; t++) for (let a = 0; a < k; a++) xt[a * tokens + t] = x[t * k + a];
     const h = this.upper;
-    for (let t = 0; t < tokens; t++) {
-      const base = t * k;
-      for (let a = 0; a < k; a++) {
-        const xa = x[base + a];
-        if (xa === 0) continue;
-        const row = a * k;
-        for (let b = a; b < k; b++) h[row + b] += xa * x[base + b];
+    for (let a = 0; a < k; a++) {
+      const ra = a * tokens;
+      for (let b = a; b < k; b++) {
+        const rb = b * tokens;
+        let s = 0;
+        for (let t = 0; t < tokens; t++) s += xt[ra + t] * xt[rb + t];
+        h[a * k + b] += s;
       }
     }
     this.tokens += tokens;
@@ -94,26 +98,29 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
   return l;
 }
 
-/** A^-1 from its lower Cholesky factor L: (L^-1)^T L^-1. */
-function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
-  const inv = new Float64Array(n * n); // L^-1, lower triangular
+/**
+ * U upper with U^T U = A^-1, without forming A^-1: with P the reversal permutation, the Cholesky factor L' of
+ * P A P gives A = V V^T for the upper V = P L' P, so U = V^-1 = P L'^-1 P. One Cholesky and one triangular
+ * inverse, both with contiguous inner loops.
+ */
+function upperFactorOfInverse(a: Float64Array, n: number): Float64Array {
+  const reversed = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) reversed[i * n + j] = a[(n - 1 - i) * n + (n - 1 - j)];
+  const l = cholesky(reversed, n);
+  const upper = new Float64Array(n * n);
+  const m = new Float64Array(n); // column j of L'^-1: forward substitution L' m = e_j
   for (let j = 0; j < n; j++) {
-    inv[j * n + j] = 1 / l[j * n + j];
+    m.fill(0);
+    m[j] = 1 / l[j * n + j];
     for (let i = j + 1; i < n; i++) {
+      const row = i * n;
       let s = 0;
-      for (let p = j; p < i; p++) s += l[i * n + p] * inv[p * n + j];
-      inv[i * n + j] = -s / l[i * n + i];
+      for (let p = j; p < i; p++) s += l[row + p] * m[p];
+      m[i] = -s / l[row + i];
     }
+    for (let i = j; i < n; i++) upper[(n - 1 - i) * n + (n - 1 - j)] = m[i];
   }
-  const out = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) {
-    for (let b = a; b < n; b++) {
-      let s = 0;
-      for (let p = b; p < n; p++) s += inv[p * n + a] * inv[p * n + b];
-      out[a * n + b] = out[b * n + a] = s;
-    }
-  }
-  return out;
+  return upper;
 }
 
 /** Upper factor U of H^-1 = U^T U after dead-channel handling and damping; also the dead channel list. */
@@ -132,11 +139,7 @@ export function gptqInverseFactor(hessian: Float64Array, cols: number, damp = GP
     meanDiag += h[j * cols + j] / cols;
   }
   for (let j = 0; j < cols; j++) h[j * cols + j] += damp * meanDiag;
-  const hinv = inverseFromCholesky(cholesky(h, cols), cols);
-  const lower = cholesky(hinv, cols);
-  const upper = new Float64Array(cols * cols);
-  for (let i = 0; i < cols; i++) for (let j = i; j < cols; j++) upper[i * cols + j] = lower[j * cols + i];
-  return { upper, dead };
+  return { upper: upperFactorOfInverse(h, cols), dead };
 }
 
 /** GPTQ-quantised weight in the packed layout (quantizeWeight's codes, scales and offsets rules). */
