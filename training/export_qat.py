@@ -37,7 +37,7 @@ def export_one(model_id, vq, vae, results):
     model, ck, family = load_student(model_id)
     info = ck['info']
     qt = quant_training(info)
-    res = results.get(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}")
+    res = results.get(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}:{info['steps']}steps")
     metrics = None
     if res:
         metrics = {k: res[k] for k in ('fd', 'accuracy', 'samples', 'settings', 'perClassAccuracy', 'evalSeed', 'seconds')}

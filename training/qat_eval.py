@@ -5,6 +5,7 @@ settings and the same number of samples, seed and classifier as evaluate.py.
 python3 training/qat_eval.py rtn var 2 W4g32-A8 W3g32 ...     RTN of the teacher at each setting
 python3 training/qat_eval.py students [id ...]                  every runs/qat/*.pt (or the given ids)
 python3 training/qat_eval.py table                              print the markdown table of qat_results.json
+python3 training/qat_eval.py outerr dit 3 W4g32-A8 W3g32 ...   relative output MSE of RTN vs fp32 (one batch)
 Options: --per_class N (default 100 = 1,000 samples). Results are merged into training/qat_results.json.
 """
 import argparse
@@ -63,16 +64,42 @@ def save(key, entry):
 
 
 def table(results):
-    rows = ['| model | setting | method | steps | FD | accuracy | samples |', '|---|---|---|---|---|---|---|']
-    for key, r in sorted(results.items(), key=lambda kv: (kv[1]['teacher'], kv[1]['setting'], kv[1]['method'])):
-        rows.append(f"| {r['teacher']} | {r['setting']} | {r['method']} | {r.get('steps', '')} | {r['fd']:.2f} | "
+    rows = ['| model | setting | method | steps (minutes) | FD | accuracy | samples |', '|---|---|---|---|---|---|---|']
+    for key, r in sorted(results.items(), key=lambda kv: (kv[1]['teacher'], kv[1]['setting'], kv[1]['method'], kv[1].get('steps', 0))):
+        steps = f"{r['steps']} ({r['minutes']:.1f})" if 'steps' in r else ''
+        rows.append(f"| {r['teacher']} | {r['setting']} | {r['method']} | {steps} | {r['fd']:.2f} | "
                     f"{r['accuracy']:.3f} | {r['samples']} |")
     return '\n'.join(rows)
 
 
+@torch.no_grad()
+def output_error(family, depth, settings, batch=256):
+    """Relative MSE of the RTN-quantised teacher's output against the fp32 teacher on one random batch (DiT:
+    eps and variance channels separately, random x_t, t, y; VAR: teacher-forced logits on test tokens)."""
+    g = torch.Generator().manual_seed(0)
+    if family == 'dit':
+        x = torch.randn(batch, 4, 8, 8, generator=g)
+        t = torch.randint(0, 1000, (batch,), generator=g)
+        y = torch.randint(0, 11, (batch,), generator=g)
+        args = (x, t, y)
+    else:
+        from train_var import load_vqvae, tokenize_split
+        te = tokenize_split(load_vqvae()[0], 'test')
+        args = (te['labels'][:batch], te['inputs'][:batch])
+    ref = teacher(family, depth)(*args)
+    for s in settings:
+        out = quantize_model(teacher(family, depth), s, family).eval()(*args)
+        if family == 'dit':
+            e = [float(((out - ref)[:, sl] ** 2).mean() / (ref[:, sl] ** 2).mean()) for sl in (slice(0, 4), slice(4, 8))]
+            print(f'{family}-d{depth} {s}: relative MSE eps {e[0]:.4f}, variance channels {e[1]:.4f}')
+        else:
+            e = float(((out - ref) ** 2).mean() / (ref ** 2).mean())
+            print(f'{family}-d{depth} {s}: relative MSE of the logits {e:.4f}')
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('what', choices=('rtn', 'students', 'table'))
+    ap.add_argument('what', choices=('rtn', 'students', 'table', 'outerr'))
     ap.add_argument('rest', nargs='*')
     ap.add_argument('--per_class', type=int, default=100)
     args = ap.parse_args()
@@ -80,6 +107,9 @@ def main():
         print(table(json.load(open(RESULTS))))
         return
     setup(0, threads=1)
+    if args.what == 'outerr':
+        output_error(args.rest[0], int(args.rest[1]), args.rest[2:])
+        return
     clf, _ = zoo.load_classifier()
     mu, sigma, _, _ = evaluate.reference_stats(clf)
     if args.what == 'rtn':
@@ -96,7 +126,8 @@ def main():
         model, ck, family = load_student(model_id)
         info = ck['info']
         res = measure(model, family, info['setting'], clf, mu, sigma, args.per_class)
-        save(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}", {
+        # Keyed with the step count too: a longer rerun of the same student is kept next to the short one.
+        save(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}:{info['steps']}steps", {
             'teacher': info['teacher'], 'setting': info['setting'], 'method': f"qat-{info['loss']}", 'id': model_id,
             'steps': info['steps'], 'minutes': round(info['minutes'], 2), 'params': info.get('params', {}), **res})
         print(f'{model_id}: FD {res["fd"]:.2f} accuracy {res["accuracy"]:.3f} ({res["seconds"]} s)', flush=True)
