@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatSi, logDomain, logTicks } from '../../src/features/scaling-law/logTicks';
+import { DENSE_MANTISSAS, formatSi, logDomain, logTicks } from '../../src/features/scaling-law/logTicks';
 import { seededRandom } from './scalingLawFixtures';
 
 const mantissa = (v: number) => Number((v / 10 ** Math.floor(Math.log10(v) + 1e-9)).toPrecision(6));
 
 describe('logTicks', () => {
-  it('gives sorted 1-2-5 ticks inside random ranges, never more than asked', () => {
+  it('gives sorted round ticks inside random ranges, never more than asked', () => {
     const rand = seededRandom(42);
     for (let i = 0; i < 500; i++) {
       const lo = 10 ** (3 + rand() * 6);
@@ -19,9 +19,16 @@ describe('logTicks', () => {
       for (const t of ticks) {
         expect(t).toBeGreaterThanOrEqual(lo * (1 - 1e-9));
         expect(t).toBeLessThanOrEqual(hi * (1 + 1e-9));
-        if (!isEndFallback) expect([1, 2, 5]).toContain(mantissa(t));
+        if (!isEndFallback) expect(DENSE_MANTISSAS).toContain(mantissa(t));
+        // Denser mantissas only where a decade or two leaves 1-2-5 short.
+        if (!isEndFallback && ticks.some((v) => ![1, 2, 5].includes(mantissa(v)))) expect(hi / lo).toBeLessThan(1000);
       }
     }
+  });
+
+  it('uses denser steps on a range where 1-2-5 leaves fewer than 4 ticks', () => {
+    expect(logTicks(25, 150, 7)).toEqual([30, 40, 50, 60, 80, 100, 150]);
+    expect(logTicks(25, 150, 6)).toEqual([50, 100]);
   });
 
   it('uses 1-2-5 steps on a short range and powers of ten on a long one', () => {

@@ -1,6 +1,6 @@
-import { CartesianGrid, ComposedChart, ErrorBar, LabelList, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ScatterChart, ErrorBar, LabelList, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { GeneratorFamily } from '../../engine/generation/types';
-import { formatSi } from './logTicks';
+import { formatSi, logDomain, logTicks } from './logTicks';
 import type { BitsFd } from './pareto';
 import { familyLabel, type BitsAxis, type ChartPoint, type ChartSeries } from './series';
 import { PointTooltip } from './PointTooltip';
@@ -15,6 +15,7 @@ export interface FamilyChartProps {
   /** The point being measured now (its latest partial), when it belongs to this family. */
   live?: ChartPoint;
   axis: BitsAxis;
+  fdScale: 'linear' | 'log';
   xDomain: [number, number];
   xTicks: number[];
 }
@@ -23,17 +24,20 @@ export const LIVE_COLOR = '#e8590c';
 export const FRONTIER_COLOR = '#6b7487';
 
 /** One family's bit-level scaling law: FD against bits, a curve per precision, the Pareto frontier as steps. */
-export function FamilyChart({ family, series, frontier, measured, live, axis, xDomain, xTicks }: FamilyChartProps) {
+export function FamilyChart({ family, series, frontier, measured, live, axis, fdScale, xDomain, xTicks }: FamilyChartProps) {
   const name = familyLabel(family);
   const xLabel = axis === 'computeBits' ? 'compute bits per token (weight bits × activation bits × params, log)' : 'total weight bits (params × bits, log)';
   const pointCount = series.reduce((n, s) => n + s.points.length, 0);
+  // Log FD: a domain around the error bars and 1-2-5 ticks (recharts' own log ticks are sparse and uneven).
+  const plotted = [...series.flatMap((s) => s.points), ...measured, ...(live ? [live] : [])];
+  const fdDomain = logDomain([...plotted.map((p) => p.fd - p.fdStdErr), ...plotted.map((p) => p.fd + p.fdStdErr)], 1.15);
   return (
     <figure className="scaling-chart" data-testid={`scaling-chart-${family}`} data-points={pointCount}>
       <h3>{name}</h3>
       <p className="chart-sub">{family === 'var' ? 'Language-style: next-scale prediction over discrete tokens' : 'Diffusion-style: denoising continuous latents'}</p>
       <div role="img" aria-label={`${name}: FD against ${xLabel}; ${series.length} curves, ${pointCount} points`}>
         <ResponsiveContainer width="100%" height={320}>
-          <ComposedChart margin={{ top: 10, right: 64, bottom: 22, left: 4 }}>
+          <ScatterChart margin={{ top: 10, right: 64, bottom: 22, left: 4 }}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis
               type="number"
@@ -45,10 +49,28 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, xD
               tickFormatter={formatSi}
               label={{ value: xLabel, position: 'insideBottom', offset: -14, fontSize: 12 }}
             />
-            <YAxis type="number" dataKey="fd" domain={[0, 'auto']} width={52} label={{ value: 'FD (lower is better)', angle: -90, position: 'insideLeft', offset: 10, fontSize: 12, dy: 60 }} />
-            <Tooltip shared={false} content={(props) => <PointTooltip {...props} axis={axis} />} isAnimationActive={false} />
+            <YAxis
+              type="number"
+              dataKey="fd"
+              scale={fdScale}
+              domain={fdScale === 'log' ? fdDomain : [0, 'auto']}
+              ticks={fdScale === 'log' ? logTicks(fdDomain[0], fdDomain[1], 7) : undefined}
+              allowDataOverflow={fdScale === 'log'}
+              width={66}
+              label={{ value: fdScale === 'log' ? 'FD (lower is better, log)' : 'FD (lower is better)', angle: -90, position: 'insideLeft', fontSize: 12, style: { textAnchor: 'middle' } }}
+            />
+            <Tooltip content={(props) => <PointTooltip {...props} axis={axis} />} isAnimationActive={false} />
             {frontier.length > 1 && (
-              <Line data={[...frontier]} dataKey="fd" type="stepAfter" stroke={FRONTIER_COLOR} strokeWidth={6} strokeOpacity={0.25} dot={false} activeDot={false} isAnimationActive={false} name="Pareto frontier" tooltipType="none" />
+              // A Scatter with a step line and no markers (not a Line): it takes no part in the point tooltips.
+              <Scatter
+                name="Pareto frontier"
+                data={[...frontier]}
+                shape={NoMarker}
+                line={{ stroke: FRONTIER_COLOR, strokeWidth: 6, strokeOpacity: 0.25, pointerEvents: 'none' }}
+                lineJointType="stepAfter"
+                legendType="none"
+                isAnimationActive={false}
+              />
             )}
             {series.map((s) => (
               <Scatter
@@ -57,10 +79,11 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, xD
                 data={[...s.points]}
                 fill={s.color}
                 shape={s.shape}
-                line={{ stroke: s.color, strokeWidth: 1.5, strokeDasharray: s.dashed ? '5 3' : undefined }}
+                // Curves must not catch the pointer: the markers under them carry the tooltips.
+                line={{ stroke: s.color, strokeWidth: 1.5, strokeDasharray: s.dashed ? '5 3' : undefined, pointerEvents: 'none' }}
                 isAnimationActive={false}
               >
-                <ErrorBar dataKey="fdStdErr" direction="y" stroke={s.color} strokeOpacity={0.7} width={4} isAnimationActive={false} />
+                <ErrorBar dataKey="fdStdErr" direction="y" stroke={s.color} strokeOpacity={0.7} width={4} pointerEvents="none" isAnimationActive={false} />
               </Scatter>
             ))}
             {measured.length > 0 && (
@@ -74,12 +97,16 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, xD
                 <LabelList dataKey="samples" position="right" offset={12} formatter={(n) => `n = ${String(n)} samples`} fill={LIVE_COLOR} fontSize={12} fontWeight={700} />
               </Scatter>
             )}
-          </ComposedChart>
+          </ScatterChart>
         </ResponsiveContainer>
       </div>
       <SeriesLegend series={series} showFrontier={frontier.length > 1} showMeasured={measured.length > 0} showLive={live !== undefined} />
     </figure>
   );
+}
+
+function NoMarker() {
+  return <g />;
 }
 
 /** The live point: a ring around a dot, so it stands out from the sweep's markers while it moves. */

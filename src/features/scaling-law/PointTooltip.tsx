@@ -4,9 +4,10 @@ import type { BitsAxis, ChartPoint } from './series';
 
 /** Tooltip of one point: which model and setting, where it sits, and how many samples its FD rests on. */
 export function PointTooltip({ active, payload, axis }: { active?: boolean; payload?: ReadonlyArray<{ payload?: unknown }>; axis: BitsAxis }) {
-  const point = payload?.[0]?.payload as Partial<ChartPoint> | undefined;
-  if (!active || !point || point.modelId === undefined) return null;
-  const p = point as ChartPoint;
+  // Only entries of measured points carry a modelId (the frontier's step vertices do not).
+  const entry = payload?.find((e) => (e.payload as Partial<ChartPoint> | undefined)?.modelId !== undefined);
+  if (!active || !entry) return null;
+  const p = entry.payload as ChartPoint;
   return (
     <div className="scaling-tooltip">
       <strong>

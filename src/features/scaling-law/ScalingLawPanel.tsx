@@ -21,6 +21,7 @@ export function ScalingLawPanel() {
   const sweepState = useAppStore((s) => s.scalingSweep);
   const loadSweep = useAppStore((s) => s.loadScalingSweep);
   const axis = useAppStore((s) => s.scalingAxis);
+  const fdScale = useAppStore((s) => s.scalingFdScale);
   const measured = useAppStore((s) => s.scalingMeasured);
   const live = useAppStore((s) => s.scalingLive);
   const chartsRef = useRef<HTMLDivElement>(null);
@@ -66,7 +67,7 @@ export function ScalingLawPanel() {
       {view.hasPoints && (
         <div className="scaling-charts" ref={chartsRef}>
           {view.perFamily.map((f) => (
-            <FamilyChart key={f.family} {...f} axis={axis} xDomain={view.xDomain} xTicks={view.xTicks} />
+            <FamilyChart key={f.family} {...f} axis={axis} fdScale={fdScale} xDomain={view.xDomain} xTicks={view.xTicks} />
           ))}
         </div>
       )}

@@ -1,7 +1,26 @@
 /** Ticks and labels for the log-scale bits axes (values span 1e5 .. 1e10 bits for the MNIST zoo). */
 
-/** 1-2-5 ticks inside [min, max]; only powers of ten when that would give more than `maxTicks`. */
+/** Mantissas for a range of less than a decade or two, where 1-2-5 leaves too few ticks (FD 25..150). */
+export const DENSE_MANTISSAS = [1, 1.5, 2, 3, 4, 5, 6, 8] as const;
+
+/**
+ * 1-2-5 ticks inside [min, max]; only powers of ten when that would give more than `maxTicks`; the dense
+ * mantissas when 1-2-5 gives fewer than 4 and they fit.
+ */
 export function logTicks(min: number, max: number, maxTicks = 8): number[] {
+  const ticks = logTicks125(min, max, maxTicks);
+  if (ticks.length >= 4 || !(min > 0) || !(max >= min)) return ticks;
+  const dense: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of DENSE_MANTISSAS) {
+      const v = Number((m * 10 ** e).toPrecision(6));
+      if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) dense.push(v);
+    }
+  }
+  return dense.length > ticks.length && dense.length <= maxTicks ? dense : ticks;
+}
+
+function logTicks125(min: number, max: number, maxTicks: number): number[] {
   if (!(min > 0) || !(max >= min)) return [];
   const lo = Math.floor(Math.log10(min));
   const hi = Math.ceil(Math.log10(max));

@@ -36,12 +36,15 @@ export function effectivePick(state: Pick<ScalingLawSlice, 'scalingPick'> & { mo
 export interface ScalingLawSlice {
   scalingSweep: ScalingSweep;
   scalingAxis: BitsAxis;
+  /** Log FD spreads the low-FD curves apart when one precision (W2) blows up. */
+  scalingFdScale: 'linear' | 'log';
   scalingPick: LivePick;
   scalingLive: LiveMeasurement;
   /** Finished live measurements, newest last; exported with the sweep. */
   scalingMeasured: readonly QualityPoint[];
   loadScalingSweep(): Promise<void>;
   setScalingAxis(axis: BitsAxis): void;
+  setScalingFdScale(scale: 'linear' | 'log'): void;
   setScalingPick(patch: Partial<LivePick>): void;
   measureScalingPoint(): Promise<void>;
   cancelScalingMeasure(): void;
@@ -56,6 +59,7 @@ let controller: AbortController | undefined;
 export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) => ({
   scalingSweep: { state: 'loading' },
   scalingAxis: 'totalWeightBits',
+  scalingFdScale: 'linear',
   scalingPick: { modelId: null, setting: null, samples: 50 },
   scalingLive: { state: 'idle' },
   scalingMeasured: [],
@@ -69,6 +73,9 @@ export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) =
   },
   setScalingAxis(axis) {
     set({ scalingAxis: axis });
+  },
+  setScalingFdScale(scale) {
+    set({ scalingFdScale: scale });
   },
   setScalingPick(patch) {
     set({ scalingPick: { ...get().scalingPick, ...patch } });

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+
+// A hand-written sweep in the shipped file's format (not measured; its adapter says so), served in place of
+// public/sweeps/mnist-sweep.json so the charts are tested whether or not `npm run sweep` has been run.
+const FIXTURE_TEXT = readFileSync(new URL('./fixtures/mnist-sweep.fixture.json', import.meta.url), 'utf8');
+const FIXTURE = JSON.parse(FIXTURE_TEXT) as { points: Array<{ family: string; modelId: string; setting: string; method: string; fd: number }> };
+const SWEEP_ROUTE = '**/sweeps/mnist-sweep.json';
+const MARKERS = 'svg.recharts-surface .recharts-scatter-symbol path.recharts-symbols';
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+async function serveFixture(page: Page) {
+  await page.route(SWEEP_ROUTE, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: FIXTURE_TEXT }));
+}
+
+test('draws the sweep for VAR and DiT, switches axes, and exports the points as CSV', async ({ page }) => {
+  const errors = watchErrors(page);
+  await serveFixture(page);
+  await page.goto('/');
+  const panel = page.getByTestId('scaling-law-panel');
+  await expect(panel.getByTestId('sweep-info')).toContainText(`${FIXTURE.points.length} points`);
+
+  for (const family of ['var', 'dit']) {
+    const expected = FIXTURE.points.filter((p) => p.family === family).length;
+    const chart = panel.getByTestId(`scaling-chart-${family}`);
+    await expect(chart).toHaveAttribute('data-points', String(expected));
+    // Every point is drawn as a marker inside the plot (the frontier's step vertices draw none).
+    await expect(chart.locator(MARKERS)).toHaveCount(expected);
+  }
+  await expect(panel.getByTestId('scaling-chart-var').getByText('TopKLD (our reconstruction)', { exact: false }).first()).toBeVisible();
+  await expect(panel.getByTestId('scaling-chart-dit').locator('.scaling-legend')).toContainText('Pareto frontier');
+
+  // The tooltip of a point names model, setting and sample count (markers overlap: hover whichever is on top there).
+  await panel.getByTestId('scaling-chart-var').locator(MARKERS).first().hover({ force: true });
+  await expect(panel.locator('.scaling-tooltip')).toContainText(/mnist-var-d\d · .*n = 200/);
+
+  await panel.getByRole('radio', { name: 'Compute bits (weights × activations)' }).check();
+  await expect(panel.getByText('compute bits per token', { exact: false }).first()).toBeVisible();
+  await panel.getByRole('radio', { name: 'Log' }).check();
+  await expect(panel.getByText('FD (lower is better, log)').first()).toBeVisible();
+
+  const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('link', { name: /Download CSV/ }).click()]);
+  expect(download.suggestedFilename()).toBe('scaling-law-compute-bits-2026-11-25.csv');
+  const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+  const header = csv[0]!.split(',');
+  expect(csv).toHaveLength(1 + FIXTURE.points.length);
+  const rows = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], v])));
+  expect(rows.map((r) => `${r.modelId} ${r.setting} ${r.method} ${Number(r.fd)}`)).toEqual(FIXTURE.points.map((p) => `${p.modelId} ${p.setting} ${p.method} ${p.fd}`));
+  expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['sweep']));
+
+  const [png] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: 'Download PNG of the charts' }).click()]);
+  expect(png.suggestedFilename()).toBe('scaling-law-compute-bits-2026-11-25.png');
+  const bytes = readFileSync(await png.path());
+  expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect(bytes.length).toBeGreaterThan(20_000);
+  expect(errors).toEqual([]);
+});
+
+test('shows the distillation view: each QAT method between RTN at k and k+1 bits', async ({ page }) => {
+  await serveFixture(page);
+  await page.goto('/');
+  const charts = page.getByTestId('distillation-chart');
+  await expect(charts).toHaveCount(2);
+  await expect(charts.nth(0)).toContainText('VAR d3 at W3');
+  await expect(charts.nth(0).getByRole('row', { name: /TopKLD \(our reconstruction\)/ })).toBeVisible();
+  await expect(charts.nth(1)).toContainText('DiT d4 at W3');
+  await expect(charts.nth(1).getByRole('row', { name: /QAT \+ MSE distillation/ })).toBeVisible();
+});
+
+test('says how to make the sweep when there is none, and still offers the live measurement', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.route(SWEEP_ROUTE, (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto('/');
+  const panel = page.getByTestId('scaling-law-panel');
+  await expect(panel.getByTestId('sweep-missing')).toContainText('No precomputed sweep yet: run npm run sweep');
+  await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeEnabled();
+  await panel.getByLabel('Setting', { exact: true }).fill('W9g128');
+  await expect(panel.getByText('is not a quantisation setting')).toBeVisible();
+  await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeDisabled();
+  // A 404 in the console is the browser's, not the app's.
+  expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
+});
