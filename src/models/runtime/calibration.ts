@@ -62,18 +62,23 @@ export class ActivationRecorder {
  * recorded inputs are then the unquantised activations, as static PTQ calibration does).
  */
 export async function calibrateActivationScales(weights: GpuModelWeights, format: ActivationFormat, run: () => Promise<unknown>): Promise<Map<string, number>> {
+  const samples = await recordLinearInputs(weights, run);
+  const scales = new Map<string, number>();
+  for (const [name, list] of samples) scales.set(name, calibrateActivationScale(list, format));
+  return scales;
+}
+
+/** Every Linear input `run` encodes, per Linear name; the copies are freed also when `run` fails or is cancelled. */
+async function recordLinearInputs(weights: GpuModelWeights, run: () => Promise<unknown>): Promise<Map<string, Float32Array[]>> {
   const recorder = new ActivationRecorder(weights.device);
   weights.setRecorder(recorder);
   try {
-    await run();
-  } finally {
-    weights.setRecorder(undefined);
-  }
-  try {
-    const samples = await recorder.samples();
-    const scales = new Map<string, number>();
-    for (const [name, list] of samples) scales.set(name, calibrateActivationScale(list, format));
-    return scales;
+    try {
+      await run();
+    } finally {
+      weights.setRecorder(undefined);
+    }
+    return await recorder.samples();
   } finally {
     recorder.destroy();
   }
@@ -96,36 +101,25 @@ export interface LinearInputStats {
  * accumulated in f64 on the CPU (widths here are at most a few hundred, so this costs seconds at most).
  */
 export async function calibrateLinearInputs(weights: GpuModelWeights, run: () => Promise<unknown>, gramFor: (name: string) => boolean = () => false): Promise<Map<string, LinearInputStats>> {
-  const recorder = new ActivationRecorder(weights.device);
-  weights.setRecorder(recorder);
-  try {
-    await run();
-  } finally {
-    weights.setRecorder(undefined);
-  }
-  try {
-    const samples = await recorder.samples();
-    const stats = new Map<string, LinearInputStats>();
-    for (const [name, list] of samples) {
-      const cols = weights.linear(name).spec.cols;
-      const channelAbsMax = new Float32Array(cols);
-      const gram = gramFor(name) ? new GramAccumulator(cols) : undefined;
-      let tokens = 0;
-      for (const x of list) {
-        const rows = x.length / cols;
-        for (let i = 0; i < x.length; i++) {
-          const a = Math.abs(x[i]);
-          if (!Number.isFinite(a)) throw new ModelError('calibration-missing', `calibration input of ${name} has a non-finite value.`, 'The full-precision model must produce finite activations; check the bundle.');
-          const j = i % cols;
-          if (a > channelAbsMax[j]) channelAbsMax[j] = a;
-        }
-        gram?.add(x, rows);
-        tokens += rows;
+  const samples = await recordLinearInputs(weights, run);
+  const stats = new Map<string, LinearInputStats>();
+  for (const [name, list] of samples) {
+    const cols = weights.linear(name).spec.cols;
+    const channelAbsMax = new Float32Array(cols);
+    const gram = gramFor(name) ? new GramAccumulator(cols) : undefined;
+    let tokens = 0;
+    for (const x of list) {
+      const rows = x.length / cols;
+      for (let i = 0; i < x.length; i++) {
+        const a = Math.abs(x[i]);
+        if (!Number.isFinite(a)) throw new ModelError('calibration-missing', `calibration input of ${name} has a non-finite value.`, 'The full-precision model must produce finite activations; check the bundle.');
+        const j = i % cols;
+        if (a > channelAbsMax[j]) channelAbsMax[j] = a;
       }
-      stats.set(name, { cols, tokens, channelAbsMax, gram: gram?.gram() });
+      gram?.add(x, rows);
+      tokens += rows;
     }
-    return stats;
-  } finally {
-    recorder.destroy();
+    stats.set(name, { cols, tokens, channelAbsMax, gram: gram?.gram() });
   }
+  return stats;
 }

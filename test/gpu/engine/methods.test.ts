@@ -88,10 +88,15 @@ describe('calibration-based methods in the engine', () => {
     expect(harness.errors).toEqual([]);
   });
 
-  it.runIf(varId !== undefined)(`${varId}: a GPTQ cancelled between layers rejects with CancelledError, caches nothing, and the engine still runs it`, async () => {
+  it.runIf(varId !== undefined)(`${varId}: GPTQ cancelled during calibration or between layers rejects with CancelledError, caches nothing, and the engine still runs it`, async () => {
     const fresh = createHarness();
     try {
       const params = { modelId: varId, settings: ['W4g32-gptq'], classLabel: 2, seed: 7 };
+      const duringCalibration = testRun((_, r) => {
+        if (r.messages.at(-1)![1].includes('calibrating')) r.cancel();
+      });
+      expect(await rejection(fresh.service.generate(params, duringCalibration))).toBeInstanceOf(CancelledError);
+      expect(gptqLayers(duringCalibration.messages)).toEqual([]);
       const cancelled = testRun((_, r) => {
         if (r.messages.at(-1)![1].includes('GPTQ layer 2/')) r.cancel();
       });
