@@ -1,0 +1,101 @@
+/**
+ * What the playground can hand to a report: every cell's numbers as CSV, everything (per-step errors
+ * included) as JSON, and the sample grid as a PNG drawn from the same pixels the page shows.
+ */
+import type { ComparedRun, RunSummary } from '../../worker/protocol';
+import { greyPixels } from './imagePixels';
+import { choiceLabel, keyToChoice } from './quantChoice';
+import { cellKeyString, rowKeyString, rowsOf, type RowKey, type RowResult } from './runPlan';
+import type { PlaygroundView } from './viewState';
+
+export interface ExportCell {
+  readonly row: RowKey;
+  readonly column: string;
+  readonly run: RunSummary | ComparedRun;
+}
+
+/** fp32 first, then the view's columns, row by row; cells not generated yet are left out. */
+export function exportCells(view: PlaygroundView, modelId: string, cells: ReadonlyMap<string, ComparedRun>, rows: ReadonlyMap<string, RowResult>): ExportCell[] {
+  const out: ExportCell[] = [];
+  for (const row of rowsOf(view, modelId)) {
+    const result = rows.get(rowKeyString(row));
+    if (!result) continue;
+    out.push({ row, column: 'fp32', run: result.reference });
+    for (const key of view.columns) {
+      const run = cells.get(cellKeyString(row, key));
+      if (run) out.push({ row, column: key, run });
+    }
+  }
+  return out;
+}
+
+const CSV_COLUMNS = ['model', 'class', 'seed', 'steps', 'column', 'setting', 'ranModel', 'psnrDb', 'outputRelL2', 'predictedLabel', 'confidence', 'bitsPerWeight', 'weightBytes', 'ms', 'finalStateRelL2'] as const;
+
+function csvField(v: unknown): string {
+  const s = v === undefined || v === null ? '' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function cellsToCsv(cells: readonly ExportCell[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const { row, column, run } of cells) {
+    const compared = 'steps' in run ? run : undefined;
+    const last = compared?.steps[compared.steps.length - 1];
+    const finalState = last ? (last.kind === 'var' ? last.fHatRelL2 : last.xRelL2) : undefined;
+    const values = [row.modelId, row.classLabel, row.seed, row.steps || '', column, run.setting, run.modelId ?? row.modelId, compared?.psnr, compared?.outputRelL2, run.prediction?.label, run.prediction?.confidence, run.memory.bitsPerWeight, run.memory.weightBytes, run.ms, finalState];
+    lines.push(values.map(csvField).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function cellsToJson(view: PlaygroundView, cells: readonly ExportCell[]): string {
+  return JSON.stringify(
+    {
+      view,
+      cells: cells.map(({ row, column, run }) => ({ ...row, column, ...run, output: Array.from(run.output) })),
+    },
+    (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
+    1,
+  );
+}
+
+/** The grid as one PNG: a column per setting, a row per (class, seed), labels on top. */
+export async function cellsToPng(view: PlaygroundView, cells: readonly ExportCell[]): Promise<Blob> {
+  const size = 32;
+  const scale = 4;
+  const pad = 10;
+  const header = 34;
+  const columns = ['fp32', ...view.columns];
+  const rowKeys = [...new Set(cells.map((c) => rowKeyString(c.row)))];
+  const cellW = size * scale + pad;
+  const canvas = document.createElement('canvas');
+  canvas.width = columns.length * cellW + pad;
+  canvas.height = header + rowKeys.length * (size * scale + pad) + pad;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = '#1d2330';
+  ctx.font = '12px sans-serif';
+  columns.forEach((c, i) => ctx.fillText(c === 'fp32' ? 'fp32' : choiceLabel(keyToChoice(c)), pad + i * cellW, 20));
+  const tile = document.createElement('canvas');
+  tile.width = size;
+  tile.height = size;
+  const tileCtx = tile.getContext('2d')!;
+  ctx.imageSmoothingEnabled = false;
+  for (const { row, column, run } of cells) {
+    const r = rowKeys.indexOf(rowKeyString(row));
+    const c = columns.indexOf(column);
+    tileCtx.putImageData(new ImageData(new Uint8ClampedArray(greyPixels(run.output, size)), size, size), 0, 0);
+    ctx.drawImage(tile, pad + c * cellW, header + r * (size * scale + pad), size * scale, size * scale);
+  }
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('The browser could not encode the PNG.'))), 'image/png'));
+}
+
+export function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
