@@ -5,7 +5,7 @@
  *
  * --suite kernels (default): the quantized matmul kernels; --suite e2e: the generators end to end (time per image,
  * DiT forward against onnxruntime-web, setting-switch latency). --param passes any page parameter through
- * (e.g. --param ditSteps=10 --param models=mnist-dit-d2); --filter/--sizes/--m/--no-ort apply to kernels only.
+ * (e.g. --param ditSteps=50 --param models=mnist-dit-d2); --filter/--sizes/--m/--no-ort apply to kernels only.
  *
  * Builds the app when dist/ is missing or older than the sources (`vite build`; falls back to the dev server
  * if the build fails), serves it on a free port, opens /bench.html?auto=1 in Debian's Chromium (headless, WebGPU

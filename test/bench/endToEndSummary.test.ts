@@ -76,11 +76,12 @@ describe('summarizeLatency', () => {
 });
 
 describe('endToEndConfigFromUrl', () => {
-  it('full run: every shipped generator at the four settings, manifest DiT steps, batch 8', () => {
+  it('full run: every shipped generator at the four settings, 10 DiT steps, batch 8 for two models; latency at the manifest steps', () => {
     const c = endToEndConfigFromUrl('?suite=e2e');
     expect(c.settings).toEqual(['fp32', 'W8c-A8', 'W4g32', 'W4g32-A8']);
     expect(c.models).toHaveLength(7);
-    expect([c.ditSteps, c.batch, c.latencyDitSteps]).toEqual([0, 8, 0]);
+    expect([c.ditSteps, c.batch, c.latencyDitSteps]).toEqual([10, 8, 0]);
+    expect(c.batchModels).toEqual(['mnist-var-d2', 'mnist-dit-d2']);
     expect(c.latencyModels).toEqual(['mnist-var-d2', 'mnist-dit-d2']);
   });
 
@@ -96,5 +97,7 @@ describe('endToEndConfigFromUrl', () => {
     expect(() => endToEndConfigFromUrl('?settings=W9g32')).toThrow();
     // More latency repetitions than distinct settings would time a cached setting as uncached.
     expect(() => endToEndConfigFromUrl('?latencySettings=W8g32,W6g32&latencyReps=3')).toThrow(/distinct/);
+    // An empty list means none; an absent one the default.
+    expect(endToEndConfigFromUrl('?latencyModels=').latencyModels).toEqual([]);
   });
 });

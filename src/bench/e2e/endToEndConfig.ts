@@ -15,8 +15,14 @@ export interface EndToEndConfig {
   readonly reps: number;
   /** Images per batch of the batched case (reported per image); 0 = no batched case. */
   readonly batch: number;
+  /** Models that also get the batched case (a DiT batch of 8 costs ~8x a single image on a CPU adapter). */
+  readonly batchModels: readonly string[];
   readonly batchReps: number;
-  /** DiT sampling steps for the image timings; 0 = the manifest's default. */
+  /**
+   * DiT sampling steps for the image timings; 0 = the manifest's default (50). The full run uses 10: on
+   * SwiftShader 50 steps of DiT d4 take seconds per image even on an idle 2-core machine, and four models x four
+   * settings x repetitions would not fit the run; ms per step is reported next to the step count.
+   */
   readonly ditSteps: number;
   /** DiT bundles whose one forward is compared with onnxruntime-web on public/bench/<id>-forward.onnx. */
   readonly forwardModels: readonly string[];
@@ -69,8 +75,9 @@ export function endToEndConfigFromUrl(search: string): EndToEndConfig {
     settings,
     reps: Math.max(1, number('reps', quick ? 1 : 5)),
     batch: number('batch', quick ? 0 : 8),
-    batchReps: Math.max(1, number('batchReps', quick ? 1 : 3)),
-    ditSteps: number('ditSteps', quick ? 4 : 0),
+    batchModels: list(params.get('batchModels'), ['mnist-var-d2', 'mnist-dit-d2']),
+    batchReps: Math.max(1, number('batchReps', quick ? 1 : 2)),
+    ditSteps: number('ditSteps', quick ? 4 : 10),
     forwardModels: list(params.get('forwardModels'), quick ? ['mnist-dit-d1'] : DIT_MODELS),
     forwardSettings: canonical(list(params.get('forwardSettings'), ['fp32', 'W4g32'])),
     forwardReps: Math.max(1, number('forwardReps', quick ? 3 : 20)),

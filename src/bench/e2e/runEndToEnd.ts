@@ -74,7 +74,7 @@ export async function runEndToEnd(config: EndToEndConfig, onProgress: (p: EndToE
         const decoder = await loadDecoder(device, bundles);
         try {
           images.push(...(await timeImages(device, bundles, kernels, decoder, config, 1, config.reps, log)));
-          if (config.batch > 1) images.push(...(await timeImages(device, bundles, kernels, decoder, config, config.batch, config.batchReps, log)));
+          if (config.batch > 1 && config.batchModels.includes(id)) images.push(...(await timeImages(device, bundles, kernels, decoder, config, config.batch, config.batchReps, log)));
         } finally {
           await decoder.dispose();
         }
