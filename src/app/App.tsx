@@ -1,6 +1,7 @@
 import { GpuStatusBar } from '../features/gpu-status/GpuStatusBar';
 import { PlaygroundPanel } from '../features/playground';
 import { ScalingLawPanel } from '../features/scaling-law';
+import { AnalysisPanel } from '../features/analysis';
 import { FormatExplorer } from '../features/format-explorer/FormatExplorer';
 
 export function App() {
@@ -12,6 +13,7 @@ export function App() {
         <nav className="page-nav" aria-label="Views">
           <a href="#playground-title">Samples and error traces</a>
           <a href="#scaling-title">Bit-level scaling law</a>
+          <a href="#analysis-title">Activations, weights and noise</a>
           <a href="#explorer-title">Number formats</a>
         </nav>
         <GpuStatusBar />
@@ -19,6 +21,7 @@ export function App() {
       <main>
         <PlaygroundPanel />
         <ScalingLawPanel />
+        <AnalysisPanel />
         <FormatExplorer />
       </main>
       <footer>
