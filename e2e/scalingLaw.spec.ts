@@ -88,3 +88,52 @@ test('says how to make the sweep when there is none, and still offers the live m
   // A 404 in the console is the browser's, not the app's.
   expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
 });
+
+test('measures a point live: it appears while samples accumulate, then joins the chart and the export', async ({ page }) => {
+  // Real generation, decoding and classification on SwiftShader: minutes on a loaded 2-core machine.
+  test.setTimeout(480_000);
+  const errors = watchErrors(page);
+  await serveFixture(page);
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-ready')).toBeVisible({ timeout: 60_000 });
+  const panel = page.getByTestId('scaling-law-panel');
+  await panel.getByLabel('Model').selectOption('mnist-var-d1');
+  await panel.getByLabel('Setting', { exact: true }).fill('W4g128');
+  // 25 samples in batches of 10: partial points after 10 and 20 samples, the result at 25.
+  await panel.getByLabel('Samples').selectOption('25');
+  await panel.getByRole('button', { name: 'Measure quality' }).click();
+  await expect(panel.getByRole('progressbar', { name: 'Measurement progress' })).toBeVisible();
+
+  const varChart = panel.getByTestId('scaling-chart-var');
+  await expect(varChart.getByTestId('live-point')).toBeVisible({ timeout: 420_000 });
+  await expect(varChart.getByText(/^n = (10|20) samples$/)).toBeVisible();
+  await expect(panel.getByTestId('live-status')).toContainText(/n = (10|20) samples · FD \d+\.\d ± \d+\.\d/);
+
+  // The finished point stays on the chart as "Measured here" and goes into the CSV as a live row.
+  await expect(varChart.locator('.scaling-legend')).toContainText('Measured here', { timeout: 420_000 });
+  await expect(varChart.getByTestId('live-point')).toHaveCount(0);
+  await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeEnabled();
+  const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('link', { name: /Download CSV/ }).click()]);
+  const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+  const header = csv[0]!.split(',');
+  const live = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], v]))).filter((r) => r.source === 'live');
+  expect(live).toHaveLength(1);
+  expect(live[0]).toMatchObject({ modelId: 'mnist-var-d1', setting: 'W4g128', samples: '25', partial: 'false', precision: 'W4' });
+  expect(Number(live[0]!.fd)).toBeGreaterThan(0);
+  expect(Number(live[0]!.fdStdErr)).toBeGreaterThan(0);
+  expect(errors).toEqual([]);
+});
+
+test('cancels a live measurement and the panel stays usable', async ({ page }) => {
+  await serveFixture(page);
+  await page.goto('/');
+  const panel = page.getByTestId('scaling-law-panel');
+  await panel.getByLabel('Samples').selectOption('500');
+  await panel.getByRole('button', { name: 'Measure quality' }).click();
+  await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeDisabled();
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel.getByTestId('live-status')).toHaveCount(0);
+  await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeEnabled();
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+  await expect(panel.getByTestId('scaling-chart-var').locator('.scaling-legend')).not.toContainText('Measured here');
+});
