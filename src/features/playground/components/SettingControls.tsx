@@ -85,6 +85,12 @@ export function SettingControls() {
           </select>
         )}
       </Field>
+      {choice.method === 'sq' && choice.activationBits === 16 && (
+        <p className="field-note" role="note">
+          SmoothQuant divides activations by per-channel scales and multiplies the weights by them, so it only changes something when activations
+          are quantised too: pick activation bits below 16.
+        </p>
+      )}
       {choice.method === 'sq' && (
         <Field label="SmoothQuant α" hint="Migration strength: how much of the activation range moves into the weights.">
           {(id) => (
