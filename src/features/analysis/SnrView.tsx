@@ -20,9 +20,11 @@ export function SnrView() {
       <h3 id="analysis-snr-title">Does the representation absorb noise? (representation SNR)</h3>
       <p className="explain">
         Gaussian noise at a chosen SNR is added to each model's continuous representation while it generates: VAR's feature
-        before the head and the token draw snap it to a codebook entry, DiT's latent before every denoising step. The chart
-        shows how much reaches the output (VAR's f_hat, DiT's final latent) against the same run without noise. Points above
-        the dashed identity line mean the model removed noise; VAR's snapping does, the diffusion trajectory carries it along.
+        just before the head and the token draw snap it onto a codebook entry, DiT's latent before every denoising step. The
+        chart shows how much reaches the output (VAR's f_hat, DiT's final latent) against the same run, same seed, without
+        noise. Above the dashed identity line the model removed noise, below it the noise grew. A VAR token either stays the
+        same or jumps to another code (and later scales follow it), so its curve measures how often draws flip, not a
+        gradual drift.
       </p>
       <form
         className="controls"

@@ -71,7 +71,7 @@ export type AnalysisView = 'activation' | 'weights' | 'snr';
 
 export const DEFAULT_ACTIVATION: ActivationControls = { modelId: 'mnist-var-d2', samples: 4, seed: 0, block: 0 };
 export const DEFAULT_WEIGHTS: WeightControls = { modelId: 'mnist-var-d2', block: 0, layer: 'fc1', setting: 'W4g32', scope: 'layer', group: 0 };
-export const DEFAULT_SNR: SnrControls = { varModel: 'mnist-var-d2', ditModel: 'mnist-dit-d3', snrList: '0, 10, 20, 30, 40', samples: 4, seed: 0, ditSteps: 50 };
+export const DEFAULT_SNR: SnrControls = { varModel: 'mnist-var-d2', ditModel: 'mnist-dit-d3', snrList: '0, 10, 20, 30, 40', samples: 4, seed: 0, ditSteps: 25 };
 
 const controllers = new Map<AnalysisView, AbortController>();
 
