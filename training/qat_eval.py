@@ -112,12 +112,13 @@ def main():
         return
     clf, _ = zoo.load_classifier()
     mu, sigma, _, _ = evaluate.reference_stats(clf)
+    suffix = '' if args.per_class == 100 else f':{10 * args.per_class}samples'  # the default 1,000 keeps plain keys
     if args.what == 'rtn':
         family, depth, settings = args.rest[0], int(args.rest[1]), args.rest[2:]
         for setting in settings:
             res = measure(teacher(family, depth), family, setting, clf, mu, sigma, args.per_class)
             method = 'fp32' if setting == 'fp32' else 'rtn'
-            save(f'mnist-{family}-d{depth}:{setting}:{method}', {'teacher': f'mnist-{family}-d{depth}', 'setting': setting,
+            save(f'mnist-{family}-d{depth}:{setting}:{method}{suffix}', {'teacher': f'mnist-{family}-d{depth}', 'setting': setting,
                                                                  'method': method, **res})
             print(f'{family}-d{depth} {setting} {method}: FD {res["fd"]:.2f} accuracy {res["accuracy"]:.3f} ({res["seconds"]} s)', flush=True)
         return
@@ -127,7 +128,7 @@ def main():
         info = ck['info']
         res = measure(model, family, info['setting'], clf, mu, sigma, args.per_class)
         # Keyed with the step count too: a longer rerun of the same student is kept next to the short one.
-        save(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}:{info['steps']}steps", {
+        save(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}:{info['steps']}steps{suffix}", {
             'teacher': info['teacher'], 'setting': info['setting'], 'method': f"qat-{info['loss']}", 'id': model_id,
             'steps': info['steps'], 'minutes': round(info['minutes'], 2), 'params': info.get('params', {}), **res})
         print(f'{model_id}: FD {res["fd"]:.2f} accuracy {res["accuracy"]:.3f} ({res["seconds"]} s)', flush=True)

@@ -5,6 +5,7 @@
 # `C` and `D` (after A and B): the four W2g32 students again with 8 minutes each (the setting where RTN loses);
 # the 3-minute checkpoints and logs move to runs/qat/short/ and logs/qat/short/ first (their results stay in
 # qat_results.json, keyed by step count).
+# `E` and `F` (after C and D): the DiT pair again at W2g32, where RTN loses (W3g32 RTN is within FD noise of fp32).
 set -uo pipefail
 cd "$(dirname "$0")"
 PY=/usr/bin/python3
@@ -42,10 +43,15 @@ keep_short() {  # setting loss
 lane_C() { for l in task fkl; do keep_short W2g32 "$l"; run var 2 W2g32 "$l" 8; done; }
 lane_D() { for l in rkl topkld; do keep_short W2g32 "$l"; run var 2 W2g32 "$l" 8; done; }
 
+lane_E() { run dit 3 W2g32 task "$DIT_MIN"; }
+lane_F() { run dit 3 W2g32 mse "$DIT_MIN"; }
+
 case "${1:-all}" in
   A) lane_A ;;
   B) lane_B ;;
   C) lane_C ;;
   D) lane_D ;;
-  all) lane_A & lane_B & wait; lane_C & lane_D & wait ;;
+  E) lane_E ;;
+  F) lane_F ;;
+  all) lane_A & lane_B & wait; lane_C & lane_D & wait; lane_E & lane_F & wait ;;
 esac
