@@ -19,8 +19,8 @@ export function ActivationView() {
       <h3 id="analysis-activation-title">Activation magnitude per channel</h3>
       <p className="explain">
         Each bar is one input channel of a Linear layer: the largest |x| it saw while the full-precision model generated a few
-        images (the line is the mean |x|). A handful of channels far above the rest are outliers: one per-token scale must
-        cover them, so every other channel gets only a few quantisation levels. SmoothQuant moves that range into the weights.
+        images (the line is the mean |x|). Channels far above the rest (a large max/median) are outliers: one per-token scale
+        must cover them, so every other channel gets only a few quantisation levels. SmoothQuant moves that range into the weights.
       </p>
       <form
         className="controls"
