@@ -14,8 +14,10 @@ import type { MeasureQualityParams } from './types';
 export const MAX_SAMPLES = 10_000;
 export const MAX_BATCH = 64;
 /**
- * Images per sampler call when the request names none. Measured on SwiftShader (docs/sweep.md): per-image
- * time falls until about 10 and is flat beyond; 10 also keeps classes balanced within every batch.
+ * Images per sampler call when the request names none. Measured on Dawn + SwiftShader under load ~26 on 2
+ * cores (docs/sweep.md): var-d3 W4g32 took 6.4-8.1 s per image at batch 1, 4.2-4.4 at 5, 3.4-4.2 at 10 and
+ * 3.2-3.3 at 20; dit-d4 (10 steps) 19.5 at 1 and 17.3 at 5. 10 is within ~15% of 20 while the UI gets a
+ * moving point twice as often, and keeps the classes balanced within every batch.
  */
 export const DEFAULT_BATCH = 10;
 
