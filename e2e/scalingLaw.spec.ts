@@ -107,7 +107,7 @@ test('measures a point live: it appears while samples accumulate, then joins the
   const varChart = panel.getByTestId('scaling-chart-var');
   await expect(varChart.getByTestId('live-point')).toBeVisible({ timeout: 420_000 });
   await expect(varChart.getByText(/^n = (10|20) samples$/)).toBeVisible();
-  await expect(panel.getByTestId('live-status')).toContainText(/n = (10|20) samples · FD \d+\.\d ± \d+\.\d/);
+  await expect(panel.getByTestId('live-status')).toContainText(/n = (10|20) of 25 samples · FD \d+\.\d ± \d+\.\d/);
 
   // The finished point stays on the chart as "Measured here" and goes into the CSV as a live row.
   await expect(varChart.locator('.scaling-legend')).toContainText('Measured here', { timeout: 420_000 });

@@ -86,6 +86,13 @@ describe('buildSeries', () => {
     const series = buildSeries(points, 'totalWeightBits', colors);
     for (const s of series) expect(s.color).toBe(colors.get(s.precision));
     expect(new Set(colors.values()).size).toBe(colors.size);
+    // A curve keeps its colour when the sweep gains or lacks other precisions.
+    const fewer = precisionColors(points.filter((p) => p.setting === 'W4g128' || p.setting === 'fp32'));
+    expect(fewer.get('W4')).toBe(colors.get('W4'));
+    expect(fewer.size).toBe(2);
+    // Precisions outside the fixed table still get distinct colours.
+    const odd = precisionColors(['W5c', 'W7c', 'W4g128-A6'].map((setting, i) => qualityPoint({ modelId: 'm', setting, weightBits: [5, 7, 4][i]!, activationBits: i === 2 ? 6 : 32, fd: 40 })));
+    expect(new Set([...odd.values(), ...colors.values()]).size).toBe(odd.size + colors.size);
     const mixed = [
       qualityPoint({ modelId: 'mnist-var-d1', setting: 'W4g128', weightBits: 4, fd: 40 }),
       qualityPoint({ modelId: 'mnist-var-d2', depth: 2, setting: 'W4g128', weightBits: 4, fd: 38 }),

@@ -53,7 +53,7 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
               type="number"
               dataKey="fd"
               scale={fdScale}
-              domain={fdScale === 'log' ? fdDomain : [0, 'auto']}
+              domain={fdScale === 'log' ? fdDomain : [0, linearFdMax]}
               ticks={fdScale === 'log' ? logTicks(fdDomain[0], fdDomain[1], 7) : undefined}
               allowDataOverflow={fdScale === 'log'}
               width={66}
@@ -107,6 +107,13 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
 
 function NoMarker() {
   return <g />;
+}
+
+/** Headroom above the highest error bar so the top point and its whisker are not cut by the frame. */
+function linearFdMax(dataMax: number): number {
+  const padded = dataMax * 1.08;
+  const step = 10 ** Math.floor(Math.log10(padded)) / 5;
+  return Math.ceil(padded / step) * step;
 }
 
 /** The live point: a ring around a dot, so it stands out from the sweep's markers while it moves. */

@@ -116,11 +116,12 @@ export function LiveMeasure() {
       {running && (
         <div className="live-status" aria-live="polite" data-testid="live-status">
           <progress max={1} value={live.fraction} aria-label="Measurement progress" />
-          <span>{live.message}</span>
-          {live.point && (
+          {live.point ? (
             <span className="live-n">
-              n = {live.point.samples} samples · FD {live.point.fd.toFixed(1)} ± {live.point.fdStdErr.toFixed(1)}
+              n = {live.point.samples} of {live.samples} samples · FD {live.point.fd.toFixed(1)} ± {live.point.fdStdErr.toFixed(1)}
             </span>
+          ) : (
+            <span>{live.message}</span>
           )}
         </div>
       )}

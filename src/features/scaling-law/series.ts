@@ -57,9 +57,26 @@ export function toChartPoint(p: QualityPoint, axis: BitsAxis): ChartPoint {
   };
 }
 
-// FP32 dark, then a colour-blind-friendly palette (Okabe-Ito, then Tableau) in order of decreasing bits.
+// Fixed colours for the precisions the sweep grid uses, so a curve keeps its colour as the sweep grows:
+// blues for 8 bits, greens for 6, orange/purple/pink for 4, reds for 3 and 2 (more bits, cooler colour).
 const FP32_COLOR = '#1d2330';
-const PALETTE = ['#0072b2', '#009e73', '#e69f00', '#d55e00', '#cc79a7', '#56b4e9', '#8c564b', '#7f7f7f', '#bcbd22', '#9467bd', '#17becf', '#f0e442'];
+const PRECISION_COLORS: Readonly<Record<string, string>> = {
+  FP32: FP32_COLOR,
+  W8: '#0072b2',
+  W8A8: '#56b4e9',
+  FP8e4m3: '#17becf',
+  FP8e5m2: '#4e79a7',
+  W6: '#009e73',
+  FP6e2m3: '#59a14f',
+  FP6e3m2: '#8cd17d',
+  W4: '#e69f00',
+  W4A8: '#cc79a7',
+  FP4: '#9467bd',
+  W3: '#d55e00',
+  W2: '#a50f15',
+};
+// For precisions outside the grid (other activation bits, W5, W7...): colours none of the above uses.
+const SPARE_COLORS = ['#8c564b', '#bcbd22', '#7f7f7f', '#f28e2b', '#b07aa1', '#ff9da7', '#9c755f', '#76b7b2'];
 
 /** Precision label → colour, stable for the whole data set so both charts agree. */
 export function precisionColors(points: readonly QualityPoint[]): Map<string, string> {
@@ -70,8 +87,8 @@ export function precisionColors(points: readonly QualityPoint[]): Map<string, st
   }
   const labels = [...ranks.keys()].sort((a, b) => ranks.get(b)! - ranks.get(a)! || a.localeCompare(b));
   const colors = new Map<string, string>();
-  let next = 0;
-  for (const label of labels) colors.set(label, label === 'FP32' ? FP32_COLOR : PALETTE[next++ % PALETTE.length]!);
+  let spare = 0;
+  for (const label of labels) colors.set(label, PRECISION_COLORS[label] ?? SPARE_COLORS[spare++ % SPARE_COLORS.length]!);
   return colors;
 }
 
