@@ -137,3 +137,22 @@ test('cancels a live measurement and the panel stays usable', async ({ page }) =
   await expect(panel.getByRole('alert')).toHaveCount(0);
   await expect(panel.getByTestId('scaling-chart-var').locator('.scaling-legend')).not.toContainText('Measured here');
 });
+
+test('shows the engine error and its fix when a measurement fails, and the panel keeps working', async ({ page }) => {
+  test.setTimeout(240_000);
+  await serveFixture(page);
+  // The bundle's manifest goes missing: the engine's load fails with a message and what to do.
+  await page.route('**/models/mnist-var-d1/manifest.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto('/');
+  const panel = page.getByTestId('scaling-law-panel');
+  await panel.getByLabel('Model').selectOption('mnist-var-d1');
+  await panel.getByLabel('Samples').selectOption('10');
+  await panel.getByRole('button', { name: 'Measure quality' }).click();
+  const alert = panel.getByRole('alert');
+  await expect(alert).toContainText('Measuring mnist-var-d1 at', { timeout: 200_000 });
+  await expect(alert).toContainText('What to do:');
+  await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeEnabled();
+  await expect(panel.getByTestId('scaling-chart-var').locator(MARKERS).first()).toBeVisible();
+  await panel.getByRole('radio', { name: 'Compute bits (weights × activations)' }).check();
+  await expect(panel.getByText('compute bits per token', { exact: false }).first()).toBeVisible();
+});
