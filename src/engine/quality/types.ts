@@ -71,5 +71,7 @@ export interface SweepFile {
     /** Images per sampler call (speed only: a sample's draws depend on its index, not on the batch). */
     readonly batch?: number;
   };
+  /** sha256 of each measured bundle's weights (from its manifest): how a resumed sweep knows a point is still current. */
+  readonly weights?: Readonly<Record<string, string | null>>;
   readonly points: readonly QualityPoint[];
 }
