@@ -49,7 +49,7 @@ export interface LatencySample {
   readonly uncachedMs: number;
   /** The same request again, now cached: sampling + traces + decoding only. */
   readonly cachedMs: number;
-  /** Sampling time of the fp32 reference and of the new setting inside the uncached call (RunSummary.ms). */
+  /** Sampling time of the fp32 reference (the engine's cached run after the first request) and of the new setting (RunSummary.ms). */
   readonly referenceSampleMs: number;
   readonly settingSampleMs: number;
 }

@@ -1,7 +1,8 @@
 /**
  * Issue 5's latency: from a changed weight setting to the updated image and traces, through the real engine
- * path the worker runs (GenerationService.generate with FetchBundleSource and onnxHeads: fp32 reference and the
- * new setting sampled with per-step traces, one-step DiT predictions, decoding and classification). After a cold
+ * path the worker runs (GenerationService.generate with FetchBundleSource and onnxHeads: the new setting sampled
+ * with per-step traces, one-step DiT predictions, comparison with the fp32 reference, which the engine caches per
+ * model/class/seed/cfg/steps/sampler after the first request, decoding and classification). After a cold
  * first request with the old setting, each repetition asks for a setting whose weights are not cached yet (checked
  * with cachedSettings()), then asks for it again (now cached), so quantisation + upload show as the difference.
  * Runs in the page, not behind the worker's postMessage (a structured clone of a few KB per result).
