@@ -17,7 +17,7 @@ function otherFamilyRun(cells: ReadonlyMap<string, ComparedRun>, family: 'var' |
   return found;
 }
 
-/** Per-step errors of each column against fp32, first row of the grid, on a normalised step axis. */
+/** Per-step errors of each column against fp32 (the first row of the grid), on a normalised step axis. */
 export function ErrorTraces() {
   const view = useAppStore((s) => s.playground);
   const modelId = useAppStore((s) => s.modelId);
@@ -40,7 +40,7 @@ export function ErrorTraces() {
     <section className="traces" aria-labelledby="traces-title">
       <h3 id="traces-title">Error along the generation</h3>
       <p className="explain">
-        Each line is one quantised setting against fp32 with the same class, seed and random draws, measured after every step. The x axis is the
+        Each line is one quantised setting of the grid's first row against fp32 with the same class, seed and random draws, measured after every step. The x axis is the
         fraction of the generation done (VAR: scale k of K; DiT: denoising step n of N), so both families share it. The paper's contrast: a DiT
         trajectory carries every error into the next step, while VAR snaps its features to the nearest codebook entry, which can absorb small
         errors. Solid lines are the model shown; dashed lines are the other family's last run of the same setting (switch family to add them).
@@ -72,7 +72,7 @@ export function ErrorTraces() {
             <LineChart margin={{ top: 8, right: 24, bottom: 20, left: 8 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis type="number" dataKey="progress" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} label={{ value: 'fraction of the generation done', position: 'insideBottom', offset: -10 }} />
-              <YAxis type="number" label={{ value: 'relative error vs fp32', angle: -90, position: 'insideLeft' }} tickFormatter={(v: number) => v.toPrecision(2)} />
+              <YAxis type="number" width={64} label={{ value: 'rel. error vs fp32', angle: -90, position: 'insideLeft', offset: 4, dy: 50 }} tickFormatter={(v: number) => v.toPrecision(2)} />
               <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(3) : String(v))} labelFormatter={(p) => `progress ${Number(p).toFixed(2)}`} />
               <Legend verticalAlign="top" height={28} />
               {series.map((s) => (
