@@ -85,6 +85,11 @@ test('says how to make the sweep when there is none, and still offers the live m
   await panel.getByLabel('Setting', { exact: true }).fill('W9g128');
   await expect(panel.getByText('is not a quantisation setting')).toBeVisible();
   await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeDisabled();
+  // Back to the playground's pick: a valid setting again.
+  await panel.getByRole('button', { name: "Use the playground's pick" }).click();
+  await expect(panel.getByLabel('Setting', { exact: true })).not.toHaveValue('W9g128');
+  await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeEnabled();
+  await expect(panel.getByRole('button', { name: "Use the playground's pick" })).toHaveCount(0);
   // A 404 in the console is the browser's, not the app's.
   expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
 });

@@ -111,6 +111,11 @@ export function LiveMeasure() {
               Cancel
             </button>
           )}
+          {(pick.modelId !== null || pick.setting !== null) && (
+            <button type="button" className="secondary" onClick={() => setPick({ modelId: null, setting: null })}>
+              Use the playground's pick
+            </button>
+          )}
         </div>
       </form>
       {running && (
