@@ -31,6 +31,7 @@ describe('summarizeImages', () => {
   it('divides the fp32 median of the same model and batch by the setting median', () => {
     expect(rows[1].speedupVsFp32).toBeCloseTo(120 / 65, 12);
     expect(rows[1].sampleSpeedupVsFp32).toBeCloseTo(110 / 55, 12);
+    expect(rows[1].speedupVsFp32ByMin).toBeCloseTo(110 / 60, 12);
   });
 
   it('has no ratio without an fp32 row of the same model and batch (never borrowed from another batch or model)', () => {

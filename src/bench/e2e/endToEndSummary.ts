@@ -22,6 +22,8 @@ export interface ImageSummaryRow {
   readonly speedupVsFp32?: number;
   /** The same ratio of the sampling medians (the decoder is the same ONNX graph for every setting). */
   readonly sampleSpeedupVsFp32?: number;
+  /** fp32 min / this min of the totals: less sensitive to other load on a CPU adapter (interference only adds time). */
+  readonly speedupVsFp32ByMin?: number;
   readonly loadMs: number;
 }
 
@@ -76,6 +78,7 @@ export function summarizeImages(measurements: readonly ImageMeasurement[]): Imag
       msPerStep: m.sample.medianMs / m.steps,
       speedupVsFp32: ratio(fp32?.total.medianMs, m.total.medianMs),
       sampleSpeedupVsFp32: ratio(fp32?.sample.medianMs, m.sample.medianMs),
+      speedupVsFp32ByMin: ratio(fp32?.total.minMs, m.total.minMs),
       loadMs: m.loadMs,
     };
   });
