@@ -78,7 +78,9 @@ export function scheduleFromBetas(betas: Float64Array, timestepMap: readonly num
     sqrtRecipAlphasCumprod: map((i) => Math.sqrt(1 / alphasCumprod[i])),
     sqrtRecipm1AlphasCumprod: map((i) => Math.sqrt(1 / alphasCumprod[i] - 1)),
     posteriorVariance,
-    posteriorLogVarianceClipped: map((i) => Math.log(n > 1 && i === 0 ? posteriorVariance[1] : posteriorVariance[i])),
+    // Index 0 borrows index 1's variance (its own is 0). A one-step schedule has no index 1; its only step is the
+    // last one, which adds no noise, so any finite value works there: log(beta_0), the learned range's max.
+    posteriorLogVarianceClipped: map((i) => Math.log(i > 0 ? posteriorVariance[i] : n > 1 ? posteriorVariance[1] : betas[0])),
     posteriorMeanCoef1: map((i) => (betas[i] * Math.sqrt(alphasCumprodPrev[i])) / (1 - alphasCumprod[i])),
     posteriorMeanCoef2: map((i) => ((1 - alphasCumprodPrev[i]) * Math.sqrt(1 - betas[i])) / (1 - alphasCumprod[i])),
   };

@@ -64,4 +64,10 @@ describe('diffusion schedule, properties', () => {
     expect(ddimCoefficients(s, 5, 1).noiseScale).toBeGreaterThan(0);
     expect(() => spaceTimesteps(1000, 1001)).toThrow(RangeError);
   });
+
+  it('a one-step DDPM schedule has finite coefficients (its only step is the last, noise-free one)', () => {
+    const c = ddpmCoefficients(respacedSchedule(1), 0);
+    for (const [k, v] of Object.entries(c)) if (typeof v === 'number') expect(Number.isFinite(v), k).toBe(true);
+    expect(c.noiseScale).toBe(0);
+  });
 });
