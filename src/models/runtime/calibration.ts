@@ -35,9 +35,11 @@ export class ActivationRecorder {
   /** Every recorded input, as Float32Arrays per Linear name (reads back and frees the copies). */
   async samples(): Promise<Map<string, Float32Array[]>> {
     await this.device.queue.onSubmittedWorkDone();
+    // All maps at once: awaiting hundreds of maps one by one costs a device round trip each (minutes for a
+    // DiT calibration on a busy machine).
+    await Promise.all(this.copies.map((copy) => copy.staging.mapAsync(GPUMapMode.READ)));
     const out = new Map<string, Float32Array[]>();
     for (const copy of this.copies) {
-      await copy.staging.mapAsync(GPUMapMode.READ);
       const values = new Float32Array(copy.staging.getMappedRange().slice(0));
       copy.staging.destroy();
       const list = out.get(copy.name) ?? [];
