@@ -7,6 +7,7 @@
 import type { RunContext } from '../../worker/engineHost';
 import type { LoadedBundles } from '../generation/bundleStore';
 import type { DeviceModels, DitEntry, ModelEntry, VarEntry } from '../generation/deviceModels';
+import { modelForSetting } from '../generation/methodSettings';
 import { bitAccounting, type BitAccounting } from './bitAccounting';
 import { batchDitNoise, batchLabels, batchVarUniforms } from './batchDraws';
 import type { QualityAccumulator } from './accumulator';
@@ -60,12 +61,10 @@ export class QualityRun {
     this.state.throwIfLost();
   };
 
-  private async entry(): Promise<ModelEntry> {
-    const { state, bundles, request } = this;
-    const setting = request.setting.value;
-    const format = setting.activation.format;
-    const scales = setting.activation.perTensor && format.kind !== 'none' ? await state.calibrationScales(bundles, format, this.check) : undefined;
-    return state.model(bundles, setting, scales);
+  /** The model of the setting: static activation scales, SmoothQuant and GPTQ weights prepared as for generate. */
+  private entry(): Promise<ModelEntry> {
+    const { state, bundles, request, run } = this;
+    return modelForSetting(state, bundles, request.setting.value, { check: this.check, progress: (message) => run.progress(0, `${request.setting.text}: ${message}`) });
   }
 
   /** Generates samples first .. first + B - 1; returns the output buffer (owned by the sampler). */
@@ -113,5 +112,7 @@ export class QualityRun {
 function methodOf(manifest: object, request: ResolvedQuality): string {
   const trained = (manifest as { quantTraining?: QuantTraining }).quantTraining;
   if (trained && typeof trained.method === 'string' && trained.method.length > 0) return trained.method;
-  return request.setting.value.method.kind;
+  // The setting string's own token ('rtn', 'clip', 'gptq', 'sq0.5'): SmoothQuant points differ by alpha.
+  const m = request.setting.value.method;
+  return m.kind === 'smoothquant' ? `sq${m.alpha}` : m.kind;
 }

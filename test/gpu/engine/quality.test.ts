@@ -244,6 +244,17 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     expect(service.cachedSettings()).toContain(`${varId}|W3g32`);
   });
 
+  it('GPTQ and SmoothQuant settings are calibrated and measured like the others (progress says so, method recorded)', async () => {
+    const run = testRun();
+    const gptq = await service.measureQuality({ modelId: varId, setting: 'W3g32-gptq', samples: 8, batch: 4 }, run);
+    expect(gptq.method).toBe('gptq');
+    expect(gptq.fd).toBeGreaterThan(0);
+    expect(run.messages.map(([, m]) => m).filter((m) => m.includes('GPTQ layer'))).toHaveLength(5);
+    const sq = await service.measureQuality({ modelId: varId, setting: 'W4g32-A8-sq0.5', samples: 3 }, testRun());
+    expect([sq.method, sq.activationBits]).toEqual(['sq0.5', 8]);
+    expect(service.cachedSettings()).toEqual(expect.arrayContaining([`${varId}|W3g32-gptq`, `${varId}|W4g32-A8-sq0.5`]));
+  });
+
   it('bad requests reject with typed errors before GPU work; no classifier is a QualityError', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ modelId: 'no-such-model', setting: 'fp32', samples: 10 }, 'model-not-found'],
