@@ -40,6 +40,10 @@ describe('distillationGroups', () => {
     // Task loss first, TopKLD last; gap closed = (RTN k - method) / (RTN k - RTN k+1) = (41 - fd) / 8.
     expect(v.methods.map((m) => m.label)).toEqual(['QAT (task loss)', 'QAT + forward KL', 'QAT + reverse KL', 'TopKLD (our reconstruction)']);
     expect(v.methods.map((m) => m.gapClosed)).toEqual([0, 0.5, 11 / 8, (41 - 33.8) / 8]);
+    // fdStdErr is 5 % of FD here: RTN W3 41 ± 2.05; beyond noise when |diff| > 2·hypot(se, 2.05).
+    const noise = (fd: number) => 2 * Math.hypot(0.05 * fd, 0.05 * 41);
+    expect(v.methods.map((m) => m.beyondNoise)).toEqual([0 > noise(41), 4 > noise(37), 11 > noise(30), 7.2 > noise(33.8)]);
+    expect(v.methods.map((m) => m.beyondNoise)).toEqual([false, false, true, true]);
   });
 
   it('takes the next FP format up for FP weights and says it is more than one bit', () => {

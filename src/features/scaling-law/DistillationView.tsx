@@ -70,7 +70,8 @@ function DistillationChart({ group }: { group: DistillationGroup }) {
       </div>
       <table>
         <caption className="muted" style={{ textAlign: 'left' }}>
-          Share of the gap between RTN {group.precision} and {nextLabel} that each method closes (100 % = one bit gained)
+          Share of the gap between RTN {group.precision} and {nextLabel} that each method closes (100 % = one bit gained); "within noise":
+          less than two standard errors from RTN {group.precision}
         </caption>
         <thead>
           <tr>
@@ -86,7 +87,10 @@ function DistillationChart({ group }: { group: DistillationGroup }) {
               <td>
                 {m.point.fd.toFixed(1)} ± {m.point.fdStdErr.toFixed(1)}
               </td>
-              <td>{m.gapClosed === undefined ? 'n/a' : `${Math.round(100 * m.gapClosed)} %`}</td>
+              <td>
+                {m.gapClosed === undefined ? 'n/a' : `${Math.round(100 * m.gapClosed)} %`}
+                {m.beyondNoise === false && <span className="muted"> (within noise)</span>}
+              </td>
             </tr>
           ))}
         </tbody>

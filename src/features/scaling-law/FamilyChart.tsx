@@ -2,7 +2,7 @@ import { CartesianGrid, ScatterChart, ErrorBar, LabelList, ResponsiveContainer, 
 import type { GeneratorFamily } from '../../engine/generation/types';
 import { formatSi, logDomain, logTicks } from './logTicks';
 import type { BitsFd } from './pareto';
-import { familyLabel, type BitsAxis, type ChartPoint, type ChartSeries } from './series';
+import { FRONTIER_COLOR, LIVE_COLOR, familyLabel, type BitsAxis, type ChartPoint, type ChartSeries } from './series';
 import { PointTooltip } from './PointTooltip';
 import { SeriesLegend } from './SeriesLegend';
 
@@ -20,8 +20,6 @@ export interface FamilyChartProps {
   xTicks: number[];
 }
 
-export const LIVE_COLOR = '#e8590c';
-export const FRONTIER_COLOR = '#6b7487';
 
 /** One family's bit-level scaling law: FD against bits, a curve per precision, the Pareto frontier as steps. */
 export function FamilyChart({ family, series, frontier, measured, live, axis, fdScale, xDomain, xTicks }: FamilyChartProps) {
@@ -94,7 +92,17 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
             {live && (
               <Scatter name="Live point" data={[live]} fill={LIVE_COLOR} shape={LiveMarker} isAnimationActive={false}>
                 <ErrorBar dataKey="fdStdErr" direction="y" stroke={LIVE_COLOR} strokeWidth={2} width={6} isAnimationActive={false} />
-                <LabelList dataKey="samples" position="right" offset={12} formatter={(n) => `n = ${String(n)} samples`} fill={LIVE_COLOR} fontSize={12} fontWeight={700} />
+                <LabelList
+                  dataKey="samples"
+                  position="right"
+                  offset={14}
+                  formatter={(n) => `n = ${String(n)} samples`}
+                  fill={LIVE_COLOR}
+                  fontSize={12}
+                  fontWeight={700}
+                  // A white halo keeps the label readable over curves and markers.
+                  style={{ paintOrder: 'stroke', stroke: '#fff', strokeWidth: 4, strokeLinejoin: 'round' }}
+                />
               </Scatter>
             )}
           </ScatterChart>
@@ -122,6 +130,7 @@ function LiveMarker(props: unknown) {
   if (cx === undefined || cy === undefined) return <g />;
   return (
     <g data-testid="live-point">
+      <circle cx={cx} cy={cy} r={10} fill="none" stroke="#fff" strokeWidth={6} />
       <circle cx={cx} cy={cy} r={10} fill="none" stroke={LIVE_COLOR} strokeWidth={3} />
       <circle cx={cx} cy={cy} r={4} fill={LIVE_COLOR} />
     </g>

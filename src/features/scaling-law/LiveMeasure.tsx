@@ -44,7 +44,7 @@ export function LiveMeasure() {
     <div className="live-box">
       <h3>Measure a point live</h3>
       <p className="explain">
-        Generates class-balanced samples on your GPU and computes their FD. The orange point moves as samples arrive and its error bar
+        Generates class-balanced samples on your GPU and computes their FD. The magenta ringed point moves as samples arrive and its error bar
         shrinks: with few samples FD is noisy (and biased upwards), so compare points measured with similar n. Defaults to the model and first
         quantised setting picked in the playground.
       </p>

@@ -1,8 +1,5 @@
 import { Symbols } from 'recharts';
-import type { ChartSeries } from './series';
-
-const FRONTIER_COLOR = '#6b7487';
-const LIVE_COLOR = '#e8590c';
+import { FRONTIER_COLOR, LIVE_COLOR, type ChartSeries } from './series';
 
 /**
  * The legend as HTML next to the chart (not recharts' own): it wraps, it can be read by screen readers, and

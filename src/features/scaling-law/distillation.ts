@@ -16,6 +16,12 @@ export interface DistilledMethod {
    * 1 = as good as RTN with one more bit, > 1 = better. Undefined without both RTN points or with no gap.
    */
   readonly gapClosed?: number;
+  /**
+   * Whether the method's FD differs from RTN at k bits by more than two combined standard errors
+   * (2·sqrt(se² + se_rtn²)); false means the difference is within the noise of these sample counts.
+   * Undefined without an RTN point at k bits.
+   */
+  readonly beyondNoise?: boolean;
 }
 
 export interface DistillationGroup {
@@ -69,7 +75,13 @@ export function distillationGroups(points: readonly QualityPoint[]): Distillatio
     const rtnNext = mostSamples(higher.filter((p) => p.weightBits === nextBits));
     const distilled = [...methods.values()]
       .sort((a, b) => methodRank(a.method) - methodRank(b.method) || a.method.localeCompare(b.method))
-      .map((point) => ({ method: point.method, label: methodLabel(point.method), point, gapClosed: gapClosed(point, rtnSame, rtnNext) }));
+      .map((point) => ({
+        method: point.method,
+        label: methodLabel(point.method),
+        point,
+        gapClosed: gapClosed(point, rtnSame, rtnNext),
+        beyondNoise: rtnSame ? Math.abs(point.fd - rtnSame.fd) > 2 * Math.hypot(point.fdStdErr, rtnSame.fdStdErr) : undefined,
+      }));
     result.push({
       id,
       family: sample.family,

@@ -75,6 +75,10 @@ const PRECISION_COLORS: Readonly<Record<string, string>> = {
   W3: '#d55e00',
   W2: '#a50f15',
 };
+/** Points measured in this browser (live and finished): a colour no precision curve uses. */
+export const LIVE_COLOR = '#d4007f';
+export const FRONTIER_COLOR = '#6b7487';
+
 // For precisions outside the grid (other activation bits, W5, W7...): colours none of the above uses.
 const SPARE_COLORS = ['#8c564b', '#bcbd22', '#7f7f7f', '#f28e2b', '#b07aa1', '#ff9da7', '#9c755f', '#76b7b2'];
 
