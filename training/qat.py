@@ -38,8 +38,9 @@ DIT_LOSSES = ('task', 'mse')
 LABEL_DROP = 0.1
 
 
-def qat_id(family, depth, setting, loss):
-    return f'mnist-{family}-d{depth}-qat-{setting.lower()}-{loss}'
+def qat_id(family, depth, setting, loss, seed=0):
+    """Bundle / checkpoint id; a repeat with another seed gets a -s<seed> suffix (not exported by default)."""
+    return f'mnist-{family}-d{depth}-qat-{setting.lower()}-{loss}' + (f'-s{seed}' if seed else '')
 
 
 def forward_kl(t_logp, s_logp):
@@ -93,7 +94,7 @@ def var_loss_fn(args, teacher, student, batch, g):
 
 def train(args, log):
     setup(args.seed, threads=args.threads)
-    family, model_id = args.family, qat_id(args.family, args.depth, args.setting, args.loss)
+    family, model_id = args.family, qat_id(args.family, args.depth, args.setting, args.loss, args.seed)
     if family == 'var':
         from train_var import load_vqvae, tokenize_split
         teacher, teacher_ck = zoo.load_var(args.depth)
@@ -160,7 +161,7 @@ def train(args, log):
     student.eval()
     info = {'steps': step, 'reproduce': f'--steps {step}', 'batch': args.batch, 'lr': lr, 'final_loss_avg': avg,
             'minutes': (time.time() - t0) / 60, 'command': command_line(), 'setting': args.setting, 'loss': args.loss,
-            'teacher': f'mnist-{family}-d{args.depth}', 'params': {'K': args.K, 'lambda': args.lam} if args.loss == 'topkld' else {}}
+            'teacher': f'mnist-{family}-d{args.depth}', 'seed': args.seed, 'params': {'K': args.K, 'lambda': args.lam} if args.loss == 'topkld' else {}}
     os.makedirs(QAT_DIR, exist_ok=True)
     torch.save({'state_dict': student.state_dict(), 'config': teacher_ck['config'], 'info': info},
                os.path.join(QAT_DIR, f'{model_id}.pt'))

@@ -128,8 +128,9 @@ def main():
         info = ck['info']
         res = measure(model, family, info['setting'], clf, mu, sigma, args.per_class)
         # Keyed with the step count too: a longer rerun of the same student is kept next to the short one.
-        save(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}:{info['steps']}steps{suffix}", {
-            'teacher': info['teacher'], 'setting': info['setting'], 'method': f"qat-{info['loss']}", 'id': model_id,
+        seed = f":seed{info['seed']}" if info.get('seed') else ''
+        save(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}:{info['steps']}steps{seed}{suffix}", {
+            'teacher': info['teacher'], 'setting': info['setting'], 'method': f"qat-{info['loss']}", 'id': model_id, 'seed': info.get('seed', 0),
             'steps': info['steps'], 'minutes': round(info['minutes'], 2), 'params': info.get('params', {}), **res})
         print(f'{model_id}: FD {res["fd"]:.2f} accuracy {res["accuracy"]:.3f} ({res["seconds"]} s)', flush=True)
 

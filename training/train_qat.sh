@@ -5,6 +5,7 @@
 # `C` and `D` (after A and B): the four W2g32 students again with 8 minutes each (the setting where RTN loses);
 # the 3-minute checkpoints and logs move to runs/qat/short/ and logs/qat/short/ first (their results stay in
 # qat_results.json, keyed by step count).
+# `G` and `H`: the four 8-minute W2g32 students again with seed 1 (ids end in -s1; logs in logs/qat/seed1/).
 # `E` and `F` (after C and D): the DiT pair again at W2g32, where RTN loses (W3g32 RTN is within FD noise of fp32).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -43,6 +44,16 @@ keep_short() {  # setting loss
 lane_C() { for l in task fkl; do keep_short W2g32 "$l"; run var 2 W2g32 "$l" 8; done; }
 lane_D() { for l in rkl topkld; do keep_short W2g32 "$l"; run var 2 W2g32 "$l" 8; done; }
 
+run_seed1() {  # loss
+  local id="mnist-var-d2-qat-w2g32-$1-s1"
+  mkdir -p logs/qat/seed1
+  echo "$(date -u +%H:%M:%S) start $id" >> logs/qat/queue.log
+  nice -n 10 "$PY" qat.py --family var --depth 2 --setting W2g32 --loss "$1" --minutes 8 --seed 1 --threads 1 > "logs/qat/seed1/$id.log" 2>&1
+  echo "$(date -u +%H:%M:%S) end $id rc $?" >> logs/qat/queue.log
+}
+lane_G() { for l in topkld task; do run_seed1 "$l"; done; }
+lane_H() { for l in fkl rkl; do run_seed1 "$l"; done; }
+
 lane_E() { run dit 3 W2g32 task "$DIT_MIN"; }
 lane_F() { run dit 3 W2g32 mse "$DIT_MIN"; }
 
@@ -53,5 +64,7 @@ case "${1:-all}" in
   D) lane_D ;;
   E) lane_E ;;
   F) lane_F ;;
-  all) lane_A & lane_B & wait; lane_C & lane_D & wait; lane_E & lane_F & wait ;;
+  G) lane_G ;;
+  H) lane_H ;;
+  all) lane_A & lane_B & wait; lane_C & lane_D & wait; lane_E & lane_F & wait; lane_G & lane_H & wait ;;
 esac
