@@ -2,7 +2,7 @@
 bench (bench/README.md): onnxruntime-web runs it on the same GPUDevice as our WGSL DiT, so the two can be timed
 against each other on the same inputs.
 
-    /usr/bin/python3 training/export_dit_onnx.py                 # every dit bundle in public/models/index.json
+    /usr/bin/python3 training/export_dit_onnx.py                 # every base dit bundle in public/models/index.json
     /usr/bin/python3 training/export_dit_onnx.py mnist-dit-d2    # just these
 
 Writes public/bench/<model>-forward.onnx (opset 17). The weights are the bundle's own (F16 in the file, upcast to
@@ -134,11 +134,12 @@ def export(model_id):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('models', nargs='*', help='dit bundle ids (default: every dit bundle in index.json)')
+    parser.add_argument('models', nargs='*', help='dit bundle ids (default: every dit bundle in index.json that is not a '
+                        'quantisation-trained student: the bench compares the base models)')
     args = parser.parse_args()
     torch.set_num_threads(1)
     with open(os.path.join(MODELS_DIR, 'index.json')) as f:
-        ids = args.models or [m['id'] for m in json.load(f)['models'] if m['family'] == 'dit']
+        ids = args.models or [m['id'] for m in json.load(f)['models'] if m['family'] == 'dit' and not m.get('quantTraining')]
     os.makedirs(OUT_DIR, exist_ok=True)
     ok = [export(model_id) for model_id in ids]
     if not all(ok):
