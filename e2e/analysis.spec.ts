@@ -1,20 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { watchErrors } from './pageErrors.ts';
 
 /**
  * The analysis panel on the built app with the real engine worker (SwiftShader): the three views run on the
  * smallest shipped models with small sample counts and draw data. With ANALYSIS_SCREENSHOT=1 a second test runs
  * the views' defaults (var-d2, dit-d3) and saves docs/screenshots/analysis.png.
  */
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return errors;
-}
 
 async function openPanel(page: Page) {
   await page.goto('/');

@@ -1,14 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-
-/** Collects page errors and console errors so a test fails on anything the user would not see. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return errors;
-}
+import { expect, test } from '@playwright/test';
+import { watchErrors } from './pageErrors.ts';
 
 test('renders, finds a WebGPU adapter, and runs a quantised kernel that matches the reference', async ({ page }) => {
   const errors = watchErrors(page);

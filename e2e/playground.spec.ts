@@ -1,15 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-
-/** Collects page errors and console errors so a test fails on anything the user would not see. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return errors;
-}
+import { watchErrors } from './pageErrors.ts';
 
 /** Every progress message the playground shows, collected in the page as they appear. */
 async function recordProgress(page: Page): Promise<() => Promise<string[]>> {

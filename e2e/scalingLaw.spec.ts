@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { watchErrors } from './pageErrors.ts';
 
 // A hand-written sweep in the shipped file's format (not measured; its adapter says so), served in place of
 // public/sweeps/mnist-sweep.json so the charts are tested whether or not `npm run sweep` has been run.
@@ -7,15 +8,6 @@ const FIXTURE_TEXT = readFileSync(new URL('./fixtures/mnist-sweep.fixture.json',
 const FIXTURE = JSON.parse(FIXTURE_TEXT) as { points: Array<{ family: string; modelId: string; setting: string; method: string; fd: number }> };
 const SWEEP_ROUTE = '**/sweeps/mnist-sweep.json';
 const MARKERS = 'svg.recharts-surface .recharts-scatter-symbol path.recharts-symbols';
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return errors;
-}
 
 async function serveFixture(page: Page) {
   await page.route(SWEEP_ROUTE, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: FIXTURE_TEXT }));

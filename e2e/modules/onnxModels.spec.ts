@@ -6,17 +6,9 @@
  * logits and features relative L2 <= 1e-3.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { watchErrors } from '../pageErrors.ts';
 import { maxAbsError, psnr, relativeL2Error } from '../../src/metrics/index.ts';
 import { firstBundleOf, goldenF32, goldenI32, manifestOf } from './goldens.ts';
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return errors;
-}
 
 async function openHarness(page: Page): Promise<void> {
   await page.goto('/e2e/modules/harness.html');
