@@ -3,20 +3,11 @@
  * publishes the result as `window.__benchResult` (or `window.__benchError`) for bench/run.mjs; progress lines
  * go to the console with a `[bench]` prefix, which the driver echoes.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useState } from 'react';
 import { configFromUrl, type BenchConfig } from './benchConfig';
-import { runBench, type BenchProgress } from './runBench';
-import type { BenchResult, SummaryRow } from './resultTypes';
-import type { EndToEndResult } from './e2e/endToEndTypes';
-
-declare global {
-  interface Window {
-    __benchResult?: BenchResult | EndToEndResult;
-    __benchError?: string;
-    /** Set when the page's script has loaded, so the driver can tell a broken bundle from a slow bench. */
-    __benchLoaded?: boolean;
-  }
-}
+import { runBench } from './runBench';
+import type { SummaryRow } from './resultTypes';
+import { useBenchRun } from './useBenchRun';
 
 const fmt = (x: number | undefined, digits = 2): string => (x === undefined ? '—' : x.toFixed(digits));
 /** Significant digits: a CPU adapter's bandwidth fraction is ~1e-4, a GPU's ~0.5. */
@@ -51,34 +42,7 @@ export function BenchPage({ search }: { search: string }) {
   const [quick, setQuick] = useState(params.get('quick') === '1');
   const [filter, setFilter] = useState(params.get('filter') ?? '');
   const [withOrt, setWithOrt] = useState(params.get('ort') !== '0');
-  const [running, setRunning] = useState(false);
-  const [log, setLog] = useState<string[]>([]);
-  const [result, setResult] = useState<BenchResult>();
-  const [error, setError] = useState<string>();
-  const autoStarted = useRef(false);
-
-  const start = async (config: BenchConfig): Promise<void> => {
-    setRunning(true);
-    setError(undefined);
-    setResult(undefined);
-    setLog([]);
-    const onProgress = (p: BenchProgress): void => {
-      const line = `[${p.done}/${p.total}] ${p.message}`;
-      console.log(`[bench] ${line}`);
-      setLog((lines) => [...lines, line]);
-    };
-    try {
-      const r = await runBench(config, onProgress);
-      window.__benchResult = r;
-      setResult(r);
-    } catch (e) {
-      const message = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
-      window.__benchError = message;
-      setError(message);
-    } finally {
-      setRunning(false);
-    }
-  };
+  const { running, log, result, error, download, start } = useBenchRun(search, configFromUrl, runBench);
 
   const configFromControls = (): BenchConfig => {
     const p = new URLSearchParams(search);
@@ -87,24 +51,6 @@ export function BenchPage({ search }: { search: string }) {
     p.set('ort', withOrt ? '1' : '0');
     return configFromUrl(`?${p}`);
   };
-
-  useEffect(() => {
-    window.__benchLoaded = true;
-    if (params.get('auto') !== '1' || autoStarted.current) return; // StrictMode runs effects twice in dev
-    autoStarted.current = true;
-    try {
-      void start(configFromUrl(search));
-    } catch (e) {
-      window.__benchError = String(e);
-      setError(String(e));
-    }
-  }, []);
-
-  const download = useMemo(
-    () => (result ? URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' })) : undefined),
-    [result],
-  );
-  useEffect(() => () => (download ? URL.revokeObjectURL(download) : undefined), [download]);
 
   return (
     <main>

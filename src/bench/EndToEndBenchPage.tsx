@@ -3,10 +3,11 @@
  * With `?auto=1` it starts by itself and publishes the result as `window.__benchResult` (or `__benchError`) for
  * bench/run.mjs, like the kernel bench page; progress lines go to the console with a `[bench]` prefix.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useState } from 'react';
 import { endToEndConfigFromUrl, type EndToEndConfig } from './e2e/endToEndConfig';
-import { runEndToEnd, type EndToEndProgress } from './e2e/runEndToEnd';
+import { runEndToEnd } from './e2e/runEndToEnd';
 import type { EndToEndResult } from './e2e/endToEndTypes';
+import { useBenchRun } from './useBenchRun';
 
 const fmt = (x: number | undefined, digits = 1): string => (x === undefined ? '—' : x.toFixed(digits));
 
@@ -63,52 +64,7 @@ function Tables({ result }: { result: EndToEndResult }) {
 export function EndToEndBenchPage({ search }: { search: string }) {
   const params = new URLSearchParams(search);
   const [quick, setQuick] = useState(params.get('quick') === '1');
-  const [running, setRunning] = useState(false);
-  const [log, setLog] = useState<string[]>([]);
-  const [result, setResult] = useState<EndToEndResult>();
-  const [error, setError] = useState<string>();
-  const autoStarted = useRef(false);
-
-  const start = async (config: EndToEndConfig): Promise<void> => {
-    setRunning(true);
-    setError(undefined);
-    setResult(undefined);
-    setLog([]);
-    const onProgress = (p: EndToEndProgress): void => {
-      const line = `[${p.done}/${p.total}] ${p.message}`;
-      console.log(`[bench] ${line}`);
-      setLog((lines) => [...lines, line]);
-    };
-    try {
-      const r = await runEndToEnd(config, onProgress);
-      window.__benchResult = r;
-      setResult(r);
-    } catch (e) {
-      const message = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
-      window.__benchError = message;
-      setError(message);
-    } finally {
-      setRunning(false);
-    }
-  };
-
-  useEffect(() => {
-    window.__benchLoaded = true;
-    if (params.get('auto') !== '1' || autoStarted.current) return; // StrictMode runs effects twice in dev
-    autoStarted.current = true;
-    try {
-      void start(endToEndConfigFromUrl(search));
-    } catch (e) {
-      window.__benchError = String(e);
-      setError(String(e));
-    }
-  }, []);
-
-  const download = useMemo(
-    () => (result ? URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' })) : undefined),
-    [result],
-  );
-  useEffect(() => () => (download ? URL.revokeObjectURL(download) : undefined), [download]);
+  const { running, log, result, error, download, start } = useBenchRun(search, endToEndConfigFromUrl, runEndToEnd);
 
   const configFromControls = (): EndToEndConfig => {
     const p = new URLSearchParams(search);
