@@ -18,11 +18,11 @@
  * batch's updates; we always use the fully updated weights. Arithmetic is f64. The result is a normal
  * PackedWeight, so every kernel runs it unchanged.
  */
-import { codeBits, groupSizeFor, hasOffset, wordsPerRow, type Granularity, type PackedWeight, type WeightFormat } from './formats';
+import type { Granularity, PackedWeight, WeightFormat } from './formats';
 import { QuantizationError } from './errors';
 import { dequantValue, makeCodec, type WeightCodec } from './codec';
 import { fitConstantGroup, groupScale, type GroupScale } from './groupScale';
-import { packCodes } from './pack';
+import { allocateUnpackedWeight, packUnpackedWeight } from './packedLayout';
 import { validateMatrix } from './quantizeWeight';
 
 export interface GptqOptions {
@@ -169,14 +169,8 @@ export function gptqQuantize(
   validateMatrix(w, rows, cols);
   const { upper, dead } = gptqInverseFactor(hessian, cols, options.damp ?? GPTQ_DEFAULT_DAMP);
   const codec = makeCodec(format);
-  const bits = codeBits(format);
-  const groupSize = groupSizeFor(granularity, cols);
-  const groupsPerRow = Math.ceil(cols / groupSize);
-  const perTensor = granularity.kind === 'tensor';
-  const scaleCount = (perTensor ? 1 : rows) * groupsPerRow;
-  const scales = new Uint16Array(scaleCount + (scaleCount & 1));
-  const offsets = hasOffset(format) ? new Uint16Array(scales.length) : undefined;
-  const codes = new Uint32Array(rows * cols);
+  const unpacked = allocateUnpackedWeight(format, granularity, rows, cols);
+  const { groupSize, groupsPerRow, perTensor, scales, offsets, codes } = unpacked;
 
   const work = Float64Array.from(w);
   for (const j of dead) for (let r = 0; r < rows; r++) work[r * cols + j] = 0;
@@ -212,19 +206,7 @@ export function gptqQuantize(
       for (let j = i + 1; j < cols; j++) work[base + j] -= err * upper[uRow + j];
     }
   }
-  return {
-    format,
-    granularity,
-    rows,
-    cols,
-    bits,
-    groupSize,
-    groupsPerRow,
-    wordsPerRow: wordsPerRow(cols, bits),
-    codes: packCodes(codes, rows, cols, bits),
-    scales,
-    offsets,
-  };
+  return packUnpackedWeight(unpacked);
 }
 
 /** The RTN scale rule of quantizeWeight on a region of the (updated) weights. */

@@ -6,21 +6,14 @@
  * Groups: per-tensor is one group spanning the whole matrix; per-channel one group per row; group-g one group
  * per row per g consecutive columns (the last one shorter when g does not divide cols).
  */
-import {
-  codeBits,
-  groupSizeFor,
-  hasOffset,
-  wordsPerRow,
-  type Granularity,
-  type PackedWeight,
-  type WeightFormat,
-} from './formats';
+import type { Granularity, PackedWeight, WeightFormat } from './formats';
 import { QuantizationError } from './errors';
 import { f16BitsToF32 } from './f16';
 import { makeCodec, dequantValue, type WeightCodec } from './codec';
 import { fitConstantGroup, groupScale } from './groupScale';
 import { clipCandidates, groupError, validateCalibration, type ClipSearchOptions } from './clipSearch';
-import { packCodes, unpackCode } from './pack';
+import { unpackCode } from './pack';
+import { allocateUnpackedWeight, packUnpackedWeight } from './packedLayout';
 
 export interface QuantizeWeightOptions {
   readonly clip?: ClipSearchOptions;
@@ -63,15 +56,9 @@ export function quantizeWeight(
   validateCalibration(calibration, cols);
   const ratios = options.clip ? clipCandidates(options.clip) : [1];
   const codec = makeCodec(format);
-  const bits = codeBits(format);
-  const groupSize = groupSizeFor(granularity, cols);
-  const groupsPerRow = Math.ceil(cols / groupSize);
-  const perTensor = granularity.kind === 'tensor';
+  const unpacked = allocateUnpackedWeight(format, granularity, rows, cols);
+  const { groupSize, groupsPerRow, perTensor, scales, offsets, codes } = unpacked;
   const scaleRows = perTensor ? 1 : rows;
-  const scaleCount = scaleRows * groupsPerRow;
-  const scales = new Uint16Array(scaleCount + (scaleCount & 1)); // even length: bound as array<u32>
-  const offsets = hasOffset(format) ? new Uint16Array(scales.length) : undefined;
-  const codes = new Uint32Array(rows * cols);
 
   for (let scaleRow = 0; scaleRow < scaleRows; scaleRow++) {
     for (let g = 0; g < groupsPerRow; g++) {
@@ -90,19 +77,7 @@ export function quantizeWeight(
       }
     }
   }
-  return {
-    format,
-    granularity,
-    rows,
-    cols,
-    bits,
-    groupSize,
-    groupsPerRow,
-    wordsPerRow: wordsPerRow(cols, bits),
-    codes: packCodes(codes, rows, cols, bits),
-    scales,
-    offsets,
-  };
+  return packUnpackedWeight(unpacked);
 }
 
 interface GroupResult {
