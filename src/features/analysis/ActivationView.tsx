@@ -3,6 +3,7 @@ import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
 import type { ChannelMagnitudes } from '../../engine/analysis/types';
 import { IntField, ModelField } from './ModelField';
+import { ControlsForm } from './ControlsForm';
 import { RunStatus } from './RunStatus';
 
 const LAYER_TITLES = { qkv: 'Input of qkv (attention)', fc1: 'Input of fc1 (MLP in)', fc2: 'Input of fc2 (MLP out, after GELU)' } as const;
@@ -22,13 +23,7 @@ export function ActivationView() {
         images (the line is the mean |x|). Channels far above the rest (a large max/median) are outliers: one per-token scale
         must cover them, so every other channel gets only a few quantisation levels. SmoothQuant moves that range into the weights.
       </p>
-      <form
-        className="controls"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void runView();
-        }}
-      >
+      <ControlsForm onRun={runView}>
         <ModelField label="Model" value={c.modelId} onChange={(modelId) => set({ modelId })} />
         <IntField label="Images" value={c.samples} min={1} max={40} onChange={(samples) => set({ samples })} />
         <IntField label="Seed" value={c.seed} min={0} max={1_000_000} onChange={(seed) => set({ seed })} />
@@ -50,7 +45,7 @@ export function ActivationView() {
             )}
           </Field>
         )}
-      </form>
+      </ControlsForm>
       <RunStatus run={run} title="Activation measurement" onCancel={() => cancel('activation')} />
       {result && (
         <>

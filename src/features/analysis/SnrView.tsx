@@ -3,6 +3,7 @@ import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
 import type { SnrExperimentResult } from '../../engine/analysis/types';
 import { IntField, ModelField } from './ModelField';
+import { ControlsForm } from './ControlsForm';
 import { RunStatus } from './RunStatus';
 import { snrChart, type SnrChartPoint } from './snrChart';
 
@@ -26,13 +27,7 @@ export function SnrView() {
         same or jumps to another code (and later scales follow it), so its curve measures how often draws flip, not a
         gradual drift.
       </p>
-      <form
-        className="controls"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void runView();
-        }}
-      >
+      <ControlsForm onRun={runView}>
         <ModelField label="VAR model" family="var" value={c.varModel} onChange={(varModel) => set({ varModel })} />
         <ModelField label="DiT model" family="dit" value={c.ditModel} onChange={(ditModel) => set({ ditModel })} />
         <Field label="Input SNRs (dB)" hint="Comma-separated">
@@ -46,7 +41,7 @@ export function SnrView() {
             Run SNR sweep
           </button>
         </div>
-      </form>
+      </ControlsForm>
       <RunStatus run={run} title="SNR sweep" onCancel={() => cancel('snr')} />
       {result && result.curves.length > 0 && <SnrChartView result={result} />}
     </section>

@@ -5,6 +5,7 @@ import { FULL_PRECISION, parseSetting, settingToString } from '../../quant/setti
 import type { WeightLayer } from '../../engine/analysis/types';
 import { WeightHistogram } from '../format-explorer/WeightHistogram';
 import { IntField, ModelField } from './ModelField';
+import { ControlsForm } from './ControlsForm';
 import { RunStatus } from './RunStatus';
 
 const LAYERS: Record<WeightLayer, string> = { qkv: 'qkv (attention in)', proj: 'proj (attention out)', fc1: 'fc1 (MLP in)', fc2: 'fc2 (MLP out)', adaLN: 'adaLN (modulation)' };
@@ -39,13 +40,7 @@ export function WeightGridView() {
         groups share one axis in code units. Red lines are the values a code can hold: every weight is rounded to the nearest
         line. Bell-shaped weights on a uniform INT grid leave the outer levels nearly empty; FP grids are dense near zero.
       </p>
-      <form
-        className="controls"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void runView();
-        }}
-      >
+      <ControlsForm onRun={runView}>
         <ModelField label="Model" value={c.modelId} onChange={(modelId) => set({ modelId })} />
         <IntField label="Block" value={c.block} min={0} max={31} hint="0 to depth − 1" onChange={(block) => set({ block })} />
         <Field label="Layer">
@@ -95,7 +90,7 @@ export function WeightGridView() {
             Show weights
           </button>
         </div>
-      </form>
+      </ControlsForm>
       <RunStatus run={run} title="Weight histogram" onCancel={() => cancel('weights')} />
       {result && (
         <div data-testid="weight-histogram">
