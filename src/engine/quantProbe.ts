@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/gpuContext';
 import type { QuantProbeParams, QuantProbeResult } from '../worker/protocol';
 import type { RunContext } from '../worker/engineHost';
 import { effectiveBitsPerWeight, matmulReference, dequantizeWeight, quantizeWeight, packedByteLength } from '../quant';
-import { groupDequantGrid, histogram } from './analysis/weightGrid';
+import { groupDequantGrid, histogram, relRmse } from './analysis/weightGrid';
 import { Rng } from '../util/random';
 import { runQuantMatmul } from './gpuMatmul';
 
@@ -74,16 +74,6 @@ function probeWeights(rng: Rng, rows: number, cols: number): Float32Array {
 function firstGroupView(w: Float32Array, packed: ReturnType<typeof quantizeWeight>): Pick<QuantProbeResult, 'histogram' | 'grid'> {
   const { edges, counts } = histogram(w.subarray(0, packed.groupSize), 48);
   return { histogram: { edges, counts }, grid: groupDequantGrid(packed, 0) };
-}
-
-function relRmse(a: Float32Array | Float64Array, ref: Float32Array | Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num += (a[i]! - ref[i]!) ** 2;
-    den += ref[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -115,3 +115,18 @@ export function groupWeights(w: Float32Array, packed: PackedWeight, index: numbe
   for (let r = g.rowStart; r < g.rowEnd; r++) for (let c = g.colStart; c < g.colEnd; c++) out[at++] = w[r * packed.cols + c]!;
   return out;
 }
+
+/**
+ * Relative RMS error of dequantised weights `a` against the originals `ref`: sqrt(sum (a - ref)^2 / sum ref^2),
+ * the denominator floored at 1e-30 so an all-zero layer gives a finite number (0 when matched exactly), never NaN.
+ * Shared by the weight view and the quant probe, which report the same "weight error".
+ */
+export function relRmse(a: Float32Array | Float64Array, ref: Float32Array | Float64Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num += (a[i]! - ref[i]!) ** 2;
+    den += ref[i]! ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}

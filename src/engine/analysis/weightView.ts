@@ -11,7 +11,7 @@ import { parseSetting, settingToString } from '../../quant/setting';
 import type { GeneratorBundle } from '../generation/bundleStore';
 import { blockLinear } from './blockLinears';
 import { AnalysisError, requireAnalysis } from './errors';
-import { codeGrid, groupCount, groupRegion, groupWeights, histogram, normalisedWeights } from './weightGrid';
+import { codeGrid, groupCount, groupRegion, groupWeights, histogram, normalisedWeights, relRmse } from './weightGrid';
 import type { WeightHistogramParams, WeightHistogramResult } from './types';
 
 export const MAX_BINS = 256;
@@ -61,14 +61,4 @@ export function weightHistogram(bundle: GeneratorBundle, p: WeightHistogramParam
     weightRelRmse: relRmse(dequantised, original),
     weights: values.length,
   };
-}
-
-function relRmse(a: Float32Array, ref: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num += (a[i]! - ref[i]!) ** 2;
-    den += ref[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
 }
