@@ -9,6 +9,7 @@ import { dequantizeWeight, quantizeWeight } from '../quant';
 import { caseId, matchesFilter, weightCaseName, type BenchConfig, type Variant, type WeightCaseSpec } from './benchConfig';
 import { measureCopy, measureF32, measureOrt, measureOurs } from './caseRunners';
 import { collectEnvironment } from './environment';
+import { GpuErrorWatch } from './gpuErrorWatch';
 import { GpuTimer } from './gpuTimer';
 import { buildMatMulNBitsModel, matMulNBitsCompatible } from './matMulNBitsModel';
 import { OrtMatMulNBitsSession } from './ortMatMulNBits';
@@ -42,8 +43,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
   const t0 = performance.now();
   const context = await GpuContext.create();
   const { device } = context;
-  const gpuErrors: string[] = [];
-  const unsubscribe = context.onError((e) => gpuErrors.push(e.message));
+  const gpuErrors = new GpuErrorWatch(context);
   const timer = new GpuTimer(device);
   const quantKernel = new QuantMatmulKernel(device);
   const f32Kernel = new MatmulF32Kernel(device);
@@ -70,10 +70,8 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       report(`SKIPPED ${id}: ${reason}`);
       return;
     }
-    const before = gpuErrors.length;
     try {
-      const m = await measure();
-      if (gpuErrors.length > before) throw new Error(`WebGPU error during the case: ${gpuErrors.slice(before).join(' | ')}`);
+      const m = await gpuErrors.failOnGpuError(measure);
       measurements.push(m);
       runTimes.set(key, [...(runTimes.get(key) ?? []), { size, ms: m.wall.medianMs }]);
       const wall = m.wall !== m.time ? `, wall ${m.wall.medianMs.toFixed(3)} ms` : '';
@@ -122,7 +120,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       skipped,
     };
   } finally {
-    unsubscribe();
+    gpuErrors.stop();
     quantKernel.destroy();
     f32Kernel.destroy();
     timer.destroy();

@@ -11,6 +11,7 @@ import { onnxHeads } from '../../engine/generation/onnxHeads';
 import { FetchBundleSource } from '../../models/bundle/source';
 import { KernelSet } from '../../models/runtime/kernelSet';
 import { collectEnvironment } from '../environment';
+import { GpuErrorWatch } from '../gpuErrorWatch';
 import { GpuTimer } from '../gpuTimer';
 import type { EndToEndConfig } from './endToEndConfig';
 import type { EndToEndFailure, EndToEndResult, ForwardMeasurement, ImageMeasurement, LatencyMeasurement } from './endToEndTypes';
@@ -37,8 +38,7 @@ export async function runEndToEnd(config: EndToEndConfig, onProgress: (p: EndToE
   const t0 = performance.now();
   const context = await GpuContext.create();
   const { device } = context;
-  const gpuErrors: string[] = [];
-  const unsubscribe = context.onError((e) => gpuErrors.push(e.message));
+  const gpuErrors = new GpuErrorWatch(context);
   const timer = new GpuTimer(device);
   const kernels = new KernelSet(device);
   const source = new FetchBundleSource(siteUrl('models/'));
@@ -52,10 +52,8 @@ export async function runEndToEnd(config: EndToEndConfig, onProgress: (p: EndToE
   const log = (message: string): void => onProgress({ message, done, total });
 
   const attempt = async (id: string, body: () => Promise<void>): Promise<void> => {
-    const before = gpuErrors.length;
     try {
-      await body();
-      if (gpuErrors.length > before) throw new Error(`WebGPU error during the case: ${gpuErrors.slice(before).join(' | ')}`);
+      await gpuErrors.failOnGpuError(body);
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}${'fix' in error ? ` (fix: ${String(error.fix)})` : ''}` : String(error);
       failures.push({ id, message });
@@ -106,7 +104,7 @@ export async function runEndToEnd(config: EndToEndConfig, onProgress: (p: EndToE
       failures,
     };
   } finally {
-    unsubscribe();
+    gpuErrors.stop();
     await service?.destroy();
     kernels.destroy();
     timer.destroy();
