@@ -132,3 +132,32 @@ test('a corrupt model file gives an error panel with the fix, and another model 
   await explorer.getByRole('button', { name: 'Quantize and run on GPU' }).click();
   await expect(page.getByTestId('explorer-result')).toBeVisible();
 });
+
+test('a lost GPU device shows what happened and a restart; after it, generation works again', async ({ page }) => {
+  // Test hook injected into the engine worker (the app has none): it keeps the worker's GPUDevice and destroys it
+  // when the page says so on a BroadcastChannel, as a driver reset or a GPU process crash would.
+  await page.route('**/*engine.worker*', async (route) => {
+    const response = await route.fetch();
+    const hook = `{
+      const request = GPUAdapter.prototype.requestDevice;
+      let device;
+      GPUAdapter.prototype.requestDevice = async function (...args) { device = await request.apply(this, args); return device; };
+      new BroadcastChannel('e2e-gpu').onmessage = () => device?.destroy();
+    }\n`;
+    await route.fulfill({ response, body: hook + (await response.text()) });
+  });
+  await page.goto('/?family=var&size=1&q=W3g32&class=6&seed=2');
+  const pg = playground(page);
+  await expect(cell(page, 'W3g32')).toBeVisible();
+
+  await page.evaluate(() => new BroadcastChannel('e2e-gpu').postMessage('lose'));
+  const lost = page.getByRole('alert').filter({ hasText: 'The GPU device was lost' });
+  await expect(lost).toBeVisible();
+  // What was on screen stays, and the controls still work.
+  await expect(cell(page, 'W3g32')).toBeVisible();
+  await pg.getByLabel('Seed').fill('3');
+
+  await lost.getByRole('button', { name: 'Restart GPU' }).click();
+  await expect(page.getByTestId('gpu-ready')).toBeVisible();
+  await expect(pg.getByRole('row', { name: /seed 3/ }).locator('figure.sample-cell[data-setting="W3g32"]')).toBeVisible();
+});
