@@ -14,7 +14,7 @@ import { ditEpsCfgLayout } from '../../kernels/ops/cfgCombineKernel';
 import { ditVarianceSource } from '../../kernels/ops/diffusionStepKernels';
 import { Pcg32 } from '../runtime/prng';
 import { Workspace } from '../runtime/workspace';
-import { readF32, slice, writeWords } from '../runtime/gpuBuffers';
+import { alignElements, readF32, slice, writeWords } from '../runtime/gpuBuffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
 import type { DitModel } from './ditModel';
 
@@ -73,11 +73,6 @@ export interface DitSampleResult {
   readonly latent: GPUBuffer;
   readonly schedule: DiffusionSchedule;
   readonly steps: readonly DitStepTrace[];
-}
-
-function alignElements(count: number, alignmentBytes: number): number {
-  const per = alignmentBytes / 4;
-  return Math.ceil(count / per) * per;
 }
 
 export class DitSampler {

@@ -39,6 +39,15 @@ async function readBytes(device: GPUDevice, buffer: GPUBuffer, byteOffset: numbe
   }
 }
 
+/**
+ * `count` f32 elements rounded up to a whole number of `alignmentBytes` (e.g. the device's
+ * minStorageBufferOffsetAlignment), so per-step regions of one buffer can each be bound at their own offset.
+ */
+export function alignElements(count: number, alignmentBytes: number): number {
+  const per = alignmentBytes / 4;
+  return Math.ceil(count / per) * per;
+}
+
 /** A byte range of a buffer, in the form the kernels take. */
 export function slice(buffer: GPUBuffer, elementOffset: number, elements: number): { buffer: GPUBuffer; offset: number; size: number } {
   return { buffer, offset: elementOffset * 4, size: elements * 4 };

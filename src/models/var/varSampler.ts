@@ -12,7 +12,7 @@ import { filterTopKTopP } from '../../ops/sampling';
 import { varLogitsCfgLayout } from '../../kernels/ops/cfgCombineKernel';
 import { Pcg32 } from '../runtime/prng';
 import { Workspace } from '../runtime/workspace';
-import { readF32, readU32, slice, writeWords } from '../runtime/gpuBuffers';
+import { alignElements, readF32, readU32, slice, writeWords } from '../runtime/gpuBuffers';
 import { requireArgument, requireLiveModel } from '../runtime/errors';
 import { scaleStarts } from './varConfig';
 import type { VarModel } from './varModel';
@@ -69,12 +69,6 @@ export interface VarSampleResult {
   /** f_hat [B, Cvae, H, H] on the GPU (the tokenizer decoder's input); owned by the sampler, overwritten by the next run. */
   readonly fHat: GPUBuffer;
   readonly steps: readonly VarStepTrace[];
-}
-
-/** Per-step regions of the uniforms and tokens buffers start on storage-offset boundaries. */
-function alignElements(count: number, alignmentBytes: number): number {
-  const per = alignmentBytes / 4;
-  return Math.ceil(count / per) * per;
 }
 
 export class VarSampler {
