@@ -3,6 +3,7 @@
  * to the power of the values it is added to, and the SNR of a perturbed output against the clean one. All sums
  * in f64. SNR(dB) = 10 log10(signal power / noise power), power = mean of squares.
  */
+import { relativeL2Error } from '../../metrics/imageMetrics';
 import type { Pcg32 } from '../../models/runtime/prng';
 
 /** Mean of squares, in f64. */
@@ -29,19 +30,11 @@ export function addNoiseAtSnr(values: Float32Array, snrDb: number, rng: Pcg32): 
 }
 
 /**
- * SNR (dB) of `test` against `reference`: 10 log10(sum ref^2 / sum (test - ref)^2). Infinity when the two are
- * identical; -Infinity when the reference is all zeros but the test is not.
+ * SNR (dB) of `test` against `reference`: 10 log10(sum ref^2 / sum (test - ref)^2) = -20 log10 of the relative
+ * L2 error. Infinity when the two are identical; -Infinity when the reference is all zeros but the test is not.
  */
 export function outputSnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): number {
-  if (reference.length !== test.length) throw new RangeError(`SNR of ${test.length} values against ${reference.length}.`);
-  let signal = 0;
-  let noise = 0;
-  for (let i = 0; i < reference.length; i++) {
-    signal += reference[i]! * reference[i]!;
-    noise += (test[i]! - reference[i]!) ** 2;
-  }
-  if (noise === 0) return Infinity;
-  return 10 * Math.log10(signal / noise);
+  return -20 * Math.log10(relativeL2Error(test, reference));
 }
 
 /** Fraction of positions where two token arrays differ. */
