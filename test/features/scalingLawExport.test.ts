@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, csvField, exportFileName, exportRows, toCsv, toJson } from '../../src/features/scaling-law/exportData';
+import { CSV_COLUMNS, exportFileName, exportRows, toCsv, toJson } from '../../src/features/scaling-law/exportData';
+import { csvField } from '../../src/util/csv';
 import type { SweepFile } from '../../src/engine/quality/types';
 import { qualityPoint } from './scalingLawFixtures';
 

@@ -3,6 +3,7 @@
  * included) as JSON, and the sample grid as a PNG drawn from the same pixels the page shows.
  */
 import type { ComparedRun, RunSummary } from '../../worker/protocol';
+import { csvField } from '../../util/csv';
 import { greyPixels } from './imagePixels';
 import { choiceLabel, keyToChoice } from './quantChoice';
 import { cellKeyString, rowKeyString, rowsOf, type RowKey, type RowResult } from './runPlan';
@@ -31,11 +32,6 @@ export function exportCells(view: PlaygroundView, modelId: string, cells: Readon
 
 const CSV_COLUMNS = ['model', 'class', 'seed', 'steps', 'column', 'setting', 'ranModel', 'psnrDb', 'outputRelL2', 'predictedLabel', 'confidence', 'bitsPerWeight', 'weightBytes', 'ms', 'finalStateRelL2'] as const;
 
-function csvField(v: unknown): string {
-  const s = v === undefined || v === null ? '' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function cellsToCsv(cells: readonly ExportCell[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const { row, column, run } of cells) {
@@ -43,7 +39,8 @@ export function cellsToCsv(cells: readonly ExportCell[]): string {
     const last = compared?.steps[compared.steps.length - 1];
     const finalState = last ? (last.kind === 'var' ? last.fHatRelL2 : last.xRelL2) : undefined;
     const values = [row.modelId, row.classLabel, row.seed, row.steps || '', column, run.setting, run.modelId ?? row.modelId, compared?.psnr, compared?.outputRelL2, run.prediction?.label, run.prediction?.confidence, run.memory.bitsPerWeight, run.memory.weightBytes, run.ms, finalState];
-    lines.push(values.map(csvField).join(','));
+    // Infinity (a PSNR of identical images) and NaN are written out, not left empty.
+    lines.push(values.map((v) => csvField(typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -89,13 +86,4 @@ export async function cellsToPng(view: PlaygroundView, cells: readonly ExportCel
     ctx.drawImage(tile, pad + c * cellW, header + r * (size * scale + pad), size * scale, size * scale);
   }
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('The browser could not encode the PNG.'))), 'image/png'));
-}
-
-export function download(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type RefObject } from 'react';
 import { useAppStore } from '../../store';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { download } from '../../util/download';
 import { elementToPng } from './chartPng';
 import { exportFileName, exportRows, toCsv, toJson } from './exportData';
 
@@ -32,12 +33,7 @@ export function ExportLinks({ chartsRef }: { chartsRef: RefObject<HTMLElement | 
     setMaking(true);
     setPngError(undefined);
     try {
-      const url = URL.createObjectURL(await elementToPng(root));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = exportFileName(axis, 'png', date);
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      download(await elementToPng(root), exportFileName(axis, 'png', date));
     } catch (error) {
       setPngError((error as Error).message);
     } finally {

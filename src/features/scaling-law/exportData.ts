@@ -4,6 +4,7 @@
  */
 import type { QualityPoint, SweepFile } from '../../engine/quality/types';
 import { precisionOf } from './precision';
+import { csvField } from '../../util/csv';
 
 export type PointSource = 'sweep' | 'live';
 
@@ -37,13 +38,6 @@ export const CSV_COLUMNS = [
   'partial',
   'ms',
 ] as const;
-
-/** RFC 4180 field: quoted when it holds a comma, quote or line break; quotes doubled. */
-export function csvField(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export function toCsv(rows: readonly ExportRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];

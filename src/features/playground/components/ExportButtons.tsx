@@ -1,5 +1,6 @@
 import { useAppStore } from '../../../store';
-import { cellsToCsv, cellsToJson, cellsToPng, download, exportCells } from '../exportResults';
+import { download } from '../../../util/download';
+import { cellsToCsv, cellsToJson, cellsToPng, exportCells } from '../exportResults';
 
 /** CSV / JSON of every generated cell's numbers and PNG of the sample grid. */
 export function ExportButtons() {
