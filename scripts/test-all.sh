@@ -10,11 +10,22 @@ export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_ic
 
 passed=0
 failed=()
+failed_logs=()
+logs=$(mktemp -d "${TMPDIR:-/tmp}/test-all.XXXXXX")
+trap 'rm -rf "$logs"' EXIT
 step() {
   local name=$1
   shift
   printf '\n=== %s\n' "$name"
-  if "$@"; then passed=$((passed + 1)); else failed+=("$name"); fi
+  # Each step's output is also kept, so the summary at the end (what a CI log's tail shows) can name the failing
+  # tests, not only the step.
+  local log="$logs/$((passed + ${#failed[@]})).log"
+  if "$@" 2>&1 | tee "$log"; then
+    passed=$((passed + 1))
+  else
+    failed+=("$name")
+    failed_logs+=("$log")
+  fi
 }
 
 step "typecheck" npx tsc -b
@@ -24,6 +35,11 @@ step "training tests (PyTorch)" bash training/tests/run.sh
 step "end-to-end tests (headless Chromium, WebGPU)" node e2e/run.mjs
 
 printf '\n'
-for name in "${failed[@]}"; do echo "FAILED: $name"; done
+for i in "${!failed[@]}"; do
+  echo "FAILED: ${failed[$i]}"
+  # Failure lines of vitest (FAIL, ×), Playwright (✘, numbered failures) and unittest (FAIL:, ERROR:), colours removed.
+  sed 's/\x1b\[[0-9;]*m//g' "${failed_logs[$i]}" |
+    grep -E '^ *(FAIL |×|✘|[0-9]+\) |FAIL:|ERROR:)|AssertionError|Error: ' | head -n 30 | sed 's/^/  /'
+done
 echo "steps: ${passed} passed, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ]

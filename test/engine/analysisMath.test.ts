@@ -12,7 +12,8 @@ import { channelStats, maxOverMedian, median } from '../../src/engine/analysis/c
 import { addNoiseAtSnr, changedFraction, meanSquare, noiseSigma, outputSnrDb } from '../../src/engine/analysis/snrMath';
 import { Pcg32 } from '../../src/models/runtime/prng';
 
-const seed = (Math.random() * 2 ** 31) >>> 0;
+// ANALYSIS_TEST_SEED=N repeats a failing run.
+const seed = Number(process.env.ANALYSIS_TEST_SEED ?? (Math.random() * 2 ** 31) >>> 0);
 const rng = makeRng(seed);
 const at = `seed ${seed}`;
 const normals = (n: number, std = 1) => Float32Array.from({ length: n }, () => rng.normal() * std);
@@ -85,6 +86,16 @@ describe('code grids and per-group normalisation', () => {
           const r = groupRegion(packed, g);
           const u = normalisedWeights(w, packed, g);
           const values = groupDequantGrid(packed, g);
+          if (r.scale === 0) {
+            // A group whose weights are all equal (e.g. one column left over at the end of an asymmetric row) has
+            // scale 0: no grid to normalise by, so it is skipped, and every weight dequantises to the offset.
+            expect(u, at).toHaveLength(0);
+            for (let row = r.rowStart; row < r.rowEnd; row++) {
+              for (let c = r.colStart; c < r.colEnd; c++) expect(deq[row * cols + c], at).toBe(r.offset);
+            }
+            continue;
+          }
+          expect(u, at).toHaveLength((r.rowEnd - r.rowStart) * (r.colEnd - r.colStart));
           let i = 0;
           for (let row = r.rowStart; row < r.rowEnd; row++) {
             for (let c = r.colStart; c < r.colEnd; c++, i++) {
@@ -99,7 +110,9 @@ describe('code grids and per-group normalisation', () => {
           }
         }
         expect(worst, at).toBeLessThan(1e-3);
-        expect(normalisedWeights(w, packed)).toHaveLength(rows * cols);
+        const skipped = Array.from({ length: groupCount(packed) }, (_, g) => groupRegion(packed, g)).filter((r) => r.scale === 0);
+        const skippedWeights = skipped.reduce((s, r) => s + (r.rowEnd - r.rowStart) * (r.colEnd - r.colStart), 0);
+        expect(normalisedWeights(w, packed)).toHaveLength(rows * cols - skippedWeights);
       });
     }
   }
