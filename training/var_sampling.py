@@ -1,9 +1,11 @@
 """VAR sampling with a KV cache, one scale per step, CFG ramped with the scale index, top-k/top-p, and a
 sampler driven by explicit uniforms (so the browser engine can reproduce every draw from the goldens).
 
-Token draw (documented in docs/bundle-format.md): after filtering, p = softmax(logits) over the vocabulary in
-index order; with uniform u in [0, 1), the token is the smallest index i whose cumulative sum of p exceeds
-u * sum(p) (the last kept index if rounding leaves none).
+Token draw (the contract in docs/sampling.md): Gumbel-max with one uniform per vocabulary entry. Per token row,
+with filtered logits l[0..V-1] (removed tokens are -inf) and uniforms u[0..V-1] in [0, 1):
+    g_i = -log(-log(max(u_i, 2**-24))),   token = the kept index i with the largest l_i + g_i (ties: smallest i),
+computed in float64. Shared uniforms couple two runs (e.g. fp32 vs quantised logits) far more tightly than an
+inverse-CDF draw with one uniform per row: a token changes only where the logit change reorders l + g.
 """
 import torch
 
@@ -25,13 +27,20 @@ def filter_top_k_top_p(logits, top_k, top_p):
 
 
 def draw_with_uniforms(logits, u):
-    """logits [N, V] (already filtered), u [N] uniforms -> indices [N] by inverse CDF in index order."""
-    p = logits.double().softmax(-1)
-    cdf = p.cumsum(-1)
-    target = u.double().unsqueeze(-1) * cdf[..., -1:]
-    idx = (cdf <= target).sum(-1)
-    last_kept = (p > 0).long().cumsum(-1).argmax(-1)
-    return torch.minimum(idx, last_kept)
+    """logits [N, V] (already filtered: removed tokens are -inf), u [N, V] uniforms in [0, 1) -> indices [N].
+
+    Gumbel-max: argmax over kept tokens of l_i - log(-log(max(u_i, 2**-24))) in float64, first index on ties.
+    The clamp makes every Gumbel finite (u < 1 and u >= 2**-24), so every kept score is finite and a removed
+    token (-inf) is never returned."""
+    assert u.shape == logits.shape, (tuple(u.shape), tuple(logits.shape))
+    kept = logits != -torch.inf
+    gumbel = -torch.log(-torch.log(u.double().clamp_min(2 ** -24)))
+    scores = torch.where(kept, logits.double() + gumbel, torch.full_like(gumbel, -torch.inf))
+    # First index of the maximum (torch.argmax does not promise the first one on ties).
+    best = scores.max(-1, keepdim=True).values
+    V = logits.shape[-1]
+    ar = torch.arange(V).expand_as(scores)
+    return torch.where(scores == best, ar, torch.full_like(ar, V)).min(-1).values
 
 
 def cfg_weight(cfg, si, num_scales):
@@ -40,8 +49,8 @@ def cfg_weight(cfg, si, num_scales):
 
 @torch.no_grad()
 def sample(var, quantizer, label_B, cfg=1.5, top_k=0, top_p=0.0, uniforms=None, generator=None, record=None):
-    """Returns f_hat [B, Cvae, H, H]. uniforms: list per scale of [B, pn*pn] in [0,1); drawn from `generator`
-    when None. record: optional dict that receives per-step tensors (for goldens)."""
+    """Returns f_hat [B, Cvae, H, H]. uniforms: list per scale of [B, pn*pn, V] in [0,1) (one per token row and
+    vocabulary entry, for the Gumbel-max draw); drawn from `generator` when None. record: optional dict that receives per-step tensors (for goldens)."""
     B = label_B.shape[0]
     SN = len(var.patch_nums)
     H = var.patch_nums[-1]
@@ -64,8 +73,8 @@ def sample(var, quantizer, label_B, cfg=1.5, top_k=0, top_p=0.0, uniforms=None, 
             t = cfg_weight(cfg, si, SN)
             logits = (1 + t) * logits_2B[:B] - t * logits_2B[B:]
             filtered = filter_top_k_top_p(logits, top_k, top_p)
-            u = uniforms[si] if uniforms is not None else torch.rand(B, pn * pn, generator=generator)
-            idx = draw_with_uniforms(filtered.reshape(-1, var.V), u.reshape(-1)).view(B, pn * pn)
+            u = uniforms[si] if uniforms is not None else torch.rand(B, pn * pn, var.V, generator=generator)
+            idx = draw_with_uniforms(filtered.reshape(-1, var.V), u.reshape(-1, var.V)).view(B, pn * pn)
             h = quantizer.embedding(idx).transpose(1, 2).reshape(B, var.Cvae, pn, pn)
             f_hat, nxt = quantizer.next_autoregressive_input(si, f_hat, h)
             if record is not None:

@@ -1,4 +1,4 @@
-// VAR token sampling, one workgroup per token row of logits [rows, vocab], with a recorded uniform u per row
+// VAR token sampling, one workgroup per token row of logits [rows, vocab], with recorded uniforms [rows, vocab]
 // (docs/sampling.md; reference src/ops/sampling.ts, matching training/var_sampling.py):
 //  1. top-k: keep logits >= the k-th largest. The k-th largest is found exactly, without sorting, as the
 //     largest order-preserving key T with count(key >= T) >= k, built bit by bit (32 counting passes).
@@ -6,11 +6,10 @@
 //     it is <= 1 - top_p; that cumulative is the mass of all probabilities <= its own, so the removed set is
 //     {p <= T'} for the largest f32 bit pattern T' with mass(p <= T') <= 1 - top_p, again built bit by bit.
 //     The most likely token is always kept.
-//  3. draw: w = exp(logit - max) over kept tokens in vocabulary order; token = first index whose running sum
-//     exceeds u * sum(w), clamped to the last kept index. Each invocation owns a contiguous chunk of the
-//     vocabulary; a workgroup scan of chunk sums gives every chunk its starting prefix.
-// Sums run in f32 in a different order than PyTorch's: a draw can differ only when u * total lies within
-// rounding (~1e-6 relative) of a CDF step, or a probability within rounding of the top-p cut.
+//  3. draw (Gumbel-max): token = the kept index with the largest logit - log(-log(u)), ties to the smallest.
+//     Runs that share the uniforms draw different tokens only where their logits move the argmax.
+// f32 here, f64 in PyTorch: a draw can differ only when two scores lie within rounding (~1e-6) of each other,
+// or a probability within rounding of the top-p cut.
 
 struct Params {
   rows: u32,
@@ -30,10 +29,9 @@ override WORKGROUP_SIZE: u32 = 256u;
 
 var<workgroup> partialF: array<f32, WORKGROUP_SIZE>;
 var<workgroup> partialU: array<u32, WORKGROUP_SIZE>;
-var<workgroup> chosen: atomic<u32>;
-var<workgroup> lastKept: atomic<u32>;
-
 const NONE: u32 = 0xffffffffu;
+// The smallest uniform the draw uses (u = 0 would give g = -inf); 2^-24, exact in f32.
+const MIN_UNIFORM: f32 = 5.9604644775390625e-8;
 
 // Maps f32 to u32 so that unsigned order equals float order (negative floats: all bits flipped).
 fn orderedKey(x: f32) -> u32 {
@@ -153,54 +151,37 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3
     removeBits = threshold;
   }
 
-  // 3. draw over the kept tokens in index order.
-  if (lane == 0u) {
-    atomicStore(&chosen, NONE);
-    atomicStore(&lastKept, 0u);
-  }
-  let chunk = (V + WORKGROUP_SIZE - 1u) / WORKGROUP_SIZE;
-  let begin = min(lane * chunk, V);
-  let end = min(begin + chunk, V);
-  var chunkSum = 0.0;
-  var chunkLastKept = NONE;
-  for (var j = begin; j < end; j++) {
-    let w = keptWeight(base + j, kthKey, rowMax, probTotal, removeAtOrBelow, removeBits);
-    if (w >= 0.0) {
-      chunkSum += w;
-      chunkLastKept = j;
-    }
-  }
-  // Inclusive scan of chunk sums (Hillis-Steele: read, barrier, write, barrier).
-  partialF[lane] = chunkSum;
-  workgroupBarrier();
-  for (var offset = 1u; offset < WORKGROUP_SIZE; offset <<= 1u) {
-    var add = 0.0;
-    if (lane >= offset) {
-      add = partialF[lane - offset];
-    }
-    workgroupBarrier();
-    partialF[lane] += add;
-    workgroupBarrier();
-  }
-  let total = partialF[WORKGROUP_SIZE - 1u];
-  let drawPoint = uniforms[row] * total;
-  var running = partialF[lane] - chunkSum;
-  for (var j = begin; j < end; j++) {
-    let w = keptWeight(base + j, kthKey, rowMax, probTotal, removeAtOrBelow, removeBits);
-    if (w >= 0.0) {
-      running += w;
-      if (running > drawPoint) {
-        atomicMin(&chosen, j);
-        break;
+  // 3. Gumbel-max draw: the kept token with the largest logit + g, g = -log(-log(max(u, 2^-24))); ties go to
+  // the smallest index. Each invocation scans a strided share of the row, then a tree reduction picks the best.
+  var best = -3.4e38;
+  var bestIndex = NONE;
+  for (var j = lane; j < V; j += WORKGROUP_SIZE) {
+    if (isKept(base + j, kthKey, rowMax, probTotal, removeAtOrBelow, removeBits)) {
+      let score = logits[base + j] - log(-log(max(uniforms[base + j], MIN_UNIFORM)));
+      // j grows within a lane, so a tie keeps the earlier index.
+      if (bestIndex == NONE || score > best) {
+        best = score;
+        bestIndex = j;
       }
     }
   }
-  if (chunkLastKept != NONE) {
-    atomicMax(&lastKept, chunkLastKept);
-  }
+  partialF[lane] = best;
+  partialU[lane] = bestIndex;
   workgroupBarrier();
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride >>= 1u) {
+    if (lane < stride) {
+      let otherIndex = partialU[lane + stride];
+      let other = partialF[lane + stride];
+      let mine = partialU[lane];
+      if (otherIndex != NONE && (mine == NONE || other > partialF[lane] || (other == partialF[lane] && otherIndex < mine))) {
+        partialF[lane] = other;
+        partialU[lane] = otherIndex;
+      }
+    }
+    workgroupBarrier();
+  }
   if (lane == 0u) {
-    tokens[row] = min(atomicLoad(&chosen), atomicLoad(&lastKept));
+    tokens[row] = partialU[0];
   }
 }
 
@@ -210,18 +191,14 @@ fn probability(logit: f32, rowMax: f32, total: f32) -> f32 {
   return exp(logit - rowMax) / total;
 }
 
-// exp(logit - max) of a kept token, -1 for a removed one. The row maximum is always kept.
-fn keptWeight(at: u32, kthKey: u32, rowMax: f32, probTotal: f32, removeAtOrBelow: bool, removeBits: u32) -> f32 {
+// Whether a token survives top-k and top-p. The row maximum is always kept.
+fn isKept(at: u32, kthKey: u32, rowMax: f32, probTotal: f32, removeAtOrBelow: bool, removeBits: u32) -> bool {
   let l = logits[at];
   if (orderedKey(l) < kthKey) {
-    return -1.0;
+    return false;
   }
-  let w = exp(l - rowMax);
   if (removeAtOrBelow && l != rowMax) {
-    let p = probability(l, rowMax, probTotal);
-    if (bitcast<u32>(p) <= removeBits) {
-      return -1.0;
-    }
+    return bitcast<u32>(probability(l, rowMax, probTotal)) > removeBits;
   }
-  return w;
+  return true;
 }

@@ -5,9 +5,10 @@
  *  1. top-k (0 < k < V): remove logits < the k-th largest logit (ties with it are kept);
  *  2. top-p (0 < p < 1): probs = softmax(remaining logits) in f32; in ascending order of probability, remove
  *     every token whose ascending cumulative probability is <= 1 - p, except the most likely token;
- *  3. draw: q = softmax(kept logits) in f64 in vocabulary index order, cdf = cumsum(q);
- *     token = the number of indices with cdf <= u * cdf[V-1] (= the first index whose cdf exceeds u * total),
- *     clamped to the last kept index.
+ *  3. draw (Gumbel-max): token = the kept index with the largest l_i + g_i, g_i = -log(-log(max(u_i, 2^-24))),
+ *     in f64, ties to the smallest index. Every kept token is drawn with probability softmax(kept logits), and
+ *     two runs that share the uniforms (fp32 and a quantised setting) draw different tokens only where the
+ *     change of the logits moves the argmax, which keeps their samples as alike as the models allow.
  * The f32 steps use Math.fround after every operation, as PyTorch's f32 CPU kernels round.
  */
 
@@ -56,33 +57,39 @@ function softmaxF32(logits: Float32Array): Float32Array {
   return e.map((v) => Math.fround(v / sum));
 }
 
-/** Step 3 on one filtered row. */
-export function drawWithUniform(filtered: ArrayLike<number>, u: number): number {
-  const V = filtered.length;
-  let max = -Infinity;
-  for (let i = 0; i < V; i++) max = Math.max(max, filtered[i]);
-  const cdf = new Float64Array(V);
-  let total = 0;
-  let lastKept = 0;
-  for (let i = 0; i < V; i++) {
-    const w = Math.exp(filtered[i] - max);
-    if (w > 0) lastKept = i;
-    cdf[i] = total += w;
-  }
-  // Normalising q first (as PyTorch does) or scaling the target by the total is the same comparison.
-  const target = u * total;
-  let count = 0;
-  while (count < V && cdf[count] <= target) count++;
-  return Math.min(count, lastKept);
+/** The smallest uniform the draw uses: u = 0 (possible with 24-bit uniforms) would give g = -Infinity. */
+export const MIN_UNIFORM = 2 ** -24;
+
+/** Gumbel noise of one uniform, in f64 as PyTorch computes it: -log(-log(max(u, 2^-24))). */
+export function gumbel(u: number): number {
+  return -Math.log(-Math.log(Math.max(u, MIN_UNIFORM)));
 }
 
-/** Tokens for logits [rows, vocab] and uniforms [rows]. */
+/**
+ * Step 3 on one filtered row with its V uniforms (u[offset .. offset + V - 1]): the kept index with the largest
+ * logit + Gumbel noise (f64), ties to the smallest index. Removed tokens (-Infinity) are never drawn.
+ */
+export function drawGumbel(filtered: ArrayLike<number>, u: ArrayLike<number>, offset = 0): number {
+  let best = -1;
+  let bestScore = -Infinity;
+  for (let i = 0; i < filtered.length; i++) {
+    if (filtered[i] === -Infinity) continue;
+    const score = filtered[i] + gumbel(u[offset + i]);
+    if (best < 0 || score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** Tokens for logits [rows, vocab] and uniforms [rows, vocab]. */
 export function sampleTokensRef(logits: ArrayLike<number>, uniforms: ArrayLike<number>, rows: number, vocab: number, topK: number, topP: number): Uint32Array {
   const tokens = new Uint32Array(rows);
   const row = new Float32Array(vocab);
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < vocab; i++) row[i] = logits[r * vocab + i];
-    tokens[r] = drawWithUniform(filterTopKTopP(row, topK, topP), uniforms[r]);
+    tokens[r] = drawGumbel(filterTopKTopP(row, topK, topP), uniforms, r * vocab);
   }
   return tokens;
 }

@@ -8,10 +8,13 @@
 import { Pcg32 } from '../../models/runtime/prng';
 import { GenerationError } from './errors';
 
-/** Per scale k: uniforms [pn_k^2] for a batch of one. */
-export function varUniforms(seed: number, patchNums: readonly number[]): Float32Array[] {
+/**
+ * Per scale k: uniforms [pn_k^2, vocab] for a batch of one: one per token and code, for the Gumbel-max draw
+ * (docs/sampling.md), so runs whose logits differ a little still draw the same tokens where they can.
+ */
+export function varUniforms(seed: number, patchNums: readonly number[], vocab: number): Float32Array[] {
   const rng = new Pcg32(checkedSeed(seed));
-  return patchNums.map((pn) => rng.uniforms(pn * pn));
+  return patchNums.map((pn) => rng.uniforms(pn * pn * vocab));
 }
 
 export interface DitNoise {

@@ -48,7 +48,7 @@ export class SideBySide {
     this.heads = 'heads' in slot ? slot.heads : undefined;
     this.notes = 'note' in slot ? [slot.note] : this.heads?.classifierNote ? [this.heads.classifierNote] : [];
     const m = bundles.model.manifest;
-    if (m.family === 'var') this.uniforms = varUniforms(request.seed, m.config.patchNums);
+    if (m.family === 'var') this.uniforms = varUniforms(request.seed, m.config.patchNums, m.config.vocabSize);
     else this.noise = ditNoise(request.seed, m.config.inChannels * m.config.inputSize ** 2, request.steps, request.sampler!);
   }
 

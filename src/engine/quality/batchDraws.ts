@@ -6,11 +6,11 @@
  */
 import { ditNoise, varUniforms, type DitNoise } from '../generation/sharedDraws';
 
-/** Per scale k: uniforms [B, pn_k^2] for samples first .. first + B - 1. */
-export function batchVarUniforms(seed: number, first: number, batch: number, patchNums: readonly number[]): Float32Array[] {
-  const out = patchNums.map((pn) => new Float32Array(batch * pn * pn));
+/** Per scale k: uniforms [B, pn_k^2, vocab] for samples first .. first + B - 1. */
+export function batchVarUniforms(seed: number, first: number, batch: number, patchNums: readonly number[], vocab: number): Float32Array[] {
+  const out = patchNums.map((pn) => new Float32Array(batch * pn * pn * vocab));
   for (let b = 0; b < batch; b++) {
-    varUniforms(seed + first + b, patchNums).forEach((u, k) => out[k].set(u, b * u.length));
+    varUniforms(seed + first + b, patchNums, vocab).forEach((u, k) => out[k].set(u, b * u.length));
   }
   return out;
 }

@@ -73,7 +73,7 @@ export class QualityRun {
     const { request } = this;
     if (m.family === 'var') {
       const e = entry as VarEntry;
-      const uniforms = batchVarUniforms(request.seed, first, labels.length, m.config.patchNums);
+      const uniforms = batchVarUniforms(request.seed, first, labels.length, m.config.patchNums, m.config.vocabSize);
       const result = await e.sampler.sample({ labels, cfg: request.cfg, topK: m.sampling.topK, topP: m.sampling.topP, uniforms });
       return result.fHat;
     }

@@ -2,7 +2,7 @@
  * The VAR sampler (docs/bundle-format.md, "Sampling"), all on the GPU: per scale k, the cond rows (the labels)
  * and the uncond rows (the null class) go through the KV-cache forward together; CfgCombineKernel mixes the
  * logits with t = cfg * k / (K-1); SampleTokensKernel filters (top-k, top-p) and draws a token per position
- * from a uniform; the tokenizer step turns the tokens into f_hat and the next scale's input. Uniforms come
+ * from its row of uniforms (Gumbel-max); the tokenizer step turns the tokens into f_hat and the next scale's input. Uniforms come
  * from the request (the goldens record torch's) or from our seeded PCG32, uploaded once for the whole run.
  *
  * Without traces the whole run is one submission. Per-step traces (tokens, f_hat, logits, soft features, the
@@ -51,7 +51,7 @@ export interface VarSampleRequest {
   readonly topK: number;
   /** 0 = off. */
   readonly topP: number;
-  /** Per scale k: uniforms [B, pn_k^2] in [0, 1); default: PCG32(seed), drawn scale by scale. */
+  /** Per scale k: uniforms [B, pn_k^2, vocab] in [0, 1) for the Gumbel-max draws; default: PCG32(seed), drawn scale by scale. */
   readonly uniforms?: readonly Float32Array[];
   readonly seed?: number;
   readonly trace?: VarTraceRequest;
@@ -102,25 +102,31 @@ export class VarSampler {
     requireArgument(request.labels.every((y) => Number.isInteger(y) && y >= 0 && y < numClasses), OWNER, `labels ${request.labels} must be classes 0..${numClasses - 1}`, 'The null class is added by the sampler itself.');
     requireArgument(Number.isFinite(request.cfg), OWNER, `cfg ${request.cfg} is not finite`, 'Pass a guidance scale such as 1.5.');
     if (request.uniforms) {
-      requireArgument(request.uniforms.length === K && request.uniforms.every((u, k) => u.length === B * patchNums[k] ** 2), OWNER, `uniforms must be ${K} arrays of B * pn^2 values`, 'Pass one [B, pn*pn] array per scale.');
+      requireArgument(request.uniforms.length === K && request.uniforms.every((u, k) => u.length === B * patchNums[k] ** 2 * V), OWNER, `uniforms must be ${K} arrays of B * pn^2 * ${V} values`, 'Pass one [B, pn*pn, vocab] array per scale.');
     }
     const trace = request.trace ?? {};
     const tracing = Object.values(trace).some(Boolean);
     const maxT = Math.max(...patchNums.map((p) => p * p));
     const alignment = device.limits.minStorageBufferOffsetAlignment;
+    // Per scale, a region of the tokens buffer [B, pn^2] and of the uniforms buffer [B, pn^2, V], each starting
+    // at a storage-offset boundary.
     const regions: number[] = [];
+    const uniformRegions: number[] = [];
     let total = 0;
+    let uniformTotal = 0;
     for (const pn of patchNums) {
       regions.push(total);
+      uniformRegions.push(uniformTotal);
       total += alignElements(B * pn * pn, alignment);
+      uniformTotal += alignElements(B * pn * pn * V, alignment);
     }
     ws.reserve({
       ...model.workspaceNeeds(S, S * maxT), ...tokenizer.workspaceNeeds(B),
-      logitsCfg: B * maxT * V, uniforms: total, tokens: total, fHat: tokenizer.fHatElements(B), nextMap: B * maxT * cvae, embed: B * maxT * C,
+      logitsCfg: B * maxT * V, uniforms: uniformTotal, tokens: total, fHat: tokenizer.fHatElements(B), nextMap: B * maxT * cvae, embed: B * maxT * C,
     });
     const rng = new Pcg32(request.seed ?? 0);
-    const uniforms = new Float32Array(total);
-    patchNums.forEach((pn, k) => uniforms.set(request.uniforms?.[k] ?? rng.uniforms(B * pn * pn), regions[k]));
+    const uniforms = new Float32Array(uniformTotal);
+    patchNums.forEach((pn, k) => uniforms.set(request.uniforms?.[k] ?? rng.uniforms(B * pn * pn * V), uniformRegions[k]));
     writeWords(device, ws.get('uniforms'), 0, uniforms);
 
     const x = ws.get('x');
@@ -146,7 +152,7 @@ export class VarSampler {
       if (request.perturbHeadInput) await this.perturbHeadInput(flush, () => encoder, request.perturbHeadInput, k, S * T);
       kernels.cfg.encode(encoder, { formula: 'var', weight: K > 1 ? (request.cfg * k) / (K - 1) : 0, src: ws.get('logits'), dst: ws.get('logitsCfg'), ...varLogitsCfgLayout(B, T, V) });
       const tokens = slice(ws.get('tokens'), regions[k], B * T);
-      kernels.sampleTokens.encode(encoder, { logits: ws.get('logitsCfg'), uniforms: slice(ws.get('uniforms'), regions[k], B * T), tokens, rows: B * T, vocab: V, topK: request.topK, topP: request.topP });
+      kernels.sampleTokens.encode(encoder, { logits: ws.get('logitsCfg'), uniforms: slice(ws.get('uniforms'), uniformRegions[k], B * T * V), tokens, rows: B * T, vocab: V, topK: request.topK, topP: request.topP });
       tokenizer.encodeStep(encoder, kernels, ws, k, B, { tokens, fHat: ws.get('fHat'), nextMap: ws.get('nextMap') });
       if (tracing) {
         flush();

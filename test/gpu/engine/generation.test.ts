@@ -110,7 +110,10 @@ describe('generation service', () => {
       const params = { modelId: varId, settings: ['W8c-A8', 'W4g32-A8', 'W3g32'], classLabel: 5, seed: 4 };
       const first = await small.service.generate(params, testRun());
       expect(small.service.cachedSettings()).toEqual([`${varId}|W4g32-A8`, `${varId}|W3g32`]);
-      for (const r of first.runs) expectFinitePositive((r.steps as VarStepError[]).map((s) => s.fHatRelL2));
+      // The runs share their Gumbel draws, so 8-bit weights may keep every fp32 token (error 0 at every scale);
+      // 3-bit weights do not.
+      for (const r of first.runs) for (const s of r.steps as VarStepError[]) expect(s.fHatRelL2).toBeGreaterThanOrEqual(0);
+      expectFinitePositive((first.runs[2].steps as VarStepError[]).map((s) => s.fHatRelL2));
       // Nothing is sampled twice: fp32's run of this (class, seed) is reused from the reference cache (so fp32
       // is not re-uploaded either) and W3g32 is a cache hit; progress counts W3g32's 4 steps only.
       const run = testRun();
