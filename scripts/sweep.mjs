@@ -116,7 +116,8 @@ function fmtTime(seconds) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const outFile = path.resolve(ROOT, opts.out);
-  const config = { samples: opts.samples, seed: opts.seed, ditSteps: opts.ditSteps, ditSampler: opts.ditSampler, batch: opts.batch };
+  // varDraw: the engine's VAR token draw (docs/sampling.md); VAR points measured with another draw do not resume.
+  const config = { samples: opts.samples, seed: opts.seed, ditSteps: opts.ditSteps, ditSampler: opts.ditSampler, batch: opts.batch, varDraw: 'gumbel-max' };
   const allGens = generators(undefined);
   const gens = generators(opts.only);
   const points = grid(gens, opts.settings);

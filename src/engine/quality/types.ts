@@ -70,6 +70,8 @@ export interface SweepFile {
     readonly ditSampler: DitSamplerName;
     /** Images per sampler call (speed only: a sample's draws depend on its index, not on the batch). */
     readonly batch?: number;
+    /** VAR's token draw (docs/sampling.md); absent in files measured with the earlier inverse-CDF draw. */
+    readonly varDraw?: 'gumbel-max';
   };
   /** sha256 of each measured bundle's weights (from its manifest): how a resumed sweep knows a point is still current. */
   readonly weights?: Readonly<Record<string, string | null>>;
