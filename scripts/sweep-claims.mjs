@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * node scripts/sweep-claims.mjs [public/sweeps/mnist-sweep.json]
+ *
+ * The paper's claims (docs/sweep.md, "Which of the paper's claims hold here"), read off a sweep file: prints
+ * markdown tables of
+ *  1. how much each RTN setting raises FD over fp32 per model (with the combined jackknife standard error),
+ *  2. GPTQ and SmoothQuant against RTN at the same setting,
+ *  3. the QAT / distilled students against RTN one bit lower and at their own bits,
+ *  4. the Pareto frontier of each family over total weight bits.
+ * A difference is marked "~" when it is within two combined standard errors (not distinguishable at this N).
+ */
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2] ?? 'public/sweeps/mnist-sweep.json';
+const sweep = JSON.parse(readFileSync(file, 'utf8'));
+const points = sweep.points.filter((p) => !p.partial);
+const find = (modelId, setting, method) => points.find((p) => p.modelId === modelId && p.setting === setting && (!method || p.method === method));
+const base = (p) => !p.modelId.includes('-qat-');
+const fmt = (x, d = 1) => (x === undefined ? '–' : x.toFixed(d));
+
+/** a - b with its combined standard error, "~" when |a - b| < 2 se. */
+function diff(a, b) {
+  if (!a || !b) return '–';
+  const d = a.fd - b.fd;
+  const se = Math.hypot(a.fdStdErr, b.fdStdErr);
+  return `${d >= 0 ? '+' : ''}${fmt(d)} ± ${fmt(se)}${Math.abs(d) < 2 * se ? ' ~' : ''}`;
+}
+
+console.log(`Sweep: ${points.length} points, ${sweep.config.samples} samples each, DiT ${sweep.config.ditSteps}-step ${sweep.config.ditSampler}, ${sweep.adapter}\n`);
+
+// 1. Degradation per model.
+const models = [...new Set(points.filter(base).map((p) => p.modelId))];
+const rtn = ['W8g32', 'W6g32', 'W4g32', 'W3g32', 'W2g32', 'Wfp4g32', 'W8g32-A8', 'W4g32-A8'];
+console.log('## 1. FD over fp32 (RTN; "~": within 2 standard errors)\n');
+console.log(`| model | fp32 FD | acc | ${rtn.join(' | ')} |`);
+console.log(`|---|---|---|${rtn.map(() => '---').join('|')}|`);
+for (const id of models) {
+  const fp = find(id, 'fp32');
+  if (!fp) continue;
+  console.log(`| ${id} | ${fmt(fp.fd)} ± ${fmt(fp.fdStdErr)} | ${fmt(fp.accuracy, 2)} | ${rtn.map((s) => diff(find(id, s, 'rtn'), fp)).join(' | ')} |`);
+}
+
+// 2. PTQ methods against RTN at the same bits.
+console.log('\n## 2. GPTQ and SmoothQuant against RTN (FD of the method minus FD of RTN; negative = the method helps)\n');
+console.log('| model | setting | RTN FD | method FD | method - RTN |');
+console.log('|---|---|---|---|---|');
+for (const p of points.filter((q) => base(q) && q.method !== 'rtn' && !q.method.startsWith('qat'))) {
+  const plain = p.setting.replace(/-gptq$/, '').replace(/-sq[0-9.]+$/, '');
+  const r = find(p.modelId, plain, 'rtn');
+  console.log(`| ${p.modelId} | ${p.setting} | ${fmt(r?.fd)} | ${fmt(p.fd)} | ${diff(p, r)} |`);
+}
+
+// 3. Students against RTN at k and at k + 1 bits.
+const up = { W2g32: 'W3g32', W3g32: 'W4g32', 'W4g32-A8': 'W8g32-A8', Wfp4g32: 'W6g32' };
+console.log('\n## 3. QAT / distillation students (RTN k+1: one precision up; FP4\'s neighbour is W6g32, W4A8\'s W8A8)\n');
+console.log('| student | setting | FD | RTN k | student - RTN k | RTN k+1 | student - RTN k+1 |');
+console.log('|---|---|---|---|---|---|---|');
+for (const p of points.filter((q) => q.modelId.includes('-qat-'))) {
+  const teacher = p.modelId.replace(/-qat-.*/, '');
+  const k = find(teacher, p.setting, 'rtn');
+  const k1 = find(teacher, up[p.setting] ?? '', 'rtn');
+  console.log(`| ${p.modelId} | ${p.setting} | ${fmt(p.fd)} ± ${fmt(p.fdStdErr)} | ${fmt(k?.fd)} | ${diff(p, k)} | ${fmt(k1?.fd)} | ${diff(p, k1)} |`);
+}
+
+// 4. Pareto frontier per family over total weight bits (base models, RTN).
+console.log('\n## 4. Pareto frontier over total weight bits (RTN points of the base models)\n');
+for (const family of ['var', 'dit']) {
+  const pts = points.filter((p) => base(p) && p.family === family && p.method === 'rtn').sort((a, b) => a.totalWeightBits - b.totalWeightBits);
+  const frontier = [];
+  for (const p of pts) if (frontier.length === 0 || p.fd < frontier[frontier.length - 1].fd) frontier.push(p);
+  console.log(`${family}: ${frontier.map((p) => `${p.modelId.replace('mnist-', '')} ${p.setting} (${(p.totalWeightBits / 1e6).toFixed(2)} Mbit, FD ${fmt(p.fd)})`).join(' -> ')}`);
+}
