@@ -36,6 +36,8 @@ test('VAR and DiT generate side by side; changing weight bits regenerates only t
   await expect(cell(page, 'W8g32')).toBeVisible();
   await expect(cell(page, 'W4g32')).toContainText(/PSNR|identical/);
   await expect(cell(page, 'fp32')).toContainText(/looks like \d \(\d+%\)/);
+  // VAR cells count the tokens equal to fp32's (var-d1: 1 + 4 + 9 + 16 = 30 per image).
+  await expect(cell(page, 'W4g32')).toContainText(/\d+ of 30 tokens as fp32/);
   const traces = pg.getByTestId('error-traces');
   await expect(traces).toHaveAttribute('data-series', '2');
   const w4Image = await canvasData(cell(page, 'W4g32'));
@@ -65,6 +67,7 @@ test('VAR and DiT generate side by side; changing weight bits regenerates only t
   await expect(traces).toHaveAttribute('data-series', '4');
   await expect(traces).toContainText('dit-d1 W2 g32');
   await expect(traces).toContainText('var-d1 W2 g32');
+  await expect(cell(page, 'W2g32')).not.toContainText('tokens as fp32');
 
   // Heatmaps: a second canvas under each quantised sample.
   await pg.getByLabel('Show difference heatmaps').check();

@@ -46,3 +46,20 @@ export function growth(series: TraceSeries): number {
   const last = series.points[series.points.length - 1].value;
   return first > 0 ? last / first : Number.POSITIVE_INFINITY;
 }
+
+/**
+ * How many of a VAR run's tokens equal fp32's, over all scales (scale k has patchNum^2 tokens); undefined for
+ * DiT. With shared Gumbel-max draws a token differs only where quantisation moved the argmax, so this counts
+ * what the codebook did not absorb.
+ */
+export function tokensKept(steps: readonly StepError[]): { same: number; total: number } | undefined {
+  if (steps.length === 0 || steps.some((s) => s.kind !== 'var')) return undefined;
+  let same = 0;
+  let total = 0;
+  for (const s of steps as readonly Extract<StepError, { kind: 'var' }>[]) {
+    const n = s.patchNum * s.patchNum;
+    same += Math.round(s.tokenAgreement * n);
+    total += n;
+  }
+  return { same, total };
+}

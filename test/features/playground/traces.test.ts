@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ComparedRun, DitStepError, VarStepError } from '../../../src/worker/protocol';
-import { growth, stepValue, traceSeries } from '../../../src/features/playground/traces';
+import { growth, stepValue, tokensKept, traceSeries } from '../../../src/features/playground/traces';
 import { diffPixels, greyPixels, meanAbsDiff } from '../../../src/features/playground/imagePixels';
 
 const rand = () => Math.random();
@@ -19,6 +19,16 @@ describe('playground traces and pixels', () => {
     expect(s.points.map((p) => p.progress)).toEqual([1 / 3, 1]);
     expect(growth(s)).toBeCloseTo(4);
     expect(traceSeries('dit', { steps } as unknown as ComparedRun, 'tokens')).toBeUndefined();
+  });
+
+  it('counts the tokens equal to fp32 over all scales, weighting each scale by its pn^2 tokens; none for DiT', () => {
+    const patchNums = [1, 2, 3, 4];
+    const agreeing = patchNums.map((pn) => Math.floor(rand() * (pn * pn + 1)));
+    const steps: VarStepError[] = patchNums.map((pn, k) => ({ kind: 'var', step: k, progress: (k + 1) / 4, patchNum: pn, fHatRelL2: rand(), tokenAgreement: agreeing[k] / (pn * pn), softRelL2: rand(), snappedRelL2: rand() }));
+    expect(tokensKept(steps)).toEqual({ same: agreeing.reduce((a, b) => a + b, 0), total: 30 });
+    const dit: DitStepError[] = [{ kind: 'dit', step: 0, progress: 1, timestep: 999, xRelL2: rand(), epsRelL2: rand() }];
+    expect(tokensKept(dit)).toBeUndefined();
+    expect(tokensKept([])).toBeUndefined();
   });
 
   it('draws grey levels from [-1, 1] and heat from |difference| on a fixed scale', () => {

@@ -28,8 +28,9 @@ export function PlaygroundPanel() {
       <h2 id="playground-title">Generate: full precision beside quantised settings</h2>
       <p className="explain">
         Every column samples with the same class, seed and random draws as the fp32 reference, so any difference comes from quantisation. Pick a
-        column, change its bits, and only that column is generated again. Under each sample: PSNR against fp32 (higher is closer) and what our
-        MNIST classifier thinks the digit is.
+        column, change its bits, and only that column is generated again. Under each sample: PSNR against fp32 (higher is closer), what our
+        MNIST classifier thinks the digit is, and for VAR how many of its tokens equal fp32's (a token changes only where quantisation moved
+        the model's choice; the codebook absorbs the rest).
       </p>
       <UrlProblems />
       {models.state === 'failed' && <ErrorPanel title="The model list could not be loaded" message={models.error.message} fix={models.error.fix} action={<button onClick={() => void loadModels()}>Try again</button>} />}

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { ComparedRun, RunSummary } from '../../../worker/protocol';
 import { diffPixels, greyPixels } from '../imagePixels';
+import { tokensKept } from '../traces';
 import { PixelCanvas } from './PixelCanvas';
 
 const SIZE = 32;
@@ -20,6 +21,7 @@ export function SampleCell({ run, reference, title, showDiff }: { run: RunSummar
   const grey = useMemo(() => greyPixels(run.output, SIZE), [run.output]);
   const diff = useMemo(() => (reference && showDiff ? diffPixels(run.output, reference.output, SIZE) : undefined), [run.output, reference, showDiff]);
   const psnr = 'psnr' in run ? run.psnr : undefined;
+  const tokens = 'steps' in run ? tokensKept(run.steps) : undefined;
   return (
     <figure className="sample-cell" data-setting={run.setting}>
       <PixelCanvas pixels={grey} size={SIZE} label={`${title}: sample, ${predictionText(run)}`} />
@@ -27,6 +29,11 @@ export function SampleCell({ run, reference, title, showDiff }: { run: RunSummar
       <figcaption>
         {reference ? <span className="psnr">{psnrText(psnr)}</span> : <span className="psnr">reference</span>}
         <span className="prediction">{predictionText(run)}</span>
+        {tokens && reference && (
+          <span className="tokens">
+            {tokens.same} of {tokens.total} tokens as fp32
+          </span>
+        )}
       </figcaption>
     </figure>
   );
