@@ -7,6 +7,7 @@ import { csvField } from '../../util/csv';
 import { greyPixels } from './imagePixels';
 import { choiceLabel, keyToChoice } from './quantChoice';
 import { cellKeyString, rowKeyString, rowsOf, type RowKey, type RowResult } from './runPlan';
+import { tokensKept } from './traces';
 import type { PlaygroundView } from './viewState';
 
 export interface ExportCell {
@@ -30,7 +31,7 @@ export function exportCells(view: PlaygroundView, modelId: string, cells: Readon
   return out;
 }
 
-const CSV_COLUMNS = ['model', 'class', 'seed', 'steps', 'column', 'setting', 'ranModel', 'psnrDb', 'outputRelL2', 'predictedLabel', 'confidence', 'bitsPerWeight', 'weightBytes', 'ms', 'finalStateRelL2'] as const;
+const CSV_COLUMNS = ['model', 'class', 'seed', 'steps', 'column', 'setting', 'ranModel', 'psnrDb', 'outputRelL2', 'predictedLabel', 'confidence', 'bitsPerWeight', 'weightBytes', 'ms', 'finalStateRelL2', 'tokensAsFp32', 'tokens'] as const;
 
 export function cellsToCsv(cells: readonly ExportCell[]): string {
   const lines = [CSV_COLUMNS.join(',')];
@@ -38,7 +39,8 @@ export function cellsToCsv(cells: readonly ExportCell[]): string {
     const compared = 'steps' in run ? run : undefined;
     const last = compared?.steps[compared.steps.length - 1];
     const finalState = last ? (last.kind === 'var' ? last.fHatRelL2 : last.xRelL2) : undefined;
-    const values = [row.modelId, row.classLabel, row.seed, row.steps || '', column, run.setting, run.modelId ?? row.modelId, compared?.psnr, compared?.outputRelL2, run.prediction?.label, run.prediction?.confidence, run.memory.bitsPerWeight, run.memory.weightBytes, run.ms, finalState];
+    const kept = compared ? tokensKept(compared.steps) : undefined;
+    const values = [row.modelId, row.classLabel, row.seed, row.steps || '', column, run.setting, run.modelId ?? row.modelId, compared?.psnr, compared?.outputRelL2, run.prediction?.label, run.prediction?.confidence, run.memory.bitsPerWeight, run.memory.weightBytes, run.ms, finalState, kept?.same, kept?.total];
     // Infinity (a PSNR of identical images) and NaN are written out, not left empty.
     lines.push(values.map((v) => csvField(typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)).join(','));
   }
