@@ -115,6 +115,39 @@ test('a shared link restores the view, and bad values in it are reported and rep
   await expect(page).toHaveURL(/family=var&size=2&q=W4g32-A8&class=7&seed=1/);
 });
 
+test('works from the keyboard alone: pick a column, change its bits, add and remove settings', async ({ page }) => {
+  await page.goto('/?family=var&size=1&q=W4g32,W8g32&class=3&seed=5');
+  const pg = playground(page);
+  await expect(cell(page, 'W8g32')).toContainText(/PSNR|identical/);
+  const first = pg.getByRole('button', { name: /^1\. W4 g32/ });
+  const second = pg.getByRole('button', { name: /^2\. W8 g32/ });
+  // Tab order: a column's select button, then its remove button, then the next column.
+  await first.focus();
+  await page.keyboard.press('Tab');
+  await expect(pg.getByRole('button', { name: 'Remove W4 g32' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(second).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(second).toHaveAttribute('aria-pressed', 'true');
+  // Arrow keys on the focused select: INT8 -> INT6 for the active column, which regenerates alone.
+  await pg.getByLabel('Weight bits').focus();
+  await page.keyboard.press('ArrowUp');
+  await expect(page).toHaveURL(/q=W4g32,W6g32/);
+  await expect(cell(page, 'W6g32')).toContainText(/PSNR|identical/);
+  const add = pg.getByRole('button', { name: 'Add setting' });
+  await add.focus();
+  await page.keyboard.press('Space');
+  await expect(pg.getByRole('button', { name: /^3\./ })).toBeVisible();
+  await pg.getByRole('button', { name: 'Remove W4 g32' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(pg.getByRole('button', { name: /W4 g32/ })).toHaveCount(0);
+  await expect(pg.getByRole('button', { name: /^1\. W6 g32/ })).toBeVisible();
+  // Generate is reachable and works from the keyboard too.
+  await pg.getByRole('button', { name: 'Generate' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(cell(page, 'W6g32')).toContainText(/PSNR|identical/);
+});
+
 test('a corrupt model file gives an error panel with the fix, and another model still generates', async ({ page }) => {
   await page.route('**/models/mnist-var-d1/weights.safetensors', async (route) => {
     const response = await route.fetch();
