@@ -8,7 +8,8 @@
  *  2. GPTQ and SmoothQuant against RTN at the same setting,
  *  3. the QAT / distilled students against RTN one bit lower and at their own bits,
  *  4. the Pareto frontier of each family over total weight bits.
- * A difference is marked "~" when it is within two combined standard errors (not distinguishable at this N).
+ * A difference is marked "~" when it is within two standard errors (not distinguishable at this N); "p" marks a
+ * paired error (both points measured on the same draws).
  */
 import { readFileSync } from 'node:fs';
 
@@ -19,12 +20,23 @@ const find = (modelId, setting, method) => points.find((p) => p.modelId === mode
 const base = (p) => !p.modelId.includes('-qat-');
 const fmt = (x, d = 1) => (x === undefined ? '–' : x.toFixed(d));
 
-/** a - b with its combined standard error, "~" when |a - b| < 2 se. */
+/**
+ * a - b with its standard error, "~" when |a - b| < 2 se. Points of one sweep share their random draws sample
+ * by sample; with leave-one-group-out FDs (fdLeaveOut, newer files) the error is the paired jackknife of the
+ * difference (src/metrics/fdErrorBar.ts pairedFdDifference, marked "p"), else sqrt(se_a^2 + se_b^2).
+ */
 function diff(a, b) {
   if (!a || !b) return '–';
   const d = a.fd - b.fd;
-  const se = Math.hypot(a.fdStdErr, b.fdStdErr);
-  return `${d >= 0 ? '+' : ''}${fmt(d)} ± ${fmt(se)}${Math.abs(d) < 2 * se ? ' ~' : ''}`;
+  let se = Math.hypot(a.fdStdErr, b.fdStdErr);
+  const paired = a.fdLeaveOut && b.fdLeaveOut && a.fdLeaveOut.length === b.fdLeaveOut.length && a.samples === b.samples && a.seed === b.seed;
+  if (paired) {
+    const g = a.fdLeaveOut.length;
+    const deltas = a.fdLeaveOut.map((t, q) => t - b.fdLeaveOut[q]);
+    const bar = deltas.reduce((s, x) => s + x, 0) / g;
+    se = Math.sqrt(((g - 1) / g) * deltas.reduce((s, x) => s + (x - bar) ** 2, 0));
+  }
+  return `${d >= 0 ? '+' : ''}${fmt(d)} ± ${fmt(se)}${paired ? 'p' : ''}${Math.abs(d) < 2 * se ? ' ~' : ''}`;
 }
 
 console.log(`Sweep: ${points.length} points, ${sweep.config.samples} samples each, DiT ${sweep.config.ditSteps}-step ${sweep.config.ditSampler}, ${sweep.adapter}\n`);
@@ -32,7 +44,7 @@ console.log(`Sweep: ${points.length} points, ${sweep.config.samples} samples eac
 // 1. Degradation per model.
 const models = [...new Set(points.filter(base).map((p) => p.modelId))];
 const rtn = ['W8g32', 'W6g32', 'W4g32', 'W3g32', 'W2g32', 'Wfp4g32', 'W8g32-A8', 'W4g32-A8'];
-console.log('## 1. FD over fp32 (RTN; "~": within 2 standard errors)\n');
+console.log('## 1. FD over fp32 (RTN; "~": within 2 standard errors; "p": paired error)\n');
 console.log(`| model | fp32 FD | acc | ${rtn.join(' | ')} |`);
 console.log(`|---|---|---|${rtn.map(() => '---').join('|')}|`);
 for (const id of models) {

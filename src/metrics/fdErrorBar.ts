@@ -46,6 +46,8 @@ export interface FdEstimate {
   readonly extrapolated: number | undefined;
   /** theta_bar: the mean FD with one group left out (N (g - 1) / g samples each). */
   readonly leaveOutMean: number;
+  /** theta_q: FD without group q (the rows r with r mod g = q), q = 0 .. g-1; pairedFdDifference reads them. */
+  readonly leaveOut: readonly number[];
   /** g */
   readonly groups: number;
   /** N */
@@ -82,5 +84,28 @@ export function jackknifeFd(reference: FrechetReference, accumulator: FeatureAcc
   const thetaBar = thetas.reduce((a, b) => a + b, 0) / g;
   const stdError = Math.sqrt(((g - 1) / g) * thetas.reduce((a, t) => a + (t - thetaBar) ** 2, 0));
   const extrapolated = n >= d ? g * fd - (g - 1) * thetaBar : undefined;
-  return { fd, stdError, extrapolated, leaveOutMean: thetaBar, groups: g, samples: n };
+  return { fd, stdError, extrapolated, leaveOutMean: thetaBar, leaveOut: thetas, groups: g, samples: n };
+}
+
+/** An FD with its leave-one-group-out values (jackknifeFd's `fd` and `leaveOut`). */
+export interface GroupedFd {
+  readonly fd: number;
+  readonly leaveOut: readonly number[];
+}
+
+/**
+ * a.fd - b.fd with the paired (grouped) jackknife standard error of the difference: theta_q(a) - theta_q(b)
+ * per left-out group q. Valid when row r of a and row r of b come from the same random draws (same seed, class
+ * and index, as every quality point of one sweep), so both leave out the same samples: then the noise the two
+ * share cancels, and the error of a difference between two settings of one model is far smaller than the
+ * points' own error bars combined (sqrt(se_a^2 + se_b^2) treats them as independent).
+ */
+export function pairedFdDifference(a: GroupedFd, b: GroupedFd): { difference: number; stdError: number } {
+  const g = a.leaveOut.length;
+  if (g < 2 || b.leaveOut.length !== g) {
+    throw new MetricsError('argument-invalid', `leave-out FDs of ${g} and ${b.leaveOut.length} groups cannot be paired.`, 'Pair two estimates made with the same groups from the same samples.');
+  }
+  const deltas = a.leaveOut.map((t, q) => t - b.leaveOut[q]!);
+  const bar = deltas.reduce((s, x) => s + x, 0) / g;
+  return { difference: a.fd - b.fd, stdError: Math.sqrt(((g - 1) / g) * deltas.reduce((s, x) => s + (x - bar) ** 2, 0)) };
 }

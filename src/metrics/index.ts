@@ -10,6 +10,6 @@
 export { MetricsError, type MetricsErrorCode } from './errors';
 export { FrechetReference, frechetDistance, type FrechetParts } from './frechet';
 export { FeatureAccumulator, type FeatureAccumulatorOptions } from './featureAccumulator';
-export { jackknifeFd, type FdErrorBarOptions, type FdEstimate } from './fdErrorBar';
+export { jackknifeFd, pairedFdDifference, type FdErrorBarOptions, type FdEstimate, type GroupedFd } from './fdErrorBar';
 export { psnr, meanSquaredError, relativeL2Error, maxAbsError } from './imageMetrics';
 export { softmax, predict, accuracy, type Prediction } from './classification';

@@ -1,6 +1,6 @@
 /** jackknifeFd against a brute-force jackknife over explicit leave-one-group-out sample sets. */
 import { describe, expect, it } from 'vitest';
-import { FeatureAccumulator, frechetDistance, FrechetReference, jackknifeFd, MetricsError } from '../../src/metrics/index.ts';
+import { FeatureAccumulator, frechetDistance, FrechetReference, jackknifeFd, MetricsError, pairedFdDifference } from '../../src/metrics/index.ts';
 import { Pcg32 } from '../../src/models/runtime/prng.ts';
 import { flat, randomCovariance, randomMatrix, relDiff, sampleStats } from './linalgReference.ts';
 
@@ -45,6 +45,30 @@ describe('jackknifeFd', () => {
     const many = jackknifeFd(reference, FeatureAccumulator.fromRows(draw(640, 4).flat(), 640, d));
     expect(many.stdError).toBeLessThan(few.stdError / 2);
     expect(few.extrapolated!).toBeLessThan(few.fd);
+  });
+
+  it('pairs two sample sets drawn from the same random numbers: the textbook jackknife of the FD difference, far below the independent bound', () => {
+    const n = 60;
+    const g = 10;
+    const base = draw(n, 7);
+    // A second "setting" of the same samples: each row moved a little (what quantisation does with shared draws).
+    const noise = randomMatrix(n, d, new Pcg32(8), 0.05);
+    const moved = base.map((r, i) => r.map((v, j) => v + 0.1 + noise[i]![j]!));
+    const fdOf = (subset: number[][]) => {
+      const s = sampleStats(subset);
+      return frechetDistance(mu, flat(sigma), s.mu, flat(s.sigma));
+    };
+    const deltas = Array.from({ length: g }, (_, q) => fdOf(moved.filter((_, r) => r % g !== q)) - fdOf(base.filter((_, r) => r % g !== q)));
+    const bar = deltas.reduce((a, b) => a + b, 0) / g;
+    const se = Math.sqrt(((g - 1) / g) * deltas.reduce((a, t) => a + (t - bar) ** 2, 0));
+    const a = jackknifeFd(reference, FeatureAccumulator.fromRows(moved.flat(), n, d), { groups: g });
+    const b = jackknifeFd(reference, FeatureAccumulator.fromRows(base.flat(), n, d), { groups: g });
+    expect(a.leaveOut).toHaveLength(g);
+    const paired = pairedFdDifference(a, b);
+    expect(relDiff(paired.difference, fdOf(moved) - fdOf(base))).toBeLessThan(1e-9);
+    expect(relDiff(paired.stdError, se)).toBeLessThan(1e-7);
+    expect(paired.stdError).toBeLessThan(Math.hypot(a.stdError, b.stdError) / 3);
+    expect(() => pairedFdDifference(a, { fd: b.fd, leaveOut: b.leaveOut.slice(1) })).toThrow(MetricsError);
   });
 
   it('rejects bad options, too few samples and accumulators without rows', () => {

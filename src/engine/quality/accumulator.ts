@@ -8,6 +8,8 @@ export interface QualityEstimate {
   readonly fd: number;
   /** Jackknife standard error of fd. */
   readonly stdError: number;
+  /** FD with each jackknife group left out (metrics' pairedFdDifference pairs two points with them). */
+  readonly leaveOut?: readonly number[];
 }
 
 export interface QualityAccumulator {

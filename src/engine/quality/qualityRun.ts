@@ -98,6 +98,8 @@ export class QualityRun {
       samples: this.accumulator.count,
       fd: estimate.fd,
       fdStdErr: estimate.stdError,
+      ...('leaveOut' in estimate && estimate.leaveOut ? { fdLeaveOut: [...estimate.leaveOut] } : {}),
+      seed: request.seed,
       accuracy: this.accumulator.accuracy(),
       steps: request.steps,
       cfg: request.cfg,

@@ -49,6 +49,14 @@ export interface QualityPoint {
   readonly fd: number;
   /** Jackknife standard error of fd. */
   readonly fdStdErr: number;
+  /**
+   * FD with each of the jackknife's groups left out (sample r is in group r mod g). Two points measured with the
+   * same seed, N, steps and cfg share their random draws sample by sample, and these give the paired error of
+   * their difference (src/metrics pairedFdDifference). Absent in files measured before 2026-12-02.
+   */
+  readonly fdLeaveOut?: readonly number[];
+  /** Seed of the first sample (sample i used seed + i); absent in files measured before 2026-12-02. */
+  readonly seed?: number;
   readonly accuracy: number;
   readonly steps: number;
   readonly cfg: number;

@@ -70,13 +70,15 @@ function DistillationChart({ group }: { group: DistillationGroup }) {
       </div>
       <table>
         <caption className="muted" style={{ textAlign: 'left' }}>
-          Share of the gap between RTN {group.precision} and {nextLabel} that each method closes (100 % = one bit gained); "within noise":
-          less than two standard errors from RTN {group.precision}
+          Share of the gap between RTN {group.precision} and {nextLabel} that each method closes (100 % = one bit gained). "vs RTN": FD
+          minus RTN {group.precision}'s, ± the standard error of that difference (paired: both measured on the same random draws, so
+          their shared noise cancels); "within noise": less than two of those standard errors.
         </caption>
         <thead>
           <tr>
             <th scope="col">Method</th>
             <th scope="col">FD</th>
+            <th scope="col">vs RTN</th>
             <th scope="col">Gap closed</th>
           </tr>
         </thead>
@@ -86,6 +88,11 @@ function DistillationChart({ group }: { group: DistillationGroup }) {
               <td>{m.label}</td>
               <td>
                 {m.point.fd.toFixed(1)} ± {m.point.fdStdErr.toFixed(1)}
+              </td>
+              <td>
+                {m.vsRtn === undefined
+                  ? 'n/a'
+                  : `${m.vsRtn.difference >= 0 ? '+' : ''}${m.vsRtn.difference.toFixed(1)} ± ${m.vsRtn.stdError.toFixed(1)}${m.vsRtn.paired ? ' (paired)' : ''}`}
               </td>
               <td>
                 {m.gapClosed === undefined ? 'n/a' : `${Math.round(100 * m.gapClosed)} %`}

@@ -5,6 +5,7 @@
  */
 import type { GeneratorFamily } from '../../engine/generation/types';
 import type { QualityPoint } from '../../engine/quality/types';
+import { fdDifference, type FdDifference } from './fdDifference';
 import { isTrainedMethod, methodLabel, precisionOf } from './precision';
 
 export interface DistilledMethod {
@@ -17,10 +18,11 @@ export interface DistilledMethod {
    */
   readonly gapClosed?: number;
   /**
-   * Whether the method's FD differs from RTN at k bits by more than two combined standard errors
-   * (2·sqrt(se² + se_rtn²)); false means the difference is within the noise of these sample counts.
-   * Undefined without an RTN point at k bits.
+   * FD of the method minus RTN's at k bits, with its standard error: paired when both points share their
+   * random draws (fdDifference.ts), else the independent sqrt(se² + se_rtn²). Undefined without RTN at k bits.
    */
+  readonly vsRtn?: FdDifference;
+  /** Whether that difference exceeds two of its standard errors; false: within the noise of these samples. */
   readonly beyondNoise?: boolean;
 }
 
@@ -75,13 +77,17 @@ export function distillationGroups(points: readonly QualityPoint[]): Distillatio
     const rtnNext = mostSamples(higher.filter((p) => p.weightBits === nextBits));
     const distilled = [...methods.values()]
       .sort((a, b) => methodRank(a.method) - methodRank(b.method) || a.method.localeCompare(b.method))
-      .map((point) => ({
-        method: point.method,
-        label: methodLabel(point.method),
-        point,
-        gapClosed: gapClosed(point, rtnSame, rtnNext),
-        beyondNoise: rtnSame ? Math.abs(point.fd - rtnSame.fd) > 2 * Math.hypot(point.fdStdErr, rtnSame.fdStdErr) : undefined,
-      }));
+      .map((point) => {
+        const vsRtn = rtnSame ? fdDifference(point, rtnSame) : undefined;
+        return {
+          method: point.method,
+          label: methodLabel(point.method),
+          point,
+          gapClosed: gapClosed(point, rtnSame, rtnNext),
+          vsRtn,
+          beyondNoise: vsRtn ? Math.abs(vsRtn.difference) > 2 * vsRtn.stdError : undefined,
+        };
+      });
     result.push({
       id,
       family: sample.family,

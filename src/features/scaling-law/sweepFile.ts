@@ -38,6 +38,11 @@ function checkPoint(p: unknown, i: number): asserts p is QualityPoint {
     if (typeof p[f] !== 'number' && !(f === 'fd' && p[f] === null)) throw new SweepFormatError(`point ${i} (${String(p.modelId)} ${String(p.setting)}) has no number ${f}`);
   }
   if (p.family !== 'var' && p.family !== 'dit') throw new SweepFormatError(`point ${i} has family ${JSON.stringify(p.family)}`);
+  // Optional (newer files): the leave-one-group-out FDs that pair points measured on the same draws.
+  if (p.fdLeaveOut !== undefined && !(Array.isArray(p.fdLeaveOut) && p.fdLeaveOut.every((v) => typeof v === 'number'))) {
+    throw new SweepFormatError(`point ${i} (${String(p.modelId)} ${String(p.setting)}) has an fdLeaveOut that is not a list of numbers`);
+  }
+  if (p.seed !== undefined && !Number.isInteger(p.seed)) throw new SweepFormatError(`point ${i} has seed ${JSON.stringify(p.seed)}`);
 }
 
 /** Fetches and parses; a 404 (or the dev server's HTML fallback page) means "not made yet". */
