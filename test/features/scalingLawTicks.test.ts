@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DENSE_MANTISSAS, formatSi, logDomain, logTicks } from '../../src/features/scaling-law/logTicks';
+import { DENSE_MANTISSAS, formatSi, linearAxis, logDomain, logTicks } from '../../src/features/scaling-law/logTicks';
 import { seededRandom } from './scalingLawFixtures';
 
 const mantissa = (v: number) => Number((v / 10 ** Math.floor(Math.log10(v) + 1e-9)).toPrecision(6));
@@ -56,5 +56,25 @@ describe('logDomain and formatSi', () => {
     expect(formatSi(25_000_000)).toBe('25M');
     expect(formatSi(2e9)).toBe('2G');
     expect(formatSi(512)).toBe('512');
+  });
+});
+
+describe('linearAxis', () => {
+  it('starts at 0, ends on a round tick above every value, with evenly spaced 1-2-2.5-5 steps', () => {
+    expect(linearAxis([-2, 120, 560])).toEqual({ domain: [0, 600], ticks: [0, 200, 400, 600] });
+    expect(linearAxis([0.3]).ticks).toEqual([0, 0.1, 0.2, 0.3, 0.4]);
+    const rand = seededRandom(Math.floor(Math.random() * 2 ** 31));
+    for (let i = 0; i < 200; i++) {
+      const values = Array.from({ length: 5 }, () => (rand() - 0.1) * 10 ** (rand() * 6));
+      const { domain, ticks } = linearAxis(values);
+      expect(ticks[0]).toBe(0);
+      expect(domain).toEqual([0, ticks[ticks.length - 1]]);
+      expect(domain[1]).toBeGreaterThanOrEqual(Math.max(...values));
+      expect(ticks.length).toBeLessThanOrEqual(7);
+      const step = ticks[1]! - ticks[0]!;
+      expect(Number(step.toPrecision(2))).toBeCloseTo(step, 12);
+      ticks.forEach((t, k) => expect(t).toBeCloseTo(k * step, 9));
+    }
+    expect(linearAxis([-3, Number.NaN])).toEqual({ domain: [0, 1], ticks: [0, 1] });
   });
 });

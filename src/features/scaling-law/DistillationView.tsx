@@ -1,6 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Cell, ErrorBar, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { QualityPoint } from '../../engine/quality/types';
 import { distillationGroups, type DistillationGroup } from './distillation';
+import { linearAxis } from './logTicks';
 import { familyLabel } from './series';
 
 const RTN_SAME = '#d55e00';
@@ -46,6 +47,8 @@ function DistillationChart({ group }: { group: DistillationGroup }) {
   if (group.rtnSame) rows.push(row(`RTN ${group.precision}`, group.rtnSame, RTN_SAME));
   for (const m of group.methods) rows.push(row(m.label, m.point, m.method === 'qat-topkld' ? TOPKLD_COLOR : METHOD_COLOR));
   if (group.rtnNext) rows.push(row(`RTN ${group.nextPrecision}${group.oneMoreBit ? ' (one more bit)' : ''}`, group.rtnNext, RTN_NEXT));
+  // From 0: a whisker that would reach below 0 is clipped there (an FD is never negative).
+  const fdAxis = linearAxis(rows.map((r) => r.fd + r.fdStdErr));
   const nextLabel = group.oneMoreBit ? 'RTN with one more bit' : `RTN at ${group.nextPrecision ?? 'the next precision'}`;
   return (
     <figure className="scaling-chart" data-testid="distillation-chart">
@@ -54,7 +57,7 @@ function DistillationChart({ group }: { group: DistillationGroup }) {
         <ResponsiveContainer width="100%" height={56 + rows.length * 30}>
           <BarChart data={rows} layout="vertical" margin={{ top: 6, right: 24, bottom: 16, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-            <XAxis type="number" domain={[0, 'auto']} label={{ value: 'FD (lower is better)', position: 'insideBottom', offset: -10, fontSize: 12 }} />
+            <XAxis type="number" domain={fdAxis.domain} ticks={fdAxis.ticks} allowDataOverflow label={{ value: 'FD (lower is better)', position: 'insideBottom', offset: -10, fontSize: 12 }} />
             <YAxis type="category" dataKey="name" width={190} tick={{ fontSize: 12 }} />
             <Tooltip formatter={(v, _n, item) => [`${Number(v).toFixed(1)} ± ${(item.payload as Row).fdStdErr.toFixed(1)} (n = ${(item.payload as Row).samples})`, 'FD']} isAnimationActive={false} />
             {group.rtnSame && <ReferenceLine x={group.rtnSame.fd} stroke={RTN_SAME} strokeDasharray="4 3" strokeWidth={2} />}

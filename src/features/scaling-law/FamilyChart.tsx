@@ -1,6 +1,6 @@
 import { CartesianGrid, ScatterChart, ErrorBar, LabelList, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { GeneratorFamily } from '../../engine/generation/types';
-import { formatSi, logDomain, logTicks } from './logTicks';
+import { formatSi, linearAxis, logDomain, logTicks } from './logTicks';
 import type { BitsFd } from './pareto';
 import { FRONTIER_COLOR, LIVE_COLOR, familyLabel, type BitsAxis, type ChartPoint, type ChartSeries } from './series';
 import { PointTooltip } from './PointTooltip';
@@ -29,6 +29,7 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
   // Log FD: a domain around the error bars and 1-2-5 ticks (recharts' own log ticks are sparse and uneven).
   const plotted = [...series.flatMap((s) => s.points), ...measured, ...(live ? [live] : [])];
   const fdDomain = logDomain([...plotted.map((p) => p.fd - p.fdStdErr), ...plotted.map((p) => p.fd + p.fdStdErr)], 1.15);
+  const linear = linearAxis(plotted.map((p) => p.fd + p.fdStdErr));
   return (
     <figure className="scaling-chart" data-testid={`scaling-chart-${family}`} data-points={pointCount}>
       <h3>{name}</h3>
@@ -51,9 +52,9 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
               type="number"
               dataKey="fd"
               scale={fdScale}
-              domain={fdScale === 'log' ? fdDomain : [0, linearFdMax]}
-              ticks={fdScale === 'log' ? logTicks(fdDomain[0], fdDomain[1], 7) : undefined}
-              allowDataOverflow={fdScale === 'log'}
+              domain={fdScale === 'log' ? fdDomain : linear.domain}
+              ticks={fdScale === 'log' ? logTicks(fdDomain[0], fdDomain[1], 7) : linear.ticks}
+              allowDataOverflow
               width={66}
               label={{ value: fdScale === 'log' ? 'FD (lower is better, log)' : 'FD (lower is better)', angle: -90, position: 'insideLeft', fontSize: 12, style: { textAnchor: 'middle' } }}
             />
@@ -115,13 +116,6 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
 
 function NoMarker() {
   return <g />;
-}
-
-/** Headroom above the highest error bar so the top point and its whisker are not cut by the frame. */
-function linearFdMax(dataMax: number): number {
-  const padded = dataMax * 1.08;
-  const step = 10 ** Math.floor(Math.log10(padded)) / 5;
-  return Math.ceil(padded / step) * step;
 }
 
 /** The live point: a ring around a dot, so it stands out from the sweep's markers while it moves. */

@@ -66,3 +66,19 @@ function trim(v: number): string {
   const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
   return String(Number(v.toFixed(digits)));
 }
+
+/**
+ * A linear axis from 0 to a round number above the largest value (error bars included), with evenly spaced
+ * 1-2-2.5-5 ticks. Points are drawn with their error bars clipped at 0: an FD is never negative, and a domain
+ * stretched to a whisker below 0 gave recharts ticks such as 139.738995.
+ */
+export function linearAxis(values: readonly number[], maxTicks = 6): { domain: [number, number]; ticks: number[] } {
+  const top = Math.max(0, ...values.filter((v) => Number.isFinite(v))) * 1.05;
+  if (!(top > 0)) return { domain: [0, 1], ticks: [0, 1] };
+  const raw = top / (maxTicks - 1);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!;
+  const end = Math.ceil(top / step) * step;
+  const ticks = Array.from({ length: Math.round(end / step) + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+  return { domain: [0, ticks[ticks.length - 1]!], ticks };
+}
