@@ -23,13 +23,16 @@ const fmt = (x, d = 1) => (x === undefined ? '–' : x.toFixed(d));
 /**
  * a - b with its standard error, "~" when |a - b| < 2 se. Points of one sweep share their random draws sample
  * by sample; with leave-one-group-out FDs (fdLeaveOut, newer files) the error is the paired jackknife of the
- * difference (src/metrics/fdErrorBar.ts pairedFdDifference, marked "p"), else sqrt(se_a^2 + se_b^2).
+ * difference (src/metrics/fdErrorBar.ts pairedFdDifference, marked "p"), else sqrt(se_a^2 + se_b^2). The
+ * pairing rule is src/features/scaling-law/fdDifference.ts sharesDraws, written again here because this script
+ * runs in plain Node, which cannot import the TypeScript.
  */
 function diff(a, b) {
   if (!a || !b) return '–';
   const d = a.fd - b.fd;
   let se = Math.hypot(a.fdStdErr, b.fdStdErr);
-  const paired = a.fdLeaveOut && b.fdLeaveOut && a.fdLeaveOut.length === b.fdLeaveOut.length && a.samples === b.samples && a.seed === b.seed;
+  const same = ['seed', 'samples', 'steps', 'cfg', 'family', 'sampler'].every((k) => a[k] === b[k]);
+  const paired = a.fdLeaveOut && b.fdLeaveOut && a.fdLeaveOut.length === b.fdLeaveOut.length && a.seed !== undefined && same;
   if (paired) {
     const g = a.fdLeaveOut.length;
     const deltas = a.fdLeaveOut.map((t, q) => t - b.fdLeaveOut[q]);

@@ -82,7 +82,7 @@ export function jackknifeFd(reference: FrechetReference, accumulator: FeatureAcc
     return reference.distance(rest.mean(), rest.covariance());
   });
   const thetaBar = thetas.reduce((a, b) => a + b, 0) / g;
-  const stdError = Math.sqrt(((g - 1) / g) * thetas.reduce((a, t) => a + (t - thetaBar) ** 2, 0));
+  const stdError = jackknifeStdError(thetas);
   const extrapolated = n >= d ? g * fd - (g - 1) * thetaBar : undefined;
   return { fd, stdError, extrapolated, leaveOutMean: thetaBar, leaveOut: thetas, groups: g, samples: n };
 }
@@ -105,7 +105,12 @@ export function pairedFdDifference(a: GroupedFd, b: GroupedFd): { difference: nu
   if (g < 2 || b.leaveOut.length !== g) {
     throw new MetricsError('argument-invalid', `leave-out FDs of ${g} and ${b.leaveOut.length} groups cannot be paired.`, 'Pair two estimates made with the same groups from the same samples.');
   }
-  const deltas = a.leaveOut.map((t, q) => t - b.leaveOut[q]!);
-  const bar = deltas.reduce((s, x) => s + x, 0) / g;
-  return { difference: a.fd - b.fd, stdError: Math.sqrt(((g - 1) / g) * deltas.reduce((s, x) => s + (x - bar) ** 2, 0)) };
+  return { difference: a.fd - b.fd, stdError: jackknifeStdError(a.leaveOut.map((t, q) => t - b.leaveOut[q]!)) };
+}
+
+/** sqrt((g - 1) / g * sum (theta_q - theta_bar)^2) of g leave-one-group-out values. */
+function jackknifeStdError(thetas: readonly number[]): number {
+  const g = thetas.length;
+  const bar = thetas.reduce((a, b) => a + b, 0) / g;
+  return Math.sqrt(((g - 1) / g) * thetas.reduce((a, t) => a + (t - bar) ** 2, 0));
 }

@@ -10,7 +10,7 @@ import type { DeviceModels, DitEntry, ModelEntry, VarEntry } from '../generation
 import { modelForSetting } from '../generation/methodSettings';
 import { bitAccounting, type BitAccounting } from './bitAccounting';
 import { batchDitNoise, batchLabels, batchVarUniforms } from './batchDraws';
-import type { QualityAccumulator } from './accumulator';
+import type { QualityAccumulator, QualityEstimate } from './accumulator';
 import type { ResolvedQuality } from './qualityParams';
 import type { QualityPoint } from './types';
 
@@ -87,7 +87,7 @@ export class QualityRun {
   private point(bits: BitAccounting, partial: boolean): QualityPoint {
     const m = this.bundles.model.manifest;
     const { request } = this;
-    const estimate = this.accumulator.count >= MIN_FD_SAMPLES ? this.accumulator.estimate() : { fd: NaN, stdError: NaN };
+    const estimate: QualityEstimate = this.accumulator.count >= MIN_FD_SAMPLES ? this.accumulator.estimate() : { fd: NaN, stdError: NaN };
     return {
       modelId: m.id,
       family: m.family,
@@ -98,7 +98,7 @@ export class QualityRun {
       samples: this.accumulator.count,
       fd: estimate.fd,
       fdStdErr: estimate.stdError,
-      ...('leaveOut' in estimate && estimate.leaveOut ? { fdLeaveOut: [...estimate.leaveOut] } : {}),
+      ...(estimate.leaveOut ? { fdLeaveOut: [...estimate.leaveOut] } : {}),
       seed: request.seed,
       accuracy: this.accumulator.accuracy(),
       steps: request.steps,
