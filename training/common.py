@@ -1,6 +1,7 @@
 """Small helpers shared by the training scripts: seeding, logging, EMA, time caps, checkpoints."""
 import copy
 import json
+import math
 import os
 import sys
 import time
@@ -12,13 +13,28 @@ RUNS_DIR = os.path.join(TRAINING_DIR, 'runs')
 LOGS_DIR = os.path.join(TRAINING_DIR, 'logs')
 
 
-def setup(seed, threads=None):
-    # train_all.sh runs two lanes side by side with one thread each: small matrices use one core better.
+def setup(seed, threads=None, device='cpu'):
+    """Seeds, threads (one job with both cores of the 2-core machines: TRAIN_THREADS, default 2), folders;
+    returns the torch device, with a clear error when CUDA is asked for and absent."""
     threads = threads or int(os.environ.get('TRAIN_THREADS', '2'))
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     os.makedirs(RUNS_DIR, exist_ok=True)
     os.makedirs(LOGS_DIR, exist_ok=True)
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        sys.exit(f'--device {device}: this PyTorch has no CUDA device; use --device cpu')
+    return torch.device(device)
+
+
+def add_run_args(ap, steps, batch, save_every=500):
+    """The arguments every resumable training script takes."""
+    ap.add_argument('--steps', type=int, default=steps, help='fixed number of optimiser steps')
+    ap.add_argument('--batch', type=int, default=batch)
+    ap.add_argument('--lr', type=float, default=0, help='peak learning rate; 0 = the family default')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    ap.add_argument('--save_every', type=int, default=save_every, help='checkpoint every N steps')
+    ap.add_argument('--restart', action='store_true', help='discard this run\'s checkpoints and start over')
 
 
 class Logger:
@@ -53,6 +69,9 @@ class EMA:
             be.copy_(b)
 
 
+CHECKPOINTS_DIR = os.path.join(TRAINING_DIR, 'checkpoints')
+
+
 def save_checkpoint(name, state_dict, config, info):
     path = os.path.join(RUNS_DIR, f'{name}.pt')
     torch.save({'state_dict': state_dict, 'config': config, 'info': info}, path)
@@ -60,7 +79,30 @@ def save_checkpoint(name, state_dict, config, info):
 
 
 def load_checkpoint(name):
-    return torch.load(os.path.join(RUNS_DIR, f'{name}.pt'), map_location='cpu')
+    """A finished model: runs/<name>.pt (f32, written by the training run on this machine), else the committed
+    compact final checkpoint training/checkpoints/<name>.pt (f16 weights, widened to f32 here)."""
+    local = os.path.join(RUNS_DIR, f'{name}.pt')
+    if os.path.exists(local):
+        return torch.load(local, map_location='cpu')
+    committed = os.path.join(CHECKPOINTS_DIR, f'{name}.pt')
+    if os.path.exists(committed):
+        ck = torch.load(committed, map_location='cpu')
+        if ck.get('done'):
+            return {'state_dict': widen(ck['final']), 'config': ck['config'], 'info': ck['info']}
+        raise FileNotFoundError(f'{committed}: training of {name} stopped at step {ck["step"]} of '
+                                f'{ck["fingerprint"].get("steps")}; resume it with: {ck["command"]}')
+    raise FileNotFoundError(f'no checkpoint for {name} in {RUNS_DIR} or {CHECKPOINTS_DIR}; '
+                            f'train it with training/train_all.sh {name}')
+
+
+def compact(state_dict):
+    """f16 copies of the floating tensors (what gets committed), others as they are."""
+    return {k: (v.detach().to('cpu', torch.float16) if v.is_floating_point() else v.detach().cpu())
+            for k, v in state_dict.items()}
+
+
+def widen(state_dict):
+    return {k: (v.float() if v.is_floating_point() else v) for k, v in state_dict.items()}
 
 
 def command_line():
@@ -73,27 +115,23 @@ def write_json(path, obj):
 
 
 class Budget:
-    """Training length by steps or by wall-clock minutes (whichever is given; steps win when both are).
+    """A fixed number of optimiser steps (never wall clock) and the learning-rate shape over them: linear
+    warm-up over the first `warmup` fraction, then cosine decay to `floor` of the peak at the last step."""
 
-    A time budget keeps the whole zoo inside the session on a shared, unevenly loaded CPU; the log and the
-    manifest record the steps actually taken, and `--steps N` reproduces a run with a fixed length.
-    The learning rate follows linear warm-up (first 5%) then cosine decay to 5% over the budget."""
-
-    def __init__(self, steps=0, minutes=0.0):
-        assert steps > 0 or minutes > 0
-        self.steps, self.seconds = steps, minutes * 60
-        self.t0 = __import__('time').time()
+    def __init__(self, steps, warmup=0.05, floor=0.05):
+        if steps <= 0:
+            raise ValueError(f'--steps must be positive, got {steps}')
+        self.steps, self.warmup, self.floor = steps, warmup, floor
 
     def progress(self, step):
-        if self.steps:
-            return step / self.steps
-        return (__import__('time').time() - self.t0) / self.seconds
+        return step / self.steps
 
     def lr_factor(self, step):
         p = min(self.progress(step), 1.0)
-        if p < 0.05:
-            return max(p / 0.05, 0.01)
-        return 0.05 + 0.95 * 0.5 * (1 + __import__('math').cos(__import__('math').pi * (p - 0.05) / 0.95))
+        if p < self.warmup:
+            return max(p / self.warmup, 0.01)
+        q = (p - self.warmup) / (1 - self.warmup)
+        return self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * q))
 
     def done(self, step):
-        return self.progress(step) >= 1.0
+        return step >= self.steps

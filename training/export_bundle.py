@@ -28,7 +28,7 @@ from models.vqvae import FhatDecoder, phi_index, phi_ticks  # noqa: E402
 ROOT = os.path.dirname(TRAINING_DIR)
 MODELS_DIR = os.path.join(ROOT, 'public', 'models')
 DATASET = {'name': 'mnist', 'imageSize': 32, 'channels': 1, 'range': [-1, 1], 'numClasses': 10,
-           'train': 9000, 'test': 1000}
+           'train': 60000, 'test': 10000}
 GOLDEN_CLASS, GOLDEN_SEED = 3, 0
 IDS = {'vqvae': 'mnist-vqvae', 'vae': 'mnist-vae', 'classifier': 'mnist-classifier'}
 VAR_SKIP = ('lvl_1L', 'attn_bias_for_masking', 'zero_k_bias')  # derived from patchNums, not shipped

@@ -9,38 +9,45 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import EMA, RUNS_DIR, Budget, Logger, command_line, load_checkpoint, save_checkpoint, setup  # noqa: E402
+from common import EMA, RUNS_DIR, Budget, Logger, add_run_args, command_line, load_checkpoint, setup  # noqa: E402
 from data import load_split  # noqa: E402
 from diffusion import Diffusion, linear_betas  # noqa: E402
 from models.dit import DiT, param_counts  # noqa: E402
 from models.vae import VAE  # noqa: E402
+from resumable import ResumableRun  # noqa: E402
 
-# (width, heads) per depth: head dim 32, width 32*depth. Narrower than VAR's 64*depth so that diffusion,
-# which needs many more samples than VAR, gets enough steps on the shared 2-core CPU.
-SIZES = {1: (32, 1), 2: (64, 2), 3: (96, 3), 4: (128, 4)}
-DEFAULT_MINUTES = {1: 6, 2: 10, 3: 18, 4: 45}
+# One ladder for both families: width 64*depth, heads = depth (head dim 64), as VAR, so one depth has nearly
+# the same parameter count in both. The zoo's common budget (docs/model-zoo.md): 4,700 steps x 128 = 601,600
+# training images. DiT's schedule: peak lr 1e-3*sqrt(64/width), 2% warm-up, cosine to 10%.
+STEPS, BATCH, EMA_DECAY = 4700, 128, 0.999
+
+
+def size(depth):
+    return 64 * depth, depth
 
 
 def load_vae():
     ck = load_checkpoint('vae')
     vae = VAE(**ck['config'])
     vae.load_state_dict(ck['state_dict'])
-    return vae.eval()
+    return vae.eval(), {'config': ck['config'], 'steps': ck['info'].get('steps'), 'test_mse': ck['info'].get('test_mse')}
 
 
 @torch.no_grad()
-def latent_stats(vae, split):
+def latent_stats(vae, split, vae_id):
     """Posterior mean and std of every image's latent (cached): training draws z = mean + std * n afresh."""
     path = os.path.join(RUNS_DIR, f'dit_latents_{split}.pt')
-    if os.path.exists(path) and os.path.getmtime(path) > os.path.getmtime(os.path.join(RUNS_DIR, 'vae.pt')):
-        return torch.load(path)
+    if os.path.exists(path):
+        cached = torch.load(path)
+        if cached.get('vae') == vae_id:
+            return cached
     x, y = load_split(split)
     means, stds = [], []
     for i in range(0, len(x), 500):
         m, lv = vae.posterior(x[i:i + 500])
         means.append(m)
         stds.append((0.5 * lv).exp())
-    out = {'mean': torch.cat(means), 'std': torch.cat(stds), 'labels': y}
+    out = {'mean': torch.cat(means), 'std': torch.cat(stds), 'labels': y, 'vae': vae_id}
     torch.save(out, path)
     return out
 
@@ -48,49 +55,47 @@ def latent_stats(vae, split):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--depth', type=int, required=True)
-    ap.add_argument('--steps', type=int, default=0, help='fixed length; 0 = use --minutes')
-    ap.add_argument('--minutes', type=float, default=0, help='0 = DEFAULT_MINUTES[depth]')
-    ap.add_argument('--batch', type=int, default=128)
-    ap.add_argument('--lr', type=float, default=0)
-    ap.add_argument('--ema', type=float, default=0.999, help='EMA decay; its window should be well under the run')
-    ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--init_from', default='', help='continue from runs/<name>.pt (its EMA weights)')
+    add_run_args(ap, STEPS, BATCH)
     args = ap.parse_args()
-    setup(args.seed)
+    device = setup(args.seed, device=args.device)
     log = Logger()
     log(f'command: {command_line()}')
-    width, heads = SIZES[args.depth]
-    lr = args.lr or 2e-3 * math.sqrt(64 / width)
-    vae = load_vae()
+    width, heads = size(args.depth)
+    lr = args.lr or 1e-3 * math.sqrt(64 / width)
+    vae, vae_id = load_vae()
     scale = vae.scale_factor.item()
-    shift = vae.latent_shift.clone()
-    tr = latent_stats(vae, 'train')
+    shift = vae.latent_shift.clone().to(device)
+    tr = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in latent_stats(vae, 'train', vae_id).items()}
     config = {'depth': args.depth, 'width': width, 'heads': heads, 'input_size': 8, 'patch': 2, 'in_channels': 4,
               'num_classes': 10, 'class_dropout_prob': 0.1, 'learn_sigma': True}
-    model = DiT(**config)
-    previous = None
-    if args.init_from:
-        ck = load_checkpoint(args.init_from)
-        model.load_state_dict(ck['state_dict'])
-        previous = ck['info']
-        log(f'initialised from runs/{args.init_from}.pt: {previous}')
-    ema = EMA(model, args.ema)
+    model = DiT(**config).to(device)
+    ema = EMA(model, EMA_DECAY)
     diffusion = Diffusion(linear_betas(1000))
-    log(f'params {param_counts(model)} width {width} heads {heads} batch {args.batch} lr {lr:.2e} latent scale {scale:.4f}')
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
     g = torch.Generator().manual_seed(args.seed)
     N = len(tr['labels'])
-    budget = Budget(args.steps, args.minutes or DEFAULT_MINUTES.get(args.depth, 10))
-    t0, step, avg = time.time(), 0, None
+    fingerprint = {'model': config, 'steps': args.steps, 'batch': args.batch, 'lr': lr, 'seed': args.seed,
+                   'ema': EMA_DECAY, 'dataset': {'train': N}, 'vae': vae_id}
+    name = f'dit-d{args.depth}'
+    run = ResumableRun(name, fingerprint, {'model': model, 'ema': ema.model}, opt, g, log, command_line(),
+                       save_every=args.save_every, restart=args.restart)
+    if run.done_step() is not None:
+        log(f'{name} is already trained ({run.done_step()} steps); --restart trains it again')
+        return
+    step = run.resume()
+    log(f'params {param_counts(model)} width {width} heads {heads} batch {args.batch} lr {lr:.2e} '
+        f'latent scale {scale:.4f} from step {step}')
+    budget = Budget(args.steps, warmup=0.02, floor=0.1)
+    t0, step0, avg = time.time(), step, None
     while not budget.done(step):
         step += 1
         for group in opt.param_groups:
             group['lr'] = lr * budget.lr_factor(step)
-        idx = torch.randint(0, N, (args.batch,), generator=g)
+        idx = torch.randint(0, N, (args.batch,), generator=g).to(device)
         mean, std = tr['mean'][idx], tr['std'][idx]
-        x0 = (mean + std * torch.randn(mean.shape, generator=g) - shift) * scale
-        t = torch.randint(0, diffusion.num_timesteps, (args.batch,), generator=g)
-        noise = torch.randn(x0.shape, generator=g)
+        x0 = (mean + std * torch.randn(mean.shape, generator=g).to(device) - shift) * scale
+        t = torch.randint(0, diffusion.num_timesteps, (args.batch,), generator=g).to(device)
+        noise = torch.randn(x0.shape, generator=g).to(device)
         loss, mse, vb = diffusion.training_losses(model, x0, t, tr['labels'][idx], noise)
         loss = loss.mean()
         opt.zero_grad()
@@ -100,17 +105,16 @@ def main():
         ema.update(model, step)
         avg = loss.item() if avg is None else 0.98 * avg + 0.02 * loss.item()
         if step % 200 == 0:
-            rate = step * args.batch / (time.time() - t0)
+            rate = (step - step0) * args.batch / (time.time() - t0)
             log(f'step {step} loss(avg) {avg:.4f} mse {mse.mean().item():.4f} vb {vb.mean().item():.4f} '
                 f'lr {opt.param_groups[0]["lr"]:.2e} samples/s {rate:.1f}')
-    info = {'steps': step, 'reproduce': f'--steps {step}', 'batch': args.batch, 'lr': lr, 'final_loss_avg': avg,
-            'params': param_counts(model), 'minutes': (time.time() - t0) / 60, 'command': command_line()}
-    if previous:
-        # Totals over both stages, so the manifest reports the whole run; the stages stay in 'stages'.
-        info = {**info, 'steps': previous['steps'] + step, 'minutes': previous['minutes'] + info['minutes'],
-                'command': f"{previous['command']} && {command_line()}", 'stages': [previous, dict(info)]}
-        info.pop('reproduce', None)
-    save_checkpoint(f'dit-d{args.depth}', ema.model.state_dict(), config, info)
+        run.maybe_save(step)
+    info = {'steps': step, 'batch': args.batch, 'images': step * args.batch, 'lr': lr, 'ema': EMA_DECAY,
+            'schedule': 'linear warm-up 2%, cosine to 10% of peak', 'final_loss_avg': avg,
+            'params': param_counts(model), 'dataset': {'train': N}, 'device': args.device,
+            'command': command_line()}
+    ema.model.cpu()
+    run.finish(step, config, info)
     log(f'done: {info}')
 
 

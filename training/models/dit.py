@@ -65,7 +65,7 @@ class LabelEmbedder(nn.Module):
 
     def forward(self, y):
         if self.training and self.dropout_prob > 0:
-            drop = torch.rand(y.shape[0]) < self.dropout_prob
+            drop = torch.rand(y.shape[0]).to(y.device) < self.dropout_prob  # CPU draw: same stream on any device
             y = torch.where(drop, torch.full_like(y, self.num_classes), y)
         return self.embedding_table(y)
 

@@ -155,7 +155,7 @@ class VAR(nn.Module):
         """Teacher-forced forward over all L tokens with the block-causal mask: logits [B, L, V]."""
         B = label_B.shape[0]
         if self.training and self.cond_drop_rate > 0:
-            drop = torch.rand(B) < self.cond_drop_rate
+            drop = torch.rand(B).to(label_B.device) < self.cond_drop_rate  # CPU draw: same stream on any device
             label_B = torch.where(drop, torch.full_like(label_B, self.num_classes), label_B)
         cond_BD = self.class_emb(label_B)
         sos = cond_BD.unsqueeze(1).expand(B, self.first_l, -1) + self.pos_start.expand(B, self.first_l, -1)

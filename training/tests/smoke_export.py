@@ -53,6 +53,7 @@ def redirect_outputs(out):
     os.makedirs(models, exist_ok=True)
     common.RUNS_DIR = runs  # save_checkpoint / load_checkpoint / setup read this global at call time
     common.LOGS_DIR = os.path.join(out, 'logs')
+    common.CHECKPOINTS_DIR = os.path.join(out, 'checkpoints')  # never the committed zoo checkpoints
     for mod in (train_var, train_dit, export_bundle):
         mod.RUNS_DIR = runs  # these imported the name, so their copy is patched too
     export_bundle.MODELS_DIR = models
