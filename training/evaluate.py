@@ -1,9 +1,12 @@
-"""Measures every generator with the classifier: class accuracy and Frechet distance (FD) of classifier
-features of 1,000 samples (100 per class) against test-set statistics, at each model's default sampling
-settings, using the SHIPPED (fp16-rounded) weights. Writes training/results.json and a sample grid per model
-(training/samples/<id>.png, first 10 samples of each class).
+"""Measures the zoo with the classifier at N = 2,000 samples per model (200 per class, sample i of class i mod 10):
+FD and KID against the test split's features, each with its class-balanced jackknife standard error
+(sample_metrics.py), class accuracy and per-class accuracy, using the SHIPPED (fp16-rounded) weights. Also the
+ceilings of each family (reconstructions of N test digits by the VQ tokenizer and by the VAE) and the real-data
+floor (N training digits, which are not in the reference). Writes training/results.json and a sample grid per
+model (training/samples/<id>.png, first 10 samples of each class).
 
-python3 training/evaluate.py [model ...]     (models: var-d1 ... dit-d4; default: all with a checkpoint)"""
+python3 training/evaluate.py [model ...]       models: var-d1 ... dit-d4 (default: every trained one)
+python3 training/evaluate.py --sweep_cfg 1,1.5,2,3,4 --samples 500 --seed 99 dit-d2   (CFG choice)"""
 import argparse
 import json
 import os
@@ -15,27 +18,13 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 import zoo  # noqa: E402
-from common import RUNS_DIR, TRAINING_DIR, setup  # noqa: E402
+from common import TRAINING_DIR, setup  # noqa: E402
 from data import load_split  # noqa: E402
+from sample_metrics import Reference, quality  # noqa: E402
 
 RESULTS = os.path.join(TRAINING_DIR, 'results.json')
 SAMPLES_DIR = os.path.join(TRAINING_DIR, 'samples')
-PER_CLASS = 100
-
-
-def frechet_distance(mu1, s1, mu2, s2):
-    """|mu1-mu2|^2 + tr(S1 + S2 - 2 (S1 S2)^(1/2)); the trace of the root via the symmetric form
-    sqrt(S1) S2 sqrt(S1), which has the same eigenvalues as S1 S2 and is PSD."""
-    w, v = np.linalg.eigh(s1)
-    r1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
-    m = r1 @ s2 @ r1
-    tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
-
-
-def stats(features):
-    f = features.astype(np.float64)
-    return f.mean(0), np.cov(f, rowvar=False)
+SAMPLES = 2000
 
 
 @torch.no_grad()
@@ -48,25 +37,43 @@ def classify(clf, images):
     return torch.cat(logits), torch.cat(feats).numpy()
 
 
-def reference_stats(clf):
+def interleaved_digits(split, n, seed):
+    """n real digits of a split ordered as the generators' samples: index i holds class i mod 10."""
+    x, y = load_split(split)
+    g = np.random.default_rng(seed)
+    per_class = [g.permutation(np.flatnonzero(y.numpy() == c)) for c in range(10)]
+    order = np.array([per_class[i % 10][i // 10] for i in range(n)])
+    return x[order], y[order]
+
+
+def reference(clf):
     xte, yte = load_split('test')
     logits, feats = classify(clf, xte)
-    mu, sigma = stats(feats)
-    xtr, _ = load_split('train')
-    g = torch.Generator().manual_seed(0)
-    pick = torch.randperm(len(xtr), generator=g)[:1000]
-    _, ftr = classify(clf, xtr[pick])
-    real_fd = frechet_distance(*stats(ftr), mu, sigma)
     acc = (logits.argmax(1) == yte).float().mean().item()
-    return mu, sigma, acc, real_fd
+    return Reference(feats), acc
 
 
-def score(clf, images, labels, mu, sigma):
+def score(clf, images, labels, ref):
     logits, feats = classify(clf, images)
     correct = (logits.argmax(1) == labels).float()
     per_class = [correct[labels == c].mean().item() for c in range(10)]
-    return {'fd': frechet_distance(*stats(feats), mu, sigma), 'accuracy': correct.mean().item(),
-            'perClassAccuracy': per_class, 'samples': len(labels)}
+    acc = correct.mean().item()
+    n = len(labels)
+    return {**quality(feats, ref), 'accuracy': acc, 'accuracySe': float(np.sqrt(acc * (1 - acc) / n)),
+            'perClassAccuracy': per_class}
+
+
+@torch.no_grad()
+def ceilings(clf, ref, n):
+    """What each family's decoder can reach at best: its reconstructions of n test digits, and real digits."""
+    x, y = interleaved_digits('test', n, seed=0)
+    vq, _ = zoo.load_vqvae()
+    vae, _ = zoo.load_vae()
+    rec_vq = torch.cat([vq(x[i:i + 500])[0].clamp(-1, 1) for i in range(0, n, 500)])
+    rec_vae = torch.cat([vae.decoder(vae.posterior(x[i:i + 500])[0]).clamp(-1, 1) for i in range(0, n, 500)])
+    xr, yr = interleaved_digits('train', n, seed=0)
+    return {'tokenizerReconstruction': score(clf, rec_vq, y, ref), 'vaeReconstruction': score(clf, rec_vae, y, ref),
+            'realDataFloor': {**score(clf, xr, yr, ref), 'source': f'{n} training digits (not in the reference)'}}
 
 
 def save_grid(images, labels, path, per_class=10):
@@ -91,12 +98,12 @@ def generate(name, labels, settings, seed):
     return zoo.generate_dit(dit, vae, labels, settings, seed)
 
 
-def evaluate(name, clf, mu, sigma, settings=None, per_class=PER_CLASS, seed=1234, grid=True):
+def evaluate(name, clf, ref, settings=None, samples=SAMPLES, seed=1234, grid=True):
     settings = settings or (zoo.VAR_SAMPLING if name.startswith('var') else zoo.DIT_SAMPLING)
-    labels = torch.arange(10).repeat_interleave(per_class)
+    labels = torch.arange(samples) % 10
     t0 = time.time()
     images = generate(name, labels, settings, seed)
-    res = score(clf, images, labels, mu, sigma)
+    res = score(clf, images, labels, ref)
     res.update({'settings': dict(settings), 'evalSeed': seed, 'seconds': round(time.time() - t0, 1)})
     if grid:
         os.makedirs(SAMPLES_DIR, exist_ok=True)
@@ -104,35 +111,62 @@ def evaluate(name, clf, mu, sigma, settings=None, per_class=PER_CLASS, seed=1234
     return res
 
 
+def trained(name):
+    try:
+        zoo.load_checkpoint(name)
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def update_results(entries):
+    results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else {}
+    results.update(entries)
+    with open(RESULTS, 'w') as f:
+        json.dump(results, f, indent=2)
+
+
+def line(name, r):
+    return (f'{name}: FD {r["fd"]:.2f} ± {r["fdSe"]:.2f}  KID {r["kid"]:.4f} ± {r["kidSe"]:.4f}  '
+            f'accuracy {r["accuracy"]:.4f} (N={r["samples"]})')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('models', nargs='*')
-    ap.add_argument('--sweep_cfg', default='', help='e.g. "1.5,3,5": print metrics per CFG scale, save nothing')
-    ap.add_argument('--per_class', type=int, default=PER_CLASS, help='samples per class for --sweep_cfg')
+    ap.add_argument('--samples', type=int, default=SAMPLES, help='samples per model (a multiple of 10)')
+    ap.add_argument('--seed', type=int, default=1234, help='sampling seed (the CFG sweep uses another)')
+    ap.add_argument('--sweep_cfg', default='', help='e.g. "1,1.5,2,3,4": metrics per CFG scale -> results.json cfgSweep')
+    ap.add_argument('--no_ceilings', action='store_true', help='skip the tokenizer/VAE/real-data rows')
     args = ap.parse_args()
+    if args.samples % 10:
+        sys.exit(f'--samples {args.samples}: must be a multiple of 10 (every class equally often)')
     setup(0)
     clf, _ = zoo.load_classifier()
-    mu, sigma, acc, real_fd = reference_stats(clf)
+    ref, acc = reference(clf)
     if args.sweep_cfg:
+        sweep = json.load(open(RESULTS)).get('cfgSweep', {}) if os.path.exists(RESULTS) else {}
         for name in args.models:
             base = zoo.VAR_SAMPLING if name.startswith('var') else zoo.DIT_SAMPLING
             for cfg in (float(c) for c in args.sweep_cfg.split(',')):
-                res = evaluate(name, clf, mu, sigma, {**base, 'cfg': cfg}, args.per_class, grid=False)
-                print(f'{name} cfg {cfg}: FD {res["fd"]:.3f} accuracy {res["accuracy"]:.4f} '
-                      f'({res["samples"]} samples, {res["seconds"]} s)', flush=True)
+                r = evaluate(name, clf, ref, {**base, 'cfg': cfg}, args.samples, seed=args.seed, grid=False)
+                print(f'cfg {cfg} ' + line(name, r), flush=True)
+                sweep.setdefault(name, {})[str(cfg)] = {k: r[k] for k in ('fd', 'fdSe', 'kid', 'kidSe', 'accuracy',
+                                                                          'samples', 'evalSeed', 'settings')}
+        update_results({'cfgSweep': sweep})
         return
-    print(f'classifier test accuracy {acc:.4f}, FD(1000 train digits vs test) {real_fd:.3f}', flush=True)
-    names = args.models or [f'{k}-d{d}' for k in ('var', 'dit') for d in (1, 2, 3, 4)
-                            if os.path.exists(os.path.join(RUNS_DIR, f'{k}-d{d}.pt'))]
+    print(f'classifier test accuracy {acc:.4f} on 10,000 test digits', flush=True)
+    update_results({'classifier': {'testAccuracy': acc, 'testImages': 10000}})
+    if not args.no_ceilings:
+        c = ceilings(clf, ref, args.samples)
+        for k, r in c.items():
+            print(line(k, r), flush=True)
+        update_results(c)
+    names = args.models or [f'{k}-d{d}' for d in (1, 2, 3, 4) for k in ('var', 'dit') if trained(f'{k}-d{d}')]
     for name in names:
-        res = evaluate(name, clf, mu, sigma)
-        print(f'{name}: FD {res["fd"]:.3f} accuracy {res["accuracy"]:.4f} ({res["seconds"]} s)', flush=True)
-        # Re-read before writing: another evaluate.py (the other training lane) may have added models.
-        results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else {}
-        results['classifier'] = {'testAccuracy': acc, 'realFd': real_fd}
-        results[name] = res
-        with open(RESULTS, 'w') as f:
-            json.dump(results, f, indent=2)
+        res = evaluate(name, clf, ref, samples=args.samples, seed=args.seed)
+        print(line(name, res) + f' ({res["seconds"]} s)', flush=True)
+        update_results({name: res})
 
 
 if __name__ == '__main__':

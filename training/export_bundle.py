@@ -75,8 +75,8 @@ def write_goldens(folder, tensors, meta):
     return {'path': 'goldens.safetensors', **meta, 'tensors': list(tensors)}
 
 
-def training_entry(info, log_name, notes='EMA weights; wall-clock-budgeted run on a shared 2-core CPU (steps as logged)'):
-    keys = ('steps', 'minutes', 'batch', 'lr')
+def training_entry(info, log_name, notes='fixed-step run (docs/model-zoo.md); EMA weights for the generators'):
+    keys = ('steps', 'batch', 'images', 'lr', 'ema', 'schedule', 'minutes')
     return {'command': info.get('command'), 'log': f'training/logs/{log_name}.log', 'notes': notes,
             **{k: info[k] for k in keys if k in info}, **({'reproduce': info['reproduce']} if 'reproduce' in info else {})}
 
@@ -195,23 +195,28 @@ def export_vae(vae, train_info):
         'training': training_entry(train_info, 'vae'), 'metrics': None})
 
 
-def export_classifier(clf, train_info, mu, sigma, test_acc, real_fd):
+def export_classifier(clf, train_info, ref, test_acc, floor):
     folder = os.path.join(MODELS_DIR, IDS['classifier'])
     os.makedirs(folder, exist_ok=True)
     export_onnx(clf, folder, 'classifier.onnx', (torch.randn(1, 1, 32, 32),), ['image'], ['logits', 'features'])
     safetensors_io.save(os.path.join(folder, 'fd-stats.safetensors'),
-                        {'mu': np.asarray(mu, np.float64), 'sigma': np.asarray(sigma, np.float64)})
+                        {'mu': np.asarray(ref.mu, np.float64), 'sigma': np.asarray(ref.sigma, np.float64)})
+    # KID's reference: the test split's features (f16) and their mean off-diagonal kernel value (f64).
+    safetensors_io.save(os.path.join(folder, 'kid-reference.safetensors'),
+                        {'features': ref.features.astype(np.float16), 'kYY': np.asarray([ref.k_yy], np.float64)})
+    mu = ref.mu
     x, y = load_split('test')
-    pick = torch.arange(10) * 100 + 7  # one test digit per class
+    pick = torch.tensor([int(np.flatnonzero(y.numpy() == c)[7]) for c in range(10)])  # one test digit per class
     with torch.no_grad():
         logits, feats = clf(x[pick])
     gmeta = write_goldens(folder, {'image': x[pick].numpy(), 'label': y[pick].numpy().astype(np.int32),
                                    'logits': logits.numpy(), 'features': feats.numpy()}, {'testIndices': pick.tolist()})
     files = [file_entry(folder, 'classifier.onnx', 'classifier-onnx'), file_entry(folder, 'fd-stats.safetensors', 'fd-stats'),
-             file_entry(folder, 'goldens.safetensors', 'goldens')]
+             file_entry(folder, 'kid-reference.safetensors', 'kid-reference'), file_entry(folder, 'goldens.safetensors', 'goldens')]
     return write_manifest(folder, {
         'formatVersion': 1, 'id': IDS['classifier'], 'family': 'classifier', 'title': 'MNIST classifier (accuracy, FD)',
-        'dataset': DATASET, 'config': {'featureDim': len(mu), 'testAccuracy': test_acc, 'realFd': real_fd},
+        'dataset': DATASET, 'config': {'featureDim': len(mu), 'testAccuracy': test_acc, 'realFd': floor['fd'],
+                   'realKid': floor['kid'], 'realFloorSamples': floor['samples']},
         'params': {'total': sum(p.numel() for p in clf.parameters()), 'linear': 0}, 'requires': {}, 'files': files,
         'tensors': [], 'goldens': gmeta, 'onnx': onnx_entry('classifier.onnx', [('image', ['B', 1, 32, 32])],
                                           [('logits', ['B', 10]), ('features', ['B', len(mu)])]),
@@ -232,8 +237,9 @@ def main():
     torch.set_num_threads(2)
     results = json.load(open(evaluate.RESULTS)) if os.path.exists(evaluate.RESULTS) else {}
     clf, clf_ck = zoo.load_classifier()
-    mu, sigma, acc, real_fd = evaluate.reference_stats(clf)
-    manifests = [export_classifier(clf, clf_ck['info'], mu, sigma, acc, real_fd)]
+    ref, acc = evaluate.reference(clf)
+    floor = results.get('realDataFloor') or evaluate.ceilings(clf, ref, evaluate.SAMPLES)['realDataFloor']
+    manifests = [export_classifier(clf, clf_ck['info'], ref, acc, floor)]
     vq, vq_ck = zoo.load_vqvae()
     manifests.append(export_vqvae(vq, vq_ck['info']))
     vae, vae_ck = zoo.load_vae()
@@ -241,7 +247,7 @@ def main():
     for kind in ('var', 'dit'):
         for d in (1, 2, 3, 4):
             name = f'{kind}-d{d}'
-            if not os.path.exists(os.path.join(RUNS_DIR, f'{name}.pt')):
+            if not evaluate.trained(name):
                 continue
             res = results.get(name)
             if kind == 'var':

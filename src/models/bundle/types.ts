@@ -22,13 +22,22 @@ export const TENSOR_KINDS: readonly TensorKind[] = [
   'param',
 ];
 
-export type FileRole = 'weights' | 'goldens' | 'decoder-onnx' | 'classifier-onnx' | 'fd-stats' | 'samples-png';
+export type FileRole =
+  | 'weights'
+  | 'goldens'
+  | 'decoder-onnx'
+  | 'classifier-onnx'
+  | 'fd-stats'
+  | 'kid-reference'
+  | 'samples-png';
 export const FILE_ROLES: readonly FileRole[] = [
   'weights',
   'goldens',
   'decoder-onnx',
   'classifier-onnx',
   'fd-stats',
+  /** The classifier's test-split features (f16) and their mean off-diagonal kernel value, for KID. */
+  'kid-reference',
   'samples-png',
 ];
 
