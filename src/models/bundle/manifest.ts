@@ -4,6 +4,7 @@
  */
 import { BundleError } from './errors.ts';
 import { FieldReader, type Json } from './fields.ts';
+import { phiIndexPerScale, phiTicks } from './phi.ts';
 import { checkQuantTraining } from './quantTraining.ts';
 import {
   FAMILIES,
@@ -183,20 +184,6 @@ function checkNumClasses(r: FieldReader, c: Json, m: Json): void {
   r.check(n === ds, 'config.numClasses', `dataset.numClasses (${String(ds)})`, n);
 }
 
-/** Official rule (VAR's PhiPartiallyShared): ticks linspace(1/(3n), 1-1/(3n), n) for n = 4, else 1/(2n) margins. */
-export function phiIndexPerScale(numScales: number, phiCount: number): number[] {
-  const margin = phiCount === 4 ? 1 / 3 / phiCount : 1 / 2 / phiCount;
-  const ticks = Array.from({ length: phiCount }, (_, i) => (phiCount === 1 ? margin : margin + ((1 - 2 * margin) * i) / (phiCount - 1)));
-  return Array.from({ length: numScales }, (_, k) => {
-    const at = k / (numScales - 1);
-    let best = 0;
-    ticks.forEach((t, i) => {
-      if (Math.abs(t - at) < Math.abs(ticks[best] - at)) best = i;
-    });
-    return best;
-  });
-}
-
 function checkVqvaeConfig(r: FieldReader, c: Json): void {
   r.int(c, 'vocabSize', 'config', 2);
   r.int(c, 'cvae', 'config', 1);
@@ -207,6 +194,9 @@ function checkVqvaeConfig(r: FieldReader, c: Json): void {
   r.num(c, 'phiResiRatio', 'config');
   const ticks = r.numArray(c, 'phiTicks', 'config');
   r.check(ticks.length === n, 'config.phiTicks', `${n} ticks (phiCount)`, ticks);
+  // The ticks decide ties between convs, so they must be numpy's linspace to the last bit (phi.ts).
+  const wantTicks = phiTicks(n);
+  r.check(ticks.every((t, i) => t === wantTicks[i]), 'config.phiTicks', `numpy.linspace's ${JSON.stringify(wantTicks)}`, ticks);
   const want = phiIndexPerScale(pns.length, n);
   const got = r.intArray(c, 'phiIndexPerScale', 'config');
   r.check(got.length === want.length && got.every((v, i) => v === want[i]), 'config.phiIndexPerScale', JSON.stringify(want), got);

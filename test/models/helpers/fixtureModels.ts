@@ -6,6 +6,7 @@
  */
 import { f32ToF16Bits } from '../../../src/quant/f16.ts';
 import type { Dtype, TensorKind } from '../../../src/models/bundle/index.ts';
+import { phiTicks } from '../../../src/models/bundle/phi.ts';
 import { makeRng, type Rng } from '../../quant/prng.ts';
 import { writeSafetensors, type RawTensor } from './safetensorsWriter.ts';
 import { MemoryBundleSource, sha256Sync } from './sources.ts';
@@ -130,7 +131,7 @@ export function buildFixtureModels(seed = 1): MemoryBundleSource {
   manifests.push({
     ...base('fx-vqvae', 'vqvae', 'Fixture tokenizer'),
     // 4 scales, 4 Phi convs: ticks 1/12, 5/12, 7/12, 11/12; scale k sits at k/3, nearest ticks 0, 1, 2, 3.
-    config: { vocabSize, cvae, patchNums, latentSize: latent, phiCount: 4, phiResiRatio: 0.5, phiTicks: [1 / 12, 5 / 12, 7 / 12, 11 / 12], phiIndexPerScale: [0, 1, 2, 3] },
+    config: { vocabSize, cvae, patchNums, latentSize: latent, phiCount: 4, phiResiRatio: 0.5, phiTicks: phiTicks(4), phiIndexPerScale: [0, 1, 2, 3] },
     params: { total: 5000, linear: 0 },
     requires: {},
     files: [vqW.file, addPlaceholder(src, 'fx-vqvae', 'decoder.onnx', 'decoder-onnx', rng)],
