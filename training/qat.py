@@ -1,7 +1,7 @@
 """Quantisation-aware training (QAT) and distillation of a quantised student from its full-precision teacher.
 
-python3 training/qat.py --family var --depth 2 --setting W3g32 --loss topkld --minutes 3
-python3 training/qat.py --family dit --depth 3 --setting W4g32-A8 --loss mse --minutes 6
+python3 training/qat.py --family var --depth 2 --setting W3g32 --loss topkld --steps 1000
+python3 training/qat.py --family dit --depth 3 --setting W4g32-A8 --loss mse --steps 1000
 
 The student starts from the teacher's shipped (fp16-rounded) weights; every forward passes its Linears through
 the straight-through fake quantisers of the setting (quant_model.py), so it learns latent f32 weights whose RTN
@@ -96,11 +96,11 @@ def train(args, log):
     setup(args.seed, threads=args.threads)
     family, model_id = args.family, qat_id(args.family, args.depth, args.setting, args.loss, args.seed)
     if family == 'var':
-        from train_var import load_vqvae, tokenize_split
+        from train_var import load_vqvae, tokenize_split, tokenizer_id
         teacher, teacher_ck = zoo.load_var(args.depth)
         student, _ = zoo.load_var(args.depth)
-        vq, _ = load_vqvae()
-        data = tokenize_split(vq, 'train')
+        vq, vq_ck = load_vqvae()
+        data = tokenize_split(vq, 'train', tokenizer_id(vq_ck))
         n = len(data['labels'])
         lr = args.lr or 3e-4
     else:
@@ -110,9 +110,9 @@ def train(args, log):
         student, _ = zoo.load_dit(args.depth)
         for m in (teacher, student):
             m.y_embedder.dropout_prob = 0.0  # labels are dropped here, the same for both
-        vae = load_vae()
+        vae, vae_id = load_vae()
         scale, shift = vae.scale_factor.item(), vae.latent_shift.clone()
-        data = latent_stats(vae, 'train')
+        data = latent_stats(vae, 'train', vae_id)
         n = len(data['labels'])
         diffusion = Diffusion(linear_betas(1000))
         lr = args.lr or 3e-4
@@ -129,7 +129,7 @@ def train(args, log):
     params = [p for p in student.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.95), weight_decay=0.0)
     g = torch.Generator().manual_seed(args.seed)
-    budget = Budget(args.steps, args.minutes)
+    budget = Budget(args.steps)
     t0, step, avg = time.time(), 0, None
     while not budget.done(step):
         step += 1
@@ -159,7 +159,7 @@ def train(args, log):
         if step % 50 == 0:
             log(f'step {step} loss(avg) {avg:.5f} lr {opt.param_groups[0]["lr"]:.2e} samples/s {step * args.batch / (time.time() - t0):.1f}')
     student.eval()
-    info = {'steps': step, 'reproduce': f'--steps {step}', 'batch': args.batch, 'lr': lr, 'final_loss_avg': avg,
+    info = {'steps': step, 'images': step * args.batch, 'batch': args.batch, 'lr': lr, 'final_loss_avg': avg,
             'minutes': (time.time() - t0) / 60, 'command': command_line(), 'setting': args.setting, 'loss': args.loss,
             'teacher': f'mnist-{family}-d{args.depth}', 'seed': args.seed, 'params': {'K': args.K, 'lambda': args.lam} if args.loss == 'topkld' else {}}
     os.makedirs(QAT_DIR, exist_ok=True)
@@ -177,8 +177,7 @@ def main():
     ap.add_argument('--loss', required=True, help=f'var: {VAR_LOSSES}; dit: {DIT_LOSSES}')
     ap.add_argument('--K', type=int, default=16, help='topkld: teacher top-K codes that get forward-KL terms')
     ap.add_argument('--lam', type=float, default=0.5, help='topkld: weight of the forward part (1 - lam: reverse)')
-    ap.add_argument('--steps', type=int, default=0, help='fixed length; 0 = use --minutes')
-    ap.add_argument('--minutes', type=float, default=3.0)
+    ap.add_argument('--steps', type=int, default=1000, help='fixed number of optimiser steps')
     ap.add_argument('--batch', type=int, default=64)
     ap.add_argument('--lr', type=float, default=0)
     ap.add_argument('--seed', type=int, default=0)
