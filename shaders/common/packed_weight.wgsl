@@ -28,7 +28,7 @@ override CODE_MASK: u32 = (1u << BITS) - 1u;
 // Whether codes never straddle a word (2, 4 and 8 bits): the word-at-a-time fast paths are used then.
 override CODES_ALIGNED: bool = (32u % BITS) == 0u;
 
-// Shapes of the packed weight plus the per-call extras (m, hasBias); filled by src/kernels/shapeUniform.ts.
+// Shapes of the packed weight plus the per-call extras (m, hasBias); filled by packedShapeUniform in src/kernels/kernelBase.ts.
 struct PackedShape {
   rows: u32,            // N, output features
   cols: u32,            // K, input features

@@ -2,8 +2,9 @@
  * The one place that imports onnxruntime-web and sets its global options (shared with src/bench).
  *
  * `onnxruntime-web/webgpu` is the native C++ WebGPU engine; the default import (JSEP) has a MatMulNBits bug
- * (docs: /work/shared/docs/reference-notes.md). One wasm thread: the decoders run on the GPU, and wasm threads
- * need cross-origin isolation, which neither the page nor the engine worker has.
+ * (seen with onnxruntime-web 1.30: 4-bit weights with blocks of 64 or more give wrong results, 8-bit fails).
+ * One wasm thread: the decoders run on the GPU, and wasm threads need cross-origin isolation, which neither
+ * the page nor the engine worker has.
  */
 import * as ort from 'onnxruntime-web/webgpu';
 
