@@ -24,6 +24,27 @@ fn loadWeightTile(n0: u32, k0: u32, localIndex: u32) {
       offset = offsetAt(group);
     }
     let rowWord = n * shape.wordsPerRow;
+    if (CODES_ALIGNED) {
+      // 2, 4 and 8 bits: read each word once and take its codes by shifts. The run starts at a multiple of
+      // CODES_PER_LOAD codes inside an aligned block of 32, so each word's share of the run lies in that word.
+      let perWord = min(32u / BITS, CODES_PER_LOAD);
+      for (var j0 = 0u; j0 < CODES_PER_LOAD; j0 += perWord) {
+        let kStart = k0 + first + j0;
+        var word = 0u;
+        if (n < shape.rows && kStart < shape.cols) {
+          let bit = kStart * BITS;
+          word = codes[rowWord + (bit >> 5u)] >> (bit & 31u);
+        }
+        for (var j = 0u; j < perWord; j++) {
+          var value = 0.0;
+          if (n < shape.rows && kStart + j < shape.cols) {
+            value = codeValue((word >> (j * BITS)) & CODE_MASK) * scale + offset;
+          }
+          wTile[(first + j0 + j) * TILE_N + nn] = value;
+        }
+      }
+      continue;
+    }
     for (var j = 0u; j < CODES_PER_LOAD; j++) {
       let k = k0 + first + j;
       var value = 0.0;

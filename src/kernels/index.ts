@@ -5,4 +5,14 @@ export { QuantMatmulKernel, matmulInputBytes, type QuantMatmulArgs, type MatmulI
 export { MatmulF32Kernel, type MatmulF32Args } from './matmulF32Kernel';
 export { ActivationQuantKernel, type ActivationQuantArgs } from './activationQuantKernel';
 export { type BufferSlice } from './bufferArgs';
-export { GEMV_TILING, chooseGemmTiling, type GemmTiling } from './tiling';
+export { GEMV_TILING, GEMV_ROWS_TILING, GEMV_SUBGROUP_TILING, chooseGemmTiling, type GemmTiling } from './tiling';
+export {
+  MATMUL_VARIANTS,
+  adapterProfile,
+  chooseMatmulPath,
+  gemvVariantFor,
+  type AdapterProfile,
+  type GemvVariant,
+  type MatmulChoice,
+  type MatmulPath,
+} from './matmulPlan';

@@ -7,14 +7,16 @@
  *   await matmul.run(args);                              // encode + submit + wait
  *   matmul.destroy();                                    // idempotent
  *
- * m == 1 uses gemv_f32.wgsl, larger m the tiled matmul_f32.wgsl; `variant` forces one (for benchmarks).
+ * Paths as QuantMatmulKernel's (src/kernels/matmulPlan.ts, same rule): 'gemv-rows' (gemv_f32_rows.wgsl) on CPU
+ * adapters, 'gemv-splitk' (gemv_f32.wgsl) on GPUs (there is no f32 subgroup variant: 'gemv-subgroup' runs
+ * 'gemv-splitk'), the tiled matmul_f32.wgsl for more tokens; `variant` forces one (for benchmarks).
  */
-import { GEMV_F32_WGSL, MATMUL_F32_WGSL } from './shaderSource';
+import { GEMV_F32_ROWS_WGSL, GEMV_F32_WGSL, MATMUL_F32_WGSL } from './shaderSource';
 import { binding, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
 import { PipelineCache, encodeDispatch, requireLiveKernel, submitAndWait } from './kernelBase';
 import { UniformCache } from './uniformCache';
-import { chooseGemmTiling, GEMV_TILING } from './tiling';
-import type { MatmulVariant } from './quantMatmulKernel';
+import { chooseGemmTiling, GEMV_ROWS_TILING, GEMV_TILING } from './tiling';
+import { adapterProfile, chooseMatmulPath, type AdapterProfile, type MatmulChoice, type MatmulVariant } from './matmulPlan';
 
 const OWNER = 'MatmulF32Kernel';
 
@@ -35,14 +37,19 @@ export interface MatmulF32Args {
 
 export class MatmulF32Kernel {
   private readonly gemvPipelines: PipelineCache;
+  private readonly gemvRowsPipelines: PipelineCache;
   private readonly gemmPipelines: PipelineCache;
+  readonly profile: AdapterProfile;
   private readonly uniforms: UniformCache;
   private readonly noBias: GPUBuffer;
   private destroyed = false;
 
-  constructor(private readonly device: GPUDevice) {
+  /** `profile` overrides the adapter profile read from the device. */
+  constructor(private readonly device: GPUDevice, profile?: AdapterProfile) {
     const bindings = { 0: 'uniform', 1: 'read', 4: 'read', 5: 'read', 6: 'write' } as const;
+    this.profile = profile ?? adapterProfile(device);
     this.gemvPipelines = new PipelineCache(device, `${OWNER}.gemv`, GEMV_F32_WGSL, bindings);
+    this.gemvRowsPipelines = new PipelineCache(device, `${OWNER}.gemv-rows`, GEMV_F32_ROWS_WGSL, bindings);
     this.gemmPipelines = new PipelineCache(device, `${OWNER}.gemm`, MATMUL_F32_WGSL, bindings);
     this.uniforms = new UniformCache(device, OWNER);
     this.noBias = device.createBuffer({ label: `${OWNER}.noBias`, size: 16, usage: GPUBufferUsage.STORAGE });
@@ -60,18 +67,20 @@ export class MatmulF32Kernel {
     const bias = args.bias ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`) : undefined;
     requireDistinctOutput(OWNER, y, { w, x, bias });
 
-    const variant = args.variant ?? 'auto';
-    const useGemv = variant === 'gemv' || (variant === 'auto' && m === 1);
-    const cache = useGemv ? this.gemvPipelines : this.gemmPipelines;
+    const { path } = this.choose(m, args.variant);
+    const cache = path === 'gemm' ? this.gemmPipelines : path === 'gemv-rows' ? this.gemvRowsPipelines : this.gemvPipelines;
     let pipeline: GPUComputePipeline;
     let grid: [number, number];
-    if (useGemv) {
-      pipeline = cache.get('gemv', { ...GEMV_TILING });
-      grid = [Math.ceil(n / GEMV_TILING.ROWS_PER_WORKGROUP), m];
-    } else {
+    if (path === 'gemm') {
       const tiling = chooseGemmTiling(m);
       pipeline = cache.get(tiling.key, tiling.constants);
       grid = [Math.ceil(n / tiling.tileN), Math.ceil(m / tiling.tileM)];
+    } else if (path === 'gemv-rows') {
+      pipeline = cache.get('gemv-rows', { ...GEMV_ROWS_TILING });
+      grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), m];
+    } else {
+      pipeline = cache.get('gemv', { ...GEMV_TILING });
+      grid = [Math.ceil(n / GEMV_TILING.ROWS_PER_WORKGROUP), m];
     }
     requireGridDimension(this.device, OWNER, grid[0], `n = ${n}`);
     requireGridDimension(this.device, OWNER, grid[1], `m = ${m}`);
@@ -87,7 +96,13 @@ export class MatmulF32Kernel {
         { binding: 6, resource: binding(y) },
       ],
     });
-    encodeDispatch(encoder, `${OWNER}.${useGemv ? 'gemv' : 'gemm'}`, pipeline, bindGroup, grid, timestampWrites);
+    encodeDispatch(encoder, `${OWNER}.${path}`, pipeline, bindGroup, grid, timestampWrites);
+  }
+
+  /** The path `encode` takes for m tokens and a requested variant; 'gemv-subgroup' maps to 'gemv-splitk'. */
+  choose(m: number, variant: MatmulVariant = 'auto'): MatmulChoice {
+    if (variant === 'gemv-subgroup') return { path: 'gemv-splitk', reason: 'the f32 kernel has no subgroup variant: split-K with a workgroup reduction' };
+    return chooseMatmulPath(this.profile, m, variant, false);
   }
 
   run(args: MatmulF32Args): Promise<void> {
@@ -100,6 +115,7 @@ export class MatmulF32Kernel {
     this.uniforms.destroy();
     this.noBias.destroy();
     this.gemvPipelines.clear();
+    this.gemvRowsPipelines.clear();
     this.gemmPipelines.clear();
   }
 }

@@ -6,25 +6,29 @@
  *   await matmul.run(args);                                // encode + submit + wait
  *   matmul.destroy();                                      // idempotent
  *
- * m == 1 uses qgemv.wgsl (rows spread over workgroups, K over invocations); larger m uses the tiled qgemm.wgsl,
- * which dequantises each W tile into workgroup memory once per TILE_M tokens. `k` must equal weight.cols: it is
- * the caller's statement of X's shape, checked so that a wiring mistake fails here and not as garbage output.
- * `variant` forces a path (for benchmarks). `xFormat: 'f16'` reads X from f16 storage (layout on QuantMatmulArgs.x)
- * through unpack2x16float, which needs no shader-f16 feature; accumulation and Y stay f32. Pipelines are cached
- * per (format, path, tiling, xFormat).
+ * Paths (src/kernels/matmulPlan.ts chooses from the adapter and m; `choose()` says which and why): a GEMV for
+ * few tokens, 'gemv-rows' (qgemv_rows.wgsl, one invocation per output, for CPU adapters), 'gemv-subgroup'
+ * (qgemv_subgroup.wgsl, split-K with subgroupAdd, GPUs with the 'subgroups' feature) or its fallback 'gemv-splitk'
+ * (qgemv.wgsl, workgroup-memory reduction); for more tokens the tiled 'gemm' (qgemm.wgsl), which dequantises each W
+ * tile into workgroup memory once per TILE_M tokens. `k` must equal weight.cols: it is the caller's statement of
+ * X's shape, checked so that a wiring mistake fails here and not as garbage output. `variant` forces a path (for
+ * benchmarks and tests); 'gemv-subgroup' on a device without subgroups is an error. `xFormat: 'f16'` reads X from
+ * f16 storage (layout on QuantMatmulArgs.x) through unpack2x16float, which needs no shader-f16 feature;
+ * accumulation and Y stay f32. Pipelines are cached per (format, path, tiling, xFormat).
  */
-import { QGEMM_WGSL, QGEMV_WGSL } from './shaderSource';
+import { QGEMM_WGSL, QGEMV_ROWS_WGSL, QGEMV_SUBGROUP_WGSL, QGEMV_WGSL } from './shaderSource';
 import { weightFormatConstants, weightFormatKey } from './formatConstants';
 import { binding, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
 import { PipelineCache, encodeDispatch, packedShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
 import { KernelInputError } from './errors';
 import { UniformCache } from './uniformCache';
-import { chooseGemmTiling, GEMV_TILING } from './tiling';
+import { chooseGemmTiling, GEMV_ROWS_TILING, GEMV_SUBGROUP_ROWS, GEMV_SUBGROUP_TILING, GEMV_TILING } from './tiling';
+import { adapterProfile, chooseMatmulPath, type AdapterProfile, type MatmulChoice, type MatmulPath, type MatmulVariant } from './matmulPlan';
 import type { GpuPackedWeight } from './gpuPackedWeight';
 
 const OWNER = 'QuantMatmulKernel';
 
-export type MatmulVariant = 'auto' | 'gemv' | 'gemm';
+export type { MatmulVariant } from './matmulPlan';
 
 /** Storage of X: f32, or f16 bit patterns packed two per u32 (see QuantMatmulArgs.x). */
 export type MatmulInputFormat = 'f32' | 'f16';
@@ -55,17 +59,26 @@ export interface QuantMatmulArgs {
 }
 
 export class QuantMatmulKernel {
-  private readonly gemvPipelines: PipelineCache;
-  private readonly gemmPipelines: PipelineCache;
+  private readonly pipelines: Record<MatmulPath, PipelineCache | undefined>;
+  /** The adapter facts the path choice rests on. */
+  readonly profile: AdapterProfile;
   private readonly uniforms: UniformCache;
   /** Bound as the bias when there is none (the shader does not read it then). */
   private readonly noBias: GPUBuffer;
   private destroyed = false;
 
-  constructor(private readonly device: GPUDevice) {
+  /** `profile` overrides the adapter profile read from the device (tests of another adapter's choice). */
+  constructor(private readonly device: GPUDevice, profile?: AdapterProfile) {
     const bindings = { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'read', 5: 'read', 6: 'write' } as const;
-    this.gemvPipelines = new PipelineCache(device, `${OWNER}.gemv`, QGEMV_WGSL, bindings);
-    this.gemmPipelines = new PipelineCache(device, `${OWNER}.gemm`, QGEMM_WGSL, bindings);
+    this.profile = profile ?? adapterProfile(device);
+    const cache = (path: MatmulPath, code: string): PipelineCache => new PipelineCache(device, `${OWNER}.${path}`, code, bindings);
+    this.pipelines = {
+      'gemv-rows': cache('gemv-rows', QGEMV_ROWS_WGSL),
+      'gemv-splitk': cache('gemv-splitk', QGEMV_WGSL),
+      // The module fails to compile without the feature: built only where it can be used.
+      'gemv-subgroup': device.features.has('subgroups') ? cache('gemv-subgroup', QGEMV_SUBGROUP_WGSL) : undefined,
+      gemm: cache('gemm', QGEMM_WGSL),
+    };
     this.uniforms = new UniformCache(device, OWNER);
     this.noBias = device.createBuffer({ label: `${OWNER}.noBias`, size: 16, usage: GPUBufferUsage.STORAGE });
   }
@@ -89,25 +102,32 @@ export class QuantMatmulKernel {
     const bias = args.bias ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`) : undefined;
     requireDistinctOutput(OWNER, y, { x, bias });
 
-    const variant = args.variant ?? 'auto';
-    const useGemv = variant === 'gemv' || (variant === 'auto' && m === 1);
+    const { path } = this.choose(m, args.variant);
     const formatKey = weightFormatKey(weight.format);
     // X_F16 is compile-time (it picks the load path), so it is part of every pipeline key.
     const formatConstants = { ...weightFormatConstants(weight.format), X_F16: xFormat === 'f16' ? 1 : 0 };
     const inputKey = `${formatKey}:x${xFormat}`;
+    const cache = this.pipelines[path];
+    if (!cache) {
+      throw new KernelInputError(OWNER, `variant '${path}' needs the 'subgroups' feature, which this device lacks; use 'gemv' (the adapter's GEMV) or 'gemv-splitk'`);
+    }
     let pipeline: GPUComputePipeline;
     let grid: [number, number];
-    let layout: GPUBindGroupLayout;
-    if (useGemv) {
-      pipeline = this.gemvPipelines.get(inputKey, { ...formatConstants, ...GEMV_TILING });
-      layout = this.gemvPipelines.bindGroupLayout;
-      grid = [Math.ceil(n / GEMV_TILING.ROWS_PER_WORKGROUP), m];
-    } else {
+    if (path === 'gemm') {
       const tiling = chooseGemmTiling(m);
-      pipeline = this.gemmPipelines.get(`${inputKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
-      layout = this.gemmPipelines.bindGroupLayout;
+      pipeline = cache.get(`${inputKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
       grid = [Math.ceil(n / tiling.tileN), Math.ceil(m / tiling.tileM)];
+    } else if (path === 'gemv-rows') {
+      pipeline = cache.get(inputKey, { ...formatConstants, ...GEMV_ROWS_TILING });
+      grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), m];
+    } else if (path === 'gemv-subgroup') {
+      pipeline = cache.get(inputKey, { ...formatConstants, ...GEMV_SUBGROUP_TILING });
+      grid = [Math.ceil(n / GEMV_SUBGROUP_ROWS), m];
+    } else {
+      pipeline = cache.get(inputKey, { ...formatConstants, ...GEMV_TILING });
+      grid = [Math.ceil(n / GEMV_TILING.ROWS_PER_WORKGROUP), m];
     }
+    const layout = cache.bindGroupLayout;
     requireGridDimension(this.device, OWNER, grid[0], `N = ${n}`);
     requireGridDimension(this.device, OWNER, grid[1], `m = ${m}`);
 
@@ -121,7 +141,12 @@ export class QuantMatmulKernel {
         { binding: 6, resource: binding(y) },
       ],
     });
-    encodeDispatch(encoder, `${OWNER}.${useGemv ? 'gemv' : 'gemm'}`, pipeline, bindGroup, grid, timestampWrites);
+    encodeDispatch(encoder, `${OWNER}.${path}`, pipeline, bindGroup, grid, timestampWrites);
+  }
+
+  /** The path `encode` takes for m tokens and a requested variant (default 'auto'), and why. */
+  choose(m: number, variant: MatmulVariant = 'auto'): MatmulChoice {
+    return chooseMatmulPath(this.profile, m, variant);
   }
 
   run(args: QuantMatmulArgs): Promise<void> {
@@ -133,7 +158,6 @@ export class QuantMatmulKernel {
     this.destroyed = true;
     this.uniforms.destroy();
     this.noBias.destroy();
-    this.gemvPipelines.clear();
-    this.gemmPipelines.clear();
+    for (const cache of Object.values(this.pipelines)) cache?.clear();
   }
 }

@@ -35,7 +35,9 @@ async function createDevice(): Promise<GPUDevice> {
   const adapter = await dawnGpu().requestAdapter({ forceFallbackAdapter: true });
   if (!adapter) throw new Error('Dawn found no adapter: install Debian packages chromium and libvulkan1.');
   const device = await adapter.requestDevice({
-    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+    // The optional features the app's GpuContext asks for, where the adapter has them (subgroups: the
+    // 'gemv-subgroup' matmul variant; SwiftShader has it, but not shader-f16).
+    requiredFeatures: (['timestamp-query', 'subgroups', 'shader-f16'] as GPUFeatureName[]).filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,

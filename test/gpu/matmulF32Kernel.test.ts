@@ -22,7 +22,7 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
       { m: 70, k: 129, n: 65 },
       { m: 1, k: 1, n: 1 },
     ];
-    const variants: MatmulVariant[] = ['auto', 'gemv', 'gemm'];
+    const variants: MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemv-rows', 'gemv-splitk'];
     for (const { m, k, n } of shapes) {
       for (const variant of variants) {
         for (const withBias of [false, true]) {
@@ -61,7 +61,7 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
     const w = uploadF32(device, wData, 'test.matmulF32.w');
     const yFloats = (2 * align) / 4 + m * n + 16;
     const y = outputF32(device, yFloats, 'test.matmulF32.ySlice');
-    for (const variant of ['gemv', 'gemm'] as const) {
+    for (const variant of ['gemv-rows', 'gemv-splitk', 'gemm'] as const) {
       await kernel.run({ w, n, k, x: { buffer: x, offset: align }, y: { buffer: y, offset: 2 * align, size: m * n * 4 }, m, variant });
       const all = await readF32(device, y, yFloats);
       const actual = all.subarray((2 * align) / 4, (2 * align) / 4 + m * n);

@@ -56,15 +56,16 @@ describe(`QuantMatmulKernel with f16 X storage against matmulReference on f16-ro
     kernel ??= new QuantMatmulKernel(device);
     const rng = makeRng(seed);
     const cases: { m: number; k: number; n: number; variant: MatmulVariant }[] = [
-      { m: 1, k: 45, n: 33, variant: 'auto' }, // gemv
-      { m: 1, k: 257, n: 7, variant: 'auto' }, // gemv, partial block in the last lane
-      { m: 3, k: 257, n: 33, variant: 'gemv' }, // gemv over several tokens: row starts on the padded stride
-      { m: 3, k: 45, n: 65, variant: 'auto' }, // gemm, small tiles
+      { m: 1, k: 45, n: 33, variant: 'auto' }, // the adapter's gemv
+      { m: 1, k: 257, n: 7, variant: 'gemv-splitk' }, // partial block in the last lane
+      { m: 3, k: 257, n: 33, variant: 'gemv-rows' }, // gemv over several tokens: row starts on the padded stride
+      { m: 3, k: 257, n: 9, variant: 'gemv-splitk' },
+      { m: 3, k: 45, n: 65, variant: 'gemm' }, // small tiles
       { m: 17, k: 257, n: 70, variant: 'auto' }, // gemm, 64x64 tiles
     ];
     let i = 0;
     for (const { format, granularity } of FORMATS) {
-      for (const { m, k, n, variant } of cases) {
+      for (const { m, k, n, variant } of [...cases, ...(device.features.has('subgroups') ? [{ m: 3, k: 257, n: 33, variant: 'gemv-subgroup' as const }] : [])]) {
         const withBias = i++ % 2 === 0;
         const packed = quantizeWeight(randomWeights(rng, n, k), n, k, format, granularity);
         const { halves, rounded } = packF16Rows(randomActivations(rng, m * k), m, k);

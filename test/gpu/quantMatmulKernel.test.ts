@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dequantizeWeight, formatName, granularityName, matmulReference, quantizeWeight } from '../../src/quant';
-import { GpuPackedWeight, QuantMatmulKernel, type MatmulVariant } from '../../src/kernels';
-import { testDevice } from './device';
+import { GpuPackedWeight, QuantMatmulKernel, type GemvVariant, type MatmulVariant } from '../../src/kernels';
+import { dawnGpu, testDevice } from './device';
 import {
   ALL_GRANULARITIES,
   ALL_WEIGHT_FORMATS,
@@ -15,8 +15,8 @@ import {
   uploadF32,
 } from './helpers/kernelTestKit';
 
-// f32 accumulation in a different order than the f64 reference (and, in qgemv, the scale applied per 32-code
-// block instead of per weight): a few ulps of the largest output.
+// f32 accumulation in a different order than the f64 reference (and, in the GEMVs, the scale applied per 32-code
+// block or per group instead of per weight): a few ulps of the largest output.
 const TOLERANCE = 1e-4;
 const seed = freshSeed();
 let kernel: QuantMatmulKernel | undefined;
@@ -61,16 +61,64 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     { m: 2, k: 128, n: 9 },
   ];
 
-  it('GEMV (m = 1 and batched tokens): every format x granularity', async () => {
-    const rng = makeRng(seed);
-    let i = 0;
-    for (const format of ALL_WEIGHT_FORMATS) {
-      for (const granularity of ALL_GRANULARITIES) {
-        const shape = shapes[i % shapes.length];
-        await checkMatmul(rng, shape, format, granularity, 'gemv', i % 2 === 0);
-        i++;
+  // Every GEMV variant, whichever the adapter would pick: 'gemv-rows' (CPU adapters), 'gemv-subgroup' (GPUs with
+  // subgroups) and its fallback 'gemv-splitk'. A variant the device lacks is skipped with the reason logged.
+  const gemvVariants: GemvVariant[] = ['gemv-rows', 'gemv-subgroup', 'gemv-splitk'];
+  for (const variant of gemvVariants) {
+    it(`${variant} (m = 1 and batched tokens): every format x granularity`, async (context) => {
+      const device = await testDevice();
+      if (variant === 'gemv-subgroup' && !device.features.has('subgroups')) {
+        console.warn(`skipped ${variant}: the test device lacks the 'subgroups' feature; its fallback gemv-splitk is tested`);
+        context.skip();
       }
-    }
+      const rng = makeRng(seed + gemvVariants.indexOf(variant) * 101);
+      let i = 0;
+      for (const format of ALL_WEIGHT_FORMATS) {
+        for (const granularity of ALL_GRANULARITIES) {
+          const shape = shapes[i % shapes.length];
+          await checkMatmul(rng, shape, format, granularity, variant, i % 2 === 0);
+          i++;
+        }
+      }
+    });
+  }
+
+  it('without the subgroups feature, gemv-subgroup is an error and the adapter GEMV is the split-K fallback', async () => {
+    // A second device on the same adapter, created without optional features.
+    const adapter = await dawnGpu().requestAdapter({ forceFallbackAdapter: true });
+    const plain = await adapter!.requestDevice();
+    expect(plain.features.has('subgroups')).toBe(false);
+    const noSubgroups = new QuantMatmulKernel(plain, { kind: 'gpu', subgroups: false, shaderF16: false, basis: 'test' });
+    const packed = quantizeWeight(randomWeights(makeRng(seed), 5, 64), 5, 64, { kind: 'int', bits: 4, symmetric: true }, { kind: 'group', size: 32 });
+    const weight = GpuPackedWeight.upload(plain, packed, 'test.noSubgroups.weight');
+    const xData = randomActivations(makeRng(seed + 3), 64);
+    const x = uploadF32(plain, xData, 'test.noSubgroups.x');
+    const y = outputF32(plain, 5, 'test.noSubgroups.y');
+    expect(() => noSubgroups.encode(plain.createCommandEncoder(), { weight, x, y, m: 1, k: 64, variant: 'gemv-subgroup' })).toThrow(/subgroups/);
+    expect(noSubgroups.choose(1, 'gemv').path).toBe('gemv-splitk');
+    await noSubgroups.run({ weight, x, y, m: 1, k: 64, variant: 'gemv' });
+    const expected = matmulReference(xData, 1, 64, dequantizeWeight(packed), 5);
+    const actual = await readF32(plain, y, 5);
+    expect(relativeMaxError(actual, expected).error).toBeLessThanOrEqual(TOLERANCE);
+    noSubgroups.destroy();
+    weight.destroy();
+    plain.destroy();
+  });
+
+  it('the path choice follows the adapter: rows on a CPU adapter, subgroups or split-K on a GPU, GEMM for many tokens', async () => {
+    const device = await testDevice();
+    const cpu = new QuantMatmulKernel(device, { kind: 'cpu', subgroups: true, shaderF16: false, basis: 'test' });
+    const gpu = new QuantMatmulKernel(device, { kind: 'gpu', subgroups: true, shaderF16: false, basis: 'test' });
+    const gpuNoSubgroups = new QuantMatmulKernel(device, { kind: 'gpu', subgroups: false, shaderF16: false, basis: 'test' });
+    expect(cpu.choose(1).path).toBe('gemv-rows');
+    expect(gpu.choose(1).path).toBe('gemv-subgroup');
+    expect(gpuNoSubgroups.choose(1).path).toBe('gemv-splitk');
+    expect(gpu.choose(2).path).toBe('gemm');
+    expect(cpu.choose(64).path).toBe('gemm');
+    expect(gpu.choose(64, 'gemv').path).toBe('gemv-subgroup');
+    // SwiftShader (the test device) reports itself as a fallback adapter.
+    expect(new QuantMatmulKernel(device).profile.kind).toBe('cpu');
+    for (const k of [cpu, gpu, gpuNoSubgroups]) k.destroy();
   });
 
   // Shapes here keep m <= 16 (the small tiling), so each format compiles one GEMM pipeline; the 64x64 tiling is

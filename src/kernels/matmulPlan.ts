@@ -1,0 +1,95 @@
+/**
+ * Which matmul kernel variant runs, chosen from the adapter and the shape. One place for the rule, so the quantized
+ * and the f32 kernels (and the bench, which records the choice) agree.
+ *
+ *   - 'gemv-rows'      one invocation per output, no workgroup memory, no barrier (qgemv_rows.wgsl,
+ *                      gemv_f32_rows.wgsl). For CPU adapters (SwiftShader): there invocations are SIMD lanes of
+ *                      fibres and a barrier switches every fibre of the workgroup, which cost more than the math.
+ *   - 'gemv-subgroup'  split-K over a workgroup, subgroupAdd + one barrier (qgemv_subgroup.wgsl). GPUs with the
+ *                      'subgroups' feature.
+ *   - 'gemv-splitk'    split-K with a workgroup-memory tree reduction (qgemv.wgsl, gemv_f32.wgsl). GPUs without
+ *                      subgroups: the fallback of 'gemv-subgroup'.
+ *   - 'gemm'           tiled GEMM, W tiles dequantised into workgroup memory once per tile of tokens.
+ *
+ * 'auto' picks a GEMV for m <= gemvMaxM (1 on a GPU; a few tokens on a CPU adapter, where the barrier-free GEMV
+ * beats the tiled GEMM), else 'gemm'; 'gemv' picks the adapter's GEMV variant.
+ */
+export type GemvVariant = 'gemv-rows' | 'gemv-subgroup' | 'gemv-splitk';
+export type MatmulPath = GemvVariant | 'gemm';
+export type MatmulVariant = 'auto' | 'gemv' | MatmulPath;
+
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemv-rows', 'gemv-subgroup', 'gemv-splitk'];
+
+export interface AdapterProfile {
+  /** 'cpu' for a software adapter (SwiftShader, or any fallback adapter), else 'gpu'. */
+  readonly kind: 'cpu' | 'gpu';
+  readonly subgroups: boolean;
+  readonly shaderF16: boolean;
+  /** Why `kind` is what it is (adapter facts), for logs and bench JSON. */
+  readonly basis: string;
+}
+
+interface AdapterInfoLike {
+  readonly vendor?: string;
+  readonly architecture?: string;
+  readonly description?: string;
+  readonly isFallbackAdapter?: boolean;
+  readonly type?: string;
+}
+
+/** The profile of the adapter behind `device` (GPUDevice.adapterInfo; Chromium and Dawn for Node have it). */
+export function adapterProfile(device: GPUDevice): AdapterProfile {
+  const info = (device as { adapterInfo?: AdapterInfoLike }).adapterInfo;
+  const facts = info
+    ? `vendor '${info.vendor ?? ''}', architecture '${info.architecture ?? ''}', isFallbackAdapter ${String(info.isFallbackAdapter ?? 'unknown')}${info.type ? `, type ${info.type}` : ''}`
+    : 'no GPUDevice.adapterInfo';
+  const cpu =
+    info !== undefined &&
+    (info.isFallbackAdapter === true || /swiftshader/i.test(`${info.architecture ?? ''} ${info.description ?? ''}`) || info.type === 'CPU');
+  return {
+    kind: cpu ? 'cpu' : 'gpu',
+    subgroups: device.features.has('subgroups'),
+    shaderF16: device.features.has('shader-f16'),
+    basis: facts,
+  };
+}
+
+/** Largest m that 'auto' sends to a GEMV on this adapter. */
+export function gemvMaxM(profile: AdapterProfile): number {
+  return profile.kind === 'cpu' ? CPU_GEMV_MAX_M : 1;
+}
+
+/**
+ * On SwiftShader the barrier-free GEMV costs one GEMV per token. Measured against the small-tile GEMM (Dawn for
+ * Node, SwiftShader, int4 g128, K = N = 1024, 2 cores at load 5-7, medians): m = 2: 33 vs 111 ms; m = 4: 43 vs
+ * 81 ms; m = 8: 99 vs 107 ms; m = 16: 203 vs 95 ms. Up to 4 tokens the GEMV wins clearly.
+ */
+export const CPU_GEMV_MAX_M = 4;
+
+/** The GEMV variant for this adapter. */
+export function gemvVariantFor(profile: AdapterProfile): GemvVariant {
+  if (profile.kind === 'cpu') return 'gemv-rows';
+  return profile.subgroups ? 'gemv-subgroup' : 'gemv-splitk';
+}
+
+export interface MatmulChoice {
+  readonly path: MatmulPath;
+  readonly reason: string;
+}
+
+/** Resolves a requested variant to the path that runs, with the reason. `quantized` false: the f32 kernel, which has no subgroup variant. */
+export function chooseMatmulPath(profile: AdapterProfile, m: number, variant: MatmulVariant, quantized = true): MatmulChoice {
+  if (variant !== 'auto' && variant !== 'gemv') return { path: variant, reason: 'forced by the caller' };
+  if (variant === 'auto' && m > gemvMaxM(profile)) return { path: 'gemm', reason: `m = ${m} > ${gemvMaxM(profile)} tokens: tiled GEMM` };
+  let path = gemvVariantFor(profile);
+  if (!quantized && path === 'gemv-subgroup') path = 'gemv-splitk';
+  const why =
+    path === 'gemv-rows'
+      ? `${profile.kind} adapter (${profile.basis}): one invocation per output, no barriers`
+      : path === 'gemv-subgroup'
+        ? 'GPU with subgroups: split-K, subgroupAdd reduction'
+        : profile.subgroups
+          ? 'GPU: split-K, workgroup-memory reduction (the f32 kernel has no subgroup variant)'
+          : 'GPU without the subgroups feature: split-K, workgroup-memory reduction (fallback of gemv-subgroup)';
+  return { path, reason: `m = ${m}: ${why}` };
+}
