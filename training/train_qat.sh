@@ -4,7 +4,7 @@
 # distillation students at W3g32 and W2g32 on dit-d2. Logs: training/logs/qat/<id>.log; checkpoints:
 # training/runs/qat/<id>.pt; a student already trained is skipped. Then: python3 training/qat_eval.py and
 # python3 training/export_qat.py.
-# Usage: nohup bash training/train_qat.sh [--device cuda] > training/logs/qat/train_qat.out 2>&1 &
+# Usage: nohup bash training/train_qat.sh > training/logs/qat/train_qat.out 2>&1 &
 set -uo pipefail
 cd "$(dirname "$0")"
 PY=/usr/bin/python3
