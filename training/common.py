@@ -9,7 +9,7 @@ import time
 import torch
 
 TRAINING_DIR = os.path.dirname(os.path.abspath(__file__))
-RUNS_DIR = os.path.join(TRAINING_DIR, 'runs')
+RUNS_DIR = os.environ.get('TRAINING_RUNS_DIR', os.path.join(TRAINING_DIR, 'runs'))  # env: tests, torchrun
 LOGS_DIR = os.path.join(TRAINING_DIR, 'logs')
 
 
@@ -69,7 +69,7 @@ class EMA:
             be.copy_(b)
 
 
-CHECKPOINTS_DIR = os.path.join(TRAINING_DIR, 'checkpoints')
+CHECKPOINTS_DIR = os.environ.get('TRAINING_CHECKPOINTS_DIR', os.path.join(TRAINING_DIR, 'checkpoints'))
 
 
 def save_checkpoint(name, state_dict, config, info):

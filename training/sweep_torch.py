@@ -1,0 +1,126 @@
+"""The scaling-law sweep measured by the PyTorch reference of the engine's quantisers (quant_model.py, which
+parity ties to the WebGPU engine), spread over processes or machines with torchrun: each rank measures its
+share of the points and rank 0 writes the sweep file.
+
+  python3 -m torch.distributed.run --nproc_per_node 2 training/sweep_torch.py \\
+      --models var-d1,var-d2,dit-d1 --settings fp32,W8c-A8,W4g32-A8,W4g32,W3g32,W2g32,Wfp4g32 \\
+      --samples 2000 --out docs/sweeps/mnist-sweep-pytorch.json
+  (one process without torchrun; on GPUs: --backend nccl --device cuda, one process per GPU)
+
+Every point of a model uses the same seed, so all settings share their random draws sample by sample (the
+paired errors of differences rely on it). Sample i is of class i mod 10; FD and KID against the test split's
+features, with leave-one-group-out values over class-balanced groups (training/sample_metrics.py). Each point
+says engine 'pytorch'. Methods that need calibration (GPTQ, SmoothQuant) are measured by the WebGPU engine.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evaluate  # noqa: E402
+import quant  # noqa: E402
+import zoo  # noqa: E402
+from common import command_line  # noqa: E402
+from quant_model import quantize_model  # noqa: E402
+
+SUPPORTED_METHODS = ('rtn', 'clip')
+
+
+def points_of(models, settings):
+    """(model, setting) pairs; a setting whose method needs calibration is refused up front, with the fix."""
+    for s in settings:
+        method = quant.parse_setting(s)['method']['kind']
+        if method not in SUPPORTED_METHODS:
+            raise SystemExit(f'--settings {s}: method {method} needs calibration data, which this PyTorch sweep '
+                             f'does not run; measure it with the WebGPU engine (npm run sweep)')
+    return [(m, s) for m in models for s in settings]
+
+
+def generator_for(name, setting):
+    family, depth = name.split('-d')
+    if family == 'var':
+        model, ck = zoo.load_var(int(depth))
+    else:
+        model, ck = zoo.load_dit(int(depth))
+    if setting != 'fp32':
+        quantize_model(model, setting, family)
+    return family, int(depth), model.eval(), ck
+
+
+@torch.no_grad()
+def measure(name, setting, clf, ref, samples, seed):
+    family, depth, model, ck = generator_for(name, setting)
+    labels = torch.arange(samples) % 10
+    t0 = time.time()
+    settings = zoo.VAR_SAMPLING if family == 'var' else zoo.DIT_SAMPLING
+    if family == 'var':
+        vq, _ = zoo.load_vqvae()
+        images = zoo.generate_var(model, vq, labels, settings, seed)
+    else:
+        vae, _ = zoo.load_vae()
+        images = zoo.generate_dit(model, vae, labels, settings, seed)
+    r = evaluate.score(clf, images, labels, ref)
+    return {'modelId': f'mnist-{name}', 'family': family, 'depth': depth, 'setting': setting,
+            'samples': samples, 'seed': seed, 'engine': 'pytorch', 'fd': r['fd'], 'fdStdErr': r['fdSe'],
+            'fdLeaveOut': r['fdLeaveOut'], 'kid': r['kid'], 'kidSe': r['kidSe'], 'kidLeaveOut': r['kidLeaveOut'],
+            'accuracy': r['accuracy'], 'cfg': settings['cfg'],
+            **({'steps': settings['steps'], 'sampler': settings['method']} if family == 'dit' else {}),
+            'seconds': round(time.time() - t0, 1)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--models', required=True, help='comma-separated, e.g. var-d1,dit-d2')
+    ap.add_argument('--settings', required=True, help='comma-separated setting strings (src/quant grammar)')
+    ap.add_argument('--samples', type=int, default=evaluate.SAMPLES)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--backend', default='gloo', help='gloo (CPUs) or nccl (GPUs)')
+    ap.add_argument('--threads', type=int, default=0, help='torch threads per process (0: cores / processes)')
+    args = ap.parse_args()
+    if args.samples % 10:
+        raise SystemExit(f'--samples {args.samples}: must be a multiple of 10 (every class equally often)')
+    distributed = 'WORLD_SIZE' in os.environ
+    if distributed:
+        dist.init_process_group(args.backend)
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // world))
+    points = points_of(args.models.split(','), args.settings.split(','))
+    clf, _ = zoo.load_classifier()
+    ref, _ = evaluate.reference(clf)
+    mine = []
+    for i in range(rank, len(points), world):
+        name, setting = points[i]
+        mine.append((i, measure(name, setting, clf, ref, args.samples, args.seed)))
+        p = mine[-1][1]
+        print(f'[rank {rank}] {name} {setting}: FD {p["fd"]:.2f} ± {p["fdStdErr"]:.2f} KID {p["kid"]:.4f} ± '
+              f'{p["kidSe"]:.4f} ({p["seconds"]} s)', flush=True)
+    gathered = [None] * world
+    if distributed:
+        dist.all_gather_object(gathered, mine)
+    else:
+        gathered = [mine]
+    if rank == 0:
+        results = sorted((p for part in gathered for p in part), key=lambda ip: ip[0])
+        floor = evaluate.ceilings(clf, ref, args.samples)['realDataFloor']
+        out = {'formatVersion': 2, 'createdAt': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+               'engine': 'pytorch', 'command': command_line(), 'processes': world,
+               'config': {'samples': args.samples, 'seed': args.seed, 'ditSteps': zoo.DIT_SAMPLING['steps'],
+                          'ditSampler': zoo.DIT_SAMPLING['method'], 'varDraw': 'gumbel-max'},
+               'realDataFloor': {k: floor[k] for k in ('samples', 'fd', 'fdSe', 'kid', 'kidSe', 'source')},
+               'points': [p for _, p in results]}
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(out, f, indent=1)
+        print(f'wrote {len(results)} points to {args.out}', flush=True)
+    if distributed:
+        dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    main()
