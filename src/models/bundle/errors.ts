@@ -4,7 +4,16 @@
  * the message surfaces in the app's error panel and in CI logs, where "invalid model" would be useless.
  */
 export type BundleErrorCode =
+  /** The server (or folder) has no such file: HTTP 404/410, or a static host's HTML fallback page. */
   | 'missing-file'
+  /** The request failed before any answer: offline, DNS, server down, or a cross-origin answer without CORS headers. */
+  | 'network-error'
+  /** The server answered with an error status other than 404 (403, 500, ...). */
+  | 'http-error'
+  /** A safetensors file whose header or byte layout is malformed (entry not an object, overlapping tensors, gaps). */
+  | 'bad-safetensors'
+  /** A file that is not of the type its role says (an HTML page saved as decoder.onnx, a PNG that is not one). */
+  | 'wrong-file-type'
   | 'bad-json'
   | 'unknown-format-version'
   | 'wrong-shape'

@@ -3,10 +3,13 @@
  * its engine path needs. A wrong size is reported before the checksum so that a partial download or copy
  * reads as 'truncated' rather than as a vague checksum failure.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { BundleError, REEXPORT_FIX } from './errors.ts';
+import { checkOnnxFile, checkPngFile } from './fileTypes.ts';
 import type { Family, FileEntry, FileRole, Manifest } from './types.ts';
 
-export type ChecksumStatus = 'verified' | 'skipped-no-webcrypto';
+/** Every listed file's sha256 is checked: with WebCrypto where the page has it, else in JavaScript (@noble/hashes). */
+export type ChecksumStatus = 'verified';
 
 const REQUIRED_ROLES: Readonly<Record<Family, readonly FileRole[]>> = {
   var: ['weights', 'goldens'],
@@ -46,20 +49,31 @@ export function hasWebCrypto(): boolean {
   return typeof globalThis.crypto?.subtle?.digest === 'function';
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+const hex = (digest: Uint8Array): string => Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
- * Size then checksum. crypto.subtle exists in Node and in secure browser contexts (https, localhost); on a
- * plain-http LAN address it does not, and the checksum step is skipped and reported as such, never faked.
+ * crypto.subtle exists in Node and in secure browser contexts (https, localhost) only: on a plain-http LAN
+ * address it does not, and a bundle from there would go unchecked. The pure-JS hash (@noble/hashes, audited,
+ * no dependencies) is slower (~100-300 MB/s) but gives the same digest, so the check never depends on how the
+ * page was served.
  */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  if (hasWebCrypto()) {
+    try {
+      return hex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
+    } catch {
+      // Some engines refuse very large or shared buffers: hash in JavaScript instead.
+    }
+  }
+  return hex(sha256(bytes));
+}
+
+/** Size then checksum. A wrong size is reported first, so a partial download reads as 'truncated'. */
 export async function checkFileBytes(entry: FileEntry, bytes: Uint8Array, file: string): Promise<ChecksumStatus> {
   if (bytes.byteLength < entry.bytes) {
     throw new BundleError('truncated', `the file has ${bytes.byteLength} bytes, the manifest says ${entry.bytes}.`, {
       file,
-      fix: 'The file was cut short (interrupted download, copy or export): export or copy it again.',
+      fix: 'The file was cut short (interrupted download, copy or export): download, copy or export it again.',
     });
   }
   if (bytes.byteLength > entry.bytes) {
@@ -69,7 +83,6 @@ export async function checkFileBytes(entry: FileEntry, bytes: Uint8Array, file: 
       { file, fix: REEXPORT_FIX },
     );
   }
-  if (!hasWebCrypto()) return 'skipped-no-webcrypto';
   const found = await sha256Hex(bytes);
   if (found !== entry.sha256) {
     throw new BundleError('checksum-mismatch', `sha256 is ${found}, the manifest says ${entry.sha256}.`, {
@@ -77,5 +90,12 @@ export async function checkFileBytes(entry: FileEntry, bytes: Uint8Array, file: 
       fix: 'The file changed after export (corrupted or replaced): export or copy the bundle again.',
     });
   }
+  checkFileType(entry, bytes, file);
   return 'verified';
+}
+
+/** ONNX graphs and PNG images must be what their role says (safetensors files are parsed in full later). */
+export function checkFileType(entry: FileEntry, bytes: Uint8Array, file: string): void {
+  if (entry.role === 'decoder-onnx' || entry.role === 'classifier-onnx' || entry.path.endsWith('.onnx')) checkOnnxFile(bytes, file);
+  else if (entry.role === 'samples-png' || entry.path.endsWith('.png')) checkPngFile(bytes, file);
 }

@@ -74,19 +74,41 @@ export function parseSafetensors(bytes: Uint8Array, fileName = 'safetensors file
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      metadata = entry as Record<string, string>;
+      metadata = parseMetadata(entry, file);
       continue;
     }
     tensors.set(name, parseEntry(name, entry, dataStart, dataLength, file));
   }
+  checkLayout(tensors, dataStart, dataLength, file);
   return { fileName, bytes, headerLength, dataStart, tensors, metadata };
 }
 
+const describeJson = (v: unknown): string => {
+  const s = v === undefined ? 'nothing' : `${Array.isArray(v) ? 'an array' : typeof v === 'object' && v !== null ? 'an object' : `a ${v === null ? 'null' : typeof v}`} ${JSON.stringify(v)}`;
+  return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+};
+
+/** `__metadata__` is a string-to-string map (the format's rule); anything else would reach the parity checks as garbage. */
+function parseMetadata(entry: unknown, file: string): Record<string, string> {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    throw new BundleError('bad-safetensors', `the header's '__metadata__' should be an object of strings, found ${describeJson(entry)}.`, { file, fix: REEXPORT_FIX });
+  }
+  for (const [k, v] of Object.entries(entry)) {
+    if (typeof v !== 'string') {
+      throw new BundleError('bad-safetensors', `'__metadata__.${k}' should be a string, found ${describeJson(v)}.`, { file, fix: REEXPORT_FIX });
+    }
+  }
+  return entry as Record<string, string>;
+}
+
 function parseEntry(name: string, entry: unknown, dataStart: number, dataLength: number, file: string): SafetensorsTensor {
-  const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   const ctx = { file, tensor: name, fix: REEXPORT_FIX };
-  if (!isDtype(e?.dtype)) {
-    throw new BundleError('dtype-mismatch', `dtype ${JSON.stringify(e?.dtype)} is not one of F16, F32, F64, I32.`, ctx);
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    throw new BundleError('bad-safetensors', `its header entry should be an object {"dtype", "shape", "data_offsets"}, found ${describeJson(entry)}.`, ctx);
+  }
+  const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (!isDtype(e.dtype)) {
+    throw new BundleError('dtype-mismatch', `header field 'dtype' should be one of F16, F32, F64, I32, found ${describeJson(e.dtype)}.`, ctx);
   }
   if (!Array.isArray(e.shape) || !e.shape.every(isNonNegInt)) {
     throw new BundleError('wrong-shape', `shape ${JSON.stringify(e.shape)} is not a list of non-negative integers.`, ctx);
@@ -113,6 +135,49 @@ function parseEntry(name: string, entry: unknown, dataStart: number, dataLength:
     );
   }
   return { name, dtype: e.dtype, shape, byteOffset: dataStart + begin, byteLength: end - begin };
+}
+
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/**
+ * Every byte of the data section belongs to at most one tensor, as the safetensors reference reader requires:
+ * no overlaps (a tensor would silently read another's bytes), and no unused bytes except the padding our
+ * format puts before a tensor (and at the end) to start it at a multiple of 8 (docs/bundle-format.md). Files
+ * from the reference writer have no padding at all; both pass.
+ */
+function checkLayout(tensors: ReadonlyMap<string, SafetensorsTensor>, dataStart: number, dataLength: number, file: string): void {
+  const sorted = [...tensors.values()].sort((a, b) => a.byteOffset - b.byteOffset || a.byteLength - b.byteLength);
+  const rel = (t: SafetensorsTensor): string => `[${t.byteOffset - dataStart}, ${t.byteOffset - dataStart + t.byteLength}]`;
+  let end = 0;
+  let prev: SafetensorsTensor | undefined;
+  for (const t of sorted) {
+    const begin = t.byteOffset - dataStart;
+    const ctx = { file, tensor: t.name, fix: REEXPORT_FIX };
+    if (prev && begin < end) {
+      throw new BundleError(
+        'bad-safetensors',
+        `its data_offsets ${rel(t)} overlap tensor '${prev.name}' ${rel(prev)}: each byte of the data section must belong to one tensor (the safetensors reference reader rejects this file too).`,
+        ctx,
+      );
+    }
+    if (begin !== end && begin !== align8(end)) {
+      const after = prev ? `tensor '${prev.name}' ends at ${end}` : 'the data section starts at 0';
+      throw new BundleError(
+        'bad-safetensors',
+        `its data begins at ${begin} but ${after}: ${begin - end} unused bytes, where only padding to the next multiple of 8 is allowed.`,
+        ctx,
+      );
+    }
+    end = begin + t.byteLength;
+    prev = t;
+  }
+  if (dataLength !== end && dataLength !== align8(end)) {
+    throw new BundleError(
+      'bad-safetensors',
+      `the data section has ${dataLength} bytes but its tensors end at ${end}: ${dataLength - end} bytes belong to no tensor (only padding to a multiple of 8 is allowed).`,
+      { file, fix: REEXPORT_FIX },
+    );
+  }
 }
 
 function getTensor(file: SafetensorsFile, name: string): SafetensorsTensor {

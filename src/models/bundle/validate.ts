@@ -11,6 +11,8 @@ import { parseJson } from './fields.ts';
 import { checkFileBytes, checkFileRoles, type ChecksumStatus } from './fileChecks.ts';
 import { checkManifest } from './manifest.ts';
 import { checkOnnxPorts, checkRequiredBundles } from './crossChecks.ts';
+import { checkCountsAgainstWeights } from './counts.ts';
+import { checkOnnxFile } from './fileTypes.ts';
 import { parseSafetensors, type SafetensorsFile } from './safetensors.ts';
 import type { BundleSource } from './source.ts';
 import type { BundleIndex, Manifest } from './types.ts';
@@ -57,10 +59,11 @@ export async function validateBundle(source: BundleSource, id: string, options: 
   const files = new Map<string, Uint8Array>();
   let checksums: ChecksumStatus = 'verified';
   for (const [i, entry] of manifest.files.entries()) {
-    const status = await checkFileBytes(entry, contents[i], `${id}/${entry.path}`);
-    if (status !== 'verified') checksums = status;
+    checksums = await checkFileBytes(entry, contents[i], `${id}/${entry.path}`);
     files.set(entry.path, contents[i]);
   }
+  // The graph's inputs and outputs must include the ports the engine will feed and read.
+  if (manifest.onnx) checkOnnxFile(files.get(manifest.onnx.path)!, `${id}/${manifest.onnx.path}`, manifest.onnx);
   const byRole = (role: string): [string, Uint8Array] | undefined => {
     const f = manifest.files.find((e) => e.role === role);
     return f ? [`${id}/${f.path}`, files.get(f.path)!] : undefined;
@@ -68,11 +71,13 @@ export async function validateBundle(source: BundleSource, id: string, options: 
 
   let weights: SafetensorsFile | undefined;
   const w = byRole('weights');
-  const expected = expectedWeights(manifest);
   if (w) {
     weights = parseSafetensors(w[1], w[0]);
     checkIndexMatchesHeader(manifest, weights, mFile);
+    // Bounds config.depth / phiCount by the file before the expected list is built from them.
+    checkCountsAgainstWeights(manifest, w[0], mFile);
   }
+  const expected = weights ? expectedWeights(manifest) : undefined;
   if (expected) {
     checkExpectedTensors(manifest, expected, w ? w[0] : mFile);
     if (manifest.family !== 'vqvae') checkParamCounts(manifest, expected, mFile);

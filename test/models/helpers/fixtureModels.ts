@@ -9,6 +9,7 @@ import type { Dtype, TensorKind } from '../../../src/models/bundle/index.ts';
 import { phiTicks } from '../../../src/models/bundle/phi.ts';
 import { makeRng, type Rng } from '../../quant/prng.ts';
 import { writeSafetensors, type RawTensor } from './safetensorsWriter.ts';
+import { onnxStub } from './onnxStub.ts';
 import { MemoryBundleSource, sha256Sync } from './sources.ts';
 
 type Spec = [name: string, shape: number[], kind: TensorKind];
@@ -100,8 +101,11 @@ function addGoldens(src: MemoryBundleSource, id: string, rng: Rng, specs: [strin
   return { file: fileEntry('goldens.safetensors', 'goldens', bytes), meta: { path: 'goldens.safetensors', class: 3, seed: 0, tensors: specs.map((s) => s[0]) } };
 }
 
-function addPlaceholder(src: MemoryBundleSource, id: string, path: string, role: string, rng: Rng) {
-  const bytes = Uint8Array.from({ length: 64 }, () => rng.int(0, 255));
+/** A minimal ONNX graph with the declared port names (helpers/onnxStub.ts). */
+function addOnnx(src: MemoryBundleSource, id: string, path: string, role: string, rng: Rng, inputs: string[], outputs: string[]) {
+  // Draw what the former 64 random placeholder bytes drew, so every later random tensor keeps its values.
+  for (let i = 0; i < 64; i++) rng.int(0, 255);
+  const bytes = onnxStub(inputs, outputs);
   src.files.set(`${id}/${path}`, bytes);
   return fileEntry(path, role, bytes);
 }
@@ -134,7 +138,7 @@ export function buildFixtureModels(seed = 1): MemoryBundleSource {
     config: { vocabSize, cvae, patchNums, latentSize: latent, phiCount: 4, phiResiRatio: 0.5, phiTicks: phiTicks(4), phiIndexPerScale: [0, 1, 2, 3] },
     params: { total: 5000, linear: 0 },
     requires: {},
-    files: [vqW.file, addPlaceholder(src, 'fx-vqvae', 'decoder.onnx', 'decoder-onnx', rng)],
+    files: [vqW.file, addOnnx(src, 'fx-vqvae', 'decoder.onnx', 'decoder-onnx', rng, ['f_hat'], ['image'])],
     tensors: vqW.tensors,
     onnx: { path: 'decoder.onnx', opset: 17, inputs: [{ name: 'f_hat', shape: ['B', cvae, latent, latent] }], outputs: [{ name: 'image', shape: ['B', 1, 32, 32] }] },
   });
@@ -163,7 +167,7 @@ export function buildFixtureModels(seed = 1): MemoryBundleSource {
     config: { latentChannels: inChannels, latentSize: inputSize, scaleFactor: 0.9 },
     params: { total: 1000, linear: 0 },
     requires: {},
-    files: [addPlaceholder(src, 'fx-vae', 'decoder.onnx', 'decoder-onnx', rng)],
+    files: [addOnnx(src, 'fx-vae', 'decoder.onnx', 'decoder-onnx', rng, ['latent'], ['image'])],
     tensors: [],
     onnx: { path: 'decoder.onnx', opset: 17, inputs: [{ name: 'latent', shape: ['B', inChannels, inputSize, inputSize] }], outputs: [{ name: 'image', shape: ['B', 1, 32, 32] }] },
   });
@@ -188,7 +192,7 @@ export function buildFixtureModels(seed = 1): MemoryBundleSource {
     config: { featureDim: 16, testAccuracy: 0.9, realFd: 1.5 },
     params: { total: 2000, linear: 0 },
     requires: {},
-    files: [addPlaceholder(src, 'fx-classifier', 'classifier.onnx', 'classifier-onnx', rng), fileEntry('fd-stats.safetensors', 'fd-stats', fd)],
+    files: [addOnnx(src, 'fx-classifier', 'classifier.onnx', 'classifier-onnx', rng, ['image'], ['logits', 'features']), fileEntry('fd-stats.safetensors', 'fd-stats', fd)],
     tensors: [],
     onnx: { path: 'classifier.onnx', opset: 17, inputs: [{ name: 'image', shape: ['B', 1, 32, 32] }], outputs: [{ name: 'logits', shape: ['B', 10] }, { name: 'features', shape: ['B', 16] }] },
   });
