@@ -1,8 +1,8 @@
 /**
  * An error bar, and a small-sample correction, for the Frechet distance of N generated samples, by the
- * grouped (delete-a-group) jackknife: rows are dealt into g groups (row r into group r mod g, so samples that
- * arrive class by class spread evenly over the groups), FD is recomputed g times with one group left out
- * (theta_i), and with theta_bar = mean(theta_i):
+ * grouped (delete-a-group) jackknife: rows are dealt into g groups of whole rounds of classes (jackknife.ts:
+ * sample i of class i mod C is in group floor(i / C) mod g, so every group holds every class), FD is recomputed
+ * g times with one group left out (theta_i), and with theta_bar = mean(theta_i):
  *   stdError     = sqrt((g - 1) / g * sum (theta_i - theta_bar)^2)
  *   extrapolated = g * fd - (g - 1) * theta_bar
  * FD from N samples is biased upward by roughly c / N (the sample covariance's noise adds to the trace term);
@@ -12,6 +12,9 @@
  * with N and stdError describes its spread about as well as that of the raw FD (table below). It is only
  * given from N >= dim on: below, the sample covariance is singular and the FD bias does not behave like
  * c / N (on the 10 golden test digits, one per class, N = 10 in 128 dimensions, it comes out at -688).
+ *
+ * The table below was measured on unclassed Gaussian samples, where any grouping is fine; on class-structured
+ * samples only class-balanced groups are calibrated (test/metrics/jackknifeCalibration.test.ts).
  *
  * Why not the bootstrap: measured by test/metrics/fdErrorBarCalibration.test.ts (Gaussian samples with the
  * mnist-classifier test covariance, 128 features, a generator with population FD 63.7, 10 draws per N),
@@ -31,11 +34,10 @@
 import { MetricsError } from './errors';
 import { FeatureAccumulator } from './featureAccumulator';
 import type { FrechetReference } from './frechet';
+import { jackknifeGroups, jackknifeStdError, pairedDifference, type JackknifeOptions } from './jackknife';
 
-export interface FdErrorBarOptions {
-  /** Number of jackknife groups g (default 10; fewer when there are fewer samples). */
-  readonly groups?: number;
-}
+/** Groups g (default 10) and classes C (default 10) of the jackknife (jackknife.ts). */
+export type FdErrorBarOptions = JackknifeOptions;
 
 export interface FdEstimate {
   /** FD of all N samples against the reference. */
@@ -44,36 +46,36 @@ export interface FdEstimate {
   readonly stdError: number;
   /** Jackknife bias-corrected FD (the 1 / N term removed); undefined while N < dim (see above). */
   readonly extrapolated: number | undefined;
-  /** theta_bar: the mean FD with one group left out (N (g - 1) / g samples each). */
+  /** theta_bar: the mean FD with one group left out (about N (g - 1) / g samples each). */
   readonly leaveOutMean: number;
-  /** theta_q: FD without group q (the rows r with r mod g = q), q = 0 .. g-1; pairedFdDifference reads them. */
+  /** theta_q: FD without group q (jackknife.ts's groups), q = 0 .. g-1; pairedFdDifference reads them. */
   readonly leaveOut: readonly number[];
   /** g */
   readonly groups: number;
   /** N */
   readonly samples: number;
+  /** Whether the groups hold whole rounds of classes (N >= 2C; jackknife.ts). */
+  readonly classBalanced: boolean;
 }
 
 export function jackknifeFd(reference: FrechetReference, accumulator: FeatureAccumulator, options: FdErrorBarOptions = {}): FdEstimate {
-  const wanted = options.groups ?? 10;
-  if (!Number.isInteger(wanted) || wanted < 2) {
-    throw new MetricsError('argument-invalid', `groups = ${wanted}.`, 'Use an integer of at least 2 (10 is a good default).');
-  }
   const n = accumulator.count;
   if (n < 3) {
     throw new MetricsError('too-few-samples', `an FD error bar needs at least 3 samples, there are ${n}.`, 'Generate more samples first.');
   }
+  const groups = jackknifeGroups(n, options);
   const d = accumulator.dim;
-  const g = Math.min(wanted, n);
+  const g = groups.count;
   const rows = accumulator.samples();
   const fd = reference.distance(accumulator.mean(), accumulator.covariance());
 
-  const groupStats = Array.from({ length: g }, (_, q) => {
-    const count = Math.ceil((n - q) / g);
-    const members = new Float64Array(count * d);
-    for (let i = 0; i < count; i++) members.set(rows.subarray((q + i * g) * d, (q + i * g + 1) * d), i * d);
-    return FeatureAccumulator.fromRows(members, count, d, { keepSamples: false });
-  });
+  const members = groups.sizes.map((size) => new Float64Array(size * d));
+  const filled = new Array<number>(g).fill(0);
+  for (let i = 0; i < n; i++) {
+    const q = groups.groupOf[i];
+    members[q].set(rows.subarray(i * d, (i + 1) * d), filled[q]++ * d);
+  }
+  const groupStats = members.map((m, q) => FeatureAccumulator.fromRows(m, groups.sizes[q], d, { keepSamples: false }));
   const thetas = groupStats.map((_, left) => {
     const rest = new FeatureAccumulator(d, { keepSamples: false });
     groupStats.forEach((stats, i) => {
@@ -84,7 +86,7 @@ export function jackknifeFd(reference: FrechetReference, accumulator: FeatureAcc
   const thetaBar = thetas.reduce((a, b) => a + b, 0) / g;
   const stdError = jackknifeStdError(thetas);
   const extrapolated = n >= d ? g * fd - (g - 1) * thetaBar : undefined;
-  return { fd, stdError, extrapolated, leaveOutMean: thetaBar, leaveOut: thetas, groups: g, samples: n };
+  return { fd, stdError, extrapolated, leaveOutMean: thetaBar, leaveOut: thetas, groups: g, samples: n, classBalanced: groups.classBalanced };
 }
 
 /** An FD with its leave-one-group-out values (jackknifeFd's `fd` and `leaveOut`). */
@@ -93,24 +95,7 @@ export interface GroupedFd {
   readonly leaveOut: readonly number[];
 }
 
-/**
- * a.fd - b.fd with the paired (grouped) jackknife standard error of the difference: theta_q(a) - theta_q(b)
- * per left-out group q. Valid when row r of a and row r of b come from the same random draws (same seed, class
- * and index, as every quality point of one sweep), so both leave out the same samples: then the noise the two
- * share cancels, and the error of a difference between two settings of one model is far smaller than the
- * points' own error bars combined (sqrt(se_a^2 + se_b^2) treats them as independent).
- */
+/** a.fd - b.fd with the paired jackknife standard error of the difference (jackknife.ts pairedDifference). */
 export function pairedFdDifference(a: GroupedFd, b: GroupedFd): { difference: number; stdError: number } {
-  const g = a.leaveOut.length;
-  if (g < 2 || b.leaveOut.length !== g) {
-    throw new MetricsError('argument-invalid', `leave-out FDs of ${g} and ${b.leaveOut.length} groups cannot be paired.`, 'Pair two estimates made with the same groups from the same samples.');
-  }
-  return { difference: a.fd - b.fd, stdError: jackknifeStdError(a.leaveOut.map((t, q) => t - b.leaveOut[q]!)) };
-}
-
-/** sqrt((g - 1) / g * sum (theta_q - theta_bar)^2) of g leave-one-group-out values. */
-function jackknifeStdError(thetas: readonly number[]): number {
-  const g = thetas.length;
-  const bar = thetas.reduce((a, b) => a + b, 0) / g;
-  return Math.sqrt(((g - 1) / g) * thetas.reduce((a, t) => a + (t - bar) ** 2, 0));
+  return pairedDifference({ value: a.fd, leaveOut: a.leaveOut }, { value: b.fd, leaveOut: b.leaveOut });
 }

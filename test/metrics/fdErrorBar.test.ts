@@ -12,7 +12,8 @@ describe('jackknifeFd', () => {
   const reference = new FrechetReference(mu, flat(sigma));
   const draw = (n: number, seed: number) => randomMatrix(n, d, new Pcg32(seed)).map((r) => r.map((v) => v + 0.2));
 
-  it('equals the textbook grouped jackknife computed from explicit leave-one-group-out sets', () => {
+  it('equals the textbook grouped jackknife computed from explicit leave-one-group-out sets (groups of whole rounds of classes)', () => {
+    // 3 classes, sample r of class r mod 3, 23 samples = 7 full rounds + 2: group floor(r / 3) mod 5.
     const rows = draw(23, 1);
     const g = 5;
     const fdOf = (subset: number[][]) => {
@@ -20,11 +21,12 @@ describe('jackknifeFd', () => {
       return frechetDistance(mu, flat(sigma), s.mu, flat(s.sigma));
     };
     const full = fdOf(rows);
-    const thetas = Array.from({ length: g }, (_, q) => fdOf(rows.filter((_, r) => r % g !== q)));
+    const thetas = Array.from({ length: g }, (_, q) => fdOf(rows.filter((_, r) => Math.floor(r / 3) % g !== q)));
     const bar = thetas.reduce((a, b) => a + b, 0) / g;
     const se = Math.sqrt(((g - 1) / g) * thetas.reduce((a, t) => a + (t - bar) ** 2, 0));
-    const got = jackknifeFd(reference, FeatureAccumulator.fromRows(rows.flat(), 23, d), { groups: g });
+    const got = jackknifeFd(reference, FeatureAccumulator.fromRows(rows.flat(), 23, d), { groups: g, classes: 3 });
     expect(got.groups).toBe(5);
+    expect(got.classBalanced).toBe(true);
     expect(got.samples).toBe(23);
     expect(relDiff(got.fd, full)).toBeLessThan(1e-10);
     expect(relDiff(got.stdError, se)).toBeLessThan(1e-8);
@@ -35,6 +37,7 @@ describe('jackknifeFd', () => {
   it('falls back to delete-one with fewer samples than groups, and extrapolates only from N >= dim', () => {
     const got = jackknifeFd(reference, FeatureAccumulator.fromRows(draw(6, 2).flat(), 6, d));
     expect(got.groups).toBe(6);
+    expect(got.classBalanced).toBe(false);
     expect(got.stdError).toBeGreaterThan(0);
     expect(got.extrapolated).toBeDefined();
     expect(jackknifeFd(reference, FeatureAccumulator.fromRows(draw(3, 2).flat(), 3, d)).extrapolated).toBeUndefined();
@@ -48,8 +51,9 @@ describe('jackknifeFd', () => {
   });
 
   it('pairs two sample sets drawn from the same random numbers: the textbook jackknife of the FD difference, far below the independent bound', () => {
+    // 60 samples of 10 classes: 6 rounds, so 6 groups (group floor(r / 10) mod 6 = round r / 10).
     const n = 60;
-    const g = 10;
+    const g = 6;
     const base = draw(n, 7);
     // A second "setting" of the same samples: each row moved a little (what quantisation does with shared draws).
     const noise = randomMatrix(n, d, new Pcg32(8), 0.05);
@@ -58,11 +62,12 @@ describe('jackknifeFd', () => {
       const s = sampleStats(subset);
       return frechetDistance(mu, flat(sigma), s.mu, flat(s.sigma));
     };
-    const deltas = Array.from({ length: g }, (_, q) => fdOf(moved.filter((_, r) => r % g !== q)) - fdOf(base.filter((_, r) => r % g !== q)));
+    const out = (q: number) => (_: unknown, r: number) => Math.floor(r / 10) % g !== q;
+    const deltas = Array.from({ length: g }, (_, q) => fdOf(moved.filter(out(q))) - fdOf(base.filter(out(q))));
     const bar = deltas.reduce((a, b) => a + b, 0) / g;
     const se = Math.sqrt(((g - 1) / g) * deltas.reduce((a, t) => a + (t - bar) ** 2, 0));
-    const a = jackknifeFd(reference, FeatureAccumulator.fromRows(moved.flat(), n, d), { groups: g });
-    const b = jackknifeFd(reference, FeatureAccumulator.fromRows(base.flat(), n, d), { groups: g });
+    const a = jackknifeFd(reference, FeatureAccumulator.fromRows(moved.flat(), n, d));
+    const b = jackknifeFd(reference, FeatureAccumulator.fromRows(base.flat(), n, d));
     expect(a.leaveOut).toHaveLength(g);
     const paired = pairedFdDifference(a, b);
     expect(relDiff(paired.difference, fdOf(moved) - fdOf(base))).toBeLessThan(1e-9);

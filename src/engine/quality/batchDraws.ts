@@ -4,6 +4,7 @@
  * concatenation in sample order. A sample is therefore the same image whatever the batch size, and the same
  * image the playground shows for (class, seed + i).
  */
+import { classOfSample } from '../../metrics/jackknife';
 import { ditNoise, varUniforms, type DitNoise } from '../generation/sharedDraws';
 
 /** Per scale k: uniforms [B, pn_k^2, vocab] for samples first .. first + B - 1. */
@@ -27,7 +28,10 @@ export function batchDitNoise(seed: number, first: number, batch: number, latent
   return { initial, stepNoise };
 }
 
-/** Class-balanced labels: sample i asks for class i mod numClasses. */
+/**
+ * Class-balanced labels: sample i asks for class i mod numClasses (metrics' classOfSample, the same rule the
+ * jackknife groups are built on: group floor(i / numClasses) mod g holds every class).
+ */
 export function batchLabels(first: number, batch: number, numClasses: number): number[] {
-  return Array.from({ length: batch }, (_, b) => (first + b) % numClasses);
+  return Array.from({ length: batch }, (_, b) => classOfSample(first + b, numClasses));
 }
