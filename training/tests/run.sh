@@ -15,6 +15,21 @@ trap 'rm -rf "$tmp"' EXIT
 echo "--- smoke export into $tmp"
 TRAIN_THREADS="${TRAIN_THREADS:-2}" "$PY" training/tests/smoke_export.py --out "$tmp" 2>&1 | grep -v -e UserWarning -e '_C._jit_pass'
 
+echo "--- tiny PyTorch sweep under torchrun, two CPU processes, on the smoke models"
+TRAINING_RUNS_DIR="$tmp/runs" TRAINING_CHECKPOINTS_DIR="$tmp/checkpoints" NPROC=2 bash training/sweep_torch.sh \
+  --models var-d1,dit-d1 --settings fp32,W4g32,W2g32 --samples 20 --out "$tmp/sweep.json" 2>&1 | grep -v -e Warning -e OMP_NUM
+"$PY" - "$tmp/sweep.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+points = [(p['modelId'], p['setting'], p['engine']) for p in d['points']]
+expected = [(f'mnist-{m}', s, 'pytorch') for m in ('var-d1', 'dit-d1') for s in ('fp32', 'W4g32', 'W2g32')]
+assert d['processes'] == 2, d['processes']
+assert points == expected, points
+assert all(len(p['fdLeaveOut']) == 10 and p['kidSe'] >= 0 for p in d['points'])
+assert d['realDataFloor']['samples'] == 20
+print(f"sweep ok: {len(points)} points from {d['processes']} processes")
+PYEOF
+
 echo "--- TypeScript validator on the smoke bundles"
 VALIDATE_BUNDLES_DIR="$tmp/models" VALIDATE_BUNDLES_FAMILIES=var,dit,vqvae,vae,classifier \
   npx vitest run --project unit test/models/smokeBundles.test.ts
