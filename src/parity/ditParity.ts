@@ -11,6 +11,7 @@ import { ditForwardOnce } from '../models/dit/ditForward';
 import { DitSampler, type DitMethod } from '../models/dit/ditSampler';
 import { readF32 } from '../models/runtime/gpuBuffers';
 import { maxRelativeError } from './compare';
+import { ditGoldenSettings, type DitGoldenSettings } from './goldenSettings';
 import { row, type ParityRow } from './parityTypes';
 
 export interface DitParityInput {
@@ -22,13 +23,15 @@ export async function ditParity(device: GPUDevice, kernels: KernelSet, input: Di
   if (!goldens) throw new Error(`${manifest.id} has no goldens`);
   const id = manifest.id;
   const f32 = (name: string) => tensorAsF32(goldens, name);
+  // Steps, cfg and class of the goldens' own metadata: `sampling` holds the app's defaults (250 steps for official DiT).
+  const settings = ditGoldenSettings(manifest, goldens);
   const rows: ParityRow[] = [];
   const model = DitModel.load(device, input.bundle, FULL_PRECISION, { kernels });
   try {
     const out = await ditForwardOnce(model, f32('tf.x'), Array.from(tensorI32(goldens, 'tf.t')), Array.from(tensorI32(goldens, 'tf.y')));
     rows.push(row(id, 'tf', 'out', maxRelativeError(out, f32('tf.out'))));
-    rows.push(...(await trajectory(model, manifest, 'ddpm', f32)));
-    rows.push(...(await trajectory(model, manifest, 'ddim', f32)));
+    rows.push(...(await trajectory(model, id, settings, 'ddpm', f32)));
+    rows.push(...(await trajectory(model, id, settings, 'ddim', f32)));
   } finally {
     model.destroy();
   }
@@ -36,10 +39,8 @@ export async function ditParity(device: GPUDevice, kernels: KernelSet, input: Di
 }
 
 /** The whole sampler with the recorded noise: every step's x_t, model outputs and x_next, then the latent. */
-async function trajectory(model: DitModel, manifest: DitManifest, method: DitMethod, f32: (name: string) => Float32Array): Promise<ParityRow[]> {
-  const id = manifest.id;
-  const { cfg, steps } = manifest.sampling;
-  const label = manifest.goldens!.class as number;
+async function trajectory(model: DitModel, id: string, settings: DitGoldenSettings, method: DitMethod, f32: (name: string) => Float32Array): Promise<ParityRow[]> {
+  const { cfg, steps, label } = settings;
   const prefix = method === 'ddpm' ? '' : 'ddim.';
   const sampler = new DitSampler(model);
   const rows: ParityRow[] = [];

@@ -15,6 +15,7 @@ import { varTeacherForcedLogits } from '../models/var/varTeacherForced';
 import { VarTokenizer } from '../models/var/varTokenizer';
 import { VarSampler } from '../models/var/varSampler';
 import { countMismatches, maxRelativeError } from './compare';
+import { varGoldenSettings, type VarGoldenSettings } from './goldenSettings';
 import { row, type ParityRow } from './parityTypes';
 
 export interface VarParityInput {
@@ -27,13 +28,15 @@ export async function varParity(device: GPUDevice, kernels: KernelSet, input: Va
   if (!goldens) throw new Error(`${manifest.id} has no goldens`);
   const id = manifest.id;
   const f32 = (name: string) => tensorAsF32(goldens, name);
+  // cfg / top-k / top-p of the goldens' own metadata, read before any GPU work: `sampling` holds the app's defaults.
+  const settings = varGoldenSettings(manifest, goldens);
   const rows: ParityRow[] = [];
   const model = VarModel.load(device, input.bundle, FULL_PRECISION, { kernels });
   try {
     const label = tensorI32(goldens, 'tf.label')[0];
     rows.push(row(id, 'tf', 'logits', maxRelativeError(await varTeacherForcedLogits(model, [label], f32('tf.input')), f32('tf.logits'))));
     rows.push(...(await stepsFromGoldenInputs(model, id, label, f32)));
-    rows.push(...(await sampledTrajectory(model, input, label, f32, (name) => tensorI32(goldens, name))));
+    rows.push(...(await sampledTrajectory(model, input, settings, label, f32, (name) => tensorI32(goldens, name))));
   } finally {
     model.destroy();
   }
@@ -69,9 +72,9 @@ async function stepsFromGoldenInputs(model: VarModel, id: string, label: number,
 }
 
 /** The whole sampler replaying the recorded uniforms: every step's input, logits, tokens and f_hat. */
-async function sampledTrajectory(model: VarModel, input: VarParityInput, label: number, f32: (name: string) => Float32Array, i32: (name: string) => Int32Array): Promise<ParityRow[]> {
+async function sampledTrajectory(model: VarModel, input: VarParityInput, settings: VarGoldenSettings, label: number, f32: (name: string) => Float32Array, i32: (name: string) => Int32Array): Promise<ParityRow[]> {
   const id = input.bundle.manifest.id;
-  const { cfg, topK, topP } = input.bundle.manifest.sampling;
+  const { cfg, topK, topP } = settings;
   const K = model.config.patchNums.length;
   const tokenizer = VarTokenizer.load(model.device, input.tokenizer);
   const sampler = new VarSampler(model, tokenizer);
