@@ -57,10 +57,22 @@ def kid_terms(x, ref):
     return kxx, poly_kernel(x, ref.features).sum(1)
 
 
-def kid_from_terms(kxx, kxy_rows, ref, keep):
-    n = int(keep.sum())
-    k_xx = kxx[np.ix_(keep, keep)].sum() / (n * (n - 1))
-    k_xy = kxy_rows[keep].sum() / (n * len(ref.features))
+def kid_from_terms(kxx, kxy_rows, ref, keep, classes=10):
+    """KID of the kept samples. Sample i is of class i mod `classes`, each class equally often, so the sample
+    term weights same-class pairs by 1/C and other pairs by 1 - 1/C (their shares in the equal-weight class
+    mixture): the plain mean over all pairs would over-weight other-class pairs and be biased by O(1/N).
+    The same estimator as src/metrics/kid.ts."""
+    idx = np.flatnonzero(keep)
+    n = len(idx)
+    cls = idx % classes
+    sub = kxx[np.ix_(idx, idx)]  # diagonal already zero
+    same = cls[:, None] == cls[None, :]
+    n_same, n_other = same.sum() - n, (~same).sum()
+    if n_same > 0 and n_other > 0:
+        k_xx = sub[same].sum() / n_same / classes + sub[~same].sum() / n_other * (1 - 1 / classes)
+    else:
+        k_xx = sub.sum() / (n * (n - 1))
+    k_xy = kxy_rows[idx].sum() / (n * len(ref.features))
     return float(k_xx + ref.k_yy - 2 * k_xy)
 
 
