@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training-side CI (called by scripts/test-all.sh): Python unit tests, then the smoke export (every family
 # trained for a few steps and exported into a temp folder), then the TypeScript bundle validator on that
-# folder. Exits non-zero on any failure. About a minute on a busy 2-core machine.
+# folder, a tiny torchrun sweep, and the engine's parity on official-layout bundles. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3  # Debian's python3 has torch; another python3 may come first on PATH
@@ -33,3 +33,9 @@ PYEOF
 echo "--- TypeScript validator on the smoke bundles"
 VALIDATE_BUNDLES_DIR="$tmp/models" VALIDATE_BUNDLES_FAMILIES=var,dit,vqvae,vae,classifier \
   npx vitest run --project unit test/models/smokeBundles.test.ts
+
+echo "--- official-layout bundles (random weights, official keys and shapes) through the engine's parity in headless Chromium"
+"$PY" training/tests/official_layout.py --out "$tmp/official/models" 2>&1 | grep -v -e Warning -e '_C._jit_pass' -e 'TracerWarning' -e '^  '
+node scripts/parity.mjs --models-dir "$tmp/official/models" --out "$tmp/official/parity.json" > "$tmp/official/parity.log" 2>&1 \
+  || { tail -40 "$tmp/official/parity.log"; exit 1; }
+tail -1 "$tmp/official/parity.log"

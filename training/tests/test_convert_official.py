@@ -39,26 +39,6 @@ def linear(sd, g, name, out, inp, bias=True):
         sd[f'{name}.bias'] = rand(g, out, std=0.1)
 
 
-def official_var_state(g):
-    lvl = torch.cat([torch.full((p * p,), i) for i, p in enumerate(PNS)])
-    sd = {'class_emb.weight': rand(g, NCLS + 1, C), 'pos_start': rand(g, 1, 1, C), 'pos_1LC': rand(g, 1, L, C),
-          'lvl_embed.weight': rand(g, len(PNS), C), 'lvl_1L': lvl[None],
-          'attn_bias_for_masking': torch.where(lvl[:, None] >= lvl[None], 0.0, -torch.inf)[None, None]}
-    linear(sd, g, 'word_embed', C, CVAE)
-    for n in range(DEPTH):
-        b = f'blocks.{n}'
-        linear(sd, g, f'{b}.attn.mat_qkv', 3 * C, C, bias=False)
-        sd.update({f'{b}.attn.q_bias': rand(g, C), f'{b}.attn.v_bias': rand(g, C), f'{b}.attn.zero_k_bias': torch.zeros(C),
-                   f'{b}.attn.scale_mul_1H11': rand(g, 1, DEPTH, 1, 1) + math.log(4)})
-        linear(sd, g, f'{b}.attn.proj', C, C)
-        linear(sd, g, f'{b}.ffn.fc1', 4 * C, C)
-        linear(sd, g, f'{b}.ffn.fc2', C, 4 * C)
-        linear(sd, g, f'{b}.ada_lin.1', 6 * C, C)
-    linear(sd, g, 'head_nm.ada_lin.1', 2 * C, C)
-    linear(sd, g, 'head', V, C)
-    return sd
-
-
 def conv(sd, g, name, cout, cin, k):
     sd[f'{name}.weight'] = rand(g, cout, cin, k, k, std=1 / math.sqrt(cin * k * k))
     sd[f'{name}.bias'] = rand(g, cout, std=0.1)
@@ -100,21 +80,6 @@ def official_vqvae_state(g):
     resblock(sd, g, 'decoder.up.0.block.1', 32, 32)
     norm(sd, g, 'decoder.norm_out', 32)
     conv(sd, g, 'decoder.conv_out', 3, 32, 3)
-    return sd
-
-
-def official_dit_state(g):
-    T = (S // P) ** 2
-    sd = {'pos_embed': rand(g, 1, T, D), 'y_embedder.embedding_table.weight': rand(g, NCLS + 1, D)}
-    conv(sd, g, 'x_embedder.proj', D, CIN, P)
-    linear(sd, g, 't_embedder.mlp.0', D, 256)
-    linear(sd, g, 't_embedder.mlp.2', D, D)
-    for n in range(DEPTH):
-        for name, out, inp in (('attn.qkv', 3 * D, D), ('attn.proj', D, D), ('mlp.fc1', 4 * D, D), ('mlp.fc2', D, 4 * D),
-                               ('adaLN_modulation.1', 6 * D, D)):
-            linear(sd, g, f'blocks.{n}.{name}', out, inp)
-    linear(sd, g, 'final_layer.adaLN_modulation.1', 2 * D, D)
-    linear(sd, g, 'final_layer.linear', P * P * 2 * CIN, D)
     return sd
 
 
@@ -283,8 +248,11 @@ class TestConvertOfficial(unittest.TestCase):
         g = torch.Generator().manual_seed(0)
         cls.tmp = tempfile.mkdtemp(prefix='convert-official-')
         cls.out = os.path.join(cls.tmp, 'models')
-        cls.var_sd, cls.vq_sd = official_var_state(g), official_vqvae_state(g)
-        cls.dit_sd, cls.vae_sd = official_dit_state(g), diffusers_vae_state(g)
+        from official_layout import official_dit_state, official_var_state  # imports this module's helpers
+        cls.var_sd = official_var_state(g, depth=DEPTH, vocab=V, cvae=CVAE, patch_nums=PNS, ncls=NCLS)
+        cls.vq_sd = official_vqvae_state(g)
+        cls.dit_sd = official_dit_state(g, depth=DEPTH, width=D, latent=S, patch=P, cin=CIN, ncls=NCLS)
+        cls.vae_sd = diffusers_vae_state(g)
         paths = {}
         for name, sd in (('var_d2.pth', cls.var_sd), ('vae.pth', cls.vq_sd), ('dit.pt', cls.dit_sd), ('sdvae.bin', cls.vae_sd)):
             paths[name] = os.path.join(cls.tmp, name)
