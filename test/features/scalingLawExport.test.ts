@@ -44,7 +44,13 @@ const sweep: SweepFile = {
     qualityPoint({ modelId: 'mnist-var-d3-qat-topkld', depth: 3, setting: 'W3g128', method: 'qat-topkld', weightBits: 3, fd: 35 }),
   ],
 };
-const live = [qualityPoint({ modelId: 'my "odd", model', setting: 'W2g128', weightBits: 2, fd: 77, samples: 37 })];
+const live = [qualityPoint({ modelId: 'my "odd", model', setting: 'W2g128', weightBits: 2, fd: 77, samples: 37, kid: 0.0125, kidSe: 0.0031, engine: 'webgpu' })];
+const sweepV2: SweepFile = {
+  ...sweep,
+  formatVersion: 2,
+  realDataFloor: { samples: 200, fd: 9.5, fdStdErr: 0.4, kid: 0.0004, kidSe: 0.0002, source: '200 training digits' },
+  points: sweep.points.map((p, i) => ({ ...p, kid: 0.01 * (i + 1), kidSe: 0.002, kidLeaveOut: [0.01, 0.011], engine: 'pytorch' as const })),
+};
 
 describe('CSV export', () => {
   it('writes one row per sweep and live point that reads back field for field', () => {
@@ -63,6 +69,19 @@ describe('CSV export', () => {
     expect(rows[4]![col('modelId')]).toBe('my "odd", model');
     expect(rows[4]![col('samples')]).toBe('37');
     expect(rows.every((r) => r.length === CSV_COLUMNS.length)).toBe(true);
+    // A formatVersion 1 point has no KID: empty cells, not 0.
+    expect([rows[1]![col('kid')], rows[1]![col('kidSe')], rows[1]![col('engine')]]).toEqual(['', '', '']);
+    expect([Number(rows[4]![col('kid')]), Number(rows[4]![col('kidSe')]), rows[4]![col('engine')]]).toEqual([0.0125, 0.0031, 'webgpu']);
+  });
+
+  it('carries KID, its error and the engine of formatVersion 2 points', () => {
+    const rows = parseCsv(toCsv(exportRows(sweepV2, [])));
+    const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
+    expect(rows.slice(1).map((r) => [Number(r[col('kid')]), Number(r[col('kidSe')]), r[col('engine')]])).toEqual([
+      [0.01, 0.002, 'pytorch'],
+      [0.02, 0.002, 'pytorch'],
+      [0.03, 0.002, 'pytorch'],
+    ]);
   });
 
   it('quotes only what needs quoting and leaves non-finite numbers empty', () => {
@@ -83,6 +102,11 @@ describe('JSON export and file names', () => {
     expect(parsed.sweep.points).toHaveLength(3);
     expect(parsed.live[0].samples).toBe(37);
     expect(JSON.parse(toJson(undefined, [])).sweep).toBeNull();
+    const v2 = JSON.parse(toJson(sweepV2, live));
+    expect(v2.sweep.formatVersion).toBe(2);
+    expect(v2.sweep.realDataFloor).toEqual(sweepV2.realDataFloor);
+    expect(v2.sweep.points[2].kidSe).toBe(0.002);
+    expect(v2.live[0].kid).toBe(0.0125);
   });
 
   it('names files after the axis and the sweep date', () => {

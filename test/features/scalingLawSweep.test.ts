@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { loadSweep, parseSweep, SweepFormatError } from '../../src/features/scaling-law/sweepFile';
+import { loadSweep, parseSweep, sweepNotices, SweepFormatError } from '../../src/features/scaling-law/sweepFile';
 
 const fixture = JSON.parse(readFileSync(new URL('../../e2e/fixtures/mnist-sweep.fixture.json', import.meta.url), 'utf8'));
 
@@ -13,11 +13,54 @@ describe('sweep file', () => {
     delete broken.points[5].computeBits;
     expect(() => parseSweep(broken)).toThrow(SweepFormatError);
     expect(() => parseSweep(broken)).toThrow(/point 5 \(mnist-var-d1 Wfp4g32\) has no number computeBits/);
-    expect(() => parseSweep({ ...fixture, formatVersion: 2 })).toThrow(/formatVersion is 2/);
+    expect(() => parseSweep({ ...fixture, formatVersion: 3 })).toThrow(/formatVersion is 3/);
     expect(() => parseSweep([])).toThrow(/not a JSON object/);
     const wrongFamily = structuredClone(fixture);
     wrongFamily.points[0].family = 'gan';
     expect(() => parseSweep(wrongFamily)).toThrow(/family "gan"/);
+  });
+
+  it('loads formatVersion 1 files (the fixture, the shipped sweep) with a notice, not an error', () => {
+    const shipped = JSON.parse(readFileSync(new URL('../../public/sweeps/mnist-sweep.json', import.meta.url), 'utf8'));
+    for (const old of [fixture, shipped]) {
+      expect(old.formatVersion).toBe(1);
+      const sweep = parseSweep(old);
+      const notices = sweepNotices(sweep);
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/one whole class.*too wide.*no KID and no real-data floor/);
+    }
+  });
+
+  it('reads formatVersion 2: KID, engine and the real-data floor, and says what a file lacks', () => {
+    const floor = { samples: 200, fd: 9.5, fdStdErr: 0.4, kid: 0.0004, kidSe: 0.0002, source: '200 training digits' };
+    const points = fixture.points.map((p: object) => ({ ...p, kid: 0.01, kidSe: 0.002, kidLeaveOut: [0.01, 0.012], engine: 'webgpu' }));
+    const v2 = { ...fixture, formatVersion: 2, realDataFloor: floor, points };
+    expect(sweepNotices(parseSweep(v2))).toEqual([]);
+    expect(parseSweep(v2).realDataFloor).toEqual(floor);
+    const lacking = structuredClone(v2);
+    delete lacking.realDataFloor;
+    delete lacking.points[0].kid;
+    delete lacking.points[0].kidSe;
+    delete lacking.points[1].engine;
+    expect(sweepNotices(parseSweep(lacking))).toEqual([
+      `1 of ${points.length} points have no KID (measured with a classifier bundle without a KID reference).`,
+      'This file has no real-data floor at N = 200, so no floor band is drawn.',
+      `1 of ${points.length} points do not say which engine measured them.`,
+    ]);
+    expect(sweepNotices(parseSweep({ ...v2, realDataFloor: { ...floor, samples: 100 } }))).toEqual([
+      'The real-data floor was measured at N = 100, the points at N = 200: FD is not comparable across N, so no floor band is drawn.',
+    ]);
+    const bad = (mutate: (f: typeof v2) => void) => {
+      const f = structuredClone(v2);
+      mutate(f);
+      return () => parseSweep(f);
+    };
+    expect(bad((f) => (f.points[3].kid = 'x'))).toThrow(/point 3 .* kid that is not a number/);
+    expect(bad((f) => delete f.points[3].kidSe)).toThrow(/one of kid and kidSe without the other/);
+    expect(bad((f) => (f.points[3].kidLeaveOut = [1, 'a']))).toThrow(/kidLeaveOut/);
+    expect(bad((f) => (f.points[3].engine = 'jax'))).toThrow(/engine "jax"/);
+    expect(bad((f) => delete (f.realDataFloor as Partial<typeof floor>).kidSe)).toThrow(/realDataFloor has no number kidSe/);
+    expect(bad((f) => delete (f as { config?: unknown }).config)).toThrow(/config.samples/);
   });
 
   it('treats a 404 or an HTML fallback page as "no sweep yet", bad JSON as invalid, and other HTTP errors as failures', async () => {
@@ -27,6 +70,7 @@ describe('sweep file', () => {
     expect(bad.state).toBe('invalid');
     const ok = await loadSweep('/s.json', respond(JSON.stringify(fixture), { status: 200, headers: { 'content-type': 'application/json' } }));
     expect(ok.state === 'ready' && ok.sweep.points.length).toBe(fixture.points.length);
+    expect(ok.state === 'ready' && ok.notices).toHaveLength(1);
     await expect(loadSweep('/s.json', respond('', { status: 500 }))).rejects.toThrow(/HTTP 500/);
   });
 });

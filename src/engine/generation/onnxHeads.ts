@@ -57,7 +57,11 @@ export const onnxHeads: HeadsFactory = async (device, bundles) => {
             image.dispose();
           }
         },
-        estimate: () => tracker.fdEstimate(),
+        estimate: () => {
+          const fd = tracker.fdEstimate();
+          const kid = tracker.kidEstimate();
+          return { fd: fd.fd, stdError: fd.stdError, leaveOut: fd.leaveOut, ...(kid ? { kid: { kid: kid.kid, stdError: kid.stdError, leaveOut: kid.leaveOut } } : {}) };
+        },
         accuracy: () => tracker.accuracy() ?? 0,
       };
     },

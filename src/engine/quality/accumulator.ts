@@ -8,8 +8,10 @@ export interface QualityEstimate {
   readonly fd: number;
   /** Jackknife standard error of fd. */
   readonly stdError: number;
-  /** FD with each jackknife group left out (metrics' pairedFdDifference pairs two points with them). */
+  /** FD with each jackknife group left out (metrics' pairedDifference pairs two points with them). */
   readonly leaveOut?: readonly number[];
+  /** KID with its jackknife error and leave-outs (same groups), where the classifier ships a KID reference. */
+  readonly kid?: { readonly kid: number; readonly stdError: number; readonly leaveOut: readonly number[] };
 }
 
 export interface QualityAccumulator {

@@ -49,7 +49,8 @@ export class QualityRun {
       const done = this.accumulator.count;
       const partial = done >= MIN_FD_SAMPLES ? this.point(bits, done < request.samples) : undefined;
       if (partial) last = partial;
-      const fdText = partial ? `, FD ${partial.fd.toFixed(1)} ± ${partial.fdStdErr.toFixed(1)}` : '';
+      const kidText = partial?.kid !== undefined ? `, KID ${partial.kid.toFixed(4)} ± ${partial.kidSe!.toFixed(4)}` : '';
+      const fdText = partial ? `, FD ${partial.fd.toFixed(1)} ± ${partial.fdStdErr.toFixed(1)}${kidText}` : '';
       run.progress(done / request.samples, `${request.setting.text}: ${done} of ${request.samples} samples${fdText}`, partial?.partial ? partial : undefined);
     }
     return last ?? this.point(bits, false);
@@ -99,6 +100,8 @@ export class QualityRun {
       fd: estimate.fd,
       fdStdErr: estimate.stdError,
       ...(estimate.leaveOut ? { fdLeaveOut: [...estimate.leaveOut] } : {}),
+      ...(estimate.kid ? { kid: estimate.kid.kid, kidSe: estimate.kid.stdError, kidLeaveOut: [...estimate.kid.leaveOut] } : {}),
+      engine: 'webgpu',
       seed: request.seed,
       accuracy: this.accumulator.accuracy(),
       steps: request.steps,

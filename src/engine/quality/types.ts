@@ -21,6 +21,9 @@ export interface MeasureQualityParams {
   readonly cfg?: number;
 }
 
+/** What measured a point: the app's WebGPU engine (`npm run sweep`, the live point) or the PyTorch reference of the same quantizers. */
+export type QualityEngine = 'webgpu' | 'pytorch';
+
 export interface QualityPoint {
   readonly modelId: string;
   readonly family: GeneratorFamily;
@@ -50,11 +53,24 @@ export interface QualityPoint {
   /** Jackknife standard error of fd. */
   readonly fdStdErr: number;
   /**
-   * FD with each of the jackknife's groups left out (sample r is in group r mod g). Two points measured with the
-   * same seed, N, steps and cfg share their random draws sample by sample, and these give the paired error of
-   * their difference (src/metrics pairedFdDifference). Absent in files measured before 2026-12-02.
+   * FD with each of the jackknife's groups left out. Two points measured with the same seed, N, steps and cfg
+   * share their random draws sample by sample, and these give the paired error of their difference (src/metrics
+   * pairedDifference). Groups: sample r (class r mod 10) is in group floor(r / 10) mod g from formatVersion 2
+   * on (src/metrics/jackknife.ts); in formatVersion 1 files it was group r mod 10, one class per group, which
+   * overstates the errors several times. Absent in files measured before 2026-12-02.
    */
   readonly fdLeaveOut?: readonly number[];
+  /**
+   * KID (unbiased cubic-polynomial MMD² with a class-stratified sample term, src/metrics/kid.ts) against the
+   * classifier's test-split features, its jackknife standard error and leave-one-group-out values (the same
+   * groups as fdLeaveOut). Absent where the classifier bundle ships no kid-reference file, and in files
+   * before formatVersion 2.
+   */
+  readonly kid?: number;
+  readonly kidSe?: number;
+  readonly kidLeaveOut?: readonly number[];
+  /** Which engine measured it; absent in formatVersion 1 files (all measured by the WebGPU engine). */
+  readonly engine?: QualityEngine;
   /** Seed of the first sample (sample i used seed + i); absent in files measured before 2026-12-02. */
   readonly seed?: number;
   readonly accuracy: number;
@@ -66,8 +82,27 @@ export interface QualityPoint {
   readonly ms: number;
 }
 
+/**
+ * FD and KID of N real digits (not in the reference), ordered like the generators' samples (digit i of class
+ * i mod 10) and scored the same way: what a perfect generator would score at that N. Drawn as a band.
+ */
+export interface RealDataFloor {
+  /** N: equal to config.samples, so the floor compares with the points. */
+  readonly samples: number;
+  readonly fd: number;
+  readonly fdStdErr: number;
+  readonly kid: number;
+  readonly kidSe: number;
+  /** Where the digits came from, e.g. "2000 training digits (not in the reference)". */
+  readonly source: string;
+}
+
+/**
+ * formatVersion 2 (issue 11): class-balanced jackknife groups, per point kid/kidSe/kidLeaveOut and engine, and
+ * realDataFloor. formatVersion 1 files (class-aligned groups, FD only) still load, with a notice.
+ */
 export interface SweepFile {
-  readonly formatVersion: 1;
+  readonly formatVersion: 1 | 2;
   readonly createdAt: string;
   /** Adapter description and the browser it ran in: numbers are only comparable within one file. */
   readonly adapter: string;
@@ -83,5 +118,7 @@ export interface SweepFile {
   };
   /** sha256 of each measured bundle's weights (from its manifest): how a resumed sweep knows a point is still current. */
   readonly weights?: Readonly<Record<string, string | null>>;
+  /** FD and KID of real digits at N = config.samples; absent in formatVersion 1 files. */
+  readonly realDataFloor?: RealDataFloor;
   readonly points: readonly QualityPoint[];
 }

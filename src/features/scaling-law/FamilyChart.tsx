@@ -1,7 +1,8 @@
-import { CartesianGrid, ScatterChart, ErrorBar, LabelList, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ScatterChart, ErrorBar, LabelList, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { GeneratorFamily } from '../../engine/generation/types';
 import { formatSi, linearAxis, logDomain, logTicks } from './logTicks';
-import type { BitsFd } from './pareto';
+import { METRIC_LABEL, type QualityMetric } from './metric';
+import type { BitsValue } from './pareto';
 import { FRONTIER_COLOR, LIVE_COLOR, familyLabel, type BitsAxis, type ChartPoint, type ChartSeries } from './series';
 import { PointTooltip } from './PointTooltip';
 import { SeriesLegend } from './SeriesLegend';
@@ -9,32 +10,38 @@ import { SeriesLegend } from './SeriesLegend';
 export interface FamilyChartProps {
   family: GeneratorFamily;
   series: readonly ChartSeries[];
-  frontier: readonly BitsFd[];
+  frontier: readonly BitsValue[];
   /** Finished live measurements of this family. */
   measured: readonly ChartPoint[];
   /** The point being measured now (its latest partial), when it belongs to this family. */
   live?: ChartPoint;
   axis: BitsAxis;
-  fdScale: 'linear' | 'log';
+  /** The plotted metric (FD or KID) and its y scale (KID is always linear). */
+  metric: QualityMetric;
+  yScale: 'linear' | 'log';
+  /** The real-data floor of the metric at the points' N: drawn as a band (value ± its error). */
+  floor?: { value: number; low: number; high: number; samples: number };
   xDomain: [number, number];
   xTicks: number[];
 }
 
 
-/** One family's bit-level scaling law: FD against bits, a curve per precision, the Pareto frontier as steps. */
-export function FamilyChart({ family, series, frontier, measured, live, axis, fdScale, xDomain, xTicks }: FamilyChartProps) {
+/** One family's bit-level scaling law: FD or KID against bits, a curve per precision, the Pareto frontier as steps, the real-data floor as a band. */
+export function FamilyChart({ family, series, frontier, measured, live, axis, metric, yScale, floor, xDomain, xTicks }: FamilyChartProps) {
+  const label = METRIC_LABEL[metric];
   const name = familyLabel(family);
   const xLabel = axis === 'computeBits' ? 'compute bits per token (weight bits × activation bits × params, log)' : 'total weight bits (params × bits, log)';
   const pointCount = series.reduce((n, s) => n + s.points.length, 0);
-  // Log FD: a domain around the error bars and 1-2-5 ticks (recharts' own log ticks are sparse and uneven).
+  // Log scale: a domain around the error bars and 1-2-5 ticks (recharts' own log ticks are sparse and uneven).
   const plotted = [...series.flatMap((s) => s.points), ...measured, ...(live ? [live] : [])];
-  const fdDomain = logDomain([...plotted.map((p) => p.fd - p.fdStdErr), ...plotted.map((p) => p.fd + p.fdStdErr)], 1.15);
-  const linear = linearAxis(plotted.map((p) => p.fd + p.fdStdErr));
+  const floorEnds = floor ? [floor.low, floor.high] : [];
+  const logY = logDomain([...plotted.map((p) => p.value - p.stdError), ...plotted.map((p) => p.value + p.stdError), ...floorEnds], 1.15);
+  const linear = linearAxis([...plotted.map((p) => p.value + (Number.isFinite(p.stdError) ? p.stdError : 0)), ...floorEnds]);
   return (
-    <figure className="scaling-chart" data-testid={`scaling-chart-${family}`} data-points={pointCount}>
+    <figure className="scaling-chart" data-testid={`scaling-chart-${family}`} data-points={pointCount} data-metric={metric}>
       <h3>{name}</h3>
       <p className="chart-sub">{family === 'var' ? 'Language-style: next-scale prediction over discrete tokens' : 'Diffusion-style: denoising continuous latents'}</p>
-      <div role="img" aria-label={`${name}: FD against ${xLabel}; ${series.length} curves, ${pointCount} points`}>
+      <div role="img" aria-label={`${name}: ${label} against ${xLabel}; ${series.length} curves, ${pointCount} points${floor ? `; real-data floor ${label} ${floor.value.toPrecision(3)}` : ''}`}>
         <ResponsiveContainer width="100%" height={320}>
           <ScatterChart margin={{ top: 10, right: 64, bottom: 22, left: 4 }}>
             <CartesianGrid strokeDasharray="3 3" />
@@ -50,14 +57,19 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
             />
             <YAxis
               type="number"
-              dataKey="fd"
-              scale={fdScale}
-              domain={fdScale === 'log' ? fdDomain : linear.domain}
-              ticks={fdScale === 'log' ? logTicks(fdDomain[0], fdDomain[1], 7) : linear.ticks}
+              dataKey="value"
+              scale={yScale}
+              domain={yScale === 'log' ? logY : linear.domain}
+              ticks={yScale === 'log' ? logTicks(logY[0], logY[1], 7) : linear.ticks}
               allowDataOverflow
               width={66}
-              label={{ value: fdScale === 'log' ? 'FD (lower is better, log)' : 'FD (lower is better)', angle: -90, position: 'insideLeft', fontSize: 12, style: { textAnchor: 'middle' } }}
+              label={{ value: yScale === 'log' ? `${label} (lower is better, log)` : `${label} (lower is better)`, angle: -90, position: 'insideLeft', fontSize: 12, style: { textAnchor: 'middle' } }}
             />
+            {floor && (
+              // The real-data floor: what N real digits score against the reference, ± its error. No generator can be expected below it.
+              <ReferenceArea y1={Math.max(floor.low, yScale === 'log' ? logY[0] : linear.domain[0])} y2={floor.high} fill={FLOOR_COLOR} fillOpacity={0.18} stroke="none" ifOverflow="hidden" />
+            )}
+            {floor && <ReferenceLine y={floor.value} stroke={FLOOR_COLOR} strokeDasharray="2 3" ifOverflow="hidden" label={{ value: `real digits, n = ${floor.samples}`, position: 'insideBottomRight', fontSize: 11, fill: FLOOR_COLOR }} />}
             <Tooltip content={(props) => <PointTooltip {...props} axis={axis} />} isAnimationActive={false} />
             {frontier.length > 1 && (
               // A Scatter with a step line and no markers (not a Line): it takes no part in the point tooltips.
@@ -82,17 +94,17 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
                 line={{ stroke: s.color, strokeWidth: 1.5, strokeDasharray: s.dashed ? '5 3' : undefined, pointerEvents: 'none' }}
                 isAnimationActive={false}
               >
-                <ErrorBar dataKey="fdStdErr" direction="y" stroke={s.color} strokeOpacity={0.7} width={4} pointerEvents="none" isAnimationActive={false} />
+                <ErrorBar dataKey="stdError" direction="y" stroke={s.color} strokeOpacity={0.7} width={4} pointerEvents="none" isAnimationActive={false} />
               </Scatter>
             ))}
             {measured.length > 0 && (
               <Scatter name="Measured here" data={[...measured]} fill={LIVE_COLOR} shape="diamond" isAnimationActive={false}>
-                <ErrorBar dataKey="fdStdErr" direction="y" stroke={LIVE_COLOR} width={4} isAnimationActive={false} />
+                <ErrorBar dataKey="stdError" direction="y" stroke={LIVE_COLOR} width={4} isAnimationActive={false} />
               </Scatter>
             )}
             {live && (
               <Scatter name="Live point" data={[live]} fill={LIVE_COLOR} shape={LiveMarker} isAnimationActive={false}>
-                <ErrorBar dataKey="fdStdErr" direction="y" stroke={LIVE_COLOR} strokeWidth={2} width={6} isAnimationActive={false} />
+                <ErrorBar dataKey="stdError" direction="y" stroke={LIVE_COLOR} strokeWidth={2} width={6} isAnimationActive={false} />
                 <LabelList
                   dataKey="samples"
                   position="right"
@@ -113,6 +125,8 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, fd
     </figure>
   );
 }
+
+const FLOOR_COLOR = '#2e7d32';
 
 function NoMarker() {
   return <g />;

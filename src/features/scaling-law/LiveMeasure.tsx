@@ -3,6 +3,7 @@ import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { parseSetting } from '../../quant/setting';
+import { formatMetric } from './metric';
 import { SAMPLE_CHOICES, effectivePick } from './scalingLawSlice';
 
 // Offered before the model list and the sweep are loaded (ids of the shipped bundles).
@@ -44,8 +45,9 @@ export function LiveMeasure() {
     <div className="live-box">
       <h3>Measure a point live</h3>
       <p className="explain">
-        Generates class-balanced samples on your GPU and computes their FD. The magenta ringed point moves as samples arrive and its error bar
-        shrinks: with few samples FD is noisy (and biased upwards), so compare points measured with similar n. Defaults to the model and first
+        Generates class-balanced samples on your GPU and computes their FD and KID (when the classifier bundle ships KID's reference). The
+        magenta ringed point moves as samples arrive and its error bar shrinks: with few samples FD is noisy and biased upwards, so compare FDs
+        measured with similar n; KID is unbiased at any n. Defaults to the model and first
         quantised setting picked in the playground.
       </p>
       <form
@@ -123,7 +125,8 @@ export function LiveMeasure() {
           <progress max={1} value={live.fraction} aria-label="Measurement progress" />
           {live.point ? (
             <span className="live-n">
-              n = {live.point.samples} of {live.samples} samples · FD {live.point.fd.toFixed(1)} ± {live.point.fdStdErr.toFixed(1)}
+              n = {live.point.samples} of {live.samples} samples · FD {formatMetric('fd', live.point.fd, live.point.fdStdErr)}
+              {live.point.kid !== undefined ? ` · KID ${formatMetric('kid', live.point.kid, live.point.kidSe)}` : ''}
             </span>
           ) : (
             <span>{live.message}</span>

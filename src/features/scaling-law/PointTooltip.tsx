@@ -1,4 +1,5 @@
 import { formatSi } from './logTicks';
+import { formatMetric } from './metric';
 import { methodLabel } from './precision';
 import type { BitsAxis, ChartPoint } from './series';
 
@@ -18,9 +19,9 @@ export function PointTooltip({ active, payload, axis }: { active?: boolean; payl
         <dt>{axis === 'computeBits' ? 'Compute bits' : 'Total weight bits'}</dt>
         <dd>{formatSi(p.x)}</dd>
         <dt>FD</dt>
-        <dd>
-          {p.fd.toFixed(1)} ± {p.fdStdErr.toFixed(1)}
-        </dd>
+        <dd>{formatMetric('fd', p.fd, p.fdStdErr)}</dd>
+        <dt>KID</dt>
+        <dd>{p.kid === undefined ? 'not measured' : formatMetric('kid', p.kid, p.kidSe)}</dd>
         <dt>Samples</dt>
         <dd>n = {p.samples}</dd>
         <dt>Accuracy</dt>

@@ -9,6 +9,7 @@ import { ExportLinks } from './ExportLinks';
 import { FamilyChart } from './FamilyChart';
 import { LiveMeasure } from './LiveMeasure';
 import { logDomain, logTicks } from './logTicks';
+import { chooseMetric, floorBand, METRIC_LABEL, yScaleFor } from './metric';
 import { frontierSteps, paretoFrontier } from './pareto';
 import { buildSeries, precisionColors, toChartPoint } from './series';
 import './scalingLaw.css';
@@ -24,6 +25,7 @@ export function ScalingLawPanel() {
   const fdScale = useAppStore((s) => s.scalingFdScale);
   const measured = useAppStore((s) => s.scalingMeasured);
   const live = useAppStore((s) => s.scalingLive);
+  const wantedMetric = useAppStore((s) => s.scalingMetric);
   const chartsRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -31,10 +33,14 @@ export function ScalingLawPanel() {
   }, [loadSweep]);
 
   const sweepPoints = sweepState.state === 'ready' ? sweepState.sweep.points : NO_POINTS;
+  const sweepFile = sweepState.state === 'ready' ? sweepState.sweep : undefined;
   const livePoint = live.state === 'running' && live.point ? live.point : undefined;
+  const choice = useMemo(() => chooseMetric(wantedMetric, [...sweepPoints, ...measured, ...(livePoint ? [livePoint] : [])]), [wantedMetric, sweepPoints, measured, livePoint]);
+  const metric = choice.metric;
+  const floor = sweepFile ? floorBand(sweepFile.realDataFloor, metric, sweepFile.config.samples) : undefined;
   const view = useMemo(() => {
     const colors = precisionColors([...sweepPoints, ...measured]);
-    const series = buildSeries(sweepPoints, axis, colors);
+    const series = buildSeries(sweepPoints, axis, colors, metric);
     const xs = [...sweepPoints, ...measured, ...(livePoint ? [livePoint] : [])].map((p) => p[axis]);
     const xDomain = logDomain(xs);
     const perFamily = FAMILIES.map((family) => {
@@ -44,12 +50,12 @@ export function ScalingLawPanel() {
         family,
         series: familySeries,
         frontier: frontierSteps(frontier, xDomain[1]),
-        measured: measured.filter((p) => p.family === family).map((p) => toChartPoint(p, axis)),
-        live: livePoint?.family === family ? toChartPoint(livePoint, axis) : undefined,
+        measured: measured.filter((p) => p.family === family).map((p) => toChartPoint(p, axis, metric)).filter((p) => Number.isFinite(p.value)),
+        live: livePoint?.family === family ? toChartPoint(livePoint, axis, metric) : undefined,
       };
     });
     return { xDomain, xTicks: logTicks(xDomain[0], xDomain[1]), perFamily, hasPoints: xs.length > 0 };
-  }, [sweepPoints, measured, livePoint, axis]);
+  }, [sweepPoints, measured, livePoint, axis, metric]);
 
   return (
     <section aria-labelledby="scaling-title" className="panel" data-testid="scaling-law-panel">
@@ -62,18 +68,25 @@ export function ScalingLawPanel() {
       </p>
       <SweepStatus onRetry={() => void loadSweep()} />
       <div className="scaling-toolbar">
-        <AxisToggle />
+        <AxisToggle choice={choice} />
       </div>
+      {choice.notice && (
+        <p className="muted" data-testid="metric-notice">
+          {choice.notice}
+        </p>
+      )}
       {view.hasPoints && (
         <div className="scaling-charts" ref={chartsRef}>
           {view.perFamily.map((f) => (
-            <FamilyChart key={f.family} {...f} axis={axis} fdScale={fdScale} xDomain={view.xDomain} xTicks={view.xTicks} />
+            <FamilyChart key={f.family} {...f} axis={axis} metric={metric} yScale={yScaleFor(metric, fdScale)} floor={floor} xDomain={view.xDomain} xTicks={view.xTicks} />
           ))}
         </div>
       )}
       <p className="explain" style={{ marginTop: 8 }}>
-        Error bars: ± one jackknife standard error of FD; the tooltip gives the sample count. The grey step line is the Pareto frontier, the best
-        FD any measured configuration of that family reaches within a bit budget. Dashed curves use another method than plain rounding (RTN) at
+        Error bars: ± one jackknife standard error of {METRIC_LABEL[metric]} (groups that each hold every class); the tooltip gives the sample
+        count. {floor ? `The green band is the real-data floor: ${METRIC_LABEL[metric]} of ${floor.samples} real digits, ± its error, what a perfect generator would score at this N. ` : ''}
+        {metric === 'kid' ? 'KID (kernel distance, unbiased) does not drift with the sample count as FD does and can dip slightly below 0. ' : ''}
+        The grey step line is the Pareto frontier, the best {METRIC_LABEL[metric]} any measured configuration of that family reaches within a bit budget. Dashed curves use another method than plain rounding (RTN) at
         the same precision as the solid curve of their colour. {axis === 'computeBits' ? 'Compute bits multiply weight bits by activation bits, so weight-only and weight+activation settings meet on one axis.' : ''}
       </p>
       <LiveMeasure />
@@ -106,11 +119,20 @@ function SweepStatus({ onRetry }: { onRetry: () => void }) {
         }
       />
     );
-  const { sweep: file } = sweep;
+  const { sweep: file, notices } = sweep;
   return (
-    <p className="muted" data-testid="sweep-info">
-      Sweep: {file.points.length} points, {file.config.samples} samples each (seed {file.config.seed}; DiT {file.config.ditSteps}{' '}
-      {file.config.ditSampler} steps), measured {file.createdAt.slice(0, 10)} on {file.adapter}. Numbers compare only within one sweep.
-    </p>
+    <>
+      <p className="muted" data-testid="sweep-info">
+        Sweep: {file.points.length} points, {file.config.samples} samples each (seed {file.config.seed}; DiT {file.config.ditSteps}{' '}
+        {file.config.ditSampler} steps), measured {file.createdAt.slice(0, 10)} on {file.adapter}. Numbers compare only within one sweep.
+      </p>
+      {notices.length > 0 && (
+        <div className="sweep-notice" role="note" data-testid="sweep-notice">
+          {notices.map((n) => (
+            <p key={n}>{n}</p>
+          ))}
+        </div>
+      )}
+    </>
   );
 }

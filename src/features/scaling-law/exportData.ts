@@ -31,11 +31,14 @@ export const CSV_COLUMNS = [
   'samples',
   'fd',
   'fdStdErr',
+  'kid',
+  'kidSe',
   'accuracy',
   'steps',
   'cfg',
   'sampler',
   'partial',
+  'engine',
   'ms',
 ] as const;
 
@@ -56,7 +59,16 @@ export function toCsv(rows: readonly ExportRow[]): string {
 export function toJson(sweep: SweepFile | undefined, live: readonly QualityPoint[]): string {
   return JSON.stringify(
     {
-      sweep: sweep ? { createdAt: sweep.createdAt, adapter: sweep.adapter, config: sweep.config, points: sweep.points } : null,
+      sweep: sweep
+        ? {
+            formatVersion: sweep.formatVersion,
+            createdAt: sweep.createdAt,
+            adapter: sweep.adapter,
+            config: sweep.config,
+            ...(sweep.realDataFloor ? { realDataFloor: sweep.realDataFloor } : {}),
+            points: sweep.points,
+          }
+        : null,
       live,
     },
     null,

@@ -5,7 +5,8 @@
  * leave-out FDs fall back to treating the two as independent: sqrt(se_a^2 + se_b^2), much wider.
  */
 import type { QualityPoint } from '../../engine/quality/types';
-import { pairedFdDifference } from '../../metrics';
+import { pairedDifference } from '../../metrics';
+import { metricValue, type QualityMetric } from './metric';
 
 export interface FdDifference {
   /** a.fd - b.fd */
@@ -31,8 +32,19 @@ export function sharesDraws(a: QualityPoint, b: QualityPoint): boolean {
 }
 
 export function fdDifference(a: QualityPoint, b: QualityPoint): FdDifference {
-  if (sharesDraws(a, b)) {
-    return { ...pairedFdDifference({ fd: a.fd, leaveOut: a.fdLeaveOut! }, { fd: b.fd, leaveOut: b.fdLeaveOut! }), paired: true };
+  return metricDifference(a, b, 'fd') ?? { difference: NaN, stdError: NaN, paired: false };
+}
+
+/**
+ * a - b of one metric (FD or KID) with its standard error: paired when the points share their draws and both
+ * carry that metric's leave-one-group-out values, else the independent bound. undefined when either point
+ * lacks the metric.
+ */
+export function metricDifference(a: QualityPoint, b: QualityPoint, metric: QualityMetric): FdDifference | undefined {
+  const [ma, mb] = [metricValue(a, metric), metricValue(b, metric)];
+  if (!ma || !mb) return undefined;
+  if (sharesDraws(a, b) && ma.leaveOut && mb.leaveOut && ma.leaveOut.length === mb.leaveOut.length) {
+    return { ...pairedDifference({ value: ma.value, leaveOut: ma.leaveOut }, { value: mb.value, leaveOut: mb.leaveOut }), paired: true };
   }
-  return { difference: a.fd - b.fd, stdError: Math.hypot(a.fdStdErr, b.fdStdErr), paired: false };
+  return { difference: ma.value - mb.value, stdError: Math.hypot(ma.stdError, mb.stdError), paired: false };
 }

@@ -6,6 +6,7 @@ import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
 import { CancelledError, serializeError, type QualityPoint, type SerializedError } from '../../worker/protocol';
 import { loadSweep, type SweepLoad } from './sweepFile';
+import type { QualityMetric } from './metric';
 import type { BitsAxis } from './series';
 
 export type ScalingSweep = { state: 'loading' } | SweepLoad | { state: 'failed'; error: SerializedError };
@@ -36,8 +37,10 @@ export function effectivePick(state: Pick<ScalingLawSlice, 'scalingPick'> & { mo
 export interface ScalingLawSlice {
   scalingSweep: ScalingSweep;
   scalingAxis: BitsAxis;
-  /** Log FD spreads the low-FD curves apart when one precision (W2) blows up. */
+  /** Log FD spreads the low-FD curves apart when one precision (W2) blows up (KID is always linear). */
   scalingFdScale: 'linear' | 'log';
+  /** The metric the charts plot (metric.ts chooseMetric falls back to FD when no point has it). */
+  scalingMetric: QualityMetric;
   scalingPick: LivePick;
   scalingLive: LiveMeasurement;
   /** Finished live measurements, newest last; exported with the sweep. */
@@ -45,6 +48,7 @@ export interface ScalingLawSlice {
   loadScalingSweep(): Promise<void>;
   setScalingAxis(axis: BitsAxis): void;
   setScalingFdScale(scale: 'linear' | 'log'): void;
+  setScalingMetric(metric: QualityMetric): void;
   setScalingPick(patch: Partial<LivePick>): void;
   measureScalingPoint(): Promise<void>;
   cancelScalingMeasure(): void;
@@ -60,6 +64,7 @@ export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) =
   scalingSweep: { state: 'loading' },
   scalingAxis: 'totalWeightBits',
   scalingFdScale: 'linear',
+  scalingMetric: 'fd',
   scalingPick: { modelId: null, setting: null, samples: 50 },
   scalingLive: { state: 'idle' },
   scalingMeasured: [],
@@ -76,6 +81,9 @@ export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) =
   },
   setScalingFdScale(scale) {
     set({ scalingFdScale: scale });
+  },
+  setScalingMetric(metric) {
+    set({ scalingMetric: metric });
   },
   setScalingPick(patch) {
     set({ scalingPick: { ...get().scalingPick, ...patch } });

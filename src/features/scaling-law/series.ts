@@ -5,16 +5,23 @@
  */
 import type { GeneratorFamily } from '../../engine/generation/types';
 import type { QualityPoint } from '../../engine/quality/types';
+import { metricValue, type QualityMetric } from './metric';
 import { methodLabel, precisionOf } from './precision';
 
 export type BitsAxis = 'totalWeightBits' | 'computeBits';
 export type MarkerShape = 'circle' | 'cross' | 'diamond' | 'square' | 'star' | 'triangle' | 'wye';
 
-/** One plotted point: the x of the chosen axis plus what the tooltip and exports need. */
+/** One plotted point: the x of the chosen axis, the y of the chosen metric, plus what the tooltip needs. */
 export interface ChartPoint {
   readonly x: number;
+  /** The plotted metric's value and jackknife standard error (metric.ts). */
+  readonly value: number;
+  readonly stdError: number;
+  readonly metric: QualityMetric;
   readonly fd: number;
   readonly fdStdErr: number;
+  readonly kid?: number;
+  readonly kidSe?: number;
   readonly samples: number;
   readonly accuracy: number;
   readonly modelId: string;
@@ -40,11 +47,16 @@ export interface ChartSeries {
   readonly points: readonly ChartPoint[];
 }
 
-export function toChartPoint(p: QualityPoint, axis: BitsAxis): ChartPoint {
+export function toChartPoint(p: QualityPoint, axis: BitsAxis, metric: QualityMetric = 'fd'): ChartPoint {
+  const m = metricValue(p, metric);
   return {
     x: p[axis],
+    value: m?.value ?? NaN,
+    stdError: m?.stdError ?? NaN,
+    metric,
     fd: p.fd,
     fdStdErr: p.fdStdErr,
+    ...(p.kid !== undefined ? { kid: p.kid, kidSe: p.kidSe } : {}),
     samples: p.samples,
     accuracy: p.accuracy,
     modelId: p.modelId,
@@ -107,11 +119,11 @@ export function methodShape(method: string): MarkerShape {
   return 'cross';
 }
 
-/** Curves of one chart. Partial (streamed) points are never part of a curve. */
-export function buildSeries(points: readonly QualityPoint[], axis: BitsAxis, colors = precisionColors(points)): ChartSeries[] {
+/** Curves of one chart. Partial (streamed) points, and points without the metric, are never part of a curve. */
+export function buildSeries(points: readonly QualityPoint[], axis: BitsAxis, colors = precisionColors(points), metric: QualityMetric = 'fd'): ChartSeries[] {
   const groups = new Map<string, { first: QualityPoint; rank: number; byVariant: Map<string, QualityPoint[]> }>();
   for (const p of points) {
-    if (p.partial || !(p[axis] > 0) || !Number.isFinite(p.fd)) continue;
+    if (p.partial || !(p[axis] > 0) || !metricValue(p, metric)) continue;
     const precision = precisionOf(p);
     const key = `${p.family}|${precision.label}|${p.method}`;
     let group = groups.get(key);
@@ -137,7 +149,7 @@ export function buildSeries(points: readonly QualityPoint[], axis: BitsAxis, col
         color: colors.get(label) ?? FP32_COLOR,
         shape: methodShape(method),
         dashed: method !== 'rtn',
-        points: dedupeByModel(list).map((p) => toChartPoint(p, axis)).sort((a, b) => a.x - b.x),
+        points: dedupeByModel(list).map((p) => toChartPoint(p, axis, metric)).sort((a, b) => a.x - b.x),
         rank: group.rank,
       });
     }

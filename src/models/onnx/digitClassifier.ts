@@ -3,8 +3,8 @@
  * [B, 10] and features [B, 128] (post-ReLU penultimate layer, the space the Frechet distance is measured in).
  * Its bundle also carries the test-set feature statistics (fd-stats.safetensors) every FD is measured against.
  */
-import { FrechetReference } from '../../metrics/index.ts';
-import { tensorF64, type ValidatedBundle } from '../bundle/index.ts';
+import { FrechetReference, KidReference } from '../../metrics/index.ts';
+import { parseSafetensors, tensorAsF32, tensorF64, type ValidatedBundle } from '../bundle/index.ts';
 import { createBundleSession } from './bundleSession';
 import { OnnxError, REEXPORT_GRAPH_FIX } from './errors';
 import type { GpuTensor } from './gpuTensor';
@@ -32,6 +32,7 @@ export class DigitClassifier {
   private readonly session: OnnxSession;
   private readonly bundle: ValidatedBundle;
   private reference: FrechetReference | undefined;
+  private kid: KidReference | null | undefined;
 
   private constructor(session: OnnxSession, bundle: ValidatedBundle) {
     const m = bundle.manifest;
@@ -74,6 +75,29 @@ export class DigitClassifier {
       this.reference = new FrechetReference(tensorF64(stats, 'mu'), tensorF64(stats, 'sigma'));
     }
     return this.reference;
+  }
+
+  /**
+   * KID's reference (src/metrics/kid.ts): the test split's features and their mean off-diagonal kernel value kYY,
+   * from the bundle's kid-reference file (features [M, featureDim] f16, kYY [1] f64); undefined for a bundle
+   * exported without one (KID is then not measured).
+   */
+  kidReference(): KidReference | undefined {
+    if (this.kid === undefined) {
+      const entry = this.bundle.manifest.files.find((f) => f.role === 'kid-reference');
+      const bytes = entry ? this.bundle.files.get(entry.path) : undefined;
+      if (!entry || !bytes) {
+        this.kid = null;
+      } else {
+        const file = parseSafetensors(bytes, entry.path);
+        const shape = file.tensors.get('features')?.shape ?? [];
+        if (shape.length !== 2 || shape[1] !== this.featureDim) {
+          throw new OnnxError('bundle-mismatch', this.bundleId, `${entry.path}: features have shape [${shape.join(', ')}], not [M, ${this.featureDim}].`, REEXPORT_GRAPH_FIX);
+        }
+        this.kid = KidReference.fromFeatures(tensorAsF32(file, 'features'), shape[0]!, this.featureDim, tensorF64(file, 'kYY')[0]);
+      }
+    }
+    return this.kid ?? undefined;
   }
 
   /** Idempotent. */
