@@ -30,6 +30,8 @@ const LAUNCH_ARGS = [
   ...CHROMIUM_ARGS,
   // Without it Chromium rounds GPU timestamps to 100 µs (a fingerprinting defence), coarser than small kernels.
   '--enable-webgpu-developer-features',
+  // bench/gpu-check.sh adds the flags that put Linux Chromium's WebGPU on a real GPU (Vulkan).
+  ...(process.env.CHROMIUM_EXTRA_ARGS ?? '').split(' ').filter(Boolean),
 ];
 
 function parseArgs(argv) {

@@ -55,8 +55,9 @@ export async function measureF32(fx: SizeFixture, variant: Variant, kernel: Matm
   const plan = await warmAndPlan(timer, () => kernel.run(args), checkMs, config);
   const { time, wall } = await timer.timeComputePass((encoder, tw) => kernel.encode(encoder, args, tw), plan);
   const weightBytes = fx.size * fx.size * 4;
+  const choice = kernel.choose(m, variant);
   return {
-    id, kind: 'f32', variant, size: fx.size, m, format: 'f32', weightBytes,
+    id, kind: 'f32', variant, size: fx.size, m, format: 'f32', weightBytes, kernelPath: choice.path, kernelReason: choice.reason,
     trafficBytes: weightBytes + activationBytes(fx, variant), time, wall,
     maxRelError: error, outputsChecked: fx.checkedOutputs(variant), checkRunMs: checkMs, warmupRuns: plan.warmupRuns,
   };
@@ -81,8 +82,10 @@ export async function measureOurs(
   const plan = await warmAndPlan(timer, () => kernel.run(args), checkMs, config);
   const { time, wall } = await timer.timeComputePass((encoder, tw) => kernel.encode(encoder, args, tw), plan);
   const weightBytes = packedByteLength(packed);
+  const choice = kernel.choose(m, variant);
   return {
     id, kind: 'ours', variant, size: fx.size, m, format: formatName(packed.format), groupSize: packed.groupSize,
+    kernelPath: choice.path, kernelReason: choice.reason,
     weightBytes, trafficBytes: weightBytes + activationBytes(fx, variant), time, wall,
     maxRelError: error, outputsChecked: fx.checkedOutputs(variant), checkRunMs: checkMs, warmupRuns: plan.warmupRuns,
   };

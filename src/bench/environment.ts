@@ -25,16 +25,18 @@ function adapterInfoFields(device: GPUDevice): Record<string, unknown> {
 }
 
 export async function collectEnvironment(context: GpuContext, label: string): Promise<BenchEnvironment> {
-  const uaData = (navigator as Navigator & { userAgentData?: UserAgentData }).userAgentData;
+  // Dawn for Node (bench/gpu-check.sh without a browser) may have no navigator at all.
+  const nav = typeof navigator !== 'undefined' ? navigator : undefined;
+  const uaData = (nav as (Navigator & { userAgentData?: UserAgentData }) | undefined)?.userAgentData;
   const brands = uaData ? (await uaData.getHighEntropyValues(['fullVersionList']).catch(() => ({ fullVersionList: undefined }))).fullVersionList : undefined;
   return {
     adapterLabel: label,
     adapter: context.adapter,
     adapterInfo: adapterInfoFields(context.device),
     deviceFeatures: [...context.device.features].sort(),
-    userAgent: navigator.userAgent,
+    userAgent: nav?.userAgent ?? `Node.js ${(globalThis as { process?: { version?: string } }).process?.version ?? '?'} (no browser)`,
     browserBrands: brands,
-    hardwareConcurrency: navigator.hardwareConcurrency,
+    hardwareConcurrency: nav?.hardwareConcurrency ?? 0,
     ortVersion: ortVersion(),
     crossOriginIsolated: globalThis.crossOriginIsolated ?? false,
   };

@@ -32,6 +32,18 @@ export interface Measurement {
   readonly checkRunMs: number;
   /** Untimed runs after the check run (0 when the check run alone took longer than targetCaseMs). */
   readonly warmupRuns: number;
+  /** Ours and f32: the kernel path that ran (src/kernels/matmulPlan.ts: gemv-rows, gemv-subgroup, gemv-splitk, gemm) and why. */
+  readonly kernelPath?: string;
+  readonly kernelReason?: string;
+}
+
+/** Which matmul variants this adapter gets, and those not run here with the reason. */
+export interface KernelVariantReport {
+  /** src/kernels/matmulPlan.ts AdapterProfile of the bench device. */
+  readonly profile: { kind: string; subgroups: boolean; shaderF16: boolean; basis: string };
+  /** The path and reason for GEMV (m = 1) and GEMM (m = config.gemmM), quantized and f32. */
+  readonly chosen: Record<string, { path: string; reason: string }>;
+  readonly notRun: { variant: string; reason: string }[];
 }
 
 /** A case not run because it would take too long; never counted as a measurement. */
@@ -51,6 +63,9 @@ export interface SummaryRow {
   readonly size: number;
   readonly format: string;
   readonly groupSize: number;
+  /** Kernel paths that ran (matmulPlan.ts). */
+  readonly oursKernel?: string;
+  readonly f32Kernel?: string;
   readonly oursMedianMs: number;
   readonly oursMinMs: number;
   readonly f32MedianMs?: number;
@@ -90,6 +105,7 @@ export interface BenchResult {
   readonly environment: BenchEnvironment;
   readonly config: BenchConfig;
   readonly method: Record<string, string>;
+  readonly kernelVariants: KernelVariantReport;
   readonly measurements: Measurement[];
   readonly summary: SummaryRow[];
   readonly failures: CaseFailure[];

@@ -3,7 +3,7 @@
  * GEMM, a copy of the packed bytes, and (int4/int8 symmetric) onnxruntime's MatMulNBits on the same weights.
  * Everything runs on one GPUDevice, in one page, in one run; ratios are computed from these measurements only.
  */
-import { GpuContext, adapterLabel } from '../gpu/gpuContext';
+import { GpuContext, adapterLabel, type GpuContextOptions } from '../gpu/gpuContext';
 import { GpuPackedWeight, MatmulF32Kernel, QuantMatmulKernel } from '../kernels';
 import { dequantizeWeight, quantizeWeight } from '../quant';
 import { caseId, matchesFilter, weightCaseName, type BenchConfig, type Variant, type WeightCaseSpec } from './benchConfig';
@@ -13,7 +13,7 @@ import { GpuErrorWatch } from './gpuErrorWatch';
 import { GpuTimer } from './gpuTimer';
 import { buildMatMulNBitsModel, matMulNBitsCompatible } from './matMulNBitsModel';
 import { OrtMatMulNBitsSession } from './ortMatMulNBits';
-import type { BenchResult, CaseFailure, Measurement, SkippedCase } from './resultTypes';
+import type { BenchResult, CaseFailure, KernelVariantReport, Measurement, SkippedCase } from './resultTypes';
 import { SizeFixture } from './sizeFixture';
 import { selectPackedRows } from './packedRows';
 import { summarizeRun } from './summary';
@@ -38,10 +38,11 @@ function selectedCases(config: BenchConfig, size: number): { spec: WeightCaseSpe
 /** Lets the page paint between long synchronous steps (quantising a 4096x4096 matrix takes seconds). */
 const nextFrame = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
-export async function runBench(config: BenchConfig, onProgress: (p: BenchProgress) => void): Promise<BenchResult> {
+/** `contextOptions`: another WebGPU entry point (Dawn for Node in test/bench/dawnKernelBench.test.ts). */
+export async function runBench(config: BenchConfig, onProgress: (p: BenchProgress) => void, contextOptions?: GpuContextOptions): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
-  const context = await GpuContext.create();
+  const context = await GpuContext.create(contextOptions);
   const { device } = context;
   const gpuErrors = new GpuErrorWatch(context);
   const timer = new GpuTimer(device);
@@ -114,6 +115,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       environment,
       config,
       method: methodNotes(timer.method),
+      kernelVariants: kernelVariantReport(quantKernel, f32Kernel, config),
       measurements,
       summary: summarizeRun(measurements),
       failures,
@@ -158,6 +160,38 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       weight.destroy();
     }
   }
+}
+
+/** The variants this adapter gets (visible in the JSON) and the ones not run here, with the reason. */
+function kernelVariantReport(quant: QuantMatmulKernel, f32: MatmulF32Kernel, config: BenchConfig): KernelVariantReport {
+  const { profile } = quant;
+  const notRun: { variant: string; reason: string }[] = [];
+  const gemv = quant.choose(1, 'gemv').path;
+  for (const variant of ['gemv-rows', 'gemv-subgroup', 'gemv-splitk'] as const) {
+    if (variant === gemv) continue;
+    notRun.push({
+      variant,
+      reason:
+        variant === 'gemv-subgroup' && !profile.subgroups
+          ? "the device lacks the 'subgroups' feature (gemv-splitk is its fallback)"
+          : `not this adapter's GEMV (${profile.kind}: ${gemv}); tested for exactness in test/gpu/quantMatmulKernel.test.ts, timed only when forced`,
+    });
+  }
+  notRun.push({
+    variant: 'f16 arithmetic',
+    reason: profile.shaderF16 ? 'not built yet: every kernel computes in f32 (issue 14)' : "the device lacks 'shader-f16'; also not built yet (every kernel computes in f32)",
+  });
+  notRun.push({ variant: 'dot4I8Packed (A8)', reason: 'not built yet: A8 settings fake-quantise X to f32 and use the f32-arithmetic kernels (issue 14)' });
+  return {
+    profile: { ...profile },
+    chosen: {
+      [`ours m=1`]: quant.choose(1),
+      [`ours m=${config.gemmM}`]: quant.choose(config.gemmM),
+      [`f32 m=1`]: f32.choose(1),
+      [`f32 m=${config.gemmM}`]: f32.choose(config.gemmM),
+    },
+    notRun,
+  };
 }
 
 function methodNotes(clock: string): Record<string, string> {

@@ -24,6 +24,8 @@ export function summarizeRun(measurements: readonly Measurement[]): SummaryRow[]
       size: ours.size,
       format: ours.format,
       groupSize: ours.groupSize ?? 0,
+      oursKernel: ours.kernelPath,
+      f32Kernel: f32?.kernelPath,
       oursMedianMs: ours.time.medianMs,
       oursMinMs: ours.time.minMs,
       f32MedianMs: f32?.time.medianMs,

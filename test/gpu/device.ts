@@ -27,12 +27,14 @@ export function dawnGpu(): GPU {
 }
 
 async function createDevice(): Promise<GPUDevice> {
-  if (!process.env.VK_ICD_FILENAMES) {
+  // DAWN_ADAPTER=gpu: the machine's high-performance adapter (a real GPU; bench/gpu-check.sh), not SwiftShader.
+  const realGpu = process.env.DAWN_ADAPTER === 'gpu';
+  if (!realGpu && !process.env.VK_ICD_FILENAMES) {
     throw new Error(
       'GPU tests need VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (run them with `npm test` or `npm run test:gpu`).',
     );
   }
-  const adapter = await dawnGpu().requestAdapter({ forceFallbackAdapter: true });
+  const adapter = await dawnGpu().requestAdapter(realGpu ? { powerPreference: 'high-performance' } : { forceFallbackAdapter: true });
   if (!adapter) throw new Error('Dawn found no adapter: install Debian packages chromium and libvulkan1.');
   const device = await adapter.requestDevice({
     // The optional features the app's GpuContext asks for, where the adapter has them (subgroups: the
