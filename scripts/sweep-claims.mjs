@@ -27,22 +27,32 @@ const fmt = (x, d = 1) => (x === undefined ? '–' : x.toFixed(d));
  * pairing rule is src/features/scaling-law/fdDifference.ts sharesDraws, written again here because this script
  * runs in plain Node, which cannot import the TypeScript.
  */
-function diff(a, b) {
-  if (!a || !b) return '–';
-  const d = a.fd - b.fd;
-  let se = Math.hypot(a.fdStdErr, b.fdStdErr);
+const METRIC_FIELDS = { fd: ['fd', 'fdStdErr', 'fdLeaveOut'], kid: ['kid', 'kidSe', 'kidLeaveOut'] };
+function diff(a, b, metric = 'fd') {
+  const [value, stdErr, leaveOut] = METRIC_FIELDS[metric];
+  if (!a || !b || typeof a[value] !== 'number' || typeof b[value] !== 'number') return '–';
+  const d = a[value] - b[value];
+  let se = Math.hypot(a[stdErr], b[stdErr]);
   const same = ['seed', 'samples', 'steps', 'cfg', 'family', 'sampler'].every((k) => a[k] === b[k]);
-  const paired = a.fdLeaveOut && b.fdLeaveOut && a.fdLeaveOut.length === b.fdLeaveOut.length && a.seed !== undefined && same;
+  const paired = a[leaveOut] && b[leaveOut] && a[leaveOut].length === b[leaveOut].length && a.seed !== undefined && same;
   if (paired) {
-    const g = a.fdLeaveOut.length;
-    const deltas = a.fdLeaveOut.map((t, q) => t - b.fdLeaveOut[q]);
+    const g = a[leaveOut].length;
+    const deltas = a[leaveOut].map((t, q) => t - b[leaveOut][q]);
     const bar = deltas.reduce((s, x) => s + x, 0) / g;
     se = Math.sqrt(((g - 1) / g) * deltas.reduce((s, x) => s + (x - bar) ** 2, 0));
   }
-  return `${d >= 0 ? '+' : ''}${fmt(d)} ± ${fmt(se)}${paired ? 'p' : ''}${Math.abs(d) < 2 * se ? ' ~' : ''}`;
+  const digits = metric === 'kid' ? 4 : 1;
+  return `${d >= 0 ? '+' : ''}${fmt(d, digits)} ± ${fmt(se, digits)}${paired ? 'p' : ''}${Math.abs(d) < 2 * se ? ' ~' : ''}`;
 }
 
 console.log(`Sweep: ${points.length} points, ${sweep.config.samples} samples each, DiT ${sweep.config.ditSteps}-step ${sweep.config.ditSampler}, ${sweep.adapter}\n`);
+if (sweep.formatVersion === 1) {
+  console.log('**formatVersion 1**: its jackknife groups each held one class, so the errors below are overstated (a point's own error several times; docs/sweep.md).\n');
+}
+if (sweep.realDataFloor) {
+  const f = sweep.realDataFloor;
+  console.log(`Real-data floor at N = ${f.samples} (${f.source}): FD ${fmt(f.fd)} ± ${fmt(f.fdStdErr)}, KID ${fmt(f.kid, 4)} ± ${fmt(f.kidSe, 4)}\n`);
+}
 
 // 1. Degradation per model.
 const models = [...new Set(points.filter(base).map((p) => p.modelId))];
@@ -54,6 +64,17 @@ for (const id of models) {
   const fp = find(id, 'fp32');
   if (!fp) continue;
   console.log(`| ${id} | ${fmt(fp.fd)} ± ${fmt(fp.fdStdErr)} | ${fmt(fp.accuracy, 2)} | ${rtn.map((s) => diff(find(id, s, 'rtn'), fp)).join(' | ')} |`);
+}
+
+if (points.some((p) => typeof p.kid === 'number')) {
+  console.log('\n## 1b. KID over fp32 (RTN; same marks)\n');
+  console.log(`| model | fp32 KID | ${rtn.join(' | ')} |`);
+  console.log(`|---|---|${rtn.map(() => '---').join('|')}|`);
+  for (const id of models) {
+    const fp = find(id, 'fp32');
+    if (!fp || typeof fp.kid !== 'number') continue;
+    console.log(`| ${id} | ${fmt(fp.kid, 4)} ± ${fmt(fp.kidSe, 4)} | ${rtn.map((s) => diff(find(id, s, 'rtn'), fp, 'kid')).join(' | ')} |`);
+  }
 }
 
 // 2. PTQ methods against RTN at the same bits.

@@ -3,14 +3,17 @@
  * npm run sweep -- [--out public/sweeps/mnist-sweep.json] [--samples 20] [--dit-steps 20] [--dit-sampler ddpm|ddim]
  *                  [--batch 10] [--seed S] [--only id1,id2] [--settings s1,s2] [--fresh]
  *
- * Sample quality (FD with a jackknife error, accuracy, bit counts) of every generator bundle in
+ * Sample quality (FD and, where the classifier bundle ships KID's reference, KID, each with its class-balanced
+ * jackknife error; accuracy, bit counts) of every generator bundle in
  * public/models/index.json at every setting of the grid, measured by the app's engine worker
  * (measureQuality) in Debian's headless Chromium on /sweep.html, served by Vite. Bundles trained for one
  * quantisation (manifest.quantTraining) are measured at their own setting only.
  *
  * The sweep file is written after every finished point (tmp + rename), so a killed run loses at most the
  * point in flight; a restart skips the points already in the file with the same config and adapter
- * (--fresh starts over). See docs/sweep.md.
+ * (--fresh starts over). The file is formatVersion 2 (docs/sweep.md); its realDataFloor comes from the classifier
+ * bundle's manifest (config.realFloorSamples, realFd, realFdSe, realKid, realKidSe, written by
+ * training/evaluate.py) when that floor was measured at this run's --samples. See docs/sweep.md.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -60,6 +63,23 @@ function parseArgs(argv) {
   return opts;
 }
 
+/**
+ * The real-data floor at N = samples from the classifier bundle's manifest (training/evaluate.py measures it on
+ * N real training digits ordered like the samples), or undefined with the reason printed.
+ */
+function realDataFloor(samples) {
+  const index = JSON.parse(readFileSync(path.join(MODELS_DIR, 'index.json'), 'utf8'));
+  const entry = index.models.find((e) => e.family === 'classifier');
+  if (!entry) return console.log('no classifier bundle in index.json: no real-data floor'), undefined;
+  const c = JSON.parse(readFileSync(path.join(MODELS_DIR, entry.id, 'manifest.json'), 'utf8')).config;
+  const numbers = ['realFd', 'realFdSe', 'realKid', 'realKidSe'];
+  if (c.realFloorSamples !== samples || !numbers.every((k) => typeof c[k] === 'number')) {
+    console.log(`${entry.id} has no real-data floor at N = ${samples} (config.realFloorSamples ${c.realFloorSamples ?? 'absent'}; needs ${numbers.join(', ')}): the file gets none`);
+    return undefined;
+  }
+  return { samples, fd: c.realFd, fdStdErr: c.realFdSe, kid: c.realKid, kidSe: c.realKidSe, source: c.realFloorSource ?? `${samples} real digits (${entry.id} manifest)` };
+}
+
 /** Every generator of index.json with its depth and, for QAT bundles, the one setting it was trained for. */
 function generators(only) {
   const index = JSON.parse(readFileSync(path.join(MODELS_DIR, 'index.json'), 'utf8'));
@@ -106,6 +126,7 @@ function writeSweep(file, sweep) {
   renameSync(tmp, file);
 }
 
+const kidText = (p) => (typeof p.kid === 'number' ? `, KID ${p.kid.toFixed(4)} ± ${p.kidSe.toFixed(4)}` : '');
 const sameConfig = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 function fmtTime(seconds) {
   const s = Math.round(seconds);
@@ -150,7 +171,7 @@ async function main() {
       lastLine = now;
       const elapsed = (now - current.started) / 1000;
       const eta = (elapsed * (opts.samples - payload.samples)) / payload.samples;
-      console.log(`  ${current.point}: ${payload.samples}/${opts.samples} samples, FD ${payload.fd.toFixed(2)} ± ${payload.fdStdErr.toFixed(2)}, acc ${payload.accuracy.toFixed(3)}, point ETA ${fmtTime(eta)}`);
+      console.log(`  ${current.point}: ${payload.samples}/${opts.samples} samples, FD ${payload.fd.toFixed(2)} ± ${payload.fdStdErr.toFixed(2)}${kidText(payload)}, acc ${payload.accuracy.toFixed(3)}, point ETA ${fmtTime(eta)}`);
     });
     const ready = () => page.waitForFunction(() => document.body.dataset.ready === '1' && window.__sweep !== undefined, undefined, { timeout: 120_000 });
     await page.goto(`${base}sweep.html`, { timeout: 180_000 });
@@ -160,6 +181,11 @@ async function main() {
     console.log(`sweep on ${adapter}: ${points.length} points, config ${JSON.stringify(config)} -> ${path.relative(ROOT, outFile)}`);
 
     const previous = opts.fresh ? undefined : readSweep(outFile);
+    if (previous && previous.formatVersion !== 2) {
+      throw new Error(
+        `${opts.out} is a formatVersion ${previous.formatVersion} sweep (class-aligned jackknife groups, no KID): its points cannot be resumed into a formatVersion 2 file. Pass --fresh to replace it, or --out to write another file.`,
+      );
+    }
     if (previous && (!sameConfig(previous.config, config) || previous.adapter !== adapter)) {
       throw new Error(
         `${opts.out} holds a sweep with config ${JSON.stringify(previous.config)} on '${previous.adapter}'; this run is ${JSON.stringify(config)} on '${adapter}'. ` +
@@ -173,7 +199,8 @@ async function main() {
     const kept = previous ? previous.points.filter((p) => !p.partial && (recorded[p.modelId] ?? null) === (weights[p.modelId] ?? null)) : [];
     if (previous && kept.length < previous.points.length) console.log(`dropping ${previous.points.length - kept.length} points whose bundle weights changed since they were measured`);
     const measuredWeights = Object.fromEntries(kept.map((p) => [p.modelId, recorded[p.modelId]]));
-    const sweep = { formatVersion: 1, createdAt: previous?.createdAt ?? new Date().toISOString(), adapter, config, weights: measuredWeights, points: [...kept] };
+    const floor = realDataFloor(opts.samples);
+    const sweep = { formatVersion: 2, createdAt: previous?.createdAt ?? new Date().toISOString(), adapter, config, weights: measuredWeights, ...(floor ? { realDataFloor: floor } : {}), points: [...kept] };
     if (previous && kept.length < previous.points.length) writeSweep(outFile, sweep);
     const done = new Set(kept.map((p) => `${p.modelId}|${p.setting}`));
     const todo = points.filter((p) => !done.has(`${p.modelId}|${p.setting}`));
@@ -205,7 +232,7 @@ async function main() {
       writeSweep(outFile, sweep);
       const elapsed = (Date.now() - start) / 1000;
       const eta = (elapsed / (i + 1)) * (todo.length - i - 1);
-      console.log(`  done: FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s; sweep ${fmtTime(elapsed)} elapsed, ETA ${fmtTime(eta)}`);
+      console.log(`  done: FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kidText(point)}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s; sweep ${fmtTime(elapsed)} elapsed, ETA ${fmtTime(eta)}`);
     }
     const missing = points.filter((p) => !sweep.points.some((q) => q.modelId === p.modelId && q.setting === p.setting));
     console.log(`sweep finished: ${sweep.points.length} points in ${path.relative(ROOT, outFile)}${missing.length ? `; missing ${missing.map((p) => `${p.modelId} ${p.setting}`).join(', ')}` : ''}`);

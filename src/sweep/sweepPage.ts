@@ -37,7 +37,8 @@ export function createSweepApi(report: () => SweepReport | undefined, log: (line
         onProgress: (fraction, message) => report()?.('progress', { fraction, message }),
         onPartial: (partial) => report()?.('partial', partial),
       });
-      log(`  FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s`);
+      const kid = point.kid !== undefined ? `, KID ${point.kid.toFixed(4)} ± ${point.kidSe!.toFixed(4)}` : '';
+      log(`  FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kid}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s`);
       return point;
     },
   };
