@@ -50,7 +50,7 @@ def reference(clf):
     xte, yte = load_split('test')
     logits, feats = classify(clf, xte)
     acc = (logits.argmax(1) == yte).float().mean().item()
-    return Reference(feats), acc
+    return Reference(feats, kid_f16=True), acc
 
 
 def score(clf, images, labels, ref):
@@ -127,7 +127,7 @@ def update_results(entries):
 
 
 def line(name, r):
-    return (f'{name}: FD {r["fd"]:.2f} ± {r["fdSe"]:.2f}  KID {r["kid"]:.4f} ± {r["kidSe"]:.4f}  '
+    return (f'{name}: FD {r["fd"]:.2f} ± {r["fdStdErr"]:.2f}  KID {r["kid"]:.4f} ± {r["kidSe"]:.4f}  '
             f'accuracy {r["accuracy"]:.4f} (N={r["samples"]})')
 
 
@@ -151,7 +151,7 @@ def main():
             for cfg in (float(c) for c in args.sweep_cfg.split(',')):
                 r = evaluate(name, clf, ref, {**base, 'cfg': cfg}, args.samples, seed=args.seed, grid=False)
                 print(f'cfg {cfg} ' + line(name, r), flush=True)
-                sweep.setdefault(name, {})[str(cfg)] = {k: r[k] for k in ('fd', 'fdSe', 'kid', 'kidSe', 'accuracy',
+                sweep.setdefault(name, {})[str(cfg)] = {k: r[k] for k in ('fd', 'fdStdErr', 'kid', 'kidSe', 'accuracy',
                                                                           'samples', 'evalSeed', 'settings')}
         update_results({'cfgSweep': sweep})
         return

@@ -17,7 +17,6 @@ import torch.nn as nn
 sys.path.insert(0, os.path.dirname(__file__))
 import goldens  # noqa: E402
 import safetensors_io  # noqa: E402
-from sample_metrics import Reference  # noqa: E402
 import zoo  # noqa: E402
 from common import RUNS_DIR, TRAINING_DIR  # noqa: E402
 from data import load_split  # noqa: E402
@@ -204,8 +203,8 @@ def export_classifier(clf, train_info, ref, test_acc, floor):
                         {'mu': np.asarray(ref.mu, np.float64), 'sigma': np.asarray(ref.sigma, np.float64)})
     # KID's reference: the test split's features (f16) and the mean off-diagonal kernel value of exactly those
     # f16 values (f64), so that the engine's KID uses one consistent reference.
-    shipped = ref.features.astype(np.float16)
-    k_yy = Reference(shipped.astype(np.float64)).k_yy
+    shipped = ref.features.astype(np.float16)  # evaluate.reference() already scores KID on these values
+    k_yy = ref.k_yy
     safetensors_io.save(os.path.join(folder, 'kid-reference.safetensors'),
                         {'features': shipped, 'kYY': np.asarray([k_yy], np.float64)})
     mu = ref.mu

@@ -10,9 +10,16 @@ import numpy as np
 GROUPS = 10
 
 
-def balanced_groups(n, groups=GROUPS):
-    """Group of each sample index: floor(i / 10) mod groups (each group holds all ten classes)."""
-    return (np.arange(n) // 10) % groups
+def group_count(n, groups=GROUPS, classes=10):
+    """min(groups, whole rounds of classes): src/metrics/jackknife.ts's rule (it needs n >= 2 rounds)."""
+    if n < 2 * classes:
+        raise ValueError(f'{n} samples: a class-balanced jackknife needs at least {2 * classes}')
+    return min(groups, n // classes)
+
+
+def balanced_groups(n, groups=GROUPS, classes=10):
+    """Group of each sample index: floor(i / classes) mod g (each group holds every class)."""
+    return (np.arange(n) // classes) % group_count(n, groups, classes)
 
 
 def frechet_distance(mu1, s1, mu2, s2):
@@ -36,11 +43,13 @@ def poly_kernel(x, y):
 
 class Reference:
     """The reference set's statistics, computed once: mean and covariance for FD, and for KID the features
-    plus the mean off-diagonal kernel value among them (the term that does not depend on the samples)."""
+    plus the mean off-diagonal kernel value among them (the term that does not depend on the samples).
+    kid_f16: KID against the f16-rounded features, exactly what the classifier bundle ships to the engine."""
 
-    def __init__(self, features, chunk=2000):
-        self.features = np.asarray(features, dtype=np.float64)
-        self.mu, self.sigma = stats(self.features)
+    def __init__(self, features, chunk=2000, kid_f16=False):
+        full = np.asarray(features, dtype=np.float64)
+        self.mu, self.sigma = stats(full)
+        self.features = full.astype(np.float16).astype(np.float64) if kid_f16 else full
         m = len(self.features)
         total = 0.0
         for i in range(0, m, chunk):
@@ -57,7 +66,7 @@ def kid_terms(x, ref):
     return kxx, poly_kernel(x, ref.features).sum(1)
 
 
-def kid_from_terms(kxx, kxy_rows, ref, keep, classes=10):
+def kid_from_terms(kxx, kxy_rows, ref, keep, classes=10, stratified=True):
     """KID of the kept samples. Sample i is of class i mod `classes`, each class equally often, so the sample
     term weights same-class pairs by 1/C and other pairs by 1 - 1/C (their shares in the equal-weight class
     mixture): the plain mean over all pairs would over-weight other-class pairs and be biased by O(1/N).
@@ -68,7 +77,7 @@ def kid_from_terms(kxx, kxy_rows, ref, keep, classes=10):
     sub = kxx[np.ix_(idx, idx)]  # diagonal already zero
     same = cls[:, None] == cls[None, :]
     n_same, n_other = same.sum() - n, (~same).sum()
-    if n_same > 0 and n_other > 0:
+    if stratified and n_same > 0 and n_other > 0:
         k_xx = sub[same].sum() / n_same / classes + sub[~same].sum() / n_other * (1 - 1 / classes)
     else:
         k_xx = sub.sum() / (n * (n - 1))
@@ -89,15 +98,18 @@ def quality(features, ref, groups=GROUPS):
     f = np.asarray(features, dtype=np.float64)
     n = len(f)
     grp = balanced_groups(n, groups)
+    g_count = group_count(n, groups)
     fd = frechet_distance(*stats(f), ref.mu, ref.sigma)
     kxx, kxy = kid_terms(f, ref)
     everyone = np.ones(n, dtype=bool)
-    kid = kid_from_terms(kxx, kxy, ref, everyone)
-    fd_lo = [frechet_distance(*stats(f[grp != g]), ref.mu, ref.sigma) for g in range(groups)]
-    kid_lo = [kid_from_terms(kxx, kxy, ref, grp != g) for g in range(groups)]
+    # Stratified only when every set (all, each leave-out) holds two samples of one class (as kid.ts decides).
+    strat = n - n // g_count >= 20
+    kid = kid_from_terms(kxx, kxy, ref, everyone, stratified=strat)
+    fd_lo = [frechet_distance(*stats(f[grp != g]), ref.mu, ref.sigma) for g in range(g_count)]
+    kid_lo = [kid_from_terms(kxx, kxy, ref, grp != g, stratified=strat) for g in range(g_count)]
     fd_se, _ = jackknife_se(fd, fd_lo)
     kid_se, _ = jackknife_se(kid, kid_lo)
-    return {'samples': n, 'fd': fd, 'fdSe': fd_se, 'fdLeaveOut': fd_lo, 'kid': kid, 'kidSe': kid_se,
+    return {'samples': n, 'fd': fd, 'fdStdErr': fd_se, 'fdLeaveOut': fd_lo, 'kid': kid, 'kidSe': kid_se,
             'kidLeaveOut': kid_lo, 'groups': 'floor(i/10) mod 10'}
 
 

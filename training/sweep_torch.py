@@ -66,7 +66,7 @@ def measure(name, setting, clf, ref, samples, seed):
         images = zoo.generate_dit(model, vae, labels, settings, seed)
     r = evaluate.score(clf, images, labels, ref)
     return {'modelId': f'mnist-{name}', 'family': family, 'depth': depth, 'setting': setting,
-            'samples': samples, 'seed': seed, 'engine': 'pytorch', 'fd': r['fd'], 'fdStdErr': r['fdSe'],
+            'samples': samples, 'seed': seed, 'engine': 'pytorch', 'fd': r['fd'], 'fdStdErr': r['fdStdErr'],
             'fdLeaveOut': r['fdLeaveOut'], 'kid': r['kid'], 'kidSe': r['kidSe'], 'kidLeaveOut': r['kidLeaveOut'],
             'accuracy': r['accuracy'], 'cfg': settings['cfg'],
             **({'steps': settings['steps'], 'sampler': settings['method']} if family == 'dit' else {}),
@@ -112,7 +112,7 @@ def main():
                'engine': 'pytorch', 'command': command_line(), 'processes': world,
                'config': {'samples': args.samples, 'seed': args.seed, 'ditSteps': zoo.DIT_SAMPLING['steps'],
                           'ditSampler': zoo.DIT_SAMPLING['method'], 'varDraw': 'gumbel-max'},
-               'realDataFloor': {k: floor[k] for k in ('samples', 'fd', 'fdSe', 'kid', 'kidSe', 'source')},
+               'realDataFloor': {k: floor[k] for k in ('samples', 'fd', 'fdStdErr', 'kid', 'kidSe', 'source')},
                'points': [p for _, p in results]}
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
