@@ -197,3 +197,31 @@ test('a lost GPU device shows what happened and a restart; after it, generation 
   await expect(page.getByTestId('gpu-ready')).toBeVisible();
   await expect(pg.getByRole('row', { name: /seed 3/ }).locator('figure.sample-cell[data-setting="W3g32"]')).toBeVisible();
 });
+
+test('a setting another column already shows is refused with a message; the columns stay distinct', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/?family=var&size=1&q=W4g32,W2g32&class=3&seed=5');
+  const pg = playground(page);
+  await expect(cell(page, 'W2g32')).toContainText(/PSNR|identical/);
+  // Column 1 (W4 g32) to 2-bit weights: column 2 is W2 g32 already.
+  await pg.getByLabel('Weight bits').selectOption('2');
+  const notice = pg.getByRole('status', { name: 'Setting already shown' });
+  await expect(notice).toHaveText('W2 g32 is already column 2, so column 1 stays W4 g32: pick another setting, or select column 2 to edit it.');
+  await expect(pg.getByLabel('Weight bits')).toHaveValue('4');
+  await expect(page).toHaveURL(/q=W4g32,W2g32&/);
+  await expect(pg.getByRole('button', { name: /^\d\. / })).toHaveText(['1. W4 g32', '2. W2 g32']);
+  await expect(pg.locator('.sample-grid thead th')).toHaveText(['Row', 'fp32 (reference)', 'W4 g32', 'W2 g32']);
+  await expect(cell(page, 'W2g32')).toHaveCount(1);
+  // Another setting is accepted and answers the notice.
+  await pg.getByLabel('Weight bits').selectOption('3');
+  await expect(notice).toHaveCount(0);
+  await expect(page).toHaveURL(/q=W3g32,W2g32&/);
+  // Through another control too: column 2 to 3-bit, then to 8-bit activations (new), then back is refused again.
+  await pg.getByRole('button', { name: '2. W2 g32' }).click();
+  await pg.getByLabel('Weight bits').selectOption('3');
+  await expect(notice).toContainText('W3 g32 is already column 1');
+  await pg.getByLabel('Activation bits').selectOption('8');
+  await expect(page).toHaveURL(/q=W3g32,W2g32-A8&/);
+  await expect(cell(page, 'W2g32-A8')).toContainText(/PSNR|identical/);
+  expect(errors).toEqual([]);
+});

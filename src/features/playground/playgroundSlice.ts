@@ -6,6 +6,7 @@
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
 import { CancelledError, serializeError, type ComparedRun, type ModelListEntry, type SerializedError } from '../../worker/protocol';
+import { replaceColumn } from './columns';
 import { choiceKey, keyToChoice, type QuantChoice } from './quantChoice';
 import { baseModels, cellKeyString, planRequests, rowKeyString, type RowResult } from './runPlan';
 import { DEFAULT_VIEW, MAX_COLUMNS, type PlaygroundView, type UrlProblem } from './viewState';
@@ -21,6 +22,8 @@ export interface PlaygroundSlice {
   playground: PlaygroundView;
   /** Problems found in the URL the page was opened with (each value was replaced by its default). */
   urlProblems: readonly UrlProblem[];
+  /** Why the last column edit was refused (its setting was already another column), until the next edit. */
+  columnNotice: string | undefined;
   models: ModelsState;
   /** The generator the view shows (derived from family and size once the list is loaded). */
   modelId: string;
@@ -31,8 +34,10 @@ export interface PlaygroundSlice {
   rowResults: ReadonlyMap<string, RowResult>;
   playgroundRun: PlaygroundRun;
   setView(patch: Partial<PlaygroundView>, problems?: readonly UrlProblem[]): void;
-  /** Edits the active column's setting. */
+  /** Edits the active column's setting (refused, with columnNotice, when another column already shows the result). */
   setChoice(patch: Partial<QuantChoice>): void;
+  /** Sets column `index` to a column key; refused like setChoice. */
+  setColumn(index: number, key: string): void;
   addColumn(): void;
   removeColumn(index: number): void;
   loadModels(): Promise<void>;
@@ -57,6 +62,7 @@ function settingsOf(view: PlaygroundView): string[] {
 export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) => ({
   playground: DEFAULT_VIEW,
   urlProblems: [],
+  columnNotice: undefined,
   models: { state: 'loading' },
   modelId: modelIdFor(DEFAULT_VIEW, undefined),
   quantSettings: settingsOf(DEFAULT_VIEW),
@@ -72,15 +78,23 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
       modelId: modelIdFor(view, models.state === 'ready' ? models.models : undefined),
       quantSettings: settingsOf(view),
       ...(problems ? { urlProblems: problems } : {}),
+      // A refusal is about the columns as they were; any change to them or to the active one answers it.
+      ...(patch.columns !== undefined || patch.active !== undefined ? { columnNotice: undefined } : {}),
     });
   },
 
   setChoice(patch) {
     const view = get().playground;
     const current = keyToChoice(view.columns[view.active]);
-    const key = choiceKey({ ...current, ...patch });
-    const columns = view.columns.map((c, i) => (i === view.active ? key : c));
-    get().setView({ columns });
+    get().setColumn(view.active, choiceKey({ ...current, ...patch }));
+  },
+
+  setColumn(index, key) {
+    const view = get().playground;
+    if (view.columns[index] === key) return;
+    const edit = replaceColumn(view.columns, index, key);
+    if (edit.ok) get().setView({ columns: edit.columns });
+    else set({ columnNotice: edit.message });
   },
 
   addColumn() {

@@ -11,7 +11,7 @@ export function SettingControls() {
   const models = useAppStore((s) => s.models);
   const modelId = useAppStore((s) => s.modelId);
   const setChoice = useAppStore((s) => s.setChoice);
-  const setView = useAppStore((s) => s.setView);
+  const setColumn = useAppStore((s) => s.setColumn);
   const choice = keyToChoice(view.columns[view.active]);
   const trained = isTrainedMethod(choice.method);
   const students = models.state === 'ready' ? models.models.filter((m) => m.quantTraining?.teacher === modelId) : [];
@@ -19,10 +19,8 @@ export function SettingControls() {
   const methodValue = trained ? `${choice.method}@${choiceToSetting(choice)}` : choice.method;
   const onMethod = (value: string) => {
     const [method, setting] = value.split('@');
-    if (setting) {
-      const columns = view.columns.map((c, i) => (i === view.active ? `${setting}~${method}` : c));
-      setView({ columns });
-    } else setChoice({ method });
+    if (setting) setColumn(view.active, `${setting}~${method}`);
+    else setChoice({ method });
   };
   return (
     <div className="controls" role="group" aria-label={`Quantisation of column ${view.active + 1}`}>
