@@ -122,7 +122,7 @@ function Metric({ label, value, hint }: { label: string; value: string; hint: st
     <div className="metric" title={hint}>
       <dt>{label}</dt>
       <dd>{value}</dd>
-      <small>{hint}</small>
+      <dd className="metric-hint">{hint}</dd>
     </div>
   );
 }

@@ -28,7 +28,7 @@ function Metric({ label, value, hint, testId }: { label: string; value: string; 
     <div className="metric" title={hint}>
       <dt>{label}</dt>
       <dd data-testid={testId}>{value}</dd>
-      <small>{hint}</small>
+      <dd className="metric-hint">{hint}</dd>
     </div>
   );
 }

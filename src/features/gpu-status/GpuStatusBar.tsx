@@ -16,6 +16,7 @@ export function GpuStatusBar() {
     const lost = status.error.code === 'device-lost';
     return (
       <ErrorPanel
+        headingLevel={2}
         title={lost ? 'The GPU device was lost' : 'WebGPU is not available'}
         message={status.error.message}
         fix={status.error.fix}
