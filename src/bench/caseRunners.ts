@@ -29,6 +29,15 @@ async function warmAndPlan(timer: GpuTimer, issue: () => unknown, checkMs: numbe
   return { warmup: 0, reps, warmupRuns };
 }
 
+/**
+ * The kernel variant a bench case asks for: the GEMV case takes the adapter's GEMV; the GEMM case (m = gemmM) lets
+ * the plan choose as the model runtime does ('auto': on a CPU adapter the register-blocked 'gemm-rows', else the
+ * tiled 'gemm'), for ours and f32 alike.
+ */
+export function kernelVariant(variant: Variant): 'gemv' | 'auto' {
+  return variant === 'gemv' ? 'gemv' : 'auto';
+}
+
 function requireAccurate(config: BenchConfig, id: string, error: number): void {
   if (!(error <= config.tolerance)) {
     throw new Error(`${id}: output differs from matmulReference by ${error.toExponential(2)} (relative), over the tolerance ${config.tolerance}; not timed`);
@@ -49,13 +58,13 @@ async function checkOnce(timer: GpuTimer, fx: SizeFixture, variant: Variant, iss
 export async function measureF32(fx: SizeFixture, variant: Variant, kernel: MatmulF32Kernel, timer: GpuTimer, config: BenchConfig): Promise<Measurement> {
   const id = caseId(variant, 'f32', fx.size);
   const m = fx.m(variant);
-  const args = { w: fx.wBuffer, n: fx.size, k: fx.size, x: fx.xBuffer[variant], y: fx.yBuffer[variant], m, variant };
+  const args = { w: fx.wBuffer, n: fx.size, k: fx.size, x: fx.xBuffer[variant], y: fx.yBuffer[variant], m, variant: kernelVariant(variant) };
   const { error, checkMs } = await checkOnce(timer, fx, variant, () => kernel.run(args), () => fx.reference(variant, fx.checkedF32Rows()));
   requireAccurate(config, id, error);
   const plan = await warmAndPlan(timer, () => kernel.run(args), checkMs, config);
   const { time, wall } = await timer.timeComputePass((encoder, tw) => kernel.encode(encoder, args, tw), plan);
   const weightBytes = fx.size * fx.size * 4;
-  const choice = kernel.choose(m, variant);
+  const choice = kernel.choose(m, kernelVariant(variant));
   return {
     id, kind: 'f32', variant, size: fx.size, m, format: 'f32', weightBytes, kernelPath: choice.path, kernelReason: choice.reason,
     trafficBytes: weightBytes + activationBytes(fx, variant), time, wall,
@@ -76,13 +85,13 @@ export async function measureOurs(
 ): Promise<Measurement> {
   const id = caseId(variant, `${formatName(packed.format)}/g${packed.groupSize}`, fx.size);
   const m = fx.m(variant);
-  const args = { weight, x: fx.xBuffer[variant], y: fx.yBuffer[variant], m, k: fx.size, variant };
+  const args = { weight, x: fx.xBuffer[variant], y: fx.yBuffer[variant], m, k: fx.size, variant: kernelVariant(variant) };
   const { error, checkMs } = await checkOnce(timer, fx, variant, () => kernel.run(args), () => fx.reference(variant, checkedRows));
   requireAccurate(config, id, error);
   const plan = await warmAndPlan(timer, () => kernel.run(args), checkMs, config);
   const { time, wall } = await timer.timeComputePass((encoder, tw) => kernel.encode(encoder, args, tw), plan);
   const weightBytes = packedByteLength(packed);
-  const choice = kernel.choose(m, variant);
+  const choice = kernel.choose(m, kernelVariant(variant));
   return {
     id, kind: 'ours', variant, size: fx.size, m, format: formatName(packed.format), groupSize: packed.groupSize,
     kernelPath: choice.path, kernelReason: choice.reason,

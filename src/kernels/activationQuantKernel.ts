@@ -11,10 +11,16 @@
  * Format 'none' is rejected (skip the kernel instead). y must be a different buffer from x. Pipelines are cached
  * per (format, scaling kind, smoothing); a per-tensor scale travels in the uniform.
  *
+ * Variants: 'workgroup' (act_fakequant.wgsl: one workgroup per token, tree reduction of the absmax; GPUs) and 'rows'
+ * (act_fakequant_rows.wgsl: no workgroup memory, no barrier, each invocation takes its row's absmax itself and
+ * quantises CHUNK columns; CPU adapters, where barriers cost more than the arithmetic). Both give the same bits;
+ * 'auto' (default) picks by adapter kind, `variant` forces one (tests, benchmarks).
+ *
  * Optional `channelScale` (f32 [cols], SmoothQuant's 1/s per input channel): x is multiplied by it column by
  * column before the fake quantisation (smoothActivations then fakeQuantActivations in src/quant), in one pass.
  */
-import { ACT_FAKEQUANT_WGSL } from './shaderSource';
+import { ACT_FAKEQUANT_ROWS_WGSL, ACT_FAKEQUANT_WGSL } from './shaderSource';
+import { adapterProfile, type AdapterProfile } from './matmulPlan';
 import { activationFormatConstants, activationFormatKey } from './formatConstants';
 import { binding, grid2d, requireDistinctOutput, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
 import { PipelineCache, encodeDispatch, requireLiveKernel, submitAndWait } from './kernelBase';
@@ -40,17 +46,30 @@ export interface ActivationQuantArgs {
   readonly scaling: ActivationScaling;
   /** f32 [cols]: multiply column j of x by channelScale[j] first (SmoothQuant); omit for plain fake quant. */
   readonly channelScale?: BufferSlice;
+  readonly variant?: ActivationQuantVariant;
 }
+
+export type ActivationQuantVariant = 'auto' | 'workgroup' | 'rows';
+
+/** Columns per invocation of the 'rows' variant, and its workgroup size. */
+const ROWS_CHUNK = 64;
+const ROWS_WORKGROUP_SIZE = 64;
 
 export class ActivationQuantKernel {
   private readonly pipelines: PipelineCache;
+  private readonly rowsPipelines: PipelineCache;
+  readonly profile: AdapterProfile;
   private readonly uniforms: UniformCache;
   /** Bound as channelScale when there is none (the layout needs a buffer; SMOOTH = false never reads it). */
   private placeholder: GPUBuffer | undefined;
   private destroyed = false;
 
-  constructor(private readonly device: GPUDevice) {
-    this.pipelines = new PipelineCache(device, OWNER, ACT_FAKEQUANT_WGSL, { 0: 'uniform', 1: 'read', 2: 'write', 3: 'read' });
+  /** `profile` overrides the adapter profile read from the device. */
+  constructor(private readonly device: GPUDevice, profile?: AdapterProfile) {
+    const bindings = { 0: 'uniform', 1: 'read', 2: 'write', 3: 'read' } as const;
+    this.profile = profile ?? adapterProfile(device);
+    this.pipelines = new PipelineCache(device, OWNER, ACT_FAKEQUANT_WGSL, bindings);
+    this.rowsPipelines = new PipelineCache(device, `${OWNER}.rows`, ACT_FAKEQUANT_ROWS_WGSL, bindings);
     this.uniforms = new UniformCache(device, OWNER);
   }
 
@@ -77,18 +96,25 @@ export class ActivationQuantKernel {
 
     const perToken = scaling.kind === 'token';
     const smooth = channelScale !== undefined;
-    const workgroupSize = workgroupSizeFor(cols);
-    const pipeline = this.pipelines.get(`${activationFormatKey(format)}:${scaling.kind}:wg${workgroupSize}:smooth${smooth ? 1 : 0}`, {
-      ...activationFormatConstants(format),
-      PER_TOKEN: perToken ? 1 : 0,
-      SMOOTH: smooth ? 1 : 0,
-      WORKGROUP_SIZE: workgroupSize,
-    });
+    const variant = this.choose(args.variant);
+    const common = { ...activationFormatConstants(format), PER_TOKEN: perToken ? 1 : 0, SMOOTH: smooth ? 1 : 0 };
+    const key = `${activationFormatKey(format)}:${scaling.kind}:smooth${smooth ? 1 : 0}`;
+    let pipeline: GPUComputePipeline;
+    let workgroups: number;
+    if (variant === 'rows') {
+      pipeline = this.rowsPipelines.get(key, { ...common, ROWS_WORKGROUP_SIZE, CHUNK: ROWS_CHUNK });
+      workgroups = Math.ceil((tokens * Math.ceil(cols / ROWS_CHUNK)) / ROWS_WORKGROUP_SIZE);
+    } else {
+      const workgroupSize = workgroupSizeFor(cols);
+      pipeline = this.pipelines.get(`${key}:wg${workgroupSize}`, { ...common, WORKGROUP_SIZE: workgroupSize });
+      workgroups = tokens;
+    }
+    const layout = variant === 'rows' ? this.rowsPipelines.bindGroupLayout : this.pipelines.bindGroupLayout;
     this.placeholder ??= this.device.createBuffer({ label: `${OWNER}.placeholder`, size: 16, usage: GPUBufferUsage.STORAGE });
     const uniform = this.uniforms.get([tokens, cols, f32Bits(tensorScale), 0]);
     const bindGroup = this.device.createBindGroup({
       label: `${OWNER}.bindGroup`,
-      layout: this.pipelines.bindGroupLayout,
+      layout,
       entries: [
         { binding: 0, resource: { buffer: uniform } },
         { binding: 1, resource: binding(x) },
@@ -96,7 +122,13 @@ export class ActivationQuantKernel {
         { binding: 3, resource: channelScale ? binding(channelScale) : { buffer: this.placeholder } },
       ],
     });
-    encodeDispatch(encoder, `${OWNER}.pass`, pipeline, bindGroup, grid2d(this.device, OWNER, tokens), timestampWrites);
+    encodeDispatch(encoder, `${OWNER}.pass`, pipeline, bindGroup, grid2d(this.device, OWNER, workgroups), timestampWrites);
+  }
+
+  /** The variant `encode` runs: 'rows' on a CPU adapter, else 'workgroup', unless forced. */
+  choose(variant: ActivationQuantVariant = 'auto'): Exclude<ActivationQuantVariant, 'auto'> {
+    if (variant !== 'auto') return variant;
+    return this.profile.kind === 'cpu' ? 'rows' : 'workgroup';
   }
 
   run(args: ActivationQuantArgs): Promise<void> {
@@ -109,5 +141,6 @@ export class ActivationQuantKernel {
     this.uniforms.destroy();
     this.placeholder?.destroy();
     this.pipelines.clear();
+    this.rowsPipelines.clear();
   }
 }

@@ -3,11 +3,12 @@ export { GpuPackedWeight } from './gpuPackedWeight';
 export { DequantKernel, type DequantArgs } from './dequantKernel';
 export { QuantMatmulKernel, matmulInputBytes, type QuantMatmulArgs, type MatmulInputFormat, type MatmulVariant } from './quantMatmulKernel';
 export { MatmulF32Kernel, type MatmulF32Args } from './matmulF32Kernel';
-export { ActivationQuantKernel, type ActivationQuantArgs } from './activationQuantKernel';
+export { ActivationQuantKernel, type ActivationQuantArgs, type ActivationQuantVariant } from './activationQuantKernel';
 export { type BufferSlice } from './bufferArgs';
 export { GEMV_TILING, GEMV_ROWS_TILING, GEMV_SUBGROUP_TILING, chooseGemmTiling, type GemmTiling } from './tiling';
 export {
   MATMUL_VARIANTS,
+  CPU_GEMM_ROWS_MAX_M,
   adapterProfile,
   chooseMatmulPath,
   gemvVariantFor,

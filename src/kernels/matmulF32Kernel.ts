@@ -11,11 +11,11 @@
  * adapters, 'gemv-splitk' (gemv_f32.wgsl) on GPUs (there is no f32 subgroup variant: 'gemv-subgroup' runs
  * 'gemv-splitk'), the tiled matmul_f32.wgsl for more tokens; `variant` forces one (for benchmarks).
  */
-import { GEMV_F32_ROWS_WGSL, GEMV_F32_WGSL, MATMUL_F32_WGSL } from './shaderSource';
+import { GEMM_F32_ROWS_WGSL, GEMV_F32_ROWS_WGSL, GEMV_F32_WGSL, MATMUL_F32_WGSL } from './shaderSource';
 import { binding, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
 import { PipelineCache, encodeDispatch, requireLiveKernel, submitAndWait } from './kernelBase';
 import { UniformCache } from './uniformCache';
-import { chooseGemmTiling, GEMV_ROWS_TILING, GEMV_TILING } from './tiling';
+import { chooseGemmTiling, gemmRowsTiling, GEMV_ROWS_TILING, GEMV_TILING } from './tiling';
 import { adapterProfile, chooseMatmulPath, type AdapterProfile, type MatmulChoice, type MatmulVariant } from './matmulPlan';
 
 const OWNER = 'MatmulF32Kernel';
@@ -39,6 +39,7 @@ export class MatmulF32Kernel {
   private readonly gemvPipelines: PipelineCache;
   private readonly gemvRowsPipelines: PipelineCache;
   private readonly gemmPipelines: PipelineCache;
+  private readonly gemmRowsPipelines: PipelineCache;
   readonly profile: AdapterProfile;
   private readonly uniforms: UniformCache;
   private readonly noBias: GPUBuffer;
@@ -51,6 +52,7 @@ export class MatmulF32Kernel {
     this.gemvPipelines = new PipelineCache(device, `${OWNER}.gemv`, GEMV_F32_WGSL, bindings);
     this.gemvRowsPipelines = new PipelineCache(device, `${OWNER}.gemv-rows`, GEMV_F32_ROWS_WGSL, bindings);
     this.gemmPipelines = new PipelineCache(device, `${OWNER}.gemm`, MATMUL_F32_WGSL, bindings);
+    this.gemmRowsPipelines = new PipelineCache(device, `${OWNER}.gemm-rows`, GEMM_F32_ROWS_WGSL, bindings);
     this.uniforms = new UniformCache(device, OWNER);
     this.noBias = device.createBuffer({ label: `${OWNER}.noBias`, size: 16, usage: GPUBufferUsage.STORAGE });
   }
@@ -68,13 +70,17 @@ export class MatmulF32Kernel {
     requireDistinctOutput(OWNER, y, { w, x, bias });
 
     const { path } = this.choose(m, args.variant);
-    const cache = path === 'gemm' ? this.gemmPipelines : path === 'gemv-rows' ? this.gemvRowsPipelines : this.gemvPipelines;
+    const cache = path === 'gemm' ? this.gemmPipelines : path === 'gemm-rows' ? this.gemmRowsPipelines : path === 'gemv-rows' ? this.gemvRowsPipelines : this.gemvPipelines;
     let pipeline: GPUComputePipeline;
     let grid: [number, number];
     if (path === 'gemm') {
       const tiling = chooseGemmTiling(m);
       pipeline = cache.get(tiling.key, tiling.constants);
       grid = [Math.ceil(n / tiling.tileN), Math.ceil(m / tiling.tileM)];
+    } else if (path === 'gemm-rows') {
+      const tiling = gemmRowsTiling(m);
+      pipeline = cache.get(tiling.key, tiling.constants);
+      grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), Math.ceil(m / tiling.tokens)];
     } else if (path === 'gemv-rows') {
       pipeline = cache.get('gemv-rows', { ...GEMV_ROWS_TILING });
       grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), m];
@@ -117,5 +123,6 @@ export class MatmulF32Kernel {
     this.gemvPipelines.clear();
     this.gemvRowsPipelines.clear();
     this.gemmPipelines.clear();
+    this.gemmRowsPipelines.clear();
   }
 }

@@ -9,16 +9,18 @@
  *                      'subgroups' feature.
  *   - 'gemv-splitk'    split-K with a workgroup-memory tree reduction (qgemv.wgsl, gemv_f32.wgsl). GPUs without
  *                      subgroups: the fallback of 'gemv-subgroup'.
+ *   - 'gemm-rows'      one output column x 4 or 8 tokens per invocation, register-blocked, no workgroup memory and
+ *                      no barrier (qgemm_rows.wgsl, gemm_f32_rows.wgsl). CPU adapters, 2 <= m <= CPU_GEMM_ROWS_MAX_M.
  *   - 'gemm'           tiled GEMM, W tiles dequantised into workgroup memory once per tile of tokens.
  *
  * 'auto' picks a GEMV for m <= gemvMaxM (1 on a GPU; a few tokens on a CPU adapter, where the barrier-free GEMV
  * beats the tiled GEMM), else 'gemm'; 'gemv' picks the adapter's GEMV variant.
  */
 export type GemvVariant = 'gemv-rows' | 'gemv-subgroup' | 'gemv-splitk';
-export type MatmulPath = GemvVariant | 'gemm';
+export type MatmulPath = GemvVariant | 'gemm-rows' | 'gemm';
 export type MatmulVariant = 'auto' | 'gemv' | MatmulPath;
 
-export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemv-rows', 'gemv-subgroup', 'gemv-splitk'];
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemm-rows', 'gemv-rows', 'gemv-subgroup', 'gemv-splitk'];
 
 export interface AdapterProfile {
   /** 'cpu' for a software adapter (SwiftShader, or any fallback adapter), else 'gpu'. */
@@ -66,6 +68,12 @@ export function gemvMaxM(profile: AdapterProfile): number {
  */
 export const CPU_GEMV_MAX_M = 4;
 
+/**
+ * Largest m that 'auto' sends to the barrier-free 'gemm-rows' on a CPU adapter (m = 2 upwards; m = 1 stays on
+ * 'gemv-rows'). Measured in test/bench/modelShapeKernels.test.ts and the kernel bench (M = 64) on SwiftShader.
+ */
+export const CPU_GEMM_ROWS_MAX_M = 256;
+
 /** The GEMV variant for this adapter. */
 export function gemvVariantFor(profile: AdapterProfile): GemvVariant {
   if (profile.kind === 'cpu') return 'gemv-rows';
@@ -80,6 +88,9 @@ export interface MatmulChoice {
 /** Resolves a requested variant to the path that runs, with the reason. `quantized` false: the f32 kernel, which has no subgroup variant. */
 export function chooseMatmulPath(profile: AdapterProfile, m: number, variant: MatmulVariant, quantized = true): MatmulChoice {
   if (variant !== 'auto' && variant !== 'gemv') return { path: variant, reason: 'forced by the caller' };
+  if (variant === 'auto' && profile.kind === 'cpu' && m > 1 && m <= CPU_GEMM_ROWS_MAX_M) {
+    return { path: 'gemm-rows', reason: `m = ${m} on a ${profile.kind} adapter (${profile.basis}): register-blocked rows GEMM, no barriers` };
+  }
   if (variant === 'auto' && m > gemvMaxM(profile)) return { path: 'gemm', reason: `m = ${m} > ${gemvMaxM(profile)} tokens: tiled GEMM` };
   let path = gemvVariantFor(profile);
   if (!quantized && path === 'gemv-subgroup') path = 'gemv-splitk';

@@ -16,13 +16,13 @@
  * f16 storage (layout on QuantMatmulArgs.x) through unpack2x16float, which needs no shader-f16 feature;
  * accumulation and Y stay f32. Pipelines are cached per (format, path, tiling, xFormat).
  */
-import { QGEMM_WGSL, QGEMV_ROWS_WGSL, QGEMV_SUBGROUP_WGSL, QGEMV_WGSL } from './shaderSource';
+import { QGEMM_ROWS_WGSL, QGEMM_WGSL, QGEMV_ROWS_WGSL, QGEMV_SUBGROUP_WGSL, QGEMV_WGSL } from './shaderSource';
 import { weightFormatConstants, weightFormatKey } from './formatConstants';
 import { binding, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
 import { PipelineCache, encodeDispatch, packedShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
 import { KernelInputError } from './errors';
 import { UniformCache } from './uniformCache';
-import { chooseGemmTiling, GEMV_ROWS_TILING, GEMV_SUBGROUP_ROWS, GEMV_SUBGROUP_TILING, GEMV_TILING } from './tiling';
+import { chooseGemmTiling, gemmRowsTiling, GEMV_ROWS_TILING, GEMV_SUBGROUP_ROWS, GEMV_SUBGROUP_TILING, GEMV_TILING } from './tiling';
 import { adapterProfile, chooseMatmulPath, type AdapterProfile, type MatmulChoice, type MatmulPath, type MatmulVariant } from './matmulPlan';
 import type { GpuPackedWeight } from './gpuPackedWeight';
 
@@ -77,6 +77,7 @@ export class QuantMatmulKernel {
       'gemv-splitk': cache('gemv-splitk', QGEMV_WGSL),
       // The module fails to compile without the feature: built only where it can be used.
       'gemv-subgroup': device.features.has('subgroups') ? cache('gemv-subgroup', QGEMV_SUBGROUP_WGSL) : undefined,
+      'gemm-rows': cache('gemm-rows', QGEMM_ROWS_WGSL),
       gemm: cache('gemm', QGEMM_WGSL),
     };
     this.uniforms = new UniformCache(device, OWNER);
@@ -117,6 +118,10 @@ export class QuantMatmulKernel {
       const tiling = chooseGemmTiling(m);
       pipeline = cache.get(`${inputKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
       grid = [Math.ceil(n / tiling.tileN), Math.ceil(m / tiling.tileM)];
+    } else if (path === 'gemm-rows') {
+      const tiling = gemmRowsTiling(m);
+      pipeline = cache.get(`${inputKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
+      grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), Math.ceil(m / tiling.tokens)];
     } else if (path === 'gemv-rows') {
       pipeline = cache.get(inputKey, { ...formatConstants, ...GEMV_ROWS_TILING });
       grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), m];

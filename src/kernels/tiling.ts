@@ -9,6 +9,16 @@ export const GEMV_TILING = { THREADS_PER_ROW: 32, ROWS_PER_WORKGROUP: 4 } as con
 /** qgemv_rows.wgsl / gemv_f32_rows.wgsl ('gemv-rows'): one output per invocation, this many per workgroup. */
 export const GEMV_ROWS_TILING = { ROWS_WORKGROUP_SIZE: 64 } as const;
 
+/**
+ * qgemm_rows.wgsl / gemm_f32_rows.wgsl ('gemm-rows'): one output column and TOKENS tokens per invocation (register
+ * blocking: each decoded code is used TOKENS times), ROWS_WORKGROUP_SIZE columns per workgroup. 4 tokens when m <= 4
+ * (8 would repeat tokens), else 8.
+ */
+export function gemmRowsTiling(m: number): { readonly key: string; readonly tokens: number; readonly constants: Record<string, number> } {
+  const tokens = m <= 4 ? 4 : 8;
+  return { key: `t${tokens}`, tokens, constants: { ROWS_WORKGROUP_SIZE: GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE, TOKENS: tokens } };
+}
+
 /** qgemv_subgroup.wgsl ('gemv-subgroup'): invocations per workgroup; each workgroup computes 4 outputs (a WGSL const). */
 export const GEMV_SUBGROUP_TILING = { SUBGROUP_WORKGROUP_SIZE: 64 } as const;
 export const GEMV_SUBGROUP_ROWS = 4;

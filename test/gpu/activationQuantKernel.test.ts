@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { activationQmax, calibrateActivationScale, fakeQuantActivations, type ActivationFormat, type ActivationScaling } from '../../src/quant';
-import { ActivationQuantKernel } from '../../src/kernels';
+import { ActivationQuantKernel, type ActivationQuantVariant } from '../../src/kernels';
 import { testDevice } from './device';
 import { freshSeed, makeRng, outputF32, randomActivations, readF32, uploadF32 } from './helpers/kernelTestKit';
 
@@ -31,13 +31,14 @@ async function runAndCompare(
   cols: number,
   format: QuantFormat,
   scaling: ActivationScaling,
+  variant: ActivationQuantVariant = 'auto',
 ): Promise<{ mismatches: number; worst: string }> {
   const device = await testDevice();
   kernel ??= new ActivationQuantKernel(device);
   const expected = fakeQuantActivations(x, tokens, cols, format, scaling);
   const xBuffer = uploadF32(device, x, 'test.actQuant.x');
   const y = outputF32(device, tokens * cols, 'test.actQuant.y');
-  await kernel.run({ x: xBuffer, y, tokens, cols, format, scaling });
+  await kernel.run({ x: xBuffer, y, tokens, cols, format, scaling, variant });
   const actual = await readF32(device, y, tokens * cols);
   xBuffer.destroy();
   y.destroy();
@@ -84,7 +85,9 @@ describe(`ActivationQuantKernel against fakeQuantActivations (seed ${seed})`, ()
     [17, 257],
   ];
 
-  it('every format, per token and per tensor: exact except at ties', async () => {
+  // Both variants: 'workgroup' (GPUs) and the barrier-free 'rows' (CPU adapters; CHUNK 64 columns per invocation).
+  for (const variant of ['workgroup', 'rows'] as const) {
+  it(`${variant}: every format, per token and per tensor: exact except at ties`, async () => {
     const rng = makeRng(seed);
     let total = 0;
     let mismatches = 0;
@@ -94,8 +97,8 @@ describe(`ActivationQuantKernel against fakeQuantActivations (seed ${seed})`, ()
         // Per-tensor scale calibrated on a 70% smaller range, so that some values saturate.
         const tensorScale = calibrateActivationScale([x], format) * 0.7;
         for (const scaling of [{ kind: 'token' }, { kind: 'tensor', scale: tensorScale }] as ActivationScaling[]) {
-          const result = await runAndCompare(x, tokens, cols, format, scaling);
-          const where = `${describeFormat(format)} ${scaling.kind} ${tokens}x${cols} seed ${seed}`;
+          const result = await runAndCompare(x, tokens, cols, format, scaling, variant);
+          const where = `${variant} ${describeFormat(format)} ${scaling.kind} ${tokens}x${cols} seed ${seed}`;
           expect(result.worst, `${where}: a mismatch that is not at a rounding tie`).toBe('');
           total += x.length;
           mismatches += result.mismatches;
@@ -105,6 +108,7 @@ describe(`ActivationQuantKernel against fakeQuantActivations (seed ${seed})`, ()
     // Ties within a few ulps are rare on random data: allow at most 1 in 10,000 elements.
     expect(mismatches, `${mismatches} of ${total} elements differ (seed ${seed})`).toBeLessThanOrEqual(total / 10_000);
   });
+  }
 
   it('exact ties round half to even (power-of-two scale, so x / s is exact)', async () => {
     const rng = makeRng(seed + 1);

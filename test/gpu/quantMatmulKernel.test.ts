@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dequantizeWeight, formatName, granularityName, matmulReference, quantizeWeight } from '../../src/quant';
-import { GpuPackedWeight, QuantMatmulKernel, type GemvVariant, type MatmulVariant } from '../../src/kernels';
+import { CPU_GEMM_ROWS_MAX_M, GpuPackedWeight, QuantMatmulKernel, type GemvVariant, type MatmulVariant } from '../../src/kernels';
 import { dawnGpu, testDevice } from './device';
 import {
   ALL_GRANULARITIES,
@@ -83,6 +83,26 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     });
   }
 
+  // 'gemm-rows' (CPU adapters, a few to a few dozen tokens): 4 tokens per invocation for m <= 4, else 8, with m not
+  // a multiple of either (tokens past m are clamped and not stored), K with a partial block, every format.
+  it('gemm-rows (register-blocked, 4 or 8 tokens per invocation): every format x granularity', async () => {
+    const rng = makeRng(seed + 977);
+    const rowsShapes = [
+      { m: 2, k: 257, n: 33 },
+      { m: 5, k: 100, n: 7 },
+      { m: 19, k: 64, n: 130 },
+      { m: 4, k: 128, n: 9 },
+      { m: 8, k: 96, n: 65 },
+    ];
+    let i = 0;
+    for (const format of ALL_WEIGHT_FORMATS) {
+      for (const granularity of ALL_GRANULARITIES) {
+        await checkMatmul(rng, rowsShapes[i % rowsShapes.length], format, granularity, 'gemm-rows', i % 2 === 0);
+        i++;
+      }
+    }
+  });
+
   it('without the subgroups feature, gemv-subgroup is an error and the adapter GEMV is the split-K fallback', async () => {
     // A second device on the same adapter, created without optional features.
     const adapter = await dawnGpu().requestAdapter({ forceFallbackAdapter: true });
@@ -114,7 +134,9 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     expect(gpu.choose(1).path).toBe('gemv-subgroup');
     expect(gpuNoSubgroups.choose(1).path).toBe('gemv-splitk');
     expect(gpu.choose(2).path).toBe('gemm');
-    expect(cpu.choose(64).path).toBe('gemm');
+    expect(cpu.choose(2).path).toBe('gemm-rows');
+    expect(cpu.choose(64).path).toBe('gemm-rows');
+    expect(cpu.choose(CPU_GEMM_ROWS_MAX_M + 1).path).toBe('gemm');
     expect(gpu.choose(64, 'gemv').path).toBe('gemv-subgroup');
     // SwiftShader (the test device) reports itself as a fallback adapter.
     expect(new QuantMatmulKernel(device).profile.kind).toBe('cpu');
@@ -149,6 +171,8 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
       await checkMatmul(rng, shape, { kind: 'int', bits: 4, symmetric: false }, { kind: 'channel' }, 'auto', true);
       await checkMatmul(rng, shape, { kind: 'int', bits: 3, symmetric: true }, { kind: 'tensor' }, 'auto', false);
       await checkMatmul(rng, shape, { kind: 'fp', name: 'e2m1' }, { kind: 'group', size: 32 }, 'auto', true);
+      // On a CPU adapter 'auto' takes gemm-rows for these m: the tiled GEMM with the 64x64 tile is checked too.
+      if (shape.m > 16) await checkMatmul(rng, shape, { kind: 'int', bits: 4, symmetric: false }, { kind: 'channel' }, 'gemm', true);
     }
   });
 });
