@@ -1,9 +1,55 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+
+/**
+ * Content-Security-Policy of the production app, as a <meta> tag in the built index.html (`vite build` only:
+ * the dev server needs inline scripts and eval for hot reload). Everything comes from our own origin; beyond that:
+ *   script-src 'wasm-unsafe-eval'  onnxruntime-web compiles its WebAssembly (without it the decoders and the
+ *                                  classifier cannot load: e2e/csp.spec.ts); no 'unsafe-eval', no inline script
+ *   img-src data:                  the empty favicon, and the charts' PNG export draws their SVG from a data: URL
+ *   style-src-attr 'unsafe-inline' only for that export: src/features/scaling-law/chartPng.ts sets the font of each
+ *                                  cloned SVG with setAttribute('style', …), which a strict policy reports (52
+ *                                  violations per click); cloneNode and `clone.style.cssText = …` report nothing
+ *                                  (tried in Chromium under this policy), so that one-line change lets this go
+ * worker-src, connect-src and style-src restate default-src 'self' to say what they cover: the module worker; the
+ * bundles, ONNX files, sweep and .wasm; the one stylesheet (React and recharts set styles through the CSSOM).
+ * A meta policy covers the page only: the worker's policy comes with its own response, so a host should send
+ * the same policy as a Content-Security-Policy header too (e2e/csp.spec.ts checks the worker under it as well).
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'content-security-policy',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        // The app only; the developer pages (bench, parity, sweep) are not shipped to users.
+        if (ctx.path !== '/index.html') return html;
+        // Right after <meta charset>, before any script or stylesheet the policy has to cover.
+        const charset = /<meta charset="[^"]*"\s*\/?>/i;
+        if (!charset.test(html)) throw new Error('index.html: no <meta charset> to put the Content-Security-Policy after');
+        return html.replace(charset, (tag) => `${tag}\n    <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}" />`);
+      },
+    },
+  };
+}
 
 // WGSL lives in shaders/ and is imported with `?raw`; model bundles are static files under public/models.
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicy()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
