@@ -82,6 +82,14 @@ class ResumableRun:
             return ck['step']
         return 0
 
+    def start(self):
+        """The step to continue from (0 for a new run), or None when this configuration is already trained."""
+        done = self.done_step()
+        if done is not None:
+            self.log(f'{self.name} is already trained ({done} steps); --restart trains it again')
+            return None
+        return self.resume()
+
     def done_step(self):
         """The step of a finished run of this configuration, or None."""
         for path in (self.state_path, self.compact_path):

@@ -35,10 +35,9 @@ def main():
                    'dataset': {'train': len(xtr)}}
     run = ResumableRun('classifier', fingerprint, {'model': model}, opt, g, log, command_line(), final='model',
                        save_every=args.save_every, restart=args.restart)
-    if run.done_step() is not None:
-        log(f'classifier is already trained; --restart trains it again')
+    step = run.start()
+    if step is None:
         return
-    step = run.resume()
     budget = Budget(args.steps, warmup=0.1)
     while not budget.done(step):
         step += 1

@@ -79,10 +79,9 @@ def main():
     name = f'dit-d{args.depth}'
     run = ResumableRun(name, fingerprint, {'model': model, 'ema': ema.model}, opt, g, log, command_line(),
                        save_every=args.save_every, restart=args.restart)
-    if run.done_step() is not None:
-        log(f'{name} is already trained ({run.done_step()} steps); --restart trains it again')
+    step = run.start()
+    if step is None:
         return
-    step = run.resume()
     log(f'params {param_counts(model)} width {width} heads {heads} batch {args.batch} lr {lr:.2e} '
         f'latent scale {scale:.4f} from step {step}')
     budget = Budget(args.steps, warmup=0.02, floor=0.1)

@@ -41,10 +41,9 @@ def main():
                    'model': {'latent_ch': 4, 'ch': 32}, 'dataset': {'train': len(xtr)}}
     run = ResumableRun('vae', fingerprint, {'model': model}, opt, g, log, command_line(), final='model',
                        save_every=args.save_every, restart=args.restart)
-    if run.done_step() is not None:
-        log('vae is already trained; --restart trains it again')
+    step = run.start()
+    if step is None:
         return
-    step = run.resume()
     budget = Budget(args.steps)
     while not budget.done(step):
         step += 1

@@ -83,10 +83,9 @@ def main():
     name = f'var-d{args.depth}'
     run = ResumableRun(name, fingerprint, {'model': model, 'ema': ema.model}, opt, g, log, command_line(),
                        save_every=args.save_every, restart=args.restart)
-    if run.done_step() is not None:
-        log(f'{name} is already trained ({run.done_step()} steps); --restart trains it again')
+    step = run.start()
+    if step is None:
         return
-    step = run.resume()
     log(f'params {param_counts(model)} steps {args.steps} batch {args.batch} lr {lr:.2e} from step {step}')
     budget = Budget(args.steps)
     t0, step0 = time.time(), step

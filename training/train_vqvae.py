@@ -45,10 +45,9 @@ def main():
                    'dataset': {'train': len(xtr)}}
     run = ResumableRun('vqvae', fingerprint, {'model': model}, opt, g, log, command_line(), final='model',
                        save_every=args.save_every, restart=args.restart)
-    if run.done_step() is not None:
-        log('vqvae is already trained; --restart trains it again')
+    step = run.start()
+    if step is None:
         return
-    step = run.resume()
     budget = Budget(args.steps)
     counts = torch.zeros(args.vocab, device=device)
     while not budget.done(step):

@@ -25,7 +25,9 @@ def toy_training(steps, stop_at=None, fingerprint=None, save_every=2, restart=Fa
     fp = fingerprint or {'steps': steps, 'lr': 1e-2}
     run = ResumableRun('toy', fp, {'model': model, 'ema': ema.model}, opt, g, lambda m: None, 'toy command',
                        save_every=save_every, restart=restart)
-    step = run.resume()
+    step = run.start()
+    if step is None:
+        return 'already trained'
     budget = Budget(steps)
     while not budget.done(step):
         if stop_at is not None and step == stop_at:
@@ -85,6 +87,10 @@ class ResumableRunTest(unittest.TestCase):
         self.assertIn('toy.state.pt', str(ctx.exception))
         self.assertIn('lr: checkpoint 0.01, now 0.02', str(ctx.exception))
         self.assertIn('--restart', str(ctx.exception))
+
+    def test_finished_run_is_not_trained_again(self):
+        toy_training(6)
+        self.assertEqual(toy_training(6), 'already trained')
 
     def test_restart_discards_the_checkpoints(self):
         toy_training(10, stop_at=4)
