@@ -4,7 +4,7 @@
  * Everything runs on one GPUDevice, in one page, in one run; ratios are computed from these measurements only.
  */
 import { GpuContext, adapterLabel, type GpuContextOptions } from '../gpu/gpuContext';
-import { GpuPackedWeight, MatmulF32Kernel, QuantMatmulKernel } from '../kernels';
+import { Dot4MatmulKernel, GpuPackedWeight, MatmulF32Kernel, QuantMatmulKernel } from '../kernels';
 import { dequantizeWeight, quantizeWeight } from '../quant';
 import { caseId, matchesFilter, weightCaseName, type BenchConfig, type Variant, type WeightCaseSpec } from './benchConfig';
 import { measureCopy, measureF32, measureOrt, measureOurs } from './caseRunners';
@@ -115,7 +115,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       environment,
       config,
       method: methodNotes(timer.method),
-      kernelVariants: kernelVariantReport(quantKernel, f32Kernel, config),
+      kernelVariants: kernelVariantReport(device, quantKernel, f32Kernel, config),
       measurements,
       summary: summarizeRun(measurements),
       failures,
@@ -163,7 +163,7 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
 }
 
 /** The variants this adapter gets (visible in the JSON) and the ones not run here, with the reason. */
-function kernelVariantReport(quant: QuantMatmulKernel, f32: MatmulF32Kernel, config: BenchConfig): KernelVariantReport {
+function kernelVariantReport(device: GPUDevice, quant: QuantMatmulKernel, f32: MatmulF32Kernel, config: BenchConfig): KernelVariantReport {
   const { profile } = quant;
   const notRun: { variant: string; reason: string }[] = [];
   const gemv = quant.choose(1, 'gemv').path;
@@ -181,7 +181,14 @@ function kernelVariantReport(quant: QuantMatmulKernel, f32: MatmulF32Kernel, con
     variant: 'f16 arithmetic',
     reason: profile.shaderF16 ? 'not built yet: every kernel computes in f32 (issue 14)' : "the device lacks 'shader-f16'; also not built yet (every kernel computes in f32)",
   });
-  notRun.push({ variant: 'dot4I8Packed (A8)', reason: 'not built yet: A8 settings fake-quantise X to f32 and use the f32-arithmetic kernels (issue 14)' });
+  const dot4 = new Dot4MatmulKernel(device);
+  notRun.push({
+    variant: 'dot4I8Packed (A8)',
+    reason: dot4.available
+      ? `available here (${dot4.why}) and used by the model runtime for INT activations x INT4/INT8 weights (Dot4MatmulKernel); this bench times weight-only kernels (f32 X), the A8 settings are timed end to end (--suite e2e)`
+      : `${dot4.why}: A8 settings take the fallback (ActivationQuantKernel + QuantMatmulKernel)`,
+  });
+  dot4.destroy();
   return {
     profile: { ...profile },
     chosen: {

@@ -17,3 +17,4 @@ export {
   type MatmulChoice,
   type MatmulPath,
 } from './matmulPlan';
+export { Dot4MatmulKernel, DOT4_LANGUAGE_FEATURE, quantizedInputBytes, defaultWgslLanguageFeatures, type Dot4MatmulArgs } from './dot4MatmulKernel';

@@ -20,6 +20,8 @@ import gemvF32Rows from '../../shaders/gemv_f32_rows.wgsl?raw';
 import actQuant from '../../shaders/common/act_quant.wgsl?raw';
 import actFakequant from '../../shaders/act_fakequant.wgsl?raw';
 import actFakequantRows from '../../shaders/act_fakequant_rows.wgsl?raw';
+import actQuantInt8 from '../../shaders/act_quant_int8.wgsl?raw';
+import qgemmDot4 from '../../shaders/qgemm_dot4.wgsl?raw';
 
 export const DEQUANT_WGSL = `${packedWeight}\n${dequant}`;
 export const QGEMV_WGSL = `${packedWeight}\n${activationInput}\n${qgemvBlocks}\n${qgemv}`;
@@ -34,3 +36,7 @@ export const GEMV_F32_WGSL = gemvF32;
 export const GEMV_F32_ROWS_WGSL = gemvF32Rows;
 export const ACT_FAKEQUANT_WGSL = `${actQuant}\n${actFakequant}`;
 export const ACT_FAKEQUANT_ROWS_WGSL = `${actQuant}\n${actFakequantRows}`;
+/** Activation quantisation to packed int8 (codes + token scales) for QGEMM_DOT4_WGSL. */
+export const ACT_QUANT_INT8_WGSL = `${actQuant}\n${actQuantInt8}`;
+/** Needs the WGSL language feature packed_4x8_integer_dot_product (the `requires` directive must come first). */
+export const QGEMM_DOT4_WGSL = `requires packed_4x8_integer_dot_product;\n${packedWeight}\n${qgemmDot4.replace('requires packed_4x8_integer_dot_product;', '')}`;

@@ -9,9 +9,9 @@
  *     nice -n 19 npx vitest run --project unit test/bench/modelShapeKernels.test.ts
  */
 import { describe, it } from 'vitest';
-import { ActivationQuantKernel, GpuPackedWeight, MatmulF32Kernel, QuantMatmulKernel } from '../../src/kernels';
+import { ActivationQuantKernel, Dot4MatmulKernel, GpuPackedWeight, MatmulF32Kernel, QuantMatmulKernel } from '../../src/kernels';
 import { quantizeWeight } from '../../src/quant';
-import { testDevice } from '../gpu/device';
+import { dawnGpu, testDevice } from '../gpu/device';
 
 const enabled = process.env.MODEL_SHAPES === '1';
 
@@ -51,6 +51,7 @@ describe.skipIf(!enabled)('matmuls at the generators shapes', () => {
     const f32 = new MatmulF32Kernel(device);
     const quant = new QuantMatmulKernel(device);
     const act = new ActivationQuantKernel(device);
+    const dot4 = new Dot4MatmulKernel(device, dawnGpu().wgslLanguageFeatures as ReadonlySet<string>);
     const REPS = Number(process.env.MODEL_SHAPES_REPS ?? 40);
     const rows: string[] = [];
     const only = process.env.MODEL_SHAPES_FILTER ? new RegExp(process.env.MODEL_SHAPES_FILTER) : undefined;
@@ -72,6 +73,7 @@ describe.skipIf(!enabled)('matmuls at the generators shapes', () => {
           act.encode(e, { x, y: scratch, tokens: m, cols: k, format: { kind: 'int', bits: 8 }, scaling: { kind: 'token' } });
           quant.encode(e, { weight: packed, x: scratch, y, m, k, bias });
         },
+        w4a8dot4: (e) => dot4.encode(e, { weight: packed, x, xq: scratch, y, m, k, bias, format: { kind: 'int', bits: 8 }, scaling: { kind: 'token' } }),
       };
       const times: Record<string, number[]> = {};
       for (let round = 0; round < 4; round++) {

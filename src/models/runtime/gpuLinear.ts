@@ -100,6 +100,12 @@ export class GpuLinear {
     if (this.destroyed) throw new ModelError('model-destroyed', `Linear ${this.spec.name} was destroyed.`, 'Load the model again.');
     const { rows: n, cols: k } = this.spec;
     this.recorder?.record(encoder, this.spec.name, args.x, args.m * k);
+    // INT activations with INT4/INT8 weights: integer products (Dot4MatmulKernel, one quantise pass into scratch)
+    // where the WGSL language feature exists; otherwise fake quantisation + the f32-arithmetic matmul below.
+    if (this.activation && this.packed && this.activation.format.kind === 'int' && kernels.dot4.supports(this.packed, k, this.activation.format) === undefined) {
+      kernels.dot4.encode(encoder, { weight: this.packed, x: args.x, xq: args.scratch, y: args.y, m: args.m, k, bias: this.bias, format: this.activation.format, scaling: this.activation.scaling, channelScale: this.inputScale });
+      return;
+    }
     let input = args.x;
     if (this.activation) {
       kernels.activationQuant.encode(encoder, { x: args.x, y: args.scratch, tokens: args.m, cols: k, ...this.activation, channelScale: this.inputScale });

@@ -2,7 +2,7 @@
  * Every kernel a forward pass uses, for one device. A KernelSet owns its kernels (pipelines, uniform caches);
  * models either own one (and destroy it with themselves) or share one passed in by the engine.
  */
-import { ActivationQuantKernel, MatmulF32Kernel, QuantMatmulKernel } from '../../kernels';
+import { ActivationQuantKernel, Dot4MatmulKernel, MatmulF32Kernel, QuantMatmulKernel } from '../../kernels';
 import { ActivationKernel } from '../../kernels/ops/activationKernel';
 import { AttentionKernel } from '../../kernels/ops/attentionKernel';
 import { LayerNormModulateKernel } from '../../kernels/ops/layerNormModulateKernel';
@@ -23,6 +23,8 @@ export class KernelSet {
   readonly matmulF32: MatmulF32Kernel;
   readonly quantMatmul: QuantMatmulKernel;
   readonly activationQuant: ActivationQuantKernel;
+  /** A8 x INT4/INT8 with dot4I8Packed where the WGSL language feature exists (`dot4.available`, `dot4.why`). */
+  readonly dot4: Dot4MatmulKernel;
   readonly layerNorm: LayerNormModulateKernel;
   readonly residual: ResidualAddKernel;
   readonly activation: ActivationKernel;
@@ -46,6 +48,7 @@ export class KernelSet {
     this.matmulF32 = new MatmulF32Kernel(device);
     this.quantMatmul = new QuantMatmulKernel(device);
     this.activationQuant = new ActivationQuantKernel(device);
+    this.dot4 = new Dot4MatmulKernel(device);
     this.layerNorm = new LayerNormModulateKernel(device);
     this.residual = new ResidualAddKernel(device);
     this.activation = new ActivationKernel(device);
@@ -68,7 +71,7 @@ export class KernelSet {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    const transformer = [this.matmulF32, this.quantMatmul, this.activationQuant, this.layerNorm, this.residual, this.activation, this.attention];
+    const transformer = [this.matmulF32, this.quantMatmul, this.activationQuant, this.dot4, this.layerNorm, this.residual, this.activation, this.attention];
     const varOnly = [this.varQkv, this.codebookGather, this.bicubic, this.area, this.phiConv, this.sampleTokens];
     const ditOnly = [this.addPosition, this.patchify, this.unpatchify, this.timestepEmbedding, this.ddpmStep, this.ddimStep];
     for (const kernel of [...transformer, ...varOnly, ...ditOnly, this.cfg]) kernel.destroy();
