@@ -9,6 +9,7 @@ import { phiIndexPerScale, phiTicks, validateBundle } from '../../src/models/bun
 import { sha256Hex } from '../../src/models/bundle/fileChecks.ts';
 import { checkPngFile } from '../../src/models/bundle/fileTypes.ts';
 import { manifestOf, replaceFileStamped, weightsPath } from './helpers/editBundle.ts';
+import { replaceWeights, withHeader } from './helpers/safetensorsHeader.ts';
 import { expectBundleError } from './helpers/expectError.ts';
 import { buildFixtureModels } from './helpers/fixtureModels.ts';
 import { onnxStub } from './helpers/onnxStub.ts';
@@ -17,40 +18,6 @@ import { makeRng } from '../quant/prng.ts';
 
 const fixture = buildFixtureModels();
 const fresh = (): MemoryBundleSource => fixture.clone();
-
-type Header = Record<string, unknown>;
-
-/** Rewrites a safetensors header (the data section stays byte for byte), re-padding it to a multiple of 8. */
-function withHeader(bytes: Uint8Array, edit: (h: Header) => void): Uint8Array {
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Header;
-  edit(header);
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const hb = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + hb.byteLength + bytes.byteLength - 8 - n);
-  new DataView(out.buffer).setBigUint64(0, BigInt(hb.byteLength), true);
-  out.set(hb, 8);
-  out.set(bytes.subarray(8 + n), 8 + hb.byteLength);
-  return out;
-}
-
-/** A consistent but hostile export: new weights bytes, re-stamped, with the manifest's tensor index made to agree. */
-function replaceWeights(src: MemoryBundleSource, id: string, bytes: Uint8Array): void {
-  const path = weightsPath(src, id);
-  replaceFileStamped(src, id, path, bytes);
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { data_offsets?: [number, number] }>;
-  const m = manifestOf(src, id);
-  for (const t of m.tensors) {
-    const offs = header[t.name]?.data_offsets;
-    if (Array.isArray(offs)) {
-      t.byteOffset = 8 + n + offs[0];
-      t.byteLength = offs[1] - offs[0];
-    }
-  }
-  src.setJson(`${id}/manifest.json`, m);
-}
 
 describe('counts in the config are bounded by the weights before anything is built from them', () => {
   it.each([1e6, 1e9, 2 ** 53 - 1])('config.depth %d -> bad-manifest naming config.depth, fast and without allocating', async (depth) => {
