@@ -54,6 +54,18 @@ describe('counts in the config are bounded by the weights before anything is bui
     await expectBundleError(validateBundle(src, 'fx-var'), 'bad-manifest', "field 'config.depth' is 1", 'holds 2 blocks');
   });
 
+  it.each([
+    ['imageSize', 1e6, 'at most 4096'],
+    ['channels', 1000, 'at most 4'],
+    ['numClasses', 1e9, 'at most 100000'],
+  ] as const)('dataset.%s %d, which no file bounds but the engine allocates from -> bad-manifest', async (field, value, expected) => {
+    const src = fresh();
+    const m = manifestOf(src, 'fx-vae');
+    (m.dataset as Record<string, unknown>)[field] = value;
+    src.setJson('fx-vae/manifest.json', m);
+    await expectBundleError(validateBundle(src, 'fx-vae'), 'bad-manifest', 'fx-vae/manifest.json', `'dataset.${field}'`, expected, `found ${value}`);
+  });
+
   it('config.phiCount that the tokenizer weights do not hold -> bad-manifest naming phiCount', async () => {
     const src = fresh();
     const m = manifestOf(src, 'fx-vqvae');

@@ -18,6 +18,8 @@ import {
 
 export const ID_PATTERN = /^[a-z0-9-]+$/;
 const DTYPES: readonly Dtype[] = ['F16', 'F32', 'F64', 'I32'];
+const MAX_IMAGE_SIZE = 4096;
+const MAX_CLASSES = 100_000;
 
 export function checkFormatVersion(raw: Json, file: string): void {
   if (raw.formatVersion !== FORMAT_VERSION) {
@@ -45,11 +47,16 @@ export function checkManifest(raw: unknown, file: string, expectedId: string): M
   r.str(m, 'title', 'manifest');
   const dataset = r.object(m.dataset, 'dataset');
   r.str(dataset, 'name', 'dataset');
-  r.int(dataset, 'imageSize', 'dataset', 1);
-  r.int(dataset, 'channels', 'dataset', 1);
+  // No file bounds these, yet the engine allocates images (and ONNX outputs) from them: cap them at sizes the app
+  // can draw, so a hostile manifest is refused here instead of crashing the tab at generation time.
+  const imageSize = r.int(dataset, 'imageSize', 'dataset', 1);
+  r.check(imageSize <= MAX_IMAGE_SIZE, 'dataset.imageSize', `at most ${MAX_IMAGE_SIZE} (the largest image the app draws)`, imageSize);
+  const channels = r.int(dataset, 'channels', 'dataset', 1);
+  r.check(channels <= 4, 'dataset.channels', 'at most 4 (grey, RGB or RGBA images)', channels);
   const range = r.numArray(dataset, 'range', 'dataset');
   r.check(range.length === 2 && range[0] < range[1], 'dataset.range', '[low, high] with low < high', range);
-  r.int(dataset, 'numClasses', 'dataset', 1);
+  const numClasses = r.int(dataset, 'numClasses', 'dataset', 1);
+  r.check(numClasses <= MAX_CLASSES, 'dataset.numClasses', `at most ${MAX_CLASSES}`, numClasses);
   const params = r.object(m.params, 'params');
   r.int(params, 'total', 'params');
   r.int(params, 'linear', 'params');
