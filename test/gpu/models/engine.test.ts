@@ -16,6 +16,7 @@ import { ModelError } from '../../../src/models/runtime/errors';
 import { Pcg32 } from '../../../src/models/runtime/prng';
 import { readF32 } from '../../../src/models/runtime/gpuBuffers';
 import { maxRelativeError } from '../../../src/parity/compare';
+import { ditGoldenSettings } from '../../../src/parity/goldenSettings';
 import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';
 
 const concat = (...parts: Float32Array[]) => {
@@ -135,10 +136,9 @@ describe('DiT engine', () => {
     const model = DitModel.load(device, bundle, FULL_PRECISION);
     const sampler = new DitSampler(model);
     try {
-      const { cfg } = bundle.manifest.sampling;
-      // The golden schedule (50 steps for shipped bundles: ~15 s on SwiftShader), both rows with the golden noise.
-      const steps = bundle.manifest.sampling.steps;
-      const label = bundle.manifest.goldens!.class as number;
+      // The goldens' own schedule and guidance (their metadata, not sampling: official DiT bundles sample 250
+      // steps and record 4), both rows with the golden noise.
+      const { steps, cfg, label } = ditGoldenSettings(bundle.manifest, bundle.goldens!);
       const stepNoise = Array.from({ length: steps }, (_, n) => { const z = g.f32(`step${n}.noise`); return concat(z, z); });
       const x0 = g.f32('step0.x_t');
       const result = await sampler.sample({ labels: [label, label], cfg, method: 'ddpm', steps, noise: { initial: concat(x0, x0), stepNoise } });
