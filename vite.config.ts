@@ -7,10 +7,8 @@ import react from '@vitejs/plugin-react';
  *   script-src 'wasm-unsafe-eval'  onnxruntime-web compiles its WebAssembly (without it the decoders and the
  *                                  classifier cannot load: e2e/csp.spec.ts); no 'unsafe-eval', no inline script
  *   img-src data:                  the empty favicon, and the charts' PNG export draws their SVG from a data: URL
- *   style-src-attr 'unsafe-inline' only for that export: src/features/scaling-law/chartPng.ts sets the font of each
- *                                  cloned SVG with setAttribute('style', …), which a strict policy reports (52
- *                                  violations per click); cloneNode and `clone.style.cssText = …` report nothing
- *                                  (tried in Chromium under this policy), so that one-line change lets this go
+ * No 'unsafe-inline' anywhere: the PNG export sets the cloned SVG's font through the CSSOM (style.cssText), which
+ * the policy allows, not with setAttribute('style', …), which it reports (52 violations per click before).
  * worker-src, connect-src and style-src restate default-src 'self' to say what they cover: the module worker; the
  * bundles, ONNX files, sweep and .wasm; the one stylesheet (React and recharts set styles through the CSSOM).
  * A meta policy covers the page only: the worker's policy comes with its own response, so a host should send
@@ -23,7 +21,6 @@ export const CONTENT_SECURITY_POLICY = [
   "connect-src 'self'",
   "img-src 'self' data:",
   "style-src 'self'",
-  "style-src-attr 'unsafe-inline'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",

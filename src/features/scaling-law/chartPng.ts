@@ -31,9 +31,10 @@ async function svgImage(svg: SVGSVGElement, rect: DOMRect): Promise<HTMLImageEle
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.setAttribute('width', String(rect.width));
   clone.setAttribute('height', String(rect.height));
-  // Outside the page the SVG sees none of its CSS: carry the font the text was laid out with.
+  // Outside the page the SVG sees none of its CSS: carry the font the text was laid out with. Through the CSSOM,
+  // not setAttribute('style'), which the production Content-Security-Policy (vite.config.ts) would report.
   const style = getComputedStyle(svg);
-  clone.setAttribute('style', `font-family: ${style.fontFamily}; font-size: ${style.fontSize}; background: transparent`);
+  clone.style.cssText = `font-family: ${style.fontFamily}; font-size: ${style.fontSize}; background: transparent`;
   const xml = new XMLSerializer().serializeToString(clone);
   const image = new Image();
   image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(xml)}`;
