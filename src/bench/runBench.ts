@@ -185,7 +185,7 @@ function kernelVariantReport(device: GPUDevice, quant: QuantMatmulKernel, f32: M
   notRun.push({
     variant: 'dot4I8Packed (A8)',
     reason: dot4.available
-      ? `available here (${dot4.why}) and used by the model runtime for INT activations x INT4/INT8 weights (Dot4MatmulKernel); this bench times weight-only kernels (f32 X), the A8 settings are timed end to end (--suite e2e)`
+      ? `available here (${dot4.why}); ${dot4.preferred ? 'used' : 'not used on this CPU adapter (the fallback measured faster end to end)'} by the model runtime for INT activations x INT4/INT8 weights (Dot4MatmulKernel); this bench times weight-only kernels (f32 X), A8 settings are timed end to end (--suite e2e)`
       : `${dot4.why}: A8 settings take the fallback (ActivationQuantKernel + QuantMatmulKernel)`,
   });
   dot4.destroy();

@@ -22,6 +22,7 @@ import { PipelineCache, encodeDispatch, packedShapeUniform, packedWeightEntries,
 import { KernelInputError } from './errors';
 import { UniformCache, f32Bits } from './uniformCache';
 import type { GpuPackedWeight } from './gpuPackedWeight';
+import { adapterProfile } from './matmulPlan';
 import type { ActivationFormat, ActivationScaling } from '../quant/formats';
 
 const OWNER = 'Dot4MatmulKernel';
@@ -59,8 +60,17 @@ export interface Dot4MatmulArgs {
 }
 
 export class Dot4MatmulKernel {
+  /**
+   * Whether the model runtime takes this path on a CPU adapter. SwiftShader emulates dot4I8Packed lane by lane, and
+   * there the fallback (barrier-free fake quant + the f32-arithmetic 'gemm-rows') measured faster end to end
+   * (docs/benchmarks/end-to-end-swiftshader-2026-12-03.json, bench/README.md), so CPU adapters keep the fallback;
+   * tests set this to run the integer path through whole models on SwiftShader.
+   */
+  static useOnCpuAdapters = false;
   /** Whether the WGSL language feature is there; when false, `why` says so and encode() refuses. */
   readonly available: boolean;
+  /** Whether the model runtime should use it: available, and a GPU adapter (or useOnCpuAdapters). */
+  readonly preferred: boolean;
   readonly why: string;
   private readonly quantize: PipelineCache | undefined;
   private readonly matmul: PipelineCache | undefined;
@@ -77,6 +87,7 @@ export class Dot4MatmulKernel {
       : wgslLanguageFeatures
         ? `the WGSL language feature ${DOT4_LANGUAGE_FEATURE} is absent from this WebGPU implementation`
         : `no wgslLanguageFeatures on this WebGPU entry point, so ${DOT4_LANGUAGE_FEATURE} cannot be assumed`;
+    this.preferred = this.available && (adapterProfile(device).kind === 'gpu' || Dot4MatmulKernel.useOnCpuAdapters);
     if (this.available) {
       this.quantize = new PipelineCache(device, `${OWNER}.quantize`, ACT_QUANT_INT8_WGSL, { 0: 'uniform', 1: 'read', 3: 'read', 4: 'write' });
       this.matmul = new PipelineCache(device, `${OWNER}.matmul`, QGEMM_DOT4_WGSL, { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'read', 5: 'read', 6: 'write' });

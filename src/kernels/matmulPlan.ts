@@ -70,9 +70,11 @@ export const CPU_GEMV_MAX_M = 4;
 
 /**
  * Largest m that 'auto' sends to the barrier-free 'gemm-rows' on a CPU adapter (m = 2 upwards; m = 1 stays on
- * 'gemv-rows'). Measured in test/bench/modelShapeKernels.test.ts and the kernel bench (M = 64) on SwiftShader.
+ * 'gemv-rows'). Measured on SwiftShader (Dawn for Node, test/bench/modelShapeKernels.test.ts, 2 cores at load 5-8,
+ * noisy): at the generators' shapes (m 2-32, K, N <= 512) it beat the tiled GEMM for f32 and W4 (0.2-0.8x the
+ * time); at m = 64, K = N = 1024 the tiled GEMM was faster (W4: 415 vs 759 ms), so larger m keep the tiled GEMM.
  */
-export const CPU_GEMM_ROWS_MAX_M = 256;
+export const CPU_GEMM_ROWS_MAX_M = 32;
 
 /** The GEMV variant for this adapter. */
 export function gemvVariantFor(profile: AdapterProfile): GemvVariant {

@@ -135,7 +135,7 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     expect(gpuNoSubgroups.choose(1).path).toBe('gemv-splitk');
     expect(gpu.choose(2).path).toBe('gemm');
     expect(cpu.choose(2).path).toBe('gemm-rows');
-    expect(cpu.choose(64).path).toBe('gemm-rows');
+    expect(cpu.choose(CPU_GEMM_ROWS_MAX_M).path).toBe('gemm-rows');
     expect(cpu.choose(CPU_GEMM_ROWS_MAX_M + 1).path).toBe('gemm');
     expect(gpu.choose(64, 'gemv').path).toBe('gemv-subgroup');
     // SwiftShader (the test device) reports itself as a fallback adapter.

@@ -101,8 +101,9 @@ export class GpuLinear {
     const { rows: n, cols: k } = this.spec;
     this.recorder?.record(encoder, this.spec.name, args.x, args.m * k);
     // INT activations with INT4/INT8 weights: integer products (Dot4MatmulKernel, one quantise pass into scratch)
-    // where the WGSL language feature exists; otherwise fake quantisation + the f32-arithmetic matmul below.
-    if (this.activation && this.packed && this.activation.format.kind === 'int' && kernels.dot4.supports(this.packed, k, this.activation.format) === undefined) {
+    // where the WGSL language feature exists on a GPU adapter (kernels.dot4.preferred); otherwise fake quantisation +
+    // the f32-arithmetic matmul below.
+    if (this.activation && this.packed && this.activation.format.kind === 'int' && kernels.dot4.preferred && kernels.dot4.supports(this.packed, k, this.activation.format) === undefined) {
       kernels.dot4.encode(encoder, { weight: this.packed, x: args.x, xq: args.scratch, y: args.y, m: args.m, k, bias: this.bias, format: this.activation.format, scaling: this.activation.scaling, channelScale: this.inputScale });
       return;
     }
