@@ -24,9 +24,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = path.join(ROOT, 'public', 'models');
 /**
  * The grid's settings in the order they run: the ones that shape the curve first (fp32, 4 and 2 bits), so a
- * sweep cut short still has whole columns across every model.
+ * sweep cut short still has whole columns across every model. Then the PTQ-method columns, each beside the RTN
+ * setting it is paired with: SmoothQuant at the paper's W8A8 (per-channel INT8 weights, per-token INT8
+ * activations) and at W4g32-A4, GPTQ (128 calibration images) at W3g32 and W2g32.
  */
-export const GRID_SETTINGS = ['fp32', 'W4g32', 'W2g32', 'W8g32', 'W3g32', 'W4g32-A8', 'Wfp4g32', 'W6g32', 'W8g32-A8'];
+export const GRID_SETTINGS = [
+  'fp32', 'W4g32', 'W2g32', 'W8g32', 'W3g32', 'W4g32-A8', 'Wfp4g32', 'W6g32', 'W8g32-A8',
+  'W8c-A8', 'W8c-A8-sq0.5', 'W3g32-gptq', 'W2g32-gptq', 'W4g32-A4', 'W4g32-A4-sq0.5',
+];
 const USAGE =
   'node scripts/sweep.mjs [--out public/sweeps/mnist-sweep.json] [--samples 20] [--dit-steps 20] [--dit-sampler ddpm] [--batch 10] [--seed 0] [--only id,...] [--settings s,...] [--fresh]';
 

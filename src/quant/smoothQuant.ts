@@ -8,8 +8,10 @@
  *
  * so X' W'^T = X W^T before quantisation. The clamps are the published implementation's (a channel that is
  * zero in calibration, or a weight column of zeros, must not give a zero or infinite factor). The engine
- * quantises W' with the setting's weight quantiser and multiplies the activation by inv right before its
- * fake quantisation (ActivationQuantKernel's optional per-channel scale); smoothActivations is that multiply.
+ * quantises W' with the setting's weight quantiser and folds inv into the adaLN modulation before qkv and fc1
+ * (src/models/runtime/methodWeights.ts; only those Linears are smoothed). The run-time multiply right before
+ * the fake quantisation (ActivationQuantKernel's optional per-channel scale; smoothActivations here) remains
+ * as the unfolded reference.
  *
  * We smooth each Linear on its own input (one s per Linear), not one s shared by the Linears that read the
  * same LayerNorm output as the paper's LLM recipe does, because the engine fake-quantises each Linear's input

@@ -130,14 +130,14 @@ export class DeviceModels {
   }
 
   /** Per-channel absmax (+ X^T X when `gram`) of every Linear input of a model, calibrated once per device (calibration.ts). */
-  linearInputStats(bundles: LoadedBundles, gram: boolean, onStep: () => void): Promise<Map<string, LinearInputStats>> {
+  linearInputStats(bundles: LoadedBundles, gram: boolean, onStep: () => void, onBatch?: (done: number, total: number) => void): Promise<Map<string, LinearInputStats>> {
     const id = bundles.model.manifest.id;
     const withGram = this.inputStats.get(`${id}|gram`);
     if (withGram) return withGram; // has the absmax too
     const key = `${id}|${gram ? 'gram' : 'absmax'}`;
     let stats = this.inputStats.get(key);
     if (!stats) {
-      stats = calibrateInputs(this.model(bundles, FULL_PRECISION), bundles.model, gram, onStep);
+      stats = calibrateInputs(this.model(bundles, FULL_PRECISION), bundles.model, gram, onStep, onBatch);
       this.inputStats.set(key, stats);
       stats.catch(() => this.inputStats.delete(key)); // a cancelled or failed calibration is retried next time
     }

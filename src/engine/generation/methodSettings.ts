@@ -13,6 +13,7 @@ import { ditLinearSpecs } from '../../models/dit/ditConfig';
 import type { QuantSetting } from '../../quant/setting';
 import type { LoadedBundles } from './bundleStore';
 import type { DeviceModels, ModelEntry } from './deviceModels';
+import { CALIBRATION } from './calibration';
 
 export interface SettingHooks {
   /** Throws on cancel or a lost device (between calibration steps and between GPTQ layers). */
@@ -28,8 +29,9 @@ export async function modelForSetting(state: DeviceModels, bundles: LoadedBundle
   const scales = setting.activation.perTensor && format.kind !== 'none' && method !== 'smoothquant' ? await state.calibrationScales(bundles, format, hooks.check) : undefined;
   if (method !== 'smoothquant' && method !== 'gptq') return state.model(bundles, setting, scales);
   requireMethodSupported(setting);
-  hooks.progress(`calibrating (${method === 'gptq' ? 'X^T X' : 'channel absmax'} of every Linear input)`);
-  const stats = await state.linearInputStats(bundles, method === 'gptq', hooks.check);
+  const what = `${method === 'gptq' ? 'X^T X' : 'channel absmax'} of every Linear input, ${CALIBRATION.ptqImages} images`;
+  hooks.progress(`calibrating (${what})`);
+  const stats = await state.linearInputStats(bundles, method === 'gptq', hooks.check, (done, total) => hooks.progress(`calibrating (${what}): batch ${done}/${total}`));
   const file = bundles.model.weights!;
   const prepared = await prepareMethodWeights(setting, linearSpecs(bundles), (name) => tensorAsF32(file, name), stats, {
     progress: (done, total, name) => hooks.progress(`GPTQ layer ${done}/${total} (${name})`),

@@ -8,6 +8,7 @@ import type { RunContext } from '../../worker/engineHost';
 import type { LoadedBundles } from '../generation/bundleStore';
 import type { DeviceModels, DitEntry, ModelEntry, VarEntry } from '../generation/deviceModels';
 import { modelForSetting } from '../generation/methodSettings';
+import { gptqMethodName } from '../generation/calibration';
 import { bitAccounting, type BitAccounting } from './bitAccounting';
 import { batchDitNoise, batchLabels, batchVarUniforms } from './batchDraws';
 import type { QualityAccumulator, QualityEstimate } from './accumulator';
@@ -117,7 +118,8 @@ export class QualityRun {
 function methodOf(manifest: object, request: ResolvedQuality): string {
   const trained = (manifest as { quantTraining?: QuantTraining }).quantTraining;
   if (trained && typeof trained.method === 'string' && trained.method.length > 0) return trained.method;
-  // The setting string's own token ('rtn', 'clip', 'gptq', 'sq0.5'): SmoothQuant points differ by alpha.
+  // The setting string's own token ('rtn', 'clip', 'sq0.5'): SmoothQuant points differ by alpha; GPTQ names its
+  // calibration size ('gptq128'; older sweep files say 'gptq' for the 10-image calibration).
   const m = request.setting.value.method;
-  return m.kind === 'smoothquant' ? `sq${m.alpha}` : m.kind;
+  return m.kind === 'smoothquant' ? `sq${m.alpha}` : m.kind === 'gptq' ? gptqMethodName() : m.kind;
 }

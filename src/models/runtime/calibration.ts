@@ -103,25 +103,47 @@ export interface LinearInputStats {
  * accumulated in f64 on the CPU (widths here are at most a few hundred, so this costs seconds at most).
  */
 export async function calibrateLinearInputs(weights: GpuModelWeights, run: () => Promise<unknown>, gramFor: (name: string) => boolean = () => false): Promise<Map<string, LinearInputStats>> {
-  const samples = await recordLinearInputs(weights, run);
-  const stats = new Map<string, LinearInputStats>();
-  for (const [name, list] of samples) {
-    const cols = weights.linear(name).spec.cols;
-    const channelAbsMax = new Float32Array(cols);
-    const gram = gramFor(name) ? new GramAccumulator(cols) : undefined;
-    let tokens = 0;
-    for (const x of list) {
-      const rows = x.length / cols;
-      for (let i = 0; i < x.length; i++) {
-        const a = Math.abs(x[i]);
-        if (!Number.isFinite(a)) throw new ModelError('calibration-missing', `calibration input of ${name} has a non-finite value.`, 'The full-precision model must produce finite activations; check the bundle.');
-        const j = i % cols;
-        if (a > channelAbsMax[j]) channelAbsMax[j] = a;
+  return calibrateLinearInputsBatched(weights, [run], gramFor);
+}
+
+/**
+ * calibrateLinearInputs over several runs (batches of calibration images), reducing each run's recorded inputs
+ * before the next run starts, so that the staging copies of one batch at a time are alive (a 128-image DiT
+ * calibration records ~1 GB of Linear inputs in all). The statistics equal those of one run over every batch.
+ * `afterBatch` is called with the batch index after each reduction (progress).
+ */
+export async function calibrateLinearInputsBatched(
+  weights: GpuModelWeights,
+  runs: readonly (() => Promise<unknown>)[],
+  gramFor: (name: string) => boolean = () => false,
+  afterBatch?: (index: number) => void,
+): Promise<Map<string, LinearInputStats>> {
+  const acc = new Map<string, { cols: number; tokens: number; channelAbsMax: Float32Array; gram?: GramAccumulator }>();
+  for (let b = 0; b < runs.length; b++) {
+    const samples = await recordLinearInputs(weights, runs[b]);
+    for (const [name, list] of samples) {
+      let a = acc.get(name);
+      if (!a) {
+        const cols = weights.linear(name).spec.cols;
+        a = { cols, tokens: 0, channelAbsMax: new Float32Array(cols), gram: gramFor(name) ? new GramAccumulator(cols) : undefined };
+        acc.set(name, a);
       }
-      gram?.add(x, rows);
-      tokens += rows;
+      const { cols, channelAbsMax } = a;
+      for (const x of list) {
+        const rows = x.length / cols;
+        for (let i = 0; i < x.length; i++) {
+          const v = Math.abs(x[i]);
+          if (!Number.isFinite(v)) throw new ModelError('calibration-missing', `calibration input of ${name} has a non-finite value.`, 'The full-precision model must produce finite activations; check the bundle.');
+          const j = i % cols;
+          if (v > channelAbsMax[j]) channelAbsMax[j] = v;
+        }
+        a.gram?.add(x, rows);
+        a.tokens += rows;
+      }
     }
-    stats.set(name, { cols, tokens, channelAbsMax, gram: gram?.gram() });
+    afterBatch?.(b);
   }
+  const stats = new Map<string, LinearInputStats>();
+  for (const [name, a] of acc) stats.set(name, { cols: a.cols, tokens: a.tokens, channelAbsMax: a.channelAbsMax, gram: a.gram?.gram() });
   return stats;
 }

@@ -57,7 +57,8 @@ export class GpuModelWeights {
     const read = (name: string) => options.overrides?.get(name) ?? tensorAsF32(file, name);
     try {
       for (const spec of specs) {
-        const bias = spec.bias === 'tensor' ? read(`${spec.name}.bias`) : undefined;
+        // A prepared bias replaces the bundle's (SmoothQuant's 1/s folded into an adaLN Linear).
+        const bias = spec.bias === 'tensor' ? (options.prepared?.get(spec.name)?.bias ?? read(`${spec.name}.bias`)) : undefined;
         this.linears.set(spec.name, new GpuLinear(device, owner, spec, read(`${spec.name}.weight`), bias, setting, options.activationScales?.get(spec.name), options.prepared?.get(spec.name)));
       }
       for (const name of options.f32Tensors) this.tensors.set(name, uploadWords(device, `${owner}.${name}`, read(name)));

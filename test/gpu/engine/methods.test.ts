@@ -55,6 +55,9 @@ describe('calibration-based methods in the engine', () => {
     // The 5 Linears of the one block (qkv, proj, fc1, fc2, adaLN) are GPTQ-quantised, one progress message each.
     expect(gptqLayers(r.messages)).toEqual([1, 2, 3, 4, 5].map((i) => [i, 5]));
     expect(r.messages.some(([, m]) => m.includes('W3g32-gptq: calibrating'))).toBe(true);
+    // 128 calibration images in batches of 16, reported batch by batch (once: SmoothQuant's absmax pass and GPTQ's
+    // X^T X pass are separate calibrations only when the absmax one ran first).
+    expect(r.messages.some(([, m]) => /calibrating \(.*128 images\): batch 8\/8/.test(m))).toBe(true);
     expect(r.messages.at(-1)![0]).toBe(1);
     const fractions = r.messages.map(([f]) => f);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
@@ -70,11 +73,12 @@ describe('calibration-based methods in the engine', () => {
     expect(gptqLayers(again.messages)).toEqual([]);
     expect(Array.from(run(second, 'W3g32-gptq').output)).toEqual(Array.from(run(result, 'W3g32-gptq').output));
     expect(harness.errors).toEqual([]);
-    console.info(`${varId}: fp32 + sq0.5 + gptq (calibration: 10 classes x cfg pair, seed 0) took ${ms.toFixed(0)} ms`);
+    console.info(`${varId}: fp32 + sq0.5 + gptq (calibration: 128 images x cfg pair, batches of 16) took ${ms.toFixed(0)} ms`);
   });
 
   it.runIf(ditId !== undefined)(`${ditId}: W8c-A8t-sq0.5 (static smoothed scales) and W4g32-A8-gptq generate finite outputs`, async () => {
     const r = testRun();
+    const t0 = performance.now();
     const result = await harness.service.generate({ modelId: ditId, settings: ['W8c-A8t-sq0.5', 'W4g32-A8-gptq'], classLabel: 7, seed: 5, steps: 4, sampler: 'ddim' }, r);
     for (const x of result.runs) {
       expectFinite(x.output);
@@ -86,6 +90,7 @@ describe('calibration-based methods in the engine', () => {
     }
     expect(gptqLayers(r.messages).map(([i]) => i)).toEqual([1, 2, 3, 4, 5]);
     expect(harness.errors).toEqual([]);
+    console.info(`${ditId}: fp32 + sq0.5 + gptq (calibration: 128 images x cfg pair x 10 DDPM steps, batches of 16) took ${(performance.now() - t0).toFixed(0)} ms`);
   });
 
   it.runIf(varId !== undefined)(`${varId}: GPTQ cancelled during calibration or between layers rejects with CancelledError, caches nothing, and the engine still runs it`, async () => {

@@ -10,11 +10,11 @@
 import { describe, expect, it } from 'vitest';
 import { testDevice } from '../device';
 import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
-import { dequantizeWeight, fakeQuantActivations, matmulReference } from '../../../src/quant';
+import { dequantizeWeight, fakeQuantActivations, matmulReference, quantizeWeight } from '../../../src/quant';
 import { smoothActivations } from '../../../src/quant/smoothQuant';
 import { calibrateLinearInputs } from '../../../src/models/runtime/calibration';
 import { prepareMethodWeights, type PreparedLinear } from '../../../src/models/runtime/methodWeights';
-import { activationQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
+import { activationQuantized, weightQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
 import { VarModel } from '../../../src/models/var/varModel';
 import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';
 import { varLinearSpecs } from '../../../src/models/var/varConfig';
@@ -39,18 +39,26 @@ const CASES = [
 function preparedLinears(file: TensorReader, specs: readonly LinearSpec[], setting: QuantSetting, prepared: ReadonlyMap<string, PreparedLinear>): LinearFn {
   const plain = refLinears(file, specs, setting);
   const bySpec = new Map(specs.map((s) => [s.name, s]));
-  const weights = new Map([...prepared].map(([name, p]) => [name, p.packed ? dequantizeWeight(p.packed) : p.weight!]));
+  const weights = new Map([...prepared].flatMap(([name, p]) => (p.packed || p.weight ? [[name, p.packed ? dequantizeWeight(p.packed) : p.weight!] as const] : [])));
   return (name, x, m) => {
     const p = prepared.get(name);
-    if (!p) return plain(name, x, m);
+    // Entries with neither weight nor bias (SmoothQuant's plain RTN Linears) only carry a static scale.
+    if (!p || (!weights.has(name) && !p.bias && !setting.activation.perTensor)) return plain(name, x, m);
     const spec = bySpec.get(name)!;
     let input = p.inputScale ? smoothActivations(x, m, spec.cols, p.inputScale) : x;
     if (activationQuantized(setting, spec.kind)) {
       const scaling = setting.activation.perTensor ? { kind: 'tensor' as const, scale: p.staticScale ?? NaN } : { kind: 'token' as const };
       input = fakeQuantActivations(input, m, spec.cols, setting.activation.format, scaling);
     }
-    return matmulReference(input, m, spec.cols, weights.get(name)!, spec.rows, spec.bias === 'tensor' ? file.f32(`${name}.bias`) : undefined);
+    const w = weights.get(name) ?? plainWeight(file, spec, setting);
+    return matmulReference(input, m, spec.cols, w, spec.rows, spec.bias === 'tensor' ? (p.bias ?? file.f32(`${name}.bias`)) : undefined);
   };
+}
+
+/** The bundle's weight as the setting's RTN leaves it (dequantised), for prepared entries without their own. */
+function plainWeight(file: TensorReader, spec: LinearSpec, setting: QuantSetting): Float32Array {
+  const w = file.f32(`${spec.name}.weight`);
+  return weightQuantized(setting, spec.kind) && setting.weight ? dequantizeWeight(quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity)) : w;
 }
 
 const noHooks = { progress: () => undefined, checkpoint: async () => undefined };
@@ -110,6 +118,88 @@ describe('SmoothQuant / GPTQ DiT (GPU) vs the CPU reference with the same prepar
         console.log(`${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`);
         expect(err).toBeLessThan(c.tolerance);
         expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(10 * err);
+      } finally {
+        model.destroy();
+      }
+    });
+  }
+});
+
+/**
+ * SmoothQuant's fold: the engine model with 1/s folded into the adaLN modulation (the default) against the CPU
+ * reference of the unfolded method (prepareMethodWeights with fold: false: the same smoothed qkv/fc1 weights, 1/s
+ * multiplied into their inputs at run time, adaLN untouched). With adaLN outside the setting (-Lq1) the fold is
+ * exact up to f32 rounding (and the A8 codes those roundings move); with adaLN quantised per channel its row
+ * scales absorb the fold up to their f16 rounding. Only qkv and fc1 are smoothed: proj and fc2 keep plain RTN.
+ */
+describe('SmoothQuant folded into the adaLN modulation equals the unfolded reference', () => {
+  const FOLD_CASES = [
+    { setting: 'W8c-A8-Lq1-sq0.5', tolerance: 1e-5 }, // measured 2.6e-7 (var-d1, dit-d1)
+    // adaLN quantised too: the folded adaLN is quantised from W_r / s_j, so its f16 row scales round differently
+    // and a few INT8 codes move (measured 6.8e-3 var-d1, 8.7e-3 dit-d1 on 2026-12-03).
+    { setting: 'W8c-A8-sq0.5', tolerance: 1.5e-2 },
+  ];
+  const varIdFold = bundleIds('var')[0];
+  const ditIdFold = bundleIds('dit')[0];
+  const checkPrepared = (folded: ReadonlyMap<string, PreparedLinear>, unfolded: ReadonlyMap<string, PreparedLinear>, specs: readonly LinearSpec[]) => {
+    for (const spec of specs) {
+      const f = folded.get(spec.name);
+      if (spec.kind === 'qkv' || spec.kind === 'fc1') {
+        expect(f?.inputScale, `${spec.name}: folded, no run-time 1/s`).toBeUndefined();
+        expect(unfolded.get(spec.name)?.inputScale, `${spec.name}: the reference applies 1/s at run time`).toBeDefined();
+      }
+      if (spec.kind === 'proj' || spec.kind === 'fc2') {
+        expect(f?.packed ?? f?.weight ?? f?.inputScale, `${spec.name}: not smoothed`).toBeUndefined();
+      }
+      if (spec.kind === 'adaLN') expect(f?.bias, `${spec.name}: carries the fold`).toBeDefined();
+    }
+  };
+  for (const c of FOLD_CASES) {
+    it.runIf(varIdFold !== undefined)(`${varIdFold}: ${c.setting} teacher-forced logits, folded vs unfolded`, async () => {
+      const device = await testDevice();
+      const { bundle, weights, goldens: g } = await loadVarBundle(varIdFold);
+      const setting = parseSetting(c.setting);
+      const config = bundle.manifest.config;
+      const label = g.i32('tf.label')[0];
+      const input = g.f32('tf.input');
+      const fp = VarModel.load(device, bundle, FULL_PRECISION);
+      const stats = await calibrateLinearInputs(fp.weights, () => varTeacherForcedLogits(fp, [label], input)).finally(() => fp.destroy());
+      const specs = varLinearSpecs(config);
+      const folded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
+      const unfolded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks, { fold: false });
+      checkPrepared(folded, unfolded, specs);
+      const model = VarModel.load(device, bundle, setting, { prepared: folded });
+      try {
+        const logits = await varTeacherForcedLogits(model, [label], input);
+        const ref = new VarReference(config, weights, preparedLinears(weights, specs, setting, unfolded)).teacherForced(label, input);
+        const err = maxRelativeError(logits, ref);
+        console.log(`${varIdFold} ${c.setting}: folded (GPU) vs unfolded reference ${err.toExponential(2)}`);
+        expect(err).toBeLessThan(c.tolerance);
+      } finally {
+        model.destroy();
+      }
+    });
+    it.runIf(ditIdFold !== undefined)(`${ditIdFold}: ${c.setting} plain forward, folded vs unfolded`, async () => {
+      const device = await testDevice();
+      const { bundle, weights, goldens: g } = await loadDitBundle(ditIdFold);
+      const setting = parseSetting(c.setting);
+      const config = bundle.manifest.config;
+      const t = Array.from(g.i32('tf.t'));
+      const y = Array.from(g.i32('tf.y'));
+      const x = g.f32('tf.x');
+      const fp = DitModel.load(device, bundle, FULL_PRECISION);
+      const stats = await calibrateLinearInputs(fp.weights, () => ditForwardOnce(fp, x, t, y)).finally(() => fp.destroy());
+      const specs = ditLinearSpecs(config);
+      const folded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
+      const unfolded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks, { fold: false });
+      checkPrepared(folded, unfolded, specs);
+      const model = DitModel.load(device, bundle, setting, { prepared: folded });
+      try {
+        const out = await ditForwardOnce(model, x, t, y);
+        const ref = new DitReference(config, weights, preparedLinears(weights, specs, setting, unfolded)).forward(x, t, y);
+        const err = maxRelativeError(out, ref);
+        console.log(`${ditIdFold} ${c.setting}: folded (GPU) vs unfolded reference ${err.toExponential(2)}`);
+        expect(err).toBeLessThan(c.tolerance);
       } finally {
         model.destroy();
       }
