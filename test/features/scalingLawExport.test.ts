@@ -111,7 +111,7 @@ describe('JSON export and file names', () => {
 
   it('names files after the axis and the sweep date', () => {
     const date = new Date(sweep.createdAt);
-    expect(exportFileName('totalWeightBits', 'csv', date)).toBe('scaling-law-total-bits-2026-11-24.csv');
+    expect(exportFileName('transformerBits', 'csv', date)).toBe('scaling-law-total-bits-2026-11-24.csv');
     expect(exportFileName('computeBits', 'png', date)).toBe('scaling-law-compute-bits-2026-11-24.png');
     expect(exportFileName('computeBits', 'json', new Date('nonsense'))).toBe('scaling-law-compute-bits-undated.json');
   });

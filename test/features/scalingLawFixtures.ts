@@ -15,6 +15,8 @@ export function qualityPoint(p: Partial<QualityPoint> & Pick<QualityPoint, 'mode
     bitsPerWeight,
     activationBits,
     totalWeightBits: linearParams * bitsPerWeight + (totalParams - linearParams) * 32,
+    linearBits: linearParams * (p.weightBits >= 32 ? 16 : bitsPerWeight),
+    transformerBits: linearParams * (p.weightBits >= 32 ? 16 : bitsPerWeight) + (totalParams - linearParams) * 16,
     computeBits: linearParams * p.weightBits * activationBits,
     samples: 100,
     fdStdErr: p.fd * 0.05,

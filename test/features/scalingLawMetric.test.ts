@@ -45,8 +45,8 @@ describe('metric selector', () => {
 
   it('curves and the frontier follow the metric; points without it are left out', () => {
     const points = [withKid('fp32', 32, 30, 0.001), withKid('W4g32', 4, 35, 0.004), withKid('W2g32', 2, 90, 0.05), old];
-    const fd = buildSeries(points, 'totalWeightBits', undefined, 'fd');
-    const kid = buildSeries(points, 'totalWeightBits', undefined, 'kid');
+    const fd = buildSeries(points, 'transformerBits', undefined, 'fd');
+    const kid = buildSeries(points, 'transformerBits', undefined, 'kid');
     expect(fd.flatMap((s) => s.points).length).toBe(4);
     expect(kid.flatMap((s) => s.points).length).toBe(3);
     const w2 = kid.flatMap((s) => s.points).find((p) => p.setting === 'W2g32')!;

@@ -56,9 +56,9 @@ describe('buildSeries', () => {
   points.push(qualityPoint({ modelId: 'mnist-var-d1', depth: 1, linearParams: 118_208, setting: 'W4g128', weightBits: 4, fd: 41.5, samples: 500 }));
 
   it('gives one curve per family, precision and method, model sizes sorted by bits', () => {
-    const series = buildSeries(points, 'totalWeightBits');
+    const series = buildSeries(points, 'transformerBits');
     const names = (family: string) => series.filter((s) => s.family === family).map((s) => s.name);
-    expect(names('var')).toEqual(['FP32', 'W8', 'W4', 'W4A8', 'W3 · GPTQ']);
+    expect(names('var')).toEqual(['FP32', 'W8', 'W4', 'W4A8', 'W3 · GPTQ (10 calibration images)']);
     expect(names('dit')).toEqual(['FP32', 'W8', 'W4', 'W4A8']);
     const varW4 = series.find((s) => s.family === 'var' && s.name === 'W4')!;
     expect(varW4.points.map((p) => p.modelId)).toEqual(['mnist-var-d1', 'mnist-var-d2', 'mnist-var-d3']);
@@ -73,7 +73,7 @@ describe('buildSeries', () => {
   });
 
   it('puts weight-only and W+A settings at different compute bits but the same total bits', () => {
-    const total = buildSeries(points, 'totalWeightBits').filter((s) => s.family === 'dit');
+    const total = buildSeries(points, 'transformerBits').filter((s) => s.family === 'dit');
     const compute = buildSeries(points, 'computeBits').filter((s) => s.family === 'dit');
     const xOf = (series: typeof total, name: string) => series.find((s) => s.name === name)!.points[0]!.x;
     expect(xOf(total, 'W4')).toBe(xOf(total, 'W4A8'));
@@ -83,7 +83,7 @@ describe('buildSeries', () => {
 
   it('colours a precision the same in both families and splits one precision swept at two granularities', () => {
     const colors = precisionColors(points);
-    const series = buildSeries(points, 'totalWeightBits', colors);
+    const series = buildSeries(points, 'transformerBits', colors);
     for (const s of series) expect(s.color).toBe(colors.get(s.precision));
     expect(new Set(colors.values()).size).toBe(colors.size);
     // A curve keeps its colour when the sweep gains or lacks other precisions.
@@ -98,7 +98,7 @@ describe('buildSeries', () => {
       qualityPoint({ modelId: 'mnist-var-d2', depth: 2, setting: 'W4g128', weightBits: 4, fd: 38 }),
       qualityPoint({ modelId: 'mnist-var-d1', setting: 'W4g32', weightBits: 4, bitsPerWeight: 4.5, fd: 39 }),
     ];
-    expect(buildSeries(mixed, 'totalWeightBits').map((s) => [s.name, s.points.length])).toEqual([
+    expect(buildSeries(mixed, 'transformerBits').map((s) => [s.name, s.points.length])).toEqual([
       ['W4 g128', 2],
       ['W4 g32', 1],
     ]);

@@ -30,7 +30,7 @@ export interface QualityPoint {
   /** Transformer depth: the model size the chart draws one point per. */
   readonly depth: number;
   readonly setting: string;
-  /** 'rtn' | 'clip' | 'sq0.5' | 'gptq' | a trained method such as 'qat-topkld' (from the bundle). */
+  /** 'rtn' | 'clip' | 'sq0.5' | 'gptq128' (GPTQ with its calibration images; 'gptq' in old files: 10) | a trained method such as 'qat-topkld' (from the bundle). */
   readonly method: string;
   /** Quantised (Linear) parameters and all parameters of the generator. */
   readonly linearParams: number;
@@ -40,8 +40,15 @@ export interface QualityPoint {
   readonly bitsPerWeight: number;
   /** Activation bits fed to the Linears (32 when not quantised). */
   readonly activationBits: number;
-  /** Scaling-law x: linear params x effective bits + the rest of the params x 32. */
+  /**
+   * Scaling-law x, "all transformer bits": stored Linear bits (codes + scales; unquantised Linears at 16) + the
+   * rest of the params x 16 (bundles store f16). formatVersion 1 files counted unquantised parameters at 32.
+   */
   readonly totalWeightBits: number;
+  /** "Quantised Linear bits": the Linears of the setting's layer list as stored (at 16 bits where not quantised). Absent in files before 2026-12-03. */
+  readonly linearBits?: number;
+  /** "All transformer bits" (= totalWeightBits in new points). Absent in files before 2026-12-03. */
+  readonly transformerBits?: number;
   /**
    * Compute-bits view (bit operations per token of the quantised Linears, "BOPs"): linear params x weight code
    * bits x activation bits (32 for unquantised activations). Weight-only and W+A settings meet on one axis.

@@ -1,11 +1,8 @@
 import { useAppStore } from '../../store';
 import { METRIC_LABEL, QUALITY_METRICS, type MetricChoice } from './metric';
-import type { BitsAxis } from './series';
+import { BITS_AXES } from './bitsAxis';
 
-const AXES: ReadonlyArray<{ value: BitsAxis; label: string }> = [
-  { value: 'totalWeightBits', label: 'Total weight bits' },
-  { value: 'computeBits', label: 'Compute bits (weights × activations)' },
-];
+const AXES = BITS_AXES.map(({ value, label }) => ({ value, label }));
 const FD_SCALES: ReadonlyArray<{ value: 'linear' | 'log'; label: string }> = [
   { value: 'linear', label: 'Linear' },
   { value: 'log', label: 'Log' },

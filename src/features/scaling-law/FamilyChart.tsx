@@ -3,6 +3,7 @@ import type { GeneratorFamily } from '../../engine/generation/types';
 import { formatSi, linearAxis, logDomain, logTicks } from './logTicks';
 import { METRIC_LABEL, type QualityMetric } from './metric';
 import type { BitsValue } from './pareto';
+import { axisChartLabel } from './bitsAxis';
 import { FRONTIER_COLOR, LIVE_COLOR, familyLabel, type BitsAxis, type ChartPoint, type ChartSeries } from './series';
 import { PointTooltip } from './PointTooltip';
 import { SeriesLegend } from './SeriesLegend';
@@ -30,7 +31,7 @@ export interface FamilyChartProps {
 export function FamilyChart({ family, series, frontier, measured, live, axis, metric, yScale, floor, xDomain, xTicks }: FamilyChartProps) {
   const label = METRIC_LABEL[metric];
   const name = familyLabel(family);
-  const xLabel = axis === 'computeBits' ? 'compute bits per token (weight bits × activation bits × params, log)' : 'total weight bits (params × bits, log)';
+  const xLabel = axisChartLabel(axis);
   const pointCount = series.reduce((n, s) => n + s.points.length, 0);
   // Log scale: a domain around the error bars and 1-2-5 ticks (recharts' own log ticks are sparse and uneven).
   const plotted = [...series.flatMap((s) => s.points), ...measured, ...(live ? [live] : [])];

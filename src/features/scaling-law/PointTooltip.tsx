@@ -2,6 +2,7 @@ import { formatSi } from './logTicks';
 import { formatMetric } from './metric';
 import { methodLabel } from './precision';
 import type { BitsAxis, ChartPoint } from './series';
+import { axisLabel } from './bitsAxis';
 
 /** Tooltip of one point: which model and setting, where it sits, and how many samples its FD rests on. */
 export function PointTooltip({ active, payload, axis }: { active?: boolean; payload?: ReadonlyArray<{ payload?: unknown }>; axis: BitsAxis }) {
@@ -16,7 +17,7 @@ export function PointTooltip({ active, payload, axis }: { active?: boolean; payl
         {p.partial ? ' (measuring…)' : ''}
       </strong>
       <dl>
-        <dt>{axis === 'computeBits' ? 'Compute bits' : 'Total weight bits'}</dt>
+        <dt>{axisLabel(axis)}</dt>
         <dd>{formatSi(p.x)}</dd>
         <dt>FD</dt>
         <dd>{formatMetric('fd', p.fd, p.fdStdErr)}</dd>

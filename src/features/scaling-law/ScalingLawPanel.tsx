@@ -12,6 +12,7 @@ import { logDomain, logTicks } from './logTicks';
 import { chooseMetric, floorBand, METRIC_LABEL, yScaleFor } from './metric';
 import { frontierSteps, paretoFrontier } from './pareto';
 import { buildSeries, precisionColors, toChartPoint } from './series';
+import { axisValue, decoderBitsNote, pointBits } from './bitsAxis';
 import './scalingLaw.css';
 
 const FAMILIES: readonly GeneratorFamily[] = ['var', 'dit'];
@@ -27,10 +28,15 @@ export function ScalingLawPanel() {
   const live = useAppStore((s) => s.scalingLive);
   const wantedMetric = useAppStore((s) => s.scalingMetric);
   const chartsRef = useRef<HTMLDivElement>(null);
+  const decoders = useAppStore((s) => s.scalingDecoders);
+  const loadDecoders = useAppStore((s) => s.loadScalingDecoders);
 
   useEffect(() => {
     void loadSweep();
   }, [loadSweep]);
+  useEffect(() => {
+    void loadDecoders();
+  }, [loadDecoders]);
 
   const sweepPoints = sweepState.state === 'ready' ? sweepState.sweep.points : NO_POINTS;
   const sweepFile = sweepState.state === 'ready' ? sweepState.sweep : undefined;
@@ -41,7 +47,7 @@ export function ScalingLawPanel() {
   const view = useMemo(() => {
     const colors = precisionColors([...sweepPoints, ...measured]);
     const series = buildSeries(sweepPoints, axis, colors, metric);
-    const xs = [...sweepPoints, ...measured, ...(livePoint ? [livePoint] : [])].map((p) => p[axis]);
+    const xs = [...sweepPoints, ...measured, ...(livePoint ? [livePoint] : [])].map((p) => axisValue(p, axis));
     const xDomain = logDomain(xs);
     const perFamily = FAMILIES.map((family) => {
       const familySeries = series.filter((s) => s.family === family);
@@ -88,6 +94,13 @@ export function ScalingLawPanel() {
         {metric === 'kid' ? 'KID (kernel distance, unbiased) does not drift with the sample count as FD does and can dip slightly below 0. ' : ''}
         The grey step line is the Pareto frontier, the best {METRIC_LABEL[metric]} any measured configuration of that family reaches within a bit budget. Dashed curves use another method than plain rounding (RTN) at
         the same precision as the solid curve of their colour. {axis === 'computeBits' ? 'Compute bits multiply weight bits by activation bits, so weight-only and weight+activation settings meet on one axis.' : ''}
+      </p>
+      <p className="muted" data-testid="bits-note">
+        Unquantised parameters count at their stored 16 bits (the bundles store f16).{' '}
+        {axis !== 'computeBits' && sweepPoints.some((p) => pointBits(p).derived)
+          ? 'This sweep file counted them at 32 bits; its x values are re-derived here from its bits per weight and the zoo’s block layout. '
+          : ''}
+        {decoders ? decoderBitsNote(decoders) : ''}
       </p>
       <LiveMeasure />
       <DistillationView points={sweepPoints.concat(measured)} />

@@ -2,6 +2,7 @@
  * What the export links download: every plotted point (the shipped sweep and the points measured live in
  * this browser) as CSV and JSON, with file names that say what and when.
  */
+import { pointBits, type BitsAxis } from './bitsAxis';
 import type { QualityPoint, SweepFile } from '../../engine/quality/types';
 import { precisionOf } from './precision';
 import { csvField } from '../../util/csv';
@@ -27,6 +28,8 @@ export const CSV_COLUMNS = [
   'bitsPerWeight',
   'activationBits',
   'totalWeightBits',
+  'linearBits',
+  'transformerBits',
   'computeBits',
   'samples',
   'fd',
@@ -47,6 +50,8 @@ export function toCsv(rows: readonly ExportRow[]): string {
   for (const { source, point } of rows) {
     const record: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>> = {
       ...point,
+      // Derived for points written before these fields existed (bitsAxis.ts pointBits).
+      ...pointBits(point),
       source,
       precision: precisionOf(point).label,
     };
@@ -81,7 +86,8 @@ export function exportRows(sweep: SweepFile | undefined, live: readonly QualityP
 }
 
 /** "scaling-law-total-bits-2026-11-25.csv": the axis shown and the day of the sweep (or today without one). */
-export function exportFileName(axis: 'totalWeightBits' | 'computeBits', ext: 'csv' | 'json' | 'png', date: Date): string {
+export function exportFileName(axis: BitsAxis, ext: 'csv' | 'json' | 'png', date: Date): string {
   const day = Number.isNaN(date.getTime()) ? 'undated' : date.toISOString().slice(0, 10);
-  return `scaling-law-${axis === 'computeBits' ? 'compute-bits' : 'total-bits'}-${day}.${ext}`;
+  const name = axis === 'computeBits' ? 'compute-bits' : axis === 'linearBits' ? 'linear-bits' : 'total-bits';
+  return `scaling-law-${name}-${day}.${ext}`;
 }

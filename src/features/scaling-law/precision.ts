@@ -52,7 +52,8 @@ export function precisionOf(point: Pick<QualityPoint, 'setting' | 'weightBits' |
 const METHOD_LABELS: Record<string, string> = {
   rtn: 'RTN',
   clip: 'RTN + clipping',
-  gptq: 'GPTQ',
+  // formatVersion 1 sweeps: GPTQ calibrated on 10 images (one per class); newer points name the size ('gptq128').
+  gptq: 'GPTQ (10 calibration images)',
   'qat-task': 'QAT (task loss)',
   'qat-fkl': 'QAT + forward KL',
   'qat-rkl': 'QAT + reverse KL',
@@ -65,6 +66,8 @@ export function methodLabel(method: string): string {
   if (known) return known;
   const sq = /^sq(.+)$/.exec(method);
   if (sq) return `SmoothQuant α=${sq[1]}`;
+  const gptq = /^gptq(\d+)$/.exec(method);
+  if (gptq) return `GPTQ (${gptq[1]} calibration images)`;
   if (method.startsWith('qat-')) return `QAT (${method.slice(4)})`;
   return method;
 }

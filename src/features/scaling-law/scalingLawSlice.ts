@@ -8,6 +8,7 @@ import { CancelledError, serializeError, type QualityPoint, type SerializedError
 import { loadSweep, type SweepLoad } from './sweepFile';
 import type { QualityMetric } from './metric';
 import type { BitsAxis } from './series';
+import { decoderBits, type DecoderBits } from './bitsAxis';
 
 export type ScalingSweep = { state: 'loading' } | SweepLoad | { state: 'failed'; error: SerializedError };
 
@@ -45,7 +46,10 @@ export interface ScalingLawSlice {
   scalingLive: LiveMeasurement;
   /** Finished live measurements, newest last; exported with the sweep. */
   scalingMeasured: readonly QualityPoint[];
+  /** Tokenizer / VAE decoder bundles and their bits, reported apart from the x axes (null until listed). */
+  scalingDecoders: readonly DecoderBits[] | null;
   loadScalingSweep(): Promise<void>;
+  loadScalingDecoders(): Promise<void>;
   setScalingAxis(axis: BitsAxis): void;
   setScalingFdScale(scale: 'linear' | 'log'): void;
   setScalingMetric(metric: QualityMetric): void;
@@ -62,12 +66,21 @@ let controller: AbortController | undefined;
 
 export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) => ({
   scalingSweep: { state: 'loading' },
-  scalingAxis: 'totalWeightBits',
+  scalingAxis: 'transformerBits',
   scalingFdScale: 'linear',
   scalingMetric: 'fd',
   scalingPick: { modelId: null, setting: null, samples: 50 },
   scalingLive: { state: 'idle' },
   scalingMeasured: [],
+  scalingDecoders: null,
+  async loadScalingDecoders() {
+    try {
+      const { models } = await engine().call('listModels', {});
+      set({ scalingDecoders: decoderBits(models) });
+    } catch {
+      set({ scalingDecoders: [] }); // the note then says the decoders' bits are not known
+    }
+  },
   async loadScalingSweep() {
     set({ scalingSweep: { state: 'loading' } });
     try {

@@ -8,7 +8,8 @@ import type { QualityPoint } from '../../engine/quality/types';
 import { metricValue, type QualityMetric } from './metric';
 import { methodLabel, precisionOf } from './precision';
 
-export type BitsAxis = 'totalWeightBits' | 'computeBits';
+import { axisValue, type BitsAxis } from './bitsAxis';
+export type { BitsAxis } from './bitsAxis';
 export type MarkerShape = 'circle' | 'cross' | 'diamond' | 'square' | 'star' | 'triangle' | 'wye';
 
 /** One plotted point: the x of the chosen axis, the y of the chosen metric, plus what the tooltip needs. */
@@ -50,7 +51,7 @@ export interface ChartSeries {
 export function toChartPoint(p: QualityPoint, axis: BitsAxis, metric: QualityMetric = 'fd'): ChartPoint {
   const m = metricValue(p, metric);
   return {
-    x: p[axis],
+    x: axisValue(p, axis),
     value: m?.value ?? NaN,
     stdError: m?.stdError ?? NaN,
     metric,
@@ -112,7 +113,7 @@ export function methodShape(method: string): MarkerShape {
   if (method === 'rtn') return 'circle';
   if (method === 'clip') return 'square';
   if (method.startsWith('sq')) return 'diamond';
-  if (method === 'gptq') return 'triangle';
+  if (method.startsWith('gptq')) return 'triangle';
   if (method === 'qat-topkld') return 'star';
   if (method === 'qat-fkl') return 'wye';
   if (method === 'qat-rkl') return 'square';
@@ -123,7 +124,7 @@ export function methodShape(method: string): MarkerShape {
 export function buildSeries(points: readonly QualityPoint[], axis: BitsAxis, colors = precisionColors(points), metric: QualityMetric = 'fd'): ChartSeries[] {
   const groups = new Map<string, { first: QualityPoint; rank: number; byVariant: Map<string, QualityPoint[]> }>();
   for (const p of points) {
-    if (p.partial || !(p[axis] > 0) || !metricValue(p, metric)) continue;
+    if (p.partial || !(axisValue(p, axis) > 0) || !metricValue(p, metric)) continue;
     const precision = precisionOf(p);
     const key = `${p.family}|${precision.label}|${p.method}`;
     let group = groups.get(key);
