@@ -9,7 +9,9 @@ export type ModelErrorCode =
   | 'setting-unsupported'
   | 'calibration-missing'
   | 'model-destroyed'
-  | 'argument-invalid';
+  | 'argument-invalid'
+  | 'memory-over-budget'
+  | 'tensor-too-large';
 
 export class ModelError extends Error {
   override readonly name = 'ModelError';

@@ -15,3 +15,4 @@ export { ActivationRecorder, calibrateActivationScales, calibrateLinearInputs, t
 export { prepareMethodWeights, requireMethodSupported, methodLinears, type PreparedLinear, type MethodHooks } from './methodWeights';
 export { Pcg32 } from './prng';
 export { readF32, readU32 } from './gpuBuffers';
+export { planVarMemory, planDitMemory, requireMemoryFits, memoryProblem, defaultMemoryBudget, lowerBitSettings, type MemoryPlan, type MemoryLimits, type PlanOptions } from './memoryPlan';

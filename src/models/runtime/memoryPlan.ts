@@ -1,0 +1,274 @@
+/**
+ * The memory planner: GPU bytes of a model at a QuantSetting, from its config alone (no weights), checked
+ * against the adapter's limits BEFORE anything is uploaded, so a model too large for the device is refused with
+ * a typed error instead of crashing the tab.
+ *
+ *   const plan = planVarMemory('var-d16', config, setting, { batch: 1, tokenizer, decoderBytes });
+ *   requireMemoryFits(plan, device.limits);            // throws ModelError 'memory-over-budget' / 'tensor-too-large'
+ *
+ * What is counted, buffer by buffer, as the runtime creates it (so the sizes include the runtime's padding):
+ *  - weights: per Linear either the packed codes + f16 group scales (+ offsets for asymmetric INT), laid out as
+ *    src/quant/formats.ts says and uploaded by GpuPackedWeight (each array rounded up to whole u32 words), or
+ *    the unquantised weight as the runtime uploads it (f32 today: `unquantisedBytes` 4; 2 when it keeps f16);
+ *    biases, SmoothQuant input scales and the other tensors the forward reads (uploadWords: >= 16 bytes);
+ *  - activations: the sampler's Workspace for `batch` images (cond + uncond rows), buffers rounded up to 16 bytes
+ *    (DiT: with every step's timesteps and noise, `steps` of them);
+ *  - the VAR KV cache: 2 x depth x (2 batch) x L x C f32, L = sum of pn^2 (680 for the official 10 scales);
+ *  - the tokenizer's codebook and phi convs (VAR), and the ONNX decoders/classifier at their file size
+ *    (onnxruntime uploads their initializers; a lower bound of what it allocates).
+ *
+ * The budget rule (defaultMemoryBudget): WebGPU does not tell how much memory the device has. We allow
+ * 4 x maxBufferSize, clamped to [1 GiB, 4 GiB]: a device whose largest buffer may be 2 GiB (desktop GPUs, and
+ * SwiftShader's 1 GiB bindings in host memory) is asked for at most 4 GiB in one tab, which Chromium's GPU
+ * process survives on the machines we test; 4 GiB is also the largest allocation a 32-bit browser can address.
+ * Callers override it with `budgetBytes` (DeviceModels.memoryBudgetBytes).
+ */
+import { codeBits, groupSizeFor, hasOffset, wordsPerRow, type Granularity, type WeightFormat, type FpName } from '../../quant/formats';
+import { settingToString, type QuantSetting } from '../../quant/setting';
+import type { DitConfig, VarConfig, VqvaeConfig } from '../bundle/types.ts';
+import { varLinearSpecs } from '../var/varConfig';
+import { ditLinearSpecs, ditTokens } from '../dit/ditConfig';
+import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
+import { ModelError } from './errors';
+
+export type MemoryPart = 'weights' | 'other' | 'activations' | 'kvCache' | 'tokenizer' | 'decoder';
+
+export interface PlannedBuffer {
+  readonly name: string;
+  readonly part: MemoryPart;
+  readonly bytes: number;
+}
+
+export interface MemoryPlan {
+  readonly model: string;
+  readonly setting: string;
+  /** Bytes per part; `total` is their sum. */
+  readonly bytes: Readonly<Record<MemoryPart, number>> & { readonly total: number };
+  /** Bytes VarModel.load / DitModel.load allocate (weights + other): what the GPU test measures. */
+  readonly modelLoadBytes: number;
+  /** The largest single buffer (the one a binding limit would hit first). */
+  readonly largest: PlannedBuffer;
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+export interface PlanOptions {
+  /** Images per sampling run (the engine generates one per column); rows are 2 x batch (cond + uncond). Default 1. */
+  readonly batch?: number;
+  /** Bytes per unquantised Linear weight value on the GPU: 4 (f32, today's runtime) or 2 (f16 kept as f16). Default 4. */
+  readonly unquantisedBytes?: 2 | 4;
+  /** Bytes of the ONNX decoder (and classifier) files the heads load; 0 when none. */
+  readonly decoderBytes?: number;
+  /** The VAR tokenizer (codebook + phi convs on the GPU); omitted: not counted. */
+  readonly tokenizer?: VqvaeConfig;
+  /** DiT sampling steps (the sampler keeps every step's timesteps and noise on the GPU); default 250, the official count. */
+  readonly steps?: number;
+  /** minStorageBufferOffsetAlignment of the device (per-scale and per-step regions are aligned to it); default 256. */
+  readonly alignment?: number;
+}
+
+export interface MemoryLimits {
+  readonly maxBufferSize: number;
+  readonly maxStorageBufferBindingSize: number;
+}
+
+const GiB = 1024 ** 3;
+
+/** The default total budget for one model: 4 x maxBufferSize, clamped to [1 GiB, 4 GiB] (rule in the header). */
+export function defaultMemoryBudget(limits: MemoryLimits): number {
+  return Math.min(4 * GiB, Math.max(GiB, 4 * limits.maxBufferSize));
+}
+
+// ---- buffer sizes exactly as the runtime rounds them ----
+
+/** uploadWords: whole u32 words, at least 16 bytes. */
+export const uploadBytes = (bytes: number): number => Math.max(16, Math.ceil(bytes / 4) * 4);
+/** createStorage / Workspace.reserve: at least 16 bytes, a multiple of 16. */
+export const storageBytes = (elements: number): number => Math.max(16, Math.ceil(Math.max(16, elements * 4) / 16) * 16);
+/** GpuPackedWeight's uploadArray: whole u32 words, at least 4 bytes. */
+const packedArrayBytes = (bytes: number): number => Math.max(4, Math.ceil(bytes / 4) * 4);
+
+/** GPU bytes of one packed weight: codes (rows x wordsPerRow u32), f16 scales padded to even length, offsets likewise. */
+export function packedWeightBytes(rows: number, cols: number, format: WeightFormat, granularity: Granularity): { codes: number; scales: number; offsets: number } {
+  const codes = packedArrayBytes(rows * wordsPerRow(cols, codeBits(format)) * 4);
+  const groups = (granularity.kind === 'tensor' ? 1 : rows) * Math.ceil(cols / groupSizeFor(granularity, cols));
+  const scales = packedArrayBytes((groups + (groups % 2)) * 2);
+  return { codes, scales, offsets: hasOffset(format) ? scales : 0 };
+}
+
+function linearBuffers(spec: LinearSpec, setting: QuantSetting, unquantisedBytes: 2 | 4): PlannedBuffer[] {
+  const out: PlannedBuffer[] = [];
+  if (weightQuantized(setting, spec.kind) && setting.weight) {
+    const p = packedWeightBytes(spec.rows, spec.cols, setting.weight.format, setting.weight.granularity);
+    out.push({ name: `${spec.name}.codes`, part: 'weights', bytes: p.codes }, { name: `${spec.name}.scales`, part: 'weights', bytes: p.scales });
+    if (p.offsets) out.push({ name: `${spec.name}.offsets`, part: 'weights', bytes: p.offsets });
+  } else {
+    out.push({ name: `${spec.name}.weight`, part: 'weights', bytes: uploadBytes(spec.rows * spec.cols * unquantisedBytes) });
+  }
+  if (spec.bias === 'tensor') out.push({ name: `${spec.name}.bias`, part: 'other', bytes: uploadBytes(spec.rows * 4) });
+  if (setting.method.kind === 'smoothquant' && activationQuantized(setting, spec.kind)) out.push({ name: `${spec.name}.inputScale`, part: 'other', bytes: uploadBytes(spec.cols * 4) });
+  return out;
+}
+
+const alignElements = (count: number, alignmentBytes: number): number => Math.ceil(count / (alignmentBytes / 4)) * (alignmentBytes / 4);
+
+function workspace(needs: Record<string, number>, part: (name: string) => MemoryPart): PlannedBuffer[] {
+  return Object.entries(needs).map(([name, elements]) => ({ name: `ws.${name}`, part: part(name), bytes: storageBytes(elements) }));
+}
+
+function finish(model: string, setting: QuantSetting, buffers: PlannedBuffer[]): MemoryPlan {
+  const bytes: Record<MemoryPart, number> = { weights: 0, other: 0, activations: 0, kvCache: 0, tokenizer: 0, decoder: 0 };
+  let largest = buffers[0];
+  for (const b of buffers) {
+    bytes[b.part] += b.bytes;
+    if (b.part !== 'decoder' && b.bytes > largest.bytes) largest = b;
+  }
+  const total = Object.values(bytes).reduce((a, b) => a + b, 0);
+  return { model, setting: settingToString(setting), bytes: { ...bytes, total }, modelLoadBytes: bytes.weights + bytes.other, largest, buffers };
+}
+
+/** VAR at `setting`: VarModel.load's buffers, VarSampler's workspace (KV cache included), the tokenizer, the decoder. */
+export function planVarMemory(model: string, c: VarConfig, setting: QuantSetting, options: PlanOptions = {}): MemoryPlan {
+  const B = options.batch ?? 1;
+  const unq = options.unquantisedBytes ?? 4;
+  const align = options.alignment ?? 256;
+  const C = c.width;
+  const L = c.patchNums.reduce((a, p) => a + p * p, 0);
+  const buffers: PlannedBuffer[] = varLinearSpecs(c).flatMap((s) => linearBuffers(s, setting, unq));
+  for (let b = 0; b < c.depth; b++) {
+    buffers.push(
+      { name: `blocks.${b}.attn.q_bias`, part: 'other', bytes: uploadBytes(C * 4) },
+      { name: `blocks.${b}.attn.v_bias`, part: 'other', bytes: uploadBytes(C * 4) },
+      { name: `blocks.${b}.attn.scale_mul_1H11`, part: 'other', bytes: uploadBytes(c.heads * 4) },
+    );
+  }
+  buffers.push({ name: 'levelPos', part: 'other', bytes: uploadBytes(L * C * 4) }, { name: 'levels', part: 'other', bytes: uploadBytes(L * 4) });
+
+  // VarSampler.sample: S = 2B rows per token (cond + uncond), the largest scale's maxT tokens at once.
+  const S = 2 * B;
+  const V = c.vocabSize;
+  const maxT = Math.max(...c.patchNums.map((p) => p * p));
+  const rows = S * maxT;
+  const needs: Record<string, number> = {
+    cond: S * C, condSilu: S * C, adaHead: S * 2 * C,
+    x: rows * C, h: rows * C, qkv: rows * 3 * C, q: rows * C, attn: rows * C, out: rows * C,
+    hidden: rows * c.mlpRatio * C, scratch: rows * c.mlpRatio * C, logits: rows * V,
+  };
+  for (let b = 0; b < c.depth; b++) {
+    needs[`ada${b}`] = S * 6 * C;
+    needs[`k${b}`] = S * L * C;
+    needs[`v${b}`] = S * L * C;
+  }
+  let tokens = 0;
+  let uniforms = 0;
+  for (const pn of c.patchNums) {
+    tokens += alignElements(B * pn * pn, align);
+    uniforms += alignElements(B * pn * pn * V, align);
+  }
+  Object.assign(needs, { logitsCfg: B * maxT * V, uniforms, tokens, nextMap: B * maxT * c.cvae, embed: B * maxT * C });
+  const t = options.tokenizer;
+  if (t) {
+    const latent = B * t.cvae * t.latentSize ** 2;
+    Object.assign(needs, { vqSmall: latent, vqFull: latent, fHat: latent });
+    buffers.push({ name: 'tokenizer.codebook', part: 'tokenizer', bytes: uploadBytes(t.vocabSize * t.cvae * 4) });
+    for (let i = 0; i < t.phiCount; i++) {
+      buffers.push(
+        { name: `tokenizer.phi${i}.weight`, part: 'tokenizer', bytes: uploadBytes(t.cvae * t.cvae * 9 * 4) },
+        { name: `tokenizer.phi${i}.bias`, part: 'tokenizer', bytes: uploadBytes(t.cvae * 4) },
+      );
+    }
+  }
+  buffers.push(...workspace(needs, (name) => (/^[kv]\d+$/.test(name) ? 'kvCache' : 'activations')));
+  if (options.decoderBytes) buffers.push({ name: 'decoder (ONNX)', part: 'decoder', bytes: options.decoderBytes });
+  return finish(model, setting, buffers);
+}
+
+/** DiT at `setting`: DitModel.load's buffers, DitSampler's workspace, the decoder. */
+export function planDitMemory(model: string, c: DitConfig, setting: QuantSetting, options: PlanOptions = {}): MemoryPlan {
+  const B = options.batch ?? 1;
+  const unq = options.unquantisedBytes ?? 4;
+  const align = options.alignment ?? 256;
+  const steps = options.steps ?? 250;
+  const D = c.width;
+  const T = ditTokens(c);
+  const buffers: PlannedBuffer[] = ditLinearSpecs(c).flatMap((s) => linearBuffers(s, setting, unq));
+  buffers.push({ name: 'pos_embed', part: 'other', bytes: uploadBytes(T * D * 4) });
+  // DitSampler.sample: the forward runs on [x, x] (2B rows), DitModel.workspaceNeeds(2B) + the sampler's own.
+  const S = 2 * B;
+  const rows = S * T;
+  const n = c.inChannels * c.inputSize ** 2;
+  const needs: Record<string, number> = {
+    patches: S * n, yRows: S * D, temb: S * c.freqDim, tHidden: S * D, c: S * D, cSilu: S * D,
+    ada: S * 6 * D, x: rows * D, h: rows * D, qkv: rows * 3 * D, attn: rows * D, out: rows * D,
+    hidden: rows * c.mlpRatio * D, scratch: rows * Math.max(c.mlpRatio * D, c.freqDim), final: rows * c.patch ** 2 * c.outChannels,
+    xIn: S * n, modelOut: S * c.outChannels * c.inputSize ** 2, eps: B * n, latent: B * n,
+    // Every step's [2B] timesteps and [B, n] noise, each region on an offset boundary (DDIM too: the buffer is made either way).
+    timesteps: steps * alignElements(S, align), noises: Math.max(1, steps * alignElements(B * n, align)),
+  };
+  buffers.push(...workspace(needs, () => 'activations'));
+  if (options.decoderBytes) buffers.push({ name: 'decoder (ONNX)', part: 'decoder', bytes: options.decoderBytes });
+  return finish(model, setting, buffers);
+}
+
+// ---- the check ----
+
+const FP_BY_BITS: readonly { bits: number; name: FpName }[] = [
+  { bits: 8, name: 'e4m3' },
+  { bits: 6, name: 'e3m2' },
+  { bits: 4, name: 'e2m1' },
+];
+/** The weight bits the playground offers (src/features/playground/quantChoice.ts INT_WEIGHT_BITS, FP_BY_BITS), highest first. */
+export const SUGGESTED_INT_BITS = [8, 6, 5, 4, 3, 2] as const;
+
+/**
+ * Settings with fewer weight bits than `setting`, in order of decreasing bits: the same format family (INT keeps
+ * its symmetry, FP goes e4m3 -> e3m2 -> e2m1) and granularity; an unquantised setting tries INT8 .. INT2 per group of 128.
+ */
+export function lowerBitSettings(setting: QuantSetting): QuantSetting[] {
+  const w = setting.weight;
+  const granularity: Granularity = w?.granularity ?? { kind: 'group', size: 128 };
+  const current = w ? codeBits(w.format) : 32;
+  const formats: WeightFormat[] =
+    w?.format.kind === 'fp'
+      ? FP_BY_BITS.filter((f) => f.bits < current).map((f) => ({ kind: 'fp', name: f.name }))
+      : SUGGESTED_INT_BITS.filter((b) => b < current).map((bits) => ({ kind: 'int', bits, symmetric: w?.format.kind === 'int' ? w.format.symmetric : true }));
+  return formats.map((format) => ({ ...setting, weight: { format, granularity } }));
+}
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** Why a plan does not fit, or undefined when it does. */
+export function memoryProblem(plan: MemoryPlan, limits: MemoryLimits, budgetBytes = defaultMemoryBudget(limits)): { code: 'tensor-too-large' | 'memory-over-budget'; detail: string } | undefined {
+  const bindingLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const tooLarge = plan.buffers.filter((b) => b.part !== 'decoder' && b.bytes > bindingLimit);
+  if (tooLarge.length > 0) {
+    const biggest = tooLarge.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    return {
+      code: 'tensor-too-large',
+      detail: `its buffer ${biggest.name} needs ${mb(biggest.bytes)}, more than the adapter binds at once (maxStorageBufferBindingSize ${mb(limits.maxStorageBufferBindingSize)}, maxBufferSize ${mb(limits.maxBufferSize)})${tooLarge.length > 1 ? `, and ${tooLarge.length - 1} other buffer(s) too` : ''}; the engine does not split tensors`,
+    };
+  }
+  if (plan.bytes.total > budgetBytes) {
+    const b = plan.bytes;
+    return {
+      code: 'memory-over-budget',
+      detail: `it needs an estimated ${mb(b.total)} of GPU memory (weights ${mb(b.weights + b.other)}, activations ${mb(b.activations)}, KV cache ${mb(b.kvCache)}, tokenizer ${mb(b.tokenizer)}, decoder ${mb(b.decoder)}), more than the budget of ${mb(budgetBytes)} (4 x maxBufferSize ${mb(limits.maxBufferSize)}, clamped to 1..4 GiB, unless overridden)`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Throws a ModelError ('tensor-too-large' or 'memory-over-budget') naming the model, the estimate and the limit,
+ * with a fix that names the highest-bit lower setting whose plan fits (`replan` builds the plan of a setting).
+ */
+export function requireMemoryFits(plan: MemoryPlan, setting: QuantSetting, replan: (s: QuantSetting) => MemoryPlan, limits: MemoryLimits, budgetBytes = defaultMemoryBudget(limits)): void {
+  const problem = memoryProblem(plan, limits, budgetBytes);
+  if (!problem) return;
+  const fitting = lowerBitSettings(setting).find((s) => memoryProblem(replan(s), limits, budgetBytes) === undefined);
+  const suggestion = fitting
+    ? `Pick ${settingToString(fitting)} (estimated ${mb(replan(fitting).bytes.total)}) or fewer bits for this model, or use a device with more memory.`
+    : problem.code === 'tensor-too-large'
+      ? 'No lower bit setting the playground offers fits either: use a device with a larger maxStorageBufferBindingSize, or a smaller model.'
+      : 'No lower bit setting the playground offers fits either: use a smaller model or a device with more memory.';
+  throw new ModelError(problem.code, `${plan.model} at ${plan.setting} does not fit this adapter: ${problem.detail}.`, suggestion);
+}

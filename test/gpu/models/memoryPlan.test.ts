@@ -1,0 +1,95 @@
+/**
+ * The memory planner against what the runtime really allocates: device.createBuffer is wrapped and every size
+ * is summed (1) during VarModel.load / DitModel.load (weights and the other tensors: the plan's modelLoadBytes),
+ * (2) during the sampler's first run (its Workspace, labelled `VarSampler.*` / `DitSampler.*`: activations + KV
+ * cache), (3) during VarTokenizer.load. Tolerance: 1% of each measured total (the planner mirrors the runtime's
+ * rounding, so today they agree to the byte; 1% leaves room for small scratch buffers added later).
+ */
+import { describe, expect, it } from 'vitest';
+import { testDevice } from '../device';
+import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
+import { VarModel } from '../../../src/models/var/varModel';
+import { VarTokenizer } from '../../../src/models/var/varTokenizer';
+import { VarSampler } from '../../../src/models/var/varSampler';
+import { DitModel } from '../../../src/models/dit/ditModel';
+import { DitSampler } from '../../../src/models/dit/ditSampler';
+import { KernelSet } from '../../../src/models/runtime/kernelSet';
+import { planDitMemory, planVarMemory } from '../../../src/models/runtime/memoryPlan';
+import { loadDitBundle, loadVarBundle } from './bundles';
+
+const TOLERANCE = 0.01;
+
+/** Bytes of every buffer created while `fn` runs (whose label passes `filter`). */
+async function measure<T>(device: GPUDevice, fn: () => T | Promise<T>, filter?: (label: string) => boolean): Promise<{ bytes: number; result: T }> {
+  const original = device.createBuffer;
+  let bytes = 0;
+  device.createBuffer = function (descriptor: GPUBufferDescriptor) {
+    if (!filter || filter(descriptor.label ?? '')) bytes += descriptor.size;
+    return original.call(this, descriptor);
+  };
+  try {
+    const result = await fn();
+    return { bytes, result };
+  } finally {
+    device.createBuffer = original;
+  }
+}
+
+const within = (estimate: number, measured: number) => Math.abs(estimate - measured) <= TOLERANCE * measured;
+const SETTINGS: readonly [string, QuantSetting][] = [['fp32', FULL_PRECISION], ['W4g32', parseSetting('W4g32')]];
+
+describe('memory plan vs allocations', () => {
+  it('mnist-var-d1 at fp32 and W4g32: model load, sampler workspace (KV cache included), tokenizer', async () => {
+    const device = await testDevice();
+    const { bundle, tokenizer: tokBundle } = await loadVarBundle('mnist-var-d1');
+    const kernels = new KernelSet(device);
+    const tok = await measure(device, () => VarTokenizer.load(device, tokBundle));
+    try {
+      for (const [name, setting] of SETTINGS) {
+        const plan = planVarMemory(bundle.manifest.id, bundle.manifest.config, setting, { batch: 1, tokenizer: tokBundle.manifest.config, alignment: device.limits.minStorageBufferOffsetAlignment });
+        const load = await measure(device, () => VarModel.load(device, bundle, setting, { kernels }));
+        const model = load.result;
+        const sampler = new VarSampler(model, tok.result);
+        try {
+          const run = await measure(device, () => sampler.sample({ labels: [3], cfg: 1.5, topK: 0, topP: 0, seed: 1 }), (label) => label.startsWith('VarSampler.') && label !== 'VarSampler.encoder');
+          const planned = plan.bytes;
+          console.log(`${bundle.manifest.id} ${name}: load measured ${load.bytes} planned ${plan.modelLoadBytes}; workspace measured ${run.bytes} planned ${planned.activations + planned.kvCache}; tokenizer measured ${tok.bytes} planned ${planned.tokenizer}`);
+          expect(within(plan.modelLoadBytes, load.bytes), `${name} model load`).toBe(true);
+          expect(within(planned.activations + planned.kvCache, run.bytes), `${name} sampler workspace`).toBe(true);
+          expect(within(planned.tokenizer, tok.bytes), 'tokenizer').toBe(true);
+        } finally {
+          sampler.destroy();
+          model.destroy();
+        }
+      }
+    } finally {
+      tok.result.destroy();
+      kernels.destroy();
+    }
+  }, 300_000);
+
+  it('mnist-dit-d1 at fp32 and W4g32: model load and sampler workspace', async () => {
+    const device = await testDevice();
+    const { bundle } = await loadDitBundle('mnist-dit-d1');
+    const kernels = new KernelSet(device);
+    try {
+      for (const [name, setting] of SETTINGS) {
+        const plan = planDitMemory(bundle.manifest.id, bundle.manifest.config, setting, { batch: 1, steps: 2, alignment: device.limits.minStorageBufferOffsetAlignment });
+        const load = await measure(device, () => DitModel.load(device, bundle, setting, { kernels }));
+        const model = load.result;
+        const sampler = new DitSampler(model);
+        try {
+          const run = await measure(device, () => sampler.sample({ labels: [3], cfg: 1.5, method: 'ddim', steps: 2, seed: 1 }), (label) => label.startsWith('DitSampler.') && label !== 'DitSampler.encoder');
+          console.log(`${bundle.manifest.id} ${name}: load measured ${load.bytes} planned ${plan.modelLoadBytes}; workspace measured ${run.bytes} planned ${plan.bytes.activations}`);
+          expect(within(plan.modelLoadBytes, load.bytes), `${name} model load`).toBe(true);
+          expect(within(plan.bytes.activations, run.bytes), `${name} sampler workspace`).toBe(true);
+        } finally {
+          sampler.destroy();
+          model.destroy();
+        }
+      }
+    } finally {
+      kernels.destroy();
+    }
+  }, 300_000);
+});
