@@ -22,7 +22,7 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
       { m: 70, k: 129, n: 65 },
       { m: 1, k: 1, n: 1 },
     ];
-    const variants: MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemv-rows', 'gemv-splitk'];
+    const variants: MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemm-rows', 'gemv-rows', 'gemv-splitk'];
     for (const { m, k, n } of shapes) {
       for (const variant of variants) {
         for (const withBias of [false, true]) {
