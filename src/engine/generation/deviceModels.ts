@@ -18,6 +18,7 @@ import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/
 import type { ActivationFormat } from '../../quant/formats';
 import type { LinearInputStats } from '../../models/runtime/calibration';
 import type { PreparedLinear } from '../../models/runtime/methodWeights';
+import { planDitMemory, planVarMemory, requireMemoryFits, type MemoryPlan } from '../../models/runtime/memoryPlan';
 import { calibrateInputs, calibrateScales } from './calibration';
 import { LruCache } from './lruCache';
 import { ReferenceRuns } from './referenceRuns';
@@ -55,6 +56,8 @@ export class DeviceModels {
   private readonly inputStats = new Map<string, Promise<Map<string, LinearInputStats>>>();
   private lostInfo: GPUDeviceLostInfo | undefined;
   private destroyed = false;
+  /** Total GPU bytes one model (weights, sampler scratch, KV cache, tokenizer, decoders) may take; undefined: memoryPlan.ts defaultMemoryBudget. */
+  memoryBudgetBytes: number | undefined;
 
   constructor(readonly ctx: GpuContext, private readonly headsFactory: HeadsFactory | undefined, capacity: number) {
     this.kernels = new KernelSet(ctx.device);
@@ -96,6 +99,8 @@ export class DeviceModels {
   model(bundles: LoadedBundles, setting: QuantSetting, activationScales?: ReadonlyMap<string, number>, prepared?: ReadonlyMap<string, PreparedLinear>): ModelEntry {
     return this.models.getOrCreate(this.modelKey(bundles, setting), () => {
       const m = bundles.model;
+      // Refused with a typed error (ModelError 'memory-over-budget' / 'tensor-too-large') before any buffer is created.
+      requireMemoryFits(this.memoryPlan(bundles, setting), setting, (s) => this.memoryPlan(bundles, s), this.device.limits, this.memoryBudgetBytes);
       if (m.manifest.family === 'var') {
         const tokenizer = this.tokenizer(bundles.required.get(m.manifest.requires.tokenizer)!);
         const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales, prepared });
@@ -118,6 +123,22 @@ export class DeviceModels {
       }
       return { family: 'dit', model, sampler, destroy: () => (sampler.destroy(), model.destroy()) };
     });
+  }
+
+  /**
+   * Estimated GPU bytes of (model, setting) as this engine runs it: one image per sampling run (cond + uncond rows),
+   * DiT with up to 250 steps of noise, the tokenizer, and the ONNX decoder/classifier files of the required bundles.
+   */
+  memoryPlan(bundles: LoadedBundles, setting: QuantSetting): MemoryPlan {
+    const m = bundles.model.manifest;
+    let decoderBytes = 0;
+    for (const b of bundles.required.values()) {
+      for (const f of b.manifest.files) if (f.role === 'decoder-onnx' || f.role === 'classifier-onnx') decoderBytes += f.bytes;
+    }
+    const options = { batch: 1, decoderBytes, alignment: this.device.limits.minStorageBufferOffsetAlignment };
+    if (m.family === 'dit') return planDitMemory(m.id, m.config, setting, options);
+    const tokenizer = bundles.required.get(m.requires.tokenizer)?.manifest as VqvaeManifest | undefined;
+    return planVarMemory(m.id, m.config, setting, { ...options, tokenizer: tokenizer?.config });
   }
 
   /** True when the weights of (model, setting) are in the cache (then model() needs no scales or prepared weights). */

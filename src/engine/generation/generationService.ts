@@ -36,6 +36,8 @@ export interface GenerationServiceOptions {
   readonly heads?: HeadsFactory;
   /** Loaded (model, setting) weights kept per device; default 6. */
   readonly cacheCapacity?: number;
+  /** GPU bytes one model at one setting may take (src/models/runtime/memoryPlan.ts); default: defaultMemoryBudget of the device's limits. */
+  readonly memoryBudgetBytes?: number;
 }
 
 const TYPED_ERRORS = [CancelledError, GenerationError, QualityError, BundleError, ModelError, SettingParseError];
@@ -145,6 +147,7 @@ export class GenerationService {
       this.state = undefined;
       await old?.destroy();
       this.state = new DeviceModels(ctx, this.options.heads, this.options.cacheCapacity ?? 6);
+      this.state.memoryBudgetBytes = this.options.memoryBudgetBytes;
     }
     return this.state;
   }

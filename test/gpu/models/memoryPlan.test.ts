@@ -15,7 +15,16 @@ import { DitModel } from '../../../src/models/dit/ditModel';
 import { DitSampler } from '../../../src/models/dit/ditSampler';
 import { KernelSet } from '../../../src/models/runtime/kernelSet';
 import { planDitMemory, planVarMemory } from '../../../src/models/runtime/memoryPlan';
-import { loadDitBundle, loadVarBundle } from './bundles';
+import { loadDitBundle, loadVarBundle, MODELS_DIR } from './bundles';
+import { dawnGpu } from '../device';
+import { GpuSession } from '../../../src/worker/gpuSession';
+import { BundleStore } from '../../../src/engine/generation/bundleStore';
+import { DeviceModels } from '../../../src/engine/generation/deviceModels';
+import { GenerationService } from '../../../src/engine/generation/generationService';
+import { ModelError } from '../../../src/models/runtime/errors';
+import { serializeError } from '../../../src/worker/protocol';
+import { FsBundleSource } from '../../models/helpers/sources';
+import { rejection, testRun } from '../engine/harness';
 
 const TOLERANCE = 0.01;
 
@@ -90,6 +99,61 @@ describe('memory plan vs allocations', () => {
       }
     } finally {
       kernels.destroy();
+    }
+  }, 300_000);
+});
+
+describe('memory plan in the engine', () => {
+  it('DeviceModels refuses a (model, setting) over the budget before creating any buffer, names a lower setting that fits, and loads it', async () => {
+    const session = new GpuSession({ gpu: dawnGpu(), forceFallbackAdapter: true }, () => undefined);
+    const ctx = await session.get();
+    const bundles = await new BundleStore(new FsBundleSource(MODELS_DIR)).load('mnist-dit-d1');
+    const state = new DeviceModels(ctx, undefined, 4);
+    try {
+      const w8 = parseSetting('W8g128');
+      const fp = state.memoryPlan(bundles, FULL_PRECISION);
+      // The decoder and classifier ONNX files count too.
+      expect(fp.bytes.decoder).toBeGreaterThan(0);
+      state.memoryBudgetBytes = state.memoryPlan(bundles, w8).bytes.total;
+      expect(fp.bytes.total).toBeGreaterThan(state.memoryBudgetBytes);
+      let error: unknown;
+      const refused = await measure(ctx.device, () => {
+        try {
+          state.model(bundles, FULL_PRECISION);
+        } catch (e) {
+          error = e;
+        }
+      });
+      expect(refused.bytes).toBe(0);
+      expect(error).toBeInstanceOf(ModelError);
+      expect(error).toMatchObject({ code: 'memory-over-budget', message: expect.stringContaining(`mnist-dit-d1 at fp32 does not fit this adapter: it needs an estimated ${(fp.bytes.total / 1e6).toFixed(1)} MB`), fix: expect.stringContaining('Pick W8g128') });
+      expect(state.cachedKeys()).toEqual([]);
+      // The suggested setting loads, and so does fp32 once the budget is the default again.
+      expect(state.model(bundles, w8).model.report.setting).toBe('W8g128');
+      state.memoryBudgetBytes = undefined;
+      expect(state.model(bundles, FULL_PRECISION).family).toBe('dit');
+    } finally {
+      await state.destroy();
+      await session.destroy();
+    }
+  }, 300_000);
+
+  it('the generation service rejects with the typed error (message and fix for the UI) and the device stays usable', async () => {
+    const session = new GpuSession({ gpu: dawnGpu(), forceFallbackAdapter: true }, () => undefined);
+    const service = new GenerationService({ source: new FsBundleSource(MODELS_DIR), gpu: () => session.get(), memoryBudgetBytes: 100_000 });
+    const ok = new GenerationService({ source: new FsBundleSource(MODELS_DIR), gpu: () => session.get() });
+    try {
+      const request = { modelId: 'mnist-dit-d1', settings: ['W4g32'], classLabel: 2, seed: 9, steps: 2, sampler: 'ddim' as const };
+      const error = serializeError(await rejection(service.generate(request, testRun())));
+      expect(error.code).toBe('memory-over-budget');
+      expect(error.message).toContain('mnist-dit-d1 at fp32 does not fit this adapter');
+      expect(error.message).toContain('0.1 MB');
+      expect(error.fix).toMatch(/fits either|Pick /);
+      expect((await ok.generate(request, testRun())).runs).toHaveLength(1);
+    } finally {
+      await service.destroy();
+      await ok.destroy();
+      await session.destroy();
     }
   }, 300_000);
 });
