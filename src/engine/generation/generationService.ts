@@ -93,7 +93,7 @@ export class GenerationService {
         const why = 'note' in slot ? slot.note : (slot.heads.classifierNote ?? 'The heads of this engine cannot score samples.');
         throw new QualityError('no-classifier', `Sample quality of ${bundles.model.manifest.id} needs its decoder and classifier: ${why}`, 'Run the engine where onnxruntime-web loads (the app or sweep page), with the bundles the manifest requires.');
       }
-      return new QualityRun(state, bundles, request, accumulator, run).execute();
+      return new QualityRun(state, bundles, request, accumulator, run, 'heads' in slot ? slot.heads : undefined).execute();
     });
   }
 

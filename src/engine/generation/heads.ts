@@ -5,7 +5,7 @@
  */
 import type { LoadedBundles } from './bundleStore';
 import type { Prediction } from './types';
-import type { QualityAccumulator } from '../quality/accumulator';
+import type { BatchReadback, QualityAccumulator } from '../quality/accumulator';
 
 export interface DecodedOutput {
   /** [1, 1, 32, 32] in [-1, 1]. */
@@ -19,6 +19,8 @@ export interface ImageHeads {
   decode(source: GPUBuffer): Promise<DecodedOutput>;
   /** Why there is no prediction, when the classifier could not be loaded. */
   readonly classifierNote?: string;
+  /** Decodes and classifies `batch` outputs without accumulating them (fp32's side of the paired metrics); optional. */
+  decodeBatch?(source: GPUBuffer, batch: number): Promise<BatchReadback>;
   /** A fresh sample-quality accumulator on these decoders and classifier (measureQuality); undefined without a classifier. */
   startQuality?(): QualityAccumulator | undefined;
   /** Idempotent. */

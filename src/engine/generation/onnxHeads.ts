@@ -42,6 +42,16 @@ export const onnxHeads: HeadsFactory = async (device, bundles) => {
         image.dispose();
       }
     },
+    async decodeBatch(source, batch) {
+      if (!classifier) throw new Error('decodeBatch needs the classifier (startQuality returned undefined).');
+      const image = await decoder.decode(source, batch);
+      try {
+        const { logits } = await classifier.classifyAndRead(image.buffer, batch);
+        return { images: await image.read(), predicted: predict(logits, classifier.numClasses).map((p) => p.label) };
+      } finally {
+        image.dispose();
+      }
+    },
     startQuality() {
       if (!classifier) return undefined;
       const tracker = new SampleQualityTracker(classifier);
@@ -49,10 +59,11 @@ export const onnxHeads: HeadsFactory = async (device, bundles) => {
         get count() {
           return tracker.count;
         },
-        async add(source, batch, labels) {
+        async add(source, batch, labels, readBack) {
           const image = await decoder.decode(source, batch);
           try {
-            await tracker.addImages(image.buffer, batch, labels);
+            const quality = await tracker.addImages(image.buffer, batch, labels);
+            if (readBack) return { images: await image.read(), predicted: quality.predictions.map((p) => p.label) };
           } finally {
             image.dispose();
           }

@@ -14,11 +14,22 @@ export interface QualityEstimate {
   readonly kid?: { readonly kid: number; readonly stdError: number; readonly leaveOut: readonly number[] };
 }
 
+/** A decoded, classified batch read back to the CPU (the live point's paired metrics against fp32). */
+export interface BatchReadback {
+  /** The decoded images, [batch, pixels] in [-1, 1]. */
+  readonly images: Float32Array;
+  /** The classifier's label per image. */
+  readonly predicted: readonly number[];
+}
+
 export interface QualityAccumulator {
   /** Samples accumulated so far. */
   readonly count: number;
-  /** Decodes the `batch` outputs at offset 0 of `source` (f_hat or latent), classifies and accumulates them. */
-  add(source: GPUBuffer, batch: number, labels: readonly number[]): Promise<void>;
+  /**
+   * Decodes the `batch` outputs at offset 0 of `source` (f_hat or latent), classifies and accumulates them; with
+   * `readBack`, also returns the images and labels (an accumulator that cannot may return undefined).
+   */
+  add(source: GPUBuffer, batch: number, labels: readonly number[], readBack?: boolean): Promise<BatchReadback | void>;
   /** Needs 3+ samples (the jackknife leaves one group out). */
   estimate(): QualityEstimate;
   /** Fraction classified as their requested label (0 before the first sample). */

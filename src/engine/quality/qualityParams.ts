@@ -29,6 +29,8 @@ export interface ResolvedQuality {
   readonly cfg: number;
   readonly steps: number;
   readonly sampler?: DitSamplerName;
+  /** Also measure the paired per-sample metrics against fp32 on the same draws (the live point; not fp32 itself). */
+  readonly paired: boolean;
 }
 
 export function resolveQuality(params: MeasureQualityParams, manifest: VarManifest | DitManifest): ResolvedQuality {
@@ -42,7 +44,8 @@ export function resolveQuality(params: MeasureQualityParams, manifest: VarManife
   if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) fail(`samples ${samples} is outside 1..${MAX_SAMPLES}.`, 'Ask for e.g. 100 samples (FD needs 3 or more).');
   const batch = params.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) fail(`batch ${batch} is outside 1..${MAX_BATCH}.`, `Leave batch out (default ${DEFAULT_BATCH}) or pass 1..${MAX_BATCH}.`);
+  if (params.paired !== undefined && typeof params.paired !== 'boolean') fail(`paired ${String(params.paired)} is not true or false.`, 'Pass paired: true for the live point, or leave it out.');
   if (seed + samples - 1 > Number.MAX_SAFE_INTEGER) fail(`seed ${seed} + ${samples} samples runs past the largest safe integer.`, 'Use a smaller seed.');
   const [setting] = base.settings;
-  return { setting: { text: setting.text, value: setting.setting }, samples, batch: Math.min(batch, samples), seed, cfg: base.cfg, steps: base.steps, sampler: base.sampler };
+  return { setting: { text: setting.text, value: setting.setting }, samples, batch: Math.min(batch, samples), seed, cfg: base.cfg, steps: base.steps, sampler: base.sampler, paired: params.paired === true && setting.text !== 'fp32' };
 }

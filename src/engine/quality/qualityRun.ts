@@ -11,7 +11,11 @@ import { modelForSetting } from '../generation/methodSettings';
 import { gptqMethodName } from '../generation/calibration';
 import { bitAccounting, type BitAccounting } from './bitAccounting';
 import { batchDitNoise, batchLabels, batchVarUniforms } from './batchDraws';
-import type { QualityAccumulator, QualityEstimate } from './accumulator';
+import type { BatchReadback, QualityAccumulator, QualityEstimate } from './accumulator';
+import { PairedSampleAccumulator, tokenAgreement, type PairedSample } from './pairedSamples';
+import { meanSquaredError } from '../../metrics/imageMetrics';
+import { FULL_PRECISION } from '../../quant/setting';
+import type { ImageHeads } from '../generation/heads';
 import type { ResolvedQuality } from './qualityParams';
 import type { QualityPoint } from './types';
 
@@ -33,25 +37,40 @@ export class QualityRun {
     private readonly request: ResolvedQuality,
     private readonly accumulator: QualityAccumulator,
     private readonly run: RunContext,
+    /** The decoder/classifier heads: fp32's side of the paired metrics (request.paired). */
+    private readonly heads?: ImageHeads,
   ) {}
+
+  private readonly paired = new PairedSampleAccumulator();
 
   async execute(): Promise<QualityPoint> {
     const { request, run } = this;
     const entry = await this.entry();
     const bits = bitAccounting(entry.model.report, request.setting.value, this.bundles.model.manifest.params.total);
+    // fp32 on the same draws, for the paired per-sample metrics (its entry is cached like any setting's).
+    const reference = request.paired ? this.state.model(this.bundles, FULL_PRECISION) : undefined;
     let last: QualityPoint | undefined;
     for (let first = 0; first < request.samples; first += request.batch) {
       this.check();
       const batch = Math.min(request.batch, request.samples - first);
       const labels = batchLabels(first, batch, this.bundles.model.manifest.config.numClasses);
-      const output = await this.sampleBatch(entry, first, labels);
-      await this.accumulator.add(output, batch, labels);
+      const output = await this.sampleBatch(entry, first, labels, reference !== undefined);
+      const readBack = await this.accumulator.add(output.buffer, batch, labels, reference !== undefined);
       this.state.throwIfLost();
+      if (reference) {
+        this.check();
+        const ref = await this.sampleBatch(reference, first, labels, true);
+        const refImages = this.heads?.decodeBatch && readBack ? await this.heads.decodeBatch(ref.buffer, batch) : undefined;
+        this.state.throwIfLost();
+        for (let b = 0; b < batch; b++) this.paired.add(pairedSample(b, batch, readBack || undefined, refImages, output.tokens, ref.tokens));
+      }
       const done = this.accumulator.count;
       const partial = done >= MIN_FD_SAMPLES ? this.point(bits, done < request.samples) : undefined;
       if (partial) last = partial;
       const kidText = partial?.kid !== undefined ? `, KID ${partial.kid.toFixed(4)} ± ${partial.kidSe!.toFixed(4)}` : '';
-      const fdText = partial ? `, FD ${partial.fd.toFixed(1)} ± ${partial.fdStdErr.toFixed(1)}${kidText}` : '';
+      const psnr = partial?.paired?.psnr;
+      const pairedText = psnr ? `, PSNR vs fp32 ${psnr.value.toFixed(1)} ± ${psnr.stdError.toFixed(1)} dB` : '';
+      const fdText = partial ? `, FD ${partial.fd.toFixed(1)} ± ${partial.fdStdErr.toFixed(1)}${kidText}${pairedText}` : '';
       run.progress(done / request.samples, `${request.setting.text}: ${done} of ${request.samples} samples${fdText}`, partial?.partial ? partial : undefined);
     }
     return last ?? this.point(bits, false);
@@ -69,21 +88,24 @@ export class QualityRun {
     return modelForSetting(state, bundles, request.setting.value, { check: this.check, progress: (message) => run.progress(0, `${request.setting.text}: ${message}`) });
   }
 
-  /** Generates samples first .. first + B - 1; returns the output buffer (owned by the sampler). */
-  private async sampleBatch(entry: ModelEntry, first: number, labels: number[]): Promise<GPUBuffer> {
+  /**
+   * Generates samples first .. first + B - 1; returns the output buffer (owned by the sampler) and, for VAR with
+   * `withTokens`, every sample's tokens over all scales ([B][tokens]).
+   */
+  private async sampleBatch(entry: ModelEntry, first: number, labels: number[], withTokens = false): Promise<{ buffer: GPUBuffer; tokens?: Uint32Array[] }> {
     const m = this.bundles.model.manifest;
     const { request } = this;
     if (m.family === 'var') {
       const e = entry as VarEntry;
       const uniforms = batchVarUniforms(request.seed, first, labels.length, m.config.patchNums, m.config.vocabSize);
-      const result = await e.sampler.sample({ labels, cfg: request.cfg, topK: m.sampling.topK, topP: m.sampling.topP, uniforms });
-      return result.fHat;
+      const result = await e.sampler.sample({ labels, cfg: request.cfg, topK: m.sampling.topK, topP: m.sampling.topP, uniforms, ...(withTokens ? { trace: { tokens: true } } : {}) });
+      return { buffer: result.fHat, tokens: withTokens ? sampleTokens(result.steps.map((st) => st.tokens!), labels.length) : undefined };
     }
     const e = entry as DitEntry;
     const method = request.sampler!;
     const noise = batchDitNoise(request.seed, first, labels.length, e.model.latentElements, request.steps, method);
     const result = await e.sampler.sample({ labels, cfg: request.cfg, method, steps: request.steps, noise: { initial: noise.initial, stepNoise: method === 'ddpm' ? noise.stepNoise : undefined } });
-    return result.latent;
+    return { buffer: result.latent };
   }
 
   private point(bits: BitAccounting, partial: boolean): QualityPoint {
@@ -97,6 +119,7 @@ export class QualityRun {
       setting: request.setting.text,
       method: methodOf(m, request),
       ...bits,
+      ...(request.paired && this.paired.samples > 0 ? { paired: this.paired.estimate() } : {}),
       samples: this.accumulator.count,
       fd: estimate.fd,
       fdStdErr: estimate.stdError,
@@ -112,6 +135,36 @@ export class QualityRun {
       ms: performance.now() - this.start,
     };
   }
+}
+
+/** Per-scale tokens [B, pn^2] of a batch -> each sample's tokens over all scales. */
+function sampleTokens(perScale: readonly Uint32Array[], batch: number): Uint32Array[] {
+  return Array.from({ length: batch }, (_, b) => {
+    const parts = perScale.map((t) => {
+      const n = t.length / batch;
+      return t.subarray(b * n, (b + 1) * n);
+    });
+    const out = new Uint32Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  });
+}
+
+/** Sample b of a batch against fp32's sample b: image MSE, label agreement, token agreement where known. */
+function pairedSample(b: number, batch: number, q: BatchReadback | undefined, ref: BatchReadback | undefined, qTokens?: Uint32Array[], refTokens?: Uint32Array[]): PairedSample {
+  let mse: number | undefined;
+  let labelAgrees: boolean | undefined;
+  if (q && ref) {
+    const pixels = q.images.length / batch;
+    mse = meanSquaredError(q.images.subarray(b * pixels, (b + 1) * pixels), ref.images.subarray(b * pixels, (b + 1) * pixels));
+    labelAgrees = q.predicted[b] === ref.predicted[b];
+  }
+  const agreement = qTokens && refTokens ? tokenAgreement(qTokens[b]!, refTokens[b]!) : undefined;
+  return { mse, labelAgrees, tokenAgreement: agreement };
 }
 
 /** The bundle's trained method (QAT bundles' manifest.quantTraining.method) if it declares one, else the setting's. */

@@ -3,6 +3,7 @@
  * samples accumulate (the live point), returned when the measurement ends, and stored in the shipped sweep
  * file (public/sweeps/mnist-sweep.json, written by `npm run sweep` through the same engine).
  */
+import type { PairedMetrics } from './pairedSamples';
 import type { GeneratorFamily, DitSamplerName } from '../generation/types';
 
 export interface MeasureQualityParams {
@@ -19,6 +20,12 @@ export interface MeasureQualityParams {
   readonly steps?: number;
   readonly sampler?: DitSamplerName;
   readonly cfg?: number;
+  /**
+   * Also generate fp32's samples on the same draws and report paired per-sample metrics (PSNR against fp32's
+   * image, label agreement, VAR token agreement; QualityPoint.paired). Doubles the sampling; the live point asks
+   * for it, the sweep does not. Ignored for fp32.
+   */
+  readonly paired?: boolean;
 }
 
 /** What measured a point: the app's WebGPU engine (`npm run sweep`, the live point) or the PyTorch reference of the same quantizers. */
@@ -75,6 +82,8 @@ export interface QualityPoint {
    */
   readonly kid?: number;
   readonly kidSe?: number;
+  /** Paired per-sample metrics against fp32 on the same draws (MeasureQualityParams.paired), with their errors. */
+  readonly paired?: PairedMetrics;
   readonly kidLeaveOut?: readonly number[];
   /** Which engine measured it; absent in formatVersion 1 files (all measured by the WebGPU engine). */
   readonly engine?: QualityEngine;

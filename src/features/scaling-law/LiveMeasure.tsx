@@ -4,6 +4,8 @@ import { Field } from '../../components/Field';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { parseSetting } from '../../quant/setting';
 import { formatMetric } from './metric';
+import { pairedLines } from './pairedText';
+import type { QualityPoint } from '../../engine/quality/types';
 import { SAMPLE_CHOICES, effectivePick } from './scalingLawSlice';
 
 // Offered before the model list and the sweep are loaded (ids of the shipped bundles).
@@ -21,6 +23,7 @@ export function LiveMeasure() {
   const setPick = useAppStore((s) => s.setScalingPick);
   const measure = useAppStore((s) => s.measureScalingPoint);
   const cancel = useAppStore((s) => s.cancelScalingMeasure);
+  const lastMeasured = useAppStore((s) => s.scalingMeasured.at(-1));
   const chosen = effectivePick({ scalingPick: pick, modelId: playgroundModel, quantSettings: playgroundSettings });
 
   const modelIds = useMemo(() => {
@@ -133,9 +136,29 @@ export function LiveMeasure() {
           )}
         </div>
       )}
+      <PairedMetricsView point={live.state === 'running' ? live.point : lastMeasured} />
       {live.state === 'failed' && (
         <ErrorPanel title={`Measuring ${live.modelId} at ${live.setting} failed`} message={live.error.message} fix={live.error.fix} />
       )}
     </div>
+  );
+}
+
+/** The live point's paired metrics against fp32 (same draws), converging within tens of samples. */
+function PairedMetricsView({ point }: { point: QualityPoint | undefined }) {
+  const lines = pairedLines(point?.paired);
+  if (!point || lines.length === 0) return null;
+  return (
+    <dl className="paired-metrics" data-testid="paired-metrics" aria-live="polite">
+      {lines.map((l) => (
+        <div key={l.label}>
+          <dt>
+            {l.label} ({point.modelId}, {point.setting})
+          </dt>
+          <dd>{l.text}</dd>
+          <dd className="muted">{l.hint}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }

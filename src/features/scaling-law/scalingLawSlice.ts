@@ -116,7 +116,8 @@ export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) =
     try {
       const point = await engine().call(
         'measureQuality',
-        { modelId, setting, samples },
+        // paired: fp32's samples on the same draws too, for PSNR / label / token agreement with their errors.
+        { modelId, setting, samples, paired: true },
         {
           signal: own.signal,
           onProgress: (fraction, message) => update({ fraction, message }),

@@ -22,6 +22,7 @@ import { Pcg32 } from '../../../src/models/runtime/prng';
 import { FeatureAccumulator, FrechetReference, jackknifeFd } from '../../../src/metrics/index.ts';
 import { CancelledError } from '../../../src/worker/protocol';
 import { FsBundleSource } from '../../models/helpers/sources';
+import { blockLinearParams } from '../../../src/features/scaling-law/bitsAxis';
 
 const varId = bundleIds('var')[0];
 const ditId = bundleIds('dit')[0];
@@ -204,15 +205,20 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     console.log(`${varId} (raw-output scorer, 20 samples): FD fp32 ${fp32.fd.toFixed(2)} ± ${fp32.fdStdErr.toFixed(2)}, acc ${fp32.accuracy.toFixed(2)}; W2g32 ${w2.fd.toFixed(2)} ± ${w2.fdStdErr.toFixed(2)}, acc ${w2.accuracy.toFixed(2)}`);
     expect(w2.fd).toBeGreaterThan(fp32.fd);
 
-    // Bits: fp32 stores everything at 32 bits; W2g32 packs the block Linears (2-bit codes + an f16 scale per 32).
-    expect(fp32.totalWeightBits).toBe(fp32.totalParams * 32);
+    // Bits: fp32 counts every parameter at its stored 16 bits; W2g32 packs the block Linears (2-bit codes + an f16 scale per 32).
+    expect(fp32.totalWeightBits).toBe(fp32.totalParams * 16);
+    expect(fp32.transformerBits).toBe(fp32.totalParams * 16);
     expect(fp32.computeBits).toBe(fp32.linearParams * 32 * 32);
     expect([fp32.weightBits, fp32.activationBits, fp32.bitsPerWeight]).toEqual([32, 32, 32]);
     expect([w2.weightBits, w2.activationBits, w2.linearParams, w2.totalParams]).toEqual([2, 32, fp32.linearParams, fp32.totalParams]);
     expect(w2.bitsPerWeight).toBeGreaterThan(2.5 - 1e-9);
     expect(w2.bitsPerWeight).toBeLessThan(32);
     expect(w2.totalWeightBits).toBeLessThan(fp32.totalWeightBits);
-    expect(w2.totalWeightBits).toBeCloseTo(w2.linearParams * w2.bitsPerWeight + (w2.totalParams - w2.linearParams) * 32, 3);
+    // Stored block Linear bits (2.5 per weight) + every other parameter at 16.
+    const block = blockLinearParams('var', w2.depth);
+    expect(w2.linearBits).toBe(block * 2.5);
+    expect(w2.transformerBits).toBe(block * 2.5 + (w2.totalParams - block) * 16);
+    expect(w2.totalWeightBits).toBe(w2.transformerBits);
     expect(w2.computeBits).toBeLessThan(fp32.computeBits);
   });
 
@@ -247,12 +253,34 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
   it('GPTQ and SmoothQuant settings are calibrated and measured like the others (progress says so, method recorded)', async () => {
     const run = testRun();
     const gptq = await service.measureQuality({ modelId: varId, setting: 'W3g32-gptq', samples: 8, batch: 4 }, run);
-    expect(gptq.method).toBe('gptq');
+    expect(gptq.method).toBe('gptq128');
     expect(gptq.fd).toBeGreaterThan(0);
     expect(run.messages.map(([, m]) => m).filter((m) => m.includes('GPTQ layer'))).toHaveLength(5);
     const sq = await service.measureQuality({ modelId: varId, setting: 'W4g32-A8-sq0.5', samples: 3 }, testRun());
     expect([sq.method, sq.activationBits]).toEqual(['sq0.5', 8]);
     expect(service.cachedSettings()).toEqual(expect.arrayContaining([`${varId}|W3g32-gptq`, `${varId}|W4g32-A8-sq0.5`]));
+  });
+
+  it('paired: fp32 on the same draws gives token agreement with its error; the point itself is unchanged', async () => {
+    const plainPoint = await service.measureQuality({ modelId: varId, setting: 'W2g32', samples: 20, batch: 10 }, testRun());
+    const run = recordingRun();
+    const paired = await service.measureQuality({ modelId: varId, setting: 'W2g32', samples: 20, batch: 10, paired: true }, run);
+    expect(paired.fd).toBe(plainPoint.fd);
+    expect(paired.paired!.samples).toBe(20);
+    const tokens = paired.paired!.tokenAgreement!;
+    expect(tokens.samples).toBe(20);
+    expect(tokens.value).toBeGreaterThan(0);
+    expect(tokens.value).toBeLessThan(1);
+    expect(Number.isFinite(tokens.stdError) && tokens.stdError > 0).toBe(true);
+    // The partial after the first batch already carries the paired metrics (they converge in tens of samples).
+    expect(run.partials[0]!.paired!.samples).toBe(10);
+    // This scorer reads no images back: no PSNR or label agreement without decoded images.
+    expect(paired.paired!.psnr).toBeUndefined();
+    const w8 = await service.measureQuality({ modelId: varId, setting: 'W8g32', samples: 10, paired: true }, testRun());
+    expect(w8.paired!.tokenAgreement!.value).toBeGreaterThan(tokens.value);
+    const fp = await service.measureQuality({ modelId: varId, setting: 'fp32', samples: 3, paired: true }, testRun());
+    expect(fp.paired).toBeUndefined();
+    console.log(`${varId} token agreement with fp32 (20 samples): W2g32 ${tokens.value.toFixed(3)} ± ${tokens.stdError.toFixed(3)}; W8g32 (10) ${w8.paired!.tokenAgreement!.value.toFixed(3)}`);
   });
 
   it('bad requests reject with typed errors before GPU work; no classifier is a QualityError', async () => {
