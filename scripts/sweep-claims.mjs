@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 /**
- * node scripts/sweep-claims.mjs [public/sweeps/mnist-sweep.json]
+ * node scripts/sweep-claims.mjs [public/sweeps/mnist-sweep.json] [fd|kid]
  *
  * The paper's claims (docs/sweep.md, "Which of the paper's claims hold here"), read off a sweep file: prints
  * markdown tables of
  *  1. how much each RTN setting raises FD over fp32 per model (with the combined jackknife standard error),
  *  2. GPTQ and SmoothQuant against RTN at the same setting,
  *  3. the QAT / distilled students against RTN one bit lower and at their own bits,
- *  4. the Pareto frontier of each family over total weight bits.
+ *  4. the Pareto frontier of each family over total weight bits,
+ *  5. the verdict on each claim (src/features/scaling-law/claims.mjs judgeClaims, as the app's Claims panel).
  * A difference is marked "~" when it is within two standard errors (not distinguishable at this N); "p" marks a
  * paired error (both points measured on the same draws).
  */
 import { readFileSync } from 'node:fs';
+import { difference, formatDifference, judgeClaims } from '../src/features/scaling-law/claims.mjs';
 
 const file = process.argv[2] ?? 'public/sweeps/mnist-sweep.json';
 const sweep = JSON.parse(readFileSync(file, 'utf8'));
@@ -21,33 +23,17 @@ const base = (p) => !p.modelId.includes('-qat-');
 const fmt = (x, d = 1) => (x === undefined ? '–' : x.toFixed(d));
 
 /**
- * a - b with its standard error, "~" when |a - b| < 2 se. Points of one sweep share their random draws sample
- * by sample; with leave-one-group-out FDs (fdLeaveOut, newer files) the error is the paired jackknife of the
- * difference (src/metrics/fdErrorBar.ts pairedFdDifference, marked "p"), else sqrt(se_a^2 + se_b^2). The
- * pairing rule is src/features/scaling-law/fdDifference.ts sharesDraws, written again here because this script
- * runs in plain Node, which cannot import the TypeScript.
+ * a - b with its standard error, "~" when |a - b| < 2 se, "p" for a paired error: src/features/scaling-law/claims.mjs
+ * `difference` (paired jackknife when both points share their draws and carry leave-out values, else
+ * sqrt(se_a^2 + se_b^2)), the same code the app's Claims panel runs.
  */
-const METRIC_FIELDS = { fd: ['fd', 'fdStdErr', 'fdLeaveOut'], kid: ['kid', 'kidSe', 'kidLeaveOut'] };
 function diff(a, b, metric = 'fd') {
-  const [value, stdErr, leaveOut] = METRIC_FIELDS[metric];
-  if (!a || !b || typeof a[value] !== 'number' || typeof b[value] !== 'number') return '–';
-  const d = a[value] - b[value];
-  let se = Math.hypot(a[stdErr], b[stdErr]);
-  const same = ['seed', 'samples', 'steps', 'cfg', 'family', 'sampler'].every((k) => a[k] === b[k]);
-  const paired = a[leaveOut] && b[leaveOut] && a[leaveOut].length === b[leaveOut].length && a.seed !== undefined && same;
-  if (paired) {
-    const g = a[leaveOut].length;
-    const deltas = a[leaveOut].map((t, q) => t - b[leaveOut][q]);
-    const bar = deltas.reduce((s, x) => s + x, 0) / g;
-    se = Math.sqrt(((g - 1) / g) * deltas.reduce((s, x) => s + (x - bar) ** 2, 0));
-  }
-  const digits = metric === 'kid' ? 4 : 1;
-  return `${d >= 0 ? '+' : ''}${fmt(d, digits)} ± ${fmt(se, digits)}${paired ? 'p' : ''}${Math.abs(d) < 2 * se ? ' ~' : ''}`;
+  return formatDifference(difference(a, b, metric), metric);
 }
 
 console.log(`Sweep: ${points.length} points, ${sweep.config.samples} samples each, DiT ${sweep.config.ditSteps}-step ${sweep.config.ditSampler}, ${sweep.adapter}\n`);
 if (sweep.formatVersion === 1) {
-  console.log('**formatVersion 1**: its jackknife groups each held one class, so the errors below are overstated (a point's own error several times; docs/sweep.md).\n');
+  console.log("**formatVersion 1**: its jackknife groups each held one class, so the errors below are overstated (a point's own error several times; docs/sweep.md).\n");
 }
 if (sweep.realDataFloor) {
   const f = sweep.realDataFloor;
@@ -82,7 +68,7 @@ console.log('\n## 2. GPTQ and SmoothQuant against RTN (FD of the method minus FD
 console.log('| model | setting | RTN FD | method FD | method - RTN |');
 console.log('|---|---|---|---|---|');
 for (const p of points.filter((q) => base(q) && q.method !== 'rtn' && !q.method.startsWith('qat'))) {
-  const plain = p.setting.replace(/-gptq$/, '').replace(/-sq[0-9.]+$/, '');
+  const plain = p.setting.replace(/-gptq\d*$/, '').replace(/-sq[0-9.]+$/, '');
   const r = find(p.modelId, plain, 'rtn');
   console.log(`| ${p.modelId} | ${p.setting} | ${fmt(r?.fd)} | ${fmt(p.fd)} | ${diff(p, r)} |`);
 }
@@ -106,4 +92,16 @@ for (const family of ['var', 'dit']) {
   const frontier = [];
   for (const p of pts) if (frontier.length === 0 || p.fd < frontier[frontier.length - 1].fd) frontier.push(p);
   console.log(`${family}: ${frontier.map((p) => `${p.modelId.replace('mnist-', '')} ${p.setting} (${(p.totalWeightBits / 1e6).toFixed(2)} Mbit, FD ${fmt(p.fd)})`).join(' -> ')}`);
+}
+
+// 5. The claims, judged as the app's Claims panel judges them.
+const metricArg = process.argv[3] === 'kid' ? 'kid' : 'fd';
+const report = judgeClaims(sweep, metricArg);
+console.log(`\n## 5. Verdicts (${metricArg.toUpperCase()}; src/features/scaling-law/claims.mjs)\n`);
+for (const c of report.caveats) console.log(`> ${c}`);
+for (const c of report.claims) {
+  const fam = c.perFamily ? ` (${Object.entries(c.perFamily).map(([f, v]) => `${f}: ${v}`).join(', ')})` : '';
+  console.log(`\n- **${c.verdict}**${fam}: ${c.statement}`);
+  for (const e of c.evidence) console.log(`  - ${e}`);
+  console.log(`  - what would change it: ${c.wouldChange}`);
 }

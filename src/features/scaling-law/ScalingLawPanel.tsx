@@ -5,6 +5,7 @@ import type { GeneratorFamily } from '../../engine/generation/types';
 import type { QualityPoint } from '../../engine/quality/types';
 import { AxisToggle } from './AxisToggle';
 import { DistillationView } from './DistillationView';
+import { ClaimsView } from './ClaimsView';
 import { ExportLinks } from './ExportLinks';
 import { FamilyChart } from './FamilyChart';
 import { LiveMeasure } from './LiveMeasure';
@@ -104,6 +105,7 @@ export function ScalingLawPanel() {
       </p>
       <LiveMeasure />
       <DistillationView points={sweepPoints.concat(measured)} />
+      <ClaimsView sweep={sweepFile} metric={metric} />
       <ExportLinks chartsRef={chartsRef} />
     </section>
   );
