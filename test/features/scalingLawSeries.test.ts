@@ -25,7 +25,10 @@ describe('precisionOf', () => {
 
   it('labels methods, TopKLD as our reconstruction', () => {
     expect(methodLabel('qat-topkld')).toBe('TopKLD (our reconstruction)');
-    expect(methodLabel('sq0.75')).toBe('SmoothQuant α=0.75');
+    expect(methodLabel('sq0.75')).toBe('SmoothQuant α=0.75 (every Linear, run-time 1/s)');
+    expect(methodLabel('sq0.5-folded')).toBe('SmoothQuant α=0.5 (qkv, fc1; folded)');
+    expect(methodLabel('gptq128')).toBe('GPTQ (128 calibration images)');
+    expect(methodLabel('gptq')).toBe('GPTQ (10 calibration images)');
     expect(methodLabel('qat-newloss')).toBe('QAT (newloss)');
   });
 });

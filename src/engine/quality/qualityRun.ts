@@ -171,8 +171,9 @@ function pairedSample(b: number, batch: number, q: BatchReadback | undefined, re
 function methodOf(manifest: object, request: ResolvedQuality): string {
   const trained = (manifest as { quantTraining?: QuantTraining }).quantTraining;
   if (trained && typeof trained.method === 'string' && trained.method.length > 0) return trained.method;
-  // The setting string's own token ('rtn', 'clip', 'sq0.5'): SmoothQuant points differ by alpha; GPTQ names its
-  // calibration size ('gptq128'; older sweep files say 'gptq' for the 10-image calibration).
+  // The setting string's own token ('rtn', 'clip'); SmoothQuant points differ by alpha and say that 1/s is folded
+  // into qkv's and fc1's modulation only ('sq0.5-folded'; older files' 'sq0.5' smoothed every Linear at run time);
+  // GPTQ names its calibration size ('gptq128'; older files' 'gptq' calibrated on 10 images).
   const m = request.setting.value.method;
-  return m.kind === 'smoothquant' ? `sq${m.alpha}` : m.kind === 'gptq' ? gptqMethodName() : m.kind;
+  return m.kind === 'smoothquant' ? `sq${m.alpha}-folded` : m.kind === 'gptq' ? gptqMethodName() : m.kind;
 }

@@ -37,7 +37,7 @@ export interface QualityPoint {
   /** Transformer depth: the model size the chart draws one point per. */
   readonly depth: number;
   readonly setting: string;
-  /** 'rtn' | 'clip' | 'sq0.5' | 'gptq128' (GPTQ with its calibration images; 'gptq' in old files: 10) | a trained method such as 'qat-topkld' (from the bundle). */
+  /** 'rtn' | 'clip' | 'sq0.5-folded' (SmoothQuant folded into qkv/fc1; 'sq0.5' in old files: every Linear, run-time 1/s) | 'gptq128' (GPTQ with its calibration images; 'gptq' in old files: 10) | a trained method such as 'qat-topkld' (from the bundle). */
   readonly method: string;
   /** Quantised (Linear) parameters and all parameters of the generator. */
   readonly linearParams: number;

@@ -64,8 +64,9 @@ const METHOD_LABELS: Record<string, string> = {
 export function methodLabel(method: string): string {
   const known = METHOD_LABELS[method];
   if (known) return known;
-  const sq = /^sq(.+)$/.exec(method);
-  if (sq) return `SmoothQuant α=${sq[1]}`;
+  const sq = /^sq([0-9.]+)(-folded)?$/.exec(method);
+  // Files before 2026-12-03 ('sq0.5'): every activation-quantised Linear smoothed, 1/s applied at run time.
+  if (sq) return sq[2] ? `SmoothQuant α=${sq[1]} (qkv, fc1; folded)` : `SmoothQuant α=${sq[1]} (every Linear, run-time 1/s)`;
   const gptq = /^gptq(\d+)$/.exec(method);
   if (gptq) return `GPTQ (${gptq[1]} calibration images)`;
   if (method.startsWith('qat-')) return `QAT (${method.slice(4)})`;

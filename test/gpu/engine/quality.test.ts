@@ -257,7 +257,7 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     expect(gptq.fd).toBeGreaterThan(0);
     expect(run.messages.map(([, m]) => m).filter((m) => m.includes('GPTQ layer'))).toHaveLength(5);
     const sq = await service.measureQuality({ modelId: varId, setting: 'W4g32-A8-sq0.5', samples: 3 }, testRun());
-    expect([sq.method, sq.activationBits]).toEqual(['sq0.5', 8]);
+    expect([sq.method, sq.activationBits]).toEqual(['sq0.5-folded', 8]);
     expect(service.cachedSettings()).toEqual(expect.arrayContaining([`${varId}|W3g32-gptq`, `${varId}|W4g32-A8-sq0.5`]));
   });
 
