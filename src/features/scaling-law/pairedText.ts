@@ -11,8 +11,8 @@ export interface PairedLine {
 }
 
 function pm(value: number, se: number, digits: number, unit = ''): string {
-  const err = Number.isFinite(se) ? ` ± ${se.toFixed(digits)}` : ' (error needs 3+ samples)';
-  return `${value.toFixed(digits)}${unit}${err}`;
+  if (!Number.isFinite(se)) return `${value.toFixed(digits)}${unit} (error needs 3+ samples)`;
+  return `${value.toFixed(digits)} ± ${se.toFixed(digits)}${unit}`;
 }
 
 export function pairedLines(p: PairedMetrics | undefined): PairedLine[] {
