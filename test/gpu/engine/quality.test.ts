@@ -310,7 +310,10 @@ describe.runIf(ditId !== undefined)(`measureQuality on ${ditId}`, () => {
     const outputs = scorer.logs.get(ditId)!.outputs;
     for (const i of [0, 2]) {
       const single = await plain.service.generate({ modelId: ditId, settings: ['fp32'], classLabel: i, seed: 7 + i, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
-      expect(relL2(outputs[i], single.reference.output)).toBeLessThan(1e-5);
+      // Same draws, same maths; only the f32 summation order differs: the batch of 3 (96 rows with CFG) runs the
+      // tiled GEMM, the single sample (32 rows) the barrier-free gemm-rows (src/kernels/matmulPlan.ts). Measured
+      // 1.5e-5 after 4 DDPM steps; a wrong class, seed or step count changes the sample entirely.
+      expect(relL2(outputs[i], single.reference.output)).toBeLessThan(1e-4);
     }
   });
 });
