@@ -4,8 +4,8 @@
  * compare against the TypeScript reference (kernel correctness) and against full precision (quantisation cost).
  */
 import type { GpuContext } from '../gpu/gpuContext';
-import type { QuantProbeParams, QuantProbeResult } from '../worker/protocol';
-import type { RunContext } from '../worker/engineHost';
+import type { QuantProbeParams, QuantProbeResult } from './quantProbeTypes';
+import type { RunContext } from './runContext';
 import { effectiveBitsPerWeight, matmulReference, dequantizeWeight, quantizeWeight, packedByteLength } from '../quant';
 import { groupDequantGrid, histogram, relRmse } from './analysis/weightGrid';
 import { Rng } from '../util/random';

@@ -3,8 +3,8 @@
  * must not interleave), reports progress, honours cancellation at checkpoints, and turns every failure into a
  * SerializedError. Kept free of `self` so it can be tested in Node with a fake port.
  */
+import { CancelledError, type RunContext } from '../engine/runContext';
 import {
-  CancelledError,
   serializeError,
   type EngineEvent,
   type MethodName,
@@ -14,13 +14,7 @@ import {
   type ResultOf,
 } from './protocol';
 
-export interface RunContext {
-  /** `partial`: an intermediate result the caller can show (PartialOf<method>), e.g. a moving chart point. */
-  progress(fraction: number, message: string, partial?: unknown): void;
-  /** Throws CancelledError if the caller cancelled; call between units of work. */
-  checkpoint(): void;
-  readonly cancelled: boolean;
-}
+export type { RunContext };
 
 export type Handlers = { [M in MethodName]: (params: ParamsOf<M>, run: RunContext) => Promise<ResultOf<M>> };
 

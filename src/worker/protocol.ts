@@ -5,46 +5,22 @@
  * Add a method by adding an entry to EngineMethods and a handler in the worker.
  */
 import type { AdapterSummary } from '../gpu/gpuContext';
-import type { Granularity, WeightFormat } from '../quant/formats';
 import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from '../engine/generation/types';
 import type { MeasureQualityParams, QualityPoint } from '../engine/quality/types';
+import type { QuantProbeParams, QuantProbeResult } from '../engine/quantProbeTypes';
 import type { ActivationStatsParams, ActivationStatsResult, SnrExperimentParams, SnrExperimentResult, WeightHistogramParams, WeightHistogramResult } from '../engine/analysis/types';
 
 export type * from '../engine/generation/types';
 export type * from '../engine/quality/types';
 export type * from '../engine/analysis/types';
+export type * from '../engine/quantProbeTypes';
+/** The engine owns cancellation; re-exported so UI code names it with the rest of the protocol. */
+export { CancelledError } from '../engine/runContext';
 
 export interface EngineInfo {
   adapter: AdapterSummary;
   hasShaderF16: boolean;
   hasSubgroups: boolean;
-}
-
-export interface QuantProbeParams {
-  format: WeightFormat;
-  granularity: Granularity;
-  rows: number;
-  cols: number;
-  /** Tokens multiplied through the fused kernel (1 = GEMV path, more = GEMM path). */
-  tokens: number;
-  seed: number;
-}
-
-export interface QuantProbeResult {
-  /** Effective stored bits per weight, scales included. */
-  bitsPerWeight: number;
-  packedBytes: number;
-  f32Bytes: number;
-  /** RMS of (dequantised - original) weights over RMS of the weights. */
-  weightRelRmse: number;
-  /** Fused GPU kernel output against the TypeScript reference on the same packed weights (kernel correctness). */
-  kernelMaxRelError: number;
-  /** Quantised output against the full-precision output (what quantisation costs). */
-  outputRelRmse: number;
-  gpuMs: number;
-  /** Histogram of original weights of the first group, and the dequantised grid values of that group. */
-  histogram: { edges: number[]; counts: number[] };
-  grid: number[];
 }
 
 export interface EngineMethods {
@@ -91,14 +67,6 @@ export type ResponseMessage =
   | { kind: 'result'; id: number; result: unknown }
   | { kind: 'error'; id: number; error: SerializedError }
   | { kind: 'event'; event: EngineEvent };
-
-export class CancelledError extends Error {
-  readonly code = 'cancelled';
-  constructor(message = 'Cancelled.') {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
 
 /** Rebuilt on the UI side from a SerializedError so components can show message and fix. */
 export class EngineError extends Error {

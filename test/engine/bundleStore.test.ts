@@ -5,7 +5,7 @@ import type { GenerationService } from '../../src/engine/generation/generationSe
 import { BundleError } from '../../src/models/bundle/errors';
 import { buildFixtureModels } from '../models/helpers/fixtureModels';
 import { weightsPath } from '../models/helpers/editBundle';
-import type { RunContext } from '../../src/worker/engineHost';
+import type { RunContext } from '../../src/engine/runContext';
 import type { GenerateParams } from '../../src/engine/generation/types';
 
 const run = (messages: string[] = []): RunContext => ({ progress: (_f, m) => messages.push(m), checkpoint: () => undefined, cancelled: false });

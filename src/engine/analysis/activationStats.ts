@@ -8,7 +8,7 @@
 import { ActivationRecorder } from '../../models/runtime/calibration';
 import type { BufferSlice } from '../../kernels';
 import { FULL_PRECISION } from '../../quant/setting';
-import type { RunContext } from '../../worker/engineHost';
+import type { RunContext } from '../runContext';
 import type { LoadedBundles } from '../generation/bundleStore';
 import type { DeviceModels } from '../generation/deviceModels';
 import { CALIBRATION } from '../generation/calibration';

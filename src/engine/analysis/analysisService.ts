@@ -3,7 +3,7 @@
  * histograms with the quantisation grid, and the representation-SNR experiment. Shares the generation
  * service's validated bundles and its device models (one KernelSet, one weights cache, one device-loss path).
  */
-import type { RunContext } from '../../worker/engineHost';
+import type { RunContext } from '../runContext';
 import type { GenerationService } from '../generation/generationService';
 import type { LoadedBundles } from '../generation/bundleStore';
 import { measureActivations, validateActivationParams } from './activationStats';

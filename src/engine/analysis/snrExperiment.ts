@@ -17,7 +17,7 @@
 import { Pcg32 } from '../../models/runtime/prng';
 import { readF32 } from '../../models/runtime/gpuBuffers';
 import { FULL_PRECISION } from '../../quant/setting';
-import type { RunContext } from '../../worker/engineHost';
+import type { RunContext } from '../runContext';
 import type { LoadedBundles } from '../generation/bundleStore';
 import type { DeviceModels, DitEntry, VarEntry } from '../generation/deviceModels';
 import { addNoiseAtSnr, changedFraction, outputSnrDb } from './snrMath';

@@ -6,7 +6,7 @@
  */
 import { psnr, relativeL2Error } from '../../metrics/imageMetrics';
 import { FULL_PRECISION, type QuantSetting } from '../../quant/setting';
-import type { RunContext } from '../../worker/engineHost';
+import type { RunContext } from '../runContext';
 import type { LoadedBundles } from './bundleStore';
 import type { DeviceModels, DitEntry, HeadsSlot, ModelEntry } from './deviceModels';
 import type { ResolvedRequest } from './generateParams';

@@ -4,7 +4,7 @@
  * QualityPoint once 3+ samples exist (FD needs them). Between batches the run stops on a cancel or a lost
  * device; the cached model entries and heads stay usable either way.
  */
-import type { RunContext } from '../../worker/engineHost';
+import type { RunContext } from '../runContext';
 import type { LoadedBundles } from '../generation/bundleStore';
 import type { DeviceModels, DitEntry, ModelEntry, VarEntry } from '../generation/deviceModels';
 import { modelForSetting } from '../generation/methodSettings';

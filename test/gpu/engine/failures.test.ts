@@ -11,7 +11,7 @@ import { bundleIds } from '../models/bundles';
 import { createHarness, rejection, testRun, type Harness } from './harness';
 import { copyModelsRoot } from './modelsRoot';
 import { BundleError } from '../../../src/models/bundle/errors';
-import { CancelledError } from '../../../src/worker/protocol';
+import { CancelledError } from '../../../src/engine/runContext';
 import { GpuError } from '../../../src/gpu/errors';
 import type { GenerateParams, GenerateResult } from '../../../src/engine/generation/types';
 

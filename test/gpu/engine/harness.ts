@@ -6,8 +6,7 @@
 import { dawnGpu } from '../device';
 import { GpuSession } from '../../../src/worker/gpuSession';
 import { GenerationService } from '../../../src/engine/generation/generationService';
-import { CancelledError } from '../../../src/worker/protocol';
-import type { RunContext } from '../../../src/worker/engineHost';
+import { CancelledError, type RunContext } from '../../../src/engine/runContext';
 import type { GpuError } from '../../../src/gpu/errors';
 import { FsBundleSource } from '../../models/helpers/sources';
 import { MODELS_DIR } from '../models/bundles';

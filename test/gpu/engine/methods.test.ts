@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleIds } from '../models/bundles';
 import { createHarness, rejection, testRun, type Harness } from './harness';
-import { CancelledError } from '../../../src/worker/protocol';
+import { CancelledError } from '../../../src/engine/runContext';
 import type { DitStepError, GenerateResult, VarStepError } from '../../../src/engine/generation/types';
 
 const varId = bundleIds('var')[0];

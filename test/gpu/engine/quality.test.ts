@@ -20,7 +20,7 @@ import type { QualityPoint } from '../../../src/engine/quality/types';
 import { readF32 } from '../../../src/models/runtime/gpuBuffers';
 import { Pcg32 } from '../../../src/models/runtime/prng';
 import { FeatureAccumulator, FrechetReference, jackknifeFd } from '../../../src/metrics/index.ts';
-import { CancelledError } from '../../../src/worker/protocol';
+import { CancelledError } from '../../../src/engine/runContext';
 import { FsBundleSource } from '../../models/helpers/sources';
 import { blockLinearParams } from '../../../src/features/scaling-law/bitsAxis';
 
