@@ -33,7 +33,7 @@ function contentSecurityPolicy(): Plugin {
     transformIndexHtml: {
       order: 'post',
       handler(html, ctx) {
-        // The app only; the developer pages (bench, parity, sweep) are not shipped to users.
+        // The app's one page; the developer pages (tools/) have their own build (vite.tools.config.ts).
         if (ctx.path !== '/index.html') return html;
         // Right after <meta charset>, before any script or stylesheet the policy has to cover.
         const charset = /<meta charset="[^"]*"\s*\/?>/i;
@@ -45,13 +45,15 @@ function contentSecurityPolicy(): Plugin {
 }
 
 // WGSL lives in shaders/ and is imported with `?raw`; model bundles are static files under public/models.
+// The production build is the app alone: the developer pages (bench, parity, sweep) live in tools/ and are built
+// by vite.tools.config.ts, never into dist/ (e2e/productionBuild.spec.ts checks the built dist/).
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
     rollupOptions: {
-      input: { main: 'index.html', bench: 'bench.html', parity: 'parity.html', sweep: 'sweep.html' },
+      input: { main: 'index.html' },
     },
   },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },

@@ -1,6 +1,6 @@
 /**
- * The kernel bench (src/bench/runBench.ts) without a browser: our WGSL on Dawn for Node (the `webgpu` package in
- * node_modules), for GPU servers with no Chromium and no network (bench/gpu-check.sh). onnxruntime-web needs a
+ * The kernel bench (tools/bench/src/runBench.ts) without a browser: our WGSL on Dawn for Node (the `webgpu` package in
+ * node_modules), for GPU servers with no Chromium and no network (tools/bench/gpu-check.sh). onnxruntime-web needs a
  * browser, so there is no ORT column here; ours, f32 and copy are measured exactly as in the page.
  *
  *   BENCH_DAWN=1 BENCH_OUT=out.json [BENCH_PARAMS='quick=1&sizes=1024,4096'] [DAWN_ADAPTER=gpu|fallback] \
@@ -13,8 +13,8 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { create, globals } from 'webgpu';
-import { configFromUrl } from '../../src/bench/benchConfig';
-import { runBench } from '../../src/bench/runBench';
+import { configFromUrl } from '../../tools/bench/src/benchConfig';
+import { runBench } from '../../tools/bench/src/runBench';
 
 const enabled = process.env.BENCH_DAWN === '1';
 

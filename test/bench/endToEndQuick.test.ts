@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { EndToEndResult } from '../../src/bench/e2e/endToEndTypes';
+import type { EndToEndResult } from '../../tools/bench/src/e2e/endToEndTypes';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -17,7 +17,7 @@ describe.runIf(process.env.BENCH_E2E === '1')('end-to-end bench, quick mode', ()
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-e2e-'));
     try {
       const out = path.join(dir, 'quick.json');
-      const run = spawnSync(process.execPath, ['bench/run.mjs', '--suite', 'e2e', '--quick', '--dev', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 20 * 60_000 });
+      const run = spawnSync(process.execPath, ['tools/bench/run.mjs', '--suite', 'e2e', '--quick', '--dev', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 20 * 60_000 });
       expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
       const result = JSON.parse(readFileSync(out, 'utf8')) as EndToEndResult & { machine: { loadAverage1mBefore: number } };
       expect(result.schema).toBe('quant-gen-playground/e2e-bench@1');

@@ -1,9 +1,9 @@
 /** The end-to-end bench's arithmetic: per-image medians, ratios to fp32 and to onnxruntime, latency rows; the URL config. */
 import { describe, expect, it } from 'vitest';
-import { summarize } from '../../src/bench/stats';
-import { summarizeEndToEnd, summarizeForward, summarizeImages, summarizeLatency } from '../../src/bench/e2e/endToEndSummary';
-import { endToEndConfigFromUrl } from '../../src/bench/e2e/endToEndConfig';
-import type { ForwardMeasurement, ImageMeasurement, LatencyMeasurement } from '../../src/bench/e2e/endToEndTypes';
+import { summarize } from '../../tools/bench/src/stats';
+import { summarizeEndToEnd, summarizeForward, summarizeImages, summarizeLatency } from '../../tools/bench/src/e2e/endToEndSummary';
+import { endToEndConfigFromUrl } from '../../tools/bench/src/e2e/endToEndConfig';
+import type { ForwardMeasurement, ImageMeasurement, LatencyMeasurement } from '../../tools/bench/src/e2e/endToEndTypes';
 
 function image(model: string, setting: string, batch: number, sample: number[], decode: number[], steps = 50): ImageMeasurement {
   return {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { dequantizeWeight, f16BitsToF32, matmulReference, quantizeWeight, type WeightFormat } from '../../src/quant';
-import { buildMatMulNBitsModel, matMulNBitsCompatible } from '../../src/bench/matMulNBitsModel';
+import { buildMatMulNBitsModel, matMulNBitsCompatible } from '../../tools/bench/src/matMulNBitsModel';
 import { Rng } from '../../src/util/random';
 
 interface DecodedTensor { name: string; dims: unknown[]; dataType: number; rawData: Uint8Array }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dequantizeWeight, quantizeWeight, type WeightFormat } from '../../src/quant';
-import { selectPackedRows } from '../../src/bench/packedRows';
+import { selectPackedRows } from '../../tools/bench/src/packedRows';
 import { Rng } from '../../src/util/random';
 
 describe('selectPackedRows', () => {

@@ -1,10 +1,10 @@
 /** The arithmetic behind the bench's reported numbers: statistics, ratios and the run-time guard. */
 import { describe, expect, it } from 'vitest';
-import { maxRelativeError, summarize } from '../../src/bench/stats';
-import { summarizeRun } from '../../src/bench/summary';
-import { predictRunMs } from '../../src/bench/runTimePrediction';
-import type { Measurement } from '../../src/bench/resultTypes';
-import type { TimedResult } from '../../src/bench/gpuTimer';
+import { maxRelativeError, summarize } from '../../tools/bench/src/stats';
+import { summarizeRun } from '../../tools/bench/src/summary';
+import { predictRunMs } from '../../tools/bench/src/runTimePrediction';
+import type { Measurement } from '../../tools/bench/src/resultTypes';
+import type { TimedResult } from '../../tools/bench/src/gpuTimer';
 
 const timed = (samples: number[], method: TimedResult['method'] = 'timestamp-query'): TimedResult => ({ method, ...summarize(samples) });
 

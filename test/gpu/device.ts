@@ -27,7 +27,7 @@ export function dawnGpu(): GPU {
 }
 
 async function createDevice(): Promise<GPUDevice> {
-  // DAWN_ADAPTER=gpu: the machine's high-performance adapter (a real GPU; bench/gpu-check.sh), not SwiftShader.
+  // DAWN_ADAPTER=gpu: the machine's high-performance adapter (a real GPU; tools/bench/gpu-check.sh), not SwiftShader.
   const realGpu = process.env.DAWN_ADAPTER === 'gpu';
   if (!realGpu && !process.env.VK_ICD_FILENAMES) {
     throw new Error(

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BundleError, parseSafetensors, validateBundle, type DitManifest, type VarManifest } from '../../src/models/bundle/index.ts';
-import { ditGoldenSettings, varGoldenSettings } from '../../src/parity/goldenSettings.ts';
+import { ditGoldenSettings, varGoldenSettings } from '../../tools/parity/src/goldenSettings.ts';
 import { f32Bytes, writeSafetensors } from './helpers/safetensorsWriter.ts';
 import { FsBundleSource } from './helpers/sources.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The one place that imports onnxruntime-web and sets its global options (shared with src/bench).
+ * The one place that imports onnxruntime-web and sets its global options (shared with tools/bench/src).
  *
  * `onnxruntime-web/webgpu` is the native C++ WebGPU engine; the default import (JSEP) has a MatMulNBits bug
  * (seen with onnxruntime-web 1.30: 4-bit weights with blocks of 64 or more give wrong results, 8-bit fails).

@@ -15,8 +15,8 @@ import { DitSampler } from '../../../src/models/dit/ditSampler';
 import { ModelError } from '../../../src/models/runtime/errors';
 import { Pcg32 } from '../../../src/models/runtime/prng';
 import { readF32 } from '../../../src/models/runtime/gpuBuffers';
-import { maxRelativeError } from '../../../src/parity/compare';
-import { ditGoldenSettings } from '../../../src/parity/goldenSettings';
+import { maxRelativeError } from '../../../tools/parity/src/compare';
+import { ditGoldenSettings } from '../../../tools/parity/src/goldenSettings';
 import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';
 
 const concat = (...parts: Float32Array[]) => {

@@ -21,7 +21,7 @@ import { varLinearSpecs } from '../../../src/models/var/varConfig';
 import { DitModel } from '../../../src/models/dit/ditModel';
 import { ditForwardOnce } from '../../../src/models/dit/ditForward';
 import { ditLinearSpecs } from '../../../src/models/dit/ditConfig';
-import { maxRelativeError } from '../../../src/parity/compare';
+import { maxRelativeError } from '../../../tools/parity/src/compare';
 import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';
 import { refLinears, type LinearFn } from './reference/refLinears';
 import { VarReference } from './reference/varReference';

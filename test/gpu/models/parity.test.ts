@@ -1,13 +1,13 @@
 /**
  * Full-precision parity of the GPU engine (Dawn for Node, SwiftShader) with the PyTorch goldens of the bundles,
- * through the same code as the parity page and scripts/parity.mjs (src/parity). Every golden tensor within 1e-3
+ * through the same code as the parity page and tools/parity/parity.mjs (tools/parity/src). Every golden tensor within 1e-3
  * of its max magnitude, tokens exactly. Smallest bundle of each family by default; MODEL_TESTS=all for every one.
- * PARITY_OUT=<file> also writes the report as JSON (scripts/parity.mjs --dawn uses it).
+ * PARITY_OUT=<file> also writes the report as JSON (tools/parity/parity.mjs --dawn uses it).
  */
 import { writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { testDevice } from '../device';
-import { formatParityTable, runParity } from '../../../src/parity/runParity';
+import { formatParityTable, runParity } from '../../../tools/parity/src/runParity';
 import { bundleIds, diskSource } from './bundles';
 
 const ids = [...bundleIds('var'), ...bundleIds('dit')];

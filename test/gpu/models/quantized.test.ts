@@ -19,7 +19,7 @@ import { DitModel } from '../../../src/models/dit/ditModel';
 import { ditForwardOnce } from '../../../src/models/dit/ditForward';
 import { ditLinearSpecs } from '../../../src/models/dit/ditConfig';
 import type { GpuModelWeights, WeightReport } from '../../../src/models/runtime/modelWeights';
-import { maxRelativeError } from '../../../src/parity/compare';
+import { maxRelativeError } from '../../../tools/parity/src/compare';
 import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';
 import { refLinears } from './reference/refLinears';
 import { VarReference } from './reference/varReference';

@@ -19,7 +19,7 @@ import { VarModel } from '../../../src/models/var/varModel';
 import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';
 import { DitModel } from '../../../src/models/dit/ditModel';
 import { ditForwardOnce } from '../../../src/models/dit/ditForward';
-import { maxRelativeError } from '../../../src/parity/compare';
+import { maxRelativeError } from '../../../tools/parity/src/compare';
 import { MODELS_DIR, loadDitBundle, loadVarBundle } from './bundles';
 
 const FIXTURES = join(__dirname, 'fixtures');

@@ -15,7 +15,7 @@ import { refLinears } from './reference/refLinears';
 import { VarReference } from './reference/varReference';
 import { TokenizerReference } from './reference/tokenizerReference';
 import { DitReference, cfgRef } from './reference/ditReference';
-import { maxRelativeError } from '../../../src/parity/compare';
+import { maxRelativeError } from '../../../tools/parity/src/compare';
 import { TensorReader } from './tensors';
 
 const TOLERANCE = 1e-4;

@@ -1,0 +1,45 @@
+/**
+ * What the sweep page offers its driver (tools/sweep/sweep.mjs, through Playwright): the engine worker the app
+ * uses (engine.worker.ts behind EngineClient), one measureQuality call at a time, with partial points and
+ * progress handed to `report` (exposed by the driver) so the terminal shows the point moving.
+ */
+import { EngineClient } from '../../../src/worker/engineClient';
+import { adapterLabel } from '../../../src/gpu/gpuContext';
+import type { ListModelsResult } from '../../../src/engine/generation/types';
+import type { MeasureQualityParams, QualityPoint } from '../../../src/engine/quality/types';
+
+export interface SweepEnvironment {
+  /** Adapter description (vendor / architecture / device / description) and the browser it ran in. */
+  readonly adapter: string;
+  readonly browser: string;
+}
+
+export type SweepReport = (kind: 'progress' | 'partial', payload: unknown) => void;
+
+export interface SweepPageApi {
+  environment(): Promise<SweepEnvironment>;
+  listModels(): Promise<ListModelsResult>;
+  measure(params: MeasureQualityParams): Promise<QualityPoint>;
+}
+
+export function createSweepApi(report: () => SweepReport | undefined, log: (line: string) => void): SweepPageApi {
+  const client = new EngineClient(new Worker(new URL('../../../src/worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+  return {
+    async environment() {
+      const info = await client.call('init', {});
+      const browser = navigator.userAgent.match(/(HeadlessChrome|Chromium|Chrome)\/[\d.]+/)?.[0] ?? navigator.userAgent;
+      return { adapter: adapterLabel(info.adapter), browser };
+    },
+    listModels: () => client.call('listModels', {}),
+    async measure(params) {
+      log(`${params.modelId} ${params.setting}: ${params.samples} samples`);
+      const point = await client.call('measureQuality', params, {
+        onProgress: (fraction, message) => report()?.('progress', { fraction, message }),
+        onPartial: (partial) => report()?.('partial', partial),
+      });
+      const kid = point.kid !== undefined ? `, KID ${point.kid.toFixed(4)} ± ${point.kidSe!.toFixed(4)}` : '';
+      log(`  FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kid}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s`);
+      return point;
+    },
+  };
+}
