@@ -21,14 +21,7 @@ fn main(
     return;
   }
   let base = token * shape.cols;
-  var scale = shape.tensorScale;
-  if (PER_TOKEN) {
-    var absmax = 0.0;
-    for (var k = 0u; k < shape.cols; k++) {
-      absmax = max(absmax, abs(inputAt(base + k, k)));
-    }
-    scale = divideByQmax(absmax);
-  }
+  let scale = rowScale(base);
   let first = (invocation % chunksPerRow) * CHUNK;
   let end = min(first + CHUNK, shape.cols);
   for (var k = first; k < end; k++) {

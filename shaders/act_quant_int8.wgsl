@@ -30,14 +30,7 @@ fn main(
     return;
   }
   let base = token * shape.cols;
-  var scale = shape.tensorScale;
-  if (PER_TOKEN) {
-    var absmax = 0.0;
-    for (var k = 0u; k < shape.cols; k++) {
-      absmax = max(absmax, abs(inputAt(base + k, k)));
-    }
-    scale = divideByQmax(absmax);
-  }
+  let scale = rowScale(base);
   let chunk = invocation % chunksPerRow;
   if (chunk == 0u) {
     xq[token] = bitcast<u32>(scale);

@@ -1,5 +1,6 @@
 // Dequantises a packed weight to f32 [rows, cols], bit-identical to dequantizeWeight() in src/quant.
-// Prepended: shaders/common/packed_weight.wgsl (bindings 0-3, format overrides, weightAt).
+// Prepended: shaders/common/matmul_shape.wgsl (binding 0) and shaders/common/packed_weight.wgsl (bindings 1-3,
+// format overrides, weightAt).
 // One invocation per output element; the grid is 2D when rows * cols needs more than 65535 workgroups.
 
 override WORKGROUP_SIZE: u32 = 256u;

@@ -3,10 +3,11 @@
 // I = sum over the group of q_x * value(code) and Q = sum of q_x are exact integer sums (dot4I8Packed, i32), and
 // q_x, s_x come from act_quant_int8.wgsl (binding 4: the token scales, then the packed codes). This is
 // fakeQuant(X) W^T up to f32 rounding, with the products done in integers. Prepended:
-// shaders/common/packed_weight.wgsl (bindings 0-3, format overrides, scales); BITS is 4 or 8, INT formats only,
-// K a multiple of 32 (the kernel class checks it).
+// shaders/common/matmul_shape.wgsl, shaders/common/packed_weight.wgsl (bindings 1-3, format overrides, scales) and
+// shaders/common/matmul_output.wgsl (bias, y); BITS is 4 or 8, INT formats only, K a multiple of 32 (the kernel
+// class checks it).
 //
-// Barrier-free and register-blocked like qgemm_rows.wgsl: one output column and 4 tokens per invocation; each
+// Barrier-free and register-blocked like gemm_rows.wgsl: one output column and 4 tokens per invocation; each
 // weight word is turned into i8 lanes once and used for all 4 tokens.
 //  - 4 bits: a word holds 8 codes; (word & 0x0f0f0f0f) gives codes 0, 2, 4, 6 and ((word >> 4) & 0x0f0f0f0f)
 //    codes 1, 3, 5, 7 as bytes 0..15, matched with the interleaved X words; value = code - 8 for symmetric
@@ -19,10 +20,6 @@ requires packed_4x8_integer_dot_product;
 override ROWS_WORKGROUP_SIZE: u32 = 64u;
 
 @group(0) @binding(4) var<storage, read> xq: array<u32>;
-@group(0) @binding(5) var<storage, read> bias: array<f32>;      // [N] when shape.hasBias == 1
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;   // [m, N]
-
-const BLOCK: u32 = 32u;
 const ONES: u32 = 0x01010101u;
 
 fn tokenWord(t0: u32, i: u32, wordsPerRow: u32) -> u32 {
@@ -47,11 +44,11 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
   let needQ = HAS_OFFSET || (BITS == 4u && INT_SYMMETRIC) || (BITS == 8u && !INT_SYMMETRIC);
   var acc = vec4f(0.0);
   let blocks = K / BLOCK;
-  let blocksPerGroup = select(1u, shape.groupSize / BLOCK, shape.groupSize % BLOCK == 0u && shape.groupSize >= BLOCK);
+  let perGroup = blocksPerGroup();
   var block = 0u;
   while (block < blocks) {
     let first = block;
-    let end = min(block + blocksPerGroup, blocks);
+    let end = min(block + perGroup, blocks);
     var dots = vec4i(0);
     var qsum = vec4i(0);
     for (; block < end; block++) {
@@ -94,13 +91,9 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
       acc += vec4f(qsum) * offsetAt(group);
     }
   }
-  var b = 0.0;
-  if (shape.hasBias == 1u) {
-    b = bias[row];
-  }
   let count = min(4u, shape.m - t0);
   for (var i = 0u; i < count; i++) {
     let t = t0 + i;
-    y[t * shape.rows + row] = acc[i] * bitcast<f32>(xq[t]) + b;
+    storeOutput(t, row, acc[i] * bitcast<f32>(xq[t]));
   }
 }

@@ -110,6 +110,19 @@ fn inputAt(index: u32, col: u32) -> f32 {
   return x[index];
 }
 
+// The quantisation scale of the token whose row starts at `base`, found by one invocation alone (the barrier-free
+// variants act_fakequant_rows.wgsl and act_quant_int8.wgsl): the per-tensor scale, or the row's absmax / QMAX.
+fn rowScale(base: u32) -> f32 {
+  if (!PER_TOKEN) {
+    return shape.tensorScale;
+  }
+  var absmax = 0.0;
+  for (var k = 0u; k < shape.cols; k++) {
+    absmax = max(absmax, abs(inputAt(base + k, k)));
+  }
+  return divideByQmax(absmax);
+}
+
 fn fakeQuant(v: f32, scale: f32) -> f32 {
   let scaled = v / scale;
   if (IS_FP) {

@@ -1,6 +1,5 @@
-// Activation input X (binding 4) of the matmul kernels, f32 or f16 storage, shared by qgemv.wgsl,
-// tiled_gemm.wgsl (qgemm and matmul_f32) through src/kernels/shaderSource.ts. The including kernel declares
-// `shape` with `cols` = K.
+// Activation input X (binding 4) of the matmul kernels, f32 or f16 storage, shared by every GEMV and GEMM path
+// through src/kernels/shaderSource.ts. Needs shaders/common/matmul_shape.wgsl (`shape`, cols = K) in front.
 //  - X_F16 false: X is f32 [M, K] row-major (read as u32 words and bitcast, which is free).
 //  - X_F16 true: X is f16 [M, K] bit patterns, two per u32 word (element 2i in the low half, as
 //    unpack2x16float reads it), each row padded to an even number of halves so that every row starts on a word
@@ -26,4 +25,9 @@ fn xAt(i: u32) -> f32 {
     return unpack2x16float(x[i >> 1u])[i & 1u];
   }
   return bitcast<f32>(x[i]);
+}
+
+// Four consecutive X elements from flat index i.
+fn x4(i: u32) -> vec4f {
+  return vec4f(xAt(i), xAt(i + 1u), xAt(i + 2u), xAt(i + 3u));
 }

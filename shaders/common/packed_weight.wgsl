@@ -1,5 +1,7 @@
-// Packed low-bit weight access, shared by dequant.wgsl, qgemv.wgsl and qgemm.wgsl (concatenated in front of
-// them by src/kernels/shaderSource.ts). The layout is the contract in src/quant/formats.ts:
+// Packed low-bit weight access (bindings 1-3), one of the two weight sources of the matmul kernels (the other is
+// shaders/common/dense_weight.wgsl; both offer valueAt, groupIndex, scaleAt, offsetAt, HAS_OFFSET and weightAt),
+// and the decode of dequant.wgsl. Needs shaders/common/matmul_shape.wgsl in front (src/kernels/shaderSource.ts
+// assembles the modules). The layout is the contract in src/quant/formats.ts:
 //  - codes: per row a little-endian stream of BITS-bit codes in u32 words; a row starts on a word boundary and
 //    takes shape.wordsPerRow words; codes of 3, 5, 6 and 7 bits may straddle two words.
 //  - scales / offsets: f16 bit pairs read as u32 with unpack2x16float, entry [row * scaleRowStride + k / groupSize]
@@ -28,19 +30,6 @@ override CODE_MASK: u32 = (1u << BITS) - 1u;
 // Whether codes never straddle a word (2, 4 and 8 bits): the word-at-a-time fast paths are used then.
 override CODES_ALIGNED: bool = (32u % BITS) == 0u;
 
-// Shapes of the packed weight plus the per-call extras (m, hasBias); filled by packedShapeUniform in src/kernels/kernelBase.ts.
-struct PackedShape {
-  rows: u32,            // N, output features
-  cols: u32,            // K, input features
-  groupSize: u32,
-  groupsPerRow: u32,
-  wordsPerRow: u32,
-  scaleRowStride: u32,  // groupsPerRow, or 0 for one per-tensor scale
-  m: u32,               // tokens (rows of X), matmul kernels only
-  hasBias: u32,         // 1 when the bias binding holds N real values
-}
-
-@group(0) @binding(0) var<uniform> shape: PackedShape;
 @group(0) @binding(1) var<storage, read> codes: array<u32>;
 @group(0) @binding(2) var<storage, read> scales: array<u32>;
 // Symmetric formats bind the scales buffer here again; it is never read then.
@@ -117,13 +106,14 @@ fn offsetAt(group: u32) -> f32 {
   return halfAt(offsets[group >> 1u], group);
 }
 
+// The value of W[row, k] before its group's scale and offset (the weight-source interface, see
+// shaders/common/dense_weight.wgsl for the other implementation).
+fn valueAt(row: u32, k: u32) -> f32 {
+  return codeValue(codeAt(row * shape.wordsPerRow, k));
+}
+
 // The dequantised weight W[row, k], identical to dequantizeWeight().
 fn weightAt(row: u32, k: u32) -> f32 {
   let group = groupIndex(row, k);
-  return codeValue(codeAt(row * shape.wordsPerRow, k)) * scaleAt(group) + offsetAt(group);
-}
-
-// Linear workgroup index for 2D dispatches (a dimension holds at most 65535 workgroups).
-fn linearWorkgroup(id: vec3u, count: vec3u) -> u32 {
-  return id.x + id.y * count.x;
+  return valueAt(row, k) * scaleAt(group) + offsetAt(group);
 }

@@ -1,11 +1,10 @@
-// Tiled GEMM body shared by qgemm.wgsl (packed weights) and matmul_f32.wgsl (f32 weights), appended after the
-// kernel's own source by src/kernels/shaderSource.ts:
+// Tiled GEMM ('gemm'), one body for every weight source, assembled by src/kernels/shaderSource.ts:
 //   Y[m, n] = sum_k X[m, k] * W[n, k] + bias[n]
-// The including kernel declares `shape` (with rows = N, cols = K, m = M, hasBias) and defines
-// `fn loadWeightTile(n0: u32, k0: u32, localIndex: u32)`, which fills wTile[k][n] with W[n0 + n, k0 + k] (0 out
-// of range): for packed weights that is where a W tile is dequantised into workgroup memory, once, and then
-// reused by all TILE_M tokens of the tile. X (binding 4) comes from shaders/common/activation_input.wgsl, in
-// front of this file: xAt() reads f32 or f16 storage.
+// In front: shaders/common/matmul_shape.wgsl (`shape`), the weight source, its tile load (packed_tile.wgsl or
+// dense_tile.wgsl: `fn loadWeightTile(n0: u32, k0: u32, localIndex: u32)` fills wTile[k][n] with W[n0 + n, k0 + k],
+// 0 out of range; for packed weights that is where a W tile is dequantised into workgroup memory, once, and then
+// reused by all TILE_M tokens of the tile), shaders/common/activation_input.wgsl (xAt reads f32 or f16 X) and
+// shaders/common/matmul_output.wgsl (bias, y).
 //
 // A workgroup of THREADS_N x THREADS_M invocations computes a TILE_M x TILE_N tile of Y; each invocation owns a
 // MICRO x MICRO block whose rows and columns are THREADS_M / THREADS_N apart, so that neighbouring invocations
@@ -19,9 +18,6 @@ override TILE_K: u32 = 16u;
 override TILE_M: u32 = THREADS_M * MICRO;
 override TILE_N: u32 = THREADS_N * MICRO;
 override GEMM_THREADS: u32 = THREADS_M * THREADS_N;
-
-@group(0) @binding(5) var<storage, read> bias: array<f32>;      // [N] when shape.hasBias == 1
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;   // [M, N]
 
 var<workgroup> xTile: array<f32, TILE_K * TILE_M>; // [k][m]
 var<workgroup> wTile: array<f32, TILE_K * TILE_N>; // [k][n]
@@ -89,11 +85,7 @@ fn storeRow(m: u32, n: u32, values: vec4f) {
   for (var j = 0u; j < MICRO; j++) {
     let column = n + j * THREADS_N;
     if (column < shape.rows) {
-      var result = values[j];
-      if (shape.hasBias == 1u) {
-        result += bias[column];
-      }
-      y[m * shape.rows + column] = result;
+      storeOutput(m, column, values[j]);
     }
   }
 }

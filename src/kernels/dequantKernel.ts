@@ -11,7 +11,7 @@
 import { DEQUANT_WGSL } from './shaderSource';
 import { weightFormatConstants, weightFormatKey } from './formatConstants';
 import { binding, grid2d, resolveStorageSlice, type BufferSlice } from './bufferArgs';
-import { PipelineCache, encodeDispatch, packedShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
+import { PipelineCache, encodeDispatch, weightShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
 import { UniformCache } from './uniformCache';
 import type { GpuPackedWeight } from './gpuPackedWeight';
 
@@ -44,7 +44,7 @@ export class DequantKernel {
     const bindGroup = this.device.createBindGroup({
       label: `${OWNER}.bindGroup`,
       layout: this.pipelines.bindGroupLayout,
-      entries: [...packedWeightEntries(weight, packedShapeUniform(this.uniforms, weight, 0, false)), { binding: 4, resource: binding(output) }],
+      entries: [...packedWeightEntries(weight, weightShapeUniform(this.uniforms, weight, 0, false)), { binding: 4, resource: binding(output) }],
     });
     const grid = grid2d(this.device, OWNER, Math.ceil(elements / WORKGROUP_SIZE));
     encodeDispatch(encoder, `${OWNER}.pass`, pipeline, bindGroup, grid, timestampWrites);

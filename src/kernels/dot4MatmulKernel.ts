@@ -18,7 +18,7 @@
 import { ACT_QUANT_INT8_WGSL, QGEMM_DOT4_WGSL } from './shaderSource';
 import { activationFormatConstants, weightFormatConstants, weightFormatKey } from './formatConstants';
 import { binding, grid2d, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
-import { PipelineCache, encodeDispatch, packedShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
+import { PipelineCache, encodeDispatch, weightShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
 import { KernelInputError } from './errors';
 import { UniformCache, f32Bits } from './uniformCache';
 import type { GpuPackedWeight } from './gpuPackedWeight';
@@ -164,7 +164,7 @@ export class Dot4MatmulKernel {
       label: `${OWNER}.matmul.bindGroup`,
       layout: this.matmul.bindGroupLayout,
       entries: [
-        ...packedWeightEntries(weight, packedShapeUniform(this.uniforms, weight, m, bias !== undefined)),
+        ...packedWeightEntries(weight, weightShapeUniform(this.uniforms, weight, m, bias !== undefined)),
         { binding: 4, resource: binding(xq) },
         { binding: 5, resource: bias ? binding(bias) : { buffer: this.noBias } },
         { binding: 6, resource: binding(y) },

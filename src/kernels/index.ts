@@ -2,7 +2,7 @@ export { KernelInputError } from './errors';
 export { GpuPackedWeight } from './gpuPackedWeight';
 export { DequantKernel, type DequantArgs } from './dequantKernel';
 export { QuantMatmulKernel, matmulInputBytes, type QuantMatmulArgs, type MatmulInputFormat, type MatmulVariant } from './quantMatmulKernel';
-export { MatmulF32Kernel, type MatmulF32Args } from './matmulF32Kernel';
+export { MatmulF32Kernel, denseWeightBytes, type MatmulF32Args, type DenseWeightFormat } from './matmulF32Kernel';
 export { ActivationQuantKernel, type ActivationQuantArgs, type ActivationQuantVariant } from './activationQuantKernel';
 export { type BufferSlice } from './bufferArgs';
 export { GEMV_TILING, GEMV_ROWS_TILING, GEMV_SUBGROUP_TILING, chooseGemmTiling, type GemmTiling } from './tiling';

@@ -64,8 +64,23 @@ export function requireLiveKernel(kernel: string, destroyed: boolean): void {
   if (destroyed) throw new KernelInputError(kernel, 'this kernel was destroyed; construct a new one');
 }
 
-/** Uniform of shaders/common/packed_weight.wgsl (struct PackedShape). */
-export function packedShapeUniform(uniforms: UniformCache, weight: GpuPackedWeight, m: number, hasBias: boolean): GPUBuffer {
+/** Shape facts of a weight for the uniform of shaders/common/matmul_shape.wgsl (struct WeightShape). */
+export interface WeightShapeFacts {
+  readonly rows: number;
+  readonly cols: number;
+  readonly groupSize: number;
+  readonly groupsPerRow: number;
+  readonly wordsPerRow: number;
+  readonly scaleRowStride: number;
+}
+
+/** The facts of a dense [rows, cols] weight: one group per row with scale 1 (dense_weight.wgsl reads no scales). */
+export function denseShape(rows: number, cols: number): WeightShapeFacts {
+  return { rows, cols, groupSize: cols, groupsPerRow: 1, wordsPerRow: 0, scaleRowStride: 0 };
+}
+
+/** Uniform of shaders/common/matmul_shape.wgsl (struct WeightShape) for `weight` (a GpuPackedWeight or denseShape()). */
+export function weightShapeUniform(uniforms: UniformCache, weight: WeightShapeFacts, m: number, hasBias: boolean): GPUBuffer {
   return uniforms.get([
     weight.rows,
     weight.cols,
@@ -78,7 +93,7 @@ export function packedShapeUniform(uniforms: UniformCache, weight: GpuPackedWeig
   ]);
 }
 
-/** Bindings 0-3 of packed_weight.wgsl. Symmetric formats bind the scales again as offsets (never read). */
+/** Bindings 0-3 of matmul_shape.wgsl + packed_weight.wgsl. Symmetric formats bind the scales again as offsets (never read). */
 export function packedWeightEntries(weight: GpuPackedWeight, uniform: GPUBuffer): GPUBindGroupEntry[] {
   return [
     { binding: 0, resource: { buffer: uniform } },

@@ -2,16 +2,18 @@
  * Which matmul kernel variant runs, chosen from the adapter and the shape. One place for the rule, so the quantized
  * and the f32 kernels (and the bench, which records the choice) agree.
  *
- *   - 'gemv-rows'      one invocation per output, no workgroup memory, no barrier (qgemv_rows.wgsl,
- *                      gemv_f32_rows.wgsl). For CPU adapters (SwiftShader): there invocations are SIMD lanes of
- *                      fibres and a barrier switches every fibre of the workgroup, which cost more than the math.
- *   - 'gemv-subgroup'  split-K over a workgroup, subgroupAdd + one barrier (qgemv_subgroup.wgsl). GPUs with the
+ * Every path is one shader body (shaders/, assembled by src/kernels/shaderSource.ts) for packed and dense weights:
+ *   - 'gemv-rows'      one invocation per output, no workgroup memory, no barrier (gemv_rows.wgsl). For CPU
+ *                      adapters (SwiftShader): there invocations are SIMD lanes of fibres and a barrier switches
+ *                      every fibre of the workgroup, which cost more than the math.
+ *   - 'gemv-subgroup'  split-K over a workgroup, subgroupAdd + one barrier (gemv_subgroup.wgsl). GPUs with the
  *                      'subgroups' feature.
- *   - 'gemv-splitk'    split-K with a workgroup-memory tree reduction (qgemv.wgsl, gemv_f32.wgsl). GPUs without
+ *   - 'gemv-splitk'    split-K with a workgroup-memory tree reduction (gemv_splitk.wgsl). GPUs without
  *                      subgroups: the fallback of 'gemv-subgroup'.
  *   - 'gemm-rows'      one output column x 4 or 8 tokens per invocation, register-blocked, no workgroup memory and
- *                      no barrier (qgemm_rows.wgsl, gemm_f32_rows.wgsl). CPU adapters, 2 <= m <= CPU_GEMM_ROWS_MAX_M.
- *   - 'gemm'           tiled GEMM, W tiles dequantised into workgroup memory once per tile of tokens.
+ *                      no barrier (gemm_rows.wgsl). CPU adapters, 2 <= m <= CPU_GEMM_ROWS_MAX_M.
+ *   - 'gemm'           tiled GEMM (common/tiled_gemm.wgsl), W tiles loaded (dequantised) into workgroup memory
+ *                      once per tile of tokens.
  *
  * 'auto' picks a GEMV for m <= gemvMaxM (1 on a GPU; a few tokens on a CPU adapter, where the barrier-free GEMV
  * beats the tiled GEMM), else 'gemm'; 'gemv' picks the adapter's GEMV variant.
@@ -87,22 +89,19 @@ export interface MatmulChoice {
   readonly reason: string;
 }
 
-/** Resolves a requested variant to the path that runs, with the reason. `quantized` false: the f32 kernel, which has no subgroup variant. */
-export function chooseMatmulPath(profile: AdapterProfile, m: number, variant: MatmulVariant, quantized = true): MatmulChoice {
+/** Resolves a requested variant to the path that runs, with the reason. */
+export function chooseMatmulPath(profile: AdapterProfile, m: number, variant: MatmulVariant): MatmulChoice {
   if (variant !== 'auto' && variant !== 'gemv') return { path: variant, reason: 'forced by the caller' };
   if (variant === 'auto' && profile.kind === 'cpu' && m > 1 && m <= CPU_GEMM_ROWS_MAX_M) {
     return { path: 'gemm-rows', reason: `m = ${m} on a ${profile.kind} adapter (${profile.basis}): register-blocked rows GEMM, no barriers` };
   }
   if (variant === 'auto' && m > gemvMaxM(profile)) return { path: 'gemm', reason: `m = ${m} > ${gemvMaxM(profile)} tokens: tiled GEMM` };
-  let path = gemvVariantFor(profile);
-  if (!quantized && path === 'gemv-subgroup') path = 'gemv-splitk';
+  const path = gemvVariantFor(profile);
   const why =
     path === 'gemv-rows'
       ? `${profile.kind} adapter (${profile.basis}): one invocation per output, no barriers`
       : path === 'gemv-subgroup'
         ? 'GPU with subgroups: split-K, subgroupAdd reduction'
-        : profile.subgroups
-          ? 'GPU: split-K, workgroup-memory reduction (the f32 kernel has no subgroup variant)'
-          : 'GPU without the subgroups feature: split-K, workgroup-memory reduction (fallback of gemv-subgroup)';
+        : 'GPU without the subgroups feature: split-K, workgroup-memory reduction (fallback of gemv-subgroup)';
   return { path, reason: `m = ${m}: ${why}` };
 }

@@ -7,23 +7,24 @@
  *   matmul.destroy();                                      // idempotent
  *
  * Paths (src/kernels/matmulPlan.ts chooses from the adapter and m; `choose()` says which and why): a GEMV for
- * few tokens, 'gemv-rows' (qgemv_rows.wgsl, one invocation per output, for CPU adapters), 'gemv-subgroup'
- * (qgemv_subgroup.wgsl, split-K with subgroupAdd, GPUs with the 'subgroups' feature) or its fallback 'gemv-splitk'
- * (qgemv.wgsl, workgroup-memory reduction); for more tokens the tiled 'gemm' (qgemm.wgsl), which dequantises each W
- * tile into workgroup memory once per TILE_M tokens. `k` must equal weight.cols: it is the caller's statement of
+ * few tokens, 'gemv-rows' (gemv_rows.wgsl, one invocation per output, for CPU adapters), 'gemv-subgroup'
+ * (gemv_subgroup.wgsl, split-K with subgroupAdd, GPUs with the 'subgroups' feature) or its fallback 'gemv-splitk'
+ * (gemv_splitk.wgsl, workgroup-memory reduction); 'gemm-rows' (gemm_rows.wgsl) for a few dozen tokens on CPU
+ * adapters; for more tokens the tiled 'gemm' (common/tiled_gemm.wgsl + packed_tile.wgsl), which dequantises each W
+ * tile into workgroup memory once per TILE_M tokens. The bodies are MatmulF32Kernel's too, over the packed weight
+ * source (src/kernels/shaderSource.ts). `k` must equal weight.cols: it is the caller's statement of
  * X's shape, checked so that a wiring mistake fails here and not as garbage output. `variant` forces a path (for
  * benchmarks and tests); 'gemv-subgroup' on a device without subgroups is an error. `xFormat: 'f16'` reads X from
  * f16 storage (layout on QuantMatmulArgs.x) through unpack2x16float, which needs no shader-f16 feature;
  * accumulation and Y stay f32. Pipelines are cached per (format, path, tiling, xFormat).
  */
-import { QGEMM_ROWS_WGSL, QGEMM_WGSL, QGEMV_ROWS_WGSL, QGEMV_SUBGROUP_WGSL, QGEMV_WGSL } from './shaderSource';
 import { weightFormatConstants, weightFormatKey } from './formatConstants';
-import { binding, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
-import { PipelineCache, encodeDispatch, packedShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
+import { binding, requireDistinctOutput, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
+import { encodeDispatch, weightShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
 import { KernelInputError } from './errors';
 import { UniformCache } from './uniformCache';
-import { chooseGemmTiling, gemmRowsTiling, GEMV_ROWS_TILING, GEMV_SUBGROUP_ROWS, GEMV_SUBGROUP_TILING, GEMV_TILING } from './tiling';
-import { adapterProfile, chooseMatmulPath, type AdapterProfile, type MatmulChoice, type MatmulPath, type MatmulVariant } from './matmulPlan';
+import { MatmulPipelines } from './matmulPipelines';
+import { adapterProfile, chooseMatmulPath, type AdapterProfile, type MatmulChoice, type MatmulVariant } from './matmulPlan';
 import type { GpuPackedWeight } from './gpuPackedWeight';
 
 const OWNER = 'QuantMatmulKernel';
@@ -59,7 +60,7 @@ export interface QuantMatmulArgs {
 }
 
 export class QuantMatmulKernel {
-  private readonly pipelines: Record<MatmulPath, PipelineCache | undefined>;
+  private readonly pipelines: MatmulPipelines;
   /** The adapter facts the path choice rests on. */
   readonly profile: AdapterProfile;
   private readonly uniforms: UniformCache;
@@ -71,15 +72,7 @@ export class QuantMatmulKernel {
   constructor(private readonly device: GPUDevice, profile?: AdapterProfile) {
     const bindings = { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'read', 5: 'read', 6: 'write' } as const;
     this.profile = profile ?? adapterProfile(device);
-    const cache = (path: MatmulPath, code: string): PipelineCache => new PipelineCache(device, `${OWNER}.${path}`, code, bindings);
-    this.pipelines = {
-      'gemv-rows': cache('gemv-rows', QGEMV_ROWS_WGSL),
-      'gemv-splitk': cache('gemv-splitk', QGEMV_WGSL),
-      // The module fails to compile without the feature: built only where it can be used.
-      'gemv-subgroup': device.features.has('subgroups') ? cache('gemv-subgroup', QGEMV_SUBGROUP_WGSL) : undefined,
-      'gemm-rows': cache('gemm-rows', QGEMM_ROWS_WGSL),
-      gemm: cache('gemm', QGEMM_WGSL),
-    };
+    this.pipelines = new MatmulPipelines(device, OWNER, 'packed', bindings);
     this.uniforms = new UniformCache(device, OWNER);
     this.noBias = device.createBuffer({ label: `${OWNER}.noBias`, size: 16, usage: GPUBufferUsage.STORAGE });
   }
@@ -108,39 +101,13 @@ export class QuantMatmulKernel {
     // X_F16 is compile-time (it picks the load path), so it is part of every pipeline key.
     const formatConstants = { ...weightFormatConstants(weight.format), X_F16: xFormat === 'f16' ? 1 : 0 };
     const inputKey = `${formatKey}:x${xFormat}`;
-    const cache = this.pipelines[path];
-    if (!cache) {
-      throw new KernelInputError(OWNER, `variant '${path}' needs the 'subgroups' feature, which this device lacks; use 'gemv' (the adapter's GEMV) or 'gemv-splitk'`);
-    }
-    let pipeline: GPUComputePipeline;
-    let grid: [number, number];
-    if (path === 'gemm') {
-      const tiling = chooseGemmTiling(m);
-      pipeline = cache.get(`${inputKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
-      grid = [Math.ceil(n / tiling.tileN), Math.ceil(m / tiling.tileM)];
-    } else if (path === 'gemm-rows') {
-      const tiling = gemmRowsTiling(m);
-      pipeline = cache.get(`${inputKey}:${tiling.key}`, { ...formatConstants, ...tiling.constants });
-      grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), Math.ceil(m / tiling.tokens)];
-    } else if (path === 'gemv-rows') {
-      pipeline = cache.get(inputKey, { ...formatConstants, ...GEMV_ROWS_TILING });
-      grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), m];
-    } else if (path === 'gemv-subgroup') {
-      pipeline = cache.get(inputKey, { ...formatConstants, ...GEMV_SUBGROUP_TILING });
-      grid = [Math.ceil(n / GEMV_SUBGROUP_ROWS), m];
-    } else {
-      pipeline = cache.get(inputKey, { ...formatConstants, ...GEMV_TILING });
-      grid = [Math.ceil(n / GEMV_TILING.ROWS_PER_WORKGROUP), m];
-    }
-    const layout = cache.bindGroupLayout;
-    requireGridDimension(this.device, OWNER, grid[0], `N = ${n}`);
-    requireGridDimension(this.device, OWNER, grid[1], `m = ${m}`);
+    const { pipeline, layout, grid } = this.pipelines.select(path, m, n, inputKey, formatConstants);
 
     const bindGroup = this.device.createBindGroup({
       label: `${OWNER}.bindGroup`,
       layout,
       entries: [
-        ...packedWeightEntries(weight, packedShapeUniform(this.uniforms, weight, m, bias !== undefined)),
+        ...packedWeightEntries(weight, weightShapeUniform(this.uniforms, weight, m, bias !== undefined)),
         { binding: 4, resource: binding(x) },
         { binding: 5, resource: bias ? binding(bias) : { buffer: this.noBias } },
         { binding: 6, resource: binding(y) },
@@ -163,6 +130,6 @@ export class QuantMatmulKernel {
     this.destroyed = true;
     this.uniforms.destroy();
     this.noBias.destroy();
-    for (const cache of Object.values(this.pipelines)) cache?.clear();
+    this.pipelines.clear();
   }
 }

@@ -1,42 +1,62 @@
 /**
  * WGSL sources of the kernels, assembled from shaders/ (imported with ?raw, so Vite and Vitest inline them).
- * Shared pieces live in shaders/common/ and are concatenated here; WGSL resolves names module-wide, so order only
- * matters for reading: shared declarations first, then the kernel.
+ * One body per idea: each matmul path (shaders/gemv_*.wgsl, gemm_rows.wgsl, common/tiled_gemm.wgsl) is written once
+ * against a small weight-source interface (valueAt, quadValues, blockDot, groupIndex, scaleAt, offsetAt,
+ * HAS_OFFSET, weightAt) that two files implement: packed low-bit weights (common/packed_weight.wgsl +
+ * packed_blocks.wgsl) and dense f32/f16 weights (common/dense_weight.wgsl). WGSL resolves names module-wide, so
+ * order only matters for reading: shared declarations first, then the entry point.
  */
+import matmulShape from '../../shaders/common/matmul_shape.wgsl?raw';
+import matmulOutput from '../../shaders/common/matmul_output.wgsl?raw';
 import packedWeight from '../../shaders/common/packed_weight.wgsl?raw';
+import packedBlocks from '../../shaders/common/packed_blocks.wgsl?raw';
+import packedTile from '../../shaders/common/packed_tile.wgsl?raw';
+import denseWeight from '../../shaders/common/dense_weight.wgsl?raw';
+import denseTile from '../../shaders/common/dense_tile.wgsl?raw';
 import activationInput from '../../shaders/common/activation_input.wgsl?raw';
+import blockSums from '../../shaders/common/block_sums.wgsl?raw';
 import tiledGemm from '../../shaders/common/tiled_gemm.wgsl?raw';
-import qgemvBlocks from '../../shaders/common/qgemv_blocks.wgsl?raw';
+import gemvRows from '../../shaders/gemv_rows.wgsl?raw';
+import gemvSplitk from '../../shaders/gemv_splitk.wgsl?raw';
+import gemvSubgroup from '../../shaders/gemv_subgroup.wgsl?raw';
+import gemmRows from '../../shaders/gemm_rows.wgsl?raw';
 import dequant from '../../shaders/dequant.wgsl?raw';
-import qgemv from '../../shaders/qgemv.wgsl?raw';
-import qgemvRows from '../../shaders/qgemv_rows.wgsl?raw';
-import qgemvSubgroup from '../../shaders/qgemv_subgroup.wgsl?raw';
-import qgemm from '../../shaders/qgemm.wgsl?raw';
-import qgemmRows from '../../shaders/qgemm_rows.wgsl?raw';
-import gemmF32Rows from '../../shaders/gemm_f32_rows.wgsl?raw';
-import matmulF32 from '../../shaders/matmul_f32.wgsl?raw';
-import gemvF32 from '../../shaders/gemv_f32.wgsl?raw';
-import gemvF32Rows from '../../shaders/gemv_f32_rows.wgsl?raw';
 import actQuant from '../../shaders/common/act_quant.wgsl?raw';
 import actFakequant from '../../shaders/act_fakequant.wgsl?raw';
 import actFakequantRows from '../../shaders/act_fakequant_rows.wgsl?raw';
 import actQuantInt8 from '../../shaders/act_quant_int8.wgsl?raw';
 import qgemmDot4 from '../../shaders/qgemm_dot4.wgsl?raw';
+import type { MatmulPath } from './matmulPlan';
 
-export const DEQUANT_WGSL = `${packedWeight}\n${dequant}`;
-export const QGEMV_WGSL = `${packedWeight}\n${activationInput}\n${qgemvBlocks}\n${qgemv}`;
-export const QGEMV_ROWS_WGSL = `${packedWeight}\n${activationInput}\n${qgemvBlocks}\n${qgemvRows}`;
-/** Compiles only on a device created with the 'subgroups' feature (the enable directive must come first). */
-export const QGEMV_SUBGROUP_WGSL = `enable subgroups;\n${packedWeight}\n${activationInput}\n${qgemvBlocks}\n${qgemvSubgroup}`;
-export const QGEMM_ROWS_WGSL = `${packedWeight}\n${activationInput}\n${qgemvBlocks}\n${qgemmRows}`;
-export const GEMM_F32_ROWS_WGSL = gemmF32Rows;
-export const QGEMM_WGSL = `${packedWeight}\n${qgemm}\n${activationInput}\n${tiledGemm}`;
-export const MATMUL_F32_WGSL = `${matmulF32}\n${activationInput}\n${tiledGemm}`;
-export const GEMV_F32_WGSL = gemvF32;
-export const GEMV_F32_ROWS_WGSL = gemvF32Rows;
+/** How a matmul kernel's weight is stored: packed codes + f16 group scales, or dense f32 / f16 values. */
+export type WeightSource = 'packed' | 'dense';
+
+const WEIGHT_SOURCE: Record<WeightSource, readonly string[]> = {
+  packed: [matmulShape, packedWeight, packedBlocks],
+  dense: [matmulShape, denseWeight],
+};
+const TILE_LOAD: Record<WeightSource, string> = { packed: packedTile, dense: denseTile };
+const BODY: Record<Exclude<MatmulPath, 'gemm'>, string> = {
+  'gemv-rows': gemvRows,
+  'gemv-splitk': gemvSplitk,
+  'gemv-subgroup': gemvSubgroup,
+  'gemm-rows': gemmRows,
+};
+
+/**
+ * The module of one matmul path over one weight source. 'gemv-subgroup' compiles only on a device created with the
+ * 'subgroups' feature (its enable directive must come first).
+ */
+export function matmulWgsl(source: WeightSource, path: MatmulPath): string {
+  const body = path === 'gemm' ? [TILE_LOAD[source], tiledGemm] : [blockSums, BODY[path]];
+  const code = [...WEIGHT_SOURCE[source], activationInput, matmulOutput, ...body].join('\n');
+  return path === 'gemv-subgroup' ? `enable subgroups;\n${code}` : code;
+}
+
+export const DEQUANT_WGSL = `${matmulShape}\n${packedWeight}\n${dequant}`;
 export const ACT_FAKEQUANT_WGSL = `${actQuant}\n${actFakequant}`;
 export const ACT_FAKEQUANT_ROWS_WGSL = `${actQuant}\n${actFakequantRows}`;
 /** Activation quantisation to packed int8 (codes + token scales) for QGEMM_DOT4_WGSL. */
 export const ACT_QUANT_INT8_WGSL = `${actQuant}\n${actQuantInt8}`;
 /** Needs the WGSL language feature packed_4x8_integer_dot_product (the `requires` directive must come first). */
-export const QGEMM_DOT4_WGSL = `requires packed_4x8_integer_dot_product;\n${packedWeight}\n${qgemmDot4.replace('requires packed_4x8_integer_dot_product;', '')}`;
+export const QGEMM_DOT4_WGSL = `requires packed_4x8_integer_dot_product;\n${matmulShape}\n${packedWeight}\n${matmulOutput}\n${qgemmDot4.replace('requires packed_4x8_integer_dot_product;', '')}`;

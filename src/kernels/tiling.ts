@@ -3,14 +3,14 @@
  * cache key). One place, so the quantized and the f32 kernels are always compared with the same tiling.
  */
 
-/** qgemv.wgsl / gemv_f32.wgsl ('gemv-splitk'): THREADS_PER_ROW invocations per output row (power of two), rows per workgroup. */
+/** gemv_splitk.wgsl ('gemv-splitk'): THREADS_PER_ROW invocations per output row (power of two), rows per workgroup. */
 export const GEMV_TILING = { THREADS_PER_ROW: 32, ROWS_PER_WORKGROUP: 4 } as const;
 
-/** qgemv_rows.wgsl / gemv_f32_rows.wgsl ('gemv-rows'): one output per invocation, this many per workgroup. */
+/** gemv_rows.wgsl ('gemv-rows'): one output per invocation, this many per workgroup. */
 export const GEMV_ROWS_TILING = { ROWS_WORKGROUP_SIZE: 64 } as const;
 
 /**
- * qgemm_rows.wgsl / gemm_f32_rows.wgsl ('gemm-rows'): one output column and TOKENS tokens per invocation (register
+ * gemm_rows.wgsl ('gemm-rows'): one output column and TOKENS tokens per invocation (register
  * blocking: each decoded code is used TOKENS times), ROWS_WORKGROUP_SIZE columns per workgroup. 4 tokens when m <= 4
  * (8 would repeat tokens), else 8.
  */
@@ -19,7 +19,7 @@ export function gemmRowsTiling(m: number): { readonly key: string; readonly toke
   return { key: `t${tokens}`, tokens, constants: { ROWS_WORKGROUP_SIZE: GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE, TOKENS: tokens } };
 }
 
-/** qgemv_subgroup.wgsl ('gemv-subgroup'): invocations per workgroup; each workgroup computes 4 outputs (a WGSL const). */
+/** gemv_subgroup.wgsl ('gemv-subgroup'): invocations per workgroup; each workgroup computes 4 outputs (a WGSL const). */
 export const GEMV_SUBGROUP_TILING = { SUBGROUP_WORKGROUP_SIZE: 64 } as const;
 export const GEMV_SUBGROUP_ROWS = 4;
 
@@ -34,7 +34,7 @@ export interface GemmTiling {
 }
 
 function tiling(threadsM: number, threadsN: number, tileK: number): GemmTiling {
-  if (32 % tileK !== 0) throw new Error(`GEMM TILE_K ${tileK} must divide 32 (see shaders/qgemm.wgsl)`);
+  if (32 % tileK !== 0) throw new Error(`GEMM TILE_K ${tileK} must divide 32 (see shaders/common/packed_tile.wgsl)`);
   return {
     key: `m${threadsM * MICRO}n${threadsN * MICRO}k${tileK}`,
     tileM: threadsM * MICRO,
@@ -43,7 +43,7 @@ function tiling(threadsM: number, threadsN: number, tileK: number): GemmTiling {
   };
 }
 
-// TILE_K must divide 32 (qgemm.wgsl takes one scale group per W-tile row). 64x64 tiles (256 invocations, 16 KiB
+// TILE_K must divide 32 (packed_tile.wgsl takes one scale group per W-tile row). 64x64 tiles (256 invocations, 16 KiB
 // of workgroup memory) for real token counts; 16x64 tiles (64 invocations, 10 KiB) for a handful of tokens, where
 // a 64-row tile would leave most invocations idle. TILE_K 32 halves the barriers per K of TILE_K 16 (each barrier
 // switches every fibre of a workgroup on a CPU adapter): 20-25% faster on SwiftShader for both the f32 and the

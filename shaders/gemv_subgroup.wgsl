@@ -1,7 +1,6 @@
-// Fused dequantise + matrix-vector product, split-K with a subgroup reduction (variant 'gemv-subgroup', for GPUs
-// with the `subgroups` feature; `enable subgroups;` is put first by src/kernels/shaderSource.ts):
-// y[t, n] = sum_k x[t, k] * W[n, k] + bias[n]. Prepended: shaders/common/packed_weight.wgsl,
-// shaders/common/activation_input.wgsl and shaders/common/qgemv_blocks.wgsl.
+// Matrix-vector product, split-K with a subgroup reduction (variant 'gemv-subgroup', for GPUs with the `subgroups`
+// feature; `enable subgroups;` is put first by src/kernels/shaderSource.ts): y[t, n] = sum_k x[t, k] * W[n, k] +
+// bias[n], for packed or dense weights. In front: as gemv_rows.wgsl.
 //
 // A workgroup computes SUBGROUP_ROWS (4) neighbouring outputs of one token. Every invocation takes the 32-code
 // blocks local, local + SUBGROUP_WORKGROUP_SIZE, ... of all four rows (neighbouring invocations read neighbouring
@@ -11,9 +10,6 @@
 
 override SUBGROUP_WORKGROUP_SIZE: u32 = 64u;
 const SUBGROUP_ROWS: u32 = 4u;
-
-@group(0) @binding(5) var<storage, read> bias: array<f32>;      // [N] when shape.hasBias == 1
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;   // [m, N]
 
 var<workgroup> subgroupSums: array<vec4f, SUBGROUP_WORKGROUP_SIZE>; // at most one per subgroup
 var<workgroup> subgroupCount: atomic<u32>;
@@ -27,20 +23,12 @@ fn main(
   let row0 = workgroup.x * SUBGROUP_ROWS;
   let token = workgroup.y;
   let xBase = token * xRowStride();
-  let fullBlocks = shape.cols / BLOCK;
 
   var acc = vec4f(0.0);
   for (var r = 0u; r < SUBGROUP_ROWS; r++) {
     let row = row0 + r;
     if (row < shape.rows) {
-      var sum = 0.0;
-      for (var block = local; block < fullBlocks; block += SUBGROUP_WORKGROUP_SIZE) {
-        sum += scaledBlockSum(row, block * BLOCK, blockDot(row, xBase, block));
-      }
-      if (shape.cols % BLOCK != 0u && local == fullBlocks % SUBGROUP_WORKGROUP_SIZE) {
-        sum += scaledBlockSum(row, fullBlocks * BLOCK, tailDot(row, xBase, fullBlocks));
-      }
-      acc[r] = sum;
+      acc[r] = laneRowDot(row, xBase, local, SUBGROUP_WORKGROUP_SIZE);
     }
   }
 
@@ -58,11 +46,7 @@ fn main(
     for (var r = 0u; r < SUBGROUP_ROWS; r++) {
       let row = row0 + r;
       if (row < shape.rows) {
-        var value = result[r];
-        if (shape.hasBias == 1u) {
-          value += bias[row];
-        }
-        y[token * shape.rows + row] = value;
+        storeOutput(token, row, result[r]);
       }
     }
   }

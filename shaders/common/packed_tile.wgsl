@@ -1,7 +1,6 @@
-// Fused dequantise + tiled GEMM for many tokens: Y[m, n] = sum_k X[m, k] * W[n, k] + bias[n] with W packed.
-// Source order (src/kernels/shaderSource.ts): shaders/common/packed_weight.wgsl (bindings 0-3, format
-// overrides, decode), this file, shaders/common/activation_input.wgsl (binding 4: X in f32 or f16 storage),
-// shaders/common/tiled_gemm.wgsl (bindings 5-6, tile overrides, entry point).
+// The W-tile load of shaders/common/tiled_gemm.wgsl for a packed weight (fused dequantise + tiled GEMM for many
+// tokens): each W tile is dequantised into workgroup memory once and reused by all TILE_M tokens of the tile.
+// Needs shaders/common/packed_weight.wgsl in front; dense_tile.wgsl is the dense twin.
 //
 // TILE_K must divide 32 (src/kernels/tiling.ts checks it). A W-tile row then lies inside one aligned block of 32
 // codes, hence inside one scale group (group sizes are multiples of 32, or K), so each invocation looks up one

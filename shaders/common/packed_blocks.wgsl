@@ -1,20 +1,14 @@
-// Per-row dot products over 32-code blocks of a packed weight, shared by the GEMV kernels (qgemv.wgsl,
-// qgemv_rows.wgsl, qgemv_subgroup.wgsl). Needs shaders/common/packed_weight.wgsl (codes, scales, decode) and
-// shaders/common/activation_input.wgsl (xAt) in the same module.
+// Block decode of a packed weight for the matmul kernels: blockDot (x . v over one full block of 32 codes) and
+// quadValues (four codes' values), the packed implementations of the weight-source interface that
+// shaders/common/block_sums.wgsl and the rows GEMM build on. Needs shaders/common/matmul_shape.wgsl (BLOCK),
+// shaders/common/packed_weight.wgsl (codes, decode) and shaders/common/activation_input.wgsl (xAt, x4).
 //
-// A block of 32 codes is exactly BITS whole words and lies inside one scale group (group sizes are multiples of
-// 32, or K itself), so a block needs one scale and one offset:
+// A block of 32 codes is exactly BITS whole words and lies inside one scale group, so a block needs one scale and
+// one offset:
 //   sum_k x_k (v_k s + o) = s * sum_k x_k v_k + o * sum_k x_k.
 // INT formats of 2, 4 and 8 bits decode a whole word four codes at a time (vector shifts, one vec4 dot each); FP
 // formats of those widths decode a word code by code; 3, 5, 6 and 7 bits use a straddling decode over the block's
-// words held in registers. A last partial block (K not a multiple of 32) is decoded code by code.
-
-const BLOCK: u32 = 32u;
-
-// Four consecutive X elements from flat index i.
-fn x4(i: u32) -> vec4f {
-  return vec4f(xAt(i), xAt(i + 1u), xAt(i + 2u), xAt(i + 3u));
-}
+// words held in registers.
 
 // Integer values of four codes (codeValue for INT formats, as exact f32 integers).
 fn intValues4(c: vec4u) -> vec4f {
@@ -92,51 +86,14 @@ fn blockDot(row: u32, xBase: u32, block: u32) -> vec2f {
   return vec2f(acc, xSum);
 }
 
-// The same for the last, partial block (K % 32 codes), one code at a time.
-fn tailDot(row: u32, xBase: u32, block: u32) -> vec2f {
+// The values (before scaling) of the four codes at columns k..k+3 of `row`; k is a multiple of 4 inside a full
+// block of 32.
+fn quadValues(row: u32, k: u32) -> vec4f {
   let rowWord = row * shape.wordsPerRow;
-  var acc = 0.0;
-  var xSum = 0.0;
-  for (var k = block * BLOCK; k < shape.cols; k++) {
-    let xv = xAt(xBase + k);
-    acc += xv * codeValue(codeAt(rowWord, k));
-    if (HAS_OFFSET) {
-      xSum += xv;
-    }
+  if (CODES_ALIGNED && !IS_FP) {
+    let bit = k * BITS;
+    let word = vec4u(codes[rowWord + (bit >> 5u)] >> (bit & 31u));
+    return intValues4((word >> ((vec4u(0u, 1u, 2u, 3u) * BITS) & vec4u(31u))) & vec4u(CODE_MASK));
   }
-  return vec2f(acc, xSum);
-}
-
-// s * (x . v) + o * sum(x) for the block starting at column k0 (the offset term only for asymmetric formats:
-// written out so that no compiler has to prove that sums.y * 0.0 may be dropped).
-fn scaledBlockSum(row: u32, k0: u32, sums: vec2f) -> f32 {
-  let group = groupIndex(row, k0);
-  var result = sums.x * scaleAt(group);
-  if (HAS_OFFSET) {
-    result += sums.y * offsetAt(group);
-  }
-  return result;
-}
-
-// The whole row: sum over its blocks (the partial one included) for the token whose X row starts at xBase. The
-// blocks of one scale group are summed first and scaled once (groups of a multiple of 32 codes; any other group
-// is the whole row, and its blocks are scaled one by one, which gives the same sum).
-fn rowDot(row: u32, xBase: u32) -> f32 {
-  let fullBlocks = shape.cols / BLOCK;
-  let blocksPerGroup = select(1u, shape.groupSize / BLOCK, shape.groupSize % BLOCK == 0u && shape.groupSize >= BLOCK);
-  var acc = 0.0;
-  var block = 0u;
-  while (block < fullBlocks) {
-    let first = block;
-    let end = min(block + blocksPerGroup, fullBlocks);
-    var sums = vec2f(0.0);
-    for (; block < end; block++) {
-      sums += blockDot(row, xBase, block);
-    }
-    acc += scaledBlockSum(row, first * BLOCK, sums);
-  }
-  if (shape.cols % BLOCK != 0u) {
-    acc += scaledBlockSum(row, fullBlocks * BLOCK, tailDot(row, xBase, fullBlocks));
-  }
-  return acc;
+  return vec4f(codeValue(codeAt(rowWord, k)), codeValue(codeAt(rowWord, k + 1u)), codeValue(codeAt(rowWord, k + 2u)), codeValue(codeAt(rowWord, k + 3u)));
 }

@@ -1,32 +1,18 @@
-// Fused dequantise + matmul for a few to a few dozen tokens without workgroup memory or barriers (variant
-// 'gemm-rows', for CPU adapters such as SwiftShader): y[t, n] = sum_k x[t, k] * W[n, k] + bias[n].
-// Prepended: shaders/common/packed_weight.wgsl (bindings 0-3, format overrides, decode),
-// shaders/common/activation_input.wgsl (binding 4: X in f32 or f16 storage) and shaders/common/qgemv_blocks.wgsl
-// (x4, intValues4).
+// Matmul for a few to a few dozen tokens without workgroup memory or barriers (variant 'gemm-rows', for CPU
+// adapters such as SwiftShader): y[t, n] = sum_k x[t, k] * W[n, k] + bias[n], for packed or dense weights alike.
+// In front (src/kernels/shaderSource.ts): shaders/common/matmul_shape.wgsl, the weight source (quadValues,
+// weightAt, groupIndex, scaleAt, offsetAt), shaders/common/activation_input.wgsl (xAt, x4) and
+// shaders/common/matmul_output.wgsl.
 //
 // Register-blocked: each invocation owns one output column n and TOKENS (4 or 8) tokens. It decodes each group of
 // four codes once (INT 2/4/8 bits: one word, vector shifts) and multiplies it with the four X values of each of its
 // tokens; per-token dot products of a 32-code block are summed in vec4 accumulators, and the group's scale (and
-// offset) is applied once per block run of a group, as in qgemv_blocks.wgsl's rowDot. Tokens past m repeat the
-// last token (in bounds, never stored). Grid: x = ceil(N / ROWS_WORKGROUP_SIZE), y = ceil(m / TOKENS).
+// offset) is applied once per block run of a group, as in block_sums.wgsl's rowDot. Tokens past m repeat the last
+// token (in bounds, never stored). Grid: x = ceil(N / ROWS_WORKGROUP_SIZE), y = ceil(m / TOKENS).
 
 override ROWS_WORKGROUP_SIZE: u32 = 64u;
 // 4 or 8 tokens per invocation (8 amortises each decoded code over twice the tokens).
 override TOKENS: u32 = 8u;
-
-@group(0) @binding(5) var<storage, read> bias: array<f32>;      // [N] when shape.hasBias == 1
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;   // [m, N]
-
-// The values (before scaling) of the four codes at columns k..k+3 of the row starting at word rowWord; k is a
-// multiple of 4 inside a full block of 32.
-fn quadValues(rowWord: u32, k: u32) -> vec4f {
-  if (CODES_ALIGNED && !IS_FP) {
-    let bit = k * BITS;
-    let word = vec4u(codes[rowWord + (bit >> 5u)] >> (bit & 31u));
-    return intValues4((word >> ((vec4u(0u, 1u, 2u, 3u) * BITS) & vec4u(31u))) & vec4u(CODE_MASK));
-  }
-  return vec4f(codeValue(codeAt(rowWord, k)), codeValue(codeAt(rowWord, k + 1u)), codeValue(codeAt(rowWord, k + 2u)), codeValue(codeAt(rowWord, k + 3u)));
-}
 
 // X row starts (xAt index units) of the invocation's tokens, clamped to the last token.
 fn tokenBase(t0: u32, i: u32) -> u32 {
@@ -41,7 +27,6 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
     return;
   }
   let K = shape.cols;
-  let rowWord = row * shape.wordsPerRow;
   let b0 = tokenBase(t0, 0u);
   let b1 = tokenBase(t0, 1u);
   let b2 = tokenBase(t0, 2u);
@@ -55,18 +40,18 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
   var accHi = vec4f(0.0);
 
   let fullBlocks = K / BLOCK;
-  let blocksPerGroup = select(1u, shape.groupSize / BLOCK, shape.groupSize % BLOCK == 0u && shape.groupSize >= BLOCK);
+  let perGroup = blocksPerGroup();
   var block = 0u;
   while (block < fullBlocks) {
     let first = block;
-    let end = min(block + blocksPerGroup, fullBlocks);
+    let end = min(block + perGroup, fullBlocks);
     var sumLo = vec4f(0.0);
     var sumHi = vec4f(0.0);
     var xsLo = vec4f(0.0);
     var xsHi = vec4f(0.0);
     for (; block < end; block++) {
       for (var k = block * BLOCK; k < (block + 1u) * BLOCK; k += 4u) {
-        let v = quadValues(rowWord, k);
+        let v = quadValues(row, k);
         let x0 = x4(b0 + k);
         let x1 = x4(b1 + k);
         let x2 = x4(b2 + k);
@@ -106,18 +91,5 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
     }
   }
 
-  var b = 0.0;
-  if (shape.hasBias == 1u) {
-    b = bias[row];
-  }
-  let count = min(TOKENS, shape.m - t0);
-  for (var i = 0u; i < count; i++) {
-    var value: f32;
-    if (i < 4u) {
-      value = accLo[i];
-    } else {
-      value = accHi[i - 4u];
-    }
-    y[(t0 + i) * shape.rows + row] = value + b;
-  }
+  storeTokens(t0, row, min(TOKENS, shape.m - t0), accLo, accHi);
 }
