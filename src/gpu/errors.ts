@@ -2,17 +2,15 @@
  * Typed GPU errors. Each carries a `fix`: the sentence the UI shows under the message, telling the user what
  * to do. `code` lets the UI and the worker protocol tell them apart after structured cloning.
  */
+import { AppError } from '../util/errors';
 
 export type GpuErrorCode = 'webgpu-unavailable' | 'adapter-unavailable' | 'device-request-failed' | 'device-lost' | 'gpu-validation';
 
-export class GpuError extends Error {
-  readonly code: GpuErrorCode;
-  readonly fix: string;
+/** Its message is the problem alone (GPU errors have always kept the fix apart). */
+export class GpuError extends AppError<GpuErrorCode> {
+  override readonly name = 'GpuError';
   constructor(code: GpuErrorCode, message: string, fix: string) {
-    super(message);
-    this.name = 'GpuError';
-    this.code = code;
-    this.fix = fix;
+    super(code, message, fix, message);
   }
 }
 

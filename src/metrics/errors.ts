@@ -2,17 +2,12 @@
  * The one error type of the image metrics. Metrics are fed by the UI as samples accumulate, so a bad call must
  * say what was wrong and what to do (`fix`), like the GPU and model errors.
  */
+import { AppError } from '../util/errors';
+
 export type MetricsErrorCode = 'shape-mismatch' | 'too-few-samples' | 'not-positive-semidefinite' | 'argument-invalid';
 
-export class MetricsError extends Error {
+export class MetricsError extends AppError<MetricsErrorCode> {
   override readonly name = 'MetricsError';
-  readonly code: MetricsErrorCode;
-  readonly fix: string;
-  constructor(code: MetricsErrorCode, message: string, fix: string) {
-    super(`${message} ${fix}`);
-    this.code = code;
-    this.fix = fix;
-  }
 }
 
 export function requireShape(condition: boolean, what: string, expected: string, found: string): asserts condition {

@@ -5,14 +5,17 @@
  * Add a method by adding an entry to EngineMethods and a handler in the worker.
  */
 import type { AdapterSummary } from '../gpu/gpuContext';
+import { AppError } from '../util/errors';
 import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from '../engine/generation/types';
 import type { MeasureQualityParams, QualityPoint } from '../engine/quality/types';
 import type { QuantProbeParams, QuantProbeResult } from '../engine/quantProbeTypes';
+import type { AddSourceParams, AddSourceResult, DownloadProgress } from '../engine/generation/modelSources';
 import type { ActivationStatsParams, ActivationStatsResult, SnrExperimentParams, SnrExperimentResult, WeightHistogramParams, WeightHistogramResult } from '../engine/analysis/types';
 
 export type * from '../engine/generation/types';
 export type * from '../engine/quality/types';
 export type * from '../engine/analysis/types';
+export type { AddSourceParams, AddSourceResult, DownloadProgress, ModelSourceInfo } from '../engine/generation/modelSources';
 export type * from '../engine/quantProbeTypes';
 /** The engine owns cancellation; re-exported so UI code names it with the rest of the protocol. */
 export { CancelledError } from '../engine/runContext';
@@ -28,6 +31,10 @@ export interface EngineMethods {
   quantProbe: { params: QuantProbeParams; result: QuantProbeResult };
   /** The validated index.json (every bundle; `generator` marks var and dit). */
   listModels: { params: Record<string, never>; result: ListModelsResult };
+  /** Validates every bundle of a folder or URL (downloads stream DownloadProgress) and lists them as `<source>:<id>`. */
+  addModelSource: { params: AddSourceParams; result: AddSourceResult; partial: DownloadProgress };
+  /** Forgets an added source's bundles (the download cache is cleared on the UI side). */
+  removeModelSource: { params: { sourceId: string }; result: { removed: string } };
   /** Validates a generator and the bundles it requires (BundleError on failure), uploads its fp32 weights and decoder. */
   loadModel: { params: LoadModelParams; result: LoadedModelInfo };
   /** fp32 (the reference) then each setting with the same class, seed and draws; per-step errors against fp32. */
@@ -80,13 +87,14 @@ export class EngineError extends Error {
   }
 }
 
+/** The UI prints `message` and `fix` each once: an AppError sends its problem alone as the message. */
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
     const { code, fix } = error as Error & { code?: unknown; fix?: unknown };
     return {
       name: error.name,
       code: typeof code === 'string' ? code : 'internal',
-      message: error.message,
+      message: error instanceof AppError ? error.problem : error.message,
       fix: typeof fix === 'string' ? fix : undefined,
     };
   }

@@ -1,15 +1,10 @@
 /** The typed error of the analysis methods (a request that cannot be run as asked). */
+import { AppError } from '../../util/errors';
+
 export type AnalysisErrorCode = 'argument-invalid' | 'setting-unsupported';
 
-export class AnalysisError extends Error {
+export class AnalysisError extends AppError<AnalysisErrorCode> {
   override readonly name = 'AnalysisError';
-  readonly code: AnalysisErrorCode;
-  readonly fix: string;
-  constructor(code: AnalysisErrorCode, message: string, fix: string) {
-    super(`${message} ${fix}`);
-    this.code = code;
-    this.fix = fix;
-  }
 }
 
 export function requireAnalysis(ok: boolean, message: string, fix: string): asserts ok {

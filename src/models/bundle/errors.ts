@@ -3,6 +3,8 @@
  * so every failure must say which file (and tensor) is wrong, what was expected versus found, and what to do:
  * the message surfaces in the app's error panel and in CI logs, where "invalid model" would be useless.
  */
+import { AppError } from '../../util/errors';
+
 export type BundleErrorCode =
   /** The server (or folder) has no such file: HTTP 404/410, or a static host's HTML fallback page. */
   | 'missing-file'
@@ -33,20 +35,16 @@ export interface BundleErrorDetails {
   readonly fix: string;
 }
 
-export class BundleError extends Error {
+export class BundleError extends AppError<BundleErrorCode> {
   override readonly name = 'BundleError';
-  readonly code: BundleErrorCode;
   readonly file: string;
   readonly tensor: string | undefined;
-  readonly fix: string;
 
   constructor(code: BundleErrorCode, problem: string, details: BundleErrorDetails) {
     const where = details.tensor ? `${details.file}, tensor '${details.tensor}'` : details.file;
-    super(`${where}: ${problem} Fix: ${details.fix}`);
-    this.code = code;
+    super(code, `${where}: ${problem}`, details.fix, `${where}: ${problem} Fix: ${details.fix}`);
     this.file = details.file;
     this.tensor = details.tensor;
-    this.fix = details.fix;
   }
 }
 

@@ -2,6 +2,8 @@
  * Errors of the onnxruntime layer. The message names the bundle and the graph, says what went wrong and ends
  * with `fix` (what to do), like BundleError and ModelError: these surface in the app's error panel.
  */
+import { AppError } from '../../util/errors';
+
 export type OnnxErrorCode =
   | 'bundle-mismatch'
   | 'load-failed'
@@ -12,17 +14,13 @@ export type OnnxErrorCode =
   | 'output-not-on-gpu'
   | 'disposed';
 
-export class OnnxError extends Error {
+export class OnnxError extends AppError<OnnxErrorCode> {
   override readonly name = 'OnnxError';
-  readonly code: OnnxErrorCode;
   /** The bundle whose graph this is, e.g. `mnist-vqvae`. */
   readonly bundleId: string;
-  readonly fix: string;
   constructor(code: OnnxErrorCode, bundleId: string, problem: string, fix: string) {
-    super(`${bundleId}: ${problem} Fix: ${fix}`);
-    this.code = code;
+    super(code, `${bundleId}: ${problem}`, fix, `${bundleId}: ${problem} Fix: ${fix}`);
     this.bundleId = bundleId;
-    this.fix = fix;
   }
 }
 

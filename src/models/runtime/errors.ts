@@ -2,6 +2,8 @@
  * The one error type of the model engine (loading a bundle, building a forward pass, sampling). Like the GPU and
  * kernel errors, its message says what is wrong and `fix` says what to do, because these surface in the UI.
  */
+import { AppError } from '../../util/errors';
+
 export type ModelErrorCode =
   | 'bundle-invalid'
   | 'tensor-missing'
@@ -13,15 +15,8 @@ export type ModelErrorCode =
   | 'memory-over-budget'
   | 'tensor-too-large';
 
-export class ModelError extends Error {
+export class ModelError extends AppError<ModelErrorCode> {
   override readonly name = 'ModelError';
-  readonly code: ModelErrorCode;
-  readonly fix: string;
-  constructor(code: ModelErrorCode, message: string, fix: string) {
-    super(`${message} ${fix}`);
-    this.code = code;
-    this.fix = fix;
-  }
 }
 
 export function requireLiveModel(owner: string, destroyed: boolean): void {
