@@ -3,6 +3,7 @@ import { PlaygroundPanel } from '../features/playground';
 import { ScalingLawPanel } from '../features/scaling-law';
 import { AnalysisPanel } from '../features/analysis';
 import { FormatExplorer } from '../features/format-explorer/FormatExplorer';
+import { ModelSourcesPanel } from '../features/model-sources';
 
 export function App() {
   return (
@@ -15,6 +16,7 @@ export function App() {
           <a href="#scaling-title">Bit-level scaling law</a>
           <a href="#analysis-title">Activations, weights and noise</a>
           <a href="#explorer-title">Number formats</a>
+          <a href="#sources-title">Your models</a>
         </nav>
         <GpuStatusBar />
       </header>
@@ -23,6 +25,7 @@ export function App() {
         <ScalingLawPanel />
         <AnalysisPanel />
         <FormatExplorer />
+        <ModelSourcesPanel />
       </main>
       <footer>
         Science: “Dissecting Bit-Level Scaling Laws in Quantizing Vision Generative Models” (arXiv 2501.06218). Models: small VAR and DiT trained

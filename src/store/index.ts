@@ -8,8 +8,9 @@ import { createExplorerSlice, type ExplorerSlice } from '../features/format-expl
 import { createScalingLawSlice, type ScalingLawSlice } from '../features/scaling-law/scalingLawSlice';
 import { createPlaygroundSlice, type PlaygroundSlice } from '../features/playground/playgroundSlice';
 import { createAnalysisSlice, type AnalysisSlice } from '../features/analysis/analysisSlice';
+import { createModelSourcesSlice, type ModelSourcesSlice } from '../features/model-sources/modelSourcesSlice';
 
-export type AppState = GpuSlice & ExplorerSlice & ScalingLawSlice & PlaygroundSlice & AnalysisSlice;
+export type AppState = GpuSlice & ExplorerSlice & ScalingLawSlice & PlaygroundSlice & AnalysisSlice & ModelSourcesSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createGpuSlice(...a),
@@ -17,4 +18,5 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createScalingLawSlice(...a),
   ...createPlaygroundSlice(...a),
   ...createAnalysisSlice(...a),
+  ...createModelSourcesSlice(...a),
 }));

@@ -10,6 +10,7 @@ import { GenerationService } from '../engine/generation/generationService';
 import { onnxHeads } from '../engine/generation/onnxHeads';
 import { FetchBundleSource } from '../models/bundle/source';
 import { AnalysisService } from '../engine/analysis/analysisService';
+import { ModelSources } from '../engine/generation/modelSources';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -25,6 +26,12 @@ const generation = new GenerationService({
 
 const analysis = new AnalysisService(generation);
 
+const sources = new ModelSources(generation.store, {
+  baseUrl: self.location.href,
+  // Cache Storage exists only in secure contexts (https, localhost).
+  caches: typeof self.caches === 'undefined' ? undefined : self.caches,
+});
+
 const handlers: Handlers = {
   async init() {
     const ctx = await gpu.get();
@@ -34,6 +41,11 @@ const handlers: Handlers = {
     return quantProbe(await gpu.get(), params, run);
   },
   listModels: () => generation.listModels(),
+  addModelSource: (params, run) => sources.add(params, run),
+  async removeModelSource({ sourceId }) {
+    sources.remove(sourceId);
+    return { removed: sourceId };
+  },
   loadModel: (params, run) => generation.loadModel(params, run),
   generate: (params, run) => generation.generate(params, run),
   activationStats: (params, run) => analysis.activationStats(params, run),

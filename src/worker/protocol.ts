@@ -9,11 +9,13 @@ import { AppError } from '../util/errors';
 import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from '../engine/generation/types';
 import type { MeasureQualityParams, QualityPoint } from '../engine/quality/types';
 import type { QuantProbeParams, QuantProbeResult } from '../engine/quantProbeTypes';
+import type { AddSourceParams, AddSourceResult, DownloadProgress } from '../engine/generation/modelSources';
 import type { ActivationStatsParams, ActivationStatsResult, SnrExperimentParams, SnrExperimentResult, WeightHistogramParams, WeightHistogramResult } from '../engine/analysis/types';
 
 export type * from '../engine/generation/types';
 export type * from '../engine/quality/types';
 export type * from '../engine/analysis/types';
+export type { AddSourceParams, AddSourceResult, DownloadProgress, ModelSourceInfo } from '../engine/generation/modelSources';
 export type * from '../engine/quantProbeTypes';
 /** The engine owns cancellation; re-exported so UI code names it with the rest of the protocol. */
 export { CancelledError } from '../engine/runContext';
@@ -29,6 +31,10 @@ export interface EngineMethods {
   quantProbe: { params: QuantProbeParams; result: QuantProbeResult };
   /** The validated index.json (every bundle; `generator` marks var and dit). */
   listModels: { params: Record<string, never>; result: ListModelsResult };
+  /** Validates every bundle of a folder or URL (downloads stream DownloadProgress) and lists them as `<source>:<id>`. */
+  addModelSource: { params: AddSourceParams; result: AddSourceResult; partial: DownloadProgress };
+  /** Forgets an added source's bundles (the download cache is cleared on the UI side). */
+  removeModelSource: { params: { sourceId: string }; result: { removed: string } };
   /** Validates a generator and the bundles it requires (BundleError on failure), uploads its fp32 weights and decoder. */
   loadModel: { params: LoadModelParams; result: LoadedModelInfo };
   /** fp32 (the reference) then each setting with the same class, seed and draws; per-step errors against fp32. */

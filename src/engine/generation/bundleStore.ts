@@ -65,6 +65,19 @@ export class BundleStore {
     return { model, required };
   }
 
+  /**
+   * Validates the index and every bundle it lists (a whole source, e.g. one the user brought), in index order;
+   * the first BundleError rejects. `progress` gets each bundle before it is read.
+   */
+  async validateAll(progress: (id: string, i: number, count: number) => void = () => undefined): Promise<ModelListEntry[]> {
+    const index = await this.validatedIndex();
+    for (const [i, { id }] of index.models.entries()) {
+      progress(id, i, index.models.length);
+      await this.validated(id);
+    }
+    return this.list();
+  }
+
   private async validated(id: string): Promise<ValidatedBundle> {
     const kept = this.bundles.get(id);
     if (kept) return kept;

@@ -17,6 +17,7 @@ import { SettingParseError, FULL_PRECISION } from '../../quant/setting';
 import { CancelledError } from '../runContext';
 import type { RunContext } from '../runContext';
 import { BundleStore, type LoadedBundles } from './bundleStore';
+import { BundleCatalog } from './bundleCatalog';
 import { DeviceModels } from './deviceModels';
 import { SideBySide } from './sideBySide';
 import { GenerationError } from './errors';
@@ -43,12 +44,13 @@ export interface GenerationServiceOptions {
 const TYPED_ERRORS = [CancelledError, GenerationError, QualityError, BundleError, ModelError, SettingParseError];
 
 export class GenerationService {
-  private readonly store: BundleStore;
+  /** The shipped bundles and those the user adds (ModelSources); ids of added ones are `<source>:<id>`. */
+  readonly store: BundleCatalog;
   private state: DeviceModels | undefined;
   private destroyed = false;
 
   constructor(private readonly options: GenerationServiceOptions) {
-    this.store = new BundleStore(options.source);
+    this.store = new BundleCatalog(new BundleStore(options.source));
   }
 
   async listModels(): Promise<ListModelsResult> {

@@ -5,6 +5,7 @@
 import { useEffect } from 'react';
 import { useAppStore } from '../../store';
 import { searchToView, viewToSearch } from './viewState';
+import { keepModelsParam } from '../model-sources/modelsParam';
 
 export function usePlaygroundUrl(): void {
   useEffect(() => {
@@ -12,7 +13,8 @@ export function usePlaygroundUrl(): void {
     useAppStore.getState().setView(view, problems);
     return useAppStore.subscribe((state, previous) => {
       if (state.playground === previous.playground) return;
-      const search = viewToSearch(state.playground);
+      // ?models= belongs to "Your models" (model-sources): kept so a reload brings the same sources back.
+      const search = keepModelsParam(viewToSearch(state.playground), window.location.search);
       if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
     });
   }, []);

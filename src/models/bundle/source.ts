@@ -62,16 +62,30 @@ function truncatedDownload(path: string, url: string, problem: string): BundleEr
 
 const isAbort = (e: unknown): boolean => e instanceof Error && e.name === 'AbortError';
 
+export interface FetchSourceOptions {
+  /** Called as each chunk of a body arrives: bytes so far and the announced total (Content-Length), if any. */
+  readonly onBytes?: (path: string, received: number, total: number | undefined) => void;
+  /** Aborts every request of this source (a user's cancel); reads then reject with an AbortError. */
+  readonly signal?: AbortSignal;
+}
+
 /** Reads bundles over HTTP relative to `baseUrl` (e.g. `${import.meta.env.BASE_URL}models/`). */
 export class FetchBundleSource implements BundleSource {
   readonly label: string;
   private readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
+  private readonly options: FetchSourceOptions;
 
-  constructor(baseUrl: string, fetchFn: typeof fetch = globalThis.fetch.bind(globalThis)) {
+  constructor(baseUrl: string, fetchFn: typeof fetch = globalThis.fetch.bind(globalThis), options: FetchSourceOptions = {}) {
     this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
     this.label = this.baseUrl;
     this.fetchFn = fetchFn;
+    this.options = options;
+  }
+
+  /** The absolute URL of a path inside the models root (the key a cache stores it under). */
+  urlOf(path: string): string {
+    return this.baseUrl + path;
   }
 
   async readText(path: string): Promise<string> {
@@ -83,7 +97,7 @@ export class FetchBundleSource implements BundleSource {
     const res = await this.get(path, url);
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(await res.arrayBuffer());
+      bytes = await this.body(path, res);
     } catch (e) {
       // A user's cancel is not a bundle problem: let it through as the AbortError it is.
       if (isAbort(e)) throw e;
@@ -97,10 +111,36 @@ export class FetchBundleSource implements BundleSource {
     return bytes;
   }
 
+  /** The whole body; chunk by chunk when someone watches the bytes arrive (a progress bar). */
+  private async body(path: string, res: Response): Promise<Uint8Array> {
+    const onBytes = this.options.onBytes;
+    if (!onBytes || !res.body) return new Uint8Array(await res.arrayBuffer());
+    const announced = Number(res.headers.get('content-length') ?? Number.NaN);
+    const total = Number.isSafeInteger(announced) && !res.headers.get('content-encoding') ? announced : undefined;
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    onBytes(path, 0, total);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.byteLength;
+      onBytes(path, received, total);
+    }
+    const bytes = new Uint8Array(received);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    return bytes;
+  }
+
   private async get(path: string, url: string): Promise<Response> {
     let res: Response;
     try {
-      res = await this.fetchFn(url);
+      res = await this.fetchFn(url, this.options.signal ? { signal: this.options.signal } : undefined);
     } catch (e) {
       if (isAbort(e)) throw e;
       throw networkError(path, url, e);

@@ -1,0 +1,2 @@
+export { ModelSourcesPanel } from './ModelSourcesPanel';
+export { keepModelsParam } from './modelsParam';

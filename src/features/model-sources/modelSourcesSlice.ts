@@ -1,0 +1,113 @@
+/**
+ * The user's own bundles: sources added from a folder or a URL (validated in the engine worker, listed beside the
+ * shipped models), the download in flight (bytes, rate, cancel), the bytes kept in Cache Storage, and one fp32
+ * preview sample per brought generator.
+ */
+import type { SliceCreator } from '../../store/slice';
+import { engine } from '../../app/engine';
+import { CancelledError, serializeError, type AddSourceParams, type AddSourceResult, type SerializedError } from '../../worker/protocol';
+import { browserCaches, downloadUsage, freeDownloads, type CacheUsage } from './downloadCache';
+import { previewImage, type PreviewImage } from './previewImage';
+
+export type SourceDownload =
+  | { state: 'idle' }
+  | { state: 'running'; what: string; received: number; total: number; startedAt: number; bytesPerSecond: number; message: string }
+  | { state: 'failed'; what: string; error: SerializedError };
+
+export type SourcePreview = { state: 'running'; message: string } | { state: 'done'; image: PreviewImage; note?: string } | { state: 'failed'; error: SerializedError };
+
+export interface ModelSourcesSlice {
+  /** Added sources in the order they were added (each with its bundles, ids `<source>:<id>`). */
+  modelSources: readonly AddSourceResult[];
+  sourceDownload: SourceDownload;
+  /** What Cache Storage holds (undefined until read, or where there is no Cache Storage). */
+  downloadCache: CacheUsage | undefined;
+  /** What "Clear downloaded models" freed last. */
+  clearedDownloads: CacheUsage | undefined;
+  sourcePreviews: ReadonlyMap<string, SourcePreview>;
+  addSource(params: AddSourceParams, what: string): Promise<void>;
+  cancelSourceDownload(): void;
+  removeSource(sourceId: string): Promise<void>;
+  refreshDownloadCache(): Promise<void>;
+  clearDownloadCache(): Promise<void>;
+  previewModel(modelId: string): Promise<void>;
+}
+
+let controller: AbortController | undefined;
+
+export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, get) => ({
+  modelSources: [],
+  sourceDownload: { state: 'idle' },
+  downloadCache: undefined,
+  clearedDownloads: undefined,
+  sourcePreviews: new Map(),
+
+  async addSource(params, what) {
+    controller?.abort();
+    const mine = new AbortController();
+    controller = mine;
+    const startedAt = performance.now();
+    set({ sourceDownload: { state: 'running', what, received: 0, total: 0, startedAt, bytesPerSecond: 0, message: 'Starting' } });
+    const running = () => (get().sourceDownload.state === 'running' && controller === mine ? (get().sourceDownload as Extract<SourceDownload, { state: 'running' }>) : undefined);
+    try {
+      const result = await engine().call('addModelSource', params, {
+        signal: mine.signal,
+        onProgress: (_f, message) => {
+          const now = running();
+          if (now) set({ sourceDownload: { ...now, message } });
+        },
+        onPartial: ({ received, total }) => {
+          const now = running();
+          const seconds = (performance.now() - startedAt) / 1000;
+          if (now) set({ sourceDownload: { ...now, received, total, bytesPerSecond: seconds > 0 ? received / seconds : 0 } });
+        },
+      });
+      if (controller !== mine) return;
+      // The same URL added again replaces its earlier entry.
+      const others = get().modelSources.filter((s) => !(s.source.kind === 'url' && s.source.label === result.source.label));
+      set({ modelSources: [...others, result], sourceDownload: { state: 'idle' } });
+      await get().refreshDownloadCache();
+    } catch (error) {
+      if (controller !== mine) return;
+      if (error instanceof CancelledError) set({ sourceDownload: { state: 'idle' } });
+      else set({ sourceDownload: { state: 'failed', what, error: serializeError(error) } });
+    }
+  },
+
+  cancelSourceDownload() {
+    controller?.abort();
+    controller = undefined;
+    set({ sourceDownload: { state: 'idle' } });
+  },
+
+  async removeSource(sourceId) {
+    await engine().call('removeModelSource', { sourceId });
+    set({ modelSources: get().modelSources.filter((s) => s.source.id !== sourceId) });
+  },
+
+  async refreshDownloadCache() {
+    const caches = browserCaches();
+    set({ downloadCache: caches ? await downloadUsage(caches) : undefined });
+  },
+
+  async clearDownloadCache() {
+    const caches = browserCaches();
+    if (!caches) return;
+    const freed = await freeDownloads(caches);
+    // The engine keeps validated bundles in memory; forgetting the URL sources makes a later use download again.
+    for (const s of get().modelSources.filter((m) => m.source.kind === 'url')) await get().removeSource(s.source.id);
+    set({ clearedDownloads: freed, downloadCache: { files: 0, bytes: 0 } });
+  },
+
+  async previewModel(modelId) {
+    const previews = (p: SourcePreview) => set({ sourcePreviews: new Map(get().sourcePreviews).set(modelId, p) });
+    previews({ state: 'running', message: 'Loading' });
+    try {
+      const info = await engine().call('loadModel', { id: modelId }, { onProgress: (_f, message) => previews({ state: 'running', message }) });
+      const result = await engine().call('generate', { modelId, settings: [], classLabel: Math.min(7, info.numClasses - 1), seed: 1 }, { onProgress: (_f, message) => previews({ state: 'running', message }) });
+      previews({ state: 'done', image: previewImage(result.reference.output, result.outputShape, result.outputKind), note: result.notes.join(' ') || undefined });
+    } catch (error) {
+      previews({ state: 'failed', error: serializeError(error) });
+    }
+  },
+});
