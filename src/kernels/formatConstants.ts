@@ -2,7 +2,8 @@
  * Pipeline override constants for the number formats: the compile-time facts that select a format's decode in
  * shaders/common/packed_weight.wgsl and act_fakequant.wgsl. The same facts, as a name, key the pipeline caches.
  */
-import { FP_SPECS, codeBits, formatName, hasOffset, type ActivationFormat, type WeightFormat } from '../quant/formats';
+import { FP_SPECS, codeBits, hasOffset, type ActivationFormat, type WeightFormat } from '../quant/formats';
+import { activationFormatRow, formatName } from '../quant/vocabulary';
 
 const FP_SPECIAL_CODE = { none: 0, ieee: 1, 'e4m3-nan': 2 } as const;
 
@@ -37,5 +38,5 @@ export function activationFormatConstants(format: Exclude<ActivationFormat, { ki
 }
 
 export function activationFormatKey(format: Exclude<ActivationFormat, { kind: 'none' }>): string {
-  return format.kind === 'int' ? `int${format.bits}` : `fp-${format.name}`;
+  return activationFormatRow(format).kernelName;
 }

@@ -9,7 +9,8 @@
  * Shape facts (rows = N, cols = K, bits, groupSize, groupsPerRow, wordsPerRow, scaleRowStride) are copied from
  * the PackedWeight; the kernels put them in their uniforms. The CPU arrays are not retained.
  */
-import { formatName, granularityName, wordsPerRow as wordsPerRowFor, codeBits, hasOffset } from '../quant/formats';
+import { wordsPerRow as wordsPerRowFor, codeBits, hasOffset } from '../quant/formats';
+import { formatName, granularityName } from '../quant/vocabulary';
 import type { Granularity, PackedWeight, WeightFormat } from '../quant/formats';
 import { KernelInputError } from './errors';
 
@@ -97,7 +98,7 @@ function validatePacked(p: PackedWeight, label: string): void {
   if (p.codes.length !== p.rows * p.wordsPerRow) fail(`codes hold ${p.codes.length} words, expected rows*wordsPerRow = ${p.rows * p.wordsPerRow}`);
   const expectedGroupSize = p.granularity.kind === 'group' ? p.granularity.size : p.cols;
   if (p.groupSize !== expectedGroupSize) fail(`groupSize ${p.groupSize} should be ${expectedGroupSize} for ${granularityName(p.granularity)}`);
-  // qgemv.wgsl takes one scale per 32-code block: groups must be whole blocks or the whole row.
+  // The matmul kernels take one scale per 32-code block (shaders/common/block_sums.wgsl): groups must be whole blocks or the whole row.
   if (p.groupSize !== p.cols && p.groupSize % 32 !== 0) fail(`groupSize ${p.groupSize} is neither K nor a multiple of 32`);
   if (p.groupsPerRow !== Math.ceil(p.cols / p.groupSize)) fail(`groupsPerRow ${p.groupsPerRow} should be ${Math.ceil(p.cols / p.groupSize)}`);
   const scaleCount = (p.granularity.kind === 'tensor' ? 1 : p.rows) * p.groupsPerRow;

@@ -23,8 +23,6 @@
  * Rounding everywhere is round-half-to-even (WGSL round(), torch.round()).
  */
 
-export type FpName = 'e4m3' | 'e5m2' | 'e3m2' | 'e2m3' | 'e2m1';
-
 export type IntBits = 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 export type WeightFormat =
@@ -44,8 +42,8 @@ export type ActivationFormat =
 /** Per token: dynamic absmax per row of the activation matrix. Per tensor: one static scale from calibration. */
 export type ActivationScaling = { readonly kind: 'token' } | { readonly kind: 'tensor'; readonly scale: number };
 
-export interface FpSpec {
-  readonly name: FpName;
+/** An FP element format's bits and decode facts (decodeFp, shaders/common/packed_weight.wgsl read these). */
+export interface FpElement {
   readonly bits: number;
   readonly expBits: number;
   readonly manBits: number;
@@ -56,14 +54,24 @@ export interface FpSpec {
   readonly special: 'ieee' | 'e4m3-nan' | 'none';
 }
 
-/** OCP Microscaling (MX) v1.0 element formats. */
-export const FP_SPECS: Readonly<Record<FpName, FpSpec>> = {
-  e4m3: { name: 'e4m3', bits: 8, expBits: 4, manBits: 3, bias: 7, maxFinite: 448, special: 'e4m3-nan' },
-  e5m2: { name: 'e5m2', bits: 8, expBits: 5, manBits: 2, bias: 15, maxFinite: 57344, special: 'ieee' },
-  e3m2: { name: 'e3m2', bits: 6, expBits: 3, manBits: 2, bias: 3, maxFinite: 28, special: 'none' },
-  e2m3: { name: 'e2m3', bits: 6, expBits: 2, manBits: 3, bias: 1, maxFinite: 7.5, special: 'none' },
-  e2m1: { name: 'e2m1', bits: 4, expBits: 2, manBits: 1, bias: 1, maxFinite: 6, special: 'none' },
-};
+/** OCP Microscaling (MX) v1.0 element formats. Their tokens and labels are src/quant/vocabulary.ts' FP_WORDS. */
+const FP_ELEMENTS = {
+  e4m3: { bits: 8, expBits: 4, manBits: 3, bias: 7, maxFinite: 448, special: 'e4m3-nan' },
+  e5m2: { bits: 8, expBits: 5, manBits: 2, bias: 15, maxFinite: 57344, special: 'ieee' },
+  e3m2: { bits: 6, expBits: 3, manBits: 2, bias: 3, maxFinite: 28, special: 'none' },
+  e2m3: { bits: 6, expBits: 2, manBits: 3, bias: 1, maxFinite: 7.5, special: 'none' },
+  e2m1: { bits: 4, expBits: 2, manBits: 1, bias: 1, maxFinite: 6, special: 'none' },
+} as const satisfies Record<string, FpElement>;
+
+export type FpName = keyof typeof FP_ELEMENTS;
+
+export interface FpSpec extends FpElement {
+  readonly name: FpName;
+}
+
+export const FP_SPECS: Readonly<Record<FpName, FpSpec>> = Object.fromEntries(
+  Object.entries(FP_ELEMENTS).map(([name, element]) => [name, { name, ...element }]),
+) as Record<FpName, FpSpec>;
 
 export const FP_NAMES = Object.keys(FP_SPECS) as FpName[];
 export const INT_BITS: readonly IntBits[] = [2, 3, 4, 5, 6, 7, 8];
@@ -149,13 +157,4 @@ export function wordsPerRow(cols: number, bits: number): number {
 /** Bytes the packed tensor takes on the GPU (codes, scales, offsets). */
 export function packedByteLength(p: PackedWeight): number {
   return p.codes.byteLength + p.scales.byteLength + (p.offsets?.byteLength ?? 0);
-}
-
-/** Short, stable name used in URLs, charts and pipeline cache keys: int4s, int3a, fp-e2m1. */
-export function formatName(format: WeightFormat): string {
-  return format.kind === 'int' ? `int${format.bits}${format.symmetric ? 's' : 'a'}` : `fp-${format.name}`;
-}
-
-export function granularityName(g: Granularity): string {
-  return g.kind === 'group' ? `g${g.size}` : g.kind;
 }

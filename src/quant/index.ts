@@ -12,3 +12,4 @@ export * from './activation';
 export * from './reference';
 export * from './storage';
 export * from './setting';
+export * from './vocabulary';

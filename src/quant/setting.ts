@@ -14,11 +14,28 @@
  *   L: letters from q (qkv) p (attention proj) 1 (fc1) 2 (fc2) a (adaLN) e (embeddings) h (head);
  *      default 'qp12a' = every Linear inside the transformer blocks.
  *   method: rtn (default) | clip (RTN with MSE clipping search) | sq<alpha> | gptq
+ *   '~qat-<loss>' after all that: a trained method (a QAT student bundle trained for the RTN setting before it),
+ *      e.g. W3g32~qat-topkld; the form links have used since students were added.
+ * Every token comes from the vocabulary (vocabulary.ts); 'W32' and 'A16'/'A32' read as "not quantised".
  */
-import type { ActivationFormat, FpName, Granularity, IntBits, WeightFormat } from './formats';
+import type { ActivationFormat, Granularity, WeightFormat } from './formats';
+import {
+  ACTIVATION_FORMAT_ROWS,
+  GRANULARITY_ROWS,
+  METHOD_ROWS,
+  NOT_QUANTISED_BITS,
+  WEIGHT_FORMAT_ROWS,
+  activationFormatRow,
+  granularityRow,
+  methodRow,
+  methodRowByToken,
+  weightFormatRow,
+  type QatLoss,
+} from './vocabulary';
 
 export type LayerKind = 'qkv' | 'proj' | 'fc1' | 'fc2' | 'adaLN' | 'embed' | 'head';
-export type QuantMethod = { kind: 'rtn' } | { kind: 'clip' } | { kind: 'smoothquant'; alpha: number } | { kind: 'gptq' };
+/** How the quantised weights are found; 'qat' runs a student bundle trained for the setting (with RTN weights). */
+export type QuantMethod = { kind: 'rtn' } | { kind: 'clip' } | { kind: 'smoothquant'; alpha: number } | { kind: 'gptq' } | { kind: 'qat'; loss: QatLoss };
 
 export interface QuantSetting {
   weight: { format: WeightFormat; granularity: Granularity } | null;
@@ -41,86 +58,89 @@ const LAYER_LETTERS: Record<LayerKind, string> = { qkv: 'q', proj: 'p', fc1: '1'
 const LAYER_ORDER = Object.keys(LAYER_LETTERS) as LayerKind[];
 export const DEFAULT_LAYERS: readonly LayerKind[] = ['qkv', 'proj', 'fc1', 'fc2', 'adaLN'];
 
-const FP_WEIGHT_TOKENS: Record<FpName, string> = { e4m3: 'fp8e4m3', e5m2: 'fp8e5m2', e3m2: 'fp6e3m2', e2m3: 'fp6e2m3', e2m1: 'fp4' };
+export const RTN: QuantMethod = { kind: 'rtn' };
 
 export const FULL_PRECISION: QuantSetting = {
   weight: null,
   activation: { format: { kind: 'none' }, perTensor: false },
   layers: DEFAULT_LAYERS,
-  method: { kind: 'rtn' },
+  method: RTN,
 };
 
+/** The setting's one text form (URLs, exports, sweep files, cache keys): canonical, so equal settings print equal. */
 export function settingToString(s: QuantSetting): string {
+  if (s.method.kind === 'qat') return `${settingToString({ ...s, method: RTN })}~${methodRow(s.method).token}`;
   if (!s.weight && s.activation.format.kind === 'none') return 'fp32';
-  const parts: string[] = [s.weight ? `W${weightToken(s.weight.format)}${granularityToken(s.weight.granularity)}` : 'W32'];
-  if (s.activation.format.kind !== 'none') parts.push(`A${activationToken(s.activation.format)}${s.activation.perTensor ? 't' : ''}`);
+  const parts: string[] = [s.weight ? `W${weightFormatRow(s.weight.format).token}${granularityRow(s.weight.granularity).token}` : `W${NOT_QUANTISED_BITS}`];
+  if (s.activation.format.kind !== 'none') parts.push(`A${activationFormatRow(s.activation.format).token}${s.activation.perTensor ? 't' : ''}`);
   const layers = LAYER_ORDER.filter((l) => s.layers.includes(l));
   if (layers.join() !== DEFAULT_LAYERS.join()) parts.push(`L${layers.map((l) => LAYER_LETTERS[l]).join('')}`);
-  if (s.method.kind !== 'rtn') parts.push(methodToken(s.method));
+  if (s.method.kind !== 'rtn') parts.push(s.method.kind === 'smoothquant' ? `${methodRow(s.method).token}${s.method.alpha}` : methodRow(s.method).token);
   return parts.join('-');
 }
 
 export function parseSetting(text: string): QuantSetting {
-  const trimmed = text.trim();
-  if (trimmed === 'fp32') return FULL_PRECISION;
-  const parts = trimmed.split('-');
   const fail = (problem: string): never => {
     throw new SettingParseError(text, problem);
   };
+  const [main, trained, ...extra] = text.trim().split('~');
+  if (extra.length > 0) fail('it has more than one "~"');
+  const setting = parseMain(main, fail);
+  if (trained === undefined) return setting;
+  const row = methodRowByToken(trained);
+  if (!row?.trained) fail(`"${trained}" is not a trained method (${METHOD_ROWS.filter((r) => r.trained).map((r) => r.token).join(', ')})`);
+  if (setting.method.kind !== 'rtn') fail('a trained student runs its own RTN weights, so it takes no post-training method');
+  return { ...setting, method: { kind: 'qat', loss: row!.loss! } };
+}
+
+/** Equal settings (their canonical text is equal). */
+export function sameSetting(a: QuantSetting, b: QuantSetting): boolean {
+  return settingToString(a) === settingToString(b);
+}
+
+/** Bits per weight of the codes alone (what the scaling-law x axis multiplies by parameters, before scales). */
+export function weightCodeBits(s: QuantSetting): number {
+  return s.weight ? weightFormatRow(s.weight.format).codeBits : NOT_QUANTISED_BITS;
+}
+
+/** Bits of the activations fed to the quantised Linears. */
+export function activationCodeBits(s: QuantSetting): number {
+  const a = s.activation.format;
+  return a.kind === 'none' ? NOT_QUANTISED_BITS : activationFormatRow(a).bits;
+}
+
+function parseMain(trimmed: string, fail: (p: string) => never): QuantSetting {
+  if (trimmed === 'fp32') return FULL_PRECISION;
+  const parts = trimmed.split('-');
   const wPart = parts.shift() ?? '';
   if (!wPart.startsWith('W')) fail('it must start with W (weights) or be fp32');
-  const weight = wPart === 'W32' ? null : parseWeight(wPart.slice(1), fail);
+  const weight = wPart === `W${NOT_QUANTISED_BITS}` ? null : parseWeight(wPart.slice(1), fail);
   let activation: QuantSetting['activation'] = FULL_PRECISION.activation;
   if (parts[0]?.startsWith('A')) activation = parseActivation(parts.shift()!.slice(1), fail);
   let layers = DEFAULT_LAYERS;
   if (parts[0]?.startsWith('L')) layers = parseLayers(parts.shift()!.slice(1), fail);
-  let method: QuantMethod = { kind: 'rtn' };
+  let method: QuantMethod = RTN;
   if (parts.length > 0) method = parseMethod(parts.shift()!, fail);
   if (parts.length > 0) fail(`unexpected "${parts.join('-')}" at the end`);
   return { weight, activation, layers, method };
 }
 
-/** Bits per weight of the codes alone (what the scaling-law x axis multiplies by parameters, before scales). */
-export function weightCodeBits(s: QuantSetting): number {
-  if (!s.weight) return 32;
-  const f = s.weight.format;
-  return f.kind === 'int' ? f.bits : { e4m3: 8, e5m2: 8, e3m2: 6, e2m3: 6, e2m1: 4 }[f.name];
-}
-
-function weightToken(f: WeightFormat): string {
-  return f.kind === 'int' ? `${f.bits}${f.symmetric ? '' : 'a'}` : FP_WEIGHT_TOKENS[f.name];
-}
-
-function granularityToken(g: Granularity): string {
-  return g.kind === 'tensor' ? 't' : g.kind === 'channel' ? 'c' : `g${g.size}`;
-}
-
-function activationToken(f: ActivationFormat): string {
-  return f.kind === 'int' ? `${f.bits}` : f.kind === 'fp' ? `fp8${f.name}` : '16';
-}
-
-function methodToken(m: QuantMethod): string {
-  return m.kind === 'smoothquant' ? `sq${m.alpha}` : m.kind;
-}
-
 function parseWeight(body: string, fail: (p: string) => never): QuantSetting['weight'] {
-  const match = /^(?:([2-8])(a?)|(fp8e4m3|fp8e5m2|fp6e3m2|fp6e2m3|fp4))(t|c|g32|g64|g128)$/.exec(body);
-  if (!match) return fail(`weight part "W${body}" should be like W4g128, W3ac or Wfp4g32`);
-  const [, bits, asym, fpToken, gran] = match;
-  const format: WeightFormat = bits
-    ? { kind: 'int', bits: Number(bits) as IntBits, symmetric: asym !== 'a' }
-    : { kind: 'fp', name: (Object.keys(FP_WEIGHT_TOKENS) as FpName[]).find((n) => FP_WEIGHT_TOKENS[n] === fpToken)! };
-  const granularity: Granularity = gran === 't' ? { kind: 'tensor' } : gran === 'c' ? { kind: 'channel' } : { kind: 'group', size: Number(gran!.slice(1)) as 32 | 64 | 128 };
-  return { format, granularity };
+  for (const f of WEIGHT_FORMAT_ROWS) {
+    if (!body.startsWith(f.token)) continue;
+    const g = GRANULARITY_ROWS.find((r) => r.token === body.slice(f.token.length));
+    if (g) return { format: f.format, granularity: g.granularity };
+  }
+  return fail(`weight part "W${body}" should be like W4g128, W3ac or Wfp4g32`);
 }
 
 function parseActivation(body: string, fail: (p: string) => never): QuantSetting['activation'] {
-  if (body === '16') return FULL_PRECISION.activation;
-  const match = /^(?:([2-8])|fp8(e4m3|e5m2))(t?)$/.exec(body);
-  if (!match) return fail(`activation part "A${body}" should be like A8, A4t, Afp8e4m3 or A16`);
-  const [, bits, fp, perTensor] = match;
-  const format: ActivationFormat = bits ? { kind: 'int', bits: Number(bits) as IntBits } : { kind: 'fp', name: fp as 'e4m3' | 'e5m2' };
-  return { format, perTensor: perTensor === 't' };
+  // 'A16' is how links and sweep files said "not quantised" before NOT_QUANTISED_BITS; both read the same.
+  if (body === '16' || body === `${NOT_QUANTISED_BITS}`) return FULL_PRECISION.activation;
+  const perTensor = body.endsWith('t');
+  const row = ACTIVATION_FORMAT_ROWS.find((r) => r.token === (perTensor ? body.slice(0, -1) : body));
+  if (!row) return fail(`activation part "A${body}" should be like A8, A4t, Afp8e4m3 or A16`);
+  return { format: row.format, perTensor };
 }
 
 function parseLayers(body: string, fail: (p: string) => never): LayerKind[] {
@@ -135,8 +155,11 @@ function parseLayers(body: string, fail: (p: string) => never): LayerKind[] {
 }
 
 function parseMethod(token: string, fail: (p: string) => never): QuantMethod {
-  if (token === 'rtn' || token === 'clip' || token === 'gptq') return { kind: token };
-  const sq = /^sq(0(?:\.\d+)?|1(?:\.0+)?)$/.exec(token);
+  const row = methodRowByToken(token);
+  if (row && !row.trained && row.kind !== 'smoothquant') return { kind: row.kind } as QuantMethod;
+  const sqToken = methodRow({ kind: 'smoothquant' }).token;
+  const sq = new RegExp(`^${sqToken}(0(?:\\.\\d+)?|1(?:\\.0+)?)$`).exec(token);
   if (sq) return { kind: 'smoothquant', alpha: Number(sq[1]) };
-  return fail(`unknown method "${token}" (rtn, clip, sq<alpha in 0..1>, gptq)`);
+  const ptq = METHOD_ROWS.filter((r) => !r.trained).map((r) => (r.kind === 'smoothquant' ? `${r.token}<alpha in 0..1>` : r.token));
+  return fail(`unknown method "${token}" (${ptq.join(', ')}; a trained student is written ~qat-<loss> at the end)`);
 }

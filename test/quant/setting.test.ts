@@ -39,6 +39,22 @@ describe('quantisation setting strings', () => {
     expect(parseSetting('W4g128-gptq').method).toEqual({ kind: 'gptq' });
   });
 
+  it('writes a trained student as a method of the setting (~qat-<loss>, the links of earlier versions)', () => {
+    const s = parseSetting('W3g32~qat-topkld');
+    expect(s.method).toEqual({ kind: 'qat', loss: 'topkld' });
+    expect(s.weight?.format).toEqual({ kind: 'int', bits: 3, symmetric: true });
+    expect(settingToString(s)).toBe('W3g32~qat-topkld');
+    expect(settingToString({ ...FULL_PRECISION, method: { kind: 'qat', loss: 'task' } })).toBe('fp32~qat-task');
+    expect(() => parseSetting('W3g32-gptq~qat-task')).toThrow(/post-training/);
+    expect(() => parseSetting('W3g32~qat-')).toThrow(/not a trained method/);
+    expect(() => parseSetting('W3g32~gptq')).toThrow(/not a trained method/);
+  });
+
+  it('reads A16 and A32 as activations not quantised', () => {
+    expect(parseSetting('W4g32-A16')).toEqual(parseSetting('W4g32'));
+    expect(parseSetting('W4g32-A32')).toEqual(parseSetting('W4g32'));
+  });
+
   it.each(['', 'W9g128', 'W4g100', 'W4', 'X4g128', 'W4g128-A1', 'W4g128-Lz', 'W4g128-sq1.5', 'W4g128-A8-rtn-extra', 'Wfp5g32'])(
     'rejects %j with a message that names the fix',
     (text) => {

@@ -13,8 +13,8 @@
  *   computeBits     = sum over Linears of params x code bits x activation bits (32 where not quantised).
  * The tokenizer / VAE decoder is not a part of the transformer: its bits are reported apart (the chart panel).
  */
-import { FP_SPECS } from '../../quant/formats';
-import type { QuantSetting } from '../../quant/setting';
+import { activationCodeBits, weightCodeBits, type QuantSetting } from '../../quant/setting';
+import { NOT_QUANTISED_BITS } from '../../quant/vocabulary';
 import type { WeightReport } from '../../models/runtime/modelWeights';
 
 /** Bits per stored parameter that is not quantised (bundles store f16). */
@@ -32,30 +32,22 @@ export interface BitAccounting {
   readonly computeBits: number;
 }
 
-/** Code bits of the setting's weights (32 at full precision). */
-export function settingWeightBits(setting: QuantSetting): number {
-  const w = setting.weight;
-  if (!w) return 32;
-  return w.format.kind === 'int' ? w.format.bits : FP_SPECS[w.format.name].bits;
-}
+/** Code bits of the setting's weights (NOT_QUANTISED_BITS at full precision), from the vocabulary's rows. */
+export const settingWeightBits = weightCodeBits;
 
-/** Bits of the activations fed to the quantised Linears (32 when not quantised). */
-export function settingActivationBits(setting: QuantSetting): number {
-  const a = setting.activation.format;
-  if (a.kind === 'none') return 32;
-  return a.kind === 'int' ? a.bits : FP_SPECS[a.name].bits;
-}
+/** Bits of the activations fed to the quantised Linears (NOT_QUANTISED_BITS when not quantised). */
+export const settingActivationBits = activationCodeBits;
 
 /** `totalParams`: the manifest's params.total (every trained parameter). */
 export function bitAccounting(report: WeightReport, setting: QuantSetting, totalParams: number): BitAccounting {
   const activationBits = settingActivationBits(setting);
   let computeBits = 0;
-  for (const layer of report.layers) computeBits += layer.params * layer.codeBits * (layer.activationsQuantized ? activationBits : 32);
+  for (const layer of report.layers) computeBits += layer.params * layer.codeBits * (layer.activationsQuantized ? activationBits : NOT_QUANTISED_BITS);
   const weightBits = report.weightBytes * 8;
   let linearBits = 0;
   let allLinearBits = 0;
   for (const layer of report.layers) {
-    const bits = layer.codeBits === 32 ? layer.params * STORED_PARAM_BITS : layer.weightBytes * 8;
+    const bits = layer.codeBits === NOT_QUANTISED_BITS ? layer.params * STORED_PARAM_BITS : layer.weightBytes * 8;
     allLinearBits += bits;
     if (setting.layers.includes(layer.kind)) linearBits += bits;
   }

@@ -1,6 +1,7 @@
 import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
-import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS, formatName, granularityName, type Granularity, type WeightFormat } from '../../quant/formats';
+import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS, type Granularity, type WeightFormat } from '../../quant/formats';
+import { formatName, granularityName } from '../../quant/vocabulary';
 import { FULL_PRECISION, parseSetting, settingToString } from '../../quant/setting';
 import type { WeightLayer } from '../../engine/analysis/types';
 import { WeightHistogram } from '../format-explorer/WeightHistogram';
