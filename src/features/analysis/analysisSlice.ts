@@ -5,9 +5,10 @@
  */
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
-import { CancelledError, serializeError, type SerializedError } from '../../worker/protocol';
+import { EngineCallLane, type RunOutcome } from '../../app/engineCall';
+import { serializeError, type SerializedError } from '../../worker/protocol';
 import type { ActivationStatsResult, SnrExperimentResult, WeightHistogramResult, WeightLayer } from '../../engine/analysis/types';
-import { parseSnrList } from './snrList';
+import { parseSnrList, SnrListError } from './snrList';
 
 export type ViewRun<T> =
   | { state: 'idle' }
@@ -73,23 +74,12 @@ export const DEFAULT_ACTIVATION: ActivationControls = { modelId: 'mnist-var-d2',
 export const DEFAULT_WEIGHTS: WeightControls = { modelId: 'mnist-var-d2', block: 0, layer: 'fc1', setting: 'W4g32', scope: 'layer', group: 0 };
 export const DEFAULT_SNR: SnrControls = { varModel: 'mnist-var-d2', ditModel: 'mnist-dit-d3', snrList: '0, 10, 20, 30, 40', samples: 4, seed: 0, ditSteps: 25 };
 
-const controllers = new Map<AnalysisView, AbortController>();
+/** One lane per view: a new run of a view supersedes that view's previous one, not the other views'. */
+const lanes: Record<AnalysisView, EngineCallLane> = { activation: new EngineCallLane(), weights: new EngineCallLane(), snr: new EngineCallLane() };
 
-function begin(view: AnalysisView): AbortSignal {
-  controllers.get(view)?.abort();
-  const controller = new AbortController();
-  controllers.set(view, controller);
-  return controller.signal;
-}
-
-/** True while `signal` belongs to the view's latest run (a superseded run must not overwrite the new one's state). */
-function current(view: AnalysisView, signal: AbortSignal): boolean {
-  return controllers.get(view)?.signal === signal;
-}
-
-/** The run state after a failure: a cancel returns the view to idle. */
-function failure(error: unknown): ViewRun<never> {
-  return error instanceof CancelledError ? { state: 'idle' } : { state: 'failed', error: serializeError(error) };
+/** How a view's run ends: done with its result, idle after a cancel, failed with message and fix. */
+function ending<T>(show: (run: ViewRun<T>) => void): RunOutcome<T> {
+  return { done: (result) => show({ state: 'done', result }), cancelled: () => show({ state: 'idle' }), failed: (error) => show({ state: 'failed', error }) };
 }
 
 export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
@@ -127,18 +117,14 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
   },
 
   async runAnalysisActivation() {
-    const signal = begin('activation');
     const c = get().analysisActivation;
-    set({ analysisActivationRun: { state: 'running', fraction: 0, message: 'Queued' }, analysisActivation: { ...c, block: 0 } });
-    try {
-      const result = await engine().call('activationStats', { modelId: c.modelId, samples: c.samples, seed: c.seed }, {
-        signal,
-        onProgress: (fraction, message) => set({ analysisActivationRun: { state: 'running', fraction, message } }),
-      });
-      if (current('activation', signal)) set({ analysisActivationRun: { state: 'done', result } });
-    } catch (error) {
-      if (current('activation', signal)) set({ analysisActivationRun: failure(error) });
-    }
+    await lanes.activation.run(
+      (run) => {
+        set({ analysisActivationRun: { state: 'running', fraction: 0, message: 'Queued' }, analysisActivation: { ...c, block: 0 } });
+        return run.call('activationStats', { modelId: c.modelId, samples: c.samples, seed: c.seed }, { onProgress: (fraction, message) => set({ analysisActivationRun: { state: 'running', fraction, message } }) });
+      },
+      ending<ActivationStatsResult>((analysisActivationRun) => set({ analysisActivationRun })),
+    );
   },
 
   setAnalysisWeights(patch) {
@@ -146,16 +132,15 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
   },
 
   async runAnalysisWeights() {
-    const signal = begin('weights');
     const c = get().analysisWeights;
-    set({ analysisWeightsRun: { state: 'running', fraction: 0, message: 'Quantising' } });
-    try {
-      const scope = c.scope === 'group' ? { kind: 'group' as const, index: c.group } : { kind: 'layer' as const };
-      const result = await engine().call('weightHistogram', { modelId: c.modelId, block: c.block, layer: c.layer, setting: c.setting, scope, bins: 64 }, { signal });
-      if (current('weights', signal)) set({ analysisWeightsRun: { state: 'done', result } });
-    } catch (error) {
-      if (current('weights', signal)) set({ analysisWeightsRun: failure(error) });
-    }
+    const scope = c.scope === 'group' ? { kind: 'group' as const, index: c.group } : { kind: 'layer' as const };
+    await lanes.weights.run(
+      (run) => {
+        set({ analysisWeightsRun: { state: 'running', fraction: 0, message: 'Quantising' } });
+        return run.call('weightHistogram', { modelId: c.modelId, block: c.block, layer: c.layer, setting: c.setting, scope, bins: 64 });
+      },
+      ending<WeightHistogramResult>((analysisWeightsRun) => set({ analysisWeightsRun })),
+    );
   },
 
   setAnalysisSnr(patch) {
@@ -163,37 +148,33 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
   },
 
   async runAnalysisSnr() {
-    const signal = begin('snr');
     const c = get().analysisSnr;
-    const parsed = parseSnrList(c.snrList);
-    if ('error' in parsed) {
-      set({ analysisSnrRun: { state: 'failed', error: { name: 'SnrListError', code: 'argument-invalid', message: parsed.error, fix: 'Type numbers in dB separated by commas, e.g. 0, 10, 20, 30, 40.' } } });
-      return;
-    }
-    set({ analysisSnrRun: { state: 'running', fraction: 0, message: 'Queued' } });
-    try {
-      const result = await engine().call(
-        'snrExperiment',
-        { modelIds: [c.varModel, c.ditModel].filter(Boolean), snrDb: parsed.values, samples: c.samples, seed: c.seed, ditSteps: c.ditSteps },
-        {
-          signal,
-          onProgress: (fraction, message) => {
-            const run = get().analysisSnrRun;
-            set({ analysisSnrRun: { state: 'running', fraction, message, partial: run.state === 'running' ? run.partial : undefined } });
+    await lanes.snr.run(
+      (run) => {
+        // Checked inside the run: a bad list also supersedes the run in flight, as before.
+        const parsed = parseSnrList(c.snrList);
+        if ('error' in parsed) throw new SnrListError(parsed.error);
+        set({ analysisSnrRun: { state: 'running', fraction: 0, message: 'Queued' } });
+        return run.call(
+          'snrExperiment',
+          { modelIds: [c.varModel, c.ditModel].filter(Boolean), snrDb: parsed.values, samples: c.samples, seed: c.seed, ditSteps: c.ditSteps },
+          {
+            onProgress: (fraction, message) => {
+              const now = get().analysisSnrRun;
+              set({ analysisSnrRun: { state: 'running', fraction, message, partial: now.state === 'running' ? now.partial : undefined } });
+            },
+            onPartial: (partial) => {
+              const now = get().analysisSnrRun;
+              if (now.state === 'running') set({ analysisSnrRun: { ...now, partial } });
+            },
           },
-          onPartial: (partial) => {
-            const run = get().analysisSnrRun;
-            if (run.state === 'running') set({ analysisSnrRun: { ...run, partial } });
-          },
-        },
-      );
-      if (current('snr', signal)) set({ analysisSnrRun: { state: 'done', result } });
-    } catch (error) {
-      if (current('snr', signal)) set({ analysisSnrRun: failure(error) });
-    }
+        );
+      },
+      ending<SnrExperimentResult>((analysisSnrRun) => set({ analysisSnrRun })),
+    );
   },
 
   cancelAnalysis(view) {
-    controllers.get(view)?.abort();
+    lanes[view].cancel();
   },
 });

@@ -1,6 +1,6 @@
 import type { SliceCreator } from '../../store/slice';
-import { engine } from '../../app/engine';
-import { CancelledError, serializeError, type QuantProbeResult, type SerializedError } from '../../worker/protocol';
+import { EngineCallLane } from '../../app/engineCall';
+import type { QuantProbeResult, SerializedError } from '../../worker/protocol';
 import type { FpName, Granularity, IntBits, WeightFormat } from '../../quant/formats';
 
 export type GranularityChoice = 'tensor' | 'channel' | '32' | '64' | '128';
@@ -52,7 +52,7 @@ export function toGranularity(choice: GranularityChoice): Granularity {
   return { kind: 'group', size: Number(choice) as 32 | 64 | 128 };
 }
 
-let controller: AbortController | undefined;
+const lane = new EngineCallLane();
 
 export const createExplorerSlice: SliceCreator<ExplorerSlice> = (set, get) => ({
   explorer: DEFAULT_EXPLORER,
@@ -61,12 +61,11 @@ export const createExplorerSlice: SliceCreator<ExplorerSlice> = (set, get) => ({
     set({ explorer: { ...get().explorer, ...patch } });
   },
   async runExplorer() {
-    controller?.abort();
-    controller = new AbortController();
     const settings = get().explorer;
-    set({ explorerRun: { state: 'running', progress: 'Queued' } });
-    try {
-      const result = await engine().call(
+    await lane.run(
+      (run) => {
+        set({ explorerRun: { state: 'running', progress: 'Queued' } });
+        return run.call(
         'quantProbe',
         {
           format: toWeightFormat(settings),
@@ -76,15 +75,17 @@ export const createExplorerSlice: SliceCreator<ExplorerSlice> = (set, get) => ({
           tokens: settings.tokens,
           seed: settings.seed,
         },
-        { signal: controller.signal, onProgress: (_f, message) => set({ explorerRun: { state: 'running', progress: message } }) },
-      );
-      set({ explorerRun: { state: 'done', result, settings } });
-    } catch (error) {
-      if (error instanceof CancelledError) set({ explorerRun: { state: 'idle' } });
-      else set({ explorerRun: { state: 'failed', error: serializeError(error) } });
-    }
+        { onProgress: (_f, message) => set({ explorerRun: { state: 'running', progress: message } }) },
+        );
+      },
+      {
+        done: (result) => set({ explorerRun: { state: 'done', result, settings } }),
+        cancelled: () => set({ explorerRun: { state: 'idle' } }),
+        failed: (error) => set({ explorerRun: { state: 'failed', error } }),
+      },
+    );
   },
   cancelExplorer() {
-    controller?.abort();
+    lane.cancel();
   },
 });

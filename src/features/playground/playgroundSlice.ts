@@ -5,7 +5,8 @@
  */
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
-import { CancelledError, serializeError, type ComparedRun, type ModelListEntry, type SerializedError } from '../../worker/protocol';
+import { EngineCallLane } from '../../app/engineCall';
+import { serializeError, type ComparedRun, type ModelListEntry, type SerializedError } from '../../worker/protocol';
 import { replaceColumn } from './columns';
 import { choiceKey, keyToChoice, type QuantChoice } from './quantChoice';
 import { baseModels, cellKeyString, planRequests, rowKeyString, type RowResult } from './runPlan';
@@ -46,7 +47,7 @@ export interface PlaygroundSlice {
   dismissUrlProblems(): void;
 }
 
-let controller: AbortController | undefined;
+const lane = new EngineCallLane();
 /** Generators whose bundles the engine has validated and uploaded (loading them shows its own progress). */
 const loaded = new Set<string>();
 
@@ -134,25 +135,21 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
   },
 
   async generate() {
-    controller?.abort();
-    const mine = new AbortController();
-    controller = mine;
-    const models = get().models;
-    const view = get().playground;
-    const modelId = get().modelId;
-    const requests = planRequests(view, modelId, models.state === 'ready' ? models.models : [], get().cells, get().rowResults);
-    if (requests.length === 0) {
-      set({ playgroundRun: { state: 'idle' } });
-      return;
-    }
-    set({ playgroundRun: { state: 'running', fraction: 0, message: 'Queued' } });
-    try {
+    const idle = () => set({ playgroundRun: { state: 'idle' } });
+    // A new request supersedes the one in flight, also when it has nothing to compute.
+    await lane.run(async (run) => {
+      const models = get().models;
+      const view = get().playground;
+      const modelId = get().modelId;
+      const requests = planRequests(view, modelId, models.state === 'ready' ? models.models : [], get().cells, get().rowResults);
+      if (requests.length === 0) return;
+      set({ playgroundRun: { state: 'running', fraction: 0, message: 'Queued' } });
       if (!loaded.has(modelId)) {
-        await engine().call('loadModel', { id: modelId }, { signal: mine.signal, onProgress: (f, message) => set({ playgroundRun: { state: 'running', fraction: f, message: `Loading the model: ${message}` } }) });
+        await run.call('loadModel', { id: modelId }, { onProgress: (f, message) => set({ playgroundRun: { state: 'running', fraction: f, message: `Loading the model: ${message}` } }) });
         loaded.add(modelId);
       }
       for (const [i, { row, columns }] of requests.entries()) {
-        const result = await engine().call(
+        const result = await run.call(
           'generate',
           {
             modelId: row.modelId,
@@ -162,30 +159,24 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
             ...(view.family === 'dit' ? { steps: row.steps } : {}),
           },
           {
-            signal: mine.signal,
             onProgress: (f, message) => set({ playgroundRun: { state: 'running', fraction: (i + f) / requests.length, message: `Row ${i + 1} of ${requests.length}: ${message}` } }),
           },
         );
         const cells = new Map(get().cells);
         // The engine de-duplicates and answers in request order, one run per distinct (setting, student).
         columns.forEach((c) => {
-          const run = result.runs.find((r) => r.setting === c.setting && r.modelId === c.modelId);
-          if (run) cells.set(cellKeyString(row, c.key), run);
+          const compared = result.runs.find((r) => r.setting === c.setting && r.modelId === c.modelId);
+          if (compared) cells.set(cellKeyString(row, c.key), compared);
         });
         const rowResults = new Map(get().rowResults);
         rowResults.set(rowKeyString(row), { reference: result.reference, outputKind: result.outputKind, outputShape: result.outputShape, notes: result.notes, stepCount: result.stepCount });
         set({ cells, rowResults });
       }
-      if (controller === mine) set({ playgroundRun: { state: 'idle' } });
-    } catch (error) {
-      if (controller !== mine) return; // superseded by a newer request
-      if (error instanceof CancelledError) set({ playgroundRun: { state: 'idle' } });
-      else set({ playgroundRun: { state: 'failed', error: serializeError(error) } });
-    }
+    }, { done: idle, cancelled: idle, failed: (error) => set({ playgroundRun: { state: 'failed', error } }) });
   },
 
   cancelGenerate() {
-    controller?.abort();
+    lane.cancel();
     set({ playgroundRun: { state: 'idle' } });
   },
 

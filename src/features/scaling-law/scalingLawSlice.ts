@@ -4,7 +4,8 @@
  */
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
-import { CancelledError, serializeError, type QualityPoint, type SerializedError } from '../../worker/protocol';
+import { EngineCallLane } from '../../app/engineCall';
+import { serializeError, type QualityPoint, type SerializedError } from '../../worker/protocol';
 import { loadSweep, type SweepLoad } from './sweepFile';
 import type { QualityMetric } from './metric';
 import type { BitsAxis } from './series';
@@ -62,7 +63,7 @@ export const SWEEP_URL = `${import.meta.env.BASE_URL}sweeps/mnist-sweep.json`;
 const DEFAULT_SETTING = 'W4g128';
 export const SAMPLE_CHOICES = [10, 25, 50, 100, 200, 500] as const;
 
-let controller: AbortController | undefined;
+const lane = new EngineCallLane();
 
 export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) => ({
   scalingSweep: { state: 'loading' },
@@ -102,37 +103,30 @@ export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) =
     set({ scalingPick: { ...get().scalingPick, ...patch } });
   },
   async measureScalingPoint() {
-    controller?.abort();
-    const own = (controller = new AbortController());
     const { modelId, setting, samples } = effectivePick(get());
     const running = { state: 'running' as const, modelId, setting, samples, fraction: 0, message: 'Queued' };
-    set({ scalingLive: running });
-    // Ignore callbacks of a run that a newer one replaced (abort is asynchronous on the worker side).
-    const current = () => controller === own;
     const update = (patch: Partial<typeof running & { point: QualityPoint }>) => {
       const live = get().scalingLive;
-      if (current() && live.state === 'running') set({ scalingLive: { ...live, ...patch } });
+      if (live.state === 'running') set({ scalingLive: { ...live, ...patch } });
     };
-    try {
-      const point = await engine().call(
-        'measureQuality',
-        // paired: fp32's samples on the same draws too, for PSNR / label / token agreement with their errors.
-        { modelId, setting, samples, paired: true },
-        {
-          signal: own.signal,
-          onProgress: (fraction, message) => update({ fraction, message }),
-          onPartial: (partial) => update({ point: partial }),
-        },
-      );
-      if (!current()) return;
-      set({ scalingLive: { state: 'idle' }, scalingMeasured: [...get().scalingMeasured, point] });
-    } catch (error) {
-      if (!current()) return;
-      if (error instanceof CancelledError) set({ scalingLive: { state: 'idle' } });
-      else set({ scalingLive: { state: 'failed', modelId, setting, error: serializeError(error) } });
-    }
+    await lane.run(
+      (run) => {
+        set({ scalingLive: running });
+        return run.call(
+          'measureQuality',
+          // paired: fp32's samples on the same draws too, for PSNR / label / token agreement with their errors.
+          { modelId, setting, samples, paired: true },
+          { onProgress: (fraction, message) => update({ fraction, message }), onPartial: (partial) => update({ point: partial }) },
+        );
+      },
+      {
+        done: (point) => set({ scalingLive: { state: 'idle' }, scalingMeasured: [...get().scalingMeasured, point] }),
+        cancelled: () => set({ scalingLive: { state: 'idle' } }),
+        failed: (error) => set({ scalingLive: { state: 'failed', modelId, setting, error } }),
+      },
+    );
   },
   cancelScalingMeasure() {
-    controller?.abort();
+    lane.cancel();
   },
 });
