@@ -78,9 +78,12 @@ class Diffusion:
         mean, _ = self.q_posterior(x0, xt, t)
         return mean, log_var, x0, eps
 
-    def training_losses(self, model, x0, t, y, noise):
+    def training_losses(self, model, x0, t, y, noise, min_snr_gamma=0.0):
         """Per-sample loss: mean squared eps error + VB term (KL to the true posterior in bits per dim; at t=0 the
-        discretised Gaussian NLL). The VB term sees the eps prediction through a stop-gradient, as in IDDPM."""
+        discretised Gaussian NLL). The VB term sees the eps prediction through a stop-gradient, as in IDDPM.
+        min_snr_gamma > 0 weights the eps MSE by min(SNR(t), gamma) / SNR(t) (Min-SNR-gamma, Hang et al. 2023):
+        the nearly clean timesteps, whose eps targets are hardest and matter least, stop dominating the gradient.
+        The returned `mse` is the unweighted one, comparable across weightings."""
         xt = self.q_sample(x0, t, noise)
         out = model(xt, self.map_t(t), y)
         C = x0.shape[1]
@@ -91,7 +94,11 @@ class Diffusion:
         kl = normal_kl(true_mean, true_log_var, mean, log_var).mean(dim=(1, 2, 3)) / math.log(2.0)
         nll = -discretized_gaussian_log_likelihood(x0, mean, 0.5 * log_var).mean(dim=(1, 2, 3)) / math.log(2.0)
         vb = torch.where(t == 0, nll, kl)
-        return mse + vb, mse, vb
+        weighted = mse
+        if min_snr_gamma > 0:
+            snr = self._at(self.alphas_cumprod / (1.0 - self.alphas_cumprod), t, mse).view(-1)
+            weighted = mse * torch.clamp(snr, max=min_snr_gamma) / snr
+        return weighted + vb, mse, vb
 
     def map_t(self, t):
         return torch.from_numpy(self.timestep_map).to(t.device)[t]

@@ -55,6 +55,8 @@ def latent_stats(vae, split, vae_id):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--depth', type=int, required=True)
+    ap.add_argument('--min_snr_gamma', type=float, default=0.0,
+                    help='Min-SNR-gamma weighting of the eps MSE (0 = unweighted, as DiT)')
     add_run_args(ap, STEPS, BATCH)
     args = ap.parse_args()
     device = setup(args.seed, device=args.device)
@@ -76,6 +78,8 @@ def main():
     N = len(tr['labels'])
     fingerprint = {'model': config, 'steps': args.steps, 'batch': args.batch, 'lr': lr, 'seed': args.seed,
                    'ema': EMA_DECAY, 'dataset': {'train': N}, 'vae': vae_id}
+    if args.min_snr_gamma:  # only when set, so the runs trained before the option existed still resume
+        fingerprint['min_snr_gamma'] = args.min_snr_gamma
     name = f'dit-d{args.depth}'
     run = ResumableRun(name, fingerprint, {'model': model, 'ema': ema.model}, opt, g, log, command_line(),
                        save_every=args.save_every, restart=args.restart)
@@ -95,7 +99,7 @@ def main():
         x0 = (mean + std * torch.randn(mean.shape, generator=g).to(device) - shift) * scale
         t = torch.randint(0, diffusion.num_timesteps, (args.batch,), generator=g).to(device)
         noise = torch.randn(x0.shape, generator=g).to(device)
-        loss, mse, vb = diffusion.training_losses(model, x0, t, tr['labels'][idx], noise)
+        loss, mse, vb = diffusion.training_losses(model, x0, t, tr['labels'][idx], noise, args.min_snr_gamma)
         loss = loss.mean()
         opt.zero_grad()
         loss.backward()
@@ -110,6 +114,7 @@ def main():
         run.maybe_save(step)
     info = {'steps': step, 'batch': args.batch, 'images': step * args.batch, 'lr': lr, 'ema': EMA_DECAY,
             'schedule': 'linear warm-up 2%, cosine to 10% of peak', 'final_loss_avg': avg,
+            'min_snr_gamma': args.min_snr_gamma,
             'params': param_counts(model), 'dataset': {'train': N}, 'device': args.device,
             'command': command_line()}
     ema.model.cpu()
