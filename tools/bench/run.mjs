@@ -14,6 +14,7 @@
  * (from Node: CPU model, cores, memory) and the browser version to --out (default
  * bench-results/<suite>-<date>.json). Prints a summary table. Exit code 1 when any case failed.
  */
+/* global window -- read inside page.evaluate / waitForFunction callbacks, which run in the page */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -12,6 +12,7 @@
  * (tools/parity/src/main.ts).
  * --dawn: the same checks (tools/parity/src/runParity.ts) through vitest on Dawn for Node instead of a browser.
  */
+/* global window -- read inside page.evaluate / waitForFunction callbacks, which run in the page */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

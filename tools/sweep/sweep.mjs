@@ -15,6 +15,7 @@
  * bundle's manifest (config.realFloorSamples, realFd, realFdSe, realKid, realKidSe, written by
  * training/evaluate.py) when that floor was measured at this run's --samples. See docs/sweep.md.
  */
+/* global window, document -- read inside page.evaluate / waitForFunction callbacks, which run in the page */
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

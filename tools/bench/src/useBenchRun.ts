@@ -42,7 +42,9 @@ export function useBenchRun<Config, Result extends BenchResult | EndToEndResult>
   const [running, setRunning] = useState(false);
   const [log, setLog] = useState<string[]>([]);
   const [result, setResult] = useState<Result>();
-  const [error, setError] = useState<string>();
+  // `?auto=1`: the URL's config (or why it is invalid) is read once, on the first render.
+  const [auto] = useState(() => autoStart(search, configFromUrl));
+  const [error, setError] = useState<string | undefined>(auto && 'error' in auto ? auto.error : undefined);
   const autoStarted = useRef(false);
 
   const start = async (config: Config): Promise<void> => {
@@ -70,14 +72,12 @@ export function useBenchRun<Config, Result extends BenchResult | EndToEndResult>
 
   useEffect(() => {
     window.__benchLoaded = true;
-    if (new URLSearchParams(search).get('auto') !== '1' || autoStarted.current) return; // StrictMode runs effects twice in dev
+    if (auto && 'error' in auto) window.__benchError = auto.error;
+    if (!auto || !('config' in auto) || autoStarted.current) return; // StrictMode runs effects twice in dev
     autoStarted.current = true;
-    try {
-      void start(configFromUrl(search));
-    } catch (e) {
-      window.__benchError = String(e);
-      setError(String(e));
-    }
+    void start(auto.config);
+    // Once, on mount: the URL does not change in place, and a later render's `start` is the same run logic.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const download = useMemo(
@@ -87,4 +87,14 @@ export function useBenchRun<Config, Result extends BenchResult | EndToEndResult>
   useEffect(() => () => (download ? URL.revokeObjectURL(download) : undefined), [download]);
 
   return { running, log, result, error, download, start };
+}
+
+/** The run `?auto=1` asks for: the URL's config, or the reason it is invalid; undefined without `auto=1`. */
+function autoStart<Config>(search: string, configFromUrl: (search: string) => Config): { config: Config } | { error: string } | undefined {
+  if (new URLSearchParams(search).get('auto') !== '1') return undefined;
+  try {
+    return { config: configFromUrl(search) };
+  } catch (e) {
+    return { error: String(e) };
+  }
 }
