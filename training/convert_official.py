@@ -37,7 +37,9 @@ OFFICIAL_VAR_PATCH_NUMS = (1, 2, 3, 4, 5, 6, 8, 10, 13, 16)
 DIT_HEADS_BY_WIDTH = {384: 6, 768: 12, 1024: 16, 1152: 16}  # DiT-S/B/L/XL
 IMAGENET = {'name': 'imagenet', 'imageSize': 256, 'channels': 3, 'range': [-1, 1], 'numClasses': 1000}
 VAR_SAMPLING = {'cfg': 1.5, 'topK': 900, 'topP': 0.96, 'seed': 0}  # official FID recipe
-DIT_SAMPLING = {'method': 'ddpm', 'steps': 250, 'cfg': 1.5, 'seed': 0}  # official sample.py steps, FID cfg
+# Official sample.py steps and FID cfg; the official forward_with_cfg guides only the first 3 latent channels, and
+# its DDIM respacing ("ddimN") takes an integer stride: both are manifest options the engine follows for these bundles.
+DIT_SAMPLING = {'method': 'ddpm', 'steps': 250, 'cfg': 1.5, 'seed': 0, 'guidanceChannels': 3, 'ddimSpacing': 'ddimN'}
 
 
 class ConversionError(Exception):
@@ -253,7 +255,10 @@ class Tokenizer(nn.Module):
         self.post_quant_conv = nn.Conv2d(C, C, sd['post_quant_conv.weight'].shape[-1], padding=sd['post_quant_conv.weight'].shape[-1] // 2)
         self.post_quant_conv.load_state_dict({'weight': sd['post_quant_conv.weight'], 'bias': sd['post_quant_conv.bias']})
         self.decoder, self.image_channels = build_decoder(sd)
-        self.params_total = sum(v.numel() for k, v in sd.items() if 'ema_vocab_hit' not in k)
+        # What the bundle ships: the quantizer (weights.safetensors) and post_quant_conv + decoder (decoder.onnx); the
+        # encoder and quant_conv are not converted, and ema_vocab_hit is a training statistic, not a parameter.
+        self.params_total = sum(v.numel() for k, v in sd.items()
+                                if k.startswith(('quantize.', 'post_quant_conv.', 'decoder.')) and 'ema_vocab_hit' not in k)
 
     def fhat_to_img(self, f_hat):
         return self.decoder(self.post_quant_conv(f_hat)).clamp(-1, 1)
@@ -317,7 +322,7 @@ def sha256_file(path):
 
 
 def provenance(sources, notes):
-    return {'command': 'python3 training/' + ' '.join([os.path.basename(sys.argv[0])] + sys.argv[1:]),
+    return {'command': eb.portable_command('python3 training/' + ' '.join([os.path.basename(sys.argv[0])] + sys.argv[1:])),
             'log': None, 'notes': notes,
             'sources': [{'file': os.path.basename(p), 'sha256': sha256_file(p)} for p in sources]}
 

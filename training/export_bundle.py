@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import sys
 
@@ -75,9 +76,26 @@ def write_goldens(folder, tensors, meta):
     return {'path': 'goldens.safetensors', **meta, 'tensors': list(tensors)}
 
 
+def portable_command(command):
+    """A command line as a manifest may record it: each absolute or home-relative path argument (a checkpoint, an
+    --out folder) reduced to its last name. Manifests travel with their bundles (shared by URL, uploaded), so they
+    must not carry the exporting machine's directory layout or user name; repo-relative paths stay as they are."""
+    if command is None:
+        return None
+
+    def clean(token):
+        if token.startswith('--') and '=' in token:
+            flag, value = token.split('=', 1)
+            return f'{flag}={clean(value)}'
+        if token.startswith(('/', '~', '\\')) or re.match(r'^[A-Za-z]:[\\/]', token):
+            return os.path.basename(os.path.normpath(token.replace('\\', '/'))) or token
+        return token
+    return ' '.join(clean(t) for t in command.split(' '))
+
+
 def training_entry(info, log_name, notes='fixed-step run (docs/model-zoo.md); EMA weights for the generators'):
     keys = ('steps', 'batch', 'images', 'lr', 'ema', 'schedule', 'minutes')
-    return {'command': info.get('command'), 'log': f'training/logs/{log_name}.log', 'notes': notes,
+    return {'command': portable_command(info.get('command')), 'log': f'training/logs/{log_name}.log', 'notes': notes,
             **{k: info[k] for k in keys if k in info}, **({'reproduce': info['reproduce']} if 'reproduce' in info else {})}
 
 

@@ -45,6 +45,38 @@ export function spaceTimesteps(numTimesteps: number, count: number): number[] {
   return [...taken].sort((a, b) => a - b);
 }
 
+/**
+ * How sampling steps pick training timesteps: 'uniform' is spaceTimesteps above (improved-diffusion's section
+ * rule with one section, what our bundles and the official DDPM sampler use); 'ddimN' is the official
+ * `space_timesteps(T, "ddimN")`: the smallest integer stride whose range(0, T, stride) has exactly N entries.
+ */
+export type TimestepSpacing = 'uniform' | 'ddimN';
+
+/**
+ * The official "ddimN" spacing: 0, stride, 2 stride, ... below T, for the smallest stride giving exactly `count`
+ * timesteps. Not every count has one (with T = 1000: 250, 100, 50 and 25 do; 300 does not), and then this throws
+ * with the nearest counts that work.
+ */
+export function ddimStrideTimesteps(numTimesteps: number, count: number): number[] {
+  if (!Number.isInteger(count) || count < 1 || count > numTimesteps) {
+    throw new RangeError(`cannot space ${numTimesteps} timesteps into ${count} steps; pick 1..${numTimesteps}`);
+  }
+  const lengthOf = (stride: number) => Math.ceil(numTimesteps / stride);
+  for (let stride = 1; stride < numTimesteps; stride++) {
+    if (lengthOf(stride) === count) return Array.from({ length: count }, (_, i) => i * stride);
+  }
+  // The official loop stops before stride T, so a single step (stride T) is refused there too.
+  const reachable = [...new Set(Array.from({ length: numTimesteps - 1 }, (_, i) => lengthOf(i + 1)))];
+  const below = Math.max(...reachable.filter((c) => c < count), -1);
+  const above = Math.min(...reachable.filter((c) => c > count), Infinity);
+  const near = [below, above].filter((c) => c > 0 && Number.isFinite(c)).join(' or ');
+  throw new RangeError(`no integer stride spaces ${numTimesteps} timesteps into exactly ${count} DDIM steps (official "ddim${count}"); ${near ? `${near} steps work` : 'pick another count'}`);
+}
+
+export function spacedTimesteps(numTimesteps: number, count: number, spacing: TimestepSpacing = 'uniform'): number[] {
+  return spacing === 'ddimN' ? ddimStrideTimesteps(numTimesteps, count) : spaceTimesteps(numTimesteps, count);
+}
+
 export interface DiffusionSchedule {
   readonly steps: number;
   /** Original timestep of each respaced step (what the model receives as t). */
@@ -87,9 +119,9 @@ export function scheduleFromBetas(betas: Float64Array, timestepMap: readonly num
 }
 
 /** The linear schedule of `trainSteps` respaced to `sampleSteps` (SpacedDiffusion: betas 1 - acp[t_j] / acp[t_{j-1}]). */
-export function respacedSchedule(sampleSteps: number, trainSteps = 1000): DiffusionSchedule {
+export function respacedSchedule(sampleSteps: number, trainSteps = 1000, spacing: TimestepSpacing = 'uniform'): DiffusionSchedule {
   const base = scheduleFromBetas(linearBetas(trainSteps), []);
-  const use = spaceTimesteps(trainSteps, sampleSteps);
+  const use = spacedTimesteps(trainSteps, sampleSteps, spacing);
   let last = 1;
   const betas = Float64Array.from(use, (t) => {
     const beta = 1 - base.alphasCumprod[t] / last;

@@ -13,7 +13,7 @@ import { VarModel } from '../../models/var/varModel';
 import { VarSampler } from '../../models/var/varSampler';
 import { VarTokenizer } from '../../models/var/varTokenizer';
 import { DitModel } from '../../models/dit/ditModel';
-import { DitSampler } from '../../models/dit/ditSampler';
+import { DitSampler, ditSamplingOptions } from '../../models/dit/ditSampler';
 import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/setting';
 import type { ActivationFormat } from '../../quant/formats';
 import type { LinearInputStats } from '../../models/runtime/calibration';
@@ -116,7 +116,7 @@ export class DeviceModels {
       const model = DitModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales, prepared });
       let sampler: DitSampler;
       try {
-        sampler = new DitSampler(model);
+        sampler = new DitSampler(model, ditSamplingOptions(m.manifest.sampling));
       } catch (e) {
         model.destroy();
         throw e;

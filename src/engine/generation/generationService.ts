@@ -18,6 +18,7 @@ import { CancelledError } from '../runContext';
 import type { RunContext } from '../runContext';
 import { BundleStore, type LoadedBundles } from './bundleStore';
 import { BundleCatalog } from './bundleCatalog';
+import { ditSamplingOptions, guidanceLabel } from '../../models/dit/ditSampler';
 import { DeviceModels } from './deviceModels';
 import { SideBySide } from './sideBySide';
 import { GenerationError } from './errors';
@@ -172,5 +173,5 @@ function modelInfo(bundles: LoadedBundles): LoadedModelInfo {
   if (m.family === 'var') {
     return { ...base, family: 'var', defaults: { cfg: m.sampling.cfg, steps: m.config.patchNums.length, topK: m.sampling.topK, topP: m.sampling.topP } };
   }
-  return { ...base, family: 'dit', defaults: { cfg: m.sampling.cfg, steps: m.sampling.steps, sampler: m.sampling.method } };
+  return { ...base, family: 'dit', defaults: { cfg: m.sampling.cfg, steps: m.sampling.steps, sampler: m.sampling.method }, guidance: guidanceLabel(ditSamplingOptions(m.sampling), m.config.inChannels) };
 }

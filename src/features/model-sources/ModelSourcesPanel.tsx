@@ -130,12 +130,16 @@ export function ModelSourcesPanel() {
                       </button>
                     )}
                     {preview?.state === 'running' && <span className="muted"> {preview.message}</span>}
-                    {preview?.state === 'done' &&
-                      (preview.image.pixels ? (
-                        <PixelCanvas pixels={preview.image.pixels} size={preview.image.size} scale={preview.image.size > 64 ? 1 : 3} label={`Sample of ${m.id}`} />
-                      ) : (
-                        <span className="muted"> {preview.note ?? 'The output is raw (no decoder).'}</span>
-                      ))}
+                    {preview?.state === 'done' && (
+                      <figure className="source-preview">
+                        {preview.image.pixels ? (
+                          <PixelCanvas pixels={preview.image.pixels} size={preview.image.size} scale={preview.image.size > 64 ? 1 : 3} label={`Sample of ${m.id}`} />
+                        ) : (
+                          <span className="muted">The output is raw (no decoder).</span>
+                        )}
+                        {preview.note && <figcaption className="muted">fp32, class 7, seed 1: {preview.note}</figcaption>}
+                      </figure>
+                    )}
                     {preview?.state === 'failed' && <ErrorPanel title={`${m.id} could not generate`} message={preview.error.message} fix={preview.error.fix} />}
                   </td>
                 </tr>

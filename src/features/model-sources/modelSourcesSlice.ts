@@ -105,7 +105,8 @@ export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, ge
     try {
       const info = await engine().call('loadModel', { id: modelId }, { onProgress: (_f, message) => previews({ state: 'running', message }) });
       const result = await engine().call('generate', { modelId, settings: [], classLabel: Math.min(7, info.numClasses - 1), seed: 1 }, { onProgress: (_f, message) => previews({ state: 'running', message }) });
-      previews({ state: 'done', image: previewImage(result.reference.output, result.outputShape, result.outputKind), note: result.notes.join(' ') || undefined });
+      const rule = info.family === 'dit' ? `${info.defaults.steps} ${info.defaults.sampler ?? 'ddpm'} steps, cfg ${info.defaults.cfg}, ${info.guidance ?? 'guidance on all latent channels'}` : `cfg ${info.defaults.cfg}, top-k ${info.defaults.topK || 'off'}, top-p ${info.defaults.topP || 'off'}`;
+      previews({ state: 'done', image: previewImage(result.reference.output, result.outputShape, result.outputKind), note: [rule, ...result.notes].join('. ') });
     } catch (error) {
       previews({ state: 'failed', error: serializeError(error) });
     }

@@ -183,6 +183,12 @@ function checkDitConfig(r: FieldReader, c: Json, m: Json): void {
   r.check(steps <= trainSteps, 'sampling.steps', `at most trainSteps (${trainSteps})`, steps);
   r.num(s, 'cfg', 'sampling');
   r.int(s, 'seed', 'sampling');
+  // Official-model options (docs/official-models.md); absent in our bundles, whose rule is the default.
+  if (s.guidanceChannels !== undefined) {
+    const g = r.int(s, 'guidanceChannels', 'sampling', 1);
+    r.check(g <= cin, 'sampling.guidanceChannels', `at most inChannels (${cin})`, g);
+  }
+  if (s.ddimSpacing !== undefined) r.oneOf(s, 'ddimSpacing', 'sampling', ['uniform', 'ddimN'] as const);
 }
 
 function checkNumClasses(r: FieldReader, c: Json, m: Json): void {

@@ -196,6 +196,13 @@ export interface DitSampling {
   readonly steps: number;
   readonly cfg: number;
   readonly seed: number;
+  /**
+   * Optional: how many latent channels, from the first, classifier-free guidance applies to (the rest take the
+   * cond prediction). Absent: all of them, our models' rule. The official DiT guides the first 3 of its 4.
+   */
+  readonly guidanceChannels?: number;
+  /** Optional: the timesteps of a DDIM run, 'uniform' (default, as DDPM) or the official integer-stride 'ddimN'. */
+  readonly ddimSpacing?: 'uniform' | 'ddimN';
 }
 
 interface ManifestBase<F extends Family, C> {

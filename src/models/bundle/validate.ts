@@ -10,6 +10,7 @@ import { expectedDitTensors, expectedVarTensors, expectedVqvaeTensors, type Expe
 import { parseJson } from './fields.ts';
 import { checkFileBytes, checkFileRoles, type ChecksumStatus } from './fileChecks.ts';
 import { checkManifest } from './manifest.ts';
+import { checkNoLocalPaths } from './localPaths.ts';
 import { checkOnnxPorts, checkRequiredBundles } from './crossChecks.ts';
 import { checkCountsAgainstWeights } from './counts.ts';
 import { checkOnnxFile } from './fileTypes.ts';
@@ -47,7 +48,9 @@ function expectedWeights(m: Manifest): ExpectedWeights | undefined {
 
 export async function validateBundle(source: BundleSource, id: string, options: ValidateOptions = {}): Promise<ValidatedBundle> {
   const mFile = manifestPath(id);
-  const manifest = checkManifest(parseJson(await source.readText(mFile), mFile), mFile, id);
+  const raw = parseJson(await source.readText(mFile), mFile);
+  const manifest = checkManifest(raw, mFile, id);
+  checkNoLocalPaths(raw, mFile);
   const index = options.index ?? (await validateIndex(source));
   checkIndexEntry(manifest, index);
   checkFileRoles(manifest, mFile);

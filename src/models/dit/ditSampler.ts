@@ -1,15 +1,17 @@
 /**
  * The DiT sampler (docs/bundle-format.md, family `dit`), all on the GPU: x_T ~ N(0, I); for respaced steps
  * i = S-1 .. 0 the model runs on [x, x] with labels [y, null] and t = timestep_map[i]; CfgCombineKernel guides
- * eps on ALL latent channels (eps = uncond + cfg (cond - uncond); the official sampler's first-3-channels quirk
- * is not copied) and takes v from the cond half; DdpmStepKernel (ancestral, learned-range variance) or
- * DdimStepKernel (eta 0) updates x in place. Schedule: src/ops/diffusionSchedule.ts.
+ * eps on ALL latent channels (eps = uncond + cfg (cond - uncond)), our models' rule, or, as a manifest option
+ * (`sampling.guidanceChannels`, written for official bundles), on the first G channels only with the rest taken
+ * from the cond prediction, as the official DiT's forward_with_cfg does with G = 3; v comes from the cond half.
+ * DdpmStepKernel (ancestral, learned-range variance) or DdimStepKernel (eta 0) updates x in place. Schedule:
+ * src/ops/diffusionSchedule.ts (DDIM may take the official "ddimN" spacing, `sampling.ddimSpacing`).
  *
  * Noise (x_T and one draw per DDPM step but the last) comes from the request (the goldens record torch's) or
  * our seeded PCG32, and is uploaded once with the timesteps. Without traces the run is one submission; traces
  * (x_t, the model outputs, the noise, x_next) are read back only when asked for.
  */
-import { ddimCoefficients, ddpmCoefficients, respacedSchedule, type DiffusionSchedule } from '../../ops/diffusionSchedule';
+import { ddimCoefficients, ddpmCoefficients, respacedSchedule, type DiffusionSchedule, type TimestepSpacing } from '../../ops/diffusionSchedule';
 import { ditEpsCfgLayout } from '../../kernels/ops/cfgCombineKernel';
 import { ditVarianceSource } from '../../kernels/ops/diffusionStepKernels';
 import { Pcg32 } from '../runtime/prng';
@@ -46,7 +48,26 @@ export interface DitStepTrace {
   xNext?: Float32Array;
 }
 
-export interface DitSampleRequest {
+/** The sampling rules a bundle's manifest may choose (DitSampling's optional fields); defaults are our models'. */
+export interface DitSamplingOptions {
+  /** Latent channels guided, from the first (default all); the rest take the cond prediction. */
+  readonly guidanceChannels?: number;
+  /** Timesteps of a DDIM run (default 'uniform'; DDPM always uses 'uniform'). */
+  readonly ddimSpacing?: TimestepSpacing;
+}
+
+/** The options a manifest's `sampling` sets. */
+export function ditSamplingOptions(sampling: DitSamplingOptions): DitSamplingOptions {
+  return { guidanceChannels: sampling.guidanceChannels, ddimSpacing: sampling.ddimSpacing };
+}
+
+/** A label for the UI: which guidance rule a model samples with. */
+export function guidanceLabel(options: DitSamplingOptions, inChannels: number): string {
+  const g = options.guidanceChannels ?? inChannels;
+  return g >= inChannels ? `guidance on all ${inChannels} latent channels` : `official guidance: first ${g} of ${inChannels} latent channels`;
+}
+
+export interface DitSampleRequest extends DitSamplingOptions {
   readonly labels: readonly number[];
   readonly cfg: number;
   readonly method: DitMethod;
@@ -79,8 +100,16 @@ export class DitSampler {
   private readonly ws: Workspace;
   private destroyed = false;
 
-  constructor(readonly model: DitModel) {
+  /** `options`: the manifest's sampling rules (ditSamplingOptions); a request may override them. */
+  constructor(
+    readonly model: DitModel,
+    readonly options: DitSamplingOptions = {},
+  ) {
     const d = model.config.diffusion;
+    const g = options.guidanceChannels;
+    if (g !== undefined && (!Number.isInteger(g) || g < 1 || g > model.config.inChannels)) {
+      throw new ModelError('argument-invalid', `${OWNER}: guidanceChannels ${g} is not a channel count 1..${model.config.inChannels}.`, 'Fix sampling.guidanceChannels in the manifest (3 for official DiT bundles, or leave it out).');
+    }
     if (d.betaSchedule !== 'linear' || d.betaStart !== 0.0001 || d.betaEnd !== 0.02) {
       throw new ModelError('setting-unsupported', `the diffusion schedule ${JSON.stringify(d)} is not the linear 1e-4..0.02 one the engine implements.`, 'Export the DiT with the linear beta schedule.');
     }
@@ -98,9 +127,18 @@ export class DitSampler {
     requireArgument(request.labels.every((y) => Number.isInteger(y) && y >= 0 && y < numClasses), OWNER, `labels ${request.labels} must be classes 0..${numClasses - 1}`, 'The null class is added by the sampler itself.');
     requireArgument(request.method === 'ddpm' || request.method === 'ddim', OWNER, `method ${String(request.method)} is unknown`, "Use 'ddpm' or 'ddim'.");
     requireArgument(Number.isFinite(request.cfg), OWNER, `cfg ${request.cfg} is not finite`, 'Pass a guidance scale such as 1.5.');
-    const schedule = respacedSchedule(request.steps, diffusion.trainSteps);
-    const S = schedule.steps;
     const ddpm = request.method === 'ddpm';
+    const spacing: TimestepSpacing = ddpm ? 'uniform' : (request.ddimSpacing ?? this.options.ddimSpacing ?? 'uniform');
+    let schedule: DiffusionSchedule;
+    try {
+      schedule = respacedSchedule(request.steps, diffusion.trainSteps, spacing);
+    } catch (e) {
+      throw new ModelError('argument-invalid', `${OWNER}: ${e instanceof Error ? e.message : String(e)}.`, spacing === 'ddimN' ? 'Pick a step count the official DDIM spacing reaches (e.g. 25, 50, 100 or 250).' : `Pick 1..${diffusion.trainSteps} steps.`);
+    }
+    const S = schedule.steps;
+    const guided = request.guidanceChannels ?? this.options.guidanceChannels ?? Cin;
+    requireArgument(Number.isInteger(guided) && guided >= 1 && guided <= Cin, OWNER, `guidanceChannels ${guided} is not 1..${Cin}`, 'Guide all channels (leave it out) or the official 3.');
+    const hw = size * size;
 
     // Timesteps [2B] and noise [B, n] of every step, each step's region on a storage-offset boundary.
     const alignment = device.limits.minStorageBufferOffsetAlignment;
@@ -120,7 +158,16 @@ export class DitSampler {
         noises.set(given ?? rng.normals(B * n), step * noiseStride);
       }
     }
-    ws.reserve({ ...model.workspaceNeeds(2 * B), xIn: 2 * B * n, modelOut: 2 * B * outChannels * size * size, eps: B * n, latent: B * n, timesteps: timesteps.length, noises: noises.length });
+    ws.reserve({
+      ...model.workspaceNeeds(2 * B),
+      xIn: 2 * B * n,
+      modelOut: 2 * B * outChannels * hw,
+      eps: B * n,
+      ...(guided < Cin ? { epsGuided: B * guided * hw } : {}),
+      latent: B * n,
+      timesteps: timesteps.length,
+      noises: noises.length,
+    });
     const x = ws.get('latent');
     writeWords(device, x, 0, initial);
     writeWords(device, ws.get('timesteps'), 0, timesteps);
@@ -151,7 +198,18 @@ export class DitSampler {
       encoder.copyBufferToBuffer(x, 0, ws.get('xIn'), 0, B * n * 4);
       encoder.copyBufferToBuffer(x, 0, ws.get('xIn'), B * n * 4, B * n * 4);
       model.encodeForward(encoder, ws, { x: ws.get('xIn'), t: slice(ws.get('timesteps'), step * tStride, 2 * B), labels, out: ws.get('modelOut') });
-      kernels.cfg.encode(encoder, { formula: 'dit', weight: request.cfg, src: ws.get('modelOut'), dst: ws.get('eps'), ...ditEpsCfgLayout(B, Cin, size, size) });
+      if (guided >= Cin) {
+        kernels.cfg.encode(encoder, { formula: 'dit', weight: request.cfg, src: ws.get('modelOut'), dst: ws.get('eps'), ...ditEpsCfgLayout(B, Cin, size, size) });
+      } else {
+        // Guided channels of every row into a scratch buffer, then each row's guided part and its cond-only rest
+        // copied into place (copies need 4-byte, not storage-binding, alignment; the rest is cond's exact values).
+        const outRow = outChannels * hw;
+        kernels.cfg.encode(encoder, { formula: 'dit', weight: request.cfg, src: ws.get('modelOut'), dst: ws.get('epsGuided'), rows: B, rowLength: guided * hw, inputStride: outRow, uncondOffset: B * outRow });
+        for (let b = 0; b < B; b++) {
+          encoder.copyBufferToBuffer(ws.get('epsGuided'), b * guided * hw * 4, ws.get('eps'), b * n * 4, guided * hw * 4);
+          encoder.copyBufferToBuffer(ws.get('modelOut'), (b * outRow + guided * hw) * 4, ws.get('eps'), (b * n + guided * hw) * 4, (Cin - guided) * hw * 4);
+        }
+      }
       const noise = slice(ws.get('noises'), step * noiseStride, B * n);
       if (ddpm) {
         kernels.ddpmStep.encode(encoder, { x, batch: B, sampleSize: n, eps: { buffer: ws.get('eps') }, v: ditVarianceSource(Cin, size, size, ws.get('modelOut')), noise, coefficients: ddpmCoefficients(schedule, i) });
