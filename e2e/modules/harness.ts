@@ -9,7 +9,7 @@ import { FetchBundleSource, tensorF32, validateBundle, validateIndex, type Bundl
 import * as metrics from '../../src/metrics/index.ts';
 import * as onnx from '../../src/models/onnx/index.ts';
 import { ort } from '../../src/models/onnx/ortRuntime';
-import { readF32, uploadWords } from '../../src/models/runtime/gpuBuffers';
+import { readF32, uploadWords } from '../../src/gpu/buffers';
 
 export { metrics, onnx, ort, readF32 };
 

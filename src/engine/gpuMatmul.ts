@@ -4,6 +4,7 @@
  */
 import { GpuPackedWeight, QuantMatmulKernel } from '../kernels';
 import type { PackedWeight } from '../quant/formats';
+import { OwnedBuffers, readF32 } from '../gpu/buffers';
 
 const kernels = new WeakMap<GPUDevice, QuantMatmulKernel>();
 
@@ -13,29 +14,19 @@ export async function runQuantMatmul(device: GPUDevice, packed: PackedWeight, x:
     kernel = new QuantMatmulKernel(device);
     kernels.set(device, kernel);
   }
-  const weight = GpuPackedWeight.upload(device, packed, 'quantProbe.weight');
-  const xBuffer = device.createBuffer({ label: 'quantProbe.x', size: x.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  const yBytes = tokens * packed.rows * 4;
-  const yBuffer = device.createBuffer({ label: 'quantProbe.y', size: yBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const readback = device.createBuffer({ label: 'quantProbe.readback', size: yBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const buffers = new OwnedBuffers(device, 'quantProbe');
   try {
-    device.queue.writeBuffer(xBuffer, 0, x as Float32Array<ArrayBuffer>);
+    const weight = buffers.keep(GpuPackedWeight.upload(device, packed, 'quantProbe.weight'));
+    const xBuffer = buffers.upload('x', x);
+    const yElements = tokens * packed.rows;
+    const yBuffer = buffers.storage('y', yElements * 4);
     const args = { weight, x: xBuffer, y: yBuffer, m: tokens, k: packed.cols };
     await kernel.run(args); // warm-up: pipeline compilation is not what we time
     const start = performance.now();
     await kernel.run(args);
     const gpuMs = performance.now() - start;
-    const encoder = device.createCommandEncoder({ label: 'quantProbe.readbackEncoder' });
-    encoder.copyBufferToBuffer(yBuffer, 0, readback, 0, yBytes);
-    device.queue.submit([encoder.finish()]);
-    await readback.mapAsync(GPUMapMode.READ);
-    const y = new Float32Array(readback.getMappedRange().slice(0));
-    readback.unmap();
-    return { y, gpuMs };
+    return { y: await readF32(device, yBuffer, 0, yElements), gpuMs };
   } finally {
-    weight.destroy();
-    xBuffer.destroy();
-    yBuffer.destroy();
-    readback.destroy();
+    buffers.destroy();
   }
 }

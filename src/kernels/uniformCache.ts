@@ -5,6 +5,8 @@
  * encoding and submission, which a single reused uniform buffer written with queue.writeBuffer would not be.
  * The cache grows by one small buffer per distinct shape; `destroy()` frees them all.
  */
+import { uploadUniform } from '../gpu/buffers';
+
 export class UniformCache {
   private readonly buffers = new Map<string, GPUBuffer>();
 
@@ -18,14 +20,7 @@ export class UniformCache {
     const key = words.join(',');
     let buffer = this.buffers.get(key);
     if (!buffer) {
-      buffer = this.device.createBuffer({
-        label: `${this.owner}.uniform[${key}]`,
-        size: Math.max(16, Math.ceil((words.length * 4) / 16) * 16),
-        usage: GPUBufferUsage.UNIFORM,
-        mappedAtCreation: true,
-      });
-      new Uint32Array(buffer.getMappedRange()).set(words);
-      buffer.unmap();
+      buffer = uploadUniform(this.device, `${this.owner}.uniform[${key}]`, words);
       this.buffers.set(key, buffer);
     }
     return buffer;

@@ -15,7 +15,7 @@
  * Output SNR compares the final f_hat (VAR) or final latent (DiT) of all images with the clean run's.
  */
 import { Pcg32 } from '../../models/runtime/prng';
-import { readF32 } from '../../models/runtime/gpuBuffers';
+import { readF32 } from '../../gpu/buffers';
 import { FULL_PRECISION } from '../../quant/setting';
 import type { RunContext } from '../runContext';
 import type { LoadedBundles } from '../generation/bundleStore';

@@ -10,6 +10,7 @@
  */
 import timestepEmbeddingWgsl from '../../../shaders/ops/timestep_embedding.wgsl?raw';
 import { timestepFrequencies } from '../../ops/embedding';
+import { uploadWords } from '../../gpu/buffers';
 import { OpKernel, requireNoAliasing, type BufferSlice } from './opKernel';
 
 const OWNER = 'TimestepEmbeddingKernel';
@@ -56,9 +57,7 @@ export class TimestepEmbeddingKernel extends OpKernel<TimestepEmbeddingArgs> {
     let buffer = this.frequencies.get(dim);
     if (!buffer) {
       const values = timestepFrequencies(dim);
-      buffer = this.device.createBuffer({ label: `${OWNER}.frequencies[${dim}]`, size: Math.max(16, values.byteLength), usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
-      new Float32Array(buffer.getMappedRange(), 0, values.length).set(values);
-      buffer.unmap();
+      buffer = uploadWords(this.device, `${OWNER}.frequencies[${dim}]`, values, GPUBufferUsage.STORAGE);
       this.frequencies.set(dim, buffer);
     }
     return buffer;

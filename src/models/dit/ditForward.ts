@@ -3,7 +3,7 @@
  * what a calibration or an inspection tool needs. The sampler keeps everything on the GPU instead.
  */
 import { Workspace } from '../runtime/workspace';
-import { readF32, uploadWords } from '../runtime/gpuBuffers';
+import { readF32, uploadWords } from '../../gpu/buffers';
 import { requireArgument } from '../runtime/errors';
 import type { DitModel } from './ditModel';
 

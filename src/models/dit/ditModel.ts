@@ -13,7 +13,7 @@ import { tokenMajorQkvLayouts } from '../../ops/attention';
 import { GpuModelWeights, type WeightReport } from '../runtime/modelWeights';
 import type { PreparedLinear } from '../runtime/methodWeights';
 import { KernelSet } from '../runtime/kernelSet';
-import { writeWords } from '../runtime/gpuBuffers';
+import { writeWords } from '../../gpu/buffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
 import type { Workspace } from '../runtime/workspace';
 import type { BufferSlice } from '../../kernels';

@@ -16,7 +16,7 @@ import { ditEpsCfgLayout } from '../../kernels/ops/cfgCombineKernel';
 import { ditVarianceSource } from '../../kernels/ops/diffusionStepKernels';
 import { Pcg32 } from '../runtime/prng';
 import { Workspace } from '../runtime/workspace';
-import { alignElements, readF32, slice, writeWords } from '../runtime/gpuBuffers';
+import { alignElements, readF32, slice, writeWords } from '../../gpu/buffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
 import type { DitModel } from './ditModel';
 

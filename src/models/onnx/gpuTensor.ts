@@ -7,6 +7,7 @@
  * so a successful read is also proof that onnxruntime runs on our device.
  */
 import { OnnxError } from './errors';
+import { readBytesChecked } from '../../gpu/buffers';
 import type { ort } from './ortRuntime';
 
 export class GpuTensor {
@@ -54,24 +55,9 @@ export class GpuTensor {
 
   /** Reads the data back to the CPU through our device (see the class comment). */
   async read(): Promise<Float32Array> {
-    const source = this.buffer;
-    const staging = this.device.createBuffer({
-      label: 'GpuTensor.staging',
-      size: Math.max(4, this.byteLength),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    try {
-      this.device.pushErrorScope('validation');
-      const encoder = this.device.createCommandEncoder({ label: 'GpuTensor.readEncoder' });
-      encoder.copyBufferToBuffer(source, 0, staging, 0, this.byteLength);
-      this.device.queue.submit([encoder.finish()]);
-      const error = await this.device.popErrorScope();
-      if (error) throw notSharedError(this.bundleId, this.name, error.message);
-      await staging.mapAsync(GPUMapMode.READ);
-      return new Float32Array(staging.getMappedRange(0, this.byteLength).slice(0));
-    } finally {
-      staging.destroy();
-    }
+    const read = await readBytesChecked(this.device, this.buffer, 0, this.byteLength);
+    if ('error' in read) throw notSharedError(this.bundleId, this.name, read.error);
+    return new Float32Array(read.data);
   }
 
   /** Idempotent: returns the buffer to onnxruntime's cache. */

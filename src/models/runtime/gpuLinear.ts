@@ -13,7 +13,7 @@ import { codeBits, quantizeWeight, settingToString } from '../../quant';
 import type { ActivationFormat, ActivationScaling } from '../../quant/formats';
 import type { QuantSetting } from '../../quant/setting';
 import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
-import { uploadWords } from './gpuBuffers';
+import { uploadWords } from '../../gpu/buffers';
 import { ModelError } from './errors';
 import type { KernelSet } from './kernelSet';
 import type { ActivationRecorder } from './calibration';

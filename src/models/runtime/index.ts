@@ -14,5 +14,5 @@ export { activationQuantized, weightQuantized, type LinearSpec } from './layers'
 export { ActivationRecorder, calibrateActivationScales, calibrateLinearInputs, type LinearInputStats } from './calibration';
 export { prepareMethodWeights, requireMethodSupported, methodLinears, type PreparedLinear, type MethodHooks } from './methodWeights';
 export { Pcg32 } from './prng';
-export { readF32, readU32 } from './gpuBuffers';
+export { readF32, readU32 } from '../../gpu/buffers';
 export { planVarMemory, planDitMemory, requireMemoryFits, memoryProblem, defaultMemoryBudget, lowerBitSettings, type MemoryPlan, type MemoryLimits, type PlanOptions } from './memoryPlan';

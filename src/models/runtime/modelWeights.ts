@@ -6,7 +6,7 @@
 import { tensorAsF32, type SafetensorsFile } from '../bundle/index.ts';
 import { settingToString, type QuantSetting } from '../../quant/setting';
 import { GpuLinear } from './gpuLinear';
-import { uploadWords } from './gpuBuffers';
+import { uploadWords } from '../../gpu/buffers';
 import { ModelError, requireLiveModel } from './errors';
 import type { LinearSpec } from './layers';
 import type { ActivationRecorder } from './calibration';

@@ -4,7 +4,7 @@
  * destroyed under them); `get()` then only hands out buffers. Buffers grow, never shrink, and are labelled
  * `${owner}.${name}`.
  */
-import { createStorage } from './gpuBuffers';
+import { createStorage } from '../../gpu/buffers';
 import { ModelError } from './errors';
 
 export class Workspace {

@@ -13,7 +13,7 @@ import type { QuantSetting } from '../../quant/setting';
 import { GpuModelWeights, type WeightReport } from '../runtime/modelWeights';
 import type { PreparedLinear } from '../runtime/methodWeights';
 import { KernelSet } from '../runtime/kernelSet';
-import { slice, uploadWords, writeWords } from '../runtime/gpuBuffers';
+import { slice, uploadWords, writeWords } from '../../gpu/buffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
 import type { Workspace } from '../runtime/workspace';
 import { scaleOfToken, varLinearSpecs, type VarConfig } from './varConfig';

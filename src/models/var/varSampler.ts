@@ -12,7 +12,7 @@ import { filterTopKTopP } from '../../ops/sampling';
 import { varLogitsCfgLayout } from '../../kernels/ops/cfgCombineKernel';
 import { Pcg32 } from '../runtime/prng';
 import { Workspace } from '../runtime/workspace';
-import { alignElements, readF32, readU32, slice, writeWords } from '../runtime/gpuBuffers';
+import { alignElements, readF32, readU32, slice, writeWords } from '../../gpu/buffers';
 import { requireArgument, requireLiveModel } from '../runtime/errors';
 import { scaleStarts } from './varConfig';
 import type { VarModel } from './varModel';

@@ -4,7 +4,7 @@
  * distillation-style comparisons of a quantised model with its full-precision teacher.
  */
 import { Workspace } from '../runtime/workspace';
-import { readF32, writeWords } from '../runtime/gpuBuffers';
+import { readF32, writeWords } from '../../gpu/buffers';
 import { requireArgument } from '../runtime/errors';
 import type { VarModel } from './varModel';
 

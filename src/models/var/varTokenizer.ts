@@ -8,7 +8,7 @@
  */
 import { tensorAsF32, type SafetensorsFile } from '../bundle/index.ts';
 import type { VqvaeConfig, VqvaeManifest } from '../bundle/types.ts';
-import { uploadWords } from '../runtime/gpuBuffers';
+import { uploadWords } from '../../gpu/buffers';
 import { ModelError, requireLiveModel } from '../runtime/errors';
 import type { KernelSet } from '../runtime/kernelSet';
 import type { BufferSlice } from '../../kernels';

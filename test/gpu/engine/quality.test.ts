@@ -17,7 +17,7 @@ import type { HeadsFactory } from '../../../src/engine/generation/heads';
 import type { LoadedBundles } from '../../../src/engine/generation/bundleStore';
 import type { QualityAccumulator } from '../../../src/engine/quality/accumulator';
 import type { QualityPoint } from '../../../src/engine/quality/types';
-import { readF32 } from '../../../src/models/runtime/gpuBuffers';
+import { readF32 } from '../../../src/gpu/buffers';
 import { Pcg32 } from '../../../src/models/runtime/prng';
 import { FeatureAccumulator, FrechetReference, jackknifeFd } from '../../../src/metrics/index.ts';
 import { CancelledError } from '../../../src/engine/runContext';

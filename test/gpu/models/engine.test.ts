@@ -14,7 +14,7 @@ import { DitModel } from '../../../src/models/dit/ditModel';
 import { DitSampler } from '../../../src/models/dit/ditSampler';
 import { ModelError } from '../../../src/models/runtime/errors';
 import { Pcg32 } from '../../../src/models/runtime/prng';
-import { readF32 } from '../../../src/models/runtime/gpuBuffers';
+import { readF32 } from '../../../src/gpu/buffers';
 import { maxRelativeError } from '../../../tools/parity/src/compare';
 import { ditGoldenSettings } from '../../../tools/parity/src/goldenSettings';
 import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';

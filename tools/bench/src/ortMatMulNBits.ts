@@ -14,6 +14,7 @@
 import * as ort from 'onnxruntime-web/webgpu';
 // Global onnxruntime settings (one wasm thread, log level) are shared with the app's sessions.
 import { configureOrt } from '../../../src/models/onnx/ortRuntime';
+import { readBytesChecked } from '../../../src/gpu/buffers';
 import type { MatMulNBitsModel } from './matMulNBitsModel';
 
 export { configureOrt, ortVersion } from '../../../src/models/onnx/ortRuntime';
@@ -61,25 +62,9 @@ export class OrtMatMulNBitsSession {
     const y = await this.run(a);
     try {
       if (y.location !== 'gpu-buffer') throw new Error(`MatMulNBits output is on '${y.location}', expected 'gpu-buffer'`);
-      const bytes = m * this.model.n * 4;
-      const staging = this.device.createBuffer({
-        label: 'OrtMatMulNBitsSession.staging',
-        size: bytes,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-      this.device.pushErrorScope('validation');
-      const encoder = this.device.createCommandEncoder({ label: 'OrtMatMulNBitsSession.readEncoder' });
-      encoder.copyBufferToBuffer(y.gpuBuffer as GPUBuffer, 0, staging, 0, bytes);
-      this.device.queue.submit([encoder.finish()]);
-      const error = await this.device.popErrorScope();
-      if (error) {
-        staging.destroy();
-        throw new Error(`copying onnxruntime's output with our device failed (${error.message}): the device is not shared`);
-      }
-      await staging.mapAsync(GPUMapMode.READ);
-      const out = new Float32Array(staging.getMappedRange().slice(0));
-      staging.destroy();
-      return out;
+      const read = await readBytesChecked(this.device, y.gpuBuffer as GPUBuffer, 0, m * this.model.n * 4);
+      if ('error' in read) throw new Error(`copying onnxruntime's output with our device failed (${read.error}): the device is not shared`);
+      return new Float32Array(read.data);
     } finally {
       y.dispose();
     }

@@ -11,7 +11,7 @@
 import { matmulReference } from '../../../src/quant';
 import { Rng } from '../../../src/util/random';
 import type { Variant } from './benchConfig';
-import { createStorage, readF32, uploadF32 } from './gpuBuffers';
+import { createStorage, readF32, uploadWords } from '../../../src/gpu/buffers';
 import { maxRelativeError } from './stats';
 
 const MAX_CHECKED_COLUMNS = 512;
@@ -36,8 +36,8 @@ export class SizeFixture {
     const xGemm = rng.normals(gemmM * size);
     this.x = { gemv: xGemm.slice(0, size), gemm: xGemm };
     const label = `SizeFixture[${size}]`;
-    this.wBuffer = uploadF32(device, `${label}.wBuffer`, this.w);
-    this.xBuffer = { gemv: uploadF32(device, `${label}.xGemv`, this.x.gemv), gemm: uploadF32(device, `${label}.xGemm`, xGemm) };
+    this.wBuffer = uploadWords(device, `${label}.wBuffer`, this.w);
+    this.xBuffer = { gemv: uploadWords(device, `${label}.xGemv`, this.x.gemv), gemm: uploadWords(device, `${label}.xGemm`, xGemm) };
     this.yBuffer = {
       gemv: createStorage(device, `${label}.yGemv`, size * 4),
       gemm: createStorage(device, `${label}.yGemm`, gemmM * size * 4),
@@ -99,7 +99,7 @@ export class SizeFixture {
 
   /** Reads this fixture's output buffer for `variant`. */
   readOutput(variant: Variant): Promise<Float32Array> {
-    return readF32(this.device, this.yBuffer[variant], this.m(variant) * this.size, `SizeFixture[${this.size}].readback`);
+    return readF32(this.device, this.yBuffer[variant], 0, this.m(variant) * this.size);
   }
 
   /** Fills the output with NaN so that a kernel that writes nothing cannot pass the check with stale data. */

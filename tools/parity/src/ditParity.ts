@@ -9,7 +9,7 @@ import type { KernelSet } from '../../../src/models/runtime/kernelSet';
 import { DitModel } from '../../../src/models/dit/ditModel';
 import { ditForwardOnce } from '../../../src/models/dit/ditForward';
 import { DitSampler, type DitMethod } from '../../../src/models/dit/ditSampler';
-import { readF32 } from '../../../src/models/runtime/gpuBuffers';
+import { readF32 } from '../../../src/gpu/buffers';
 import { maxRelativeError } from './compare';
 import { ditGoldenSettings, type DitGoldenSettings } from './goldenSettings';
 import { row, type ParityRow } from './parityTypes';

@@ -8,7 +8,7 @@ import type { VarManifest, VqvaeManifest } from '../../../src/models/bundle/type
 import { FULL_PRECISION } from '../../../src/quant/setting';
 import type { KernelSet } from '../../../src/models/runtime/kernelSet';
 import { Workspace } from '../../../src/models/runtime/workspace';
-import { readF32, writeWords } from '../../../src/models/runtime/gpuBuffers';
+import { readF32, writeWords } from '../../../src/gpu/buffers';
 import { VarModel } from '../../../src/models/var/varModel';
 import { scaleStarts } from '../../../src/models/var/varConfig';
 import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';

@@ -11,7 +11,7 @@ import { tensorF32, tensorI32 } from '../../../../src/models/bundle/index.ts';
 import type { KernelSet } from '../../../../src/models/runtime/kernelSet';
 import { DitModel } from '../../../../src/models/dit/ditModel';
 import { Workspace } from '../../../../src/models/runtime/workspace';
-import { readF32, uploadWords } from '../../../../src/models/runtime/gpuBuffers';
+import { readF32, uploadWords } from '../../../../src/gpu/buffers';
 import { parseSetting } from '../../../../src/quant/setting';
 import { maxRelativeError, summarize } from '../stats';
 import type { GpuTimer } from '../gpuTimer';

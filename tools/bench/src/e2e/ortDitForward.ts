@@ -7,6 +7,7 @@
  */
 import { configureOrt, ort } from '../../../../src/models/onnx/ortRuntime';
 import { BenchError } from './benchError';
+import { readBytesChecked } from '../../../../src/gpu/buffers';
 
 export interface DitForwardInputs {
   /** f32 [2, Cin, H, W]. */
@@ -72,19 +73,9 @@ export class OrtDitForward {
     const out = await this.run(inputs);
     try {
       if (out.location !== 'gpu-buffer') throw new Error(`the forward's output is on '${out.location}', expected 'gpu-buffer'`);
-      const staging = this.device.createBuffer({ label: 'OrtDitForward.staging', size: elements * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      try {
-        this.device.pushErrorScope('validation');
-        const encoder = this.device.createCommandEncoder({ label: 'OrtDitForward.readEncoder' });
-        encoder.copyBufferToBuffer(out.gpuBuffer as GPUBuffer, 0, staging, 0, elements * 4);
-        this.device.queue.submit([encoder.finish()]);
-        const error = await this.device.popErrorScope();
-        if (error) throw new Error(`copying onnxruntime's output with our device failed (${error.message}): the device is not shared`);
-        await staging.mapAsync(GPUMapMode.READ);
-        return new Float32Array(staging.getMappedRange().slice(0));
-      } finally {
-        staging.destroy();
-      }
+      const read = await readBytesChecked(this.device, out.gpuBuffer as GPUBuffer, 0, elements * 4);
+      if ('error' in read) throw new Error(`copying onnxruntime's output with our device failed (${read.error}): the device is not shared`);
+      return new Float32Array(read.data);
     } finally {
       out.dispose();
     }
