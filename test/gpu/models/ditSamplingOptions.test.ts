@@ -21,18 +21,21 @@ describe('DiT sampling options', () => {
     const n = C * hw;
     const cfg = 4;
     const official = new DitSampler(model, ditSamplingOptions({ guidanceChannels: 3, ddimSpacing: 'ddimN' }));
+    const guidedOnly = new DitSampler(model, { guidanceChannels: 3 });
     const ours = new DitSampler(model);
     try {
       expect(C).toBe(4);
-      const traces = async (sampler: DitSampler) => {
+      const traces = async (sampler: DitSampler, steps: number, trace = true) => {
         const seen: DitStepTrace[] = [];
-        await sampler.sample({ labels: [3, 8], cfg, method: 'ddim', steps: 50, seed: 5, trace: { modelOut: true }, onStep: (t) => seen.push(t) });
+        await sampler.sample({ labels: [3, 8], cfg, method: 'ddim', steps, seed: 5, trace: { modelOut: trace }, onStep: (t) => seen.push(t) });
         return seen;
       };
-      const off = await traces(official);
-      const all = await traces(ours);
-      expect(off.map((t) => t.timestep)).toEqual(Array.from({ length: 50 }, (_, i) => 980 - 20 * i));
-      expect(all[1].timestep).toBe(979); // the uniform rule ends at T - 1 (999, 979, ...)
+      expect((await traces(official, 25, false)).map((t) => t.timestep)).toEqual(Array.from({ length: 25 }, (_, i) => 960 - 40 * i));
+      const off = await traces(guidedOnly, 2);
+      const all = await traces(ours, 2);
+      expect(all.map((t) => t.timestep)).toEqual([999, 0]); // the uniform rule ends at T - 1
+      expect((await traces(ours, 25, false))[0].timestep).toBe(999);
+      expect(off.map((t) => t.timestep)).toEqual(all.map((t) => t.timestep));
 
       const { outCond, outUncond, outCfg } = off[0];
       for (let b = 0; b < 2; b++) {
@@ -60,6 +63,7 @@ describe('DiT sampling options', () => {
       expect(guidanceLabel({}, 4)).toBe('guidance on all 4 latent channels');
     } finally {
       official.destroy();
+      guidedOnly.destroy();
       ours.destroy();
       model.destroy();
     }
