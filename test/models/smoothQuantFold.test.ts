@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { foldSmoothing, prepareMethodWeights, smoothFoldOf } from '../../src/models/runtime/methodWeights';
-import type { LinearInputStats } from '../../src/models/runtime/calibration';
+import type { LinearInputStats } from '../../src/models/runtime/linearInputs';
 import type { LinearSpec } from '../../src/models/runtime/layers';
 import { parseSetting } from '../../src/quant/setting';
 import { ptqCalibrationBatches } from '../../src/engine/generation/calibration';

@@ -1,11 +1,11 @@
 /**
  * Per-input-channel magnitudes of the qkv, fc1 and fc2 inputs of every block, over a few images generated at
  * fp32. Reuses the activation-calibration path (ActivationRecorder copies each Linear's input aside while the
- * sampler runs, src/models/runtime/calibration.ts) with only these Linears recorded, then reduces the
+ * sampler runs, src/models/runtime/linearInputs.ts) with only these Linears recorded, then reduces the
  * read-back rows per channel on the CPU (channelStats.ts). Sizes are tiny (a few hundred rows of <= 4C values
  * per Linear and step).
  */
-import { ActivationRecorder } from '../../models/runtime/calibration';
+import { ActivationRecorder } from '../../models/runtime/linearInputs';
 import type { BufferSlice } from '../../kernels';
 import { FULL_PRECISION } from '../../quant/setting';
 import type { RunContext } from '../runContext';

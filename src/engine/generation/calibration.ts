@@ -2,7 +2,7 @@
  * Calibration of a model on the engine: the fp32 model samples class-balanced images (the manifest's guidance;
  * DiT with CALIBRATION.ditSteps DDPM steps) while every Linear input is recorded. This is a fixed calibration
  * set, independent of the request being generated, as static post-training quantisation calibrates once before
- * deployment. Two reductions of the recorded inputs (src/models/runtime/calibration.ts):
+ * deployment. Two reductions of the recorded inputs (src/models/runtime/linearInputs.ts):
  *  - static (per-tensor) activation scales for settings such as W8c-A8t: absmax / qmax per Linear, from
  *    CALIBRATION.scaleImages images (one of each class, seed 0; unchanged since the first engine, so that
  *    parity and earlier results of static-scale settings stay as they were);
@@ -14,7 +14,7 @@
  *    images of the static scales (VAR 600 rows: rank-deficient for fc2); sweep points record the size in their
  *    method ('gptq128'; plain 'gptq' in older files = 10 images).
  */
-import { calibrateActivationScales, calibrateLinearInputsBatched, type LinearInputStats } from '../../models/runtime/calibration';
+import { calibrateActivationScales, calibrateLinearInputsBatched, type LinearInputStats } from '../../models/runtime/linearInputs';
 import type { ActivationFormat } from '../../quant/formats';
 import type { ModelEntry } from './deviceModels';
 import type { GeneratorBundle } from './bundleStore';

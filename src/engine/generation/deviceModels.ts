@@ -16,7 +16,7 @@ import { DitModel } from '../../models/dit/ditModel';
 import { DitSampler, ditSamplingOptions } from '../../models/dit/ditSampler';
 import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/setting';
 import type { ActivationFormat } from '../../quant/formats';
-import type { LinearInputStats } from '../../models/runtime/calibration';
+import type { LinearInputStats } from '../../models/runtime/linearInputs';
 import type { PreparedLinear } from '../../models/runtime/methodWeights';
 import { planDitMemory, planVarMemory, requireMemoryFits, type MemoryPlan } from '../../models/runtime/memoryPlan';
 import { calibrateInputs, calibrateScales } from './calibration';

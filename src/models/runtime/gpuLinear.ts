@@ -16,7 +16,7 @@ import { activationQuantized, weightQuantized, type LinearSpec } from './layers'
 import { uploadWords } from '../../gpu/buffers';
 import { ModelError } from './errors';
 import type { KernelSet } from './kernelSet';
-import type { ActivationRecorder } from './calibration';
+import type { ActivationRecorder } from './linearInputs';
 import type { PreparedLinear } from './methodWeights';
 
 export interface LinearEncodeArgs {

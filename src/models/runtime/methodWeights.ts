@@ -28,7 +28,7 @@ import { gptqHessian, gptqQuantize } from '../../quant/gptq';
 import type { PackedWeight } from '../../quant/formats';
 import { settingToString, type QuantSetting } from '../../quant/setting';
 import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
-import type { LinearInputStats } from './calibration';
+import type { LinearInputStats } from './linearInputs';
 import { ModelError } from './errors';
 
 export interface PreparedLinear {

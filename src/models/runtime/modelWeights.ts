@@ -9,7 +9,7 @@ import { GpuLinear } from './gpuLinear';
 import { uploadWords } from '../../gpu/buffers';
 import { ModelError, requireLiveModel } from './errors';
 import type { LinearSpec } from './layers';
-import type { ActivationRecorder } from './calibration';
+import type { ActivationRecorder } from './linearInputs';
 import type { PreparedLinear } from './methodWeights';
 
 export interface LinearReport {

@@ -12,7 +12,7 @@ import { testDevice } from '../device';
 import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
 import { dequantizeWeight, fakeQuantActivations, matmulReference, quantizeWeight } from '../../../src/quant';
 import { smoothActivations } from '../../../src/quant/smoothQuant';
-import { calibrateLinearInputs } from '../../../src/models/runtime/calibration';
+import { calibrateLinearInputs } from '../../../src/models/runtime/linearInputs';
 import { prepareMethodWeights, type PreparedLinear } from '../../../src/models/runtime/methodWeights';
 import { activationQuantized, weightQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
 import { VarModel } from '../../../src/models/var/varModel';

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { testDevice } from '../device';
 import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
-import { calibrateActivationScales } from '../../../src/models/runtime/calibration';
+import { calibrateActivationScales } from '../../../src/models/runtime/linearInputs';
 import { VarModel } from '../../../src/models/var/varModel';
 import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';
 import { varLinearSpecs } from '../../../src/models/var/varConfig';

@@ -1,13 +1,12 @@
 /**
- * Static (per-tensor) activation scales for settings such as W8c-A8t: run the model at full precision on
- * calibration inputs while every Linear's input is copied aside, then scale = absmax / qmax per Linear
- * (calibrateActivationScale in src/quant). The copies are read back once the run has finished.
+ * Recording every Linear's input while a model runs, and reducing the recorded inputs: static activation scales
+ * (absmax / qmax per Linear, for settings such as W8c-A8t), per-channel absmax (SmoothQuant) and X^T X (GPTQ).
+ * This is the mechanism only; the calibration itself (which images, seeds, batches, and when it runs) has one
+ * owner, src/engine/generation/calibration.ts.
  *
  *   const fp = VarModel.load(device, bundle, FULL_PRECISION);
  *   const scales = await calibrateActivationScales(fp.weights, { kind: 'int', bits: 8 }, () => new VarSampler(fp, tokenizer).sample({...}));
  *   const quantised = VarModel.load(device, bundle, parseSetting('W8c-A8t'), { activationScales: scales });
- *
- * calibrateLinearInputs reduces the same recorded inputs to per-channel absmax (SmoothQuant) and X^T X (GPTQ).
  */
 import { calibrateActivationScale } from '../../quant/activation';
 import type { ActivationFormat } from '../../quant/formats';
