@@ -19,6 +19,34 @@ fn tokenBase(t0: u32, i: u32) -> u32 {
   return min(t0 + i, shape.m - 1u) * xRowStride();
 }
 
+// The X row starts of four consecutive tokens from t0 + first.
+fn tokenBases(t0: u32, first: u32) -> vec4u {
+  return vec4u(tokenBase(t0, first), tokenBase(t0, first + 1u), tokenBase(t0, first + 2u), tokenBase(t0, first + 3u));
+}
+
+struct QuadDots {
+  dots: vec4f,  // x_t[k..k+3] . v for the four tokens
+  sums: vec4f,  // sum of x_t[k..k+3] (only with an offset; 0 otherwise)
+}
+
+// One decoded quad of weights against the X quads at column k of the four tokens whose rows start at `bases`.
+fn quadDots(v: vec4f, bases: vec4u, k: u32) -> QuadDots {
+  let x0 = x4(bases.x + k);
+  let x1 = x4(bases.y + k);
+  let x2 = x4(bases.z + k);
+  let x3 = x4(bases.w + k);
+  var sums = vec4f(0.0);
+  if (HAS_OFFSET) {
+    sums = vec4f(dot(x0, vec4f(1.0)), dot(x1, vec4f(1.0)), dot(x2, vec4f(1.0)), dot(x3, vec4f(1.0)));
+  }
+  return QuadDots(vec4f(dot(v, x0), dot(v, x1), dot(v, x2), dot(v, x3)), sums);
+}
+
+// X at column k of the four tokens whose rows start at `bases`.
+fn xColumn(bases: vec4u, k: u32) -> vec4f {
+  return vec4f(xAt(bases.x + k), xAt(bases.y + k), xAt(bases.z + k), xAt(bases.w + k));
+}
+
 @compute @workgroup_size(ROWS_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local: u32) {
   let row = workgroup.x * ROWS_WORKGROUP_SIZE + local;
@@ -27,15 +55,9 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
     return;
   }
   let K = shape.cols;
-  let b0 = tokenBase(t0, 0u);
-  let b1 = tokenBase(t0, 1u);
-  let b2 = tokenBase(t0, 2u);
-  let b3 = tokenBase(t0, 3u);
-  let b4 = tokenBase(t0, 4u);
-  let b5 = tokenBase(t0, 5u);
-  let b6 = tokenBase(t0, 6u);
-  let b7 = tokenBase(t0, 7u);
-  // accLo: tokens t0..t0+3, accHi: t0+4..t0+7.
+  // Lo: tokens t0..t0+3, Hi: t0+4..t0+7.
+  let basesLo = tokenBases(t0, 0u);
+  let basesHi = tokenBases(t0, 4u);
   var accLo = vec4f(0.0);
   var accHi = vec4f(0.0);
 
@@ -45,49 +67,37 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
   while (block < fullBlocks) {
     let first = block;
     let end = min(block + perGroup, fullBlocks);
-    var sumLo = vec4f(0.0);
-    var sumHi = vec4f(0.0);
-    var xsLo = vec4f(0.0);
-    var xsHi = vec4f(0.0);
+    var lo = QuadDots(vec4f(0.0), vec4f(0.0));
+    var hi = QuadDots(vec4f(0.0), vec4f(0.0));
     for (; block < end; block++) {
       for (var k = block * BLOCK; k < (block + 1u) * BLOCK; k += 4u) {
         let v = quadValues(row, k);
-        let x0 = x4(b0 + k);
-        let x1 = x4(b1 + k);
-        let x2 = x4(b2 + k);
-        let x3 = x4(b3 + k);
-        sumLo += vec4f(dot(v, x0), dot(v, x1), dot(v, x2), dot(v, x3));
-        if (HAS_OFFSET) {
-          xsLo += vec4f(dot(x0, vec4f(1.0)), dot(x1, vec4f(1.0)), dot(x2, vec4f(1.0)), dot(x3, vec4f(1.0)));
-        }
+        let dLo = quadDots(v, basesLo, k);
+        lo.dots += dLo.dots;
+        lo.sums += dLo.sums;
         if (TOKENS == 8u) {
-          let x4v = x4(b4 + k);
-          let x5 = x4(b5 + k);
-          let x6 = x4(b6 + k);
-          let x7 = x4(b7 + k);
-          sumHi += vec4f(dot(v, x4v), dot(v, x5), dot(v, x6), dot(v, x7));
-          if (HAS_OFFSET) {
-            xsHi += vec4f(dot(x4v, vec4f(1.0)), dot(x5, vec4f(1.0)), dot(x6, vec4f(1.0)), dot(x7, vec4f(1.0)));
-          }
+          let dHi = quadDots(v, basesHi, k);
+          hi.dots += dHi.dots;
+          hi.sums += dHi.sums;
         }
       }
     }
     let group = groupIndex(row, first * BLOCK);
     let scale = scaleAt(group);
-    accLo += sumLo * scale;
-    accHi += sumHi * scale;
+    accLo += lo.dots * scale;
+    accHi += hi.dots * scale;
     if (HAS_OFFSET) {
       let offset = offsetAt(group);
-      accLo += xsLo * offset;
-      accHi += xsHi * offset;
+      accLo += lo.sums * offset;
+      accHi += hi.sums * offset;
     }
   }
   // The last, partial block (K % 32 codes), code by code with the full weight value.
   for (var k = fullBlocks * BLOCK; k < K; k++) {
     let w = weightAt(row, k);
-    accLo += w * vec4f(xAt(b0 + k), xAt(b1 + k), xAt(b2 + k), xAt(b3 + k));
+    accLo += w * xColumn(basesLo, k);
     if (TOKENS == 8u) {
-      accHi += w * vec4f(xAt(b4 + k), xAt(b5 + k), xAt(b6 + k), xAt(b7 + k));
+      accHi += w * xColumn(basesHi, k);
     }
   }
 

@@ -29,7 +29,7 @@ function report(setting: QuantSetting): WeightReport {
     const params = l.rows * l.cols;
     const q = setting.weight !== null && setting.layers.includes(l.kind);
     const bits = q ? (setting.weight!.format.kind === 'int' ? setting.weight!.format.bits : 4) : 32;
-    return { ...l, params, codeBits: bits, weightBytes: q ? (params * (bits + 16 / 32)) / 8 : params * 4, activationsQuantized: false };
+    return { ...l, params, codeBits: bits, storedBits: bits, weightBytes: q ? (params * (bits + 16 / 32)) / 8 : params * 4, activationsQuantized: false };
   });
   return {
     setting: 'x',

@@ -28,24 +28,25 @@ describe('memory planner', () => {
     expect(packedWeightBytes(1, 96, { kind: 'fp', name: 'e3m2' }, { kind: 'channel' })).toEqual({ codes: 72, scales: 4, offsets: 0 });
   });
 
-  it('counts the tiny VAR by hand at fp32', () => {
+  it('counts the tiny VAR by hand at fp32 (the bundle\'s f16 weights kept as f16; an f32 bundle twice that)', () => {
     const plan = planVarMemory('tiny', tinyVar, FULL_PRECISION);
-    // Linear weights f32: word_embed 64x4, qkv 192x64, proj 64x64, fc1 256x64, fc2 64x256, ada 384x64, head_nm 128x64, head 16x64.
-    expect(plan.bytes.weights).toBe(4 * (256 + 12288 + 4096 + 16384 + 16384 + 24576 + 8192 + 1024));
+    // Linear weights f16: word_embed 64x4, qkv 192x64, proj 64x64, fc1 256x64, fc2 64x256, ada 384x64, head_nm 128x64, head 16x64.
+    expect(plan.bytes.weights).toBe(2 * (256 + 12288 + 4096 + 16384 + 16384 + 24576 + 8192 + 1024));
+    expect(planVarMemory('tiny', tinyVar, FULL_PRECISION, { unquantisedBytes: 4 }).bytes.weights).toBe(2 * plan.bytes.weights);
     // Biases (all but qkv) 3904 B, q_bias 256, v_bias 256, scale_mul (1 value -> 16 B), levelPos 5x64 f32, levels 5 u32 (20 B).
     expect(plan.bytes.other).toBe(3904 + 256 + 256 + 16 + 1280 + 20);
-    expect(plan.modelLoadBytes).toBe(332800 + 5732);
+    expect(plan.modelLoadBytes).toBe(166400 + 5732);
     // KV cache: k0 and v0 of 2 rows (cond + uncond) x 5 tokens x 64 f32.
     expect(plan.bytes.kvCache).toBe(2 * 2 * 5 * 64 * 4);
     expect(plan.largest.name).toBe('blocks.0.ada_lin.1.weight');
   });
 
-  it('counts the tiny VAR by hand at W4g32 (qkv, proj, fc1, fc2, adaLN packed; embed and head f32)', () => {
+  it('counts the tiny VAR by hand at W4g32 (qkv, proj, fc1, fc2, adaLN packed; embed and head f16)', () => {
     const plan = planVarMemory('tiny', tinyVar, parseSetting('W4g32'));
     const packed = (rows: number, cols: number) => rows * (cols / 8) * 4 + rows * (cols / 32) * 2;
     expect(packed(192, 64)).toBe(6912);
-    expect(plan.bytes.weights).toBe(packed(192, 64) + packed(64, 64) + packed(256, 64) + packed(64, 256) + packed(384, 64) + 4 * (256 + 8192 + 1024));
-    expect(plan.bytes.weights).toBe(79360);
+    expect(plan.bytes.weights).toBe(packed(192, 64) + packed(64, 64) + packed(256, 64) + packed(64, 256) + packed(384, 64) + 2 * (256 + 8192 + 1024));
+    expect(plan.bytes.weights).toBe(60416);
     expect(plan.bytes.other).toBe(5732);
   });
 
@@ -56,20 +57,26 @@ describe('memory planner', () => {
     };
     const fp = planDitMemory('tiny-dit', dit, FULL_PRECISION);
     // x_embedder 64x16, t mlp.0 64x256, mlp.2 64x64, qkv 192x64, proj 64x64, fc1 256x64, fc2 64x256, ada 384x64, final ada 128x64, final 32x64.
-    expect(fp.bytes.weights).toBe(4 * (1024 + 16384 + 4096 + 12288 + 4096 + 16384 + 16384 + 24576 + 8192 + 2048));
+    expect(fp.bytes.weights).toBe(2 * (1024 + 16384 + 4096 + 12288 + 4096 + 16384 + 16384 + 24576 + 8192 + 2048));
     // biases: 64+64+64+192+64+256+64+384+128+32 = 1312 values; pos_embed 4 tokens x 64.
     expect(fp.bytes.other).toBe(4 * 1312 + 4 * 4 * 64);
     expect(fp.bytes.kvCache).toBe(0);
     const sq = planDitMemory('tiny-dit', dit, parseSetting('W8c-A8-sq0.5'));
     // SmoothQuant keeps 1/s (f32 per input channel) for qkv, proj, fc1, fc2, adaLN: 64+64+64+256+64.
     expect(sq.bytes.other - fp.bytes.other).toBe(4 * 512);
+    // Quantising only qkv and fc1: the adaLN their 1/s folds into stays unquantised and is f32 (SmoothQuant computes
+    // it in f32); the other unquantised Linears stay f16.
+    const sqFolded = planDitMemory('tiny-dit', dit, parseSetting('W8c-A8-Lq1-sq0.5'));
+    const w8q1 = planDitMemory('tiny-dit', dit, parseSetting('W8c-A8-Lq1'));
+    expect(sqFolded.bytes.weights - w8q1.bytes.weights).toBe(2 * 24576);
   });
 
   it('estimates the official VAR d16 from its config alone', () => {
     const fp = planVarMemory('var-d16', varD16, FULL_PRECISION);
     const w4 = planVarMemory('var-d16', varD16, parseSetting('W4g128'));
     // 310.3M transformer parameters minus the tables the engine keeps on the CPU (class_emb 1001x1024) and pos_start.
-    const linearParams = fp.bytes.weights / 4;
+    // The fp32 reference keeps the f16 weights: 2 bytes per parameter.
+    const linearParams = fp.bytes.weights / 2;
     expect(linearParams).toBe(32 * 1024 + 16 * 18 * 1024 * 1024 + 2 * 1024 * 1024 + 4096 * 1024);
     // KV cache: 16 blocks x (k, v) x 2 rows x 680 tokens x 1024 f32.
     expect(fp.bytes.kvCache).toBe(16 * 2 * 2 * 680 * 1024 * 4);
@@ -114,9 +121,9 @@ describe('memory planner', () => {
 
   it('names the tensor that exceeds maxStorageBufferBindingSize', () => {
     const replan = (s: Parameters<typeof planVarMemory>[2]) => planVarMemory('var-d16', varD16, s);
-    // adaLN of d16 is 6144 x 1024 f32 = 25.2 MB (the largest), fc1 and head 16.8 MB; packed at 8 bits adaLN takes 6.3 MB.
-    expect(() => requireMemoryFits(replan(FULL_PRECISION), FULL_PRECISION, replan, limits(2 ** 30, 20e6))).toThrow(
-      expect.objectContaining({ code: 'tensor-too-large', message: expect.stringContaining('blocks.0.ada_lin.1.weight needs 25.2 MB'), fix: expect.stringContaining('Pick W8g128') }),
+    // adaLN of d16 is 6144 x 1024 f16 = 12.6 MB (the largest), fc1 and head 8.4 MB; packed at 8 bits adaLN takes 6.3 MB.
+    expect(() => requireMemoryFits(replan(FULL_PRECISION), FULL_PRECISION, replan, limits(2 ** 30, 12e6))).toThrow(
+      expect.objectContaining({ code: 'tensor-too-large', message: expect.stringContaining('blocks.0.ada_lin.1.weight needs 12.6 MB'), fix: expect.stringContaining('Pick W8g128') }),
     );
   });
 });

@@ -1,14 +1,15 @@
 /**
  * One Linear layer on the GPU: Y[m, N] = fakeQuant(X)[m, K] W^T + bias, where W is a GpuPackedWeight
- * (QuantMatmulKernel decodes it on the fly) when the setting quantises this layer kind, else an f32 buffer
- * (MatmulF32Kernel), and fakeQuant is ActivationQuantKernel when the setting quantises this layer's
+ * (QuantMatmulKernel decodes it on the fly) when the setting quantises this layer kind, else the unquantised weight
+ * as the bundle stores it (MatmulF32Kernel): f16 bit patterns stay f16 on the GPU (half the bytes of f32, and the
+ * values are exactly the shipped ones), f32 stays f32. fakeQuant is ActivationQuantKernel when the setting quantises this layer's
  * activations (per token, or per tensor with a calibrated static scale), else the identity.
  * SmoothQuant and GPTQ settings come with a PreparedLinear (methodWeights.ts): its packed (or smoothed f32)
  * weight replaces the bundle's, and its inputScale multiplies X inside the activation fake quant.
  * Owns its weight and bias buffers; destroy() is idempotent.
  */
 import { GpuPackedWeight } from '../../kernels';
-import type { BufferSlice } from '../../kernels';
+import type { BufferSlice, DenseWeightFormat } from '../../kernels';
 import { codeBits, quantizeWeight, settingToString } from '../../quant';
 import type { ActivationFormat, ActivationScaling } from '../../quant/formats';
 import type { QuantSetting } from '../../quant/setting';
@@ -18,6 +19,24 @@ import { ModelError } from './errors';
 import type { KernelSet } from './kernelSet';
 import type { ActivationRecorder } from './linearInputs';
 import type { PreparedLinear } from './methodWeights';
+
+/**
+ * A Linear's weight as the bundle holds it. `f16Bits`: the stored binary16 patterns, uploaded as they are when the
+ * layer stays unquantised; `values()` decodes to f32 (exactly) only when a quantiser needs it, one tensor at a
+ * time, so loading a quantised setting never holds an f32 copy of the whole model.
+ */
+export interface HostWeight {
+  readonly f16Bits?: Uint16Array;
+  values(): Float32Array;
+}
+
+/** f16 bit patterns as u32 words (element 2i in the low half, as unpack2x16float reads it), zero-padded to a whole word. */
+function f16Words(bits: Uint16Array): Uint32Array {
+  if (bits.length % 2 === 0 && bits.byteOffset % 4 === 0) return new Uint32Array(bits.buffer, bits.byteOffset, bits.length / 2);
+  const words = new Uint32Array(Math.ceil(bits.length / 2));
+  new Uint16Array(words.buffer).set(bits);
+  return words;
+}
 
 export interface LinearEncodeArgs {
   /** f32 [m, K]. */
@@ -31,13 +50,16 @@ export interface LinearEncodeArgs {
 
 export class GpuLinear {
   readonly spec: LinearSpec;
-  /** Bits per stored weight code (32 for f32 weights). */
+  /** Bits per weight code of a quantised weight; 32 for an unquantised one (f32 arithmetic, whether stored as f16 or f32: see weightBytes). */
   readonly codeBits: number;
-  /** GPU bytes of the weight (codes + scales + offsets, or f32). */
+  /** Bits per stored weight value: codeBits when quantised, else 16 (f16 kept) or 32 (f32). */
+  readonly storedBits: number;
+  /** GPU bytes of the weight (codes + scales + offsets, or the f16 / f32 buffer). */
   readonly weightBytes: number;
   readonly biasBytes: number;
   private readonly packed: GpuPackedWeight | undefined;
-  private readonly f32Weight: GPUBuffer | undefined;
+  /** The unquantised weight and how it is stored. */
+  private readonly dense: { readonly buffer: GPUBuffer; readonly format: DenseWeightFormat } | undefined;
   private readonly bias: GPUBuffer | undefined;
   /** SmoothQuant's 1/s per input channel, f32 [cols]. */
   private readonly inputScale: GPUBuffer | undefined;
@@ -46,7 +68,7 @@ export class GpuLinear {
   /** Set during activation calibration: gets every input this layer is encoded with. */
   recorder: ActivationRecorder | undefined;
 
-  constructor(device: GPUDevice, owner: string, spec: LinearSpec, weight: Float32Array, bias: Float32Array | undefined, setting: QuantSetting, staticScale?: number, prepared?: PreparedLinear) {
+  constructor(device: GPUDevice, owner: string, spec: LinearSpec, weight: HostWeight, bias: Float32Array | undefined, setting: QuantSetting, staticScale?: number, prepared?: PreparedLinear) {
     this.spec = spec;
     const label = `${owner}.${spec.name}`;
     // Settings checks first: nothing is uploaded for a layer that cannot be built.
@@ -76,15 +98,22 @@ export class GpuLinear {
     }
     if (weightQuantized(setting, spec.kind) && setting.weight) {
       const options = setting.method.kind === 'clip' ? { clip: {} } : {};
-      const packed = prepared?.packed ?? quantizeWeight(weight, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, options);
+      const packed = prepared?.packed ?? quantizeWeight(weight.values(), spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, options);
       this.packed = GpuPackedWeight.upload(device, packed, label);
       this.codeBits = codeBits(setting.weight.format);
+      this.storedBits = this.codeBits;
       this.weightBytes = this.packed.byteLength;
-    } else {
-      const f32 = prepared?.weight ?? weight;
-      this.f32Weight = uploadWords(device, `${label}.weight`, f32);
+    } else if (!prepared?.weight && weight.f16Bits) {
+      this.dense = { buffer: uploadWords(device, `${label}.weight`, f16Words(weight.f16Bits)), format: 'f16' };
       this.codeBits = 32;
-      this.weightBytes = f32.byteLength;
+      this.storedBits = 16;
+      this.weightBytes = this.dense.buffer.size;
+    } else {
+      // A SmoothQuant-smoothed weight (computed in f32) or an f32 bundle tensor.
+      this.dense = { buffer: uploadWords(device, `${label}.weight`, prepared?.weight ?? weight.values()), format: 'f32' };
+      this.codeBits = 32;
+      this.storedBits = 32;
+      this.weightBytes = this.dense.buffer.size;
     }
     this.bias = bias ? uploadWords(device, `${label}.bias`, bias) : undefined;
     this.inputScale = prepared?.inputScale ? uploadWords(device, `${label}.inputScale`, prepared.inputScale) : undefined;
@@ -115,7 +144,7 @@ export class GpuLinear {
     if (this.packed) {
       kernels.quantMatmul.encode(encoder, { weight: this.packed, x: input, y: args.y, m: args.m, k, bias: this.bias });
     } else {
-      kernels.matmulF32.encode(encoder, { w: this.f32Weight!, n, k, x: input, y: args.y, m: args.m, bias: this.bias });
+      kernels.matmulF32.encode(encoder, { w: this.dense!.buffer, wFormat: this.dense!.format, n, k, x: input, y: args.y, m: args.m, bias: this.bias });
     }
   }
 
@@ -123,7 +152,7 @@ export class GpuLinear {
     if (this.destroyed) return;
     this.destroyed = true;
     this.packed?.destroy();
-    this.f32Weight?.destroy();
+    this.dense?.buffer.destroy();
     this.bias?.destroy();
     this.inputScale?.destroy();
   }

@@ -9,7 +9,9 @@
  * What is counted, buffer by buffer, as the runtime creates it (so the sizes include the runtime's padding):
  *  - weights: per Linear either the packed codes + f16 group scales (+ offsets for asymmetric INT), laid out as
  *    src/quant/formats.ts says and uploaded by GpuPackedWeight (each array rounded up to whole u32 words), or
- *    the unquantised weight as the runtime uploads it (f32 today: `unquantisedBytes` 4; 2 when it keeps f16);
+ *    the unquantised weight as the runtime keeps it: the bundle's f16 as f16 (`unquantisedBytes` 2, the default:
+ *    docs/bundle-format.md stores every VAR and DiT weight as F16), except SmoothQuant-smoothed weights that stay
+ *    unquantised (computed in f32, uploaded as f32);
  *    biases, SmoothQuant input scales and the other tensors the forward reads (uploadWords: >= 16 bytes);
  *  - activations: the sampler's Workspace for `batch` images (cond + uncond rows), buffers rounded up to 16 bytes
  *    (DiT: with every step's timesteps and noise, `steps` of them);
@@ -30,6 +32,7 @@ import { varLinearSpecs } from '../var/varConfig';
 import { ditLinearSpecs, ditTokens } from '../dit/ditConfig';
 import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
 import { ModelError } from './errors';
+import { smoothFoldOf } from './methodWeights';
 
 export type MemoryPart = 'weights' | 'other' | 'activations' | 'kvCache' | 'tokenizer' | 'decoder';
 
@@ -54,7 +57,7 @@ export interface MemoryPlan {
 export interface PlanOptions {
   /** Images per sampling run (the engine generates one per column); rows are 2 x batch (cond + uncond). Default 1. */
   readonly batch?: number;
-  /** Bytes per unquantised Linear weight value on the GPU: 4 (f32, today's runtime) or 2 (f16 kept as f16). Default 4. */
+  /** Bytes per unquantised Linear weight value on the GPU: 2 (the bundle's f16 kept as f16, the default) or 4 (an f32 bundle). */
   readonly unquantisedBytes?: 2 | 4;
   /** Bytes of the ONNX decoder (and classifier) files the heads load; 0 when none. */
   readonly decoderBytes?: number;
@@ -95,8 +98,23 @@ export function packedWeightBytes(rows: number, cols: number, format: WeightForm
   return { codes, scales, offsets: hasOffset(format) ? scales : 0 };
 }
 
-function linearBuffers(spec: LinearSpec, setting: QuantSetting, unquantisedBytes: 2 | 4): PlannedBuffer[] {
+/**
+ * Names of the Linears whose weight SmoothQuant replaces with an f32 one (methodWeights.ts, folded): the smoothed
+ * qkv / fc1 and the adaLN Linears their 1/s folds into. Those that the setting leaves unquantised stay f32 on the GPU.
+ */
+function smoothedLinears(setting: QuantSetting, specs: readonly LinearSpec[]): Set<string> {
+  const out = new Set<string>();
+  if (setting.method.kind !== 'smoothquant') return out;
+  for (const spec of specs) {
+    const fold = smoothFoldOf(spec.name);
+    if (fold && activationQuantized(setting, spec.kind)) out.add(spec.name).add(fold.adaLN);
+  }
+  return out;
+}
+
+function linearBuffers(spec: LinearSpec, setting: QuantSetting, unquantisedBytes: 2 | 4, smoothed: ReadonlySet<string>): PlannedBuffer[] {
   const out: PlannedBuffer[] = [];
+  if (smoothed.has(spec.name)) unquantisedBytes = 4;
   if (weightQuantized(setting, spec.kind) && setting.weight) {
     const p = packedWeightBytes(spec.rows, spec.cols, setting.weight.format, setting.weight.granularity);
     out.push({ name: `${spec.name}.codes`, part: 'weights', bytes: p.codes }, { name: `${spec.name}.scales`, part: 'weights', bytes: p.scales });
@@ -129,11 +147,13 @@ function finish(model: string, setting: QuantSetting, buffers: PlannedBuffer[]):
 /** VAR at `setting`: VarModel.load's buffers, VarSampler's workspace (KV cache included), the tokenizer, the decoder. */
 export function planVarMemory(model: string, c: VarConfig, setting: QuantSetting, options: PlanOptions = {}): MemoryPlan {
   const B = options.batch ?? 1;
-  const unq = options.unquantisedBytes ?? 4;
+  const unq = options.unquantisedBytes ?? 2;
   const align = options.alignment ?? 256;
   const C = c.width;
   const L = c.patchNums.reduce((a, p) => a + p * p, 0);
-  const buffers: PlannedBuffer[] = varLinearSpecs(c).flatMap((s) => linearBuffers(s, setting, unq));
+  const specs = varLinearSpecs(c);
+  const smoothed = smoothedLinears(setting, specs);
+  const buffers: PlannedBuffer[] = specs.flatMap((s) => linearBuffers(s, setting, unq, smoothed));
   for (let b = 0; b < c.depth; b++) {
     buffers.push(
       { name: `blocks.${b}.attn.q_bias`, part: 'other', bytes: uploadBytes(C * 4) },
@@ -185,12 +205,14 @@ export function planVarMemory(model: string, c: VarConfig, setting: QuantSetting
 /** DiT at `setting`: DitModel.load's buffers, DitSampler's workspace, the decoder. */
 export function planDitMemory(model: string, c: DitConfig, setting: QuantSetting, options: PlanOptions = {}): MemoryPlan {
   const B = options.batch ?? 1;
-  const unq = options.unquantisedBytes ?? 4;
+  const unq = options.unquantisedBytes ?? 2;
   const align = options.alignment ?? 256;
   const steps = options.steps ?? 250;
   const D = c.width;
   const T = ditTokens(c);
-  const buffers: PlannedBuffer[] = ditLinearSpecs(c).flatMap((s) => linearBuffers(s, setting, unq));
+  const specs = ditLinearSpecs(c);
+  const smoothed = smoothedLinears(setting, specs);
+  const buffers: PlannedBuffer[] = specs.flatMap((s) => linearBuffers(s, setting, unq, smoothed));
   buffers.push({ name: 'pos_embed', part: 'other', bytes: uploadBytes(T * D * 4) });
   // DitSampler.sample: the forward runs on [x, x] (2B rows), DitModel.workspaceNeeds(2B) + the sampler's own.
   const S = 2 * B;

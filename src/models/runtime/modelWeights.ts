@@ -3,9 +3,9 @@
  * buffer per other tensor the forward reads. Owns every buffer; destroy() is idempotent. The memory report
  * compares what the Linear weights take on the GPU with params x bits / 8 (the scaling-law's bits).
  */
-import { tensorAsF32, type SafetensorsFile } from '../bundle/index.ts';
+import { f16ArrayToF32, tensorAsF32, tensorF16Bits, type SafetensorsFile } from '../bundle/index.ts';
 import { settingToString, type QuantSetting } from '../../quant/setting';
-import { GpuLinear } from './gpuLinear';
+import { GpuLinear, type HostWeight } from './gpuLinear';
 import { uploadWords } from '../../gpu/buffers';
 import { ModelError, requireLiveModel } from './errors';
 import type { LinearSpec } from './layers';
@@ -19,6 +19,8 @@ export interface LinearReport {
   readonly cols: number;
   readonly params: number;
   readonly codeBits: number;
+  /** Bits per stored value: codeBits when quantised, else 16 (the bundle's f16 kept) or 32. */
+  readonly storedBits: number;
   readonly weightBytes: number;
   readonly activationsQuantized: boolean;
 }
@@ -27,9 +29,9 @@ export interface WeightReport {
   readonly setting: string;
   /** Weights of all Linear layers (biases excluded). */
   readonly linearParams: number;
-  /** GPU bytes of the Linear weights: packed codes + f16 scales (+ offsets), or f32. */
+  /** GPU bytes of the Linear weights: packed codes + f16 scales (+ offsets), or the unquantised f16 / f32 weight. */
   readonly weightBytes: number;
-  /** sum of params x code bits / 8 over the Linear weights: the bytes with no scales and no padding. */
+  /** sum of params x stored bits / 8 over the Linear weights: the bytes with no scales and no padding. */
   readonly idealWeightBytes: number;
   /** GPU bytes of everything else: biases, embeddings, position tables, norms' parameters (f32). */
   readonly otherBytes: number;
@@ -55,11 +57,21 @@ export class GpuModelWeights {
 
   constructor(readonly device: GPUDevice, readonly owner: string, file: SafetensorsFile, specs: readonly LinearSpec[], readonly setting: QuantSetting, options: LoadWeightsOptions) {
     const read = (name: string) => options.overrides?.get(name) ?? tensorAsF32(file, name);
+    // Linear weights stay as stored: f16 bits go to the GPU as they are, and are decoded to f32 only for a quantiser.
+    const weightOf = (name: string): HostWeight => {
+      const override = options.overrides?.get(name);
+      if (override) return { values: () => override };
+      if (file.tensors.get(name)?.dtype === 'F16') {
+        const bits = tensorF16Bits(file, name);
+        return { f16Bits: bits, values: () => f16ArrayToF32(bits) };
+      }
+      return { values: () => tensorAsF32(file, name) };
+    };
     try {
       for (const spec of specs) {
         // A prepared bias replaces the bundle's (SmoothQuant's 1/s folded into an adaLN Linear).
         const bias = spec.bias === 'tensor' ? (options.prepared?.get(spec.name)?.bias ?? read(`${spec.name}.bias`)) : undefined;
-        this.linears.set(spec.name, new GpuLinear(device, owner, spec, read(`${spec.name}.weight`), bias, setting, options.activationScales?.get(spec.name), options.prepared?.get(spec.name)));
+        this.linears.set(spec.name, new GpuLinear(device, owner, spec, weightOf(`${spec.name}.weight`), bias, setting, options.activationScales?.get(spec.name), options.prepared?.get(spec.name)));
       }
       for (const name of options.f32Tensors) this.tensors.set(name, uploadWords(device, `${owner}.${name}`, read(name)));
     } catch (error) {
@@ -75,6 +87,7 @@ export class GpuModelWeights {
       cols: l.spec.cols,
       params: l.spec.rows * l.spec.cols,
       codeBits: l.codeBits,
+      storedBits: l.storedBits,
       weightBytes: l.weightBytes,
       activationsQuantized: l.quantizesActivations,
     }));
@@ -83,7 +96,7 @@ export class GpuModelWeights {
       setting: settingToString(setting),
       linearParams: layers.reduce((a, l) => a + l.params, 0),
       weightBytes: layers.reduce((a, l) => a + l.weightBytes, 0),
-      idealWeightBytes: layers.reduce((a, l) => a + (l.params * l.codeBits) / 8, 0),
+      idealWeightBytes: layers.reduce((a, l) => a + (l.params * l.storedBits) / 8, 0),
       otherBytes,
       layers,
     };

@@ -38,14 +38,15 @@ const CASES = [
 
 /**
  * Each quantised Linear: rows x ceil(cols * bits / 32) code words + one f16 scale (and offset) per group, padded
- * to whole words; every other Linear f32.
+ * to whole words; every other Linear as the bundle stores it (f16).
  */
 function checkReport(r: WeightReport, setting: QuantSetting, bits: number): void {
   for (const layer of r.layers) {
     const quantised = setting.layers.includes(layer.kind);
     expect(layer.codeBits, layer.name).toBe(quantised ? bits : 32);
     if (!quantised) {
-      expect(layer.weightBytes, layer.name).toBe(layer.params * 4);
+      // The bundle's f16 weight kept as f16 (2 bytes per parameter).
+      expect(layer.weightBytes, layer.name).toBe(layer.params * 2);
       continue;
     }
     const g = setting.weight!.granularity;
@@ -54,7 +55,7 @@ function checkReport(r: WeightReport, setting: QuantSetting, bits: number): void
     const perGroup = Math.ceil(groups / 2) * 4 * (setting.weight!.format.kind === 'int' && !setting.weight!.format.symmetric ? 2 : 1);
     expect(layer.weightBytes, layer.name).toBe(layer.rows * Math.ceil((layer.cols * bits) / 32) * 4 + perGroup);
   }
-  expect(r.idealWeightBytes).toBe(r.layers.reduce((a, l) => a + (l.params * l.codeBits) / 8, 0));
+  expect(r.idealWeightBytes).toBe(r.layers.reduce((a, l) => a + (l.params * l.storedBits) / 8, 0));
   expect(r.weightBytes).toBe(r.layers.reduce((a, l) => a + l.weightBytes, 0));
 }
 
