@@ -12,7 +12,7 @@
  *    the unquantised weight as the runtime keeps it: the bundle's f16 as f16 (`unquantisedBytes` 2, the default:
  *    docs/bundle-format.md stores every VAR and DiT weight as F16), except SmoothQuant-smoothed weights that stay
  *    unquantised (computed in f32, uploaded as f32);
- *    biases, SmoothQuant input scales and the other tensors the forward reads (uploadWords: >= 16 bytes);
+ *    biases and the other tensors the forward reads (uploadWords: >= 16 bytes);
  *  - activations: the sampler's Workspace for `batch` images (cond + uncond rows), buffers rounded up to 16 bytes
  *    (DiT: with every step's timesteps and noise, `steps` of them);
  *  - the VAR KV cache: 2 x depth x (2 batch) x L x C f32, L = sum of pn^2 (680 for the official 10 scales);
@@ -123,7 +123,8 @@ function linearBuffers(spec: LinearSpec, setting: QuantSetting, unquantisedBytes
     out.push({ name: `${spec.name}.weight`, part: 'weights', bytes: uploadBytes(spec.rows * spec.cols * unquantisedBytes) });
   }
   if (spec.bias === 'tensor') out.push({ name: `${spec.name}.bias`, part: 'other', bytes: uploadBytes(spec.rows * 4) });
-  if (setting.method.kind === 'smoothquant' && activationQuantized(setting, spec.kind)) out.push({ name: `${spec.name}.inputScale`, part: 'other', bytes: uploadBytes(spec.cols * 4) });
+  // No SmoothQuant input scales: the engine folds 1/s into the adaLN modulation (methodWeights.ts), so GpuLinear
+  // uploads none (only the tests' unfolded reference has them).
   return out;
 }
 
