@@ -8,8 +8,7 @@ import { CachedBundleSource, MODEL_CACHE_NAME, type CacheStorageLike, type Downl
 import { FolderBundleSource, type FolderFile } from '../../models/bundle/folderSource.ts';
 import { FetchBundleSource } from '../../models/bundle/source.ts';
 import type { BundleSource } from '../../models/bundle/source.ts';
-import { CancelledError } from '../../worker/protocol';
-import type { RunContext } from '../../worker/engineHost';
+import { CancelledError, type RunContext } from '../runContext';
 import type { BundleCatalog } from './bundleCatalog';
 import { GenerationError } from './errors';
 import type { ModelListEntry } from './types';

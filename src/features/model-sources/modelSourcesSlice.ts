@@ -5,7 +5,8 @@
  */
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
-import { CancelledError, serializeError, type AddSourceParams, type AddSourceResult, type SerializedError } from '../../worker/protocol';
+import { EngineCallLane } from '../../app/engineCall';
+import { serializeError, type AddSourceParams, type AddSourceResult, type SerializedError } from '../../worker/protocol';
 import { browserCaches, downloadUsage, freeDownloads, type CacheUsage } from './downloadCache';
 import { previewImage, type PreviewImage } from './previewImage';
 
@@ -33,7 +34,7 @@ export interface ModelSourcesSlice {
   previewModel(modelId: string): Promise<void>;
 }
 
-let controller: AbortController | undefined;
+const lane = new EngineCallLane();
 
 export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, get) => ({
   modelSources: [],
@@ -43,40 +44,40 @@ export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, ge
   sourcePreviews: new Map(),
 
   async addSource(params, what) {
-    controller?.abort();
-    const mine = new AbortController();
-    controller = mine;
     const startedAt = performance.now();
-    set({ sourceDownload: { state: 'running', what, received: 0, total: 0, startedAt, bytesPerSecond: 0, message: 'Starting' } });
-    const running = () => (get().sourceDownload.state === 'running' && controller === mine ? (get().sourceDownload as Extract<SourceDownload, { state: 'running' }>) : undefined);
-    try {
-      const result = await engine().call('addModelSource', params, {
-        signal: mine.signal,
-        onProgress: (_f, message) => {
-          const now = running();
-          if (now) set({ sourceDownload: { ...now, message } });
+    const running = () => (get().sourceDownload.state === 'running' ? (get().sourceDownload as Extract<SourceDownload, { state: 'running' }>) : undefined);
+    let added = false;
+    await lane.run(
+      (run) => {
+        set({ sourceDownload: { state: 'running', what, received: 0, total: 0, startedAt, bytesPerSecond: 0, message: 'Starting' } });
+        return run.call('addModelSource', params, {
+          onProgress: (_f, message) => {
+            const now = running();
+            if (now) set({ sourceDownload: { ...now, message } });
+          },
+          onPartial: ({ received, total }) => {
+            const now = running();
+            const seconds = (performance.now() - startedAt) / 1000;
+            if (now) set({ sourceDownload: { ...now, received, total, bytesPerSecond: seconds > 0 ? received / seconds : 0 } });
+          },
+        });
+      },
+      {
+        done: (result) => {
+          // The same URL added again replaces its earlier entry.
+          const others = get().modelSources.filter((s) => !(s.source.kind === 'url' && s.source.label === result.source.label));
+          set({ modelSources: [...others, result], sourceDownload: { state: 'idle' } });
+          added = true;
         },
-        onPartial: ({ received, total }) => {
-          const now = running();
-          const seconds = (performance.now() - startedAt) / 1000;
-          if (now) set({ sourceDownload: { ...now, received, total, bytesPerSecond: seconds > 0 ? received / seconds : 0 } });
-        },
-      });
-      if (controller !== mine) return;
-      // The same URL added again replaces its earlier entry.
-      const others = get().modelSources.filter((s) => !(s.source.kind === 'url' && s.source.label === result.source.label));
-      set({ modelSources: [...others, result], sourceDownload: { state: 'idle' } });
-      await get().refreshDownloadCache();
-    } catch (error) {
-      if (controller !== mine) return;
-      if (error instanceof CancelledError) set({ sourceDownload: { state: 'idle' } });
-      else set({ sourceDownload: { state: 'failed', what, error: serializeError(error) } });
-    }
+        cancelled: () => set({ sourceDownload: { state: 'idle' } }),
+        failed: (error) => set({ sourceDownload: { state: 'failed', what, error } }),
+      },
+    );
+    if (added) await get().refreshDownloadCache();
   },
 
   cancelSourceDownload() {
-    controller?.abort();
-    controller = undefined;
+    lane.cancel();
     set({ sourceDownload: { state: 'idle' } });
   },
 
