@@ -39,7 +39,10 @@ export function weightHistogram(bundle: GeneratorBundle, p: WeightHistogramParam
   // The range covers the weights and the grid, so clipped weights and unused grid points both show.
   let lo = grid[0]!;
   let hi = grid[grid.length - 1]!;
-  for (const v of values) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   const h = histogram(values, bins, [lo, hi]);
   const original = index === undefined ? w : groupWeights(w, packed, index);
   const dequantised = index === undefined ? dequantizeWeight(packed) : groupWeights(dequantizeWeight(packed), packed, index);
