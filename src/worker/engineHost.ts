@@ -14,7 +14,6 @@ import {
   type ResultOf,
 } from './protocol';
 
-export type { RunContext };
 
 export type Handlers = { [M in MethodName]: (params: ParamsOf<M>, run: RunContext) => Promise<ResultOf<M>> };
 

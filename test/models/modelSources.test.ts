@@ -11,7 +11,7 @@ import { BundleCatalog, qualifiedId, splitId } from '../../src/engine/generation
 import { BundleStore } from '../../src/engine/generation/bundleStore.ts';
 import { ModelSources, modelsBaseUrl, type DownloadProgress } from '../../src/engine/generation/modelSources.ts';
 import { CancelledError } from '../../src/worker/protocol.ts';
-import type { RunContext } from '../../src/worker/engineHost.ts';
+import type { RunContext } from '../../src/engine/runContext';
 import { expectBundleError } from './helpers/expectError.ts';
 import { buildFixtureModels } from './helpers/fixtureModels.ts';
 

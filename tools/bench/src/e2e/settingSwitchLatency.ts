@@ -9,7 +9,7 @@
  */
 import { GenerationService } from '../../../../src/engine/generation/generationService';
 import type { GenerateParams, GenerateResult } from '../../../../src/engine/generation/types';
-import type { RunContext } from '../../../../src/worker/engineHost';
+import type { RunContext } from '../../../../src/engine/runContext';
 import { summarize } from '../stats';
 import { BenchError } from './benchError';
 import type { EndToEndConfig } from './endToEndConfig';
