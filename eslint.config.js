@@ -48,9 +48,11 @@ const boundaryRules = {
     'boundaries/elements': ELEMENTS,
     'boundaries/files': [{ category: 'shell', pattern: SHELL_FILES }],
     'boundaries/include': ['src/**', 'tools/**', 'shaders/**'],
-    // Imports are written without extensions (bundler resolution) or with `.ts`. A `?raw` WGSL import does not
-    // resolve here (Vite resolves it), so only kernels' plain shaders/ imports are checked, not their `?raw` ones.
-    'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js', '.mjs'] } },
+    // Imports are written without extensions (bundler resolution) or with `.ts`; WGSL comes in as `?raw`.
+    'import/resolver': {
+      'tools/lint/viteQueryResolver.cjs': {},
+      node: { extensions: ['.ts', '.tsx', '.js', '.mjs'] },
+    },
   },
   rules: {
     'boundaries/dependencies': [
@@ -104,6 +106,12 @@ export default tseslint.config(
     // Node: drivers, scripts, configs, tests, Playwright specs.
     files: ['scripts/**', 'tools/*/*.mjs', 'e2e/**', 'test/**', '*.config.{js,ts}', '**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // CommonJS where a loader require()s the file (tools/lint/viteQueryResolver.cjs: eslint-module-utils).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['**/*.{ts,tsx}'],
