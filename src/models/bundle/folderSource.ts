@@ -53,7 +53,9 @@ export class FolderBundleSource implements BundleSource {
     files.forEach((f, i) => {
       if (paths[i].startsWith(root)) byPath.set(paths[i].slice(root.length), f.file);
     });
-    return new FolderBundleSource(root ? `${label} (${root.replace(/\/$/, '')})` : label, byPath);
+    // A picker's paths start with the picked folder's own name; say the root only when it lies deeper.
+    const inner = root.replace(/\/$/, '');
+    return new FolderBundleSource(inner && inner !== folderName ? `${label} (${inner})` : label, byPath);
   }
 
   async readText(path: string): Promise<string> {
