@@ -62,14 +62,12 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
   var accHi = vec4f(0.0);
 
   let fullBlocks = K / BLOCK;
-  let perGroup = blocksPerGroup();
-  var block = 0u;
-  while (block < fullBlocks) {
-    let first = block;
-    let end = min(block + perGroup, fullBlocks);
+  let runs = groupRuns();
+  for (var run = 0u; run < runs; run++) {
+    let blocks = runBlocks(run);
     var lo = QuadDots(vec4f(0.0), vec4f(0.0));
     var hi = QuadDots(vec4f(0.0), vec4f(0.0));
-    for (; block < end; block++) {
+    for (var block = blocks.x; block < blocks.y; block++) {
       for (var k = block * BLOCK; k < (block + 1u) * BLOCK; k += 4u) {
         let v = quadValues(row, k);
         let dLo = quadDots(v, basesLo, k);
@@ -82,7 +80,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
         }
       }
     }
-    let group = groupIndex(row, first * BLOCK);
+    let group = groupIndex(row, blocks.x * BLOCK);
     let scale = scaleAt(group);
     accLo += lo.dots * scale;
     accHi += hi.dots * scale;

@@ -43,15 +43,12 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
   // The sum of q is needed for symmetric 4-bit (the -8), asymmetric 8-bit (the +128) and any offset.
   let needQ = HAS_OFFSET || (BITS == 4u && INT_SYMMETRIC) || (BITS == 8u && !INT_SYMMETRIC);
   var acc = vec4f(0.0);
-  let blocks = K / BLOCK;
-  let perGroup = blocksPerGroup();
-  var block = 0u;
-  while (block < blocks) {
-    let first = block;
-    let end = min(block + perGroup, blocks);
+  let runs = groupRuns();
+  for (var run = 0u; run < runs; run++) {
+    let blocks = runBlocks(run);
     var dots = vec4i(0);
     var qsum = vec4i(0);
-    for (; block < end; block++) {
+    for (var block = blocks.x; block < blocks.y; block++) {
       // 8 X words per token per block of 32 columns.
       let xb = block * 8u;
       for (var w = 0u; w < BITS; w++) {
@@ -85,7 +82,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index
     if (BITS == 8u && !INT_SYMMETRIC) {
       dots += 128 * qsum;
     }
-    let group = groupIndex(row, first * BLOCK);
+    let group = groupIndex(row, blocks.x * BLOCK);
     acc += vec4f(dots) * scaleAt(group);
     if (HAS_OFFSET) {
       acc += vec4f(qsum) * offsetAt(group);

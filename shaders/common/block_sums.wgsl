@@ -36,17 +36,15 @@ fn scaledBlockSum(row: u32, k0: u32, sums: vec2f) -> f32 {
 // one scale group are summed first and scaled once.
 fn rowDot(row: u32, xBase: u32) -> f32 {
   let fullBlocks = shape.cols / BLOCK;
-  let perGroup = blocksPerGroup();
   var acc = 0.0;
-  var block = 0u;
-  while (block < fullBlocks) {
-    let first = block;
-    let end = min(block + perGroup, fullBlocks);
+  let runs = groupRuns();
+  for (var run = 0u; run < runs; run++) {
+    let blocks = runBlocks(run);
     var sums = vec2f(0.0);
-    for (; block < end; block++) {
+    for (var block = blocks.x; block < blocks.y; block++) {
       sums += blockDot(row, xBase, block);
     }
-    acc += scaledBlockSum(row, first * BLOCK, sums);
+    acc += scaledBlockSum(row, blocks.x * BLOCK, sums);
   }
   if (shape.cols % BLOCK != 0u) {
     acc += scaledBlockSum(row, fullBlocks * BLOCK, tailDot(row, xBase, fullBlocks));

@@ -25,6 +25,17 @@ fn blocksPerGroup() -> u32 {
   return select(1u, shape.groupSize / BLOCK, shape.groupSize % BLOCK == 0u && shape.groupSize >= BLOCK);
 }
 
+// The kernels that apply a group's scale once walk a row's full blocks in runs that share one scale group: run r
+// holds blocks [runBlocks(r).x, runBlocks(r).y), and a row has groupRuns() runs.
+fn groupRuns() -> u32 {
+  return (shape.cols / BLOCK + blocksPerGroup() - 1u) / blocksPerGroup();
+}
+
+fn runBlocks(run: u32) -> vec2u {
+  let first = run * blocksPerGroup();
+  return vec2u(first, min(first + blocksPerGroup(), shape.cols / BLOCK));
+}
+
 // Linear workgroup index for 2D dispatches (a dimension holds at most 65535 workgroups).
 fn linearWorkgroup(id: vec3u, count: vec3u) -> u32 {
   return id.x + id.y * count.x;
