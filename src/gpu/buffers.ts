@@ -5,8 +5,12 @@
  * Kernel-specific code (argument validation, bindings) stays in src/kernels.
  */
 
-/** What activations, weights and scratch get: bound as storage, copied in and read back. */
-export const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+/**
+ * What activations, weights and scratch get: bound as storage, copied in and read back
+ * (GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST). Written as the spec's fixed bit values so that this module
+ * loads where the WebGPU globals do not exist (Node unit tests of the bench's fixtures import it).
+ */
+export const STORAGE_USAGE = 0x0080 | 0x0004 | 0x0008;
 
 type Words = Float32Array | Uint32Array | Int32Array;
 

@@ -9,6 +9,7 @@ describe('src/gpu/buffers', () => {
     const buffer = uploadWords(device, 'buffersTest.data', data);
     expect(buffer.label).toBe('buffersTest.data');
     expect(buffer.usage).toBe(STORAGE_USAGE);
+    expect(STORAGE_USAGE).toBe(GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     expect(buffer.size).toBe(24);
     expect([...(await readF32(device, buffer))]).toEqual([...data]);
     writeWords(device, buffer, 8, Float32Array.from([9, 8, 7, 6]), 1, 2); // elements 1..2 to element 2
