@@ -160,6 +160,10 @@ test('a corrupt model file gives an error panel with the fix, and another model 
   const panel = pg.getByRole('alert').filter({ hasText: 'Generation failed' });
   await expect(panel).toContainText('mnist-var-d1');
   await expect(panel).toContainText('What to do');
+  // Message and fix are printed once each: the message must not repeat the fix under it.
+  const fix = (await panel.locator('.error-fix').innerText()).replace(/^What to do:\s*/, '');
+  expect(fix.length).toBeGreaterThan(10);
+  await expect(panel.locator('.error-message')).not.toContainText(fix);
   await pg.getByLabel('Model size').selectOption('2');
   await expect(cell(page, 'W4g32')).toBeVisible();
   await expect(panel).toHaveCount(0);
