@@ -5,7 +5,7 @@ against each other on the same inputs.
     /usr/bin/python3 training/export_dit_onnx.py                 # every base dit bundle in public/models/index.json
     /usr/bin/python3 training/export_dit_onnx.py mnist-dit-d2    # just these
 
-Writes public/bench/<model>-forward.onnx (opset 17). The weights are the bundle's own (F16 in the file, upcast to
+Writes tools/bench/graphs/<model>-forward.onnx (opset 17). The weights are the bundle's own (F16 in the file, upcast to
 f32 exactly as the engine and the goldens do), not a training checkpoint, so the graph is the model the browser
 runs. Inputs have the batch the sampler uses with classifier-free guidance (2 rows: cond and null class), fixed:
 x [2, Cin, H, W] f32, t [2] f32 (original timesteps 0..999), y [2] int32 (class, numClasses = null class);
@@ -32,7 +32,7 @@ from models.dit import DiT  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS_DIR = os.path.join(ROOT, 'public', 'models')
-OUT_DIR = os.path.join(ROOT, 'public', 'bench')
+OUT_DIR = os.path.join(ROOT, 'tools', 'bench', 'graphs')  # a developer tool's input: never in the app's dist/
 TOLERANCE = 1e-4
 CFG_BATCH = 2
 

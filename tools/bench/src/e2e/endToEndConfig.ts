@@ -24,7 +24,7 @@ export interface EndToEndConfig {
    * settings x repetitions would not fit the run; ms per step is reported next to the step count.
    */
   readonly ditSteps: number;
-  /** DiT bundles whose one forward is compared with onnxruntime-web on public/bench/<id>-forward.onnx. */
+  /** DiT bundles whose one forward is compared with onnxruntime-web on tools/bench/graphs/<id>-forward.onnx. */
   readonly forwardModels: readonly string[];
   /** Settings of our forward in that comparison (the check against onnxruntime uses the fp32 one). */
   readonly forwardSettings: readonly string[];

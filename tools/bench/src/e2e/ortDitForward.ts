@@ -29,12 +29,12 @@ export class OrtDitForward {
     readonly path: string,
   ) {}
 
-  /** Fetches the graph from `url` (public/bench/<model>-forward.onnx when served) and creates the session on `device`. */
+  /** Fetches the graph from `url` (tools/bench/graphs/<model>-forward.onnx when served) and creates the session on `device`. */
   static async load(device: GPUDevice, url: string): Promise<OrtDitForward> {
     const res = await fetch(url);
     const type = res.headers.get('content-type') ?? '';
     if (!res.ok || type.includes('text/html')) {
-      throw new BenchError('graph-missing', `${url}: ${res.ok ? 'the server answered with an HTML page (no such file)' : `HTTP ${res.status}`}.`, 'Export the graphs: /usr/bin/python3 training/export_dit_onnx.py (writes public/bench/<model>-forward.onnx).');
+      throw new BenchError('graph-missing', `${url}: ${res.ok ? 'the server answered with an HTML page (no such file)' : `HTTP ${res.status}`}.`, 'Export the graphs: /usr/bin/python3 training/export_dit_onnx.py (writes tools/bench/graphs/<model>-forward.onnx).');
     }
     configureOrt();
     const session = await ort.InferenceSession.create(new Uint8Array(await res.arrayBuffer()), {

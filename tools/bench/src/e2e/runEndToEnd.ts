@@ -28,7 +28,22 @@ export interface EndToEndProgress {
   readonly total: number;
 }
 
-/** A URL under the site root (Vite's BASE_URL), e.g. `models/` or `bench/mnist-dit-d1-forward.onnx`. */
+/**
+ * The exported DiT forward graphs (training/export_dit_onnx.py), by model id. Imported as assets of the tools
+ * build so that they live beside the bench, not in public/, which the production app copies into dist/.
+ */
+const FORWARD_GRAPHS: Record<string, string> = Object.fromEntries(
+  Object.entries(import.meta.glob('../../graphs/*-forward.onnx', { query: '?url', import: 'default', eager: true }) as Record<string, string>).map(
+    ([path, url]) => [path.slice(path.lastIndexOf('/') + 1, -'-forward.onnx'.length), url],
+  ),
+);
+
+function forwardGraphUrl(id: string): string {
+  // A missing graph gets the same 'graph-missing' error as before (the fetch answers 404).
+  return new URL(FORWARD_GRAPHS[id] ?? `${import.meta.env.BASE_URL}tools/bench/graphs/${id}-forward.onnx`, location.href).href;
+}
+
+/** A URL under the site root (Vite's BASE_URL), e.g. `models/`. */
 function siteUrl(path: string): string {
   return new URL(`${import.meta.env.BASE_URL}${path}`, location.href).href;
 }
@@ -81,7 +96,7 @@ export async function runEndToEnd(config: EndToEndConfig, onProgress: (p: EndToE
     for (const id of config.forwardModels) {
       await attempt(`forward/${id}`, async () => {
         const bundles = await store.load(id);
-        forward.push(...(await compareDitForward(device, bundles, kernels, timer, siteUrl(`bench/${id}-forward.onnx`), config, log)));
+        forward.push(...(await compareDitForward(device, bundles, kernels, timer, forwardGraphUrl(id), config, log)));
       });
     }
     service = new GenerationService({ source, gpu: async () => context, heads: onnxHeads });
@@ -117,7 +132,7 @@ const METHOD: Record<string, string> = {
     "per (model, setting, batch): the weights quantised and uploaded once (loadMs), one untimed warm-up image, then `reps` rounds that run every setting of the model once each (round-robin, so load changes hit all settings alike). sample = performance.now() around the real sampler call (VarSampler / DitSampler, no traces: one submission) + queue.onSubmittedWorkDone; decode = the bundle's ONNX decoder (onnxruntime-web/webgpu on our device) on the sampler's GPU output + readback of the images (checked finite and in [-1, 1]); total = sample + decode; all divided by the batch (per image). Medians of the rounds. VAR: cfg/topK/topP from the manifest, PCG32 draws; DiT: the manifest's sampler and cfg, `ditSteps` steps (0 = the manifest's).",
   speedupVsFp32: 'fp32 median / setting median, same model and batch, same run (> 1: faster than fp32)',
   forward:
-    "one DiT forward at the CFG batch 2 on the bundle's golden plain-forward inputs (tf.x, tf.t, tf.y): ours = DitModel.encodeForward into one command buffer + submit; onnxruntime = session.run of public/bench/<model>-forward.onnx (training/export_dit_onnx.py) with the webgpu EP on our GPUDevice, x/t/y in our GPU buffers, output left on the GPU and disposed. Both timed by wall clock (performance.now() around the issue + queue.onSubmittedWorkDone), after a checked first run and one warm-up, in interleaved rounds. Before timing our fp32 output must match onnxruntime's within forwardTolerance (max abs diff / max |onnxruntime|) or the model fails.",
+    "one DiT forward at the CFG batch 2 on the bundle's golden plain-forward inputs (tf.x, tf.t, tf.y): ours = DitModel.encodeForward into one command buffer + submit; onnxruntime = session.run of tools/bench/graphs/<model>-forward.onnx (training/export_dit_onnx.py) with the webgpu EP on our GPUDevice, x/t/y in our GPU buffers, output left on the GPU and disposed. Both timed by wall clock (performance.now() around the issue + queue.onSubmittedWorkDone), after a checked first run and one warm-up, in interleaved rounds. Before timing our fp32 output must match onnxruntime's within forwardTolerance (max abs diff / max |onnxruntime|) or the model fails.",
   speedupVsOrt: 'onnxruntime median / ours median, same model, same run (> 1: ours faster)',
   latency:
     "GenerationService.generate (FetchBundleSource, onnxHeads: what the engine worker runs, called in the page) with settings [new] after a cold first request with [W8c-A8]: the new setting sampled with per-step traces, DiT one-step predictions, compared with the fp32 reference, decoded and classified (the engine keeps fp32 reference runs per model/class/seed/cfg/steps/sampler, so after the cold request the reference is not sampled again: latency[].samples[].referenceSampleMs repeats the cold request's). uncached = a setting whose weights are not in the engine cache (checked), cached = the same request again right after. Wall clock around generate; no worker postMessage.",
