@@ -43,12 +43,12 @@ export function ModelSourcesPanel() {
     setDragging(false);
     await addFolder(await filesFromDrop(e.dataTransfer));
   }
-  async function remove(id: string, label: string, kind: string) {
+  async function remove(id: string, requestedAs: string, kind: string) {
     await removeSource(id);
-    if (kind === 'url') window.history.replaceState(null, '', withModelsParam(window.location, label, true));
+    if (kind === 'url') window.history.replaceState(null, '', withModelsParam(window.location, requestedAs, true));
   }
   async function clear() {
-    for (const s of sources.filter((x) => x.source.kind === 'url')) window.history.replaceState(null, '', withModelsParam(window.location, s.source.label, true));
+    for (const s of sources.filter((x) => x.source.kind === 'url')) window.history.replaceState(null, '', withModelsParam(window.location, s.requestedAs, true));
     await clearDownloadCache();
   }
 
@@ -151,8 +151,8 @@ export function ModelSourcesPanel() {
       {sources.map((s) => (
         <p key={s.source.id} className="source-actions">
           {s.cacheNote && <span className="muted">{s.cacheNote} </span>}
-          <button type="button" className="secondary" onClick={() => void remove(s.source.id, s.source.label, s.source.kind)}>
-            Remove {s.source.kind === 'url' ? s.source.label : s.source.label}
+          <button type="button" className="secondary" onClick={() => void remove(s.source.id, s.requestedAs, s.source.kind)}>
+            Remove {s.source.label}
           </button>
         </p>
       ))}

@@ -17,9 +17,12 @@ export type SourceDownload =
 
 export type SourcePreview = { state: 'running'; message: string } | { state: 'done'; image: PreviewImage; note?: string } | { state: 'failed'; error: SerializedError };
 
+/** An added source as the engine answered, with what the user gave (the ?models= value, kept to remove it again). */
+export type AddedSource = AddSourceResult & { readonly requestedAs: string };
+
 export interface ModelSourcesSlice {
   /** Added sources in the order they were added (each with its bundles, ids `<source>:<id>`). */
-  modelSources: readonly AddSourceResult[];
+  modelSources: readonly AddedSource[];
   sourceDownload: SourceDownload;
   /** What Cache Storage holds (undefined until read, or where there is no Cache Storage). */
   downloadCache: CacheUsage | undefined;
@@ -66,7 +69,7 @@ export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, ge
         done: (result) => {
           // The same URL added again replaces its earlier entry.
           const others = get().modelSources.filter((s) => !(s.source.kind === 'url' && s.source.label === result.source.label));
-          set({ modelSources: [...others, result], sourceDownload: { state: 'idle' } });
+          set({ modelSources: [...others, { ...result, requestedAs: params.kind === 'url' ? params.url : what }], sourceDownload: { state: 'idle' } });
           added = true;
         },
         cancelled: () => set({ sourceDownload: { state: 'idle' } }),
