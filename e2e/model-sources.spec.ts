@@ -29,12 +29,13 @@ test.afterAll(async () => {
 });
 
 /** Serves the copy under ZOO_PATH (worker requests included) and counts each file's requests. */
-async function serveCopy(page: Page, counts: Map<string, number>, cors = true): Promise<void> {
+async function serveCopy(page: Page, counts: Map<string, number>, cors = true, delayMs = 0): Promise<void> {
   // A predicate on the path: a glob would also match the page itself, whose ?models= names the same path.
   await page.context().route((url) => url.pathname.startsWith(ZOO_PATH), async (route) => {
     const path = new URL(route.request().url()).pathname.slice(ZOO_PATH.length);
     counts.set(path, (counts.get(path) ?? 0) + 1);
     if (!cors) return route.abort('failed');
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     try {
       const body = await readFile(join(folder, path));
       await route.fulfill({ status: 200, body, headers: { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream', 'content-length': String(body.byteLength) } });
@@ -124,4 +125,24 @@ test('a URL that fails (network error, as without CORS) is reported with the fix
   await expect(playground.getByRole('figure', { name: /reference looks like \d/ })).toBeVisible({ timeout: 120_000 });
   // The failed request is a console error of the browser's own; anything else is not expected.
   expect(errors.filter((e) => !e.includes('Failed to load resource') && !e.includes('net::ERR_FAILED'))).toEqual([]);
+});
+
+test('a slow download shows bytes, rate and a Cancel that keeps nothing', async ({ page }) => {
+  const errors = watchErrors(page);
+  const counts = new Map<string, number>();
+  await serveCopy(page, counts, true, 400);
+  await page.goto(`/?${LIGHT_VIEW}`);
+  const panel = sources(page);
+  await panel.getByLabel('Models URL').fill(`http://127.0.0.1:4173${ZOO_PATH}`);
+  await panel.getByRole('button', { name: 'Add URL' }).click();
+  const bar = panel.getByRole('progressbar', { name: /Downloading/ });
+  await expect(bar).toBeVisible();
+  // Bytes of the manifests' total, and a rate, once the first files arrived.
+  await expect(panel.getByTestId('download-bytes')).toHaveText(/[\d.]+ (B|kB|MB) of [\d.]+ (kB|MB), [\d.]+ (B|kB|MB)\/s/);
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(bar).toHaveCount(0);
+  await expect(panel.locator('tr[data-origin="url"]')).toHaveCount(0);
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+  await expect(panel.getByTestId('download-cache')).toHaveText(/No downloaded models are kept/);
+  expect(errors).toEqual([]);
 });
