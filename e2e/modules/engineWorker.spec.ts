@@ -9,16 +9,19 @@ import type { GenerateResult } from '../../src/engine/generation/types';
 async function generateInWorker(page: import('@playwright/test').Page, params: Record<string, unknown>) {
   return page.evaluate(async (p) => {
     const { EngineClient } = await import('../../src/worker/engineClient.ts');
+    const { parseSetting, settingToString } = await import('../../src/quant/setting.ts');
+    // Settings cross from Node as text: parsed once here, at the edge, and printed back for the checks.
+    const params = { ...(p as Record<string, unknown>), settings: (p as { settings: string[] }).settings.map(parseSetting) };
     const client = new EngineClient(new Worker(new URL('/src/worker/engine.worker.ts', location.origin), { type: 'module' }));
     try {
-      const result = (await client.call('generate', p as never)) as GenerateResult;
+      const result = (await client.call('generate', params as never)) as GenerateResult;
       // Typed arrays do not survive page.evaluate's JSON: return what the test checks.
       const range = (a: Float32Array) => [Math.min(...a), Math.max(...a)];
       return {
         outputKind: result.outputKind,
         notes: result.notes,
         reference: { prediction: result.reference.prediction, range: range(result.reference.output) },
-        runs: result.runs.map((r) => ({ setting: r.setting, psnr: r.psnr, bits: r.memory.bitsPerWeight, steps: r.steps.length, errors: r.steps.map((s) => (s.kind === 'var' ? s.fHatRelL2 : s.xRelL2)) })),
+        runs: result.runs.map((r) => ({ setting: settingToString(r.setting), psnr: r.psnr, bits: r.memory.bitsPerWeight, steps: r.steps.length, errors: r.steps.map((s) => (s.kind === 'var' ? s.fHatRelL2 : s.xRelL2)) })),
       };
     } finally {
       client.terminate();

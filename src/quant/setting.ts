@@ -93,6 +93,20 @@ export function parseSetting(text: string): QuantSetting {
   return { ...setting, method: { kind: 'qat', loss: row!.loss! } };
 }
 
+/**
+ * A setting that arrived as data (a worker message, a test's literal): checked and made canonical by printing it
+ * and reading it back, so a malformed object fails here with a SettingParseError instead of deep in the engine.
+ */
+export function checkSetting(value: unknown): QuantSetting {
+  let text: string;
+  try {
+    text = settingToString(value as QuantSetting);
+  } catch {
+    throw new SettingParseError(JSON.stringify(value) ?? String(value), 'it is not a QuantSetting object (weight, activation, layers, method)');
+  }
+  return parseSetting(text);
+}
+
 /** Equal settings (their canonical text is equal). */
 export function sameSetting(a: QuantSetting, b: QuantSetting): boolean {
   return settingToString(a) === settingToString(b);

@@ -1,4 +1,5 @@
 /** BundleStore and the service's request checks in Node (fixture bundles in memory, no GPU). */
+import { parseSetting } from '../../src/quant/setting';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BundleStore } from '../../src/engine/generation/bundleStore';
 import type { GenerationService } from '../../src/engine/generation/generationService';
@@ -58,10 +59,10 @@ describe('GenerationService request checks (before any GPU work)', () => {
     const { GenerationService } = await import('../../src/engine/generation/generationService');
     service = new GenerationService({ source: buildFixtureModels(), gpu: noGpu });
   });
-  const ok: GenerateParams = { modelId: 'fx-dit', settings: ['W4g32-A8'], classLabel: 3, seed: 1, steps: 4 };
+  const ok: GenerateParams = { modelId: 'fx-dit', settings: [parseSetting('W4g32-A8')], classLabel: 3, seed: 1, steps: 4 };
   const cases: [string, Partial<GenerateParams>, string][] = [
-    ['a setting that does not parse', { settings: ['W4g33'] }, 'invalid-setting'],
-    ['smoothquant without activation quantisation (nothing for it to smooth)', { settings: ['W4g32-sq0.5'] }, 'setting-unsupported'],
+    ['a malformed setting object', { settings: [{ ...parseSetting('W4g32'), weight: { format: { kind: 'int', bits: 4, symmetric: true }, granularity: { kind: 'group', size: 33 } } } as never] }, 'invalid-setting'],
+    ['smoothquant without activation quantisation (nothing for it to smooth)', { settings: [parseSetting('W4g32-sq0.5')] }, 'setting-unsupported'],
     ['a class out of range', { classLabel: 10 }, 'argument-invalid'],
     ['a negative seed', { seed: -2 }, 'argument-invalid'],
     ['a non-finite cfg', { cfg: Number.NaN }, 'argument-invalid'],

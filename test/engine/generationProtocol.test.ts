@@ -1,4 +1,5 @@
 /** The model methods across the typed worker protocol (client <-> host through structured clone). */
+import { parseSetting } from '../../src/quant/setting';
 import { describe, expect, it } from 'vitest';
 import { EngineClient, type WorkerLike } from '../../src/worker/engineClient';
 import { EngineHost, type Handlers } from '../../src/worker/engineHost';
@@ -18,9 +19,9 @@ function connect(handlers: Partial<Handlers>) {
 const memory = { linearParams: 4, weightBytes: 16, idealWeightBytes: 16, bitsPerWeight: 32 };
 const result: GenerateResult = {
   modelId: 'm', family: 'dit', classLabel: 3, seed: 1, cfg: 4, stepCount: 2, sampler: 'ddpm', outputKind: 'latent', outputShape: [1, 4, 8, 8], notes: ['raw'],
-  reference: { setting: 'fp32', output: Float32Array.of(1, 2), memory, ms: 1 },
+  reference: { setting: parseSetting('fp32'), output: Float32Array.of(1, 2), memory, ms: 1 },
   runs: [{
-    setting: 'W4g32-A8', output: Float32Array.of(1, 2.5), memory, ms: 2, outputRelL2: 0.2236, psnr: Infinity,
+    setting: parseSetting('W4g32-A8'), output: Float32Array.of(1, 2.5), memory, ms: 2, outputRelL2: 0.2236, psnr: Infinity,
     steps: [{ kind: 'dit', step: 0, progress: 0.5, timestep: 999, xRelL2: 0.1, epsRelL2: 0.2 }],
   }],
 };
@@ -36,7 +37,7 @@ describe('model methods over the worker protocol', () => {
       },
     });
     const progress: string[] = [];
-    const params = { modelId: 'm', settings: ['W4g32-A8'], classLabel: 3, seed: 1, steps: 2, sampler: 'ddpm' as const };
+    const params = { modelId: 'm', settings: [parseSetting('W4g32-A8')], classLabel: 3, seed: 1, steps: 2, sampler: 'ddpm' as const };
     const got = await client.call('generate', params, { onProgress: (_f, m) => progress.push(m) });
     expect(seen).toEqual(params);
     expect(progress).toEqual(['fp32: step 1 of 2']);

@@ -2,6 +2,7 @@
  * What the engine worker's analysis methods take and return (activationStats, weightHistogram, snrExperiment):
  * plain data that crosses the worker boundary by structured clone.
  */
+import type { QuantSetting } from '../../quant/setting';
 import type { DitSamplerName, GeneratorFamily } from '../generation/types';
 
 /** The Linear inputs whose per-channel magnitudes the activation view shows. */
@@ -47,8 +48,8 @@ export interface WeightHistogramParams {
   readonly modelId: string;
   readonly block: number;
   readonly layer: WeightLayer;
-  /** A QuantSetting string with weights (src/quant/setting.ts), e.g. W4g32, W3ac, Wfp4g32; activations are ignored. */
-  readonly setting: string;
+  /** A setting with weights (src/quant/setting.ts), e.g. W4g32, W3ac, Wfp4g32; activations are ignored. */
+  readonly setting: QuantSetting;
   /** One scale group (its index) or every group of the layer, each normalised by its own scale. */
   readonly scope: { readonly kind: 'layer' } | { readonly kind: 'group'; readonly index: number };
   /** Histogram bins (default 64). */

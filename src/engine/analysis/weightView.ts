@@ -7,7 +7,7 @@
  */
 import { tensorAsF32 } from '../../models/bundle/index.ts';
 import { dequantizeWeight, effectiveBitsPerWeight, quantizeWeight } from '../../quant';
-import { parseSetting, settingToString } from '../../quant/setting';
+import { checkSetting, settingToString } from '../../quant/setting';
 import type { GeneratorBundle } from '../generation/bundleStore';
 import { blockLinear } from './blockLinears';
 import { AnalysisError, requireAnalysis } from './errors';
@@ -17,7 +17,7 @@ import type { WeightHistogramParams, WeightHistogramResult } from './types';
 export const MAX_BINS = 256;
 
 export function weightHistogram(bundle: GeneratorBundle, p: WeightHistogramParams): WeightHistogramResult {
-  const setting = parseSetting(String(p.setting));
+  const setting = checkSetting(p.setting);
   const text = settingToString(setting);
   if (!setting.weight) throw new AnalysisError('setting-unsupported', `${text} does not quantise weights.`, 'Pick a setting with a weight part, e.g. W4g32 or Wfp4g32.');
   if (setting.method.kind !== 'rtn' && setting.method.kind !== 'clip') {

@@ -1,15 +1,18 @@
 /**
- * Checks a generate request against the loaded model before any GPU work: settings parse and are supported,
- * class, seed, cfg, steps and sampler are in range. Settings are canonicalised and de-duplicated.
+ * Checks a generate request against the loaded model before any GPU work: settings are well-formed QuantSetting
+ * objects and supported, class, seed, cfg, steps and sampler are in range. Settings are canonicalised and
+ * de-duplicated. A trained method runs its student bundle with RTN weights at the setting.
  */
-import { parseSetting, settingToString, type QuantSetting } from '../../quant/setting';
+import { RTN, checkSetting, sameSetting, settingToString, type QuantSetting } from '../../quant/setting';
 import type { DitManifest, VarManifest } from '../../models/bundle/types.ts';
 import { GenerationError } from './errors';
 import type { DitSamplerName, GenerateParams } from './types';
 
 export interface ResolvedSetting {
-  readonly text: string;
+  /** As requested (canonical): what the run reports. */
   readonly setting: QuantSetting;
+  /** What the weights are quantised with: the setting, with RTN for a trained method (its student's own weights). */
+  readonly weights: QuantSetting;
   /** Another bundle of the same architecture that runs this setting (a trained student). */
   readonly modelId?: string;
 }
@@ -27,18 +30,20 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
   const fail = (problem: string, fix: string): never => {
     throw new GenerationError('argument-invalid', problem, fix);
   };
-  if (!Array.isArray(params.settings)) fail('settings must be a list of setting strings.', "Pass e.g. ['W4g32-A8'].");
+  if (!Array.isArray(params.settings)) fail('settings must be a list of QuantSetting objects.', "Pass e.g. [parseSetting('W4g32-A8')].");
   const settings: ResolvedRequest['settings'] = [];
   for (const raw of params.settings) {
-    const onModel = typeof raw === 'object' && raw !== null ? raw : undefined;
-    if (onModel && (typeof onModel.modelId !== 'string' || typeof onModel.setting !== 'string')) fail('a setting object needs a setting string and a modelId.', "Pass e.g. { setting: 'W4g32-A8', modelId: 'mnist-var-d2-qat-w4g32-a8-topkld' }.");
-    const setting = parseSetting(String(onModel ? onModel.setting : raw));
+    const onModel = typeof raw === 'object' && raw !== null && 'modelId' in raw ? raw : undefined;
+    if (onModel && typeof onModel.modelId !== 'string') fail('a setting on another model needs a modelId string.', "Pass e.g. { setting: parseSetting('W4g32-A8~qat-topkld'), modelId: 'mnist-var-d2-qat-w4g32-a8-topkld' }.");
+    const setting = checkSetting(onModel ? onModel.setting : raw);
     const text = settingToString(setting);
     const modelId = onModel && onModel.modelId !== manifest.id ? onModel.modelId : undefined;
     if (setting.method.kind === 'smoothquant' && setting.activation.format.kind === 'none') {
-      throw new GenerationError('setting-unsupported', `${text}: SmoothQuant moves activation outliers into the weights so that activations quantise better; with A16 nothing is quantised that it could help.`, 'Add an activation format (e.g. W8c-A8-sq0.5) or drop the sq method.');
+      throw new GenerationError('setting-unsupported', `${text}: SmoothQuant moves activation outliers into the weights so that activations quantise better; without activation quantisation nothing is quantised that it could help.`, 'Add an activation format (e.g. W8c-A8-sq0.5) or drop the sq method.');
     }
-    if (!settings.some((s) => s.text === text && s.modelId === modelId)) settings.push({ text, setting, modelId });
+    if (setting.method.kind === 'qat' && !modelId) fail(`${text} is a trained method: it runs the student bundle trained for it, not ${manifest.id}.`, 'Pass { setting, modelId } with the id of the student (the model list marks students with quantTraining).');
+    const weights = setting.method.kind === 'qat' ? { ...setting, method: RTN } : setting;
+    if (!settings.some((s) => sameSetting(s.setting, setting) && s.modelId === modelId)) settings.push({ setting, weights, modelId });
   }
   const numClasses = manifest.config.numClasses;
   const label = params.classLabel;

@@ -5,7 +5,7 @@
  * checks for a cancel (RunContext.checkpoint) and for a lost device.
  */
 import { psnr, relativeL2Error } from '../../metrics/imageMetrics';
-import { FULL_PRECISION, type QuantSetting } from '../../quant/setting';
+import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/setting';
 import type { RunContext } from '../runContext';
 import type { LoadedBundles } from './bundleStore';
 import type { DeviceModels, DitEntry, HeadsSlot, ModelEntry } from './deviceModels';
@@ -57,8 +57,8 @@ export class SideBySide {
     const manifest = bundles.model.manifest;
     const reference = await this.referenceRun();
     const runs: ComparedRun[] = [];
-    for (const { text, setting, modelId } of request.settings) {
-      const r = await this.runSetting(text, setting, modelId ? this.students.get(modelId) : undefined);
+    for (const { setting, weights, modelId } of request.settings) {
+      const r = await this.runSetting(setting, weights, modelId ? this.students.get(modelId) : undefined);
       let steps: StepError[];
       if (r.varStates) {
         const tokenizer = reference.tokenizer!;
@@ -94,7 +94,7 @@ export class SideBySide {
     const cached = this.state.references.get(key);
     if (cached) return cached;
     this.runsPlanned++;
-    const r = await this.runSetting('fp32', FULL_PRECISION);
+    const r = await this.runSetting(FULL_PRECISION, FULL_PRECISION);
     // Taken now: the reference entry may be evicted from the model cache while the settings run.
     const run: ReferenceRun = {
       summary: r.summary,
@@ -124,8 +124,12 @@ export class SideBySide {
     };
   }
 
-  /** One sampling run; `student` = another bundle of the same architecture (a trained student) to run instead. */
-  private async runSetting(text: string, setting: QuantSetting, student?: LoadedBundles): Promise<SettingRun> {
+  /**
+   * One sampling run; `requested` is reported, `setting` is what the weights are quantised with (RTN for a trained
+   * student); `student` = another bundle of the same architecture (a trained student) to run instead.
+   */
+  private async runSetting(requested: QuantSetting, setting: QuantSetting, student?: LoadedBundles): Promise<SettingRun> {
+    const text = settingToString(requested);
     const { state, request } = this;
     const bundles = student ?? this.bundles;
     const m = bundles.model.manifest;
@@ -147,7 +151,7 @@ export class SideBySide {
     }
     const decoded = this.heads ? await this.heads.decode(buffer) : undefined;
     state.throwIfLost();
-    const summary: RunSummary = { setting: text, output: decoded?.image ?? raw, prediction: decoded?.prediction, memory: memoryOf(entry), ms };
+    const summary: RunSummary = { setting: requested, output: decoded?.image ?? raw, prediction: decoded?.prediction, memory: memoryOf(entry), ms };
     return { entry, summary, decoded: decoded !== undefined, varStates, ditRun };
   }
 

@@ -3,6 +3,7 @@
  * every value crosses the worker boundary by structured clone (Float32Arrays included).
  */
 import type { Family, GeneratorMetrics, ParamCounts } from '../../models/bundle/types.ts';
+import type { QuantSetting } from '../../quant/setting';
 
 export type GeneratorFamily = 'var' | 'dit';
 export type DitSamplerName = 'ddpm' | 'ddim';
@@ -50,14 +51,15 @@ export interface LoadedModelInfo {
  * the fp32 of the request's model.
  */
 export interface SettingOnModel {
-  readonly setting: string;
+  /** Its method is the student's trained method ({ kind: 'qat', loss }); its weights are RTN at the setting. */
+  readonly setting: QuantSetting;
   readonly modelId: string;
 }
 
 export interface GenerateParams {
   readonly modelId: string;
-  /** QuantSetting strings (src/quant/setting.ts) or students; fp32 of `modelId` always is the reference. */
-  readonly settings: readonly (string | SettingOnModel)[];
+  /** Settings (src/quant/setting.ts) or students; fp32 of `modelId` always is the reference. */
+  readonly settings: readonly (QuantSetting | SettingOnModel)[];
   readonly classLabel: number;
   readonly seed: number;
   /** DiT: respaced sampling steps (default: the manifest's). */
@@ -91,7 +93,8 @@ export interface MemorySummary {
 }
 
 export interface RunSummary {
-  readonly setting: string;
+  /** As requested (canonical), trained method included. */
+  readonly setting: QuantSetting;
   /** The bundle that ran, when it is not the request's model (a trained student). */
   readonly modelId?: string;
   readonly output: Float32Array;

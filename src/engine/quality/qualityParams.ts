@@ -4,7 +4,7 @@
  * the sample count and batch size are checked here.
  */
 import type { DitManifest, VarManifest } from '../../models/bundle/types.ts';
-import type { QuantSetting } from '../../quant/setting';
+import { settingToString, type QuantSetting } from '../../quant/setting';
 import { GenerationError } from '../generation/errors';
 import { resolveRequest } from '../generation/generateParams';
 import type { DitSamplerName } from '../generation/types';
@@ -37,7 +37,7 @@ export function resolveQuality(params: MeasureQualityParams, manifest: VarManife
   const fail = (problem: string, fix: string): never => {
     throw new GenerationError('argument-invalid', problem, fix);
   };
-  if (typeof params.setting !== 'string') fail('setting must be one setting string.', "Pass e.g. 'W4g32-A8' or 'fp32'.");
+  if (typeof params.setting !== 'object' || params.setting === null) fail('setting must be one QuantSetting object.', "Pass e.g. parseSetting('W4g32-A8') or FULL_PRECISION.");
   const seed = params.seed ?? 0;
   const base = resolveRequest({ modelId: params.modelId, settings: [params.setting], classLabel: 0, seed, steps: params.steps, sampler: params.sampler, cfg: params.cfg }, manifest);
   const samples = params.samples;
@@ -47,5 +47,6 @@ export function resolveQuality(params: MeasureQualityParams, manifest: VarManife
   if (params.paired !== undefined && typeof params.paired !== 'boolean') fail(`paired ${String(params.paired)} is not true or false.`, 'Pass paired: true for the live point, or leave it out.');
   if (seed + samples - 1 > Number.MAX_SAFE_INTEGER) fail(`seed ${seed} + ${samples} samples runs past the largest safe integer.`, 'Use a smaller seed.');
   const [setting] = base.settings;
-  return { setting: { text: setting.text, value: setting.setting }, samples, batch: Math.min(batch, samples), seed, cfg: base.cfg, steps: base.steps, sampler: base.sampler, paired: params.paired === true && setting.text !== 'fp32' };
+  const text = settingToString(setting.setting);
+  return { setting: { text, value: setting.setting }, samples, batch: Math.min(batch, samples), seed, cfg: base.cfg, steps: base.steps, sampler: base.sampler, paired: params.paired === true && text !== 'fp32' };
 }

@@ -4,12 +4,13 @@
  * file (public/sweeps/mnist-sweep.json, written by `npm run sweep` through the same engine).
  */
 import type { PairedMetrics } from './pairedSamples';
+import type { QuantSetting } from '../../quant/setting';
 import type { GeneratorFamily, DitSamplerName } from '../generation/types';
 
 export interface MeasureQualityParams {
   readonly modelId: string;
-  /** A QuantSetting string (src/quant/setting.ts), 'fp32' included. */
-  readonly setting: string;
+  /** The setting (src/quant/setting.ts), FULL_PRECISION included. */
+  readonly setting: QuantSetting;
   /** Samples to generate, classes balanced (label = i mod numClasses). */
   readonly samples: number;
   /** Images per sampler call; default chosen by the engine. */
@@ -36,6 +37,7 @@ export interface QualityPoint {
   readonly family: GeneratorFamily;
   /** Transformer depth: the model size the chart draws one point per. */
   readonly depth: number;
+  /** The setting's text: a quality point is a row of the sweep file and the CSV export (printed once, in the engine). */
   readonly setting: string;
   /** 'rtn' | 'clip' | 'sq0.5-folded' (SmoothQuant folded into qkv/fc1; 'sq0.5' in old files: every Linear, run-time 1/s) | 'gptq128' (GPTQ with its calibration images; 'gptq' in old files: 10) | a trained method such as 'qat-topkld' (from the bundle). */
   readonly method: string;

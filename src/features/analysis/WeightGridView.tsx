@@ -1,8 +1,6 @@
 import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
-import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS, type Granularity, type WeightFormat } from '../../quant/formats';
-import { formatName, granularityName } from '../../quant/vocabulary';
-import { FULL_PRECISION, parseSetting, settingToString } from '../../quant/setting';
+import { SettingPicker } from '../../components/SettingPicker';
 import type { WeightLayer } from '../../engine/analysis/types';
 import { WeightHistogram } from '../format-explorer/WeightHistogram';
 import { IntField, ModelField } from './ModelField';
@@ -11,27 +9,12 @@ import { RunStatus } from './RunStatus';
 
 const LAYERS: Record<WeightLayer, string> = { qkv: 'qkv (attention in)', proj: 'proj (attention out)', fc1: 'fc1 (MLP in)', fc2: 'fc2 (MLP out)', adaLN: 'adaLN (modulation)' };
 
-function formatLabel(f: WeightFormat): string {
-  if (f.kind === 'int') return `INT${f.bits} ${f.symmetric ? 'symmetric' : 'asymmetric'}`;
-  return { e4m3: 'FP8 E4M3', e5m2: 'FP8 E5M2', e3m2: 'FP6 E3M2', e2m3: 'FP6 E2M3', e2m1: 'FP4 E2M1' }[f.name];
-}
-
-function granularityLabel(g: Granularity): string {
-  return g.kind === 'tensor' ? 'Per tensor' : g.kind === 'channel' ? 'Per output channel' : `Groups of ${g.size}`;
-}
-
-/** The weight part of a setting string from a format and a granularity (the settings grammar, src/quant/setting.ts). */
-function weightSetting(format: WeightFormat, granularity: Granularity): string {
-  return settingToString({ ...FULL_PRECISION, weight: { format, granularity } });
-}
-
 export function WeightGridView() {
   const c = useAppStore((s) => s.analysisWeights);
   const set = useAppStore((s) => s.setAnalysisWeights);
   const runView = useAppStore((s) => s.runAnalysisWeights);
   const cancel = useAppStore((s) => s.cancelAnalysis);
   const run = useAppStore((s) => s.analysisWeightsRun);
-  const weight = parseSetting(c.setting).weight!;
   const result = run.state === 'done' ? run.result : undefined;
   return (
     <section aria-labelledby="analysis-weights-title" className="analysis-view" data-testid="analysis-weights">
@@ -55,28 +38,7 @@ export function WeightGridView() {
             </select>
           )}
         </Field>
-        <Field label="Weight format" hint={`Setting ${c.setting}`}>
-          {(id) => (
-            <select id={id} value={formatName(weight.format)} onChange={(e) => set({ setting: weightSetting(ALL_WEIGHT_FORMATS.find((f) => formatName(f) === e.target.value)!, weight.granularity) })}>
-              {ALL_WEIGHT_FORMATS.map((f) => (
-                <option key={formatName(f)} value={formatName(f)}>
-                  {formatLabel(f)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Granularity">
-          {(id) => (
-            <select id={id} value={granularityName(weight.granularity)} onChange={(e) => set({ setting: weightSetting(weight.format, ALL_GRANULARITIES.find((g) => granularityName(g) === e.target.value)!) })}>
-              {ALL_GRANULARITIES.map((g) => (
-                <option key={granularityName(g)} value={granularityName(g)}>
-                  {granularityLabel(g)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SettingPicker setting={c.setting} context={{ scope: 'weights' }} onChange={(setting) => set({ setting })} />
         <Field label="Show">
           {(id) => (
             <select id={id} value={c.scope} onChange={(e) => set({ scope: e.target.value as 'layer' | 'group' })}>

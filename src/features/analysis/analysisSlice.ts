@@ -3,6 +3,7 @@
  * controls and its run (idle, running with progress, done, failed). Runs go to the engine worker
  * (activationStats, weightHistogram, snrExperiment); a new run of a view cancels that view's previous one.
  */
+import { parseSetting, type QuantSetting } from '../../quant/setting';
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
 import { EngineCallLane, type RunOutcome } from '../../app/engineCall';
@@ -34,8 +35,8 @@ export interface WeightControls {
   modelId: string;
   block: number;
   layer: WeightLayer;
-  /** The weight part of a setting string (src/quant/setting.ts), e.g. W4g32, W3ac, Wfp4g32. */
-  setting: string;
+  /** A setting with weights (its weight part is what the view quantises), e.g. W4g32, W3ac, Wfp4g32. */
+  setting: QuantSetting;
   scope: 'layer' | 'group';
   group: number;
 }
@@ -71,7 +72,7 @@ export interface AnalysisSlice {
 export type AnalysisView = 'activation' | 'weights' | 'snr';
 
 export const DEFAULT_ACTIVATION: ActivationControls = { modelId: 'mnist-var-d2', samples: 4, seed: 0, block: 0 };
-export const DEFAULT_WEIGHTS: WeightControls = { modelId: 'mnist-var-d2', block: 0, layer: 'fc1', setting: 'W4g32', scope: 'layer', group: 0 };
+export const DEFAULT_WEIGHTS: WeightControls = { modelId: 'mnist-var-d2', block: 0, layer: 'fc1', setting: parseSetting('W4g32'), scope: 'layer', group: 0 };
 export const DEFAULT_SNR: SnrControls = { varModel: 'mnist-var-d2', ditModel: 'mnist-dit-d3', snrList: '0, 10, 20, 30, 40', samples: 4, seed: 0, ditSteps: 25 };
 
 /** One lane per view: a new run of a view supersedes that view's previous one, not the other views'. */

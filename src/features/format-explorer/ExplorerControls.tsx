@@ -1,23 +1,6 @@
 import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
-import { FP_SPECS, INT_BITS, type FpName, type IntBits } from '../../quant/formats';
-import type { GranularityChoice } from './explorerSlice';
-
-const FP_LABELS: Record<FpName, string> = {
-  e4m3: 'FP8 E4M3',
-  e5m2: 'FP8 E5M2',
-  e3m2: 'FP6 E3M2',
-  e2m3: 'FP6 E2M3',
-  e2m1: 'FP4 E2M1',
-};
-
-const GRANULARITY_LABELS: Record<GranularityChoice, string> = {
-  tensor: 'Per tensor',
-  channel: 'Per output channel',
-  '32': 'Groups of 32',
-  '64': 'Groups of 64',
-  '128': 'Groups of 128',
-};
+import { SettingPicker } from '../../components/SettingPicker';
 
 const SIZES = [64, 256, 1024, 4096];
 
@@ -35,60 +18,7 @@ export function ExplorerControls() {
         void run();
       }}
     >
-      <Field label="Weight format">
-        {(id) => (
-          <select id={id} value={s.family} onChange={(e) => set({ family: e.target.value as 'int' | 'fp' })}>
-            <option value="int">INT (uniform grid)</option>
-            <option value="fp">FP (OCP MX elements)</option>
-          </select>
-        )}
-      </Field>
-      {s.family === 'int' ? (
-        <>
-          <Field label="Weight bits">
-            {(id) => (
-              <select id={id} value={s.intBits} onChange={(e) => set({ intBits: Number(e.target.value) as IntBits })}>
-                {INT_BITS.map((b) => (
-                  <option key={b} value={b}>
-                    {b}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Zero point" hint="Asymmetric stores an f16 offset per group too.">
-            {(id) => (
-              <select id={id} value={s.symmetric ? 'sym' : 'asym'} onChange={(e) => set({ symmetric: e.target.value === 'sym' })}>
-                <option value="sym">Symmetric</option>
-                <option value="asym">Asymmetric</option>
-              </select>
-            )}
-          </Field>
-        </>
-      ) : (
-        <Field label="Weight bits" hint="Element format: sign, exponent and mantissa bits.">
-          {(id) => (
-            <select id={id} value={s.fpName} onChange={(e) => set({ fpName: e.target.value as FpName })}>
-              {(Object.keys(FP_SPECS) as FpName[]).map((n) => (
-                <option key={n} value={n}>
-                  {FP_LABELS[n]} ({FP_SPECS[n].bits} bits)
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-      )}
-      <Field label="Group size" hint="Each group has its own f16 scale.">
-        {(id) => (
-          <select id={id} value={s.granularity} onChange={(e) => set({ granularity: e.target.value as GranularityChoice })}>
-            {(Object.keys(GRANULARITY_LABELS) as GranularityChoice[]).map((g) => (
-              <option key={g} value={g}>
-                {GRANULARITY_LABELS[g]}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SettingPicker setting={s.setting} context={{ scope: 'weights' }} onChange={(setting) => set({ setting })} />
       <Field label="Matrix size (N = K)">
         {(id) => (
           <select id={id} value={s.cols} onChange={(e) => set({ cols: Number(e.target.value), rows: Math.min(Number(e.target.value), 1024) })}>

@@ -1,16 +1,11 @@
 import type { SliceCreator } from '../../store/slice';
 import { EngineCallLane } from '../../app/engineCall';
 import type { QuantProbeResult, SerializedError } from '../../worker/protocol';
-import type { FpName, Granularity, IntBits, WeightFormat } from '../../quant/formats';
-
-export type GranularityChoice = 'tensor' | 'channel' | '32' | '64' | '128';
+import { parseSetting, type QuantSetting } from '../../quant/setting';
 
 export interface ExplorerSettings {
-  family: 'int' | 'fp';
-  intBits: IntBits;
-  symmetric: boolean;
-  fpName: FpName;
-  granularity: GranularityChoice;
+  /** The weight part is what the probe quantises (edited with the SettingPicker, scope 'weights'). */
+  setting: QuantSetting;
   rows: number;
   cols: number;
   tokens: number;
@@ -32,25 +27,12 @@ export interface ExplorerSlice {
 }
 
 export const DEFAULT_EXPLORER: ExplorerSettings = {
-  family: 'int',
-  intBits: 4,
-  symmetric: true,
-  fpName: 'e2m1',
-  granularity: '128',
+  setting: parseSetting('W4g128'),
   rows: 256,
   cols: 1024,
   tokens: 1,
   seed: 1,
 };
-
-export function toWeightFormat(s: ExplorerSettings): WeightFormat {
-  return s.family === 'int' ? { kind: 'int', bits: s.intBits, symmetric: s.symmetric } : { kind: 'fp', name: s.fpName };
-}
-
-export function toGranularity(choice: GranularityChoice): Granularity {
-  if (choice === 'tensor' || choice === 'channel') return { kind: choice };
-  return { kind: 'group', size: Number(choice) as 32 | 64 | 128 };
-}
 
 const lane = new EngineCallLane();
 
@@ -68,8 +50,8 @@ export const createExplorerSlice: SliceCreator<ExplorerSlice> = (set, get) => ({
         return run.call(
         'quantProbe',
         {
-          format: toWeightFormat(settings),
-          granularity: toGranularity(settings.granularity),
+          format: settings.setting.weight!.format,
+          granularity: settings.setting.weight!.granularity,
           rows: settings.rows,
           cols: settings.cols,
           tokens: settings.tokens,

@@ -5,13 +5,15 @@
 import type { ComparedRun, RunSummary } from '../../worker/protocol';
 import { csvField } from '../../util/csv';
 import { greyPixels } from './imagePixels';
-import { choiceLabel, keyToChoice } from './quantChoice';
+import { settingToString } from '../../quant/setting';
+import { settingLabel } from '../../quant/settingEditor';
 import { cellKeyString, rowKeyString, rowsOf, type RowKey, type RowResult } from './runPlan';
 import { tokensKept } from './traces';
 import type { PlaygroundView } from './viewState';
 
 export interface ExportCell {
   readonly row: RowKey;
+  /** The column's setting as the export writes it ('fp32' for the reference). */
   readonly column: string;
   readonly run: RunSummary | ComparedRun;
 }
@@ -25,7 +27,7 @@ export function exportCells(view: PlaygroundView, modelId: string, cells: Readon
     out.push({ row, column: 'fp32', run: result.reference });
     for (const key of view.columns) {
       const run = cells.get(cellKeyString(row, key));
-      if (run) out.push({ row, column: key, run });
+      if (run) out.push({ row, column: settingToString(key), run });
     }
   }
   return out;
@@ -40,7 +42,7 @@ export function cellsToCsv(cells: readonly ExportCell[]): string {
     const last = compared?.steps[compared.steps.length - 1];
     const finalState = last ? (last.kind === 'var' ? last.fHatRelL2 : last.xRelL2) : undefined;
     const kept = compared ? tokensKept(compared.steps) : undefined;
-    const values = [row.modelId, row.classLabel, row.seed, row.steps || '', column, run.setting, run.modelId ?? row.modelId, compared?.psnr, compared?.outputRelL2, run.prediction?.label, run.prediction?.confidence, run.memory.bitsPerWeight, run.memory.weightBytes, run.ms, finalState, kept?.same, kept?.total];
+    const values = [row.modelId, row.classLabel, row.seed, row.steps || '', column, settingToString(run.setting), run.modelId ?? row.modelId, compared?.psnr, compared?.outputRelL2, run.prediction?.label, run.prediction?.confidence, run.memory.bitsPerWeight, run.memory.weightBytes, run.ms, finalState, kept?.same, kept?.total];
     // Infinity (a PSNR of identical images) and NaN are written out, not left empty.
     lines.push(values.map((v) => csvField(typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)).join(','));
   }
@@ -50,8 +52,8 @@ export function cellsToCsv(cells: readonly ExportCell[]): string {
 export function cellsToJson(view: PlaygroundView, cells: readonly ExportCell[]): string {
   return JSON.stringify(
     {
-      view,
-      cells: cells.map(({ row, column, run }) => ({ ...row, column, ...run, output: Array.from(run.output) })),
+      view: { ...view, columns: view.columns.map(settingToString) },
+      cells: cells.map(({ row, column, run }) => ({ ...row, column, ...run, setting: settingToString(run.setting), output: Array.from(run.output) })),
     },
     (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
     1,
@@ -64,7 +66,8 @@ export async function cellsToPng(view: PlaygroundView, cells: readonly ExportCel
   const scale = 4;
   const pad = 10;
   const header = 34;
-  const columns = ['fp32', ...view.columns];
+  const columns = ['fp32', ...view.columns.map(settingToString)];
+  const labels = ['fp32', ...view.columns.map(settingLabel)];
   const rowKeys = [...new Set(cells.map((c) => rowKeyString(c.row)))];
   const cellW = size * scale + pad;
   const canvas = document.createElement('canvas');
@@ -75,7 +78,7 @@ export async function cellsToPng(view: PlaygroundView, cells: readonly ExportCel
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = '#1d2330';
   ctx.font = '12px sans-serif';
-  columns.forEach((c, i) => ctx.fillText(c === 'fp32' ? 'fp32' : choiceLabel(keyToChoice(c)), pad + i * cellW, 20));
+  labels.forEach((label, i) => ctx.fillText(label, pad + i * cellW, 20));
   const tile = document.createElement('canvas');
   tile.width = size;
   tile.height = size;

@@ -8,7 +8,8 @@ import { engine } from '../../app/engine';
 import { EngineCallLane } from '../../app/engineCall';
 import { serializeError, type ComparedRun, type ModelListEntry, type SerializedError } from '../../worker/protocol';
 import { replaceColumn } from './columns';
-import { choiceKey, keyToChoice, type QuantChoice } from './quantChoice';
+import { RTN, sameSetting, type QuantSetting } from '../../quant/setting';
+import { withField } from '../../quant/settingEditor';
 import { baseModels, cellKeyString, planRequests, rowKeyString, type RowResult } from './runPlan';
 import { DEFAULT_VIEW, MAX_COLUMNS, type PlaygroundView, type UrlProblem } from './viewState';
 
@@ -28,17 +29,15 @@ export interface PlaygroundSlice {
   models: ModelsState;
   /** The generator the view shows (derived from family and size once the list is loaded). */
   modelId: string;
-  /** Engine setting strings of the columns (what the scaling-law panel measures). */
-  quantSettings: readonly string[];
+  /** The columns' settings as the base model runs them (a trained student's as RTN): what the scaling-law panel measures. */
+  quantSettings: readonly QuantSetting[];
   /** Results by cell (runPlan.cellKeyString) and the fp32 reference by row (rowKeyString). */
   cells: ReadonlyMap<string, ComparedRun>;
   rowResults: ReadonlyMap<string, RowResult>;
   playgroundRun: PlaygroundRun;
   setView(patch: Partial<PlaygroundView>, problems?: readonly UrlProblem[]): void;
-  /** Edits the active column's setting (refused, with columnNotice, when another column already shows the result). */
-  setChoice(patch: Partial<QuantChoice>): void;
-  /** Sets column `index` to a column key; refused like setChoice. */
-  setColumn(index: number, key: string): void;
+  /** Sets column `index` to `setting` (refused, with columnNotice, when another column already shows it). */
+  setColumn(index: number, setting: QuantSetting): void;
   addColumn(): void;
   removeColumn(index: number): void;
   loadModels(): Promise<void>;
@@ -56,8 +55,8 @@ function modelIdFor(view: PlaygroundView, models: readonly ModelListEntry[] | un
   return base?.id ?? `mnist-${view.family}-d${view.size}`;
 }
 
-function settingsOf(view: PlaygroundView): string[] {
-  return view.columns.map((k) => k.split('~')[0]);
+function settingsOf(view: PlaygroundView): QuantSetting[] {
+  return view.columns.map((s) => (s.method.kind === 'qat' ? { ...s, method: RTN } : s));
 }
 
 export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) => ({
@@ -84,16 +83,10 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
     });
   },
 
-  setChoice(patch) {
+  setColumn(index, setting) {
     const view = get().playground;
-    const current = keyToChoice(view.columns[view.active]);
-    get().setColumn(view.active, choiceKey({ ...current, ...patch }));
-  },
-
-  setColumn(index, key) {
-    const view = get().playground;
-    if (view.columns[index] === key) return;
-    const edit = replaceColumn(view.columns, index, key);
+    if (sameSetting(view.columns[index], setting)) return;
+    const edit = replaceColumn(view.columns, index, setting);
     if (edit.ok) get().setView({ columns: edit.columns });
     else set({ columnNotice: edit.message });
   },
@@ -101,13 +94,16 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
   addColumn() {
     const view = get().playground;
     if (view.columns.length >= MAX_COLUMNS) return;
-    const last = keyToChoice(view.columns[view.columns.length - 1]);
-    // A new column starts one bit below the last one (the question people ask next), else a copy.
-    const lower = last.weightFormat === 'int' && last.weightBits > 2 && last.weightBits <= 8 ? { ...last, weightBits: last.weightBits === 8 ? 6 : last.weightBits - 1 } : last;
-    let key = choiceKey(lower);
-    if (view.columns.includes(key)) key = choiceKey({ ...last, activationBits: last.activationBits === 16 ? 8 : 16 });
-    if (view.columns.includes(key)) return;
-    get().setView({ columns: [...view.columns, key], active: view.columns.length });
+    const last = view.columns[view.columns.length - 1];
+    const format = last.weight?.format;
+    // A new column starts one bit below the last one (the question people ask next), else the last one with
+    // activations quantised (or not); a trained student's copy is its RTN setting.
+    const base = last.method.kind === 'qat' ? { ...last, method: RTN } : last;
+    const lower = format?.kind === 'int' && format.bits > 2 ? withField(base, 'weightBits', String(format.bits === 8 ? 6 : format.bits - 1)) : base;
+    const toggled = withField(base, 'activation', base.activation.format.kind === 'none' ? '8' : '32');
+    const next = [lower, toggled].find((s) => !view.columns.some((c) => sameSetting(c, s)));
+    if (!next) return;
+    get().setView({ columns: [...view.columns, next], active: view.columns.length });
   },
 
   removeColumn(index) {
@@ -165,8 +161,8 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
         const cells = new Map(get().cells);
         // The engine de-duplicates and answers in request order, one run per distinct (setting, student).
         columns.forEach((c) => {
-          const compared = result.runs.find((r) => r.setting === c.setting && r.modelId === c.modelId);
-          if (compared) cells.set(cellKeyString(row, c.key), compared);
+          const compared = result.runs.find((r) => sameSetting(r.setting, c.setting) && r.modelId === c.modelId);
+          if (compared) cells.set(cellKeyString(row, c.setting), compared);
         });
         const rowResults = new Map(get().rowResults);
         rowResults.set(rowKeyString(row), { reference: result.reference, outputKind: result.outputKind, outputShape: result.outputShape, notes: result.notes, stepCount: result.stepCount });

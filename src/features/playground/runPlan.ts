@@ -4,7 +4,8 @@
  * the fp32 reference of a (model, class, seed, steps) and does not sample it again).
  */
 import type { ComparedRun, GenerateResult, ModelListEntry, RunSummary } from '../../worker/protocol';
-import { choiceToSetting, isTrainedMethod, keyToChoice } from './quantChoice';
+import { parseSetting, sameSetting, settingToString, type QuantSetting } from '../../quant/setting';
+import type { ModelFamily } from '../../models/bundle/types';
 import { rowCells, type PlaygroundView } from './viewState';
 
 export interface RowKey {
@@ -26,15 +27,16 @@ export interface RowResult {
 /** What one engine request must run for one row: the columns missing from the cache. */
 export interface RowRequest {
   readonly row: RowKey;
-  readonly columns: readonly { readonly key: string; readonly setting: string; readonly modelId?: string }[];
+  readonly columns: readonly { readonly key: string; readonly setting: QuantSetting; readonly modelId?: string }[];
 }
 
 export function rowKeyString(r: RowKey): string {
   return `${r.modelId}|c${r.classLabel}|s${r.seed}|n${r.steps}`;
 }
 
-export function cellKeyString(r: RowKey, column: string): string {
-  return `${rowKeyString(r)}|${column}`;
+/** A cell's cache key: the row and the column's setting, printed (the one text form, so equal settings share it). */
+export function cellKeyString(r: RowKey, column: QuantSetting): string {
+  return `${rowKeyString(r)}|${settingToString(column)}`;
 }
 
 /** Generator ids of the zoo follow `mnist-<family>-d<depth>`; trained students carry `quantTraining`. */
@@ -43,16 +45,29 @@ export function depthOf(id: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function baseModels(models: readonly ModelListEntry[], family: 'var' | 'dit'): { id: string; depth: number; title: string }[] {
+export function baseModels(models: readonly ModelListEntry[], family: ModelFamily): { id: string; depth: number; title: string }[] {
   return models
     .filter((m) => m.generator && m.family === family && !m.quantTraining && depthOf(m.id) !== undefined)
     .map((m) => ({ id: m.id, depth: depthOf(m.id)!, title: m.title }))
     .sort((a, b) => a.depth - b.depth);
 }
 
-/** The student bundle trained for (teacher, setting, method), if one is shipped. */
-export function studentFor(models: readonly ModelListEntry[], teacher: string, setting: string, method: string): string | undefined {
-  return models.find((m) => m.quantTraining?.teacher === teacher && m.quantTraining.method === method && m.quantTraining.setting === setting)?.id;
+/** The setting a student bundle was trained for, its trained method included (the manifest's strings, read once here). */
+export function studentSetting(m: ModelListEntry): QuantSetting | undefined {
+  if (!m.quantTraining) return undefined;
+  try {
+    return parseSetting(`${m.quantTraining.setting}~${m.quantTraining.method}`);
+  } catch {
+    return undefined; // a student this build cannot name is not offered
+  }
+}
+
+/** The student bundle of `teacher` trained for `setting` (a trained method), if one is shipped. */
+export function studentFor(models: readonly ModelListEntry[], teacher: string, setting: QuantSetting): string | undefined {
+  return models.find((m) => {
+    const trained = m.quantTraining?.teacher === teacher ? studentSetting(m) : undefined;
+    return trained !== undefined && sameSetting(trained, setting);
+  })?.id;
 }
 
 export function rowsOf(view: PlaygroundView, modelId: string): RowKey[] {
@@ -74,12 +89,11 @@ export function planRequests(
   for (const row of rowsOf(view, modelId)) {
     const haveRow = rows.has(rowKeyString(row));
     const columns: RowRequest['columns'][number][] = [];
-    for (const key of view.columns) {
-      if (haveRow && cells.has(cellKeyString(row, key))) continue;
-      const choice = keyToChoice(key);
-      const setting = choiceToSetting(choice);
-      if (isTrainedMethod(choice.method)) {
-        const student = studentFor(models, modelId, setting, choice.method);
+    for (const setting of view.columns) {
+      if (haveRow && cells.has(cellKeyString(row, setting))) continue;
+      const key = settingToString(setting);
+      if (setting.method.kind === 'qat') {
+        const student = studentFor(models, modelId, setting);
         if (student) columns.push({ key, setting, modelId: student });
       } else columns.push({ key, setting });
     }

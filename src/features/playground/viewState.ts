@@ -4,17 +4,19 @@
  *
  *   ?family=dit&size=3&q=W4g32-A8,W3g32~qat-task&active=1&class=7&seed=3&steps=50&rows=2&rowMode=seeds&diff=1
  */
-import { choiceKey, DEFAULT_CHOICE, keyToChoice } from './quantChoice';
+import { parseSetting, sameSetting, settingToString, type QuantSetting } from '../../quant/setting';
+import { pickerProblem } from '../../quant/settingEditor';
+import type { ModelFamily } from '../../models/bundle/types';
 
-export type Family = 'var' | 'dit';
+export type Family = ModelFamily;
 export type RowMode = 'classes' | 'seeds';
 
 export interface PlaygroundView {
   readonly family: Family;
   /** Transformer depth of the model (the size picker). */
   readonly size: number;
-  /** Quantised columns beside fp32 (choice keys, quantChoice.ts), 1..MAX_COLUMNS. */
-  readonly columns: readonly string[];
+  /** Quantised columns beside fp32 (a trained student is a setting whose method is trained), 1..MAX_COLUMNS. */
+  readonly columns: readonly QuantSetting[];
   /** The column the setting controls edit. */
   readonly active: number;
   readonly classLabel: number;
@@ -36,7 +38,7 @@ export const MAX_SEED = 2 ** 31 - 1;
 export const DEFAULT_VIEW: PlaygroundView = {
   family: 'var',
   size: 2,
-  columns: [choiceKey(DEFAULT_CHOICE), choiceKey({ ...DEFAULT_CHOICE, weightBits: 2 })],
+  columns: [parseSetting('W4g32'), parseSetting('W2g32')],
   active: 0,
   classLabel: 7,
   seed: 1,
@@ -56,7 +58,7 @@ export function viewToSearch(v: PlaygroundView): string {
   const p = new URLSearchParams();
   p.set('family', v.family);
   p.set('size', String(v.size));
-  p.set('q', v.columns.join(','));
+  p.set('q', v.columns.map(settingToString).join(','));
   if (v.active !== 0) p.set('active', String(v.active));
   p.set('class', String(v.classLabel));
   p.set('seed', String(v.seed));
@@ -98,20 +100,22 @@ export function searchToView(search: string): { view: PlaygroundView; problems: 
 
   const family = oneOf<Family>('family', ['var', 'dit'], DEFAULT_VIEW.family);
   const size = int('size', 1, 64, DEFAULT_VIEW.size);
-  let columns: string[] = [...DEFAULT_VIEW.columns];
+  let columns: QuantSetting[] = [...DEFAULT_VIEW.columns];
   const q = p.get('q');
   if (q !== null) {
-    const parsed: string[] = [];
+    const parsed: QuantSetting[] = [];
     for (const key of q.split(',').filter((k) => k !== '')) {
       try {
-        const canonical = choiceKey(keyToChoice(key));
-        if (!parsed.includes(canonical)) parsed.push(canonical);
+        const setting = parseSetting(key);
+        const problem = pickerProblem(setting, { scope: 'model' });
+        if (problem) throw new Error(`"${key}": ${problem}`);
+        if (!parsed.some((s) => sameSetting(s, setting))) parsed.push(setting);
       } catch (error) {
         report('q', key, `is not a usable setting (${(error as Error).message})`, 'nothing for it');
       }
     }
     if (parsed.length > MAX_COLUMNS) report('q', q, `lists ${parsed.length} settings, more than ${MAX_COLUMNS}`, `the first ${MAX_COLUMNS}`);
-    if (parsed.length === 0) report('q', q, 'has no usable setting', DEFAULT_VIEW.columns.join(','));
+    if (parsed.length === 0) report('q', q, 'has no usable setting', DEFAULT_VIEW.columns.map(settingToString).join(','));
     else columns = parsed.slice(0, MAX_COLUMNS);
   }
   const active = int('active', 0, columns.length - 1, 0);

@@ -2,7 +2,8 @@ import { useMemo } from 'react';
 import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
 import { ErrorPanel } from '../../components/ErrorPanel';
-import { parseSetting } from '../../quant/setting';
+import { settingToString } from '../../quant/setting';
+import { SettingPicker } from '../../components/SettingPicker';
 import { formatMetric } from './metric';
 import { pairedLines } from './pairedText';
 import type { QualityPoint } from '../../engine/quality/types';
@@ -10,7 +11,6 @@ import { SAMPLE_CHOICES, effectivePick } from './scalingLawSlice';
 
 // Offered before the model list and the sweep are loaded (ids of the shipped bundles).
 const FALLBACK_MODELS = ['mnist-var-d1', 'mnist-var-d2', 'mnist-var-d3', 'mnist-dit-d1', 'mnist-dit-d2', 'mnist-dit-d3', 'mnist-dit-d4'];
-const COMMON_SETTINGS = ['fp32', 'W8c', 'W6c', 'W4g128', 'W3g128', 'W2g128', 'Wfp4g32', 'W8c-A8', 'W4g128-A8', 'W3g128-gptq', 'W8c-A8-sq0.5'];
 
 /** Picks a (model, setting) and measures its FD live: the point moves on the chart as samples accumulate. */
 export function LiveMeasure() {
@@ -33,15 +33,6 @@ export function LiveMeasure() {
     if (sweep.state === 'ready') sweep.sweep.points.forEach((p) => ids.add(p.modelId));
     return [...ids];
   }, [playgroundModel, models, sweep]);
-  const settingIdeas = useMemo(() => [...new Set([...playgroundSettings, ...COMMON_SETTINGS])], [playgroundSettings]);
-  const settingProblem = useMemo(() => {
-    try {
-      parseSetting(chosen.setting);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  }, [chosen.setting]);
   const running = live.state === 'running';
 
   return (
@@ -57,7 +48,7 @@ export function LiveMeasure() {
         className="controls"
         onSubmit={(e) => {
           e.preventDefault();
-          if (!settingProblem) void measure();
+          void measure();
         }}
       >
         <Field label="Model">
@@ -71,31 +62,7 @@ export function LiveMeasure() {
             </select>
           )}
         </Field>
-        <Field label="Setting" hint="A setting string such as W4g128, W8c-A8 or Wfp4g32.">
-          {(id) => (
-            <>
-              <input
-                id={id}
-                list={`${id}-ideas`}
-                value={chosen.setting}
-                spellCheck={false}
-                aria-invalid={settingProblem ? true : undefined}
-                aria-describedby={settingProblem ? `${id}-problem` : undefined}
-                onChange={(e) => setPick({ setting: e.target.value })}
-              />
-              <datalist id={`${id}-ideas`}>
-                {settingIdeas.map((s) => (
-                  <option key={s} value={s} />
-                ))}
-              </datalist>
-              {settingProblem && (
-                <span className="field-error" id={`${id}-problem`}>
-                  {settingProblem}
-                </span>
-              )}
-            </>
-          )}
-        </Field>
+        <SettingPicker setting={chosen.setting} context={{ scope: 'model' }} onChange={(setting) => setPick({ setting })} />
         <Field label="Samples" hint="More samples: a smaller error bar, a longer wait.">
           {(id) => (
             <select id={id} value={chosen.samples} onChange={(e) => setPick({ samples: Number(e.target.value) })}>
@@ -108,7 +75,7 @@ export function LiveMeasure() {
           )}
         </Field>
         <div className="actions">
-          <button type="submit" disabled={running || settingProblem !== undefined}>
+          <button type="submit" disabled={running}>
             Measure quality
           </button>
           {running && (
@@ -138,7 +105,7 @@ export function LiveMeasure() {
       )}
       <PairedMetricsView point={live.state === 'running' ? live.point : lastMeasured} />
       {live.state === 'failed' && (
-        <ErrorPanel title={`Measuring ${live.modelId} at ${live.setting} failed`} message={live.error.message} fix={live.error.fix} />
+        <ErrorPanel title={`Measuring ${live.modelId} at ${settingToString(live.setting)} failed`} message={live.error.message} fix={live.error.fix} />
       )}
     </div>
   );

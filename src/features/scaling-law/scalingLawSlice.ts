@@ -2,6 +2,7 @@
  * State of the scaling-law panel: the shipped sweep, which bits axis is shown, the (model, setting) picked
  * for a live measurement, the live point as it moves, and the points measured so far in this browser.
  */
+import { FULL_PRECISION, parseSetting, sameSetting, type QuantSetting } from '../../quant/setting';
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
 import { EngineCallLane } from '../../app/engineCall';
@@ -16,22 +17,22 @@ export type ScalingSweep = { state: 'loading' } | SweepLoad | { state: 'failed';
 export type LiveMeasurement =
   | { state: 'idle' }
   /** `point` is the latest streamed partial (undefined until the first one arrives). */
-  | { state: 'running'; modelId: string; setting: string; samples: number; fraction: number; message: string; point?: QualityPoint }
-  | { state: 'failed'; modelId: string; setting: string; error: SerializedError };
+  | { state: 'running'; modelId: string; setting: QuantSetting; samples: number; fraction: number; message: string; point?: QualityPoint }
+  | { state: 'failed'; modelId: string; setting: QuantSetting; error: SerializedError };
 
 /** null follows the playground's pick (its model and first quantised column) until the user picks here. */
 export interface LivePick {
   modelId: string | null;
-  setting: string | null;
+  setting: QuantSetting | null;
   samples: number;
 }
 
 /** The (model, setting) a Measure click measures: the panel's own pick, else the playground's. */
-export function effectivePick(state: Pick<ScalingLawSlice, 'scalingPick'> & { modelId: string; quantSettings: readonly string[] }) {
+export function effectivePick(state: Pick<ScalingLawSlice, 'scalingPick'> & { modelId: string; quantSettings: readonly QuantSetting[] }) {
   const { scalingPick: pick } = state;
   return {
     modelId: pick.modelId ?? state.modelId,
-    setting: pick.setting ?? state.quantSettings.find((s) => s !== 'fp32') ?? DEFAULT_SETTING,
+    setting: pick.setting ?? state.quantSettings.find((s) => !sameSetting(s, FULL_PRECISION)) ?? DEFAULT_SETTING,
     samples: pick.samples,
   };
 }
@@ -60,7 +61,7 @@ export interface ScalingLawSlice {
 }
 
 export const SWEEP_URL = `${import.meta.env.BASE_URL}sweeps/mnist-sweep.json`;
-const DEFAULT_SETTING = 'W4g128';
+const DEFAULT_SETTING = parseSetting('W4g128');
 export const SAMPLE_CHOICES = [10, 25, 50, 100, 200, 500] as const;
 
 const lane = new EngineCallLane();

@@ -7,7 +7,9 @@ import type { QuantTraining } from './quantTraining.ts';
 
 export const FORMAT_VERSION = 1;
 
-export type Family = 'var' | 'dit' | 'vqvae' | 'vae' | 'classifier';
+/** The two generator families; every 'var' | 'dit' in the app is this type. */
+export type ModelFamily = 'var' | 'dit';
+export type Family = ModelFamily | 'vqvae' | 'vae' | 'classifier';
 export const FAMILIES: readonly Family[] = ['var', 'dit', 'vqvae', 'vae', 'classifier'];
 
 export type Dtype = 'F16' | 'F32' | 'F64' | 'I32';

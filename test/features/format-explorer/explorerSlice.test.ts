@@ -1,3 +1,4 @@
+import { parseSetting } from '../../../src/quant/setting';
 import { describe, expect, it, vi } from 'vitest';
 import { create } from 'zustand';
 
@@ -16,7 +17,7 @@ describe('format explorer slice', () => {
     const store = create(createExplorerSlice as never) as unknown as { getState(): import('../../../src/features/format-explorer/explorerSlice').ExplorerSlice };
     const s = () => store.getState();
     const first = s().runExplorer();
-    s().setExplorer({ intBits: 3 });
+    s().setExplorer({ setting: parseSetting('W3g128') });
     const second = s().runExplorer();
     expect(pending[0].signal?.aborted).toBe(true);
     pending[1].resolve({ bitsPerWeight: 3.1 });
@@ -27,7 +28,7 @@ describe('format explorer slice', () => {
     expect(run.state).toBe('done');
     if (run.state === 'done') {
       expect(run.result.bitsPerWeight).toBe(3.1);
-      expect(run.settings.intBits).toBe(3);
+      expect(run.settings.setting.weight?.format).toEqual({ kind: 'int', bits: 3, symmetric: true });
     }
   });
 });

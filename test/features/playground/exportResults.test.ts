@@ -1,3 +1,4 @@
+import { parseSetting } from '../../../src/quant/setting';
 import { describe, expect, it } from 'vitest';
 import { cellsToCsv, type ExportCell } from '../../../src/features/playground/exportResults';
 import type { ComparedRun, RunSummary, VarStepError } from '../../../src/worker/protocol';
@@ -7,10 +8,10 @@ const row = { modelId: 'mnist-var-d1', classLabel: 3, seed: 5, steps: 0 };
 
 describe('playground CSV export', () => {
   it('writes one line per cell with PSNR (Infinity spelled out), the final state error and the VAR token count', () => {
-    const reference: RunSummary = { setting: 'fp32', output: new Float32Array(4), memory, ms: 12, prediction: { label: 3, confidence: 0.98 } as RunSummary['prediction'] };
+    const reference: RunSummary = { setting: parseSetting('fp32'), output: new Float32Array(4), memory, ms: 12, prediction: { label: 3, confidence: 0.98 } as RunSummary['prediction'] };
     const agree = [1, 0.75, 5 / 9, 0.5];
     const steps: VarStepError[] = [1, 2, 3, 4].map((pn, k) => ({ kind: 'var', step: k, progress: (k + 1) / 4, patchNum: pn, fHatRelL2: 0.1 * (k + 1), tokenAgreement: agree[k], softRelL2: 0, snappedRelL2: 0 }));
-    const quantised: ComparedRun = { ...reference, setting: 'W4g32', psnr: Infinity, outputRelL2: 0, steps };
+    const quantised: ComparedRun = { ...reference, setting: parseSetting('W4g32'), psnr: Infinity, outputRelL2: 0, steps };
     const cells: ExportCell[] = [
       { row, column: 'fp32', run: reference },
       { row, column: 'W4g32', run: quantised },

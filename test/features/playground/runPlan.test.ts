@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ComparedRun, ModelListEntry } from '../../../src/worker/protocol';
 import { baseModels, cellKeyString, planRequests, rowKeyString, rowsOf, type RowResult } from '../../../src/features/playground/runPlan';
 import { DEFAULT_VIEW } from '../../../src/features/playground/viewState';
+import { parseSetting, settingToString } from '../../../src/quant/setting';
 
 const entry = (id: string, family: 'var' | 'dit', extra: Partial<ModelListEntry> = {}): ModelListEntry => ({ id, family, title: id, params: { total: 1, linear: 1 }, metrics: null, generator: true, ...extra });
 const models: ModelListEntry[] = [
@@ -21,16 +22,17 @@ describe('playground run plan', () => {
   });
 
   it('asks only for cells that are not cached, and for every column of a row without its reference', () => {
-    const view = { ...DEFAULT_VIEW, columns: ['W4g32', 'W2g32', 'W3g32~qat-topkld', 'W2g32~qat-fkl'], rows: 2, rowMode: 'seeds' as const };
+    const view = { ...DEFAULT_VIEW, columns: ['W4g32', 'W2g32', 'W3g32~qat-topkld', 'W2g32~qat-fkl'].map(parseSetting), rows: 2, rowMode: 'seeds' as const };
     const [r0, r1] = rowsOf(view, 'mnist-var-d1');
-    const cells = new Map([[cellKeyString(r0, 'W4g32'), fakeRun]]);
+    const cells = new Map([[cellKeyString(r0, parseSetting('W4g32')), fakeRun]]);
     const rows = new Map([[rowKeyString(r0), fakeRow]]);
     const plan = planRequests(view, 'mnist-var-d1', models, cells, rows);
     // Row 0 has its reference and W4g32: only W2g32 and the shipped student; the fkl student does not exist.
     expect(plan[0].columns).toEqual([
-      { key: 'W2g32', setting: 'W2g32' },
-      { key: 'W3g32~qat-topkld', setting: 'W3g32', modelId: 'mnist-var-d1-qat-w3g32-topkld' },
+      { key: 'W2g32', setting: parseSetting('W2g32') },
+      { key: 'W3g32~qat-topkld', setting: parseSetting('W3g32~qat-topkld'), modelId: 'mnist-var-d1-qat-w3g32-topkld' },
     ]);
+    expect(plan[0].columns.map((c) => settingToString(c.setting))).toEqual(['W2g32', 'W3g32~qat-topkld']);
     expect(plan[1].row).toEqual(r1);
     expect(plan[1].columns.map((c) => c.key)).toEqual(['W4g32', 'W2g32', 'W3g32~qat-topkld']);
     // Everything cached: nothing to run.

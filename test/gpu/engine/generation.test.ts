@@ -3,6 +3,7 @@
  * fp32 against itself gives zero error traces and the identical output; W4g32-A8 gives finite, nonzero
  * traces with one entry per step; the weights cache keeps one entry per (model, setting).
  */
+import { parseSetting } from '../../../src/quant/setting';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleIds } from '../models/bundles';
@@ -52,7 +53,7 @@ function checkCommon(result: GenerateResult, steps: number): void {
 describe('generation service', () => {
   it.runIf(varId !== undefined)(`${varId}: fp32 vs fp32 is exact, W4g32-A8 has finite nonzero per-scale errors`, async () => {
     const run = testRun();
-    const result = await harness.service.generate({ modelId: varId, settings: ['fp32', 'W4g32-A8', 'W4g32-A8'], classLabel: 3, seed: 11 }, run);
+    const result = await harness.service.generate({ modelId: varId, settings: [parseSetting('fp32parseSetting('), parseSetting(')W4g32-A8parseSetting('), parseSetting(')W4g32-A8')], classLabel: 3, seed: 11 }, run);
     const K = 4;
     expect(result.family).toBe('var');
     expect(result.outputKind).toBe('f_hat');
@@ -73,7 +74,7 @@ describe('generation service', () => {
   });
 
   it.runIf(ditId !== undefined)(`${ditId}: fp32 vs fp32 is exact, W4g32-A8 has finite nonzero per-step errors (4 DDPM steps)`, async () => {
-    const result = await harness.service.generate({ modelId: ditId, settings: ['fp32', 'W4g32-A8'], classLabel: 7, seed: 5, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
+    const result = await harness.service.generate({ modelId: ditId, settings: [parseSetting('fp32parseSetting('), parseSetting(')W4g32-A8')], classLabel: 7, seed: 5, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
     expect(result.family).toBe('dit');
     expect(result.outputKind).toBe('latent');
     expect(result.outputShape).toEqual([1, 4, 8, 8]);
@@ -89,7 +90,7 @@ describe('generation service', () => {
   });
 
   it.runIf(ditId !== undefined)(`${ditId}: a per-tensor activation setting (W8c-A8t) is calibrated on the fp32 model, runs, and reruns identically`, async () => {
-    const params = { modelId: ditId, settings: ['W8c-A8t'], classLabel: 1, seed: 2, steps: 3, sampler: 'ddim' as const };
+    const params = { modelId: ditId, settings: [parseSetting('W8c-A8t')], classLabel: 1, seed: 2, steps: 3, sampler: 'ddim' as const };
     const first = await harness.service.generate(params, testRun());
     const steps = first.runs[0].steps as DitStepError[];
     expect(steps).toHaveLength(3);
@@ -107,7 +108,7 @@ describe('generation service', () => {
   it.runIf(varId !== undefined)(`${varId}: with a cache of 2, fp32 is evicted mid-run and results stay correct`, async () => {
     const small = createHarness(root, 2);
     try {
-      const params = { modelId: varId, settings: ['W8c-A8', 'W4g32-A8', 'W3g32'], classLabel: 5, seed: 4 };
+      const params = { modelId: varId, settings: [parseSetting('W8c-A8'), parseSetting('W4g32-A8'), parseSetting('W3g32')], classLabel: 5, seed: 4 };
       const first = await small.service.generate(params, testRun());
       expect(small.service.cachedSettings()).toEqual([`${varId}|W4g32-A8`, `${varId}|W3g32`]);
       // The runs share their Gumbel draws, so 8-bit weights may keep every fp32 token (error 0 at every scale);
@@ -117,14 +118,14 @@ describe('generation service', () => {
       // Nothing is sampled twice: fp32's run of this (class, seed) is reused from the reference cache (so fp32
       // is not re-uploaded either) and W3g32 is a cache hit; progress counts W3g32's 4 steps only.
       const run = testRun();
-      const second = await small.service.generate({ ...params, settings: ['W3g32'] }, run);
+      const second = await small.service.generate({ ...params, settings: [parseSetting('W3g32')] }, run);
       expect(small.service.cachedSettings()).toEqual([`${varId}|W4g32-A8`, `${varId}|W3g32`]);
       expect(run.messages.map(([f]) => f)).toEqual([0.25, 0.5, 0.75, 1]);
       expect(Array.from(second.reference.output)).toEqual(Array.from(first.reference.output));
       expect(Array.from(second.runs[0].output)).toEqual(Array.from(first.runs[2].output));
       expect(second.runs[0].steps).toEqual(first.runs[2].steps);
       // A new seed is a new reference: fp32 is sampled (and uploaded) again.
-      await small.service.generate({ ...params, seed: 5, settings: ['W3g32'] }, testRun());
+      await small.service.generate({ ...params, seed: 5, settings: [parseSetting('W3g32')] }, testRun());
       expect(small.service.cachedSettings()).toEqual([`${varId}|fp32`, `${varId}|W3g32`]);
       expect(small.errors).toEqual([]);
     } finally {
@@ -135,10 +136,10 @@ describe('generation service', () => {
   it.runIf(varId !== undefined)(`a student bundle must have the teacher's architecture (another VAR size under ${varId} is refused)`, async () => {
     const { models } = await harness.service.listModels();
     const secondVar = models.find((m) => m.family === 'var' && m.id !== varId && !m.quantTraining)!.id;
-    const params = { modelId: varId, settings: [{ setting: 'W4g32', modelId: secondVar }], classLabel: 2, seed: 1 };
+    const params = { modelId: varId, settings: [{ setting: parseSetting('W4g32'), modelId: secondVar }], classLabel: 2, seed: 1 };
     await expect(harness.service.generate(params, testRun())).rejects.toMatchObject({ code: 'argument-invalid', message: expect.stringContaining('architecture') });
     // The same bundle as its own student is just a setting of the model.
-    const self = await harness.service.generate({ ...params, settings: [{ setting: 'W4g32', modelId: varId }] }, testRun());
+    const self = await harness.service.generate({ ...params, settings: [{ setting: parseSetting('W4g32'), modelId: varId }] }, testRun());
     expect(self.runs.map((r) => [r.setting, r.modelId])).toEqual([['W4g32', undefined]]);
   });
 });

@@ -4,6 +4,7 @@
  * per layer, generate finite outputs that differ from plain RTN's (the prepared weights are really used), are
  * cached, and a GPTQ cancelled between layers leaves the engine usable and caches nothing half-made.
  */
+import { parseSetting, settingToString } from '../../../src/quant/setting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleIds } from '../models/bundles';
 import { createHarness, rejection, testRun, type Harness } from './harness';
@@ -21,8 +22,8 @@ afterAll(async () => {
 });
 
 function run(result: GenerateResult, setting: string) {
-  const r = result.runs.find((x) => x.setting === setting);
-  if (!r) throw new Error(`no run for ${setting} in ${result.runs.map((x) => x.setting).join(', ')}`);
+  const r = result.runs.find((x) => settingToString(x.setting) === setting);
+  if (!r) throw new Error(`no run for ${setting} in ${result.runs.map((x) => settingToString(x.setting)).join(', ')}`);
   return r;
 }
 
@@ -43,7 +44,7 @@ describe('calibration-based methods in the engine', () => {
     const r = testRun();
     const t0 = performance.now();
     const params = { modelId: varId, classLabel: 3, seed: 11 };
-    const result = await harness.service.generate({ ...params, settings: ['W4g32-A8-sq0.5', 'W3g32-gptq'] }, r);
+    const result = await harness.service.generate({ ...params, settings: [parseSetting('W4g32-A8-sq0.5parseSetting('), parseSetting(')W3g32-gptq')] }, r);
     const ms = performance.now() - t0;
     for (const setting of ['W4g32-A8-sq0.5', 'W3g32-gptq']) {
       const x = run(result, setting);
@@ -62,14 +63,14 @@ describe('calibration-based methods in the engine', () => {
     const fractions = r.messages.map(([f]) => f);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     // Same draws with plain RTN: the prepared weights change the result (GPTQ packs the same bits as RTN).
-    const rtn = await harness.service.generate({ ...params, settings: ['W4g32-A8', 'W3g32'] }, testRun());
+    const rtn = await harness.service.generate({ ...params, settings: [parseSetting('W4g32-A8parseSetting('), parseSetting(')W3g32')] }, testRun());
     expect(Array.from(run(result, 'W4g32-A8-sq0.5').output)).not.toEqual(Array.from(run(rtn, 'W4g32-A8').output));
     expect(Array.from(run(result, 'W3g32-gptq').output)).not.toEqual(Array.from(run(rtn, 'W3g32').output));
     expect(run(result, 'W3g32-gptq').memory).toEqual(run(rtn, 'W3g32').memory);
     expect(harness.service.cachedSettings()).toEqual(expect.arrayContaining([`${varId}|W4g32-A8-sq0.5`, `${varId}|W3g32-gptq`]));
     // Cached: no calibration or GPTQ the second time, and the identical output.
     const again = testRun();
-    const second = await harness.service.generate({ ...params, settings: ['W3g32-gptq'] }, again);
+    const second = await harness.service.generate({ ...params, settings: [parseSetting('W3g32-gptq')] }, again);
     expect(gptqLayers(again.messages)).toEqual([]);
     expect(Array.from(run(second, 'W3g32-gptq').output)).toEqual(Array.from(run(result, 'W3g32-gptq').output));
     expect(harness.errors).toEqual([]);
@@ -79,7 +80,7 @@ describe('calibration-based methods in the engine', () => {
   it.runIf(ditId !== undefined)(`${ditId}: W8c-A8t-sq0.5 (static smoothed scales) and W4g32-A8-gptq generate finite outputs`, async () => {
     const r = testRun();
     const t0 = performance.now();
-    const result = await harness.service.generate({ modelId: ditId, settings: ['W8c-A8t-sq0.5', 'W4g32-A8-gptq'], classLabel: 7, seed: 5, steps: 4, sampler: 'ddim' }, r);
+    const result = await harness.service.generate({ modelId: ditId, settings: [parseSetting('W8c-A8t-sq0.5parseSetting('), parseSetting(')W4g32-A8-gptq')], classLabel: 7, seed: 5, steps: 4, sampler: 'ddim' }, r);
     for (const x of result.runs) {
       expectFinite(x.output);
       const steps = x.steps as DitStepError[];
@@ -96,7 +97,7 @@ describe('calibration-based methods in the engine', () => {
   it.runIf(varId !== undefined)(`${varId}: GPTQ cancelled during calibration or between layers rejects with CancelledError, caches nothing, and the engine still runs it`, async () => {
     const fresh = createHarness();
     try {
-      const params = { modelId: varId, settings: ['W4g32-gptq'], classLabel: 2, seed: 7 };
+      const params = { modelId: varId, settings: [parseSetting('W4g32-gptq')], classLabel: 2, seed: 7 };
       const duringCalibration = testRun((_, r) => {
         if (r.messages.at(-1)![1].includes('calibrating')) r.cancel();
       });

@@ -7,6 +7,7 @@
  * i mod 10 and seed + i, whatever the batch size), streamed partial points with growing counts, the bit
  * counts, a 2-bit setting scoring worse than fp32, typed errors, and a cancel that leaves the service usable.
  */
+import { parseSetting } from '../../../src/quant/setting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleIds, MODELS_DIR } from '../models/bundles';
 import { dawnGpu } from '../device';
@@ -176,13 +177,13 @@ afterAll(async () => {
 describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
   it('fp32 vs W2g32: partials stream with growing counts, finite FD, 2 bits score worse, bits add up', async () => {
     // Reference statistics: 60 fp32 samples from seeds 1000.. (disjoint from the measured seeds 0..19).
-    const ref = await service.measureQuality({ modelId: varId, setting: 'fp32', samples: 60, seed: 1000, batch: 20 }, testRun());
+    const ref = await service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 60, seed: 1000, batch: 20 }, testRun());
     expect(ref.samples).toBe(60);
     const refLog = scorer.logs.get(varId)!;
     scorer.setReference(varId, refLog.outputs, refLog.labels);
 
     const fp32Run = recordingRun();
-    const fp32 = await service.measureQuality({ modelId: varId, setting: 'fp32', samples: 20, batch: 8 }, fp32Run);
+    const fp32 = await service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 20, batch: 8 }, fp32Run);
     const fp32Log = scorer.logs.get(varId)!;
     expect(fp32Log.batches).toEqual([8, 8, 4]);
     expect(fp32Log.labels).toEqual(Array.from({ length: 20 }, (_, i) => i % 10));
@@ -194,7 +195,7 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     for (const p of fp32Run.partials) expect(Number.isFinite(p.fd) && Number.isFinite(p.fdStdErr)).toBe(true);
     expect(fp32Run.messages.at(-1)![0]).toBe(1);
 
-    const w2 = await service.measureQuality({ modelId: varId, setting: 'W2g32', samples: 20, batch: 8 }, testRun());
+    const w2 = await service.measureQuality({ modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 8 }, testRun());
     for (const p of [fp32, w2]) {
       expect(p.partial).toBe(false);
       expect(p.samples).toBe(20);
@@ -223,48 +224,48 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
   });
 
   it("sample i is generate()'s sample for class i mod 10 and seed + i, whatever the batch", async () => {
-    await service.measureQuality({ modelId: varId, setting: 'W4g32-A8', samples: 5, seed: 30, batch: 5 }, testRun());
+    await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32-A8'), samples: 5, seed: 30, batch: 5 }, testRun());
     const batched = scorer.logs.get(varId)!.outputs;
-    await service.measureQuality({ modelId: varId, setting: 'W4g32-A8', samples: 5, seed: 30, batch: 2 }, testRun());
+    await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32-A8'), samples: 5, seed: 30, batch: 2 }, testRun());
     const smaller = scorer.logs.get(varId)!.outputs;
     for (const i of [0, 3, 4]) {
-      const single = await plain.service.generate({ modelId: varId, settings: ['W4g32-A8'], classLabel: i % 10, seed: 30 + i }, testRun());
+      const single = await plain.service.generate({ modelId: varId, settings: [parseSetting('W4g32-A8')], classLabel: i % 10, seed: 30 + i }, testRun());
       expect(relL2(batched[i], single.runs[0].output)).toBeLessThan(1e-5);
       expect(relL2(smaller[i], single.runs[0].output)).toBeLessThan(1e-5);
     }
   });
 
   it('W4g32-A8 counts activation bits in computeBits; a cancel stops between batches and leaves the service usable', async () => {
-    const w4 = await service.measureQuality({ modelId: varId, setting: 'W4g32', samples: 3 }, testRun());
-    const w4a8 = await service.measureQuality({ modelId: varId, setting: 'W4g32-A8', samples: 3 }, testRun());
+    const w4 = await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32'), samples: 3 }, testRun());
+    const w4a8 = await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32-A8'), samples: 3 }, testRun());
     expect([w4a8.weightBits, w4a8.activationBits]).toEqual([4, 8]);
     expect(w4a8.totalWeightBits).toBe(w4.totalWeightBits);
     expect(w4a8.computeBits).toBeLessThan(w4.computeBits);
 
     const cancelled = recordingRun((_, run) => run.cancel());
-    const error = await rejection(service.measureQuality({ modelId: varId, setting: 'W3g32', samples: 30, batch: 5 }, cancelled));
+    const error = await rejection(service.measureQuality({ modelId: varId, setting: parseSetting('W3g32'), samples: 30, batch: 5 }, cancelled));
     expect(error).toBeInstanceOf(CancelledError);
     expect(cancelled.partials.map((p) => p.samples)).toEqual([5]);
-    const after = await service.measureQuality({ modelId: varId, setting: 'W3g32', samples: 4, batch: 4 }, testRun());
+    const after = await service.measureQuality({ modelId: varId, setting: parseSetting('W3g32'), samples: 4, batch: 4 }, testRun());
     expect(after.samples).toBe(4);
     expect(service.cachedSettings()).toContain(`${varId}|W3g32`);
   });
 
   it('GPTQ and SmoothQuant settings are calibrated and measured like the others (progress says so, method recorded)', async () => {
     const run = testRun();
-    const gptq = await service.measureQuality({ modelId: varId, setting: 'W3g32-gptq', samples: 8, batch: 4 }, run);
+    const gptq = await service.measureQuality({ modelId: varId, setting: parseSetting('W3g32-gptq'), samples: 8, batch: 4 }, run);
     expect(gptq.method).toBe('gptq128');
     expect(gptq.fd).toBeGreaterThan(0);
     expect(run.messages.map(([, m]) => m).filter((m) => m.includes('GPTQ layer'))).toHaveLength(5);
-    const sq = await service.measureQuality({ modelId: varId, setting: 'W4g32-A8-sq0.5', samples: 3 }, testRun());
+    const sq = await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32-A8-sq0.5'), samples: 3 }, testRun());
     expect([sq.method, sq.activationBits]).toEqual(['sq0.5-folded', 8]);
     expect(service.cachedSettings()).toEqual(expect.arrayContaining([`${varId}|W3g32-gptq`, `${varId}|W4g32-A8-sq0.5`]));
   });
 
   it('paired: fp32 on the same draws gives token agreement with its error; the point itself is unchanged', async () => {
-    const plainPoint = await service.measureQuality({ modelId: varId, setting: 'W2g32', samples: 20, batch: 10 }, testRun());
+    const plainPoint = await service.measureQuality({ modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 10 }, testRun());
     const run = recordingRun();
-    const paired = await service.measureQuality({ modelId: varId, setting: 'W2g32', samples: 20, batch: 10, paired: true }, run);
+    const paired = await service.measureQuality({ modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 10, paired: true }, run);
     expect(paired.fd).toBe(plainPoint.fd);
     expect(paired.paired!.samples).toBe(20);
     const tokens = paired.paired!.tokenAgreement!;
@@ -276,21 +277,21 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     expect(run.partials[0]!.paired!.samples).toBe(10);
     // This scorer reads no images back: no PSNR or label agreement without decoded images.
     expect(paired.paired!.psnr).toBeUndefined();
-    const w8 = await service.measureQuality({ modelId: varId, setting: 'W8g32', samples: 10, paired: true }, testRun());
+    const w8 = await service.measureQuality({ modelId: varId, setting: parseSetting('W8g32'), samples: 10, paired: true }, testRun());
     expect(w8.paired!.tokenAgreement!.value).toBeGreaterThan(tokens.value);
-    const fp = await service.measureQuality({ modelId: varId, setting: 'fp32', samples: 3, paired: true }, testRun());
+    const fp = await service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 3, paired: true }, testRun());
     expect(fp.paired).toBeUndefined();
     console.log(`${varId} token agreement with fp32 (20 samples): W2g32 ${tokens.value.toFixed(3)} ± ${tokens.stdError.toFixed(3)}; W8g32 (10) ${w8.paired!.tokenAgreement!.value.toFixed(3)}`);
   });
 
   it('bad requests reject with typed errors before GPU work; no classifier is a QualityError', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ modelId: 'no-such-model', setting: 'fp32', samples: 10 }, 'model-not-found'],
-      [{ modelId: 'mnist-classifier', setting: 'fp32', samples: 10 }, 'not-a-generator'],
-      [{ modelId: varId, setting: 'W9g32', samples: 10 }, 'invalid-setting'],
-      [{ modelId: varId, setting: 'fp32', samples: 0 }, 'argument-invalid'],
-      [{ modelId: varId, setting: 'fp32', samples: 10, batch: 1000 }, 'argument-invalid'],
-      [{ modelId: varId, setting: 'fp32', samples: 10, steps: 5 }, 'argument-invalid'],
+      [{ modelId: 'no-such-model', setting: parseSetting('fp32'), samples: 10 }, 'model-not-found'],
+      [{ modelId: 'mnist-classifier', setting: parseSetting('fp32'), samples: 10 }, 'not-a-generator'],
+      [{ modelId: varId, setting: ({ ...parseSetting('W4g32'), weight: { format: { kind: 'int', bits: 9, symmetric: true }, granularity: { kind: 'group', size: 32 } } } as never), samples: 10 }, 'invalid-setting'],
+      [{ modelId: varId, setting: parseSetting('fp32'), samples: 0 }, 'argument-invalid'],
+      [{ modelId: varId, setting: parseSetting('fp32'), samples: 10, batch: 1000 }, 'argument-invalid'],
+      [{ modelId: varId, setting: parseSetting('fp32'), samples: 10, steps: 5 }, 'argument-invalid'],
     ];
     for (const [params, code] of cases) {
       const e = await rejection(service.measureQuality(params as never, testRun()));
@@ -298,18 +299,18 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
       expect(e.fix).toBeTruthy();
     }
     // The plain harness has no heads (no onnxruntime in Node): nothing to score with.
-    const e = await rejection(plain.service.measureQuality({ modelId: varId, setting: 'fp32', samples: 3 }, testRun()));
+    const e = await rejection(plain.service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 3 }, testRun()));
     expect([e.name, e.code]).toEqual(['QualityError', 'no-classifier']);
   });
 });
 
 describe.runIf(ditId !== undefined)(`measureQuality on ${ditId}`, () => {
   it("DDPM samples match generate()'s for the same class and seed; the point carries steps, sampler and cfg", async () => {
-    const point = await service.measureQuality({ modelId: ditId, setting: 'fp32', samples: 3, seed: 7, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
+    const point = await service.measureQuality({ modelId: ditId, setting: parseSetting('fp32'), samples: 3, seed: 7, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
     expect([point.family, point.steps, point.sampler, point.cfg, point.samples]).toEqual(['dit', 4, 'ddpm', 2, 3]);
     const outputs = scorer.logs.get(ditId)!.outputs;
     for (const i of [0, 2]) {
-      const single = await plain.service.generate({ modelId: ditId, settings: ['fp32'], classLabel: i, seed: 7 + i, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
+      const single = await plain.service.generate({ modelId: ditId, settings: [parseSetting('fp32')], classLabel: i, seed: 7 + i, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
       // Same draws, same maths; only the f32 summation order differs: the batch of 3 (96 rows with CFG) runs the
       // tiled GEMM, the single sample (32 rows) the barrier-free gemm-rows (src/kernels/matmulPlan.ts). Measured
       // 1.5e-5 after 4 DDPM steps; a wrong class, seed or step count changes the sample entirely.

@@ -143,7 +143,7 @@ describe('memory plan in the engine', () => {
     const service = new GenerationService({ source: new FsBundleSource(MODELS_DIR), gpu: () => session.get(), memoryBudgetBytes: 100_000 });
     const ok = new GenerationService({ source: new FsBundleSource(MODELS_DIR), gpu: () => session.get() });
     try {
-      const request = { modelId: 'mnist-dit-d1', settings: ['W4g32'], classLabel: 2, seed: 9, steps: 2, sampler: 'ddim' as const };
+      const request = { modelId: 'mnist-dit-d1', settings: [parseSetting('W4g32')], classLabel: 2, seed: 9, steps: 2, sampler: 'ddim' as const };
       const error = serializeError(await rejection(service.generate(request, testRun())));
       expect(error.code).toBe('memory-over-budget');
       expect(error.message).toContain('mnist-dit-d1 at fp32 does not fit this adapter');

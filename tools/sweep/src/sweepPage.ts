@@ -3,6 +3,7 @@
  * uses (engine.worker.ts behind EngineClient), one measureQuality call at a time, with partial points and
  * progress handed to `report` (exposed by the driver) so the terminal shows the point moving.
  */
+import { parseSetting } from '../../../src/quant/setting';
 import { EngineClient } from '../../../src/worker/engineClient';
 import { adapterLabel } from '../../../src/gpu/gpuContext';
 import type { ListModelsResult } from '../../../src/engine/generation/types';
@@ -19,7 +20,8 @@ export type SweepReport = (kind: 'progress' | 'partial', payload: unknown) => vo
 export interface SweepPageApi {
   environment(): Promise<SweepEnvironment>;
   listModels(): Promise<ListModelsResult>;
-  measure(params: MeasureQualityParams): Promise<QualityPoint>;
+  /** The sweep file's setting text is parsed here, once, on its way into the engine. */
+  measure(params: Omit<MeasureQualityParams, 'setting'> & { setting: string }): Promise<QualityPoint>;
 }
 
 export function createSweepApi(report: () => SweepReport | undefined, log: (line: string) => void): SweepPageApi {
@@ -33,7 +35,7 @@ export function createSweepApi(report: () => SweepReport | undefined, log: (line
     listModels: () => client.call('listModels', {}),
     async measure(params) {
       log(`${params.modelId} ${params.setting}: ${params.samples} samples`);
-      const point = await client.call('measureQuality', params, {
+      const point = await client.call('measureQuality', { ...params, setting: parseSetting(params.setting) }, {
         onProgress: (fraction, message) => report()?.('progress', { fraction, message }),
         onPartial: (partial) => report()?.('partial', partial),
       });

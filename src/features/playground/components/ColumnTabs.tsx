@@ -1,5 +1,6 @@
 import { useAppStore } from '../../../store';
-import { choiceLabel, keyToChoice } from '../quantChoice';
+import { settingToString } from '../../../quant/setting';
+import { settingLabel } from '../../../quant/settingEditor';
 import { MAX_COLUMNS } from '../viewState';
 
 /**
@@ -16,10 +17,10 @@ export function ColumnTabs() {
   return (
     <>
       <div className="column-tabs" role="group" aria-label="Quantised settings compared with fp32">
-        {columns.map((key, i) => {
-          const label = choiceLabel(keyToChoice(key));
+        {columns.map((setting, i) => {
+          const label = settingLabel(setting);
           return (
-            <span key={key} className={i === active ? 'column-tab active' : 'column-tab'}>
+            <span key={settingToString(setting)} className={i === active ? 'column-tab active' : 'column-tab'}>
               <button type="button" className="tab-select" aria-pressed={i === active} onClick={() => setView({ active: i })} title="Edit this setting with the controls below">
                 {i + 1}. {label}
               </button>

@@ -3,7 +3,9 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { Field } from '../../../components/Field';
 import { useAppStore } from '../../../store';
 import type { ComparedRun } from '../../../worker/protocol';
-import { choiceLabel, keyToChoice } from '../quantChoice';
+import { settingToString, type QuantSetting } from '../../../quant/setting';
+import { settingLabel } from '../../../quant/settingEditor';
+import type { ModelFamily } from '../../../models/bundle/types';
 import { cellKeyString, rowsOf } from '../runPlan';
 import { TRACE_MEASURES, traceSeries, type TraceMeasure, type TraceSeries } from '../traces';
 
@@ -11,9 +13,9 @@ const COLORS = ['#3569b8', '#d0612b', '#2e9d5b', '#9b4dca'];
 const OTHER_COLORS = ['#8fb0e3', '#eeae8a', '#93d2ac', '#cfa6e6'];
 
 /** The most recent result of the other family for the same column (cells survive switching family). */
-function otherFamilyRun(cells: ReadonlyMap<string, ComparedRun>, family: 'var' | 'dit', column: string): [string, ComparedRun] | undefined {
+function otherFamilyRun(cells: ReadonlyMap<string, ComparedRun>, family: ModelFamily, column: QuantSetting): [string, ComparedRun] | undefined {
   let found: [string, ComparedRun] | undefined;
-  for (const [key, run] of cells) if (key.startsWith(`mnist-${family}-`) && key.endsWith(`|${column}`)) found = [key.split('|')[0], run];
+  for (const [key, run] of cells) if (key.startsWith(`mnist-${family}-`) && key.endsWith(`|${settingToString(column)}`)) found = [key.split('|')[0], run];
   return found;
 }
 
@@ -29,10 +31,10 @@ export function ErrorTraces() {
   const series: (TraceSeries & { color: string; dashed: boolean })[] = [];
   view.columns.forEach((key, i) => {
     const run = cells.get(cellKeyString(row, key));
-    const s = run && traceSeries(`${modelId.replace('mnist-', '')} ${choiceLabel(keyToChoice(key))}`, run, measure);
+    const s = run && traceSeries(`${modelId.replace('mnist-', '')} ${settingLabel(key)}`, run, measure);
     if (s) series.push({ ...s, color: COLORS[i % COLORS.length], dashed: false });
     const o = compare ? otherFamilyRun(cells, other, key) : undefined;
-    const os = o && traceSeries(`${o[0].replace('mnist-', '')} ${choiceLabel(keyToChoice(key))}`, o[1], measure);
+    const os = o && traceSeries(`${o[0].replace('mnist-', '')} ${settingLabel(key)}`, o[1], measure);
     if (os) series.push({ ...os, color: OTHER_COLORS[i % OTHER_COLORS.length], dashed: true });
   });
   const m = TRACE_MEASURES[measure];

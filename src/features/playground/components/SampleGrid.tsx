@@ -1,5 +1,6 @@
 import { useAppStore } from '../../../store';
-import { choiceLabel, keyToChoice } from '../quantChoice';
+import { settingToString } from '../../../quant/setting';
+import { settingLabel } from '../../../quant/settingEditor';
 import { cellKeyString, rowKeyString, rowsOf } from '../runPlan';
 import { SampleCell } from './SampleCell';
 
@@ -10,7 +11,7 @@ export function SampleGrid() {
   const cells = useAppStore((s) => s.cells);
   const rowResults = useAppStore((s) => s.rowResults);
   const rows = rowsOf(view, modelId);
-  const labels = view.columns.map((k) => choiceLabel(keyToChoice(k)));
+  const labels = view.columns.map(settingLabel);
   const notes = new Set(rows.flatMap((r) => rowResults.get(rowKeyString(r))?.notes ?? []));
   return (
     <div className="sample-grid-wrap">
@@ -20,7 +21,7 @@ export function SampleGrid() {
             <th scope="col">Row</th>
             <th scope="col">fp32 (reference)</th>
             {labels.map((l, i) => (
-              <th scope="col" key={view.columns[i]}>
+              <th scope="col" key={settingToString(view.columns[i])}>
                 {l}
               </th>
             ))}
@@ -39,7 +40,7 @@ export function SampleGrid() {
                 <td>{result ? <SampleCell run={result.reference} title="fp32" showDiff={false} /> : <Pending />}</td>
                 {view.columns.map((key, i) => {
                   const run = cells.get(cellKeyString(row, key));
-                  return <td key={key}>{run && result ? <SampleCell run={run} reference={result.reference} title={labels[i]} showDiff={view.diff} /> : <Pending />}</td>;
+                  return <td key={settingToString(key)}>{run && result ? <SampleCell run={run} reference={result.reference} title={labels[i]} showDiff={view.diff} /> : <Pending />}</td>;
                 })}
               </tr>
             );

@@ -7,6 +7,7 @@
  * with cachedSettings()), then asks for it again (now cached), so quantisation + upload show as the difference.
  * Runs in the page, not behind the worker's postMessage (a structured clone of a few KB per result).
  */
+import { parseSetting } from '../../../../src/quant/setting';
 import { GenerationService } from '../../../../src/engine/generation/generationService';
 import type { GenerateParams, GenerateResult } from '../../../../src/engine/generation/types';
 import type { RunContext } from '../../../../src/engine/runContext';
@@ -26,7 +27,7 @@ export async function measureSettingSwitch(service: GenerationService, modelId: 
   const family = info.family;
   const request = (setting: string): GenerateParams => ({
     modelId,
-    settings: [setting],
+    settings: [parseSetting(setting)],
     classLabel: config.classLabel,
     seed: config.seed,
     ...(family === 'dit' && config.latencyDitSteps > 0 ? { steps: config.latencyDitSteps } : {}),
