@@ -42,8 +42,10 @@ test('the analysis panel measures activations, draws weights on the grid and run
   const weights = panel.getByRole('region', { name: 'Weights on the quantisation grid' });
   await weights.getByLabel('Model').selectOption('mnist-dit-d1');
   await weights.getByLabel('Layer').selectOption('fc1');
-  await weights.getByLabel('Weight format').selectOption('int4s');
-  await weights.getByLabel('Granularity').selectOption('g32');
+  await weights.getByLabel('Weight format').selectOption('int');
+  await weights.getByLabel('Weight bits').selectOption('4');
+  await weights.getByLabel('Zero point').selectOption('sym');
+  await weights.getByLabel('Group size').selectOption('g32');
   await weights.getByRole('button', { name: 'Show weights' }).click();
   const histogram = weights.getByTestId('weight-histogram');
   await expect(histogram).toBeVisible();
@@ -51,7 +53,8 @@ test('the analysis panel measures activations, draws weights on the grid and run
   await expect(histogram.locator('.recharts-reference-line')).toHaveCount(16);
   expect(await histogram.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(8);
   // FP4 has 15 distinct values; one group only.
-  await weights.getByLabel('Weight format').selectOption('fp-e2m1');
+  await weights.getByLabel('Weight format').selectOption('fp');
+  await expect(weights.getByLabel('Weight bits')).toHaveValue('fp4');
   await weights.getByLabel('Show').selectOption('group');
   await weights.getByLabel('Group').fill('3');
   await weights.getByRole('button', { name: 'Show weights' }).click();

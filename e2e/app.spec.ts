@@ -11,7 +11,7 @@ test('renders, finds a WebGPU adapter, and runs a quantised kernel that matches 
 
   await explorer.getByLabel('Weight format').selectOption('int');
   await explorer.getByLabel('Weight bits').selectOption('3');
-  await explorer.getByLabel('Group size').selectOption('32');
+  await explorer.getByLabel('Group size').selectOption('g32');
   await page.getByRole('button', { name: 'Quantize and run on GPU' }).click();
   const result = page.getByTestId('explorer-result');
   await expect(result).toBeVisible();
@@ -22,8 +22,8 @@ test('renders, finds a WebGPU adapter, and runs a quantised kernel that matches 
 
   // FP4 through the same kernel: 4 + 16/128 bits per weight.
   await explorer.getByLabel('Weight format').selectOption('fp');
-  await explorer.getByLabel('Weight bits').selectOption('e2m1');
-  await explorer.getByLabel('Group size').selectOption('128');
+  await explorer.getByLabel('Weight bits').selectOption('fp4');
+  await explorer.getByLabel('Group size').selectOption('g128');
   await page.getByRole('button', { name: 'Quantize and run on GPU' }).click();
   await expect(result.getByText('4.125', { exact: true })).toBeVisible();
   expect(Number(await page.getByTestId('kernel-error').textContent())).toBeLessThan(1e-4);

@@ -74,12 +74,12 @@ test('says how to make the sweep when there is none, and still offers the live m
   const panel = page.getByTestId('scaling-law-panel');
   await expect(panel.getByTestId('sweep-missing')).toContainText('No precomputed sweep yet: run npm run sweep');
   await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeEnabled();
-  await panel.getByLabel('Setting', { exact: true }).fill('W9g128');
-  await expect(panel.getByText('is not a quantisation setting')).toBeVisible();
-  await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeDisabled();
-  // Back to the playground's pick: a valid setting again.
+  // The live point's own pick (the setting picker offers only settings the grammar has), then back to the playground's.
+  await expect(panel.getByLabel('Weight bits')).toHaveValue('4');
+  await panel.getByLabel('Weight bits').selectOption('2');
+  await expect(panel.getByRole('button', { name: "Use the playground's pick" })).toBeVisible();
   await panel.getByRole('button', { name: "Use the playground's pick" }).click();
-  await expect(panel.getByLabel('Setting', { exact: true })).not.toHaveValue('W9g128');
+  await expect(panel.getByLabel('Weight bits')).toHaveValue('4');
   await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeEnabled();
   await expect(panel.getByRole('button', { name: "Use the playground's pick" })).toHaveCount(0);
   // A 404 in the console is the browser's, not the app's.
@@ -95,7 +95,9 @@ test('measures a point live: it appears while samples accumulate, then joins the
   await expect(page.getByTestId('gpu-ready')).toBeVisible({ timeout: 60_000 });
   const panel = page.getByTestId('scaling-law-panel');
   await panel.getByLabel('Model').selectOption('mnist-var-d1');
-  await panel.getByLabel('Setting', { exact: true }).fill('W4g128');
+  // The playground's first column is W4g32: groups of 128 make W4g128.
+  await panel.getByLabel('Weight bits').selectOption('4');
+  await panel.getByLabel('Group size').selectOption('g128');
   // 25 samples in batches of 10: partial points after 10 and 20 samples, the result at 25.
   await panel.getByLabel('Samples').selectOption('25');
   await panel.getByRole('button', { name: 'Measure quality' }).click();

@@ -40,3 +40,36 @@ describe('quantisation vocabulary', () => {
     for (const a of ACTIVATION_FORMAT_ROWS) expect(settingToString(parseSetting(`W4g32-A${a.token}`))).toBe(`W4g32-A${a.token}`);
   });
 });
+
+describe('adding a weight format', () => {
+  // By construction: the grammar, the pickers (settingEditor), labels, kernel names and bit accounting all read
+  // the rows above, so a new FP element format is one FP_ELEMENTS entry (its decode, formats.ts) plus one FP_WORDS
+  // row (vocabulary.ts); the type checker asks for the second once the first exists. This scan counts the other
+  // places that would have to change: source files that spell a format's words or list every FP format by name.
+  it('touches exactly two files: formats.ts (decode) and vocabulary.ts (words)', async () => {
+    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    const { join, relative } = await import('node:path');
+    const root = join(__dirname, '../../src');
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.(ts|tsx|mjs)$/.test(name)) files.push(path);
+      }
+    };
+    walk(root);
+    const fpRows = WEIGHT_FORMAT_ROWS.filter((r) => r.format.kind === 'fp');
+    const words = fpRows.flatMap((r) => [r.token, r.label, r.short]);
+    const names = Object.keys(FP_SPECS);
+    const touched = new Set<string>();
+    for (const file of files) {
+      // Code only: comments may name formats as examples.
+      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+      const spellsAWord = words.some((w) => new RegExp(`['"\`]${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"\`]`).test(code));
+      const listsEveryName = names.every((n) => new RegExp(`\\b${n}\\b`).test(code));
+      if (spellsAWord || listsEveryName) touched.add(relative(root, file).replace(/\\/g, '/'));
+    }
+    expect([...touched].sort()).toEqual(['quant/formats.ts', 'quant/vocabulary.ts']);
+  });
+});

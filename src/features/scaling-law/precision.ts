@@ -4,6 +4,7 @@
  * one family at one precision, so the label must ignore everything that differs between sizes.
  */
 import { parseSetting, type QuantSetting } from '../../quant/setting';
+import { activationFormatRow, granularityRow, methodRowByToken, weightFormatRow } from '../../quant/vocabulary';
 import type { QualityPoint } from '../../engine/quality/types';
 
 export interface Precision {
@@ -17,8 +18,6 @@ export interface Precision {
   readonly weightKind: 'int' | 'fp' | 'none';
   readonly activation: string;
 }
-
-const FP_WEIGHT_LABELS: Record<string, string> = { e4m3: 'FP8e4m3', e5m2: 'FP8e5m2', e3m2: 'FP6e3m2', e2m3: 'FP6e2m3', e2m1: 'FP4' };
 
 export function precisionOf(point: Pick<QualityPoint, 'setting' | 'weightBits' | 'activationBits'>): Precision {
   let setting: QuantSetting | undefined;
@@ -37,33 +36,24 @@ export function precisionOf(point: Pick<QualityPoint, 'setting' | 'weightBits' |
   }
   const { weight, activation } = setting;
   const aFormat = activation.format;
-  const aLabel = aFormat.kind === 'none' ? '' : aFormat.kind === 'int' ? `A${aFormat.bits}` : 'Afp8';
+  const aLabel = aFormat.kind === 'none' ? '' : activationFormatRow(aFormat).short;
   if (!weight) return { label: aLabel ? `W32${aLabel}` : 'FP32', variant: '', rank, weightKind: 'none', activation: aLabel };
   const f = weight.format;
   const g = weight.granularity;
-  const granularity = g.kind === 'tensor' ? 't' : g.kind === 'channel' ? 'c' : `g${g.size}`;
+  const granularity = granularityRow(g).token;
   if (f.kind === 'int') {
     return { label: `W${f.bits}${aLabel}`, variant: `${granularity}${f.symmetric ? '' : ' asym'}`, rank, weightKind: 'int', activation: aLabel };
   }
-  const fpLabel = FP_WEIGHT_LABELS[f.name] ?? `FP${point.weightBits}`;
+  const fpLabel = weightFormatRow(f).short;
   return { label: aLabel ? `${fpLabel} ${aLabel}` : fpLabel, variant: granularity, rank, weightKind: 'fp', activation: aLabel };
 }
 
-const METHOD_LABELS: Record<string, string> = {
-  rtn: 'RTN',
-  clip: 'RTN + clipping',
-  // formatVersion 1 sweeps: GPTQ calibrated on 10 images (one per class); newer points name the size ('gptq128').
-  gptq: 'GPTQ (10 calibration images)',
-  'qat-task': 'QAT (task loss)',
-  'qat-fkl': 'QAT + forward KL',
-  'qat-rkl': 'QAT + reverse KL',
-  'qat-topkld': 'TopKLD (our reconstruction)',
-  'qat-mse': 'QAT + MSE distillation',
-};
-
+/** A point's method name as a chart label: the vocabulary's short label, or what a sweep file's own names say. */
 export function methodLabel(method: string): string {
-  const known = METHOD_LABELS[method];
-  if (known) return known;
+  // formatVersion 1 sweeps: GPTQ calibrated on 10 images (one per class); newer points name the size ('gptq128').
+  if (method === 'gptq') return 'GPTQ (10 calibration images)';
+  const known = methodRowByToken(method);
+  if (known) return known.short;
   const sq = /^sq([0-9.]+)(-folded)?$/.exec(method);
   // Files before 2026-12-03 ('sq0.5'): every activation-quantised Linear smoothed, 1/s applied at run time.
   if (sq) return sq[2] ? `SmoothQuant α=${sq[1]} (qkv, fc1; folded)` : `SmoothQuant α=${sq[1]} (every Linear, run-time 1/s)`;
@@ -73,4 +63,4 @@ export function methodLabel(method: string): string {
   return method;
 }
 
-export const isTrainedMethod = (method: string): boolean => method.startsWith('qat-');
+export const isTrainedMethod = (method: string): boolean => methodRowByToken(method)?.trained ?? method.startsWith('qat-');

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { settingToString } from '../../../quant/setting';
 import type { ComparedRun, RunSummary } from '../../../worker/protocol';
 import { diffPixels, greyPixels } from '../imagePixels';
 import { tokensKept } from '../traces';
@@ -23,7 +24,7 @@ export function SampleCell({ run, reference, title, showDiff }: { run: RunSummar
   const psnr = 'psnr' in run ? run.psnr : undefined;
   const tokens = 'steps' in run ? tokensKept(run.steps) : undefined;
   return (
-    <figure className="sample-cell" data-setting={run.setting}>
+    <figure className="sample-cell" data-setting={settingToString(run.setting)}>
       <PixelCanvas pixels={grey} size={SIZE} label={`${title}: sample, ${predictionText(run)}`} />
       {diff && <PixelCanvas pixels={diff} size={SIZE} label={`${title}: difference to fp32`} />}
       <figcaption>
