@@ -56,7 +56,7 @@ test('the analysis panel measures activations, draws weights on the grid and run
   await weights.getByLabel('Weight format').selectOption('fp');
   await expect(weights.getByLabel('Weight bits')).toHaveValue('fp4');
   await weights.getByLabel('Show').selectOption('group');
-  await weights.getByLabel('Group').fill('3');
+  await weights.getByLabel('Group', { exact: true }).fill('3');
   await weights.getByRole('button', { name: 'Show weights' }).click();
   await expect(histogram.getByText('group 3 of blocks.0.mlp.fc1', { exact: false })).toBeVisible();
   await expect(histogram.locator('.recharts-reference-line')).toHaveCount(15);

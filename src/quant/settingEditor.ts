@@ -66,9 +66,11 @@ export function isTrained(s: QuantSetting): boolean {
 /** The fields a picker shows for `s`, in order. */
 export function visibleFields(s: QuantSetting, ctx: EditorContext): SettingField[] {
   const fields: SettingField[] = ['weightFormat', 'weightBits'];
-  if (s.weight?.format.kind === 'int' || ctx.scope === 'weights') fields.push('zeroPoint');
+  const format = s.weight?.format;
+  // Whole models offer symmetric INT only (the zero point shows when a link brought an asymmetric one).
+  if (format?.kind === 'int' && (ctx.scope === 'weights' || !format.symmetric)) fields.push('zeroPoint');
   fields.push('granularity');
-  if (ctx.scope === 'weights') return fields.filter((f) => f !== 'zeroPoint' || s.weight?.format.kind === 'int');
+  if (ctx.scope === 'weights') return fields;
   fields.push('activation', 'method');
   if (s.method.kind === 'smoothquant') fields.push('alpha');
   return fields;
@@ -118,7 +120,7 @@ function offered(s: QuantSetting, field: SettingField, ctx: EditorContext): Fiel
         { value: 'fp', label: 'FP' },
       ];
     case 'weightBits': {
-      const rows = fp ? WEIGHT_FORMAT_ROWS.filter((r) => r.format.kind === 'fp') : WEIGHT_FORMAT_ROWS.filter((r) => r.format.kind === 'int' && r.format.symmetric);
+      const rows = WEIGHT_FORMAT_ROWS.filter((r) => r.format.kind === (fp ? 'fp' : 'int') && (r.format.kind === 'fp' || r.format.symmetric) && (ctx.scope === 'weights' || r.modelPicker));
       const options = rows.map((r) => ({ value: r.format.kind === 'int' ? String(r.codeBits) : r.token, label: r.format.kind === 'int' ? `INT${r.codeBits}` : `${r.label} (${r.codeBits} bits)` }));
       return ctx.scope === 'model' ? [...options, unquantised] : options;
     }

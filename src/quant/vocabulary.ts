@@ -23,15 +23,18 @@ export interface WeightFormatRow {
   readonly codeBits: number;
   /** Pipeline-cache and packed-weight name: 'int4s', 'int3a', 'fp-e2m1'. */
   readonly kernelName: string;
+  /** Offered by the pickers of whole model settings (playground, live point); every row is offered for weights alone. */
+  readonly modelPicker: boolean;
 }
 
 /** The words of each FP element format; its bits and decode are FP_SPECS'. */
-const FP_WORDS: Readonly<Record<FpName, { readonly token: string; readonly label: string; readonly short: string }>> = {
-  e4m3: { token: 'fp8e4m3', label: 'FP8 E4M3', short: 'FP8e4m3' },
-  e5m2: { token: 'fp8e5m2', label: 'FP8 E5M2', short: 'FP8e5m2' },
-  e3m2: { token: 'fp6e3m2', label: 'FP6 E3M2', short: 'FP6e3m2' },
-  e2m3: { token: 'fp6e2m3', label: 'FP6 E2M3', short: 'FP6e2m3' },
-  e2m1: { token: 'fp4', label: 'FP4 E2M1', short: 'FP4' },
+const FP_WORDS: Readonly<Record<FpName, { readonly token: string; readonly label: string; readonly short: string; readonly modelPicker: boolean }>> = {
+  // One FP format per width for whole models: E4M3 keeps precision at 8 bits, E3M2 range at 6 (the OCP MX choices).
+  e4m3: { token: 'fp8e4m3', label: 'FP8 E4M3', short: 'FP8e4m3', modelPicker: true },
+  e5m2: { token: 'fp8e5m2', label: 'FP8 E5M2', short: 'FP8e5m2', modelPicker: false },
+  e3m2: { token: 'fp6e3m2', label: 'FP6 E3M2', short: 'FP6e3m2', modelPicker: true },
+  e2m3: { token: 'fp6e2m3', label: 'FP6 E2M3', short: 'FP6e2m3', modelPicker: false },
+  e2m1: { token: 'fp4', label: 'FP4 E2M1', short: 'FP4', modelPicker: true },
 };
 
 function intRow(bits: IntBits, symmetric: boolean): WeightFormatRow {
@@ -43,6 +46,8 @@ function intRow(bits: IntBits, symmetric: boolean): WeightFormatRow {
     short: `W${bits}${a}`,
     codeBits: bits,
     kernelName: `int${bits}${symmetric ? 's' : 'a'}`,
+    // Whole models: symmetric widths the playground has always offered (INT7 and asymmetric stay readable from links).
+    modelPicker: symmetric && bits !== 7,
   };
 }
 

@@ -2,8 +2,9 @@
  * What the engine worker's analysis methods take and return (activationStats, weightHistogram, snrExperiment):
  * plain data that crosses the worker boundary by structured clone.
  */
+import type { ModelFamily } from '../../models/bundle/types';
 import type { QuantSetting } from '../../quant/setting';
-import type { DitSamplerName, GeneratorFamily } from '../generation/types';
+import type { DitSamplerName } from '../generation/types';
 
 /** The Linear inputs whose per-channel magnitudes the activation view shows. */
 export type ActivationLayer = 'qkv' | 'fc1' | 'fc2';
@@ -34,7 +35,7 @@ export interface ChannelMagnitudes {
 
 export interface ActivationStatsResult {
   readonly modelId: string;
-  readonly family: GeneratorFamily;
+  readonly family: ModelFamily;
   readonly depth: number;
   readonly samples: number;
   readonly steps: number;
@@ -103,7 +104,7 @@ export interface SnrPoint {
 
 export interface SnrCurve {
   readonly modelId: string;
-  readonly family: GeneratorFamily;
+  readonly family: ModelFamily;
   readonly depth: number;
   /** Where the noise went (VAR: head input per scale; DiT: latent before each step) and what was compared. */
   readonly injection: string;

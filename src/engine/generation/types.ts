@@ -2,10 +2,9 @@
  * What the engine worker's model methods take and return (listModels, loadModel, generate). Plain data only:
  * every value crosses the worker boundary by structured clone (Float32Arrays included).
  */
-import type { Family, GeneratorMetrics, ParamCounts } from '../../models/bundle/types.ts';
+import type { Family, GeneratorMetrics, ModelFamily, ParamCounts } from '../../models/bundle/types.ts';
 import type { QuantSetting } from '../../quant/setting';
 
-export type GeneratorFamily = 'var' | 'dit';
 export type DitSamplerName = 'ddpm' | 'ddim';
 
 export interface ModelListEntry {
@@ -30,7 +29,7 @@ export interface LoadModelParams {
 
 export interface LoadedModelInfo {
   readonly id: string;
-  readonly family: GeneratorFamily;
+  readonly family: ModelFamily;
   readonly title: string;
   readonly params: ParamCounts;
   readonly depth: number;
@@ -147,7 +146,7 @@ export interface ComparedRun extends RunSummary {
 
 export interface GenerateResult {
   readonly modelId: string;
-  readonly family: GeneratorFamily;
+  readonly family: ModelFamily;
   readonly classLabel: number;
   readonly seed: number;
   readonly cfg: number;

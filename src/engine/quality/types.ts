@@ -3,9 +3,10 @@
  * samples accumulate (the live point), returned when the measurement ends, and stored in the shipped sweep
  * file (public/sweeps/mnist-sweep.json, written by `npm run sweep` through the same engine).
  */
+import type { ModelFamily } from '../../models/bundle/types';
 import type { PairedMetrics } from './pairedSamples';
 import type { QuantSetting } from '../../quant/setting';
-import type { GeneratorFamily, DitSamplerName } from '../generation/types';
+import type { DitSamplerName } from '../generation/types';
 
 export interface MeasureQualityParams {
   readonly modelId: string;
@@ -34,7 +35,7 @@ export type QualityEngine = 'webgpu' | 'pytorch';
 
 export interface QualityPoint {
   readonly modelId: string;
-  readonly family: GeneratorFamily;
+  readonly family: ModelFamily;
   /** Transformer depth: the model size the chart draws one point per. */
   readonly depth: number;
   /** The setting's text: a quality point is a row of the sweep file and the CSV export (printed once, in the engine). */

@@ -1,8 +1,9 @@
+import type { ModelFamily } from '../../models/bundle/types';
 import { Field } from '../../components/Field';
 import { useAppStore } from '../../store';
 
 /** A generator picker (one family, or both) fed by the engine's model list. */
-export function ModelField({ label, family, value, onChange }: { label: string; family?: 'var' | 'dit'; value: string; onChange: (id: string) => void }) {
+export function ModelField({ label, family, value, onChange }: { label: string; family?: ModelFamily; value: string; onChange: (id: string) => void }) {
   const models = useAppStore((s) => s.analysisModels);
   const ids = models.state === 'ready' ? (family ? models.lists[family] : [...models.lists.var, ...models.lists.dit]) : [value];
   return (

@@ -2,6 +2,7 @@
  * Per-step error traces as chart series on a shared axis: x = fraction of the generation done after the step
  * (VAR: scale k of K; DiT: step n of N), so a 4-scale VAR and a 50-step DiT can be read together.
  */
+import type { ModelFamily } from '../../models/bundle/types';
 import type { ComparedRun, StepError } from '../../worker/protocol';
 
 export type TraceMeasure = 'state' | 'prediction' | 'snapped' | 'tokens';
@@ -27,7 +28,7 @@ export function stepValue(step: StepError, measure: TraceMeasure): number | unde
 
 export interface TraceSeries {
   readonly name: string;
-  readonly family: 'var' | 'dit';
+  readonly family: ModelFamily;
   readonly points: { progress: number; value: number; step: number }[];
 }
 

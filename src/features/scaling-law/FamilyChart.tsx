@@ -1,5 +1,5 @@
 import { CartesianGrid, ScatterChart, ErrorBar, LabelList, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import type { GeneratorFamily } from '../../engine/generation/types';
+import type { ModelFamily } from '../../models/bundle/types';
 import { formatSi, linearAxis, logDomain, logTicks } from './logTicks';
 import { METRIC_LABEL, type QualityMetric } from './metric';
 import type { BitsValue } from './pareto';
@@ -9,7 +9,7 @@ import { PointTooltip } from './PointTooltip';
 import { SeriesLegend } from './SeriesLegend';
 
 export interface FamilyChartProps {
-  family: GeneratorFamily;
+  family: ModelFamily;
   series: readonly ChartSeries[];
   frontier: readonly BitsValue[];
   /** Finished live measurements of this family. */

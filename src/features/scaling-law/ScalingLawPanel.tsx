@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
+import type { ModelFamily } from '../../models/bundle/types';
 import { useAppStore } from '../../store';
 import { ErrorPanel } from '../../components/ErrorPanel';
-import type { GeneratorFamily } from '../../engine/generation/types';
 import type { QualityPoint } from '../../engine/quality/types';
 import { AxisToggle } from './AxisToggle';
 import { DistillationView } from './DistillationView';
@@ -16,7 +16,7 @@ import { buildSeries, precisionColors, toChartPoint } from './series';
 import { axisValue, decoderBitsNote, pointBits } from './bitsAxis';
 import './scalingLaw.css';
 
-const FAMILIES: readonly GeneratorFamily[] = ['var', 'dit'];
+const FAMILIES: readonly ModelFamily[] = ['var', 'dit'];
 const NO_POINTS: readonly QualityPoint[] = [];
 
 /** Issue 5: the bit-level scaling laws of VAR and DiT from the shipped sweep, plus points measured live. */

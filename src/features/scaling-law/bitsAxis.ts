@@ -11,7 +11,7 @@
  * for DiT in this zoo), so stored block bits = bitsPerWeight x linearParams - 32 x (linearParams - block weights).
  * The tokenizer (VQ-VAE) and VAE decoder are not on any axis: decoderBitsNote reports them apart.
  */
-import type { GeneratorFamily } from '../../engine/generation/types';
+import type { ModelFamily } from '../../models/bundle/types';
 import type { QualityPoint } from '../../engine/quality/types';
 
 export type BitsAxis = 'linearBits' | 'transformerBits' | 'computeBits';
@@ -26,10 +26,10 @@ export const BITS_AXES: ReadonlyArray<{ value: BitsAxis; label: string; chartLab
 export const STORED_BITS = 16;
 
 /** Block width of this zoo's models per depth (docs/zoo: VAR C = 64 d, DiT C = 32 d). */
-const WIDTH_PER_DEPTH: Record<GeneratorFamily, number> = { var: 64, dit: 32 };
+const WIDTH_PER_DEPTH: Record<ModelFamily, number> = { var: 64, dit: 32 };
 
 /** Weights of the Linears inside the transformer blocks (qkv 3C², proj C², fc1 4C², fc2 4C², adaLN 6C² per block). */
-export function blockLinearParams(family: GeneratorFamily, depth: number): number {
+export function blockLinearParams(family: ModelFamily, depth: number): number {
   const c = WIDTH_PER_DEPTH[family] * depth;
   return 18 * c * c * depth;
 }

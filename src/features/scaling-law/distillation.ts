@@ -3,7 +3,7 @@
  * TopKLD; DiT: task loss, MSE) move the k-bit point to where RTN is at k+1 bits? For every trained setting
  * this pairs each method's FD with RTN at the same bits and RTN at the next precision up on the same model size.
  */
-import type { GeneratorFamily } from '../../engine/generation/types';
+import type { ModelFamily } from '../../models/bundle/types';
 import type { QualityPoint } from '../../engine/quality/types';
 import { fdDifference, type FdDifference } from './fdDifference';
 import { isTrainedMethod, methodLabel, precisionOf } from './precision';
@@ -28,7 +28,7 @@ export interface DistilledMethod {
 
 export interface DistillationGroup {
   readonly id: string;
-  readonly family: GeneratorFamily;
+  readonly family: ModelFamily;
   readonly depth: number;
   /** Precision the methods were trained at, e.g. "W3". */
   readonly precision: string;
@@ -105,7 +105,7 @@ export function distillationGroups(points: readonly QualityPoint[]): Distillatio
 }
 
 // VAR first, as everywhere in the app.
-const familyOrder = (f: GeneratorFamily) => (f === 'var' ? 0 : 1);
+const familyOrder = (f: ModelFamily) => (f === 'var' ? 0 : 1);
 
 function gapClosed(point: QualityPoint, same?: QualityPoint, next?: QualityPoint): number | undefined {
   if (!same || !next) return undefined;

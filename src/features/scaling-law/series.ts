@@ -3,7 +3,7 @@
  * sizes in order of bits. Colours follow the precision (the same in the VAR and DiT charts), marker shapes
  * follow the method.
  */
-import type { GeneratorFamily } from '../../engine/generation/types';
+import type { ModelFamily } from '../../models/bundle/types';
 import type { QualityPoint } from '../../engine/quality/types';
 import { metricValue, type QualityMetric } from './metric';
 import { methodLabel, precisionOf } from './precision';
@@ -26,7 +26,7 @@ export interface ChartPoint {
   readonly samples: number;
   readonly accuracy: number;
   readonly modelId: string;
-  readonly family: GeneratorFamily;
+  readonly family: ModelFamily;
   readonly depth: number;
   readonly setting: string;
   readonly method: string;
@@ -36,7 +36,7 @@ export interface ChartPoint {
 
 export interface ChartSeries {
   readonly id: string;
-  readonly family: GeneratorFamily;
+  readonly family: ModelFamily;
   readonly precision: string;
   readonly method: string;
   /** Legend text: "W4", "W4 · GPTQ", "W4 g32" when one precision was swept at several granularities. */
@@ -170,4 +170,4 @@ function dedupeByModel(points: readonly QualityPoint[]): QualityPoint[] {
   return [...best.values()];
 }
 
-export const familyLabel = (family: GeneratorFamily): string => (family === 'var' ? 'VAR' : 'DiT');
+export const familyLabel = (family: ModelFamily): string => (family === 'var' ? 'VAR' : 'DiT');
