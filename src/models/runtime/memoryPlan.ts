@@ -25,7 +25,8 @@
  * process survives on the machines we test; 4 GiB is also the largest allocation a 32-bit browser can address.
  * Callers override it with `budgetBytes` (DeviceModels.memoryBudgetBytes).
  */
-import { codeBits, groupSizeFor, hasOffset, wordsPerRow, type Granularity, type WeightFormat, type FpName } from '../../quant/formats';
+import { codeBits, groupSizeFor, hasOffset, wordsPerRow, type Granularity, type WeightFormat } from '../../quant/formats';
+import { WEIGHT_FORMAT_ROWS } from '../../quant/vocabulary';
 import { settingToString, type QuantSetting } from '../../quant/setting';
 import type { DitConfig, VarConfig, VqvaeConfig } from '../bundle/types.ts';
 import { varLinearSpecs } from '../var/varConfig';
@@ -234,13 +235,8 @@ export function planDitMemory(model: string, c: DitConfig, setting: QuantSetting
 
 // ---- the check ----
 
-const FP_BY_BITS: readonly { bits: number; name: FpName }[] = [
-  { bits: 8, name: 'e4m3' },
-  { bits: 6, name: 'e3m2' },
-  { bits: 4, name: 'e2m1' },
-];
-/** The weight bits the playground offers (src/features/playground/quantChoice.ts INT_WEIGHT_BITS, FP_BY_BITS), highest first. */
-export const SUGGESTED_INT_BITS = [8, 6, 5, 4, 3, 2] as const;
+/** The weight formats the whole-model pickers offer (the vocabulary's modelPicker rows), highest bits first. */
+const OFFERED_FORMATS = WEIGHT_FORMAT_ROWS.filter((r) => r.modelPicker).sort((a, b) => b.codeBits - a.codeBits);
 
 /**
  * Settings with fewer weight bits than `setting`, in order of decreasing bits: the same format family (INT keeps
@@ -250,10 +246,9 @@ export function lowerBitSettings(setting: QuantSetting): QuantSetting[] {
   const w = setting.weight;
   const granularity: Granularity = w?.granularity ?? { kind: 'group', size: 128 };
   const current = w ? codeBits(w.format) : 32;
-  const formats: WeightFormat[] =
-    w?.format.kind === 'fp'
-      ? FP_BY_BITS.filter((f) => f.bits < current).map((f) => ({ kind: 'fp', name: f.name }))
-      : SUGGESTED_INT_BITS.filter((b) => b < current).map((bits) => ({ kind: 'int', bits, symmetric: w?.format.kind === 'int' ? w.format.symmetric : true }));
+  const kind = w?.format.kind ?? 'int';
+  const symmetric = w?.format.kind === 'int' ? w.format.symmetric : true;
+  const formats: WeightFormat[] = OFFERED_FORMATS.filter((r) => r.format.kind === kind && r.codeBits < current).map((r) => (r.format.kind === 'int' ? { ...r.format, symmetric } : r.format));
   return formats.map((format) => ({ ...setting, weight: { format, granularity } }));
 }
 
