@@ -20,7 +20,7 @@ for m in "${MODELS[@]}"; do
     vqvae) cmd="$PY training/train_vqvae.py" ;;
     vae) cmd="$PY training/train_vae.py" ;;
     var-d*) cmd="$PY training/train_var.py --depth ${m#var-d}" ;;
-    dit-d*) cmd="$PY training/train_dit.py --depth ${m#dit-d}" ;;
+    dit-d*) cmd="$PY training/train_dit.py --depth ${m#dit-d} --min_snr_gamma 5" ;;
     *) echo "unknown model $m"; exit 1 ;;
   esac
   cmd="$cmd --device $DEVICE"
