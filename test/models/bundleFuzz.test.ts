@@ -169,7 +169,7 @@ describe('bundle validator fuzz', () => {
         try {
           await validateBundle(src, id);
         } catch (e) {
-          if (!(e instanceof BundleError)) throw new Error(`${tag}: validating ${id} threw ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`);
+          if (!(e instanceof BundleError)) throw new Error(`${tag}: validating ${id} threw ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`, { cause: e });
           expect(e.file.length, `${tag}: ${e.message}`).toBeGreaterThan(0);
           expect(e.message, tag).toContain(e.file);
           expect(e.fix.length, `${tag}: ${e.message}`).toBeGreaterThan(10);

@@ -23,6 +23,12 @@ export function ModelSourcesPanel() {
   const [url, setUrl] = useState('');
   const [dragging, setDragging] = useState(false);
 
+  async function addUrl(u: string) {
+    await addSource({ kind: 'url', url: u }, u);
+    const added = useAppStore.getState().sourceDownload.state === 'idle';
+    if (added && !modelsParam(window.location.search).includes(u)) window.history.replaceState(null, '', withModelsParam(window.location, u));
+  }
+
   useEffect(() => {
     void refreshDownloadCache();
     // Sources a link brings (?models=...), added once the page is up.
@@ -32,11 +38,6 @@ export function ModelSourcesPanel() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  async function addUrl(u: string) {
-    await addSource({ kind: 'url', url: u }, u);
-    const added = useAppStore.getState().sourceDownload.state === 'idle';
-    if (added && !modelsParam(window.location.search).includes(u)) window.history.replaceState(null, '', withModelsParam(window.location, u));
-  }
   const addFolder = (folder: PickedFolder) => addSource({ kind: 'folder', name: folder.name, files: folder.files }, `folder ${folder.name}`);
   async function onDrop(e: DragEvent) {
     e.preventDefault();

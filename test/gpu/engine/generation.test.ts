@@ -66,7 +66,10 @@ describe('generation service', () => {
     expect(quant.map((s) => s.patchNum)).toEqual([1, 2, 3, 4]);
     expectFinitePositive(quant.map((s) => s.fHatRelL2));
     expectFinitePositive(quant.map((s) => s.softRelL2));
-    for (const s of quant) expect(s.tokenAgreement).toBeGreaterThanOrEqual(0), expect(s.tokenAgreement).toBeLessThanOrEqual(1);
+    for (const s of quant) {
+      expect(s.tokenAgreement).toBeGreaterThanOrEqual(0);
+      expect(s.tokenAgreement).toBeLessThanOrEqual(1);
+    }
     // Progress reaches 1 over (1 + 2 settings) x K steps.
     expect(run.messages.at(-1)![0]).toBe(1);
     expect(harness.service.cachedSettings()).toEqual([`${varId}|fp32`, `${varId}|W4g32-A8`]);

@@ -136,7 +136,10 @@ function nearest(means: readonly Float64Array[], f: Float64Array): number {
 function relL2(a: Float32Array, b: Float32Array): number {
   let num = 0;
   let den = 0;
-  for (let i = 0; i < a.length; i++) (num += (a[i] - b[i]) ** 2), (den += b[i] ** 2);
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
   return Math.sqrt(num / den);
 }
 
