@@ -9,8 +9,11 @@ import react from '@vitejs/plugin-react';
  *   img-src data:                  the empty favicon, and the charts' PNG export draws their SVG from a data: URL
  * No 'unsafe-inline' anywhere: the PNG export sets the cloned SVG's font through the CSSOM (style.cssText), which
  * the policy allows, not with setAttribute('style', …), which it reports (52 violations per click before).
- * worker-src, connect-src and style-src restate default-src 'self' to say what they cover: the module worker; the
- * bundles, ONNX files, sweep and .wasm; the one stylesheet (React and recharts set styles through the CSSOM).
+ *   connect-src https: + local    bring-your-own bundles (?models=<base URL>) come from any HTTPS origin the user
+ *                                  names, or a model server on this machine (http://localhost, http://127.0.0.1);
+ *                                  the shipped bundles, ONNX files, sweep and .wasm come from 'self'
+ * worker-src and style-src restate default-src 'self' to say what they cover: the module worker; the one
+ * stylesheet (React and recharts set styles through the CSSOM).
  * A meta policy covers the page only: the worker's policy comes with its own response, so a host should send
  * the same policy as a Content-Security-Policy header too (e2e/csp.spec.ts checks the worker under it as well).
  */
@@ -18,7 +21,7 @@ export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
-  "connect-src 'self'",
+  "connect-src 'self' https: http://localhost:* http://127.0.0.1:*",
   "img-src 'self' data:",
   "style-src 'self'",
   "object-src 'none'",
