@@ -9,7 +9,7 @@ folder, so CI can run the engine's parity on official-layout bundles without dow
   images), learned sigma; with a small SD-VAE-layout decoder in diffusers key names.
 
   /usr/bin/python3 training/tests/official_layout.py --out /tmp/official/models
-  node scripts/parity.mjs --models-dir /tmp/official/models
+  node tools/parity/parity.mjs --models-dir /tmp/official/models
 """
 import argparse
 import math

@@ -36,6 +36,6 @@ VALIDATE_BUNDLES_DIR="$tmp/models" VALIDATE_BUNDLES_FAMILIES=var,dit,vqvae,vae,c
 
 echo "--- official-layout bundles (random weights, official keys and shapes) through the engine's parity in headless Chromium"
 "$PY" training/tests/official_layout.py --out "$tmp/official/models" 2>&1 | grep -v -e Warning -e '_C._jit_pass' -e 'TracerWarning' -e '^  '
-node scripts/parity.mjs --models-dir "$tmp/official/models" --out "$tmp/official/parity.json" > "$tmp/official/parity.log" 2>&1 \
+node tools/parity/parity.mjs --models-dir "$tmp/official/models" --out "$tmp/official/parity.json" > "$tmp/official/parity.log" 2>&1 \
   || { tail -40 "$tmp/official/parity.log"; exit 1; }
 tail -1 "$tmp/official/parity.log"
