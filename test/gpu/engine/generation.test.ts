@@ -3,7 +3,7 @@
  * fp32 against itself gives zero error traces and the identical output; W4g32-A8 gives finite, nonzero
  * traces with one entry per step; the weights cache keeps one entry per (model, setting).
  */
-import { parseSetting } from '../../../src/quant/setting';
+import { parseSetting, settingToString } from '../../../src/quant/setting';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleIds } from '../models/bundles';
@@ -30,7 +30,7 @@ function expectFinitePositive(values: number[]): void {
 }
 
 function checkCommon(result: GenerateResult, steps: number): void {
-  expect(result.runs.map((r) => r.setting)).toEqual(['fp32', 'W4g32-A8']);
+  expect(result.runs.map((r) => settingToString(r.setting))).toEqual(['fp32', 'W4g32-A8']);
   const [self, quant] = result.runs;
   // fp32 against fp32: the same draws through the same kernels give the identical output.
   expect(Array.from(self.output)).toEqual(Array.from(result.reference.output));
@@ -53,7 +53,7 @@ function checkCommon(result: GenerateResult, steps: number): void {
 describe('generation service', () => {
   it.runIf(varId !== undefined)(`${varId}: fp32 vs fp32 is exact, W4g32-A8 has finite nonzero per-scale errors`, async () => {
     const run = testRun();
-    const result = await harness.service.generate({ modelId: varId, settings: [parseSetting('fp32parseSetting('), parseSetting(')W4g32-A8parseSetting('), parseSetting(')W4g32-A8')], classLabel: 3, seed: 11 }, run);
+    const result = await harness.service.generate({ modelId: varId, settings: [parseSetting('fp32'), parseSetting('W4g32-A8'), parseSetting('W4g32-A8')], classLabel: 3, seed: 11 }, run);
     const K = 4;
     expect(result.family).toBe('var');
     expect(result.outputKind).toBe('f_hat');
@@ -77,7 +77,7 @@ describe('generation service', () => {
   });
 
   it.runIf(ditId !== undefined)(`${ditId}: fp32 vs fp32 is exact, W4g32-A8 has finite nonzero per-step errors (4 DDPM steps)`, async () => {
-    const result = await harness.service.generate({ modelId: ditId, settings: [parseSetting('fp32parseSetting('), parseSetting(')W4g32-A8')], classLabel: 7, seed: 5, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
+    const result = await harness.service.generate({ modelId: ditId, settings: [parseSetting('fp32'), parseSetting('W4g32-A8')], classLabel: 7, seed: 5, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
     expect(result.family).toBe('dit');
     expect(result.outputKind).toBe('latent');
     expect(result.outputShape).toEqual([1, 4, 8, 8]);
@@ -143,6 +143,6 @@ describe('generation service', () => {
     await expect(harness.service.generate(params, testRun())).rejects.toMatchObject({ code: 'argument-invalid', message: expect.stringContaining('architecture') });
     // The same bundle as its own student is just a setting of the model.
     const self = await harness.service.generate({ ...params, settings: [{ setting: parseSetting('W4g32'), modelId: varId }] }, testRun());
-    expect(self.runs.map((r) => [r.setting, r.modelId])).toEqual([['W4g32', undefined]]);
+    expect(self.runs.map((r) => [settingToString(r.setting), r.modelId])).toEqual([['W4g32', undefined]]);
   });
 });

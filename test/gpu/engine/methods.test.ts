@@ -44,7 +44,7 @@ describe('calibration-based methods in the engine', () => {
     const r = testRun();
     const t0 = performance.now();
     const params = { modelId: varId, classLabel: 3, seed: 11 };
-    const result = await harness.service.generate({ ...params, settings: [parseSetting('W4g32-A8-sq0.5parseSetting('), parseSetting(')W3g32-gptq')] }, r);
+    const result = await harness.service.generate({ ...params, settings: [parseSetting('W4g32-A8-sq0.5'), parseSetting('W3g32-gptq')] }, r);
     const ms = performance.now() - t0;
     for (const setting of ['W4g32-A8-sq0.5', 'W3g32-gptq']) {
       const x = run(result, setting);
@@ -63,7 +63,7 @@ describe('calibration-based methods in the engine', () => {
     const fractions = r.messages.map(([f]) => f);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     // Same draws with plain RTN: the prepared weights change the result (GPTQ packs the same bits as RTN).
-    const rtn = await harness.service.generate({ ...params, settings: [parseSetting('W4g32-A8parseSetting('), parseSetting(')W3g32')] }, testRun());
+    const rtn = await harness.service.generate({ ...params, settings: [parseSetting('W4g32-A8'), parseSetting('W3g32')] }, testRun());
     expect(Array.from(run(result, 'W4g32-A8-sq0.5').output)).not.toEqual(Array.from(run(rtn, 'W4g32-A8').output));
     expect(Array.from(run(result, 'W3g32-gptq').output)).not.toEqual(Array.from(run(rtn, 'W3g32').output));
     expect(run(result, 'W3g32-gptq').memory).toEqual(run(rtn, 'W3g32').memory);
@@ -80,7 +80,7 @@ describe('calibration-based methods in the engine', () => {
   it.runIf(ditId !== undefined)(`${ditId}: W8c-A8t-sq0.5 (static smoothed scales) and W4g32-A8-gptq generate finite outputs`, async () => {
     const r = testRun();
     const t0 = performance.now();
-    const result = await harness.service.generate({ modelId: ditId, settings: [parseSetting('W8c-A8t-sq0.5parseSetting('), parseSetting(')W4g32-A8-gptq')], classLabel: 7, seed: 5, steps: 4, sampler: 'ddim' }, r);
+    const result = await harness.service.generate({ modelId: ditId, settings: [parseSetting('W8c-A8t-sq0.5'), parseSetting('W4g32-A8-gptq')], classLabel: 7, seed: 5, steps: 4, sampler: 'ddim' }, r);
     for (const x of result.runs) {
       expectFinite(x.output);
       const steps = x.steps as DitStepError[];
