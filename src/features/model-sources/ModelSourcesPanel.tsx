@@ -98,7 +98,7 @@ export function ModelSourcesPanel() {
             <th>Model</th>
             <th>Family</th>
             <th>From</th>
-            <th />
+            <th>Sample</th>
           </tr>
         </thead>
         <tbody>
