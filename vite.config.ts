@@ -40,8 +40,12 @@ function contentSecurityPolicy(): Plugin {
         if (ctx.path !== '/index.html') return html;
         // Right after <meta charset>, before any script or stylesheet the policy has to cover.
         const charset = /<meta charset="[^"]*"\s*\/?>/i;
-        if (!charset.test(html)) throw new Error('index.html: no <meta charset> to put the Content-Security-Policy after');
-        return html.replace(charset, (tag) => `${tag}\n    <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}" />`);
+        if (!charset.test(html))
+          throw new Error('index.html: no <meta charset> to put the Content-Security-Policy after');
+        return html.replace(
+          charset,
+          (tag) => `${tag}\n    <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}" />`,
+        );
       },
     },
   };

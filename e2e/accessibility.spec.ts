@@ -13,12 +13,17 @@ const SWEEP_FIXTURE = readFileSync(new URL('./fixtures/mnist-sweep.fixture.json'
 
 async function expectNoViolations(page: Page, view: string): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).analyze();
-  const report = violations.map((v) => `${view}: ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}  ${n.failureSummary?.split('\n').slice(1).join(' ') ?? ''}`).join('\n')}`);
+  const report = violations.map(
+    (v) =>
+      `${view}: ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}  ${n.failureSummary?.split('\n').slice(1).join(' ') ?? ''}`).join('\n')}`,
+  );
   expect(report, `axe violations on ${view}`).toEqual([]);
 }
 
 async function openReady(page: Page, url = '/'): Promise<void> {
-  await page.route('**/sweeps/mnist-sweep.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: SWEEP_FIXTURE }));
+  await page.route('**/sweeps/mnist-sweep.json', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: SWEEP_FIXTURE }),
+  );
   await page.goto(url);
   await expect(page.getByTestId('gpu-ready')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('region', { name: /Generate: full precision/ }).getByLabel('Model size')).toBeEnabled();
@@ -33,12 +38,16 @@ test('the page as it opens', async ({ page }) => {
 test('the playground with samples, heatmaps, two rows and error traces', async ({ page }) => {
   await openReady(page, '/?family=var&size=1&q=W4g32,W2g32&class=3&seed=5&rows=2&diff=1');
   const pg = page.getByRole('region', { name: /Generate: full precision/ });
-  await expect(pg.locator('figure.sample-cell[data-setting="W2g32"]').nth(1)).toContainText(/PSNR|identical/, { timeout: 90_000 });
+  await expect(pg.locator('figure.sample-cell[data-setting="W2g32"]').nth(1)).toContainText(/PSNR|identical/, {
+    timeout: 90_000,
+  });
   await expect(pg.getByTestId('error-traces')).toHaveAttribute('data-series', '2');
   await expectNoViolations(page, 'playground, VAR samples');
   await pg.getByLabel('Family').selectOption('dit');
   await pg.getByLabel('Steps').fill('3');
-  await expect(pg.locator('figure.sample-cell[data-setting="W2g32"]').nth(1)).toContainText(/PSNR|identical/, { timeout: 90_000 });
+  await expect(pg.locator('figure.sample-cell[data-setting="W2g32"]').nth(1)).toContainText(/PSNR|identical/, {
+    timeout: 90_000,
+  });
   await expectNoViolations(page, 'playground, DiT samples');
 });
 
@@ -85,7 +94,9 @@ test('the analysis experiments with their charts', async ({ page }) => {
   await snr.getByLabel('Images').fill('1');
   await snr.getByLabel('DiT steps').fill('2');
   await snr.getByRole('button', { name: 'Run SNR sweep' }).click();
-  await expect(snr.getByTestId('snr-table').locator('tbody td', { hasText: /dB|identical/ })).toHaveCount(4, { timeout: 180_000 });
+  await expect(snr.getByTestId('snr-table').locator('tbody td', { hasText: /dB|identical/ })).toHaveCount(4, {
+    timeout: 180_000,
+  });
   await expectNoViolations(page, 'analysis');
 });
 

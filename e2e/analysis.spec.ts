@@ -14,7 +14,9 @@ async function openPanel(page: Page) {
   const panel = page.getByRole('region', { name: 'Looking inside: activations, weights and noise' });
   await expect(panel).toBeVisible();
   // The model pickers fill from the engine's list.
-  await expect(panel.getByRole('region', { name: 'Activation magnitude per channel' }).getByLabel('Model')).toBeEnabled();
+  await expect(
+    panel.getByRole('region', { name: 'Activation magnitude per channel' }).getByLabel('Model'),
+  ).toBeEnabled();
   return panel;
 }
 

@@ -21,7 +21,10 @@ test.beforeAll(async () => {
   folder = join(root, 'my-models');
   for (const id of COPIED) await cp(join('public/models', id), join(folder, id), { recursive: true });
   const index = JSON.parse(await readFile('public/models/index.json', 'utf8')) as { models: { id: string }[] };
-  await writeFile(join(folder, 'index.json'), JSON.stringify({ ...index, models: index.models.filter((m) => COPIED.includes(m.id)) }, null, 2));
+  await writeFile(
+    join(folder, 'index.json'),
+    JSON.stringify({ ...index, models: index.models.filter((m) => COPIED.includes(m.id)) }, null, 2),
+  );
 });
 
 test.afterAll(async () => {
@@ -31,18 +34,28 @@ test.afterAll(async () => {
 /** Serves the copy under ZOO_PATH (worker requests included) and counts each file's requests. */
 async function serveCopy(page: Page, counts: Map<string, number>, cors = true, delayMs = 0): Promise<void> {
   // A predicate on the path: a glob would also match the page itself, whose ?models= names the same path.
-  await page.context().route((url) => url.pathname.startsWith(ZOO_PATH), async (route) => {
-    const path = new URL(route.request().url()).pathname.slice(ZOO_PATH.length);
-    counts.set(path, (counts.get(path) ?? 0) + 1);
-    if (!cors) return route.abort('failed');
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    try {
-      const body = await readFile(join(folder, path));
-      await route.fulfill({ status: 200, body, headers: { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream', 'content-length': String(body.byteLength) } });
-    } catch {
-      await route.fulfill({ status: 404, body: 'not found' });
-    }
-  });
+  await page.context().route(
+    (url) => url.pathname.startsWith(ZOO_PATH),
+    async (route) => {
+      const path = new URL(route.request().url()).pathname.slice(ZOO_PATH.length);
+      counts.set(path, (counts.get(path) ?? 0) + 1);
+      if (!cors) return route.abort('failed');
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      try {
+        const body = await readFile(join(folder, path));
+        await route.fulfill({
+          status: 200,
+          body,
+          headers: {
+            'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+            'content-length': String(body.byteLength),
+          },
+        });
+      } catch {
+        await route.fulfill({ status: 404, body: 'not found' });
+      }
+    },
+  );
 }
 
 const sources = (page: Page) => page.getByRole('region', { name: 'Your models' });
@@ -52,7 +65,9 @@ const LIGHT_VIEW = 'family=var&size=1&q=W8g32';
 // Model loads and generations queue behind the playground's own run on SwiftShader.
 test.describe.configure({ timeout: 300_000 });
 
-test('a copied bundle from ?models= downloads once with progress, generates, comes from the cache after a reload, and is cleared', async ({ page }) => {
+test('a copied bundle from ?models= downloads once with progress, generates, comes from the cache after a reload, and is cleared', async ({
+  page,
+}) => {
   const errors = watchErrors(page);
   const counts = new Map<string, number>();
   await serveCopy(page, counts);
@@ -74,7 +89,9 @@ test('a copied bundle from ?models= downloads once with progress, generates, com
   // A reload adds the same URL again (it is in the link): every file from Cache Storage, none downloaded.
   const before = [...counts.values()].reduce((a, b) => a + b, 0);
   await page.reload();
-  await expect(panel.locator('tr[data-model="url-1:mnist-var-d1"]')).toContainText('from the download cache', { timeout: 60_000 });
+  await expect(panel.locator('tr[data-model="url-1:mnist-var-d1"]')).toContainText('from the download cache', {
+    timeout: 60_000,
+  });
   await expect(panel.locator('tr[data-model="url-1:mnist-var-d1"]')).not.toContainText('downloaded');
   expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(before);
 
@@ -88,7 +105,9 @@ test('a copied bundle from ?models= downloads once with progress, generates, com
   expect(errors).toEqual([]);
 });
 
-test('a folder picked with the folder picker is listed by its folder and generates; a folder without index.json says what to pick', async ({ page }) => {
+test('a folder picked with the folder picker is listed by its folder and generates; a folder without index.json says what to pick', async ({
+  page,
+}) => {
   const errors = watchErrors(page);
   await page.goto(`/?${LIGHT_VIEW}`);
   const panel = sources(page);
@@ -108,7 +127,9 @@ test('a folder picked with the folder picker is listed by its folder and generat
   expect(errors).toEqual([]);
 });
 
-test('a URL that fails (network error, as without CORS) is reported with the fix, and the shipped models keep working', async ({ page }) => {
+test('a URL that fails (network error, as without CORS) is reported with the fix, and the shipped models keep working', async ({
+  page,
+}) => {
   const errors = watchErrors(page);
   const counts = new Map<string, number>();
   await serveCopy(page, counts, false);
@@ -138,7 +159,9 @@ test('a slow download shows bytes, rate and a Cancel that keeps nothing', async 
   const bar = panel.getByRole('progressbar', { name: /Downloading/ });
   await expect(bar).toBeVisible();
   // Bytes of the manifests' total, and a rate, once the first files arrived.
-  await expect(panel.getByTestId('download-bytes')).toHaveText(/[\d.]+ (B|kB|MB) of [\d.]+ (kB|MB), [\d.]+ (B|kB|MB)\/s/);
+  await expect(panel.getByTestId('download-bytes')).toHaveText(
+    /[\d.]+ (B|kB|MB) of [\d.]+ (kB|MB), [\d.]+ (B|kB|MB)\/s/,
+  );
   await panel.getByRole('button', { name: 'Cancel' }).click();
   await expect(bar).toHaveCount(0);
   await expect(panel.locator('tr[data-origin="url"]')).toHaveCount(0);

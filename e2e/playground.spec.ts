@@ -24,10 +24,15 @@ function cell(page: Page, setting: string): Locator {
 }
 
 async function canvasData(cellLocator: Locator): Promise<string> {
-  return cellLocator.locator('canvas').first().evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+  return cellLocator
+    .locator('canvas')
+    .first()
+    .evaluate((c) => (c as HTMLCanvasElement).toDataURL());
 }
 
-test('VAR and DiT generate side by side; changing weight bits regenerates only that column, and its image and trace change', async ({ page }) => {
+test('VAR and DiT generate side by side; changing weight bits regenerates only that column, and its image and trace change', async ({
+  page,
+}) => {
   const errors = watchErrors(page);
   await page.goto('/?family=var&size=1&q=W4g32,W8g32&class=3&seed=5');
   const pg = playground(page);
@@ -75,17 +80,25 @@ test('VAR and DiT generate side by side; changing weight bits regenerates only t
   await expect(page).toHaveURL(/diff=1/);
 
   // Exports: one CSV line per shown cell (fp32 + 2 settings), and a PNG of the grid.
-  const [csv] = await Promise.all([page.waitForEvent('download'), pg.getByRole('button', { name: 'Download samples CSV' }).click()]);
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    pg.getByRole('button', { name: 'Download samples CSV' }).click(),
+  ]);
   const lines = (await readFile((await csv.path())!, 'utf8')).trim().split('\n');
   expect(lines[0]).toMatch(/^model,class,seed,steps,column,setting/);
   expect(lines.slice(1).map((l) => l.split(',')[4])).toEqual(['fp32', 'W2g32', 'W8g32']);
-  const [png] = await Promise.all([page.waitForEvent('download'), pg.getByRole('button', { name: 'Download samples PNG' }).click()]);
+  const [png] = await Promise.all([
+    page.waitForEvent('download'),
+    pg.getByRole('button', { name: 'Download samples PNG' }).click(),
+  ]);
   expect(png.suggestedFilename()).toBe('mnist-dit-d1-class3-seed5.png');
   expect((await readFile((await png.path())!)).subarray(1, 4).toString()).toBe('PNG');
   expect(errors).toEqual([]);
 });
 
-test('a shared link restores the view, and bad values in it are reported and replaced by defaults', async ({ page }) => {
+test('a shared link restores the view, and bad values in it are reported and replaced by defaults', async ({
+  page,
+}) => {
   await page.goto('/?family=dit&size=1&q=W3g32-A8,Wfp4g32&active=1&class=4&seed=9&steps=6&rows=2&rowMode=seeds&diff=1');
   const pg = playground(page);
   await expect(pg.getByLabel('Family')).toHaveValue('dit');
@@ -199,10 +212,14 @@ test('a lost GPU device shows what happened and a restart; after it, generation 
 
   await lost.getByRole('button', { name: 'Restart GPU' }).click();
   await expect(page.getByTestId('gpu-ready')).toBeVisible();
-  await expect(pg.getByRole('row', { name: /seed 3/ }).locator('figure.sample-cell[data-setting="W3g32"]')).toBeVisible();
+  await expect(
+    pg.getByRole('row', { name: /seed 3/ }).locator('figure.sample-cell[data-setting="W3g32"]'),
+  ).toBeVisible();
 });
 
-test('a setting another column already shows is refused with a message; the columns stay distinct', async ({ page }) => {
+test('a setting another column already shows is refused with a message; the columns stay distinct', async ({
+  page,
+}) => {
   const errors = watchErrors(page);
   await page.goto('/?family=var&size=1&q=W4g32,W2g32&class=3&seed=5');
   const pg = playground(page);
@@ -210,7 +227,9 @@ test('a setting another column already shows is refused with a message; the colu
   // Column 1 (W4 g32) to 2-bit weights: column 2 is W2 g32 already.
   await pg.getByLabel('Weight bits').selectOption('2');
   const notice = pg.getByRole('status', { name: 'Setting already shown' });
-  await expect(notice).toHaveText('W2 g32 is already column 2, so column 1 stays W4 g32: pick another setting, or select column 2 to edit it.');
+  await expect(notice).toHaveText(
+    'W2 g32 is already column 2, so column 1 stays W4 g32: pick another setting, or select column 2 to edit it.',
+  );
   await expect(pg.getByLabel('Weight bits')).toHaveValue('4');
   await expect(page).toHaveURL(/q=W4g32,W2g32&/);
   await expect(pg.getByRole('button', { name: /^\d\. / })).toHaveText(['1. W4 g32', '2. W2 g32']);

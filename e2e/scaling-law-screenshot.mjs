@@ -15,7 +15,9 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   if (args.includes('--fixture')) {
     const body = readFileSync(new URL('./fixtures/mnist-sweep.fixture.json', import.meta.url), 'utf8');
-    await page.route('**/sweeps/mnist-sweep.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
+    await page.route('**/sweeps/mnist-sweep.json', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body }),
+    );
   }
   await page.goto(url);
   await page.getByTestId('gpu-ready').waitFor({ timeout: 120_000 });

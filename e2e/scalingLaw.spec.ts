@@ -5,12 +5,16 @@ import { watchErrors } from './pageErrors.ts';
 // A hand-written sweep in the shipped file's format (not measured; its adapter says so), served in place of
 // public/sweeps/mnist-sweep.json so the charts are tested whether or not `npm run sweep` has been run.
 const FIXTURE_TEXT = readFileSync(new URL('./fixtures/mnist-sweep.fixture.json', import.meta.url), 'utf8');
-const FIXTURE = JSON.parse(FIXTURE_TEXT) as { points: Array<{ family: string; modelId: string; setting: string; method: string; fd: number }> };
+const FIXTURE = JSON.parse(FIXTURE_TEXT) as {
+  points: Array<{ family: string; modelId: string; setting: string; method: string; fd: number }>;
+};
 const SWEEP_ROUTE = '**/sweeps/mnist-sweep.json';
 const MARKERS = 'svg.recharts-surface .recharts-scatter-symbol path.recharts-symbols';
 
 async function serveFixture(page: Page) {
-  await page.route(SWEEP_ROUTE, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: FIXTURE_TEXT }));
+  await page.route(SWEEP_ROUTE, (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: FIXTURE_TEXT }),
+  );
 }
 
 test('draws the sweep for VAR and DiT, switches axes, and exports the points as CSV', async ({ page }) => {
@@ -27,7 +31,9 @@ test('draws the sweep for VAR and DiT, switches axes, and exports the points as 
     // Every point is drawn as a marker inside the plot (the frontier's step vertices draw none).
     await expect(chart.locator(MARKERS)).toHaveCount(expected);
   }
-  await expect(panel.getByTestId('scaling-chart-var').getByText('TopKLD (our reconstruction)', { exact: false }).first()).toBeVisible();
+  await expect(
+    panel.getByTestId('scaling-chart-var').getByText('TopKLD (our reconstruction)', { exact: false }).first(),
+  ).toBeVisible();
   await expect(panel.getByTestId('scaling-chart-dit').locator('.scaling-legend')).toContainText('Pareto frontier');
 
   // The tooltip of a point names model, setting and sample count (markers overlap: hover whichever is on top there).
@@ -39,16 +45,26 @@ test('draws the sweep for VAR and DiT, switches axes, and exports the points as 
   await panel.getByRole('radio', { name: 'Log' }).check();
   await expect(panel.getByText('FD (lower is better, log)').first()).toBeVisible();
 
-  const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('link', { name: /Download CSV/ }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    panel.getByRole('link', { name: /Download CSV/ }).click(),
+  ]);
   expect(download.suggestedFilename()).toBe('scaling-law-compute-bits-2026-11-25.csv');
-  const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+  const csv = readFileSync(await download.path(), 'utf8')
+    .trimEnd()
+    .split('\r\n');
   const header = csv[0]!.split(',');
   expect(csv).toHaveLength(1 + FIXTURE.points.length);
   const rows = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], v])));
-  expect(rows.map((r) => `${r.modelId} ${r.setting} ${r.method} ${Number(r.fd)}`)).toEqual(FIXTURE.points.map((p) => `${p.modelId} ${p.setting} ${p.method} ${p.fd}`));
+  expect(rows.map((r) => `${r.modelId} ${r.setting} ${r.method} ${Number(r.fd)}`)).toEqual(
+    FIXTURE.points.map((p) => `${p.modelId} ${p.setting} ${p.method} ${p.fd}`),
+  );
   expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['sweep']));
 
-  const [png] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: 'Download PNG of the charts' }).click()]);
+  const [png] = await Promise.all([
+    page.waitForEvent('download'),
+    panel.getByRole('button', { name: 'Download PNG of the charts' }).click(),
+  ]);
   expect(png.suggestedFilename()).toBe('scaling-law-compute-bits-2026-11-25.png');
   const bytes = readFileSync(await png.path());
   expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
@@ -86,7 +102,9 @@ test('says how to make the sweep when there is none, and still offers the live m
   expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
 });
 
-test('measures a point live: it appears while samples accumulate, then joins the chart and the export', async ({ page }) => {
+test('measures a point live: it appears while samples accumulate, then joins the chart and the export', async ({
+  page,
+}) => {
   // Real generation, decoding and classification on SwiftShader: minutes on a loaded 2-core machine.
   test.setTimeout(480_000);
   const errors = watchErrors(page);
@@ -112,12 +130,26 @@ test('measures a point live: it appears while samples accumulate, then joins the
   await expect(varChart.locator('.scaling-legend')).toContainText('Measured here', { timeout: 420_000 });
   await expect(varChart.getByTestId('live-point')).toHaveCount(0);
   await expect(panel.getByRole('button', { name: 'Measure quality' })).toBeEnabled();
-  const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('link', { name: /Download CSV/ }).click()]);
-  const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    panel.getByRole('link', { name: /Download CSV/ }).click(),
+  ]);
+  const csv = readFileSync(await download.path(), 'utf8')
+    .trimEnd()
+    .split('\r\n');
   const header = csv[0]!.split(',');
-  const live = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], v]))).filter((r) => r.source === 'live');
+  const live = csv
+    .slice(1)
+    .map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], v])))
+    .filter((r) => r.source === 'live');
   expect(live).toHaveLength(1);
-  expect(live[0]).toMatchObject({ modelId: 'mnist-var-d1', setting: 'W4g128', samples: '25', partial: 'false', precision: 'W4' });
+  expect(live[0]).toMatchObject({
+    modelId: 'mnist-var-d1',
+    setting: 'W4g128',
+    samples: '25',
+    partial: 'false',
+    precision: 'W4',
+  });
   expect(Number(live[0]!.fd)).toBeGreaterThan(0);
   expect(Number(live[0]!.fdStdErr)).toBeGreaterThan(0);
   expect(errors).toEqual([]);
@@ -141,7 +173,9 @@ test('shows the engine error and its fix when a measurement fails, and the panel
   test.setTimeout(240_000);
   await serveFixture(page);
   // The bundle's manifest goes missing: the engine's load fails with a message and what to do.
-  await page.route('**/models/mnist-var-d1/manifest.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.route('**/models/mnist-var-d1/manifest.json', (route) =>
+    route.fulfill({ status: 404, body: 'not found' }),
+  );
   await page.goto('/');
   const panel = page.getByTestId('scaling-law-panel');
   await panel.getByLabel('Model').selectOption('mnist-var-d1');

@@ -18,7 +18,8 @@ import { difference, formatDifference, judgeClaims } from '../src/features/scali
 const file = process.argv[2] ?? 'public/sweeps/mnist-sweep.json';
 const sweep = JSON.parse(readFileSync(file, 'utf8'));
 const points = sweep.points.filter((p) => !p.partial);
-const find = (modelId, setting, method) => points.find((p) => p.modelId === modelId && p.setting === setting && (!method || p.method === method));
+const find = (modelId, setting, method) =>
+  points.find((p) => p.modelId === modelId && p.setting === setting && (!method || p.method === method));
 const base = (p) => !p.modelId.includes('-qat-');
 const fmt = (x, d = 1) => (x === undefined ? '–' : x.toFixed(d));
 
@@ -31,13 +32,19 @@ function diff(a, b, metric = 'fd') {
   return formatDifference(difference(a, b, metric), metric);
 }
 
-console.log(`Sweep: ${points.length} points, ${sweep.config.samples} samples each, DiT ${sweep.config.ditSteps}-step ${sweep.config.ditSampler}, ${sweep.adapter}\n`);
+console.log(
+  `Sweep: ${points.length} points, ${sweep.config.samples} samples each, DiT ${sweep.config.ditSteps}-step ${sweep.config.ditSampler}, ${sweep.adapter}\n`,
+);
 if (sweep.formatVersion === 1) {
-  console.log("**formatVersion 1**: its jackknife groups each held one class, so the errors below are overstated (a point's own error several times; docs/sweep.md).\n");
+  console.log(
+    "**formatVersion 1**: its jackknife groups each held one class, so the errors below are overstated (a point's own error several times; docs/sweep.md).\n",
+  );
 }
 if (sweep.realDataFloor) {
   const f = sweep.realDataFloor;
-  console.log(`Real-data floor at N = ${f.samples} (${f.source}): FD ${fmt(f.fd)} ± ${fmt(f.fdStdErr)}, KID ${fmt(f.kid, 4)} ± ${fmt(f.kidSe, 4)}\n`);
+  console.log(
+    `Real-data floor at N = ${f.samples} (${f.source}): FD ${fmt(f.fd)} ± ${fmt(f.fdStdErr)}, KID ${fmt(f.kid, 4)} ± ${fmt(f.kidSe, 4)}\n`,
+  );
 }
 
 // 1. Degradation per model.
@@ -49,7 +56,9 @@ console.log(`|---|---|---|${rtn.map(() => '---').join('|')}|`);
 for (const id of models) {
   const fp = find(id, 'fp32');
   if (!fp) continue;
-  console.log(`| ${id} | ${fmt(fp.fd)} ± ${fmt(fp.fdStdErr)} | ${fmt(fp.accuracy, 2)} | ${rtn.map((s) => diff(find(id, s, 'rtn'), fp)).join(' | ')} |`);
+  console.log(
+    `| ${id} | ${fmt(fp.fd)} ± ${fmt(fp.fdStdErr)} | ${fmt(fp.accuracy, 2)} | ${rtn.map((s) => diff(find(id, s, 'rtn'), fp)).join(' | ')} |`,
+  );
 }
 
 if (points.some((p) => typeof p.kid === 'number')) {
@@ -59,12 +68,16 @@ if (points.some((p) => typeof p.kid === 'number')) {
   for (const id of models) {
     const fp = find(id, 'fp32');
     if (!fp || typeof fp.kid !== 'number') continue;
-    console.log(`| ${id} | ${fmt(fp.kid, 4)} ± ${fmt(fp.kidSe, 4)} | ${rtn.map((s) => diff(find(id, s, 'rtn'), fp, 'kid')).join(' | ')} |`);
+    console.log(
+      `| ${id} | ${fmt(fp.kid, 4)} ± ${fmt(fp.kidSe, 4)} | ${rtn.map((s) => diff(find(id, s, 'rtn'), fp, 'kid')).join(' | ')} |`,
+    );
   }
 }
 
 // 2. PTQ methods against RTN at the same bits.
-console.log('\n## 2. GPTQ and SmoothQuant against RTN (FD of the method minus FD of RTN; negative = the method helps)\n');
+console.log(
+  '\n## 2. GPTQ and SmoothQuant against RTN (FD of the method minus FD of RTN; negative = the method helps)\n',
+);
 console.log('| model | setting | RTN FD | method FD | method - RTN |');
 console.log('|---|---|---|---|---|');
 for (const p of points.filter((q) => base(q) && q.method !== 'rtn' && !q.method.startsWith('qat'))) {
@@ -75,23 +88,29 @@ for (const p of points.filter((q) => base(q) && q.method !== 'rtn' && !q.method.
 
 // 3. Students against RTN at k and at k + 1 bits.
 const up = { W2g32: 'W3g32', W3g32: 'W4g32', 'W4g32-A8': 'W8g32-A8', Wfp4g32: 'W6g32' };
-console.log('\n## 3. QAT / distillation students (RTN k+1: one precision up; FP4\'s neighbour is W6g32, W4A8\'s W8A8)\n');
+console.log("\n## 3. QAT / distillation students (RTN k+1: one precision up; FP4's neighbour is W6g32, W4A8's W8A8)\n");
 console.log('| student | setting | FD | RTN k | student - RTN k | RTN k+1 | student - RTN k+1 |');
 console.log('|---|---|---|---|---|---|---|');
 for (const p of points.filter((q) => q.modelId.includes('-qat-'))) {
   const teacher = p.modelId.replace(/-qat-.*/, '');
   const k = find(teacher, p.setting, 'rtn');
   const k1 = find(teacher, up[p.setting] ?? '', 'rtn');
-  console.log(`| ${p.modelId} | ${p.setting} | ${fmt(p.fd)} ± ${fmt(p.fdStdErr)} | ${fmt(k?.fd)} | ${diff(p, k)} | ${fmt(k1?.fd)} | ${diff(p, k1)} |`);
+  console.log(
+    `| ${p.modelId} | ${p.setting} | ${fmt(p.fd)} ± ${fmt(p.fdStdErr)} | ${fmt(k?.fd)} | ${diff(p, k)} | ${fmt(k1?.fd)} | ${diff(p, k1)} |`,
+  );
 }
 
 // 4. Pareto frontier per family over total weight bits (base models, RTN).
 console.log('\n## 4. Pareto frontier over total weight bits (RTN points of the base models)\n');
 for (const family of ['var', 'dit']) {
-  const pts = points.filter((p) => base(p) && p.family === family && p.method === 'rtn').sort((a, b) => a.totalWeightBits - b.totalWeightBits);
+  const pts = points
+    .filter((p) => base(p) && p.family === family && p.method === 'rtn')
+    .sort((a, b) => a.totalWeightBits - b.totalWeightBits);
   const frontier = [];
   for (const p of pts) if (frontier.length === 0 || p.fd < frontier[frontier.length - 1].fd) frontier.push(p);
-  console.log(`${family}: ${frontier.map((p) => `${p.modelId.replace('mnist-', '')} ${p.setting} (${(p.totalWeightBits / 1e6).toFixed(2)} Mbit, FD ${fmt(p.fd)})`).join(' -> ')}`);
+  console.log(
+    `${family}: ${frontier.map((p) => `${p.modelId.replace('mnist-', '')} ${p.setting} (${(p.totalWeightBits / 1e6).toFixed(2)} Mbit, FD ${fmt(p.fd)})`).join(' -> ')}`,
+  );
 }
 
 // 5. The claims, judged as the app's Claims panel judges them.
@@ -100,7 +119,11 @@ const report = judgeClaims(sweep, metricArg);
 console.log(`\n## 5. Verdicts (${metricArg.toUpperCase()}; src/features/scaling-law/claims.mjs)\n`);
 for (const c of report.caveats) console.log(`> ${c}`);
 for (const c of report.claims) {
-  const fam = c.perFamily ? ` (${Object.entries(c.perFamily).map(([f, v]) => `${f}: ${v}`).join(', ')})` : '';
+  const fam = c.perFamily
+    ? ` (${Object.entries(c.perFamily)
+        .map(([f, v]) => `${f}: ${v}`)
+        .join(', ')})`
+    : '';
   console.log(`\n- **${c.verdict}**${fam}: ${c.statement}`);
   for (const e of c.evidence) console.log(`  - ${e}`);
   console.log(`  - what would change it: ${c.wouldChange}`);

@@ -4,7 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSafetensors, tensorF32, tensorF64, tensorI32, type BundleIndex, type Family, type SafetensorsFile } from '../../src/models/bundle/index.ts';
+import {
+  parseSafetensors,
+  tensorF32,
+  tensorF64,
+  tensorI32,
+  type BundleIndex,
+  type Family,
+  type SafetensorsFile,
+} from '../../src/models/bundle/index.ts';
 
 const MODELS = join(import.meta.dirname, '../../public/models');
 
@@ -15,7 +23,10 @@ function readJson<T>(path: string): T {
 /** The first bundle of `family` in index.json (e.g. the DiT whose golden latent feeds the VAE test). */
 export function firstBundleOf(family: Family): string {
   const entry = readJson<BundleIndex>('index.json').models.find((m) => m.family === family);
-  if (!entry) throw new Error(`public/models/index.json lists no ${family} bundle: export one (python3 training/export_bundle.py).`);
+  if (!entry)
+    throw new Error(
+      `public/models/index.json lists no ${family} bundle: export one (python3 training/export_bundle.py).`,
+    );
   return entry.id;
 }
 

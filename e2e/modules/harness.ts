@@ -5,7 +5,14 @@
  * module and of real src/ modules, and wait for `document.body.dataset.ready` first.
  */
 import { GpuContext } from '../../src/gpu/gpuContext';
-import { FetchBundleSource, tensorF32, validateBundle, validateIndex, type BundleIndex, type ValidatedBundle } from '../../src/models/bundle/index.ts';
+import {
+  FetchBundleSource,
+  tensorF32,
+  validateBundle,
+  validateIndex,
+  type BundleIndex,
+  type ValidatedBundle,
+} from '../../src/models/bundle/index.ts';
 import * as metrics from '../../src/metrics/index.ts';
 import * as onnx from '../../src/models/onnx/index.ts';
 import { ort } from '../../src/models/onnx/ortRuntime';

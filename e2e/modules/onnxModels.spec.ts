@@ -22,7 +22,9 @@ test.beforeEach(async ({ page }) => {
 });
 test.afterEach(() => expect(errors).toEqual([]));
 
-test('VQ-VAE decoder: the tokenizer golden f_hat decodes to image_out (max |diff| <= 1e-3 x range 2)', async ({ page }) => {
+test('VQ-VAE decoder: the tokenizer golden f_hat decodes to image_out (max |diff| <= 1e-3 x range 2)', async ({
+  page,
+}) => {
   const image = await page.evaluate(async () => {
     const h = await import('./harness.ts');
     const { device } = await h.gpu();
@@ -64,7 +66,9 @@ test('VAE decoder: a DiT golden latent decodes to its golden image (max |diff| <
   );
   const golden = goldenF32(dit, 'image');
   const err = maxAbsError(image, golden);
-  console.log(`vae decoder (${dit} latent): max |diff| ${err.toExponential(2)}, PSNR ${psnr(image, golden).toFixed(1)} dB`);
+  console.log(
+    `vae decoder (${dit} latent): max |diff| ${err.toExponential(2)}, PSNR ${psnr(image, golden).toFixed(1)} dB`,
+  );
   expect(err).toBeLessThanOrEqual(1e-3);
 });
 
@@ -86,7 +90,9 @@ test('classifier: the 10 golden digits give the golden logits and features (rela
   expect(out.dims).toEqual({ logits: [10, 10], features: [10, 128] });
   const logitsErr = relativeL2Error(out.logits, goldenF32('mnist-classifier', 'logits'));
   const featuresErr = relativeL2Error(out.features, goldenF32('mnist-classifier', 'features'));
-  console.log(`classifier: logits rel L2 ${logitsErr.toExponential(2)}, features rel L2 ${featuresErr.toExponential(2)}`);
+  console.log(
+    `classifier: logits rel L2 ${logitsErr.toExponential(2)}, features rel L2 ${featuresErr.toExponential(2)}`,
+  );
   expect(logitsErr).toBeLessThanOrEqual(1e-3);
   expect(featuresErr).toBeLessThanOrEqual(1e-3);
   const labels = goldenI32('mnist-classifier', 'label');
@@ -121,7 +127,11 @@ test('decoder output feeds the classifier without leaving the GPU', async ({ pag
       for (const t of [vaeImage, vqImage]) t.dispose();
       for (const b of [latent, fHat, goldenImage]) b.destroy();
       await Promise.all([vae.dispose(), tokenizer.dispose(), classifier.dispose()]);
-      return { chained: Array.from(chained.logits), direct: Array.from(direct.logits), vq: Array.from(vqChained.logits) };
+      return {
+        chained: Array.from(chained.logits),
+        direct: Array.from(direct.logits),
+        vq: Array.from(vqChained.logits),
+      };
     },
     { dit },
   );
@@ -152,7 +162,11 @@ test('typed errors, queued runs and idempotent dispose', async ({ page }) => {
     const [pa, pb] = [await a.read(), await b.read()];
     const queuedAgree = pa.every((v, i) => v === pb[i]);
     // copyTo: into a buffer of ours that outlives the output.
-    const kept = device.createBuffer({ label: 'Spec.kept', size: a.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const kept = device.createBuffer({
+      label: 'Spec.kept',
+      size: a.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
     const encoder = device.createCommandEncoder({ label: 'Spec.copyEncoder' });
     a.copyTo(encoder, kept);
     device.queue.submit([encoder.finish()]);
@@ -166,7 +180,10 @@ test('typed errors, queued runs and idempotent dispose', async ({ page }) => {
     b.dispose();
     const wrongBatch = await code(() => decoder.decode(fHat, 2)); // buffer holds one map only
     const wrongFamily = await code(() => VaeDecoder.load(device, vqvae));
-    const corrupt = { ...vqvae, files: new Map([...vqvae.files].map(([k, v]) => [k, k.endsWith('.onnx') ? v.slice(0, 100) : v])) };
+    const corrupt = {
+      ...vqvae,
+      files: new Map([...vqvae.files].map(([k, v]) => [k, k.endsWith('.onnx') ? v.slice(0, 100) : v])),
+    };
     const loadFailed = await code(() => VqvaeDecoder.load(device, corrupt));
     await decoder.dispose();
     await decoder.dispose();
@@ -174,17 +191,37 @@ test('typed errors, queued runs and idempotent dispose', async ({ page }) => {
     // A buffer of another device, read through ours: the check behind device sharing must catch it.
     const adapter = await navigator.gpu.requestAdapter();
     const otherDevice = await adapter!.requestDevice({ label: 'Spec.otherDevice' });
-    const foreign = otherDevice.createBuffer({ label: 'Spec.foreign', size: 4096, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const foreignTensor = new GpuTensor(device, 'spec', 'image', h.ort.Tensor.fromGpuBuffer(foreign, { dataType: 'float32', dims: [1, 1, 32, 32] }));
+    const foreign = otherDevice.createBuffer({
+      label: 'Spec.foreign',
+      size: 4096,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    });
+    const foreignTensor = new GpuTensor(
+      device,
+      'spec',
+      'image',
+      h.ort.Tensor.fromGpuBuffer(foreign, { dataType: 'float32', dims: [1, 1, 32, 32] }),
+    );
     const notShared = await code(() => foreignTensor.read());
     otherDevice.destroy();
     fHat.destroy();
-    return { queuedAgree, copyAgrees, readAfterDispose, wrongBatch, wrongFamily, loadFailed, runAfterDispose, notShared };
+    return {
+      queuedAgree,
+      copyAgrees,
+      readAfterDispose,
+      wrongBatch,
+      wrongFamily,
+      loadFailed,
+      runAfterDispose,
+      notShared,
+    };
   });
   expect(r.queuedAgree).toBe(true);
   expect(r.copyAgrees).toBe(true);
   expect(r.readAfterDispose).toMatch(/^disposed: mnist-vqvae: output 'image' was disposed/);
-  expect(r.wrongBatch).toMatch(/^input-invalid: mnist-vqvae: input 'f_hat' \[2, 32, 4, 4\] needs 4096 bytes of f32 but buffer 'Harness.f_hat' has 2048/);
+  expect(r.wrongBatch).toMatch(
+    /^input-invalid: mnist-vqvae: input 'f_hat' \[2, 32, 4, 4\] needs 4096 bytes of f32 but buffer 'Harness.f_hat' has 2048/,
+  );
   expect(r.wrongFamily).toMatch(/^bundle-mismatch: mnist-vqvae: is a vqvae bundle.*needs a vae bundle/);
   expect(r.loadFailed).toMatch(/^load-failed: mnist-vqvae: onnxruntime-web could not load decoder\.onnx.*Fix: /);
   expect(r.runAfterDispose).toMatch(/^disposed: mnist-vqvae: the onnxruntime session was disposed/);

@@ -23,7 +23,11 @@ test('FD of the 10 golden digits against the shipped fd-stats, through SampleQua
     const tracker = new h.onnx.SampleQualityTracker(classifier);
     const images = h.uploadGolden(device, bundle, 'image');
     // Two batches (4 + 6 digits), as samples would arrive: the second starts 4 images into the buffer, so copy it.
-    const rest = device.createBuffer({ label: 'Spec.rest', size: 6 * 1024 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    const rest = device.createBuffer({
+      label: 'Spec.rest',
+      size: 6 * 1024 * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
     const encoder = device.createCommandEncoder({ label: 'Spec.splitEncoder' });
     encoder.copyBufferToBuffer(images, 4 * 1024 * 4, rest, 0, 6 * 1024 * 4);
     device.queue.submit([encoder.finish()]);

@@ -10,7 +10,9 @@ export function App() {
     <div className="app">
       <header>
         <h1>Quantized generation playground</h1>
-        <p className="tagline">What does bit-width do to an image generator? Quantize VAR and DiT, live, on your GPU.</p>
+        <p className="tagline">
+          What does bit-width do to an image generator? Quantize VAR and DiT, live, on your GPU.
+        </p>
         <nav className="page-nav" aria-label="Views">
           <a href="#playground-title">Samples and error traces</a>
           <a href="#scaling-title">Bit-level scaling law</a>
@@ -28,8 +30,8 @@ export function App() {
         <ModelSourcesPanel />
       </main>
       <footer>
-        Science: “Dissecting Bit-Level Scaling Laws in Quantizing Vision Generative Models” (arXiv 2501.06218). Models: small VAR and DiT trained
-        by us on MNIST; numbers measured in your browser.
+        Science: “Dissecting Bit-Level Scaling Laws in Quantizing Vision Generative Models” (arXiv 2501.06218). Models:
+        small VAR and DiT trained by us on MNIST; numbers measured in your browser.
       </footer>
     </div>
   );

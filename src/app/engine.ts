@@ -10,7 +10,9 @@ const listeners = new Set<(event: EngineEvent) => void>();
 
 export function engine(): EngineClient {
   if (!client) {
-    client = new EngineClient(new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+    client = new EngineClient(
+      new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }),
+    );
     client.onEvent((event) => listeners.forEach((l) => l(event)));
   }
   return client;

@@ -14,7 +14,15 @@
  *   });
  */
 import type { CallOptions, EngineClient } from '../worker/engineClient';
-import { CancelledError, serializeError, type MethodName, type ParamsOf, type PartialOf, type ResultOf, type SerializedError } from '../worker/protocol';
+import {
+  CancelledError,
+  serializeError,
+  type MethodName,
+  type ParamsOf,
+  type PartialOf,
+  type ResultOf,
+  type SerializedError,
+} from '../worker/protocol';
 import { engine } from './engine';
 
 /** What `work` sees of its run: calls bound to it, and whether it is still the lane's latest run. */
@@ -23,7 +31,11 @@ export interface EngineRun {
   /** False once a newer run of the same lane has started. */
   current(): boolean;
   /** `engine().call` with this run's signal; its progress and partial callbacks stop once the run is superseded or cancelled. */
-  call<M extends MethodName>(method: M, params: ParamsOf<M>, options?: Omit<CallOptions<PartialOf<M>>, 'signal'>): Promise<ResultOf<M>>;
+  call<M extends MethodName>(
+    method: M,
+    params: ParamsOf<M>,
+    options?: Omit<CallOptions<PartialOf<M>>, 'signal'>,
+  ): Promise<ResultOf<M>>;
 }
 
 /** How a run ended; at most one is called, and none for a superseded run. */

@@ -1,7 +1,15 @@
 import { useId, type ReactNode } from 'react';
 
 /** A labelled control: the visible label is the control's accessible name. */
-export function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string) => ReactNode }) {
+export function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: (id: string) => ReactNode;
+}) {
   const id = useId();
   return (
     <div className="field">

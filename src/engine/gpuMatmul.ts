@@ -8,7 +8,12 @@ import { OwnedBuffers, readF32 } from '../gpu/buffers';
 
 const kernels = new WeakMap<GPUDevice, QuantMatmulKernel>();
 
-export async function runQuantMatmul(device: GPUDevice, packed: PackedWeight, x: Float32Array, tokens: number): Promise<{ y: Float32Array; gpuMs: number }> {
+export async function runQuantMatmul(
+  device: GPUDevice,
+  packed: PackedWeight,
+  x: Float32Array,
+  tokens: number,
+): Promise<{ y: Float32Array; gpuMs: number }> {
   let kernel = kernels.get(device);
   if (!kernel) {
     kernel = new QuantMatmulKernel(device);

@@ -71,7 +71,10 @@ function probeWeights(rng: Rng, rows: number, cols: number): Float32Array {
   return w;
 }
 
-function firstGroupView(w: Float32Array, packed: ReturnType<typeof quantizeWeight>): Pick<QuantProbeResult, 'histogram' | 'grid'> {
+function firstGroupView(
+  w: Float32Array,
+  packed: ReturnType<typeof quantizeWeight>,
+): Pick<QuantProbeResult, 'histogram' | 'grid'> {
   const { edges, counts } = histogram(w.subarray(0, packed.groupSize), 48);
   return { histogram: { edges, counts }, grid: groupDequantGrid(packed, 0) };
 }

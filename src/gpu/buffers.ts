@@ -15,8 +15,18 @@ export const STORAGE_USAGE = 0x0080 | 0x0004 | 0x0008;
 type Words = Float32Array | Uint32Array | Int32Array;
 
 /** A buffer holding `data` (f32, u32 or i32 words), at least 16 bytes; STORAGE_USAGE unless `usage` says otherwise. */
-export function uploadWords(device: GPUDevice, label: string, data: Words, usage: GPUBufferUsageFlags = STORAGE_USAGE): GPUBuffer {
-  const buffer = device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 4) * 4), usage, mappedAtCreation: true });
+export function uploadWords(
+  device: GPUDevice,
+  label: string,
+  data: Words,
+  usage: GPUBufferUsageFlags = STORAGE_USAGE,
+): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(data.byteLength / 4) * 4),
+    usage,
+    mappedAtCreation: true,
+  });
   new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   buffer.unmap();
   return buffer;
@@ -24,7 +34,12 @@ export function uploadWords(device: GPUDevice, label: string, data: Words, usage
 
 /** A UNIFORM buffer holding `words` (u32 bit patterns), rounded up to 16 bytes as WGSL uniform structs are. */
 export function uploadUniform(device: GPUDevice, label: string, words: readonly number[]): GPUBuffer {
-  const buffer = device.createBuffer({ label, size: Math.max(16, Math.ceil((words.length * 4) / 16) * 16), usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil((words.length * 4) / 16) * 16),
+    usage: GPUBufferUsage.UNIFORM,
+    mappedAtCreation: true,
+  });
   new Uint32Array(buffer.getMappedRange()).set(words);
   buffer.unmap();
   return buffer;
@@ -36,17 +51,34 @@ export function createStorage(device: GPUDevice, label: string, bytes: number): 
 }
 
 /** queue.writeBuffer of `count` values of `data` starting at element `from`, to byte `byteOffset` of `buffer`. */
-export function writeWords(device: GPUDevice, buffer: GPUBuffer, byteOffset: number, data: Words, from = 0, count = data.length - from): void {
+export function writeWords(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  byteOffset: number,
+  data: Words,
+  from = 0,
+  count = data.length - from,
+): void {
   const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset + from * 4, count * 4);
   device.queue.writeBuffer(buffer, byteOffset, bytes);
 }
 
 /** Copies `count` f32 values starting at element `offset` of `buffer` back to the CPU. */
-export async function readF32(device: GPUDevice, buffer: GPUBuffer, offset = 0, count = (buffer.size >> 2) - offset): Promise<Float32Array> {
+export async function readF32(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  offset = 0,
+  count = (buffer.size >> 2) - offset,
+): Promise<Float32Array> {
   return new Float32Array(await readBytes(device, buffer, offset * 4, count * 4));
 }
 
-export async function readU32(device: GPUDevice, buffer: GPUBuffer, offset = 0, count = (buffer.size >> 2) - offset): Promise<Uint32Array> {
+export async function readU32(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  offset = 0,
+  count = (buffer.size >> 2) - offset,
+): Promise<Uint32Array> {
   return new Uint32Array(await readBytes(device, buffer, offset * 4, count * 4));
 }
 
@@ -55,8 +87,17 @@ export async function readU32(device: GPUDevice, buffer: GPUBuffer, offset = 0, 
  * staging buffer is freed also when mapping fails. Its label is `readback.staging` whatever the source, so
  * that tests counting an owner's buffers by label prefix (memoryPlan.test.ts) do not count readbacks.
  */
-export async function readBytes(device: GPUDevice, buffer: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({ label: 'readback.staging', size: Math.max(4, byteLength), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+export async function readBytes(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  byteOffset: number,
+  byteLength: number,
+): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({
+    label: 'readback.staging',
+    size: Math.max(4, byteLength),
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   try {
     const encoder = device.createCommandEncoder({ label: 'readback.encoder' });
     if (byteLength > 0) encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, byteLength);
@@ -72,7 +113,12 @@ export async function readBytes(device: GPUDevice, buffer: GPUBuffer, byteOffset
  * readBytes inside a validation error scope, for buffers this code did not create (onnxruntime's outputs): a
  * copy from a buffer of another GPUDevice is a validation error, returned as `error` instead of zeros as data.
  */
-export async function readBytesChecked(device: GPUDevice, buffer: GPUBuffer, byteOffset: number, byteLength: number): Promise<{ data: ArrayBuffer } | { error: string }> {
+export async function readBytesChecked(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  byteOffset: number,
+  byteLength: number,
+): Promise<{ data: ArrayBuffer } | { error: string }> {
   device.pushErrorScope('validation');
   // readBytes encodes and submits the copy before its first await, so the scope holds exactly that copy.
   const reading = readBytes(device, buffer, byteOffset, byteLength);
@@ -94,7 +140,11 @@ export function alignElements(count: number, alignmentBytes: number): number {
 }
 
 /** A byte range of a buffer (f32 elements), in the form the kernels take. */
-export function slice(buffer: GPUBuffer, elementOffset: number, elements: number): { buffer: GPUBuffer; offset: number; size: number } {
+export function slice(
+  buffer: GPUBuffer,
+  elementOffset: number,
+  elements: number,
+): { buffer: GPUBuffer; offset: number; size: number } {
   return { buffer, offset: elementOffset * 4, size: elements * 4 };
 }
 

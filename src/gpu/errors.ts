@@ -4,7 +4,8 @@
  */
 import { AppError } from '../util/errors';
 
-export type GpuErrorCode = 'webgpu-unavailable' | 'adapter-unavailable' | 'device-request-failed' | 'device-lost' | 'gpu-validation';
+export type GpuErrorCode =
+  'webgpu-unavailable' | 'adapter-unavailable' | 'device-request-failed' | 'device-lost' | 'gpu-validation';
 
 /** Its message is the problem alone (GPU errors have always kept the fix apart). */
 export class GpuError extends AppError<GpuErrorCode> {
@@ -19,7 +20,11 @@ export const WEBGPU_FIX =
   'WebGPU needs a secure context (https:// or http://localhost).';
 
 export function webGpuUnavailable(): GpuError {
-  return new GpuError('webgpu-unavailable', 'This browser does not expose WebGPU (navigator.gpu is missing).', WEBGPU_FIX);
+  return new GpuError(
+    'webgpu-unavailable',
+    'This browser does not expose WebGPU (navigator.gpu is missing).',
+    WEBGPU_FIX,
+  );
 }
 
 export function adapterUnavailable(): GpuError {

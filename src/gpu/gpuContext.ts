@@ -3,7 +3,14 @@
  * ways a device reports trouble (device.lost and uncapturederror). Everything else borrows `device` and must
  * not destroy it. Runs in a worker, in the page, or in Node (Dawn) by injecting `gpu`.
  */
-import { adapterUnavailable, deviceLost, deviceRequestFailed, gpuValidation, webGpuUnavailable, type GpuError } from './errors';
+import {
+  adapterUnavailable,
+  deviceLost,
+  deviceRequestFailed,
+  gpuValidation,
+  webGpuUnavailable,
+  type GpuError,
+} from './errors';
 
 /** Features we use when the adapter has them; none is required (every kernel has an f32 path). */
 const OPTIONAL_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
@@ -112,7 +119,10 @@ export class GpuContext {
 
 async function requestAdapter(gpu: GPU, fallbackFirst: boolean): Promise<GPUAdapter | null> {
   if (fallbackFirst) return (await gpu.requestAdapter({ forceFallbackAdapter: true })) ?? gpu.requestAdapter();
-  return (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? gpu.requestAdapter({ forceFallbackAdapter: true });
+  return (
+    (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+    gpu.requestAdapter({ forceFallbackAdapter: true })
+  );
 }
 
 function summarize(adapter: GPUAdapter): AdapterSummary {

@@ -22,7 +22,14 @@
 import { ACT_FAKEQUANT_ROWS_WGSL, ACT_FAKEQUANT_WGSL } from './shaderSource';
 import { adapterProfile, type AdapterProfile } from './matmulPlan';
 import { activationFormatConstants, activationFormatKey } from './formatConstants';
-import { binding, grid2d, requireDistinctOutput, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
+import {
+  binding,
+  grid2d,
+  requireDistinctOutput,
+  requirePositiveInteger,
+  resolveStorageSlice,
+  type BufferSlice,
+} from './bufferArgs';
 import { PipelineCache, encodeDispatch, requireLiveKernel, submitAndWait } from './kernelBase';
 import { KernelInputError } from './errors';
 import { UniformCache, f32Bits } from './uniformCache';
@@ -65,7 +72,10 @@ export class ActivationQuantKernel {
   private destroyed = false;
 
   /** `profile` overrides the adapter profile read from the device. */
-  constructor(private readonly device: GPUDevice, profile?: AdapterProfile) {
+  constructor(
+    private readonly device: GPUDevice,
+    profile?: AdapterProfile,
+  ) {
     const bindings = { 0: 'uniform', 1: 'read', 2: 'write', 3: 'read' } as const;
     this.profile = profile ?? adapterProfile(device);
     this.pipelines = new PipelineCache(device, OWNER, ACT_FAKEQUANT_WGSL, bindings);
@@ -77,21 +87,29 @@ export class ActivationQuantKernel {
     requireLiveKernel(OWNER, this.destroyed);
     const { tokens, cols, format, scaling } = args;
     if (format.kind === 'none') {
-      throw new KernelInputError(OWNER, "activation format 'none' has nothing to quantise; skip the kernel (or copy x) instead");
+      throw new KernelInputError(
+        OWNER,
+        "activation format 'none' has nothing to quantise; skip the kernel (or copy x) instead",
+      );
     }
     requirePositiveInteger(OWNER, 'tokens', tokens);
     requirePositiveInteger(OWNER, 'cols', cols);
     let tensorScale = 0;
     if (scaling.kind === 'tensor') {
       if (!(Number.isFinite(scaling.scale) && scaling.scale >= 0)) {
-        throw new KernelInputError(OWNER, `per-tensor scale ${scaling.scale} must be finite and >= 0; calibrate it with calibrateActivationScale()`);
+        throw new KernelInputError(
+          OWNER,
+          `per-tensor scale ${scaling.scale} must be finite and >= 0; calibrate it with calibrateActivationScale()`,
+        );
       }
       tensorScale = scaling.scale;
     }
     const bytes = tokens * cols * 4;
     const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, bytes, `f32 [${tokens}, ${cols}]`);
     const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, bytes, `f32 [${tokens}, ${cols}]`);
-    const channelScale = args.channelScale ? resolveStorageSlice(this.device, OWNER, 'channelScale', args.channelScale, cols * 4, `f32 [${cols}]`) : undefined;
+    const channelScale = args.channelScale
+      ? resolveStorageSlice(this.device, OWNER, 'channelScale', args.channelScale, cols * 4, `f32 [${cols}]`)
+      : undefined;
     requireDistinctOutput(OWNER, y, { x, channelScale });
 
     const perToken = scaling.kind === 'token';
@@ -110,7 +128,11 @@ export class ActivationQuantKernel {
       workgroups = tokens;
     }
     const layout = variant === 'rows' ? this.rowsPipelines.bindGroupLayout : this.pipelines.bindGroupLayout;
-    this.placeholder ??= this.device.createBuffer({ label: `${OWNER}.placeholder`, size: 16, usage: GPUBufferUsage.STORAGE });
+    this.placeholder ??= this.device.createBuffer({
+      label: `${OWNER}.placeholder`,
+      size: 16,
+      usage: GPUBufferUsage.STORAGE,
+    });
     const uniform = this.uniforms.get([tokens, cols, f32Bits(tensorScale), 0]);
     const bindGroup = this.device.createBindGroup({
       label: `${OWNER}.bindGroup`,
@@ -122,7 +144,14 @@ export class ActivationQuantKernel {
         { binding: 3, resource: channelScale ? binding(channelScale) : { buffer: this.placeholder } },
       ],
     });
-    encodeDispatch(encoder, `${OWNER}.pass`, pipeline, bindGroup, grid2d(this.device, OWNER, workgroups), timestampWrites);
+    encodeDispatch(
+      encoder,
+      `${OWNER}.pass`,
+      pipeline,
+      bindGroup,
+      grid2d(this.device, OWNER, workgroups),
+      timestampWrites,
+    );
   }
 
   /** The variant `encode` runs: 'rows' on a CPU adapter, else 'workgroup', unless forced. */

@@ -28,14 +28,23 @@ export function resolveStorageSlice(
   const offset = 'buffer' in slice ? (slice.offset ?? 0) : 0;
   const available = 'buffer' in slice && slice.size !== undefined ? slice.size : buffer.size - offset;
   if ((buffer.usage & GPUBufferUsage.STORAGE) === 0) {
-    throw new KernelInputError(kernel, `${name} (${buffer.label || 'unlabelled buffer'}) lacks STORAGE usage; create it with GPUBufferUsage.STORAGE`);
+    throw new KernelInputError(
+      kernel,
+      `${name} (${buffer.label || 'unlabelled buffer'}) lacks STORAGE usage; create it with GPUBufferUsage.STORAGE`,
+    );
   }
   const alignment = device.limits.minStorageBufferOffsetAlignment;
   if (!Number.isInteger(offset) || offset < 0 || offset % alignment !== 0) {
-    throw new KernelInputError(kernel, `${name} offset ${offset} must be a non-negative multiple of ${alignment} (minStorageBufferOffsetAlignment)`);
+    throw new KernelInputError(
+      kernel,
+      `${name} offset ${offset} must be a non-negative multiple of ${alignment} (minStorageBufferOffsetAlignment)`,
+    );
   }
   if (offset + available > buffer.size) {
-    throw new KernelInputError(kernel, `${name} range ${offset}+${available} runs past the end of its ${buffer.size}-byte buffer; shrink the slice`);
+    throw new KernelInputError(
+      kernel,
+      `${name} range ${offset}+${available} runs past the end of its ${buffer.size}-byte buffer; shrink the slice`,
+    );
   }
   if (available < bytesNeeded) {
     throw new KernelInputError(
@@ -53,10 +62,17 @@ export function requirePositiveInteger(kernel: string, name: string, value: numb
 }
 
 /** An output must not share a buffer with any input: WebGPU forbids a writable and a read-only binding of one buffer. */
-export function requireDistinctOutput(kernel: string, output: ResolvedSlice, inputs: Record<string, ResolvedSlice | undefined>): void {
+export function requireDistinctOutput(
+  kernel: string,
+  output: ResolvedSlice,
+  inputs: Record<string, ResolvedSlice | undefined>,
+): void {
   for (const [name, input] of Object.entries(inputs)) {
     if (input && input.buffer === output.buffer) {
-      throw new KernelInputError(kernel, `the output shares its buffer with ${name}; write to a separate buffer (in-place is not supported)`);
+      throw new KernelInputError(
+        kernel,
+        `the output shares its buffer with ${name}; write to a separate buffer (in-place is not supported)`,
+      );
     }
   }
 }
@@ -70,11 +86,19 @@ export function grid2d(device: GPUDevice, kernel: string, count: number): [numbe
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
   if (count <= limit) return [count, 1];
   const rows = Math.ceil(count / limit);
-  if (rows > limit) throw new KernelInputError(kernel, `${count} workgroups exceed a ${limit}x${limit} grid; split the work into smaller calls`);
+  if (rows > limit)
+    throw new KernelInputError(
+      kernel,
+      `${count} workgroups exceed a ${limit}x${limit} grid; split the work into smaller calls`,
+    );
   return [limit, rows];
 }
 
 export function requireGridDimension(device: GPUDevice, kernel: string, count: number, what: string): void {
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
-  if (count > limit) throw new KernelInputError(kernel, `${what} needs ${count} workgroups in one dimension, over the limit ${limit}; split the call`);
+  if (count > limit)
+    throw new KernelInputError(
+      kernel,
+      `${what} needs ${count} workgroups in one dimension, over the limit ${limit}; split the call`,
+    );
 }

@@ -11,7 +11,15 @@
 import { DEQUANT_WGSL } from './shaderSource';
 import { weightFormatConstants, weightFormatKey } from './formatConstants';
 import { binding, grid2d, resolveStorageSlice, type BufferSlice } from './bufferArgs';
-import { PipelineCache, encodeDispatch, weightShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
+import {
+  PipelineCache,
+  encodeDispatch,
+  weightShapeUniform,
+  packedWeightEntries,
+  requireLiveKernel,
+  requireLiveWeight,
+  submitAndWait,
+} from './kernelBase';
 import { UniformCache } from './uniformCache';
 import type { GpuPackedWeight } from './gpuPackedWeight';
 
@@ -30,7 +38,13 @@ export class DequantKernel {
   private destroyed = false;
 
   constructor(private readonly device: GPUDevice) {
-    this.pipelines = new PipelineCache(device, OWNER, DEQUANT_WGSL, { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'write' });
+    this.pipelines = new PipelineCache(device, OWNER, DEQUANT_WGSL, {
+      0: 'uniform',
+      1: 'read',
+      2: 'read',
+      3: 'read',
+      4: 'write',
+    });
     this.uniforms = new UniformCache(device, OWNER);
   }
 
@@ -39,12 +53,25 @@ export class DequantKernel {
     const { weight } = args;
     requireLiveWeight(OWNER, weight);
     const elements = weight.rows * weight.cols;
-    const output = resolveStorageSlice(this.device, OWNER, 'output', args.output, elements * 4, `f32 [${weight.rows}, ${weight.cols}]`);
-    const pipeline = this.pipelines.get(weightFormatKey(weight.format), { ...weightFormatConstants(weight.format), WORKGROUP_SIZE });
+    const output = resolveStorageSlice(
+      this.device,
+      OWNER,
+      'output',
+      args.output,
+      elements * 4,
+      `f32 [${weight.rows}, ${weight.cols}]`,
+    );
+    const pipeline = this.pipelines.get(weightFormatKey(weight.format), {
+      ...weightFormatConstants(weight.format),
+      WORKGROUP_SIZE,
+    });
     const bindGroup = this.device.createBindGroup({
       label: `${OWNER}.bindGroup`,
       layout: this.pipelines.bindGroupLayout,
-      entries: [...packedWeightEntries(weight, weightShapeUniform(this.uniforms, weight, 0, false)), { binding: 4, resource: binding(output) }],
+      entries: [
+        ...packedWeightEntries(weight, weightShapeUniform(this.uniforms, weight, 0, false)),
+        { binding: 4, resource: binding(output) },
+      ],
     });
     const grid = grid2d(this.device, OWNER, Math.ceil(elements / WORKGROUP_SIZE));
     encodeDispatch(encoder, `${OWNER}.pass`, pipeline, bindGroup, grid, timestampWrites);

@@ -17,8 +17,24 @@
  */
 import { ACT_QUANT_INT8_WGSL, QGEMM_DOT4_WGSL } from './shaderSource';
 import { activationFormatConstants, weightFormatConstants, weightFormatKey } from './formatConstants';
-import { binding, grid2d, requireDistinctOutput, requireGridDimension, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
-import { PipelineCache, encodeDispatch, weightShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
+import {
+  binding,
+  grid2d,
+  requireDistinctOutput,
+  requireGridDimension,
+  requirePositiveInteger,
+  resolveStorageSlice,
+  type BufferSlice,
+} from './bufferArgs';
+import {
+  PipelineCache,
+  encodeDispatch,
+  weightShapeUniform,
+  packedWeightEntries,
+  requireLiveKernel,
+  requireLiveWeight,
+  submitAndWait,
+} from './kernelBase';
 import { KernelInputError } from './errors';
 import { UniformCache, f32Bits } from './uniformCache';
 import type { GpuPackedWeight } from './gpuPackedWeight';
@@ -80,7 +96,10 @@ export class Dot4MatmulKernel {
   private destroyed = false;
 
   /** `wgslLanguageFeatures`: the entry point's set (default navigator.gpu.wgslLanguageFeatures; Dawn for Node: gpu.wgslLanguageFeatures). */
-  constructor(private readonly device: GPUDevice, wgslLanguageFeatures: ReadonlySet<string> | undefined = defaultWgslLanguageFeatures()) {
+  constructor(
+    private readonly device: GPUDevice,
+    wgslLanguageFeatures: ReadonlySet<string> | undefined = defaultWgslLanguageFeatures(),
+  ) {
     this.available = wgslLanguageFeatures?.has(DOT4_LANGUAGE_FEATURE) ?? false;
     this.why = this.available
       ? `WGSL language feature ${DOT4_LANGUAGE_FEATURE} present`
@@ -89,8 +108,21 @@ export class Dot4MatmulKernel {
         : `no wgslLanguageFeatures on this WebGPU entry point, so ${DOT4_LANGUAGE_FEATURE} cannot be assumed`;
     this.preferred = this.available && (adapterProfile(device).kind === 'gpu' || Dot4MatmulKernel.useOnCpuAdapters);
     if (this.available) {
-      this.quantize = new PipelineCache(device, `${OWNER}.quantize`, ACT_QUANT_INT8_WGSL, { 0: 'uniform', 1: 'read', 3: 'read', 4: 'write' });
-      this.matmul = new PipelineCache(device, `${OWNER}.matmul`, QGEMM_DOT4_WGSL, { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'read', 5: 'read', 6: 'write' });
+      this.quantize = new PipelineCache(device, `${OWNER}.quantize`, ACT_QUANT_INT8_WGSL, {
+        0: 'uniform',
+        1: 'read',
+        3: 'read',
+        4: 'write',
+      });
+      this.matmul = new PipelineCache(device, `${OWNER}.matmul`, QGEMM_DOT4_WGSL, {
+        0: 'uniform',
+        1: 'read',
+        2: 'read',
+        3: 'read',
+        4: 'read',
+        5: 'read',
+        6: 'write',
+      });
     }
     this.uniforms = new UniformCache(device, OWNER);
     this.noBias = device.createBuffer({ label: `${OWNER}.noBias`, size: 16, usage: GPUBufferUsage.STORAGE });
@@ -99,10 +131,13 @@ export class Dot4MatmulKernel {
   /** undefined when this kernel computes the case, else why the fallback must (feature, weight format, shape). */
   supports(weight: GpuPackedWeight, k: number, format: ActivationFormat): string | undefined {
     if (!this.available) return this.why;
-    if (format.kind !== 'int') return `activation format ${format.kind === 'none' ? 'none' : `fp-${format.name}`} is not an INT format`;
-    if (weight.format.kind !== 'int' || (weight.bits !== 4 && weight.bits !== 8)) return `weight ${weight.describe()} is not INT4 or INT8`;
+    if (format.kind !== 'int')
+      return `activation format ${format.kind === 'none' ? 'none' : `fp-${format.name}`} is not an INT format`;
+    if (weight.format.kind !== 'int' || (weight.bits !== 4 && weight.bits !== 8))
+      return `weight ${weight.describe()} is not INT4 or INT8`;
     if (k % 32 !== 0) return `K = ${k} is not a multiple of 32`;
-    if (weight.groupSize % 32 !== 0 && weight.groupSize !== weight.cols && weight.scaleRowStride !== 0) return `group size ${weight.groupSize} is not a multiple of 32`;
+    if (weight.groupSize % 32 !== 0 && weight.groupSize !== weight.cols && weight.scaleRowStride !== 0)
+      return `group size ${weight.groupSize} is not a multiple of 32`;
     return undefined;
   }
 
@@ -111,37 +146,63 @@ export class Dot4MatmulKernel {
     const { weight, m, k, format, scaling } = args;
     requireLiveWeight(OWNER, weight);
     requirePositiveInteger(OWNER, 'm', m);
-    if (k !== weight.cols) throw new KernelInputError(OWNER, `k = ${k} does not match the weight ${weight.describe()}, whose K is ${weight.cols}`);
+    if (k !== weight.cols)
+      throw new KernelInputError(
+        OWNER,
+        `k = ${k} does not match the weight ${weight.describe()}, whose K is ${weight.cols}`,
+      );
     const unsupported = this.supports(weight, k, format);
     if (unsupported || !this.quantize || !this.matmul) {
-      throw new KernelInputError(OWNER, `${unsupported ?? this.why}; use ActivationQuantKernel + QuantMatmulKernel (the fallback) for this case`);
+      throw new KernelInputError(
+        OWNER,
+        `${unsupported ?? this.why}; use ActivationQuantKernel + QuantMatmulKernel (the fallback) for this case`,
+      );
     }
     let tensorScale = 0;
     if (scaling.kind === 'tensor') {
-      if (!(Number.isFinite(scaling.scale) && scaling.scale >= 0)) throw new KernelInputError(OWNER, `per-tensor scale ${scaling.scale} must be finite and >= 0`);
+      if (!(Number.isFinite(scaling.scale) && scaling.scale >= 0))
+        throw new KernelInputError(OWNER, `per-tensor scale ${scaling.scale} must be finite and >= 0`);
       tensorScale = scaling.scale;
     }
     const n = weight.rows;
     const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, m * k * 4, `f32 X [${m}, ${k}]`);
-    const xq = resolveStorageSlice(this.device, OWNER, 'xq', args.xq, quantizedInputBytes(m, k), `int8 X [${m}, ${k}] + ${m} scales`);
+    const xq = resolveStorageSlice(
+      this.device,
+      OWNER,
+      'xq',
+      args.xq,
+      quantizedInputBytes(m, k),
+      `int8 X [${m}, ${k}] + ${m} scales`,
+    );
     const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, m * n * 4, `f32 Y [${m}, ${n}]`);
-    const bias = args.bias ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`) : undefined;
-    const channelScale = args.channelScale ? resolveStorageSlice(this.device, OWNER, 'channelScale', args.channelScale, k * 4, `f32 [${k}]`) : undefined;
+    const bias = args.bias
+      ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`)
+      : undefined;
+    const channelScale = args.channelScale
+      ? resolveStorageSlice(this.device, OWNER, 'channelScale', args.channelScale, k * 4, `f32 [${k}]`)
+      : undefined;
     requireDistinctOutput(OWNER, xq, { x, channelScale });
     requireDistinctOutput(OWNER, y, { x, xq, bias });
 
     // 1. X -> int8 codes + token scales.
     const interleave = weight.bits === 4;
     const smooth = channelScale !== undefined;
-    const quantizePipeline = this.quantize.get(`int${format.bits}:${scaling.kind}:smooth${smooth ? 1 : 0}:il${interleave ? 1 : 0}`, {
-      ...activationFormatConstants(format),
-      PER_TOKEN: scaling.kind === 'token' ? 1 : 0,
-      SMOOTH: smooth ? 1 : 0,
-      INTERLEAVE: interleave ? 1 : 0,
-      ROWS_WORKGROUP_SIZE: WORKGROUP,
-      CHUNK_WORDS,
+    const quantizePipeline = this.quantize.get(
+      `int${format.bits}:${scaling.kind}:smooth${smooth ? 1 : 0}:il${interleave ? 1 : 0}`,
+      {
+        ...activationFormatConstants(format),
+        PER_TOKEN: scaling.kind === 'token' ? 1 : 0,
+        SMOOTH: smooth ? 1 : 0,
+        INTERLEAVE: interleave ? 1 : 0,
+        ROWS_WORKGROUP_SIZE: WORKGROUP,
+        CHUNK_WORDS,
+      },
+    );
+    this.placeholder ??= this.device.createBuffer({
+      label: `${OWNER}.placeholder`,
+      size: 16,
+      usage: GPUBufferUsage.STORAGE,
     });
-    this.placeholder ??= this.device.createBuffer({ label: `${OWNER}.placeholder`, size: 16, usage: GPUBufferUsage.STORAGE });
     const quantizeGroup = this.device.createBindGroup({
       label: `${OWNER}.quantize.bindGroup`,
       layout: this.quantize.bindGroupLayout,
@@ -153,10 +214,19 @@ export class Dot4MatmulKernel {
       ],
     });
     const invocations = m * Math.ceil(k / 4 / CHUNK_WORDS);
-    encodeDispatch(encoder, `${OWNER}.quantize`, quantizePipeline, quantizeGroup, grid2d(this.device, OWNER, Math.ceil(invocations / WORKGROUP)));
+    encodeDispatch(
+      encoder,
+      `${OWNER}.quantize`,
+      quantizePipeline,
+      quantizeGroup,
+      grid2d(this.device, OWNER, Math.ceil(invocations / WORKGROUP)),
+    );
 
     // 2. Integer dot products per group, scaled.
-    const matmulPipeline = this.matmul.get(weightFormatKey(weight.format), { ...weightFormatConstants(weight.format), ROWS_WORKGROUP_SIZE: WORKGROUP });
+    const matmulPipeline = this.matmul.get(weightFormatKey(weight.format), {
+      ...weightFormatConstants(weight.format),
+      ROWS_WORKGROUP_SIZE: WORKGROUP,
+    });
     const grid: [number, number] = [Math.ceil(n / WORKGROUP), Math.ceil(m / TOKENS)];
     requireGridDimension(this.device, OWNER, grid[0], `N = ${n}`);
     requireGridDimension(this.device, OWNER, grid[1], `m = ${m}`);

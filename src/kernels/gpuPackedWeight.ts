@@ -34,7 +34,13 @@ export class GpuPackedWeight {
   readonly label: string;
   private destroyedFlag = false;
 
-  private constructor(packed: PackedWeight, label: string, codes: GPUBuffer, scales: GPUBuffer, offsets: GPUBuffer | undefined) {
+  private constructor(
+    packed: PackedWeight,
+    label: string,
+    codes: GPUBuffer,
+    scales: GPUBuffer,
+    offsets: GPUBuffer | undefined,
+  ) {
     this.format = packed.format;
     this.granularity = packed.granularity;
     this.rows = packed.rows;
@@ -80,7 +86,12 @@ export class GpuPackedWeight {
 function uploadArray(device: GPUDevice, label: string, data: Uint32Array | Uint16Array): GPUBuffer {
   // Storage bindings are read as array<u32>: round the size up to whole words (u16 arrays are even already).
   const size = Math.max(4, Math.ceil(data.byteLength / 4) * 4);
-  const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    label,
+    size,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+    mappedAtCreation: true,
+  });
   new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   buffer.unmap();
   return buffer;
@@ -89,20 +100,31 @@ function uploadArray(device: GPUDevice, label: string, data: Uint32Array | Uint1
 /** The layout facts the kernels rely on; a PackedWeight from quantizeWeight() always passes. */
 function validatePacked(p: PackedWeight, label: string): void {
   const fail = (message: string): never => {
-    throw new KernelInputError(OWNER, `${label}: ${message}; build it with quantizeWeight() or fix the bundle that stored it`);
+    throw new KernelInputError(
+      OWNER,
+      `${label}: ${message}; build it with quantizeWeight() or fix the bundle that stored it`,
+    );
   };
-  if (!Number.isInteger(p.rows) || !Number.isInteger(p.cols) || p.rows < 1 || p.cols < 1) fail(`shape ${p.rows}x${p.cols} is not positive`);
+  if (!Number.isInteger(p.rows) || !Number.isInteger(p.cols) || p.rows < 1 || p.cols < 1)
+    fail(`shape ${p.rows}x${p.cols} is not positive`);
   if (p.bits !== codeBits(p.format)) fail(`bits ${p.bits} does not match format ${formatName(p.format)}`);
   if (p.bits < 2 || p.bits > 8) fail(`bits ${p.bits} is outside 2..8, which the kernels decode`);
-  if (p.wordsPerRow !== wordsPerRowFor(p.cols, p.bits)) fail(`wordsPerRow ${p.wordsPerRow} should be ${wordsPerRowFor(p.cols, p.bits)}`);
-  if (p.codes.length !== p.rows * p.wordsPerRow) fail(`codes hold ${p.codes.length} words, expected rows*wordsPerRow = ${p.rows * p.wordsPerRow}`);
+  if (p.wordsPerRow !== wordsPerRowFor(p.cols, p.bits))
+    fail(`wordsPerRow ${p.wordsPerRow} should be ${wordsPerRowFor(p.cols, p.bits)}`);
+  if (p.codes.length !== p.rows * p.wordsPerRow)
+    fail(`codes hold ${p.codes.length} words, expected rows*wordsPerRow = ${p.rows * p.wordsPerRow}`);
   const expectedGroupSize = p.granularity.kind === 'group' ? p.granularity.size : p.cols;
-  if (p.groupSize !== expectedGroupSize) fail(`groupSize ${p.groupSize} should be ${expectedGroupSize} for ${granularityName(p.granularity)}`);
+  if (p.groupSize !== expectedGroupSize)
+    fail(`groupSize ${p.groupSize} should be ${expectedGroupSize} for ${granularityName(p.granularity)}`);
   // The matmul kernels take one scale per 32-code block (shaders/common/block_sums.wgsl): groups must be whole blocks or the whole row.
-  if (p.groupSize !== p.cols && p.groupSize % 32 !== 0) fail(`groupSize ${p.groupSize} is neither K nor a multiple of 32`);
-  if (p.groupsPerRow !== Math.ceil(p.cols / p.groupSize)) fail(`groupsPerRow ${p.groupsPerRow} should be ${Math.ceil(p.cols / p.groupSize)}`);
+  if (p.groupSize !== p.cols && p.groupSize % 32 !== 0)
+    fail(`groupSize ${p.groupSize} is neither K nor a multiple of 32`);
+  if (p.groupsPerRow !== Math.ceil(p.cols / p.groupSize))
+    fail(`groupsPerRow ${p.groupsPerRow} should be ${Math.ceil(p.cols / p.groupSize)}`);
   const scaleCount = (p.granularity.kind === 'tensor' ? 1 : p.rows) * p.groupsPerRow;
   if (p.scales.length < scaleCount) fail(`scales hold ${p.scales.length} entries, expected ${scaleCount}`);
-  if (hasOffset(p.format) !== (p.offsets !== undefined)) fail(`offsets must be present exactly for asymmetric INT formats`);
-  if (p.offsets && p.offsets.length < scaleCount) fail(`offsets hold ${p.offsets.length} entries, expected ${scaleCount}`);
+  if (hasOffset(p.format) !== (p.offsets !== undefined))
+    fail(`offsets must be present exactly for asymmetric INT formats`);
+  if (p.offsets && p.offsets.length < scaleCount)
+    fail(`offsets hold ${p.offsets.length} entries, expected ${scaleCount}`);
 }

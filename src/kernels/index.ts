@@ -1,7 +1,13 @@
 export { KernelInputError } from './errors';
 export { GpuPackedWeight } from './gpuPackedWeight';
 export { DequantKernel, type DequantArgs } from './dequantKernel';
-export { QuantMatmulKernel, matmulInputBytes, type QuantMatmulArgs, type MatmulInputFormat, type MatmulVariant } from './quantMatmulKernel';
+export {
+  QuantMatmulKernel,
+  matmulInputBytes,
+  type QuantMatmulArgs,
+  type MatmulInputFormat,
+  type MatmulVariant,
+} from './quantMatmulKernel';
 export { MatmulF32Kernel, denseWeightBytes, type MatmulF32Args, type DenseWeightFormat } from './matmulF32Kernel';
 export { ActivationQuantKernel, type ActivationQuantArgs, type ActivationQuantVariant } from './activationQuantKernel';
 export { type BufferSlice } from './bufferArgs';
@@ -17,4 +23,10 @@ export {
   type MatmulChoice,
   type MatmulPath,
 } from './matmulPlan';
-export { Dot4MatmulKernel, DOT4_LANGUAGE_FEATURE, quantizedInputBytes, defaultWgslLanguageFeatures, type Dot4MatmulArgs } from './dot4MatmulKernel';
+export {
+  Dot4MatmulKernel,
+  DOT4_LANGUAGE_FEATURE,
+  quantizedInputBytes,
+  defaultWgslLanguageFeatures,
+  type Dot4MatmulArgs,
+} from './dot4MatmulKernel';

@@ -28,7 +28,10 @@ export class PipelineCache {
       buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
     }));
     this.bindGroupLayout = device.createBindGroupLayout({ label: `${label}.bindGroupLayout`, entries });
-    this.layout = device.createPipelineLayout({ label: `${label}.pipelineLayout`, bindGroupLayouts: [this.bindGroupLayout] });
+    this.layout = device.createPipelineLayout({
+      label: `${label}.pipelineLayout`,
+      bindGroupLayouts: [this.bindGroupLayout],
+    });
   }
 
   /** `key` must name every compile-time fact in `constants` (and nothing shape-dependent). */
@@ -57,7 +60,8 @@ export class PipelineCache {
 }
 
 export function requireLiveWeight(kernel: string, weight: GpuPackedWeight): void {
-  if (weight.destroyed) throw new KernelInputError(kernel, `weight ${weight.label} was destroyed; upload it again before use`);
+  if (weight.destroyed)
+    throw new KernelInputError(kernel, `weight ${weight.label} was destroyed; upload it again before use`);
 }
 
 export function requireLiveKernel(kernel: string, destroyed: boolean): void {
@@ -80,7 +84,12 @@ export function denseShape(rows: number, cols: number): WeightShapeFacts {
 }
 
 /** Uniform of shaders/common/matmul_shape.wgsl (struct WeightShape) for `weight` (a GpuPackedWeight or denseShape()). */
-export function weightShapeUniform(uniforms: UniformCache, weight: WeightShapeFacts, m: number, hasBias: boolean): GPUBuffer {
+export function weightShapeUniform(
+  uniforms: UniformCache,
+  weight: WeightShapeFacts,
+  m: number,
+  hasBias: boolean,
+): GPUBuffer {
   return uniforms.get([
     weight.rows,
     weight.cols,
@@ -120,7 +129,11 @@ export function encodeDispatch(
 }
 
 /** Encodes with `encode`, submits, and resolves when the GPU has finished. */
-export async function submitAndWait(device: GPUDevice, label: string, encode: (encoder: GPUCommandEncoder) => void): Promise<void> {
+export async function submitAndWait(
+  device: GPUDevice,
+  label: string,
+  encode: (encoder: GPUCommandEncoder) => void,
+): Promise<void> {
   const encoder = device.createCommandEncoder({ label: `${label}.encoder` });
   encode(encoder);
   device.queue.submit([encoder.finish()]);

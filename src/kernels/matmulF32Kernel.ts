@@ -13,12 +13,24 @@
  *
  * Paths as QuantMatmulKernel's (src/kernels/matmulPlan.ts, same rule); `variant` forces one (for benchmarks).
  */
-import { binding, requireDistinctOutput, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
+import {
+  binding,
+  requireDistinctOutput,
+  requirePositiveInteger,
+  resolveStorageSlice,
+  type BufferSlice,
+} from './bufferArgs';
 import { denseShape, encodeDispatch, requireLiveKernel, submitAndWait, weightShapeUniform } from './kernelBase';
 import { KernelInputError } from './errors';
 import { UniformCache } from './uniformCache';
 import { MatmulPipelines } from './matmulPipelines';
-import { adapterProfile, chooseMatmulPath, type AdapterProfile, type MatmulChoice, type MatmulVariant } from './matmulPlan';
+import {
+  adapterProfile,
+  chooseMatmulPath,
+  type AdapterProfile,
+  type MatmulChoice,
+  type MatmulVariant,
+} from './matmulPlan';
 
 const OWNER = 'MatmulF32Kernel';
 
@@ -55,9 +67,18 @@ export class MatmulF32Kernel {
   private destroyed = false;
 
   /** `profile` overrides the adapter profile read from the device. */
-  constructor(private readonly device: GPUDevice, profile?: AdapterProfile) {
+  constructor(
+    private readonly device: GPUDevice,
+    profile?: AdapterProfile,
+  ) {
     this.profile = profile ?? adapterProfile(device);
-    this.pipelines = new MatmulPipelines(device, OWNER, 'dense', { 0: 'uniform', 1: 'read', 4: 'read', 5: 'read', 6: 'write' });
+    this.pipelines = new MatmulPipelines(device, OWNER, 'dense', {
+      0: 'uniform',
+      1: 'read',
+      4: 'read',
+      5: 'read',
+      6: 'write',
+    });
     this.uniforms = new UniformCache(device, OWNER);
     this.noBias = device.createBuffer({ label: `${OWNER}.noBias`, size: 16, usage: GPUBufferUsage.STORAGE });
   }
@@ -69,21 +90,36 @@ export class MatmulF32Kernel {
     requirePositiveInteger(OWNER, 'n', n);
     requirePositiveInteger(OWNER, 'k', k);
     const wFormat = args.wFormat ?? 'f32';
-    if (wFormat !== 'f32' && wFormat !== 'f16') throw new KernelInputError(OWNER, `wFormat must be 'f32' or 'f16', got ${String(wFormat)}`);
-    const w = resolveStorageSlice(this.device, OWNER, 'w', args.w, denseWeightBytes(wFormat, n, k), `${wFormat} W [${n}, ${k}]`);
+    if (wFormat !== 'f32' && wFormat !== 'f16')
+      throw new KernelInputError(OWNER, `wFormat must be 'f32' or 'f16', got ${String(wFormat)}`);
+    const w = resolveStorageSlice(
+      this.device,
+      OWNER,
+      'w',
+      args.w,
+      denseWeightBytes(wFormat, n, k),
+      `${wFormat} W [${n}, ${k}]`,
+    );
     const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, m * k * 4, `f32 X [${m}, ${k}]`);
     const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, m * n * 4, `f32 Y [${m}, ${n}]`);
-    const bias = args.bias ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`) : undefined;
+    const bias = args.bias
+      ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`)
+      : undefined;
     requireDistinctOutput(OWNER, y, { w, x, bias });
 
     const { path } = this.choose(m, args.variant);
     // W_F16 picks the load path at compile time, so it is part of every pipeline key.
-    const { pipeline, layout, grid } = this.pipelines.select(path, m, n, `w${wFormat}`, { W_F16: wFormat === 'f16' ? 1 : 0 });
+    const { pipeline, layout, grid } = this.pipelines.select(path, m, n, `w${wFormat}`, {
+      W_F16: wFormat === 'f16' ? 1 : 0,
+    });
     const bindGroup = this.device.createBindGroup({
       label: `${OWNER}.bindGroup`,
       layout,
       entries: [
-        { binding: 0, resource: { buffer: weightShapeUniform(this.uniforms, denseShape(n, k), m, bias !== undefined) } },
+        {
+          binding: 0,
+          resource: { buffer: weightShapeUniform(this.uniforms, denseShape(n, k), m, bias !== undefined) },
+        },
         { binding: 1, resource: binding(w) },
         { binding: 4, resource: binding(x) },
         { binding: 5, resource: bias ? binding(bias) : { buffer: this.noBias } },

@@ -13,7 +13,14 @@ import { matmulWgsl, type WeightSource } from './shaderSource';
 import { PipelineCache, type BindingKind } from './kernelBase';
 import { requireGridDimension } from './bufferArgs';
 import { KernelInputError } from './errors';
-import { chooseGemmTiling, gemmRowsTiling, GEMV_ROWS_TILING, GEMV_SUBGROUP_ROWS, GEMV_SUBGROUP_TILING, GEMV_TILING } from './tiling';
+import {
+  chooseGemmTiling,
+  gemmRowsTiling,
+  GEMV_ROWS_TILING,
+  GEMV_SUBGROUP_ROWS,
+  GEMV_SUBGROUP_TILING,
+  GEMV_TILING,
+} from './tiling';
 import type { MatmulPath } from './matmulPlan';
 
 const PATHS: readonly MatmulPath[] = ['gemv-rows', 'gemv-splitk', 'gemv-subgroup', 'gemm-rows', 'gemm'];
@@ -27,7 +34,12 @@ export interface SelectedPipeline {
 export class MatmulPipelines {
   private readonly caches = new Map<MatmulPath, PipelineCache>();
 
-  constructor(private readonly device: GPUDevice, private readonly owner: string, source: WeightSource, bindings: Record<number, BindingKind>) {
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly owner: string,
+    source: WeightSource,
+    bindings: Record<number, BindingKind>,
+  ) {
     for (const path of PATHS) {
       // The subgroup module fails to compile without the feature: built only where it can be used.
       if (path === 'gemv-subgroup' && !device.features.has('subgroups')) continue;
@@ -38,7 +50,10 @@ export class MatmulPipelines {
   select(path: MatmulPath, m: number, n: number, key: string, constants: Record<string, number>): SelectedPipeline {
     const cache = this.caches.get(path);
     if (!cache) {
-      throw new KernelInputError(this.owner, `variant '${path}' needs the 'subgroups' feature, which this device lacks; use 'gemv' (the adapter's GEMV) or 'gemv-splitk'`);
+      throw new KernelInputError(
+        this.owner,
+        `variant '${path}' needs the 'subgroups' feature, which this device lacks; use 'gemv' (the adapter's GEMV) or 'gemv-splitk'`,
+      );
     }
     let pipeline: GPUComputePipeline;
     let grid: [number, number];

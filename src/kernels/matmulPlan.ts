@@ -22,7 +22,15 @@ export type GemvVariant = 'gemv-rows' | 'gemv-subgroup' | 'gemv-splitk';
 export type MatmulPath = GemvVariant | 'gemm-rows' | 'gemm';
 export type MatmulVariant = 'auto' | 'gemv' | MatmulPath;
 
-export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemm-rows', 'gemv-rows', 'gemv-subgroup', 'gemv-splitk'];
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
+  'auto',
+  'gemv',
+  'gemm',
+  'gemm-rows',
+  'gemv-rows',
+  'gemv-subgroup',
+  'gemv-splitk',
+];
 
 export interface AdapterProfile {
   /** 'cpu' for a software adapter (SwiftShader, or any fallback adapter), else 'gpu'. */
@@ -49,7 +57,9 @@ export function adapterProfile(device: GPUDevice): AdapterProfile {
     : 'no GPUDevice.adapterInfo';
   const cpu =
     info !== undefined &&
-    (info.isFallbackAdapter === true || /swiftshader/i.test(`${info.architecture ?? ''} ${info.description ?? ''}`) || info.type === 'CPU');
+    (info.isFallbackAdapter === true ||
+      /swiftshader/i.test(`${info.architecture ?? ''} ${info.description ?? ''}`) ||
+      info.type === 'CPU');
   return {
     kind: cpu ? 'cpu' : 'gpu',
     subgroups: device.features.has('subgroups'),
@@ -93,9 +103,13 @@ export interface MatmulChoice {
 export function chooseMatmulPath(profile: AdapterProfile, m: number, variant: MatmulVariant): MatmulChoice {
   if (variant !== 'auto' && variant !== 'gemv') return { path: variant, reason: 'forced by the caller' };
   if (variant === 'auto' && profile.kind === 'cpu' && m > 1 && m <= CPU_GEMM_ROWS_MAX_M) {
-    return { path: 'gemm-rows', reason: `m = ${m} on a ${profile.kind} adapter (${profile.basis}): register-blocked rows GEMM, no barriers` };
+    return {
+      path: 'gemm-rows',
+      reason: `m = ${m} on a ${profile.kind} adapter (${profile.basis}): register-blocked rows GEMM, no barriers`,
+    };
   }
-  if (variant === 'auto' && m > gemvMaxM(profile)) return { path: 'gemm', reason: `m = ${m} > ${gemvMaxM(profile)} tokens: tiled GEMM` };
+  if (variant === 'auto' && m > gemvMaxM(profile))
+    return { path: 'gemm', reason: `m = ${m} > ${gemvMaxM(profile)} tokens: tiled GEMM` };
   const path = gemvVariantFor(profile);
   const why =
     path === 'gemv-rows'

@@ -19,12 +19,31 @@
  * accumulation and Y stay f32. Pipelines are cached per (format, path, tiling, xFormat).
  */
 import { weightFormatConstants, weightFormatKey } from './formatConstants';
-import { binding, requireDistinctOutput, requirePositiveInteger, resolveStorageSlice, type BufferSlice } from './bufferArgs';
-import { encodeDispatch, weightShapeUniform, packedWeightEntries, requireLiveKernel, requireLiveWeight, submitAndWait } from './kernelBase';
+import {
+  binding,
+  requireDistinctOutput,
+  requirePositiveInteger,
+  resolveStorageSlice,
+  type BufferSlice,
+} from './bufferArgs';
+import {
+  encodeDispatch,
+  weightShapeUniform,
+  packedWeightEntries,
+  requireLiveKernel,
+  requireLiveWeight,
+  submitAndWait,
+} from './kernelBase';
 import { KernelInputError } from './errors';
 import { UniformCache } from './uniformCache';
 import { MatmulPipelines } from './matmulPipelines';
-import { adapterProfile, chooseMatmulPath, type AdapterProfile, type MatmulChoice, type MatmulVariant } from './matmulPlan';
+import {
+  adapterProfile,
+  chooseMatmulPath,
+  type AdapterProfile,
+  type MatmulChoice,
+  type MatmulVariant,
+} from './matmulPlan';
 import type { GpuPackedWeight } from './gpuPackedWeight';
 
 const OWNER = 'QuantMatmulKernel';
@@ -69,7 +88,10 @@ export class QuantMatmulKernel {
   private destroyed = false;
 
   /** `profile` overrides the adapter profile read from the device (tests of another adapter's choice). */
-  constructor(private readonly device: GPUDevice, profile?: AdapterProfile) {
+  constructor(
+    private readonly device: GPUDevice,
+    profile?: AdapterProfile,
+  ) {
     const bindings = { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'read', 5: 'read', 6: 'write' } as const;
     this.profile = profile ?? adapterProfile(device);
     this.pipelines = new MatmulPipelines(device, OWNER, 'packed', bindings);
@@ -83,17 +105,23 @@ export class QuantMatmulKernel {
     requireLiveWeight(OWNER, weight);
     requirePositiveInteger(OWNER, 'm', m);
     if (k !== weight.cols) {
-      throw new KernelInputError(OWNER, `k = ${k} does not match the weight ${weight.describe()}, whose K is ${weight.cols}; pass X with ${weight.cols} columns`);
+      throw new KernelInputError(
+        OWNER,
+        `k = ${k} does not match the weight ${weight.describe()}, whose K is ${weight.cols}; pass X with ${weight.cols} columns`,
+      );
     }
     const xFormat = args.xFormat ?? 'f32';
     if (xFormat !== 'f32' && xFormat !== 'f16') {
       throw new KernelInputError(OWNER, `xFormat must be 'f32' or 'f16', got ${String(xFormat)}`);
     }
     const n = weight.rows;
-    const xWhat = xFormat === 'f16' ? `f16 X [${m}, ${k}] (rows padded to ${2 * Math.ceil(k / 2)} halves)` : `f32 X [${m}, ${k}]`;
+    const xWhat =
+      xFormat === 'f16' ? `f16 X [${m}, ${k}] (rows padded to ${2 * Math.ceil(k / 2)} halves)` : `f32 X [${m}, ${k}]`;
     const x = resolveStorageSlice(this.device, OWNER, 'x', args.x, matmulInputBytes(xFormat, m, k), xWhat);
     const y = resolveStorageSlice(this.device, OWNER, 'y', args.y, m * n * 4, `f32 Y [${m}, ${n}]`);
-    const bias = args.bias ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`) : undefined;
+    const bias = args.bias
+      ? resolveStorageSlice(this.device, OWNER, 'bias', args.bias, n * 4, `f32 bias [${n}]`)
+      : undefined;
     requireDistinctOutput(OWNER, y, { x, bias });
 
     const { path } = this.choose(m, args.variant);

@@ -14,9 +14,17 @@ export const GEMV_ROWS_TILING = { ROWS_WORKGROUP_SIZE: 64 } as const;
  * blocking: each decoded code is used TOKENS times), ROWS_WORKGROUP_SIZE columns per workgroup. 4 tokens when m <= 4
  * (8 would repeat tokens), else 8.
  */
-export function gemmRowsTiling(m: number): { readonly key: string; readonly tokens: number; readonly constants: Record<string, number> } {
+export function gemmRowsTiling(m: number): {
+  readonly key: string;
+  readonly tokens: number;
+  readonly constants: Record<string, number>;
+} {
   const tokens = m <= 4 ? 4 : 8;
-  return { key: `t${tokens}`, tokens, constants: { ROWS_WORKGROUP_SIZE: GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE, TOKENS: tokens } };
+  return {
+    key: `t${tokens}`,
+    tokens,
+    constants: { ROWS_WORKGROUP_SIZE: GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE, TOKENS: tokens },
+  };
 }
 
 /** gemv_subgroup.wgsl ('gemv-subgroup'): invocations per workgroup; each workgroup computes 4 outputs (a WGSL const). */

@@ -24,7 +24,12 @@ export function softmax(logits: ArrayLike<number>): Float64Array {
 }
 
 export function predict(logits: ArrayLike<number>, numClasses: number): Prediction[] {
-  requireShape(numClasses > 0 && logits.length % numClasses === 0, 'logits', `rows of ${numClasses} classes`, `${logits.length} values`);
+  requireShape(
+    numClasses > 0 && logits.length % numClasses === 0,
+    'logits',
+    `rows of ${numClasses} classes`,
+    `${logits.length} values`,
+  );
   const out: Prediction[] = [];
   for (let r = 0; r < logits.length / numClasses; r++) {
     const row = Array.prototype.slice.call(logits, r * numClasses, (r + 1) * numClasses) as number[];
@@ -38,7 +43,12 @@ export function predict(logits: ArrayLike<number>, numClasses: number): Predicti
 
 /** Fraction of predictions equal to the wanted labels (the class each sample was generated for). */
 export function accuracy(predictions: readonly Prediction[], labels: ArrayLike<number>): number {
-  requireShape(predictions.length === labels.length && labels.length > 0, 'accuracy', 'one label per prediction', `${predictions.length} predictions, ${labels.length} labels`);
+  requireShape(
+    predictions.length === labels.length && labels.length > 0,
+    'accuracy',
+    'one label per prediction',
+    `${predictions.length} predictions, ${labels.length} labels`,
+  );
   let hits = 0;
   predictions.forEach((p, i) => {
     if (p.label === labels[i]) hits++;

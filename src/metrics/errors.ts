@@ -12,6 +12,10 @@ export class MetricsError extends AppError<MetricsErrorCode> {
 
 export function requireShape(condition: boolean, what: string, expected: string, found: string): asserts condition {
   if (!condition) {
-    throw new MetricsError('shape-mismatch', `${what}: expected ${expected}, found ${found}.`, 'Pass arrays of matching sizes (row-major, one row per sample).');
+    throw new MetricsError(
+      'shape-mismatch',
+      `${what}: expected ${expected}, found ${found}.`,
+      'Pass arrays of matching sizes (row-major, one row per sample).',
+    );
   }
 }

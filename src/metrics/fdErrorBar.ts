@@ -58,10 +58,18 @@ export interface FdEstimate {
   readonly classBalanced: boolean;
 }
 
-export function jackknifeFd(reference: FrechetReference, accumulator: FeatureAccumulator, options: FdErrorBarOptions = {}): FdEstimate {
+export function jackknifeFd(
+  reference: FrechetReference,
+  accumulator: FeatureAccumulator,
+  options: FdErrorBarOptions = {},
+): FdEstimate {
   const n = accumulator.count;
   if (n < 3) {
-    throw new MetricsError('too-few-samples', `an FD error bar needs at least 3 samples, there are ${n}.`, 'Generate more samples first.');
+    throw new MetricsError(
+      'too-few-samples',
+      `an FD error bar needs at least 3 samples, there are ${n}.`,
+      'Generate more samples first.',
+    );
   }
   const groups = jackknifeGroups(n, options);
   const d = accumulator.dim;
@@ -86,7 +94,16 @@ export function jackknifeFd(reference: FrechetReference, accumulator: FeatureAcc
   const thetaBar = thetas.reduce((a, b) => a + b, 0) / g;
   const stdError = jackknifeStdError(thetas);
   const extrapolated = n >= d ? g * fd - (g - 1) * thetaBar : undefined;
-  return { fd, stdError, extrapolated, leaveOutMean: thetaBar, leaveOut: thetas, groups: g, samples: n, classBalanced: groups.classBalanced };
+  return {
+    fd,
+    stdError,
+    extrapolated,
+    leaveOutMean: thetaBar,
+    leaveOut: thetas,
+    groups: g,
+    samples: n,
+    classBalanced: groups.classBalanced,
+  };
 }
 
 /** An FD with its leave-one-group-out values (jackknifeFd's `fd` and `leaveOut`). */

@@ -29,7 +29,11 @@ export class FeatureAccumulator {
 
   constructor(dim: number, options: FeatureAccumulatorOptions = {}) {
     if (!Number.isInteger(dim) || dim <= 0) {
-      throw new MetricsError('argument-invalid', `feature dimension ${dim} is not a positive integer.`, 'Pass the classifier featureDim (128 for mnist-classifier).');
+      throw new MetricsError(
+        'argument-invalid',
+        `feature dimension ${dim} is not a positive integer.`,
+        'Pass the classifier featureDim (128 for mnist-classifier).',
+      );
     }
     this.dim = dim;
     this.keeping = options.keepSamples ?? true;
@@ -38,7 +42,12 @@ export class FeatureAccumulator {
   }
 
   /** One-shot statistics of `count` rows of `features` (row-major count x dim). */
-  static fromRows(features: ArrayLike<number>, count: number, dim: number, options: FeatureAccumulatorOptions = {}): FeatureAccumulator {
+  static fromRows(
+    features: ArrayLike<number>,
+    count: number,
+    dim: number,
+    options: FeatureAccumulatorOptions = {},
+  ): FeatureAccumulator {
     const acc = new FeatureAccumulator(dim, options);
     acc.addBatch(features, count);
     return acc;
@@ -56,18 +65,28 @@ export class FeatureAccumulator {
   /** Adds `count` rows (row-major count x dim), e.g. one classifier batch read back from the GPU. */
   addBatch(features: ArrayLike<number>, count: number): void {
     requireShape(Number.isInteger(count) && count >= 0, 'batch row count', 'a non-negative integer', `${count}`);
-    requireShape(features.length === count * this.dim, 'feature batch', `${count} rows x ${this.dim} = ${count * this.dim} values`, `${features.length}`);
+    requireShape(
+      features.length === count * this.dim,
+      'feature batch',
+      `${count} rows x ${this.dim} = ${count * this.dim} values`,
+      `${features.length}`,
+    );
     if (count === 0) return;
     for (let r = 0; r < count * this.dim; r++) {
       if (!Number.isFinite(features[r])) {
-        throw new MetricsError('argument-invalid', `feature ${r % this.dim} of batch row ${Math.floor(r / this.dim)} is ${features[r]}.`, 'The classifier produced a non-finite feature: check the images fed to it (NaN in the generator output?).');
+        throw new MetricsError(
+          'argument-invalid',
+          `feature ${r % this.dim} of batch row ${Math.floor(r / this.dim)} is ${features[r]}.`,
+          'The classifier produced a non-finite feature: check the images fed to it (NaN in the generator output?).',
+        );
       }
     }
     const batch = new FeatureAccumulator(this.dim, { keepSamples: false });
     batch.setFromRows(features, count);
     this.mergeStats(batch);
     if (this.keeping) {
-      for (let r = 0; r < count; r++) this.rows.push(Float64Array.from({ length: this.dim }, (_, j) => features[r * this.dim + j]));
+      for (let r = 0; r < count; r++)
+        this.rows.push(Float64Array.from({ length: this.dim }, (_, j) => features[r * this.dim + j]));
     }
   }
 
@@ -92,7 +111,11 @@ export class FeatureAccumulator {
   /** Unbiased (N - 1) covariance, row-major dim x dim. */
   covariance(): Float64Array {
     if (this.n < 2) {
-      throw new MetricsError('too-few-samples', `a covariance needs at least 2 samples, there are ${this.n}.`, 'Generate more samples before computing the Frechet distance.');
+      throw new MetricsError(
+        'too-few-samples',
+        `a covariance needs at least 2 samples, there are ${this.n}.`,
+        'Generate more samples before computing the Frechet distance.',
+      );
     }
     const out = new Float64Array(this.dim * this.dim);
     for (let i = 0; i < out.length; i++) out[i] = this.m2[i] / (this.n - 1);
@@ -102,7 +125,11 @@ export class FeatureAccumulator {
   /** The kept rows, row-major count x dim. Throws when the accumulator does not keep samples. */
   samples(): Float64Array {
     if (!this.keeping) {
-      throw new MetricsError('argument-invalid', 'this accumulator does not keep its samples.', 'Create it (and every accumulator merged into it) with keepSamples: true, the default, to compute an FD error bar.');
+      throw new MetricsError(
+        'argument-invalid',
+        'this accumulator does not keep its samples.',
+        'Create it (and every accumulator merged into it) with keepSamples: true, the default, to compute an FD error bar.',
+      );
     }
     const out = new Float64Array(this.rows.length * this.dim);
     this.rows.forEach((row, r) => out.set(row, r * this.dim));

@@ -33,12 +33,24 @@ export interface FrechetParts {
 function dimensionOf(mu: ArrayLike<number>, sigma: ArrayLike<number>, what: string): number {
   const d = mu.length;
   requireShape(d > 0, `${what} mean`, 'at least one feature', 'an empty array');
-  requireShape(sigma.length === d * d, `${what} covariance`, `${d}x${d} = ${d * d} values (row-major)`, `${sigma.length}`);
+  requireShape(
+    sigma.length === d * d,
+    `${what} covariance`,
+    `${d}x${d} = ${d * d} values (row-major)`,
+    `${sigma.length}`,
+  );
   const bad = (values: ArrayLike<number>) => Array.prototype.findIndex.call(values, (v: number) => !Number.isFinite(v));
-  for (const [name, values] of [['mean', mu], ['covariance', sigma]] as const) {
+  for (const [name, values] of [
+    ['mean', mu],
+    ['covariance', sigma],
+  ] as const) {
     const i = bad(values);
     if (i >= 0) {
-      throw new MetricsError('argument-invalid', `${what} ${name} has a non-finite entry at ${i} (${values[i]}).`, 'Check the features for NaN or Infinity before accumulating them.');
+      throw new MetricsError(
+        'argument-invalid',
+        `${what} ${name} has a non-finite entry at ${i} (${values[i]}).`,
+        'Check the features for NaN or Infinity before accumulating them.',
+      );
     }
   }
   return d;
@@ -60,7 +72,11 @@ function clampedEigen(m: Matrix, what: string): { values: number[]; vectors: Mat
   const scale = Math.max(...values.map(Math.abs), 0);
   const worst = Math.min(...values);
   if (!Number.isFinite(worst) || !Number.isFinite(scale)) {
-    throw new MetricsError('argument-invalid', `${what} has non-finite entries.`, 'Check the features for NaN or Infinity before accumulating them.');
+    throw new MetricsError(
+      'argument-invalid',
+      `${what} has non-finite entries.`,
+      'Check the features for NaN or Infinity before accumulating them.',
+    );
   }
   const zero = m.rows * EPSILON * scale;
   if (worst < -NEGATIVE_TOLERANCE * scale) {
@@ -120,6 +136,11 @@ export class FrechetReference {
  * FD between N(mu1, sigma1) and N(mu2, sigma2); covariances row-major d x d. Exactly symmetric in its
  * arguments only up to rounding (the reference side gets the square root).
  */
-export function frechetDistance(mu1: ArrayLike<number>, sigma1: ArrayLike<number>, mu2: ArrayLike<number>, sigma2: ArrayLike<number>): number {
+export function frechetDistance(
+  mu1: ArrayLike<number>,
+  sigma1: ArrayLike<number>,
+  mu2: ArrayLike<number>,
+  sigma2: ArrayLike<number>,
+): number {
   return new FrechetReference(mu1, sigma1).distance(mu2, sigma2);
 }

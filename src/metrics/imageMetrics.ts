@@ -21,7 +21,12 @@ export function meanSquaredError(a: ArrayLike<number>, b: ArrayLike<number>): nu
  * images in [-1, 1], the bundle convention). Identical images give Infinity.
  */
 export function psnr(a: ArrayLike<number>, b: ArrayLike<number>, range = 2): number {
-  if (!(range > 0)) throw new MetricsError('argument-invalid', `PSNR range ${range}.`, 'Pass the peak-to-peak range of the pixel values (2 for [-1, 1]).');
+  if (!(range > 0))
+    throw new MetricsError(
+      'argument-invalid',
+      `PSNR range ${range}.`,
+      'Pass the peak-to-peak range of the pixel values (2 for [-1, 1]).',
+    );
   const mse = meanSquaredError(a, b);
   return mse === 0 ? Infinity : 10 * Math.log10((range * range) / mse);
 }

@@ -26,6 +26,14 @@ export {
   type JackknifeOptions,
   type LeaveOutValues,
 } from './jackknife';
-export { KidAccumulator, KidReference, jackknifeKid, pairedKidDifference, polynomialKernel, type GroupedKid, type KidEstimate } from './kid';
+export {
+  KidAccumulator,
+  KidReference,
+  jackknifeKid,
+  pairedKidDifference,
+  polynomialKernel,
+  type GroupedKid,
+  type KidEstimate,
+} from './kid';
 export { psnr, meanSquaredError, relativeL2Error, maxAbsError } from './imageMetrics';
 export { softmax, predict, accuracy, type Prediction } from './classification';

@@ -59,19 +59,32 @@ export function jackknifeGroups(n: number, options: JackknifeOptions = {}): Jack
   const wanted = options.groups ?? DEFAULT_GROUPS;
   const classes = options.classes ?? DEFAULT_CLASSES;
   if (!Number.isInteger(wanted) || wanted < 2) {
-    throw new MetricsError('argument-invalid', `groups = ${wanted}.`, 'Use an integer of at least 2 (10 is a good default).');
+    throw new MetricsError(
+      'argument-invalid',
+      `groups = ${wanted}.`,
+      'Use an integer of at least 2 (10 is a good default).',
+    );
   }
   if (!Number.isInteger(classes) || classes < 1) {
-    throw new MetricsError('argument-invalid', `classes = ${classes}.`, 'Pass the number of classes the samples cycle through (10 for MNIST).');
+    throw new MetricsError(
+      'argument-invalid',
+      `classes = ${classes}.`,
+      'Pass the number of classes the samples cycle through (10 for MNIST).',
+    );
   }
   if (!Number.isInteger(n) || n < 3) {
-    throw new MetricsError('too-few-samples', `a jackknife error needs at least 3 samples, there are ${n}.`, 'Generate more samples first.');
+    throw new MetricsError(
+      'too-few-samples',
+      `a jackknife error needs at least 3 samples, there are ${n}.`,
+      'Generate more samples first.',
+    );
   }
   const rounds = Math.floor(n / classes);
   const classBalanced = rounds >= 2;
   const count = classBalanced ? Math.min(wanted, rounds) : Math.min(wanted, n);
   const groupOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) groupOf[i] = classBalanced ? Math.floor(i / classes) % count : Math.floor((i * count) / n);
+  for (let i = 0; i < n; i++)
+    groupOf[i] = classBalanced ? Math.floor(i / classes) % count : Math.floor((i * count) / n);
   const sizes = new Array<number>(count).fill(0);
   for (let i = 0; i < n; i++) sizes[groupOf[i]]++;
   return { count, groupOf, sizes, classBalanced };
@@ -100,7 +113,11 @@ export interface LeaveOutValues {
 export function pairedDifference(a: LeaveOutValues, b: LeaveOutValues): { difference: number; stdError: number } {
   const g = a.leaveOut.length;
   if (g < 2 || b.leaveOut.length !== g) {
-    throw new MetricsError('argument-invalid', `leave-out values of ${g} and ${b.leaveOut.length} groups cannot be paired.`, 'Pair two estimates made with the same groups from the same samples.');
+    throw new MetricsError(
+      'argument-invalid',
+      `leave-out values of ${g} and ${b.leaveOut.length} groups cannot be paired.`,
+      'Pair two estimates made with the same groups from the same samples.',
+    );
   }
   return { difference: a.value - b.value, stdError: jackknifeStdError(a.leaveOut.map((t, q) => t - b.leaveOut[q]!)) };
 }

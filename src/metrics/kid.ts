@@ -31,10 +31,24 @@
  * an estimate with its g leave-one-group-out values costs O((N / C)^2) however often the live point asks.
  */
 import { MetricsError, requireShape } from './errors';
-import { classOfSample, DEFAULT_CLASSES, jackknifeGroups, jackknifeStdError, pairedDifference, type JackknifeOptions, type LeaveOutValues } from './jackknife';
+import {
+  classOfSample,
+  DEFAULT_CLASSES,
+  jackknifeGroups,
+  jackknifeStdError,
+  pairedDifference,
+  type JackknifeOptions,
+  type LeaveOutValues,
+} from './jackknife';
 
 /** k(x, y) = (x . y / d + 1)^3 of rows a (at offset ao) and b (at bo), both of length d. */
-export function polynomialKernel(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, d: number): number {
+export function polynomialKernel(
+  a: ArrayLike<number>,
+  ao: number,
+  b: ArrayLike<number>,
+  bo: number,
+  d: number,
+): number {
   let dot = 0;
   for (let k = 0; k < d; k++) dot += a[ao + k] * b[bo + k];
   const t = dot / d + 1;
@@ -63,20 +77,35 @@ export class KidReference {
   static fromFeatures(features: ArrayLike<number>, count: number, dim: number, selfKernelMean?: number): KidReference {
     requireShape(Number.isInteger(dim) && dim > 0, 'KID reference dimension', 'a positive integer', `${dim}`);
     requireShape(Number.isInteger(count) && count >= 2, 'KID reference rows', 'at least 2', `${count}`);
-    requireShape(features.length === count * dim, 'KID reference features', `${count} x ${dim} = ${count * dim} values`, `${features.length}`);
-    const rows = features instanceof Float32Array || features instanceof Float64Array ? features : Float64Array.from(features);
+    requireShape(
+      features.length === count * dim,
+      'KID reference features',
+      `${count} x ${dim} = ${count * dim} values`,
+      `${features.length}`,
+    );
+    const rows =
+      features instanceof Float32Array || features instanceof Float64Array ? features : Float64Array.from(features);
     for (let i = 0; i < rows.length; i++) {
       if (!Number.isFinite(rows[i])) {
-        throw new MetricsError('argument-invalid', `KID reference feature ${i % dim} of row ${Math.floor(i / dim)} is ${rows[i]}.`, 'Re-export the classifier bundle (its kid-reference features must be finite).');
+        throw new MetricsError(
+          'argument-invalid',
+          `KID reference feature ${i % dim} of row ${Math.floor(i / dim)} is ${rows[i]}.`,
+          'Re-export the classifier bundle (its kid-reference features must be finite).',
+        );
       }
     }
     let self = selfKernelMean;
     if (self === undefined) {
       let sum = 0;
-      for (let j = 0; j < count; j++) for (let jj = 0; jj < j; jj++) sum += polynomialKernel(rows, j * dim, rows, jj * dim, dim);
+      for (let j = 0; j < count; j++)
+        for (let jj = 0; jj < j; jj++) sum += polynomialKernel(rows, j * dim, rows, jj * dim, dim);
       self = (2 * sum) / (count * (count - 1));
     } else if (!Number.isFinite(self)) {
-      throw new MetricsError('argument-invalid', `KID reference kYY is ${self}.`, 'Re-export the classifier bundle (kYY must be finite).');
+      throw new MetricsError(
+        'argument-invalid',
+        `KID reference kYY is ${self}.`,
+        'Re-export the classifier bundle (kYY must be finite).',
+      );
     }
     return new KidReference(rows, count, dim, self);
   }
@@ -134,7 +163,11 @@ export class KidAccumulator {
   constructor(reference: KidReference, options: { readonly classes?: number } = {}) {
     const classes = options.classes ?? DEFAULT_CLASSES;
     if (!Number.isInteger(classes) || classes < 1) {
-      throw new MetricsError('argument-invalid', `classes = ${classes}.`, 'Pass the number of classes the samples cycle through (10 for MNIST).');
+      throw new MetricsError(
+        'argument-invalid',
+        `classes = ${classes}.`,
+        'Pass the number of classes the samples cycle through (10 for MNIST).',
+      );
     }
     this.reference = reference;
     this.classes = classes;
@@ -148,10 +181,19 @@ export class KidAccumulator {
   addBatch(features: ArrayLike<number>, count: number): void {
     const d = this.reference.dim;
     requireShape(Number.isInteger(count) && count >= 0, 'batch row count', 'a non-negative integer', `${count}`);
-    requireShape(features.length === count * d, 'feature batch', `${count} rows x ${d} = ${count * d} values`, `${features.length}`);
+    requireShape(
+      features.length === count * d,
+      'feature batch',
+      `${count} rows x ${d} = ${count * d} values`,
+      `${features.length}`,
+    );
     for (let r = 0; r < count * d; r++) {
       if (!Number.isFinite(features[r])) {
-        throw new MetricsError('argument-invalid', `feature ${r % d} of batch row ${Math.floor(r / d)} is ${features[r]}.`, 'The classifier produced a non-finite feature: check the images fed to it (NaN in the generator output?).');
+        throw new MetricsError(
+          'argument-invalid',
+          `feature ${r % d} of batch row ${Math.floor(r / d)} is ${features[r]}.`,
+          'The classifier produced a non-finite feature: check the images fed to it (NaN in the generator output?).',
+        );
       }
     }
     const C = this.classes;
@@ -162,7 +204,14 @@ export class KidAccumulator {
       if (this.pairs.length <= b) this.pairs.push(new Float64Array(2 * (b + 1)));
       const sums = this.pairs[b]!;
       const cls = classOfSample(i, C);
-      for (let j = 0; j < i; j++) sums[2 * Math.floor(j / C) + (classOfSample(j, C) === cls ? 0 : 1)] += polynomialKernel(x, 0, this.rows[j]!, 0, d);
+      for (let j = 0; j < i; j++)
+        sums[2 * Math.floor(j / C) + (classOfSample(j, C) === cls ? 0 : 1)] += polynomialKernel(
+          x,
+          0,
+          this.rows[j]!,
+          0,
+          d,
+        );
       this.cross.push(this.reference.crossKernelMean(x));
       this.rows.push(x);
     }
@@ -172,7 +221,11 @@ export class KidAccumulator {
   estimate(options: Pick<JackknifeOptions, 'groups'> = {}): KidEstimate {
     const n = this.rows.length;
     if (n < 3) {
-      throw new MetricsError('too-few-samples', `a KID error bar needs at least 3 samples, there are ${n}.`, 'Generate more samples first.');
+      throw new MetricsError(
+        'too-few-samples',
+        `a KID error bar needs at least 3 samples, there are ${n}.`,
+        'Generate more samples first.',
+      );
     }
     const C = this.classes;
     const groups = jackknifeGroups(n, { groups: options.groups, classes: C });
@@ -193,7 +246,8 @@ export class KidAccumulator {
     if (groups.classBalanced) {
       // A group is a set of whole rounds (round b in group b mod g).
       this.pairs.forEach((row, b) => {
-        for (let c = 0; c <= b; c++) for (let kind = 0; kind < 2; kind++) addPair(b % g, c % g, kind, row[2 * c + kind]!);
+        for (let c = 0; c <= b; c++)
+          for (let kind = 0; kind < 2; kind++) addPair(b % g, c % g, kind, row[2 * c + kind]!);
       });
     } else {
       const d = this.reference.dim;
@@ -230,7 +284,9 @@ export class KidAccumulator {
     const kid = (set: (typeof sets)[number]) => {
       const orderedPairs = set.count * (set.count - 1);
       const same = samePairs(set.counts);
-      const sampleTerm = stratified ? ((2 * set.same) / same) / C + ((1 - 1 / C) * (2 * set.diff)) / (orderedPairs - same) : (2 * (set.same + set.diff)) / orderedPairs;
+      const sampleTerm = stratified
+        ? (2 * set.same) / same / C + ((1 - 1 / C) * (2 * set.diff)) / (orderedPairs - same)
+        : (2 * (set.same + set.diff)) / orderedPairs;
       return sampleTerm + kYY - (2 * set.cross) / set.count;
     };
     const [full, ...leaveOut] = sets.map(kid);
@@ -254,7 +310,12 @@ export class KidAccumulator {
 }
 
 /** KID with its jackknife error of `count` rows at once (row i of class i mod C). */
-export function jackknifeKid(reference: KidReference, features: ArrayLike<number>, count: number, options: JackknifeOptions = {}): KidEstimate {
+export function jackknifeKid(
+  reference: KidReference,
+  features: ArrayLike<number>,
+  count: number,
+  options: JackknifeOptions = {},
+): KidEstimate {
   const acc = new KidAccumulator(reference, { classes: options.classes });
   acc.addBatch(features, count);
   return acc.estimate({ groups: options.groups });

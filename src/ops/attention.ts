@@ -20,7 +20,11 @@ export function headMajorLayout(heads: number, tokens: number, headDim: number, 
 }
 
 /** Layouts of q, k and v inside a token-major qkv tensor [B, T, 3, H, d] (torch `.view(B, T, 3, H, d)`). */
-export function tokenMajorQkvLayouts(tokens: number, heads: number, headDim: number): { q: HeadLayout; k: HeadLayout; v: HeadLayout } {
+export function tokenMajorQkvLayouts(
+  tokens: number,
+  heads: number,
+  headDim: number,
+): { q: HeadLayout; k: HeadLayout; v: HeadLayout } {
   const C = heads * headDim;
   const base = { batchStride: tokens * 3 * C, headStride: headDim, tokenStride: 3 * C };
   return { q: { offset: 0, ...base }, k: { offset: C, ...base }, v: { offset: 2 * C, ...base } };
@@ -117,12 +121,13 @@ export function attentionRef(
             continue;
           }
           let s = 0;
-          for (let e = 0; e < headDim; e++) s += q[layoutIndex(qLayout, b, h, i, e)] * k[layoutIndex(kLayout, b, h, j, e)];
+          for (let e = 0; e < headDim; e++)
+            s += q[layoutIndex(qLayout, b, h, i, e)] * k[layoutIndex(kLayout, b, h, j, e)];
           scores[j] = s * scale;
           max = Math.max(max, scores[j]);
         }
         let sum = 0;
-        for (let j = 0; j < keys; j++) sum += (scores[j] = Math.exp(scores[j] - max));
+        for (let j = 0; j < keys; j++) sum += scores[j] = Math.exp(scores[j] - max);
         const outBase = ((b * queries + i) * heads + h) * headDim;
         for (let j = 0; j < keys; j++) {
           if (scores[j] === 0) continue;

@@ -70,7 +70,9 @@ export function ddimStrideTimesteps(numTimesteps: number, count: number): number
   const below = Math.max(...reachable.filter((c) => c < count), -1);
   const above = Math.min(...reachable.filter((c) => c > count), Infinity);
   const near = [below, above].filter((c) => c > 0 && Number.isFinite(c)).join(' or ');
-  throw new RangeError(`no integer stride spaces ${numTimesteps} timesteps into exactly ${count} DDIM steps (official "ddim${count}"); ${near ? `${near} steps work` : 'pick another count'}`);
+  throw new RangeError(
+    `no integer stride spaces ${numTimesteps} timesteps into exactly ${count} DDIM steps (official "ddim${count}"); ${near ? `${near} steps work` : 'pick another count'}`,
+  );
 }
 
 export function spacedTimesteps(numTimesteps: number, count: number, spacing: TimestepSpacing = 'uniform'): number[] {
@@ -112,14 +114,20 @@ export function scheduleFromBetas(betas: Float64Array, timestepMap: readonly num
     posteriorVariance,
     // Index 0 borrows index 1's variance (its own is 0). A one-step schedule has no index 1; its only step is the
     // last one, which adds no noise, so any finite value works there: log(beta_0), the learned range's max.
-    posteriorLogVarianceClipped: map((i) => Math.log(i > 0 ? posteriorVariance[i] : n > 1 ? posteriorVariance[1] : betas[0])),
+    posteriorLogVarianceClipped: map((i) =>
+      Math.log(i > 0 ? posteriorVariance[i] : n > 1 ? posteriorVariance[1] : betas[0]),
+    ),
     posteriorMeanCoef1: map((i) => (betas[i] * Math.sqrt(alphasCumprodPrev[i])) / (1 - alphasCumprod[i])),
     posteriorMeanCoef2: map((i) => ((1 - alphasCumprodPrev[i]) * Math.sqrt(1 - betas[i])) / (1 - alphasCumprod[i])),
   };
 }
 
 /** The linear schedule of `trainSteps` respaced to `sampleSteps` (SpacedDiffusion: betas 1 - acp[t_j] / acp[t_{j-1}]). */
-export function respacedSchedule(sampleSteps: number, trainSteps = 1000, spacing: TimestepSpacing = 'uniform'): DiffusionSchedule {
+export function respacedSchedule(
+  sampleSteps: number,
+  trainSteps = 1000,
+  spacing: TimestepSpacing = 'uniform',
+): DiffusionSchedule {
   const base = scheduleFromBetas(linearBetas(trainSteps), []);
   const use = spacedTimesteps(trainSteps, sampleSteps, spacing);
   let last = 1;
@@ -183,5 +191,6 @@ export function ddimCoefficients(s: DiffusionSchedule, i: number, eta = 0): Ddim
 }
 
 function checkIndex(s: DiffusionSchedule, i: number): void {
-  if (!Number.isInteger(i) || i < 0 || i >= s.steps) throw new RangeError(`step index ${i} is outside 0..${s.steps - 1}`);
+  if (!Number.isInteger(i) || i < 0 || i >= s.steps)
+    throw new RangeError(`step index ${i} is outside 0..${s.steps - 1}`);
 }

@@ -11,16 +11,31 @@ import type { DdimCoefficients, DdpmCoefficients } from './diffusionSchedule';
 
 const f = Math.fround;
 
-export function ddpmStepRef(x: ArrayLike<number>, eps: ArrayLike<number>, v: ArrayLike<number>, noise: ArrayLike<number>, c: DdpmCoefficients): Float64Array {
+export function ddpmStepRef(
+  x: ArrayLike<number>,
+  eps: ArrayLike<number>,
+  v: ArrayLike<number>,
+  noise: ArrayLike<number>,
+  c: DdpmCoefficients,
+): Float64Array {
   return Float64Array.from({ length: x.length }, (_, i) => {
     const x0 = f(c.sqrtRecipAlphaCumprod) * x[i] - f(c.sqrtRecipm1AlphaCumprod) * eps[i];
     const frac = (v[i] + 1) / 2;
     const logVar = frac * f(c.maxLog) + (1 - frac) * f(c.minLog);
-    return f(c.posteriorMeanCoef1) * x0 + f(c.posteriorMeanCoef2) * x[i] + f(c.noiseScale) * Math.exp(0.5 * logVar) * noise[i];
+    return (
+      f(c.posteriorMeanCoef1) * x0 +
+      f(c.posteriorMeanCoef2) * x[i] +
+      f(c.noiseScale) * Math.exp(0.5 * logVar) * noise[i]
+    );
   });
 }
 
-export function ddimStepRef(x: ArrayLike<number>, eps: ArrayLike<number>, noise: ArrayLike<number> | undefined, c: DdimCoefficients): Float64Array {
+export function ddimStepRef(
+  x: ArrayLike<number>,
+  eps: ArrayLike<number>,
+  noise: ArrayLike<number> | undefined,
+  c: DdimCoefficients,
+): Float64Array {
   return Float64Array.from({ length: x.length }, (_, i) => {
     const a = f(c.sqrtRecipAlphaCumprod);
     const x0 = a * x[i] - f(c.sqrtRecipm1AlphaCumprod) * eps[i];

@@ -9,7 +9,8 @@
 
 export function gatherRowsRef(table: ArrayLike<number>, indices: ArrayLike<number>, channels: number): Float64Array {
   const out = new Float64Array(indices.length * channels);
-  for (let i = 0; i < indices.length; i++) for (let c = 0; c < channels; c++) out[i * channels + c] = table[indices[i] * channels + c];
+  for (let i = 0; i < indices.length; i++)
+    for (let c = 0; c < channels; c++) out[i * channels + c] = table[indices[i] * channels + c];
   return out;
 }
 

@@ -34,7 +34,9 @@ export function layerNormModulateRef(
       let v = (x[base + c] - mean) * invStd;
       if (modulation) {
         const { values, scale, shift, tokensPerSample } = modulation;
-        v = v * (1 + values[sampleVectorIndex(scale, tokensPerSample, r, c)]) + values[sampleVectorIndex(shift, tokensPerSample, r, c)];
+        v =
+          v * (1 + values[sampleVectorIndex(scale, tokensPerSample, r, c)]) +
+          values[sampleVectorIndex(shift, tokensPerSample, r, c)];
       }
       y[base + c] = v;
     }

@@ -7,7 +7,14 @@
  *    linear lays out (p, p, C) per token: einsum 'nhwpqc->nchpwq').
  */
 
-export function patchifyRef(image: ArrayLike<number>, batch: number, channels: number, height: number, width: number, patch: number): Float64Array {
+export function patchifyRef(
+  image: ArrayLike<number>,
+  batch: number,
+  channels: number,
+  height: number,
+  width: number,
+  patch: number,
+): Float64Array {
   const gh = height / patch;
   const gw = width / patch;
   const features = channels * patch * patch;
@@ -19,12 +26,20 @@ export function patchifyRef(image: ArrayLike<number>, batch: number, channels: n
           for (let ky = 0; ky < patch; ky++)
             for (let kx = 0; kx < patch; kx++) {
               const token = (b * gh + gy) * gw + gx;
-              out[token * features + (c * patch + ky) * patch + kx] = image[((b * channels + c) * height + gy * patch + ky) * width + gx * patch + kx];
+              out[token * features + (c * patch + ky) * patch + kx] =
+                image[((b * channels + c) * height + gy * patch + ky) * width + gx * patch + kx];
             }
   return out;
 }
 
-export function unpatchifyRef(tokens: ArrayLike<number>, batch: number, channels: number, height: number, width: number, patch: number): Float64Array {
+export function unpatchifyRef(
+  tokens: ArrayLike<number>,
+  batch: number,
+  channels: number,
+  height: number,
+  width: number,
+  patch: number,
+): Float64Array {
   const gh = height / patch;
   const gw = width / patch;
   const features = patch * patch * channels;
@@ -36,7 +51,8 @@ export function unpatchifyRef(tokens: ArrayLike<number>, batch: number, channels
           for (let kx = 0; kx < patch; kx++)
             for (let c = 0; c < channels; c++) {
               const token = (b * gh + gy) * gw + gx;
-              out[((b * channels + c) * height + gy * patch + ky) * width + gx * patch + kx] = tokens[token * features + (ky * patch + kx) * channels + c];
+              out[((b * channels + c) * height + gy * patch + ky) * width + gx * patch + kx] =
+                tokens[token * features + (ky * patch + kx) * channels + c];
             }
   return out;
 }

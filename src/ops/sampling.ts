@@ -22,7 +22,10 @@ export function varCfgRef(cond: ArrayLike<number>, uncond: ArrayLike<number>, t:
 /** DiT's CFG on eps: uncond + s * (cond - uncond), in f32. */
 export function ditCfgRef(cond: ArrayLike<number>, uncond: ArrayLike<number>, s: number): Float32Array {
   const w = Math.fround(s);
-  return Float32Array.from({ length: cond.length }, (_, i) => uncond[i] + Math.fround(w * Math.fround(cond[i] - uncond[i])));
+  return Float32Array.from(
+    { length: cond.length },
+    (_, i) => uncond[i] + Math.fround(w * Math.fround(cond[i] - uncond[i])),
+  );
 }
 
 /** Steps 1-2 on one row: the logits with removed tokens set to -Infinity. */
@@ -84,7 +87,14 @@ export function drawGumbel(filtered: ArrayLike<number>, u: ArrayLike<number>, of
 }
 
 /** Tokens for logits [rows, vocab] and uniforms [rows, vocab]. */
-export function sampleTokensRef(logits: ArrayLike<number>, uniforms: ArrayLike<number>, rows: number, vocab: number, topK: number, topP: number): Uint32Array {
+export function sampleTokensRef(
+  logits: ArrayLike<number>,
+  uniforms: ArrayLike<number>,
+  rows: number,
+  vocab: number,
+  topK: number,
+  topP: number,
+): Uint32Array {
   const tokens = new Uint32Array(rows);
   const row = new Float32Array(vocab);
   for (let r = 0; r < rows; r++) {

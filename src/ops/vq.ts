@@ -18,7 +18,13 @@ export interface MapShape {
   readonly width: number;
 }
 
-export function codebookGatherRef(indices: ArrayLike<number>, codebook: ArrayLike<number>, batch: number, side: number, channels: number): Float64Array {
+export function codebookGatherRef(
+  indices: ArrayLike<number>,
+  codebook: ArrayLike<number>,
+  batch: number,
+  side: number,
+  channels: number,
+): Float64Array {
   const n = side * side;
   const out = new Float64Array(batch * channels * n);
   for (let b = 0; b < batch; b++) {
@@ -50,7 +56,12 @@ export function bicubicTaps(d: number, inSize: number, outSize: number): { index
   return { index, weight };
 }
 
-export function bicubicUpsampleRef(input: ArrayLike<number>, shape: MapShape, outHeight: number, outWidth: number): Float64Array {
+export function bicubicUpsampleRef(
+  input: ArrayLike<number>,
+  shape: MapShape,
+  outHeight: number,
+  outWidth: number,
+): Float64Array {
   const { batch, channels, height, width } = shape;
   const out = new Float64Array(batch * channels * outHeight * outWidth);
   const rows = Array.from({ length: outHeight }, (_, y) => bicubicTaps(y, height, outHeight));
@@ -62,7 +73,8 @@ export function bicubicUpsampleRef(input: ArrayLike<number>, shape: MapShape, ou
         let sum = 0;
         for (let i = 0; i < 4; i++) {
           let rowSum = 0;
-          for (let j = 0; j < 4; j++) rowSum += cols[x].weight[j] * input[src + rows[y].index[i] * width + cols[x].index[j]];
+          for (let j = 0; j < 4; j++)
+            rowSum += cols[x].weight[j] * input[src + rows[y].index[i] * width + cols[x].index[j]];
           sum += rows[y].weight[i] * rowSum;
         }
         out[(plane * outHeight + y) * outWidth + x] = sum;
@@ -75,7 +87,13 @@ export function bicubicUpsampleRef(input: ArrayLike<number>, shape: MapShape, ou
 /** Output layout of area downsampling: NCHW maps, or tokens [B, H*W, C] (the word_embed input). */
 export type MapLayout = 'nchw' | 'tokens';
 
-export function areaDownsampleRef(x: ArrayLike<number>, shape: MapShape, outHeight: number, outWidth: number, layout: MapLayout = 'nchw'): Float64Array {
+export function areaDownsampleRef(
+  x: ArrayLike<number>,
+  shape: MapShape,
+  outHeight: number,
+  outWidth: number,
+  layout: MapLayout = 'nchw',
+): Float64Array {
   const { batch, channels, height, width } = shape;
   const cells = outHeight * outWidth;
   const out = new Float64Array(batch * channels * cells);
@@ -101,7 +119,13 @@ export function areaDownsampleRef(x: ArrayLike<number>, shape: MapShape, outHeig
 }
 
 /** (1 - ratio) h + ratio (conv3x3(h) + bias), weight [C, C, 3, 3], zero padding 1. */
-export function phiConvRef(h: ArrayLike<number>, weight: ArrayLike<number>, bias: ArrayLike<number>, shape: MapShape, ratio: number): Float64Array {
+export function phiConvRef(
+  h: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  shape: MapShape,
+  ratio: number,
+): Float64Array {
   const { batch, channels: C, height: H, width: W } = shape;
   const out = new Float64Array(batch * C * H * W);
   for (let b = 0; b < batch; b++) {
@@ -130,7 +154,13 @@ export function phiConvRef(h: ArrayLike<number>, weight: ArrayLike<number>, bias
 }
 
 /** For features [N, C] and codebook [V, C]: the index of the nearest code (squared L2), first on ties. */
-export function nearestCodeRef(features: ArrayLike<number>, codebook: ArrayLike<number>, rows: number, codes: number, channels: number): Uint32Array {
+export function nearestCodeRef(
+  features: ArrayLike<number>,
+  codebook: ArrayLike<number>,
+  rows: number,
+  codes: number,
+  channels: number,
+): Uint32Array {
   const out = new Uint32Array(rows);
   for (let r = 0; r < rows; r++) {
     let best = Infinity;

@@ -17,7 +17,8 @@ import { roundHalfEven } from './rounding';
 
 /** Largest quantized magnitude: qmax for INT, maxFinite for FP. */
 export function activationQmax(format: ActivationFormat): number {
-  if (format.kind === 'none') throw new QuantizationError("activation format 'none' has no scale; pick an int or fp format");
+  if (format.kind === 'none')
+    throw new QuantizationError("activation format 'none' has no scale; pick an int or fp format");
   return format.kind === 'int' ? 2 ** (format.bits - 1) - 1 : FP_SPECS[format.name].maxFinite;
 }
 
@@ -29,11 +30,15 @@ export function fakeQuantActivations(
   scaling: ActivationScaling,
 ): Float32Array {
   if (!Number.isInteger(tokens) || !Number.isInteger(cols) || tokens < 1 || cols < 1 || x.length !== tokens * cols) {
-    throw new QuantizationError(`activations have ${x.length} values for shape ${tokens}x${cols}; pass a row-major [tokens, cols] array`);
+    throw new QuantizationError(
+      `activations have ${x.length} values for shape ${tokens}x${cols}; pass a row-major [tokens, cols] array`,
+    );
   }
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
-      throw new QuantizationError(`activation at token ${Math.floor(i / cols)}, col ${i % cols} is ${x[i]}; find the op that overflowed upstream`);
+      throw new QuantizationError(
+        `activation at token ${Math.floor(i / cols)}, col ${i % cols} is ${x[i]}; find the op that overflowed upstream`,
+      );
     }
   }
   if (format.kind === 'none') return x.slice();
@@ -41,7 +46,9 @@ export function fakeQuantActivations(
   let tensorScale = 0;
   if (scaling.kind === 'tensor') {
     if (!(Number.isFinite(scaling.scale) && scaling.scale >= 0)) {
-      throw new QuantizationError(`per-tensor activation scale ${scaling.scale} must be finite and >= 0; calibrate it with calibrateActivationScale`);
+      throw new QuantizationError(
+        `per-tensor activation scale ${scaling.scale} must be finite and >= 0; calibrate it with calibrateActivationScale`,
+      );
     }
     tensorScale = Math.fround(scaling.scale);
   }
@@ -80,10 +87,14 @@ export function calibrateActivationScale(samples: readonly Float32Array[], forma
   for (const sample of samples) {
     for (let i = 0; i < sample.length; i++) {
       const a = Math.abs(sample[i]);
-      if (!Number.isFinite(a)) throw new QuantizationError(`calibration sample value ${sample[i]} is not finite; drop the sample or fix its source`);
+      if (!Number.isFinite(a))
+        throw new QuantizationError(
+          `calibration sample value ${sample[i]} is not finite; drop the sample or fix its source`,
+        );
       if (a > absmax) absmax = a;
     }
   }
-  if (absmax === 0) throw new QuantizationError('calibration samples are empty or all zero; run the model on real inputs to calibrate');
+  if (absmax === 0)
+    throw new QuantizationError('calibration samples are empty or all zero; run the model on real inputs to calibrate');
   return Math.fround(absmax / qmax);
 }

@@ -14,13 +14,17 @@ export interface ClipSearchOptions {
   readonly calibration?: { readonly x: Float32Array; readonly tokens: number };
 }
 
-export const DEFAULT_CLIP_RATIOS: readonly number[] = Array.from({ length: 11 }, (_, i) => Math.round(100 - 5 * i) / 100);
+export const DEFAULT_CLIP_RATIOS: readonly number[] = Array.from(
+  { length: 11 },
+  (_, i) => Math.round(100 - 5 * i) / 100,
+);
 
 /** Validated candidate list, 1 first so that it wins ties. */
 export function clipCandidates(options: ClipSearchOptions): number[] {
   const ratios = options.ratios ?? DEFAULT_CLIP_RATIOS;
   for (const r of ratios) {
-    if (!(r > 0 && r <= 1)) throw new QuantizationError(`clip ratio ${r} is outside (0, 1]; pass ratios such as [1, 0.9, 0.8]`);
+    if (!(r > 0 && r <= 1))
+      throw new QuantizationError(`clip ratio ${r} is outside (0, 1]; pass ratios such as [1, 0.9, 0.8]`);
   }
   return [1, ...ratios.filter((r) => r !== 1)];
 }
@@ -35,7 +39,9 @@ export function validateCalibration(calibration: ClipSearchOptions['calibration'
   }
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
-      throw new QuantizationError(`calibration activation at token ${Math.floor(i / cols)}, col ${i % cols} is ${x[i]}; remove non-finite samples`);
+      throw new QuantizationError(
+        `calibration activation at token ${Math.floor(i / cols)}, col ${i % cols} is ${x[i]}; remove non-finite samples`,
+      );
     }
   }
 }

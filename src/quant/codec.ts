@@ -46,7 +46,13 @@ export function makeCodec(format: WeightFormat): WeightCodec {
 }
 
 function fpCodec(format: WeightFormat, spec: FpSpec, values: Float64Array): WeightCodec {
-  return { format, bits: spec.bits, values, zeroCode: 0, encode: (w, scale) => (scale === 0 ? 0 : quantizeToFp(spec, w / scale)) };
+  return {
+    format,
+    bits: spec.bits,
+    values,
+    zeroCode: 0,
+    encode: (w, scale) => (scale === 0 ? 0 : quantizeToFp(spec, w / scale)),
+  };
 }
 
 /** The dequantised f32 value, exactly as the GPU computes it. */

@@ -30,9 +30,7 @@ export type WeightFormat =
   | { readonly kind: 'fp'; readonly name: FpName };
 
 export type Granularity =
-  | { readonly kind: 'tensor' }
-  | { readonly kind: 'channel' }
-  | { readonly kind: 'group'; readonly size: 32 | 64 | 128 };
+  { readonly kind: 'tensor' } | { readonly kind: 'channel' } | { readonly kind: 'group'; readonly size: 32 | 64 | 128 };
 
 export type ActivationFormat =
   | { readonly kind: 'none' }
@@ -124,7 +122,12 @@ export function groupSizeFor(granularity: Granularity, cols: number): number {
 }
 
 /** Stored bits per weight including the f16 scale (and offset) per group: what a scaling-law chart calls bits. */
-export function effectiveBitsPerWeight(format: WeightFormat, granularity: Granularity, rows: number, cols: number): number {
+export function effectiveBitsPerWeight(
+  format: WeightFormat,
+  granularity: Granularity,
+  rows: number,
+  cols: number,
+): number {
   const groupSize = groupSizeFor(granularity, cols);
   const groups = (granularity.kind === 'tensor' ? 1 : rows) * Math.ceil(cols / groupSize);
   const perGroupBits = 16 * (hasOffset(format) ? 2 : 1);

@@ -21,7 +21,9 @@ function binadeExponent(a: number): number {
 /** Code of the nearest representable value to x (round half to even, saturating). x must not be NaN. */
 export function quantizeToFp(spec: FpSpec, x: number): number {
   if (Number.isNaN(x)) {
-    throw new QuantizationError(`quantizeToFp(${spec.name}) got NaN: find where the NaN comes from upstream; NaN has no code`);
+    throw new QuantizationError(
+      `quantizeToFp(${spec.name}) got NaN: find where the NaN comes from upstream; NaN has no code`,
+    );
   }
   const signBit = 1 << (spec.bits - 1);
   const a = Math.abs(x);

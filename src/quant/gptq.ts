@@ -44,7 +44,8 @@ export class GramAccumulator {
   /** x: row-major [tokens, cols]. */
   add(x: Float32Array, tokens: number): void {
     const k = this.cols;
-    if (x.length !== tokens * k) throw new QuantizationError(`GramAccumulator: ${x.length} values are not ${tokens} rows of ${k}`);
+    if (x.length !== tokens * k)
+      throw new QuantizationError(`GramAccumulator: ${x.length} values are not ${tokens} rows of ${k}`);
     // Transposed first, so that every entry is one contiguous dot product over tokens (X^T X of a wide layer
     // does not fit in cache; streaming it once per token would be memory-bound).
     const xt = new Float64Array(k * tokens);
@@ -99,7 +100,9 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
     let d = a[j * n + j];
     for (let p = 0; p < j; p++) d -= l[j * n + p] * l[j * n + p];
     if (!(d > 0)) {
-      throw new QuantizationError(`GPTQ: the calibration Hessian is not positive definite at column ${j}; raise the damping or calibrate on more samples`);
+      throw new QuantizationError(
+        `GPTQ: the calibration Hessian is not positive definite at column ${j}; raise the damping or calibrate on more samples`,
+      );
     }
     const ljj = Math.sqrt(d);
     l[j * n + j] = ljj;
@@ -138,14 +141,23 @@ function upperFactorOfInverse(a: Float64Array, n: number): Float64Array {
 }
 
 /** Upper factor U of H^-1 = U^T U after dead-channel handling and damping; also the dead channel list. */
-export function gptqInverseFactor(hessian: Float64Array, cols: number, damp = GPTQ_DEFAULT_DAMP): { upper: Float64Array; dead: number[] } {
-  if (hessian.length !== cols * cols) throw new QuantizationError(`GPTQ: Hessian has ${hessian.length} values, ${cols}x${cols} needs ${cols * cols}`);
-  if (!(Number.isFinite(damp) && damp >= 0)) throw new QuantizationError(`GPTQ damping ${damp} must be finite and >= 0; use 0.01`);
+export function gptqInverseFactor(
+  hessian: Float64Array,
+  cols: number,
+  damp = GPTQ_DEFAULT_DAMP,
+): { upper: Float64Array; dead: number[] } {
+  if (hessian.length !== cols * cols)
+    throw new QuantizationError(`GPTQ: Hessian has ${hessian.length} values, ${cols}x${cols} needs ${cols * cols}`);
+  if (!(Number.isFinite(damp) && damp >= 0))
+    throw new QuantizationError(`GPTQ damping ${damp} must be finite and >= 0; use 0.01`);
   const h = hessian.slice();
   const dead: number[] = [];
   let meanDiag = 0;
   for (let j = 0; j < cols; j++) {
-    if (!Number.isFinite(h[j * cols + j])) throw new QuantizationError(`GPTQ: Hessian diagonal ${j} is ${h[j * cols + j]}; calibration inputs must be finite`);
+    if (!Number.isFinite(h[j * cols + j]))
+      throw new QuantizationError(
+        `GPTQ: Hessian diagonal ${j} is ${h[j * cols + j]}; calibration inputs must be finite`,
+      );
     if (h[j * cols + j] === 0) {
       h[j * cols + j] = 1;
       dead.push(j);
@@ -210,7 +222,16 @@ export function gptqQuantize(
 }
 
 /** The RTN scale rule of quantizeWeight on a region of the (updated) weights. */
-function scaleOf(codec: WeightCodec, work: Float64Array, cols: number, rowStart: number, rowEnd: number, colStart: number, colEnd: number, where: string): GroupScale {
+function scaleOf(
+  codec: WeightCodec,
+  work: Float64Array,
+  cols: number,
+  rowStart: number,
+  rowEnd: number,
+  colStart: number,
+  colEnd: number,
+  where: string,
+): GroupScale {
   let min = Infinity;
   let max = -Infinity;
   for (let r = rowStart; r < rowEnd; r++) {
@@ -225,7 +246,14 @@ function scaleOf(codec: WeightCodec, work: Float64Array, cols: number, rowStart:
 }
 
 /** ||X W^T - X Q^T||_F^2 / ||X W^T||_F^2 on inputs x [tokens, cols] (a test and report helper, f64). */
-export function layerOutputError(x: Float32Array, tokens: number, w: Float32Array, q: Float32Array, rows: number, cols: number): number {
+export function layerOutputError(
+  x: Float32Array,
+  tokens: number,
+  w: Float32Array,
+  q: Float32Array,
+  rows: number,
+  cols: number,
+): number {
   let num = 0;
   let den = 0;
   for (let t = 0; t < tokens; t++) {

@@ -5,10 +5,18 @@
 import { wordsPerRow as wordsPerRowFor } from './formats';
 import { QuantizationError } from './errors';
 
-export function packCodes(codes: Uint32Array | readonly number[], rows: number, cols: number, bits: number): Uint32Array {
-  if (!Number.isInteger(bits) || bits < 1 || bits > 32) throw new QuantizationError(`packCodes: bits must be an integer in 1..32, got ${bits}`);
+export function packCodes(
+  codes: Uint32Array | readonly number[],
+  rows: number,
+  cols: number,
+  bits: number,
+): Uint32Array {
+  if (!Number.isInteger(bits) || bits < 1 || bits > 32)
+    throw new QuantizationError(`packCodes: bits must be an integer in 1..32, got ${bits}`);
   if (codes.length !== rows * cols) {
-    throw new QuantizationError(`packCodes: got ${codes.length} codes for a ${rows}x${cols} matrix; pass exactly rows*cols codes, row-major`);
+    throw new QuantizationError(
+      `packCodes: got ${codes.length} codes for a ${rows}x${cols} matrix; pass exactly rows*cols codes, row-major`,
+    );
   }
   const wpr = wordsPerRowFor(cols, bits);
   const words = new Uint32Array(rows * wpr);

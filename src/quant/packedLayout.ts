@@ -3,7 +3,15 @@
  * gptqQuantize pick codes and scales differently but must produce the same layout, since the kernels and
  * dequantizeWeight read both alike; hence one place that allocates and one that packs.
  */
-import { codeBits, groupSizeFor, hasOffset, wordsPerRow, type Granularity, type PackedWeight, type WeightFormat } from './formats';
+import {
+  codeBits,
+  groupSizeFor,
+  hasOffset,
+  wordsPerRow,
+  type Granularity,
+  type PackedWeight,
+  type WeightFormat,
+} from './formats';
 import { packCodes } from './pack';
 
 export interface UnpackedWeight {
@@ -23,14 +31,30 @@ export interface UnpackedWeight {
   readonly codes: Uint32Array;
 }
 
-export function allocateUnpackedWeight(format: WeightFormat, granularity: Granularity, rows: number, cols: number): UnpackedWeight {
+export function allocateUnpackedWeight(
+  format: WeightFormat,
+  granularity: Granularity,
+  rows: number,
+  cols: number,
+): UnpackedWeight {
   const groupSize = groupSizeFor(granularity, cols);
   const groupsPerRow = Math.ceil(cols / groupSize);
   const perTensor = granularity.kind === 'tensor';
   const scaleCount = (perTensor ? 1 : rows) * groupsPerRow;
   const scales = new Uint16Array(scaleCount + (scaleCount & 1));
   const offsets = hasOffset(format) ? new Uint16Array(scales.length) : undefined;
-  return { format, granularity, rows, cols, groupSize, groupsPerRow, perTensor, scales, offsets, codes: new Uint32Array(rows * cols) };
+  return {
+    format,
+    granularity,
+    rows,
+    cols,
+    groupSize,
+    groupsPerRow,
+    perTensor,
+    scales,
+    offsets,
+    codes: new Uint32Array(rows * cols),
+  };
 }
 
 export function packUnpackedWeight(u: UnpackedWeight): PackedWeight {

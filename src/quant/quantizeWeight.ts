@@ -24,7 +24,9 @@ export function validateMatrix(w: Float32Array, rows: number, cols: number, what
     throw new QuantizationError(`${what} shape ${rows}x${cols} is invalid: rows and cols must be positive integers`);
   }
   if (w.length !== rows * cols) {
-    throw new QuantizationError(`${what} has ${w.length} values but the shape ${rows}x${cols} needs ${rows * cols}; pass a row-major [rows, cols] array`);
+    throw new QuantizationError(
+      `${what} has ${w.length} values but the shape ${rows}x${cols} needs ${rows * cols}; pass a row-major [rows, cols] array`,
+    );
   }
   for (let i = 0; i < w.length; i++) {
     if (!Number.isFinite(w[i])) {
@@ -66,14 +68,21 @@ export function quantizeWeight(
       const colEnd = Math.min(cols, colStart + groupSize);
       const region: GroupRegion = perTensor
         ? { rowStart: 0, rowEnd: rows, colStart, colEnd, where: 'the whole tensor' }
-        : { rowStart: scaleRow, rowEnd: scaleRow + 1, colStart, colEnd, where: `row ${scaleRow}, cols ${colStart}..${colEnd - 1}` };
+        : {
+            rowStart: scaleRow,
+            rowEnd: scaleRow + 1,
+            colStart,
+            colEnd,
+            where: `row ${scaleRow}, cols ${colStart}..${colEnd - 1}`,
+          };
       const result = quantizeGroup(codec, w, cols, region, ratios, calibration);
       const index = scaleRow * groupsPerRow + g;
       scales[index] = result.scaleBits;
       if (offsets) offsets[index] = result.offsetBits;
       const groupCols = colEnd - colStart;
       for (let r = region.rowStart; r < region.rowEnd; r++) {
-        for (let k = colStart; k < colEnd; k++) codes[r * cols + k] = result.codes[(r - region.rowStart) * groupCols + (k - colStart)];
+        for (let k = colStart; k < colEnd; k++)
+          codes[r * cols + k] = result.codes[(r - region.rowStart) * groupCols + (k - colStart)];
       }
     }
   }
@@ -110,7 +119,11 @@ function quantizeGroup(
   }
   if (min === max) {
     const fit = fitConstantGroup(codec, min, region.where);
-    return { scaleBits: fit.scaleBits, offsetBits: fit.offsetBits, codes: new Uint32Array(values.length).fill(fit.code) };
+    return {
+      scaleBits: fit.scaleBits,
+      offsetBits: fit.offsetBits,
+      codes: new Uint32Array(values.length).fill(fit.code),
+    };
   }
   let best: GroupResult | undefined;
   let bestError = Infinity;
@@ -120,7 +133,8 @@ function quantizeGroup(
     const codes = new Uint32Array(values.length);
     for (let i = 0; i < values.length; i++) codes[i] = codec.encode(values[i], s.scale, s.offset);
     if (ratios.length === 1) return { scaleBits: s.scaleBits, offsetBits: s.offsetBits, codes };
-    for (let i = 0; i < values.length; i++) delta[i] = values[i] - dequantValue(codec.values[codes[i]], s.scale, s.offset);
+    for (let i = 0; i < values.length; i++)
+      delta[i] = values[i] - dequantValue(codec.values[codes[i]], s.scale, s.offset);
     const error = groupError(delta, groupRows, groupCols, region.colStart, cols, calibration);
     if (error < bestError) {
       bestError = error;

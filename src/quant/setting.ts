@@ -35,7 +35,12 @@ import {
 
 export type LayerKind = 'qkv' | 'proj' | 'fc1' | 'fc2' | 'adaLN' | 'embed' | 'head';
 /** How the quantised weights are found; 'qat' runs a student bundle trained for the setting (with RTN weights). */
-export type QuantMethod = { kind: 'rtn' } | { kind: 'clip' } | { kind: 'smoothquant'; alpha: number } | { kind: 'gptq' } | { kind: 'qat'; loss: QatLoss };
+export type QuantMethod =
+  | { kind: 'rtn' }
+  | { kind: 'clip' }
+  | { kind: 'smoothquant'; alpha: number }
+  | { kind: 'gptq' }
+  | { kind: 'qat'; loss: QatLoss };
 
 export interface QuantSetting {
   weight: { format: WeightFormat; granularity: Granularity } | null;
@@ -54,7 +59,15 @@ export class SettingParseError extends Error {
   }
 }
 
-const LAYER_LETTERS: Record<LayerKind, string> = { qkv: 'q', proj: 'p', fc1: '1', fc2: '2', adaLN: 'a', embed: 'e', head: 'h' };
+const LAYER_LETTERS: Record<LayerKind, string> = {
+  qkv: 'q',
+  proj: 'p',
+  fc1: '1',
+  fc2: '2',
+  adaLN: 'a',
+  embed: 'e',
+  head: 'h',
+};
 const LAYER_ORDER = Object.keys(LAYER_LETTERS) as LayerKind[];
 export const DEFAULT_LAYERS: readonly LayerKind[] = ['qkv', 'proj', 'fc1', 'fc2', 'adaLN'];
 
@@ -71,11 +84,19 @@ export const FULL_PRECISION: QuantSetting = {
 export function settingToString(s: QuantSetting): string {
   if (s.method.kind === 'qat') return `${settingToString({ ...s, method: RTN })}~${methodRow(s.method).token}`;
   if (!s.weight && s.activation.format.kind === 'none') return 'fp32';
-  const parts: string[] = [s.weight ? `W${weightFormatRow(s.weight.format).token}${granularityRow(s.weight.granularity).token}` : `W${NOT_QUANTISED_BITS}`];
-  if (s.activation.format.kind !== 'none') parts.push(`A${activationFormatRow(s.activation.format).token}${s.activation.perTensor ? 't' : ''}`);
+  const parts: string[] = [
+    s.weight
+      ? `W${weightFormatRow(s.weight.format).token}${granularityRow(s.weight.granularity).token}`
+      : `W${NOT_QUANTISED_BITS}`,
+  ];
+  if (s.activation.format.kind !== 'none')
+    parts.push(`A${activationFormatRow(s.activation.format).token}${s.activation.perTensor ? 't' : ''}`);
   const layers = LAYER_ORDER.filter((l) => s.layers.includes(l));
   if (layers.join() !== DEFAULT_LAYERS.join()) parts.push(`L${layers.map((l) => LAYER_LETTERS[l]).join('')}`);
-  if (s.method.kind !== 'rtn') parts.push(s.method.kind === 'smoothquant' ? `${methodRow(s.method).token}${s.method.alpha}` : methodRow(s.method).token);
+  if (s.method.kind !== 'rtn')
+    parts.push(
+      s.method.kind === 'smoothquant' ? `${methodRow(s.method).token}${s.method.alpha}` : methodRow(s.method).token,
+    );
   return parts.join('-');
 }
 
@@ -88,8 +109,14 @@ export function parseSetting(text: string): QuantSetting {
   const setting = parseMain(main, fail);
   if (trained === undefined) return setting;
   const row = methodRowByToken(trained);
-  if (!row?.trained) fail(`"${trained}" is not a trained method (${METHOD_ROWS.filter((r) => r.trained).map((r) => r.token).join(', ')})`);
-  if (setting.method.kind !== 'rtn') fail('a trained student runs its own RTN weights, so it takes no post-training method');
+  if (!row?.trained)
+    fail(
+      `"${trained}" is not a trained method (${METHOD_ROWS.filter((r) => r.trained)
+        .map((r) => r.token)
+        .join(', ')})`,
+    );
+  if (setting.method.kind !== 'rtn')
+    fail('a trained student runs its own RTN weights, so it takes no post-training method');
   return { ...setting, method: { kind: 'qat', loss: row!.loss! } };
 }
 
@@ -102,7 +129,10 @@ export function checkSetting(value: unknown): QuantSetting {
   try {
     text = settingToString(value as QuantSetting);
   } catch {
-    throw new SettingParseError(JSON.stringify(value) ?? String(value), 'it is not a QuantSetting object (weight, activation, layers, method)');
+    throw new SettingParseError(
+      JSON.stringify(value) ?? String(value),
+      'it is not a QuantSetting object (weight, activation, layers, method)',
+    );
   }
   return parseSetting(text);
 }
@@ -174,6 +204,8 @@ function parseMethod(token: string, fail: (p: string) => never): QuantMethod {
   const sqToken = methodRow({ kind: 'smoothquant' }).token;
   const sq = new RegExp(`^${sqToken}(0(?:\\.\\d+)?|1(?:\\.0+)?)$`).exec(token);
   if (sq) return { kind: 'smoothquant', alpha: Number(sq[1]) };
-  const ptq = METHOD_ROWS.filter((r) => !r.trained).map((r) => (r.kind === 'smoothquant' ? `${r.token}<alpha in 0..1>` : r.token));
+  const ptq = METHOD_ROWS.filter((r) => !r.trained).map((r) =>
+    r.kind === 'smoothquant' ? `${r.token}<alpha in 0..1>` : r.token,
+  );
   return fail(`unknown method "${token}" (${ptq.join(', ')}; a trained student is written ~qat-<loss> at the end)`);
 }

@@ -20,7 +20,8 @@ import {
   weightFormatRow,
 } from './vocabulary';
 
-export type SettingField = 'weightFormat' | 'weightBits' | 'zeroPoint' | 'granularity' | 'activation' | 'method' | 'alpha';
+export type SettingField =
+  'weightFormat' | 'weightBits' | 'zeroPoint' | 'granularity' | 'activation' | 'method' | 'alpha';
 
 export interface FieldOption {
   readonly value: string;
@@ -50,13 +51,25 @@ const NOT_QUANTISED = String(NOT_QUANTISED_BITS);
 const DEFAULT_GRANULARITY = GRANULARITY_ROWS[0].granularity;
 
 export const FIELD_LABELS: Record<SettingField, { readonly label: string; readonly hint: string }> = {
-  weightFormat: { label: 'Weight format', hint: 'INT: evenly spaced levels. FP: levels dense near zero (OCP MX elements).' },
+  weightFormat: {
+    label: 'Weight format',
+    hint: 'INT: evenly spaced levels. FP: levels dense near zero (OCP MX elements).',
+  },
   weightBits: { label: 'Weight bits', hint: `Bits per weight code; ${NOT_QUANTISED} keeps weights in full precision.` },
   zeroPoint: { label: 'Zero point', hint: 'Asymmetric stores an f16 offset per group too.' },
-  granularity: { label: 'Group size', hint: 'Weights sharing one f16 scale; smaller groups cost more bits but fit better.' },
-  activation: { label: 'Activation bits', hint: `Inputs of every quantised Linear, per token; ${NOT_QUANTISED} = ${NOT_QUANTISED_LABEL}.` },
+  granularity: {
+    label: 'Group size',
+    hint: 'Weights sharing one f16 scale; smaller groups cost more bits but fit better.',
+  },
+  activation: {
+    label: 'Activation bits',
+    hint: `Inputs of every quantised Linear, per token; ${NOT_QUANTISED} = ${NOT_QUANTISED_LABEL}.`,
+  },
   method: { label: 'Method', hint: 'How the low-bit weights are chosen. QAT students were trained for one setting.' },
-  alpha: { label: 'SmoothQuant α', hint: 'Migration strength: how much of the activation range moves into the weights.' },
+  alpha: {
+    label: 'SmoothQuant α',
+    hint: 'Migration strength: how much of the activation range moves into the weights.',
+  },
 };
 
 export function isTrained(s: QuantSetting): boolean {
@@ -94,7 +107,9 @@ export function fieldValue(s: QuantSetting, field: SettingField): string {
     case 'granularity':
       return granularityRow(w?.granularity ?? DEFAULT_GRANULARITY).name;
     case 'activation':
-      return s.activation.format.kind === 'none' ? NOT_QUANTISED : activationFormatRow(s.activation.format).token + (s.activation.perTensor ? 't' : '');
+      return s.activation.format.kind === 'none'
+        ? NOT_QUANTISED
+        : activationFormatRow(s.activation.format).token + (s.activation.perTensor ? 't' : '');
     case 'method':
       return isTrained(s) ? settingToString(s) : methodRow(s.method).token;
     case 'alpha':
@@ -120,8 +135,16 @@ function offered(s: QuantSetting, field: SettingField, ctx: EditorContext): Fiel
         { value: 'fp', label: 'FP' },
       ];
     case 'weightBits': {
-      const rows = WEIGHT_FORMAT_ROWS.filter((r) => r.format.kind === (fp ? 'fp' : 'int') && (r.format.kind === 'fp' || r.format.symmetric) && (ctx.scope === 'weights' || r.modelPicker));
-      const options = rows.map((r) => ({ value: r.format.kind === 'int' ? String(r.codeBits) : r.token, label: r.format.kind === 'int' ? `INT${r.codeBits}` : `${r.label} (${r.codeBits} bits)` }));
+      const rows = WEIGHT_FORMAT_ROWS.filter(
+        (r) =>
+          r.format.kind === (fp ? 'fp' : 'int') &&
+          (r.format.kind === 'fp' || r.format.symmetric) &&
+          (ctx.scope === 'weights' || r.modelPicker),
+      );
+      const options = rows.map((r) => ({
+        value: r.format.kind === 'int' ? String(r.codeBits) : r.token,
+        label: r.format.kind === 'int' ? `INT${r.codeBits}` : `${r.label} (${r.codeBits} bits)`,
+      }));
       return ctx.scope === 'model' ? [...options, unquantised] : options;
     }
     case 'zeroPoint':
@@ -132,12 +155,21 @@ function offered(s: QuantSetting, field: SettingField, ctx: EditorContext): Fiel
     case 'granularity':
       return GRANULARITY_ROWS.map((r) => ({ value: r.name, label: r.label }));
     case 'activation':
-      return [unquantised, ...ACTIVATION_FORMAT_ROWS.filter((r) => OFFERED_ACTIVATIONS.includes(r.token)).map((r) => ({ value: r.token, label: r.label }))];
+      return [
+        unquantised,
+        ...ACTIVATION_FORMAT_ROWS.filter((r) => OFFERED_ACTIVATIONS.includes(r.token)).map((r) => ({
+          value: r.token,
+          label: r.label,
+        })),
+      ];
     case 'method': {
       const ptq = METHOD_ROWS.filter((r) => !r.trained).map((r) => ({ value: r.token, label: r.label }));
       const students = (ctx.students ?? []).map((st) => {
         const base = settingToString({ ...st.setting, method: RTN });
-        return { value: settingToString(st.setting), label: `${methodRow(st.setting.method).label}, trained for ${base}` };
+        return {
+          value: settingToString(st.setting),
+          label: `${methodRow(st.setting.method).label}, trained for ${base}`,
+        };
       });
       return [...ptq, ...students];
     }
@@ -148,7 +180,8 @@ function offered(s: QuantSetting, field: SettingField, ctx: EditorContext): Fiel
 
 function currentLabel(s: QuantSetting, field: SettingField): string {
   if (field === 'method' && isTrained(s)) return `${methodRow(s.method).label} (no student shipped for this model)`;
-  if (field === 'activation' && s.activation.format.kind !== 'none') return `${activationFormatRow(s.activation.format).label}${s.activation.perTensor ? ' per tensor' : ''}`;
+  if (field === 'activation' && s.activation.format.kind !== 'none')
+    return `${activationFormatRow(s.activation.format).label}${s.activation.perTensor ? ' per tensor' : ''}`;
   return fieldValue(s, field);
 }
 
@@ -167,14 +200,27 @@ function edit(s: QuantSetting, field: SettingField, value: string): QuantSetting
     case 'weightFormat': {
       if (value === (w?.format.kind ?? 'int') && w) return s;
       // A change of kind starts at 4 bits (INT4 or FP4), the common point of both.
-      const row = WEIGHT_FORMAT_ROWS.find((r) => r.format.kind === value && r.codeBits === 4 && (r.format.kind === 'fp' || r.format.symmetric));
+      const row = WEIGHT_FORMAT_ROWS.find(
+        (r) => r.format.kind === value && r.codeBits === 4 && (r.format.kind === 'fp' || r.format.symmetric),
+      );
       if (!row) throw new RangeError(`weight format "${value}" is not int or fp`);
       return { ...s, weight: { format: row.format, granularity } };
     }
     case 'weightBits': {
       if (value === NOT_QUANTISED) return { ...s, weight: null };
       const bits = Number(value);
-      if (INT_BITS.includes(bits as IntBits)) return { ...s, weight: { format: { kind: 'int', bits: bits as IntBits, symmetric: w?.format.kind === 'int' ? w.format.symmetric : true }, granularity } };
+      if (INT_BITS.includes(bits as IntBits))
+        return {
+          ...s,
+          weight: {
+            format: {
+              kind: 'int',
+              bits: bits as IntBits,
+              symmetric: w?.format.kind === 'int' ? w.format.symmetric : true,
+            },
+            granularity,
+          },
+        };
       const row = WEIGHT_FORMAT_ROWS.find((r) => r.format.kind === 'fp' && r.token === value);
       if (!row) throw new RangeError(`weight bits "${value}" is not an option`);
       return { ...s, weight: { format: row.format, granularity } };
@@ -200,7 +246,14 @@ function edit(s: QuantSetting, field: SettingField, value: string): QuantSetting
       const row = METHOD_ROWS.find((r) => r.token === value && !r.trained);
       if (!row) throw new RangeError(`method "${value}" is not an option`);
       const base = isTrained(s) ? { ...s, method: RTN } : s;
-      if (row.kind === 'smoothquant') return { ...base, method: { kind: 'smoothquant', alpha: s.method.kind === 'smoothquant' ? s.method.alpha : SMOOTHQUANT_ALPHAS[1] } };
+      if (row.kind === 'smoothquant')
+        return {
+          ...base,
+          method: {
+            kind: 'smoothquant',
+            alpha: s.method.kind === 'smoothquant' ? s.method.alpha : SMOOTHQUANT_ALPHAS[1],
+          },
+        };
       return { ...base, method: { kind: row.kind } as QuantSetting['method'] };
     }
     case 'alpha':
@@ -210,9 +263,19 @@ function edit(s: QuantSetting, field: SettingField, value: string): QuantSetting
 
 /** Short human label of a setting: "W4 g32 · A8 · GPTQ", "FP4 g32", "W3 g32 · QAT, TopKLD*". */
 export function settingLabel(s: QuantSetting): string {
-  const w = s.weight ? `${weightFormatRow(s.weight.format).short} ${granularityRow(s.weight.granularity).short}` : `W${NOT_QUANTISED}`;
-  const a = s.activation.format.kind === 'none' ? '' : ` · ${activationFormatRow(s.activation.format).short}${s.activation.perTensor ? 't' : ''}`;
-  const m = s.method.kind === 'rtn' ? '' : s.method.kind === 'smoothquant' ? ` · SQ α=${s.method.alpha}` : ` · ${methodRow(s.method).label.replace(' (our reconstruction)', '*')}`;
+  const w = s.weight
+    ? `${weightFormatRow(s.weight.format).short} ${granularityRow(s.weight.granularity).short}`
+    : `W${NOT_QUANTISED}`;
+  const a =
+    s.activation.format.kind === 'none'
+      ? ''
+      : ` · ${activationFormatRow(s.activation.format).short}${s.activation.perTensor ? 't' : ''}`;
+  const m =
+    s.method.kind === 'rtn'
+      ? ''
+      : s.method.kind === 'smoothquant'
+        ? ` · SQ α=${s.method.alpha}`
+        : ` · ${methodRow(s.method).label.replace(' (our reconstruction)', '*')}`;
   return `${w}${a}${m}`;
 }
 

@@ -35,17 +35,30 @@ export interface SmoothedLinear {
 
 export function validateAlpha(alpha: number): void {
   if (!(Number.isFinite(alpha) && alpha >= 0 && alpha <= 1)) {
-    throw new QuantizationError(`SmoothQuant migration strength ${alpha} is outside 0..1; use e.g. 0.5 (the paper's default)`);
+    throw new QuantizationError(
+      `SmoothQuant migration strength ${alpha} is outside 0..1; use e.g. 0.5 (the paper's default)`,
+    );
   }
 }
 
 /** s_j per input channel from the calibration absmax of X's columns and W's column absmax. */
-export function smoothingFactors(activationAbsMax: Float32Array, weight: Float32Array, rows: number, cols: number, alpha: number): Float32Array {
+export function smoothingFactors(
+  activationAbsMax: Float32Array,
+  weight: Float32Array,
+  rows: number,
+  cols: number,
+  alpha: number,
+): Float32Array {
   validateAlpha(alpha);
   if (activationAbsMax.length !== cols) {
-    throw new QuantizationError(`SmoothQuant needs one activation absmax per input channel: got ${activationAbsMax.length} for ${cols} channels; calibrate on this layer's input`);
+    throw new QuantizationError(
+      `SmoothQuant needs one activation absmax per input channel: got ${activationAbsMax.length} for ${cols} channels; calibrate on this layer's input`,
+    );
   }
-  if (weight.length !== rows * cols) throw new QuantizationError(`weight has ${weight.length} values but the shape ${rows}x${cols} needs ${rows * cols}`);
+  if (weight.length !== rows * cols)
+    throw new QuantizationError(
+      `weight has ${weight.length} values but the shape ${rows}x${cols} needs ${rows * cols}`,
+    );
   const weightMax = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) weightMax[j] = Math.max(weightMax[j], Math.abs(weight[r * cols + j]));
@@ -53,16 +66,26 @@ export function smoothingFactors(activationAbsMax: Float32Array, weight: Float32
   const s = new Float32Array(cols);
   for (let j = 0; j < cols; j++) {
     const a = activationAbsMax[j];
-    if (!(Number.isFinite(a) && a >= 0)) throw new QuantizationError(`activation absmax of channel ${j} is ${a}; calibration must see finite activations`);
+    if (!(Number.isFinite(a) && a >= 0))
+      throw new QuantizationError(`activation absmax of channel ${j} is ${a}; calibration must see finite activations`);
     const value = a ** alpha / Math.max(weightMax[j], SMOOTH_CLAMP) ** (1 - alpha);
     s[j] = Math.max(value, SMOOTH_CLAMP);
-    if (!Number.isFinite(s[j])) throw new QuantizationError(`smoothing factor of channel ${j} overflows f32 (activation absmax ${a}); lower alpha`);
+    if (!Number.isFinite(s[j]))
+      throw new QuantizationError(
+        `smoothing factor of channel ${j} overflows f32 (activation absmax ${a}); lower alpha`,
+      );
   }
   return s;
 }
 
 /** W diag(s) and inv = 1/s (f32). */
-export function smoothLinear(weight: Float32Array, rows: number, cols: number, activationAbsMax: Float32Array, alpha: number): SmoothedLinear {
+export function smoothLinear(
+  weight: Float32Array,
+  rows: number,
+  cols: number,
+  activationAbsMax: Float32Array,
+  alpha: number,
+): SmoothedLinear {
   const factors = smoothingFactors(activationAbsMax, weight, rows, cols, alpha);
   const smoothed = new Float32Array(weight.length);
   for (let r = 0; r < rows; r++) {
@@ -74,9 +97,16 @@ export function smoothLinear(weight: Float32Array, rows: number, cols: number, a
 }
 
 /** X diag(inv): x [tokens, cols] times inputScale per column, one f32 rounding (what the kernel computes). */
-export function smoothActivations(x: Float32Array, tokens: number, cols: number, inputScale: Float32Array): Float32Array {
+export function smoothActivations(
+  x: Float32Array,
+  tokens: number,
+  cols: number,
+  inputScale: Float32Array,
+): Float32Array {
   if (x.length !== tokens * cols || inputScale.length !== cols) {
-    throw new QuantizationError(`smoothActivations: x has ${x.length} values for ${tokens}x${cols} and ${inputScale.length} channel scales; shapes must agree`);
+    throw new QuantizationError(
+      `smoothActivations: x has ${x.length} values for ${tokens}x${cols} and ${inputScale.length} channel scales; shapes must agree`,
+    );
   }
   const y = new Float32Array(x.length);
   for (let t = 0; t < tokens; t++) {
@@ -90,9 +120,15 @@ export function smoothActivations(x: Float32Array, tokens: number, cols: number,
  * max_j f32(a_j * inv_j) / qmax. Equal to calibrateActivationScale on the smoothed samples, because f32
  * rounding of a product is monotone in |x|.
  */
-export function smoothedTensorScale(activationAbsMax: Float32Array, inputScale: Float32Array, format: ActivationFormat): number {
+export function smoothedTensorScale(
+  activationAbsMax: Float32Array,
+  inputScale: Float32Array,
+  format: ActivationFormat,
+): number {
   let absmax = 0;
-  for (let j = 0; j < inputScale.length; j++) absmax = Math.max(absmax, Math.fround(activationAbsMax[j] * inputScale[j]));
-  if (absmax === 0) throw new QuantizationError('calibration activations are all zero; run the model on real inputs to calibrate');
+  for (let j = 0; j < inputScale.length; j++)
+    absmax = Math.max(absmax, Math.fround(activationAbsMax[j] * inputScale[j]));
+  if (absmax === 0)
+    throw new QuantizationError('calibration activations are all zero; run the model on real inputs to calibrate');
   return Math.fround(absmax / activationQmax(format));
 }

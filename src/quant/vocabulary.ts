@@ -6,7 +6,16 @@
  * FP_WORDS below; the type checker then asks for nothing else (test/quant/vocabulary.test.ts proves it by scanning
  * the tree for the row's words).
  */
-import { FP_SPECS, GROUP_SIZES, INT_BITS, type ActivationFormat, type FpName, type Granularity, type IntBits, type WeightFormat } from './formats';
+import {
+  FP_SPECS,
+  GROUP_SIZES,
+  INT_BITS,
+  type ActivationFormat,
+  type FpName,
+  type Granularity,
+  type IntBits,
+  type WeightFormat,
+} from './formats';
 
 /** Bits that stand for "not quantised", for weights and activations alike (the engine computes in f32). */
 export const NOT_QUANTISED_BITS = 32;
@@ -28,7 +37,12 @@ export interface WeightFormatRow {
 }
 
 /** The words of each FP element format; its bits and decode are FP_SPECS'. */
-const FP_WORDS: Readonly<Record<FpName, { readonly token: string; readonly label: string; readonly short: string; readonly modelPicker: boolean }>> = {
+const FP_WORDS: Readonly<
+  Record<
+    FpName,
+    { readonly token: string; readonly label: string; readonly short: string; readonly modelPicker: boolean }
+  >
+> = {
   // One FP format per width for whole models: E4M3 keeps precision at 8 bits, E3M2 range at 6 (the OCP MX choices).
   e4m3: { token: 'fp8e4m3', label: 'FP8 E4M3', short: 'FP8e4m3', modelPicker: true },
   e5m2: { token: 'fp8e5m2', label: 'FP8 E5M2', short: 'FP8e5m2', modelPicker: false },
@@ -88,13 +102,23 @@ export interface GranularityRow {
 }
 
 export const GRANULARITY_ROWS: readonly GranularityRow[] = [
-  ...GROUP_SIZES.map((size) => ({ granularity: { kind: 'group', size } as const, token: `g${size}`, label: `Groups of ${size}`, short: `g${size}`, name: `g${size}` })),
+  ...GROUP_SIZES.map((size) => ({
+    granularity: { kind: 'group', size } as const,
+    token: `g${size}`,
+    label: `Groups of ${size}`,
+    short: `g${size}`,
+    name: `g${size}`,
+  })),
   { granularity: { kind: 'channel' }, token: 'c', label: 'Per output channel', short: 'per-ch', name: 'channel' },
   { granularity: { kind: 'tensor' }, token: 't', label: 'Per tensor', short: 'per-tensor', name: 'tensor' },
 ];
 
 export function granularityRow(g: Granularity): GranularityRow {
-  const row = GRANULARITY_ROWS.find((r) => r.granularity.kind === g.kind && (g.kind !== 'group' || (r.granularity.kind === 'group' && r.granularity.size === g.size)));
+  const row = GRANULARITY_ROWS.find(
+    (r) =>
+      r.granularity.kind === g.kind &&
+      (g.kind !== 'group' || (r.granularity.kind === 'group' && r.granularity.size === g.size)),
+  );
   if (!row) throw new RangeError(`no vocabulary row for granularity ${JSON.stringify(g)}`);
   return row;
 }
@@ -117,8 +141,22 @@ export interface ActivationFormatRow {
 const FP8_ACTIVATIONS = ['e4m3', 'e5m2'] as const;
 
 export const ACTIVATION_FORMAT_ROWS: readonly ActivationFormatRow[] = [
-  ...INT_BITS.map((bits) => ({ format: { kind: 'int', bits } as const, token: `${bits}`, label: `INT${bits}`, short: `A${bits}`, bits, kernelName: `int${bits}` })),
-  ...FP8_ACTIVATIONS.map((name) => ({ format: { kind: 'fp', name } as const, token: FP_WORDS[name].token, label: FP_WORDS[name].label, short: 'Afp8', bits: FP_SPECS[name].bits, kernelName: `fp-${name}` })),
+  ...INT_BITS.map((bits) => ({
+    format: { kind: 'int', bits } as const,
+    token: `${bits}`,
+    label: `INT${bits}`,
+    short: `A${bits}`,
+    bits,
+    kernelName: `int${bits}`,
+  })),
+  ...FP8_ACTIVATIONS.map((name) => ({
+    format: { kind: 'fp', name } as const,
+    token: FP_WORDS[name].token,
+    label: FP_WORDS[name].label,
+    short: 'Afp8',
+    bits: FP_SPECS[name].bits,
+    kernelName: `fp-${name}`,
+  })),
 ];
 
 export function activationFormatRow(f: QuantizedActivationFormat): ActivationFormatRow {
@@ -154,8 +192,22 @@ export const METHOD_ROWS: readonly MethodRow[] = [
   { kind: 'qat', loss: 'task', token: 'qat-task', label: 'QAT, task loss', short: 'QAT (task loss)', trained: true },
   { kind: 'qat', loss: 'fkl', token: 'qat-fkl', label: 'QAT, forward KL', short: 'QAT + forward KL', trained: true },
   { kind: 'qat', loss: 'rkl', token: 'qat-rkl', label: 'QAT, reverse KL', short: 'QAT + reverse KL', trained: true },
-  { kind: 'qat', loss: 'topkld', token: 'qat-topkld', label: 'QAT, TopKLD (our reconstruction)', short: 'TopKLD (our reconstruction)', trained: true },
-  { kind: 'qat', loss: 'mse', token: 'qat-mse', label: 'QAT, output MSE distillation', short: 'QAT + MSE distillation', trained: true },
+  {
+    kind: 'qat',
+    loss: 'topkld',
+    token: 'qat-topkld',
+    label: 'QAT, TopKLD (our reconstruction)',
+    short: 'TopKLD (our reconstruction)',
+    trained: true,
+  },
+  {
+    kind: 'qat',
+    loss: 'mse',
+    token: 'qat-mse',
+    label: 'QAT, output MSE distillation',
+    short: 'QAT + MSE distillation',
+    trained: true,
+  },
 ];
 
 export function methodRowByToken(token: string): MethodRow | undefined {

@@ -16,7 +16,9 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const post = (message: ResponseMessage) => self.postMessage(message);
 
-const gpu = new GpuSession({}, (error, lost) => host.emit({ type: lost ? 'device-lost' : 'gpu-error', error: serializeError(error) }));
+const gpu = new GpuSession({}, (error, lost) =>
+  host.emit({ type: lost ? 'device-lost' : 'gpu-error', error: serializeError(error) }),
+);
 
 const generation = new GenerationService({
   source: new FetchBundleSource(new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin).href),

@@ -46,7 +46,11 @@ export class EngineClient {
     worker.addEventListener('message', (event) => this.receive(event.data));
   }
 
-  call<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions<PartialOf<M>> = {}): Promise<ResultOf<M>> {
+  call<M extends MethodName>(
+    method: M,
+    params: ParamsOf<M>,
+    options: CallOptions<PartialOf<M>> = {},
+  ): Promise<ResultOf<M>> {
     if (this.terminated) return Promise.reject(new Error('The engine worker was terminated; reload the page.'));
     const id = this.nextId++;
     return new Promise<ResultOf<M>>((resolve, reject) => {
@@ -54,7 +58,12 @@ export class EngineClient {
         reject(new CancelledError());
         return;
       }
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, onProgress: options.onProgress, onPartial: options.onPartial as CallOptions['onPartial'] });
+      this.pending.set(id, {
+        resolve: resolve as (r: unknown) => void,
+        reject,
+        onProgress: options.onProgress,
+        onPartial: options.onPartial as CallOptions['onPartial'],
+      });
       options.signal?.addEventListener('abort', () => this.cancel(id), { once: true });
       this.worker.postMessage({ kind: 'request', id, method, params } as RequestMessage);
     });
@@ -96,6 +105,9 @@ export class EngineClient {
     }
     this.pending.delete(message.id);
     if (message.kind === 'result') pending.resolve(message.result);
-    else pending.reject(message.error.code === 'cancelled' ? new CancelledError(message.error.message) : new EngineError(message.error));
+    else
+      pending.reject(
+        message.error.code === 'cancelled' ? new CancelledError(message.error.message) : new EngineError(message.error),
+      );
   }
 }

@@ -14,7 +14,6 @@ import {
   type ResultOf,
 } from './protocol';
 
-
 export type Handlers = { [M in MethodName]: (params: ParamsOf<M>, run: RunContext) => Promise<ResultOf<M>> };
 
 type Request = Extract<RequestMessage, { kind: 'request' }>;
@@ -59,7 +58,12 @@ export class EngineHost {
     const isCancelled = () => this.cancelled.has(id);
     const run: RunContext = {
       progress: (fraction, message, partial) => {
-        if (!isCancelled()) this.post(partial === undefined ? { kind: 'progress', id, fraction, message } : { kind: 'progress', id, fraction, message, partial });
+        if (!isCancelled())
+          this.post(
+            partial === undefined
+              ? { kind: 'progress', id, fraction, message }
+              : { kind: 'progress', id, fraction, message, partial },
+          );
       },
       checkpoint: () => {
         if (isCancelled()) throw new CancelledError();

@@ -6,16 +6,34 @@
  */
 import type { AdapterSummary } from '../gpu/gpuContext';
 import { AppError } from '../util/errors';
-import type { GenerateParams, GenerateResult, ListModelsResult, LoadedModelInfo, LoadModelParams } from '../engine/generation/types';
+import type {
+  GenerateParams,
+  GenerateResult,
+  ListModelsResult,
+  LoadedModelInfo,
+  LoadModelParams,
+} from '../engine/generation/types';
 import type { MeasureQualityParams, QualityPoint } from '../engine/quality/types';
 import type { QuantProbeParams, QuantProbeResult } from '../engine/quantProbeTypes';
 import type { AddSourceParams, AddSourceResult, DownloadProgress } from '../engine/generation/modelSources';
-import type { ActivationStatsParams, ActivationStatsResult, SnrExperimentParams, SnrExperimentResult, WeightHistogramParams, WeightHistogramResult } from '../engine/analysis/types';
+import type {
+  ActivationStatsParams,
+  ActivationStatsResult,
+  SnrExperimentParams,
+  SnrExperimentResult,
+  WeightHistogramParams,
+  WeightHistogramResult,
+} from '../engine/analysis/types';
 
 export type * from '../engine/generation/types';
 export type * from '../engine/quality/types';
 export type * from '../engine/analysis/types';
-export type { AddSourceParams, AddSourceResult, DownloadProgress, ModelSourceInfo } from '../engine/generation/modelSources';
+export type {
+  AddSourceParams,
+  AddSourceResult,
+  DownloadProgress,
+  ModelSourceInfo,
+} from '../engine/generation/modelSources';
 export type * from '../engine/quantProbeTypes';
 /** The engine owns cancellation; re-exported so UI code names it with the rest of the protocol. */
 export { CancelledError } from '../engine/runContext';
@@ -67,7 +85,8 @@ export interface SerializedError {
   fix?: string;
 }
 
-export type EngineEvent = { type: 'device-lost'; error: SerializedError } | { type: 'gpu-error'; error: SerializedError };
+export type EngineEvent =
+  { type: 'device-lost'; error: SerializedError } | { type: 'gpu-error'; error: SerializedError };
 
 export type ResponseMessage =
   | { kind: 'progress'; id: number; fraction: number; message: string; partial?: unknown }

@@ -10,10 +10,22 @@ import { ModelError } from '../../src/models/runtime/errors';
  * that the UI has already superseded (cancellation reaches it asynchronously), and the lane must drop that.
  */
 function manualClient() {
-  const calls: { method: string; resolve(v: unknown): void; reject(e: unknown): void; progress(f: number, m: string): void; signal?: AbortSignal }[] = [];
+  const calls: {
+    method: string;
+    resolve(v: unknown): void;
+    reject(e: unknown): void;
+    progress(f: number, m: string): void;
+    signal?: AbortSignal;
+  }[] = [];
   const client = {
-    call: (method: string, _params: unknown, options: { onProgress?: (f: number, m: string) => void; signal?: AbortSignal } = {}) =>
-      new Promise((resolve, reject) => calls.push({ method, resolve, reject, progress: (f, m) => options.onProgress?.(f, m), signal: options.signal })),
+    call: (
+      method: string,
+      _params: unknown,
+      options: { onProgress?: (f: number, m: string) => void; signal?: AbortSignal } = {},
+    ) =>
+      new Promise((resolve, reject) =>
+        calls.push({ method, resolve, reject, progress: (f, m) => options.onProgress?.(f, m), signal: options.signal }),
+      ),
   };
   return { client: () => client as never, calls };
 }
@@ -21,7 +33,10 @@ function manualClient() {
 /** Connects a real EngineClient to an EngineHost through structured-clone messages, as the worker does. */
 function connected(handlers: Partial<Handlers>) {
   const listeners: ((e: MessageEvent<ResponseMessage>) => void)[] = [];
-  const host = new EngineHost((m) => queueMicrotask(() => listeners.forEach((l) => l({ data: structuredClone(m) } as MessageEvent))), handlers as Handlers);
+  const host = new EngineHost(
+    (m) => queueMicrotask(() => listeners.forEach((l) => l({ data: structuredClone(m) } as MessageEvent))),
+    handlers as Handlers,
+  );
   const worker: WorkerLike = {
     postMessage: (m: RequestMessage) => queueMicrotask(() => host.receive(structuredClone(m))),
     addEventListener: (_type, listener) => listeners.push(listener),
@@ -52,7 +67,10 @@ describe('EngineCallLane', () => {
     const lane = new EngineCallLane(client);
     const progress: string[] = [];
     const { log, outcome } = recorder<number>();
-    const ran = lane.run((run) => run.call('init', {}, { onProgress: (_f, m) => progress.push(m) }) as Promise<never>, outcome);
+    const ran = lane.run(
+      (run) => run.call('init', {}, { onProgress: (_f, m) => progress.push(m) }) as Promise<never>,
+      outcome,
+    );
     calls[0].progress(0.5, 'half');
     calls[0].resolve(7);
     await ran;
@@ -66,8 +84,14 @@ describe('EngineCallLane', () => {
     const first = recorder<number>();
     const second = recorder<number>();
     const progress: string[] = [];
-    const a = lane.run((run) => run.call('init', {}, { onProgress: (_f, m) => progress.push(`a ${m}`) }) as Promise<never>, first.outcome);
-    const b = lane.run((run) => run.call('init', {}, { onProgress: (_f, m) => progress.push(`b ${m}`) }) as Promise<never>, second.outcome);
+    const a = lane.run(
+      (run) => run.call('init', {}, { onProgress: (_f, m) => progress.push(`a ${m}`) }) as Promise<never>,
+      first.outcome,
+    );
+    const b = lane.run(
+      (run) => run.call('init', {}, { onProgress: (_f, m) => progress.push(`b ${m}`) }) as Promise<never>,
+      second.outcome,
+    );
     expect(calls[0].signal?.aborted).toBe(true);
     expect(calls[1].signal?.aborted).toBe(false);
     calls[0].progress(0.9, 'late');
@@ -125,7 +149,11 @@ describe('EngineCallLane', () => {
     const lane = new EngineCallLane(
       connected({
         init: async () => {
-          throw new ModelError('memory-over-budget', 'mnist-var-d3 at fp32 needs 900 MB; the budget is 512 MB.', 'Choose W8g128 or fewer bits.');
+          throw new ModelError(
+            'memory-over-budget',
+            'mnist-var-d3 at fp32 needs 900 MB; the budget is 512 MB.',
+            'Choose W8g128 or fewer bits.',
+          );
         },
       }),
     );

@@ -28,7 +28,10 @@ describe.skipIf(!enabled)('kernel bench on Dawn for Node', () => {
     const config = configFromUrl(`?${params}`);
     const fallback = process.env.DAWN_ADAPTER === 'fallback';
     const loadBefore = os.loadavg()[0];
-    const result = await runBench(config, (p) => console.log(`[bench] [${p.done}/${p.total}] ${p.message}`), { gpu, forceFallbackAdapter: fallback });
+    const result = await runBench(config, (p) => console.log(`[bench] [${p.done}/${p.total}] ${p.message}`), {
+      gpu,
+      forceFallbackAdapter: fallback,
+    });
     const cpus = os.cpus();
     const out = {
       ...result,
@@ -41,7 +44,10 @@ describe.skipIf(!enabled)('kernel bench on Dawn for Node', () => {
         loadAverage1mBefore: Math.round(loadBefore * 100) / 100,
         loadAverage1mAfter: Math.round(os.loadavg()[0] * 100) / 100,
       },
-      browser: { name: 'none: Dawn for Node (webgpu npm package)', dawnAdapter: fallback ? 'fallback' : 'high-performance' },
+      browser: {
+        name: 'none: Dawn for Node (webgpu npm package)',
+        dawnAdapter: fallback ? 'fallback' : 'high-performance',
+      },
       served: 'vitest (sources)',
     };
     const path = process.env.BENCH_OUT ?? 'bench-results/kernels-dawn.json';

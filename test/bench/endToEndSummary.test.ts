@@ -1,19 +1,54 @@
 /** The end-to-end bench's arithmetic: per-image medians, ratios to fp32 and to onnxruntime, latency rows; the URL config. */
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../tools/bench/src/stats';
-import { summarizeEndToEnd, summarizeForward, summarizeImages, summarizeLatency } from '../../tools/bench/src/e2e/endToEndSummary';
+import {
+  summarizeEndToEnd,
+  summarizeForward,
+  summarizeImages,
+  summarizeLatency,
+} from '../../tools/bench/src/e2e/endToEndSummary';
 import { endToEndConfigFromUrl } from '../../tools/bench/src/e2e/endToEndConfig';
 import type { ForwardMeasurement, ImageMeasurement, LatencyMeasurement } from '../../tools/bench/src/e2e/endToEndTypes';
 
-function image(model: string, setting: string, batch: number, sample: number[], decode: number[], steps = 50): ImageMeasurement {
+function image(
+  model: string,
+  setting: string,
+  batch: number,
+  sample: number[],
+  decode: number[],
+  steps = 50,
+): ImageMeasurement {
   return {
-    model, family: model.includes('var') ? 'var' : 'dit', setting, batch, steps, bitsPerWeight: setting === 'fp32' ? 32 : 4.5,
-    loadMs: 5, warmupMs: 100, sample: summarize(sample), decode: summarize(decode), total: summarize(sample.map((s, i) => s + decode[i])),
+    model,
+    family: model.includes('var') ? 'var' : 'dit',
+    setting,
+    batch,
+    steps,
+    bitsPerWeight: setting === 'fp32' ? 32 : 4.5,
+    loadMs: 5,
+    warmupMs: 100,
+    sample: summarize(sample),
+    decode: summarize(decode),
+    total: summarize(sample.map((s, i) => s + decode[i])),
   };
 }
 
-function forward(impl: ForwardMeasurement['impl'], setting: string, samples: number[], model = 'mnist-dit-d1'): ForwardMeasurement {
-  return { model, impl, setting, params: 32256, relErrorVsOrt: impl === 'ours' ? 1e-5 : 0, relErrorVsGolden: 1e-5, firstRunMs: 50, wall: summarize(samples) };
+function forward(
+  impl: ForwardMeasurement['impl'],
+  setting: string,
+  samples: number[],
+  model = 'mnist-dit-d1',
+): ForwardMeasurement {
+  return {
+    model,
+    impl,
+    setting,
+    params: 32256,
+    relErrorVsOrt: impl === 'ours' ? 1e-5 : 0,
+    relErrorVsGolden: 1e-5,
+    firstRunMs: 50,
+    wall: summarize(samples),
+  };
 }
 
 describe('summarizeImages', () => {
@@ -25,7 +60,15 @@ describe('summarizeImages', () => {
   ]);
 
   it('reports medians per image and ms per step', () => {
-    expect(rows[0]).toMatchObject({ totalMs: 120, sampleMs: 110, decodeMs: 10, msPerStep: 110 / 50, reps: 3, speedupVsFp32: 1, sampleSpeedupVsFp32: 1 });
+    expect(rows[0]).toMatchObject({
+      totalMs: 120,
+      sampleMs: 110,
+      decodeMs: 10,
+      msPerStep: 110 / 50,
+      reps: 3,
+      speedupVsFp32: 1,
+      sampleSpeedupVsFp32: 1,
+    });
   });
 
   it('divides the fp32 median of the same model and batch by the setting median', () => {
@@ -58,7 +101,10 @@ describe('summarizeForward', () => {
 describe('summarizeLatency', () => {
   it('reports uncached and cached medians and their difference', () => {
     const m: LatencyMeasurement = {
-      model: 'mnist-var-d2', family: 'var', steps: 4, coldMs: 900,
+      model: 'mnist-var-d2',
+      family: 'var',
+      steps: 4,
+      coldMs: 900,
       samples: [
         { from: 'W8c-A8', to: 'W8g32', uncachedMs: 300, cachedMs: 200, referenceSampleMs: 50, settingSampleMs: 60 },
         { from: 'W8g32', to: 'W6g32', uncachedMs: 500, cachedMs: 220, referenceSampleMs: 50, settingSampleMs: 60 },
@@ -67,7 +113,17 @@ describe('summarizeLatency', () => {
       uncached: summarize([300, 500, 400]),
       cached: summarize([200, 220, 210]),
     };
-    expect(summarizeLatency([m])[0]).toEqual({ model: 'mnist-var-d2', family: 'var', steps: 4, reps: 3, uncachedMedianMs: 400, uncachedMinMs: 300, cachedMedianMs: 210, uncachedExtraMs: 190, coldMs: 900 });
+    expect(summarizeLatency([m])[0]).toEqual({
+      model: 'mnist-var-d2',
+      family: 'var',
+      steps: 4,
+      reps: 3,
+      uncachedMedianMs: 400,
+      uncachedMinMs: 300,
+      cachedMedianMs: 210,
+      uncachedExtraMs: 190,
+      coldMs: 900,
+    });
   });
 
   it('summarizeEndToEnd bundles the three tables', () => {

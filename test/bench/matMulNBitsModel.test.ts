@@ -11,20 +11,36 @@ import { dequantizeWeight, f16BitsToF32, matmulReference, quantizeWeight, type W
 import { buildMatMulNBitsModel, matMulNBitsCompatible } from '../../tools/bench/src/matMulNBitsModel';
 import { Rng } from '../../src/util/random';
 
-interface DecodedTensor { name: string; dims: unknown[]; dataType: number; rawData: Uint8Array }
+interface DecodedTensor {
+  name: string;
+  dims: unknown[];
+  dataType: number;
+  rawData: Uint8Array;
+}
 interface DecodedModel {
   irVersion: unknown;
   opsetImport: { domain: string; version: unknown }[];
   graph: {
-    node: { opType: string; domain: string; input: string[]; output: string[]; attribute: { name: string; type: number; i: unknown }[] }[];
+    node: {
+      opType: string;
+      domain: string;
+      input: string[];
+      output: string[];
+      attribute: { name: string; type: number; i: unknown }[];
+    }[];
     initializer: DecodedTensor[];
-    input: { name: string; type: { tensorType: { elemType: number; shape: { dim: { dimValue?: unknown; dimParam?: string }[] } } } }[];
+    input: {
+      name: string;
+      type: { tensorType: { elemType: number; shape: { dim: { dimValue?: unknown; dimParam?: string }[] } } };
+    }[];
   };
 }
 
 // The package's exports hide lib/, so load the generated decoder by its file path.
 const require = createRequire(import.meta.url);
-const ONNX_JS = fileURLToPath(new URL('../../node_modules/onnxruntime-web/lib/onnxjs/ort-schema/protobuf/onnx.js', import.meta.url));
+const ONNX_JS = fileURLToPath(
+  new URL('../../node_modules/onnxruntime-web/lib/onnxjs/ort-schema/protobuf/onnx.js', import.meta.url),
+);
 const onnx = require(ONNX_JS).onnx as { ModelProto: { decode(b: Uint8Array): DecodedModel } };
 
 const num = (v: unknown): number => Number(v);
@@ -35,7 +51,14 @@ function quantized(rows: number, cols: number, format: WeightFormat, group: 32 |
 }
 
 /** MatMulNBits' documented dequantisation of B (low bits first, default zero point 2^(bits-1)). */
-function dequantizeLikeMatMulNBits(b: Uint8Array, scales: Float32Array, n: number, k: number, bits: number, block: number): Float32Array {
+function dequantizeLikeMatMulNBits(
+  b: Uint8Array,
+  scales: Float32Array,
+  n: number,
+  k: number,
+  bits: number,
+  block: number,
+): Float32Array {
   const out = new Float32Array(n * k);
   const rowBytes = (k * bits) / 8;
   for (let r = 0; r < n; r++) {
@@ -48,7 +71,12 @@ function dequantizeLikeMatMulNBits(b: Uint8Array, scales: Float32Array, n: numbe
 }
 
 describe('buildMatMulNBitsModel', () => {
-  for (const [bits, block] of [[4, 32], [4, 128], [8, 32], [8, 128]] as const) {
+  for (const [bits, block] of [
+    [4, 32],
+    [4, 128],
+    [8, 32],
+    [8, 128],
+  ] as const) {
     it(`encodes int${bits} block ${block} so that onnx.proto decodes it to MatMulNBits with our weights`, () => {
       const n = 16;
       const k = 256;
@@ -56,9 +84,17 @@ describe('buildMatMulNBitsModel', () => {
       const model = onnx.ModelProto.decode(buildMatMulNBitsModel(packed).bytes);
 
       expect(num(model.irVersion)).toBe(9);
-      expect(model.opsetImport.map((o) => [o.domain, num(o.version)])).toEqual([['', 21], ['com.microsoft', 1]]);
+      expect(model.opsetImport.map((o) => [o.domain, num(o.version)])).toEqual([
+        ['', 21],
+        ['com.microsoft', 1],
+      ]);
       const [node] = model.graph.node;
-      expect([node.opType, node.domain, node.input, node.output]).toEqual(['MatMulNBits', 'com.microsoft', ['A', 'B', 'scales'], ['Y']]);
+      expect([node.opType, node.domain, node.input, node.output]).toEqual([
+        'MatMulNBits',
+        'com.microsoft',
+        ['A', 'B', 'scales'],
+        ['Y'],
+      ]);
       const attrs = Object.fromEntries(node.attribute.map((a) => [a.name, num(a.i)]));
       expect(attrs).toEqual({ K: k, N: n, bits, block_size: block, accuracy_level: 0 });
       expect(node.attribute.every((a) => a.type === 2)).toBe(true); // AttributeProto.INT
@@ -78,7 +114,11 @@ describe('buildMatMulNBitsModel', () => {
   }
 
   it('refuses formats MatMulNBits cannot express without zero points', () => {
-    for (const format of [{ kind: 'int', bits: 4, symmetric: false }, { kind: 'int', bits: 3, symmetric: true }, { kind: 'fp', name: 'e2m1' }] as const) {
+    for (const format of [
+      { kind: 'int', bits: 4, symmetric: false },
+      { kind: 'int', bits: 3, symmetric: true },
+      { kind: 'fp', name: 'e2m1' },
+    ] as const) {
       const packed = quantized(4, 128, format, 32);
       expect(matMulNBitsCompatible(packed)).toBe(false);
       expect(() => buildMatMulNBitsModel(packed)).toThrow(/MatMulNBits needs symmetric int4 or int8/);
@@ -91,7 +131,9 @@ describe('buildMatMulNBitsModel', () => {
     const k = 128;
     const m = 3;
     const packed = quantized(n, k, { kind: 'int', bits: 4, symmetric: true }, 32);
-    const session = await ort.InferenceSession.create(buildMatMulNBitsModel(packed).bytes, { executionProviders: ['wasm'] });
+    const session = await ort.InferenceSession.create(buildMatMulNBitsModel(packed).bytes, {
+      executionProviders: ['wasm'],
+    });
     const x = new Rng(11).normals(m * k);
     const { Y } = await session.run({ A: new ort.Tensor('float32', x, [m, k]) });
     const expected = matmulReference(x, m, k, dequantizeWeight(packed), n);

@@ -9,7 +9,13 @@
  *     nice -n 19 npx vitest run --project unit test/bench/modelShapeKernels.test.ts
  */
 import { describe, it } from 'vitest';
-import { ActivationQuantKernel, Dot4MatmulKernel, GpuPackedWeight, MatmulF32Kernel, QuantMatmulKernel } from '../../src/kernels';
+import {
+  ActivationQuantKernel,
+  Dot4MatmulKernel,
+  GpuPackedWeight,
+  MatmulF32Kernel,
+  QuantMatmulKernel,
+} from '../../src/kernels';
 import { quantizeWeight } from '../../src/quant';
 import { dawnGpu, testDevice } from '../gpu/device';
 
@@ -59,7 +65,11 @@ describe.skipIf(!enabled)('matmuls at the generators shapes', () => {
       if (only && !only.test(name)) continue;
       const w = random(n * k, 1);
       const wBuf = upload(device, w);
-      const packed = GpuPackedWeight.upload(device, quantizeWeight(w, n, k, { kind: 'int', bits: 4, symmetric: true }, { kind: 'group', size: 32 }), name);
+      const packed = GpuPackedWeight.upload(
+        device,
+        quantizeWeight(w, n, k, { kind: 'int', bits: 4, symmetric: true }, { kind: 'group', size: 32 }),
+        name,
+      );
       const x = upload(device, random(m * k, 2));
       const scratch = upload(device, new Float32Array(m * k));
       const y = device.createBuffer({ size: m * n * 4, usage: GPUBufferUsage.STORAGE });
@@ -70,10 +80,28 @@ describe.skipIf(!enabled)('matmuls at the generators shapes', () => {
         w4: (e) => quant.encode(e, { weight: packed, x, y, m, k, bias }),
         w4tiled: (e) => quant.encode(e, { weight: packed, x, y, m, k, bias, variant: 'gemm' }),
         w4a8: (e) => {
-          act.encode(e, { x, y: scratch, tokens: m, cols: k, format: { kind: 'int', bits: 8 }, scaling: { kind: 'token' } });
+          act.encode(e, {
+            x,
+            y: scratch,
+            tokens: m,
+            cols: k,
+            format: { kind: 'int', bits: 8 },
+            scaling: { kind: 'token' },
+          });
           quant.encode(e, { weight: packed, x: scratch, y, m, k, bias });
         },
-        w4a8dot4: (e) => dot4.encode(e, { weight: packed, x, xq: scratch, y, m, k, bias, format: { kind: 'int', bits: 8 }, scaling: { kind: 'token' } }),
+        w4a8dot4: (e) =>
+          dot4.encode(e, {
+            weight: packed,
+            x,
+            xq: scratch,
+            y,
+            m,
+            k,
+            bias,
+            format: { kind: 'int', bits: 8 },
+            scaling: { kind: 'token' },
+          }),
       };
       const times: Record<string, number[]> = {};
       for (let round = 0; round < 4; round++) {

@@ -23,7 +23,14 @@ describe('selectPackedRows', () => {
 
   it('refuses per-tensor weights and rows out of range', () => {
     const w = new Rng(1).normals(4 * 32);
-    expect(() => selectPackedRows(quantizeWeight(w, 4, 32, { kind: 'int', bits: 4, symmetric: true }, { kind: 'tensor' }), [0])).toThrow(/per-tensor/);
-    expect(() => selectPackedRows(quantizeWeight(w, 4, 32, { kind: 'int', bits: 4, symmetric: true }, { kind: 'group', size: 32 }), [4])).toThrow(/outside/);
+    expect(() =>
+      selectPackedRows(quantizeWeight(w, 4, 32, { kind: 'int', bits: 4, symmetric: true }, { kind: 'tensor' }), [0]),
+    ).toThrow(/per-tensor/);
+    expect(() =>
+      selectPackedRows(
+        quantizeWeight(w, 4, 32, { kind: 'int', bits: 4, symmetric: true }, { kind: 'group', size: 32 }),
+        [4],
+      ),
+    ).toThrow(/outside/);
   });
 });

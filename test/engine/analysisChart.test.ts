@@ -6,7 +6,7 @@ import type { SnrExperimentResult } from '../../src/engine/analysis/types';
 
 const seed = (Math.random() * 2 ** 31) >>> 0;
 let state = seed;
-const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 
 describe('snrChart', () => {
   it('keeps finite points, lifts identical outputs to a ceiling above every finite value, and spans the identity line', () => {
@@ -16,8 +16,26 @@ describe('snrChart', () => {
       samples: 2,
       seed: 0,
       curves: [
-        { modelId: 'v', family: 'var', depth: 1, injection: '', steps: 4, points: inputs.map((x, i) => ({ inputSnrDb: x, outputSnrDb: i >= 3 ? Infinity : finite[i]!, tokensChanged: i >= 3 ? 0 : 0.5 })) },
-        { modelId: 'd', family: 'dit', depth: 1, injection: '', steps: 4, points: inputs.map((x, i) => ({ inputSnrDb: x, outputSnrDb: finite[i]! - 1 })) },
+        {
+          modelId: 'v',
+          family: 'var',
+          depth: 1,
+          injection: '',
+          steps: 4,
+          points: inputs.map((x, i) => ({
+            inputSnrDb: x,
+            outputSnrDb: i >= 3 ? Infinity : finite[i]!,
+            tokensChanged: i >= 3 ? 0 : 0.5,
+          })),
+        },
+        {
+          modelId: 'd',
+          family: 'dit',
+          depth: 1,
+          injection: '',
+          steps: 4,
+          points: inputs.map((x, i) => ({ inputSnrDb: x, outputSnrDb: finite[i]! - 1 })),
+        },
       ],
     };
     const chart = snrChart(result);

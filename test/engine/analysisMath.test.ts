@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { makeRng } from '../quant/prng';
 import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS } from '../quant/cases';
 import { dequantizeWeight, formatName, granularityName, quantizeWeight } from '../../src/quant';
-import { codeGrid, groupCount, groupDequantGrid, groupRegion, histogram, normalisedWeights } from '../../src/engine/analysis/weightGrid';
+import {
+  codeGrid,
+  groupCount,
+  groupDequantGrid,
+  groupRegion,
+  histogram,
+  normalisedWeights,
+} from '../../src/engine/analysis/weightGrid';
 import { channelStats, maxOverMedian, median } from '../../src/engine/analysis/channelStats';
 import { addNoiseAtSnr, changedFraction, meanSquare, noiseSigma, outputSnrDb } from '../../src/engine/analysis/snrMath';
 import { Pcg32 } from '../../src/models/runtime/prng';
@@ -59,7 +66,9 @@ describe('code grids and per-group normalisation', () => {
   it('codeGrid lists the values codes decode to', () => {
     expect(codeGrid({ kind: 'int', bits: 3, symmetric: true })).toEqual([-4, -3, -2, -1, 0, 1, 2, 3]);
     expect(codeGrid({ kind: 'int', bits: 2, symmetric: false })).toEqual([0, 1, 2, 3]);
-    expect(codeGrid({ kind: 'fp', name: 'e2m1' })).toEqual([-6, -4, -3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3, 4, 6]);
+    expect(codeGrid({ kind: 'fp', name: 'e2m1' })).toEqual([
+      -6, -4, -3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3, 4, 6,
+    ]);
     // E4M3: 256 codes, two NaNs, +0 and -0 merge: 253 values.
     expect(codeGrid({ kind: 'fp', name: 'e4m3' })).toHaveLength(253);
   });
@@ -99,18 +108,26 @@ describe('code grids and per-group normalisation', () => {
           let i = 0;
           for (let row = r.rowStart; row < r.rowEnd; row++) {
             for (let c = r.colStart; c < r.colEnd; c++, i++) {
-              const nearest = grid.reduce((best, v) => (Math.abs(v - u[i]!) < Math.abs(best - u[i]!) ? v : best), grid[0]!);
+              const nearest = grid.reduce(
+                (best, v) => (Math.abs(v - u[i]!) < Math.abs(best - u[i]!) ? v : best),
+                grid[0]!,
+              );
               const expected = deq[row * cols + c]!;
               // The quantiser's choice, in grid units: as near to u as the nearest grid point, up to f32 rounding
               // (a weight within 1e-3 of a midpoint may round either way, depending on the order of operations).
               const chosen = (expected - r.offset) / r.scale;
               worst = Math.max(worst, Math.abs(chosen - u[i]!) - Math.abs(nearest - u[i]!));
-              expect(values.some((v) => Math.abs(v - expected) <= 1e-6 * Math.abs(expected)), at).toBe(true);
+              expect(
+                values.some((v) => Math.abs(v - expected) <= 1e-6 * Math.abs(expected)),
+                at,
+              ).toBe(true);
             }
           }
         }
         expect(worst, at).toBeLessThan(1e-3);
-        const skipped = Array.from({ length: groupCount(packed) }, (_, g) => groupRegion(packed, g)).filter((r) => r.scale === 0);
+        const skipped = Array.from({ length: groupCount(packed) }, (_, g) => groupRegion(packed, g)).filter(
+          (r) => r.scale === 0,
+        );
         const skippedWeights = skipped.reduce((s, r) => s + (r.rowEnd - r.rowStart) * (r.colEnd - r.colStart), 0);
         expect(normalisedWeights(w, packed)).toHaveLength(rows * cols - skippedWeights);
       });
@@ -126,7 +143,9 @@ describe('per-channel statistics', () => {
     const rows = chunks.reduce((n, c) => n + c.length / channels, 0);
     expect(s.rows).toBe(rows);
     for (let c = 0; c < channels; c++) {
-      const column = chunks.flatMap((chunk) => Array.from({ length: chunk.length / channels }, (_, r) => Math.abs(chunk[r * channels + c]!)));
+      const column = chunks.flatMap((chunk) =>
+        Array.from({ length: chunk.length / channels }, (_, r) => Math.abs(chunk[r * channels + c]!)),
+      );
       expect(s.maxAbs[c], at).toBe(Math.fround(Math.max(...column)));
       expect(s.meanAbs[c]!, at).toBeCloseTo(column.reduce((a, b) => a + b, 0) / rows, 5);
     }
@@ -136,7 +155,10 @@ describe('per-channel statistics', () => {
     const values = Array.from({ length: 2 * rng.int(2, 20) + 1 }, () => 1 + rng.next());
     const sorted = [...values].sort((a, b) => a - b);
     expect(median(values)).toBe(sorted[(values.length - 1) / 2]);
-    expect(median([...values, 0])).toBeCloseTo((sorted[(values.length - 1) / 2 - 1]! + sorted[(values.length - 1) / 2]!) / 2, 12);
+    expect(median([...values, 0])).toBeCloseTo(
+      (sorted[(values.length - 1) / 2 - 1]! + sorted[(values.length - 1) / 2]!) / 2,
+      12,
+    );
     const withOutlier = [...values, 50];
     expect(maxOverMedian(withOutlier), at).toBeCloseTo(50 / median(withOutlier), 12);
     expect(maxOverMedian(values)).toBeLessThan(2);

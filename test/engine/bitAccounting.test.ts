@@ -29,7 +29,14 @@ function report(setting: QuantSetting): WeightReport {
     const params = l.rows * l.cols;
     const q = setting.weight !== null && setting.layers.includes(l.kind);
     const bits = q ? (setting.weight!.format.kind === 'int' ? setting.weight!.format.bits : 4) : 32;
-    return { ...l, params, codeBits: bits, storedBits: bits, weightBytes: q ? (params * (bits + 16 / 32)) / 8 : params * 4, activationsQuantized: false };
+    return {
+      ...l,
+      params,
+      codeBits: bits,
+      storedBits: bits,
+      weightBytes: q ? (params * (bits + 16 / 32)) / 8 : params * 4,
+      activationsQuantized: false,
+    };
   });
   return {
     setting: 'x',
@@ -95,13 +102,35 @@ describe('pointBits re-derives old (formatVersion 1) points', () => {
   });
 
   it('dit-d4 W4g32 from the shipped sweep: block Linears 1,179,648 x 4.5 bits', () => {
-    const p = pointBits({ family: 'dit', depth: 4, linearParams: 1_267_712, totalParams: 1_277_472, weightBits: 4, bitsPerWeight: 6.410339256865913, totalWeightBits: 8_438_784, computeBits: 0 });
+    const p = pointBits({
+      family: 'dit',
+      depth: 4,
+      linearParams: 1_267_712,
+      totalParams: 1_277_472,
+      weightBits: 4,
+      bitsPerWeight: 6.410339256865913,
+      totalWeightBits: 8_438_784,
+      computeBits: 0,
+    });
     expect(p.linearBits).toBeCloseTo(5_308_416, 2);
     expect(p.transformerBits).toBeCloseTo(5_308_416 + (1_277_472 - 1_179_648) * 16, 2);
   });
 
   it('new points keep their own numbers', () => {
-    expect(pointBits({ family: 'var', depth: 1, linearParams: 1, totalParams: 1, weightBits: 4, bitsPerWeight: 4, totalWeightBits: 1, computeBits: 1, linearBits: 7, transformerBits: 9 })).toEqual({ linearBits: 7, transformerBits: 9, derived: false });
+    expect(
+      pointBits({
+        family: 'var',
+        depth: 1,
+        linearParams: 1,
+        totalParams: 1,
+        weightBits: 4,
+        bitsPerWeight: 4,
+        totalWeightBits: 1,
+        computeBits: 1,
+        linearBits: 7,
+        transformerBits: 9,
+      }),
+    ).toEqual({ linearBits: 7, transformerBits: 9, derived: false });
   });
 });
 

@@ -9,25 +9,42 @@ import { weightsPath } from '../models/helpers/editBundle';
 import type { RunContext } from '../../src/engine/runContext';
 import type { GenerateParams } from '../../src/engine/generation/types';
 
-const run = (messages: string[] = []): RunContext => ({ progress: (_f, m) => messages.push(m), checkpoint: () => undefined, cancelled: false });
+const run = (messages: string[] = []): RunContext => ({
+  progress: (_f, m) => messages.push(m),
+  checkpoint: () => undefined,
+  cancelled: false,
+});
 
 describe('BundleStore', () => {
   it('lists the validated index and loads a generator with every bundle it requires', async () => {
     const store = new BundleStore(buildFixtureModels());
     const list = await store.list();
-    expect(list.filter((m) => m.generator).map((m) => m.id).sort()).toEqual(['fx-dit', 'fx-var']);
+    expect(
+      list
+        .filter((m) => m.generator)
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(['fx-dit', 'fx-var']);
     const progress: string[] = [];
     const loaded = await store.load('fx-var', (_f, m) => progress.push(m));
     expect(loaded.model.manifest.id).toBe('fx-var');
     expect([...loaded.required.keys()].sort()).toEqual(['fx-classifier', 'fx-vqvae']);
-    expect(progress).toEqual(['Validating fx-var', 'Validating fx-vqvae (needed by fx-var)', 'Validating fx-classifier (needed by fx-var)', 'fx-var validated']);
+    expect(progress).toEqual([
+      'Validating fx-var',
+      'Validating fx-vqvae (needed by fx-var)',
+      'Validating fx-classifier (needed by fx-var)',
+      'fx-var validated',
+    ]);
     expect(store.isLoaded('fx-var')).toBe(true);
     expect(store.isLoaded('fx-dit')).toBe(false);
   });
 
   it('rejects unknown ids and non-generators with typed errors', async () => {
     const store = new BundleStore(buildFixtureModels());
-    await expect(store.load('nope')).rejects.toMatchObject({ code: 'model-not-found', message: expect.stringContaining('fx-var') });
+    await expect(store.load('nope')).rejects.toMatchObject({
+      code: 'model-not-found',
+      message: expect.stringContaining('fx-var'),
+    });
     await expect(store.load('fx-vae')).rejects.toMatchObject({ code: 'not-a-generator' });
   });
 
@@ -59,10 +76,31 @@ describe('GenerationService request checks (before any GPU work)', () => {
     const { GenerationService } = await import('../../src/engine/generation/generationService');
     service = new GenerationService({ source: buildFixtureModels(), gpu: noGpu });
   });
-  const ok: GenerateParams = { modelId: 'fx-dit', settings: [parseSetting('W4g32-A8')], classLabel: 3, seed: 1, steps: 4 };
+  const ok: GenerateParams = {
+    modelId: 'fx-dit',
+    settings: [parseSetting('W4g32-A8')],
+    classLabel: 3,
+    seed: 1,
+    steps: 4,
+  };
   const cases: [string, Partial<GenerateParams>, string][] = [
-    ['a malformed setting object', { settings: [{ ...parseSetting('W4g32'), weight: { format: { kind: 'int', bits: 4, symmetric: true }, granularity: { kind: 'group', size: 33 } } } as never] }, 'invalid-setting'],
-    ['smoothquant without activation quantisation (nothing for it to smooth)', { settings: [parseSetting('W4g32-sq0.5')] }, 'setting-unsupported'],
+    [
+      'a malformed setting object',
+      {
+        settings: [
+          {
+            ...parseSetting('W4g32'),
+            weight: { format: { kind: 'int', bits: 4, symmetric: true }, granularity: { kind: 'group', size: 33 } },
+          } as never,
+        ],
+      },
+      'invalid-setting',
+    ],
+    [
+      'smoothquant without activation quantisation (nothing for it to smooth)',
+      { settings: [parseSetting('W4g32-sq0.5')] },
+      'setting-unsupported',
+    ],
     ['a class out of range', { classLabel: 10 }, 'argument-invalid'],
     ['a negative seed', { seed: -2 }, 'argument-invalid'],
     ['a non-finite cfg', { cfg: Number.NaN }, 'argument-invalid'],
@@ -73,7 +111,10 @@ describe('GenerationService request checks (before any GPU work)', () => {
   ];
   for (const [what, change, code] of cases) {
     it(`${what} -> ${code}, with a fix`, async () => {
-      const error = (await service.generate({ ...ok, ...change }, run()).catch((e: unknown) => e)) as { code: string; fix: string };
+      const error = (await service.generate({ ...ok, ...change }, run()).catch((e: unknown) => e)) as {
+        code: string;
+        fix: string;
+      };
       expect(error).toMatchObject({ code });
       expect(error.fix.length).toBeGreaterThan(10);
     });

@@ -30,7 +30,11 @@ describe('LruCache', () => {
     const cache = new LruCache<Thing>(3);
     const x = cache.getOrCreate('x', () => new Thing('x'));
     const y = cache.getOrCreate('m|y', () => new Thing('y'));
-    expect(() => cache.getOrCreate('z', () => { throw new Error('quantise failed'); })).toThrow('quantise failed');
+    expect(() =>
+      cache.getOrCreate('z', () => {
+        throw new Error('quantise failed');
+      }),
+    ).toThrow('quantise failed');
     expect(cache.keys()).toEqual(['x', 'm|y']);
     cache.deleteWhere((k) => k.startsWith('m|'));
     expect([x.destroyed, y.destroyed]).toEqual([0, 1]);

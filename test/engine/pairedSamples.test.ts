@@ -1,6 +1,11 @@
 /** Estimators of the live point's paired per-sample metrics (src/engine/quality/pairedSamples.ts) on known answers. */
 import { describe, expect, it } from 'vitest';
-import { meanWithStdError, PairedSampleAccumulator, psnrWithJackknife, tokenAgreement } from '../../src/engine/quality/pairedSamples';
+import {
+  meanWithStdError,
+  PairedSampleAccumulator,
+  psnrWithJackknife,
+  tokenAgreement,
+} from '../../src/engine/quality/pairedSamples';
 
 describe('meanWithStdError', () => {
   it('label agreement 3 of 4: mean 0.75, se = sqrt(p(1-p)/(n-1)) = 0.25', () => {
@@ -15,7 +20,7 @@ describe('meanWithStdError', () => {
   });
   it('covers the true mean at about the nominal rate (Bernoulli 0.9, n = 40, 2000 repeats)', () => {
     let s = 12345;
-    const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
     let inside = 0;
     for (let r = 0; r < 2000; r++) {
       const e = meanWithStdError(Array.from({ length: 40 }, () => (rand() < 0.9 ? 1 : 0)));

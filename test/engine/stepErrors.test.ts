@@ -1,6 +1,14 @@
 /** The error-trace math of the generation service, against values computed by hand. */
 import { describe, expect, it } from 'vitest';
-import { ditStepErrors, guidedEps, normalisedStep, snappedFeatures, tokenAgreement, varStepErrors, type VarStepState } from '../../src/engine/generation/stepErrors';
+import {
+  ditStepErrors,
+  guidedEps,
+  normalisedStep,
+  snappedFeatures,
+  tokenAgreement,
+  varStepErrors,
+  type VarStepState,
+} from '../../src/engine/generation/stepErrors';
 import { GenerationError } from '../../src/engine/generation/errors';
 
 const f32 = (...v: number[]) => Float32Array.from(v);
@@ -45,7 +53,16 @@ describe('step error math', () => {
       { patchNum: 2, tokens: [0, 2, 2, 2], fHat: f32(6, 8), soft: f32(1, 0, 0, 1, 3, 4, 3, 4) },
     ];
     const e = varStepErrors(run, ref, codebook, 2);
-    expect(e[0]).toEqual({ kind: 'var', step: 0, progress: 0.5, patchNum: 1, fHatRelL2: 0.2, tokenAgreement: 1, softRelL2: 0.5, snappedRelL2: 0 });
+    expect(e[0]).toEqual({
+      kind: 'var',
+      step: 0,
+      progress: 0.5,
+      patchNum: 1,
+      fHatRelL2: 0.2,
+      tokenAgreement: 1,
+      softRelL2: 0.5,
+      snappedRelL2: 0,
+    });
     expect(e[1].progress).toBe(1);
     expect(e[1].tokenAgreement).toBe(0.75);
     expect(e[1].fHatRelL2).toBe(0);

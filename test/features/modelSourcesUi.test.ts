@@ -6,8 +6,14 @@ import { formatBytes } from '../../src/features/model-sources/downloadCache';
 
 describe('?models=', () => {
   it('reads every value (repeated or space-separated) and keeps them when the playground rewrites the query', () => {
-    expect(modelsParam('?models=https://a.org/m/&family=var&models=/copies/x/%20/y/')).toEqual(['https://a.org/m/', '/copies/x/', '/y/']);
-    expect(keepModelsParam('?family=dit&q=W4g32,W2g32~qat-task', '?models=https://a.org/m/&family=var')).toBe('?family=dit&q=W4g32,W2g32~qat-task&models=https%3A%2F%2Fa.org%2Fm%2F');
+    expect(modelsParam('?models=https://a.org/m/&family=var&models=/copies/x/%20/y/')).toEqual([
+      'https://a.org/m/',
+      '/copies/x/',
+      '/y/',
+    ]);
+    expect(keepModelsParam('?family=dit&q=W4g32,W2g32~qat-task', '?models=https://a.org/m/&family=var')).toBe(
+      '?family=dit&q=W4g32,W2g32~qat-task&models=https%3A%2F%2Fa.org%2Fm%2F',
+    );
     expect(keepModelsParam('?family=dit', '?family=var')).toBe('?family=dit');
   });
 

@@ -3,7 +3,13 @@
  * synthetic sweeps whose answer is known: leave-out values built so that the paired errors are exact.
  */
 import { describe, expect, it } from 'vitest';
-import { combine, difference, judgeClaims, type ClaimPoint, type ClaimSweep } from '../../src/features/scaling-law/claims.mjs';
+import {
+  combine,
+  difference,
+  judgeClaims,
+  type ClaimPoint,
+  type ClaimSweep,
+} from '../../src/features/scaling-law/claims.mjs';
 
 const G = 10;
 /**
@@ -34,7 +40,11 @@ function pt(modelId: string, setting: string, fd: number, extra: Partial<ClaimPo
   };
 }
 
-const sweep = (points: ClaimPoint[], formatVersion = 2): ClaimSweep => ({ formatVersion, config: { samples: 100 }, points });
+const sweep = (points: ClaimPoint[], formatVersion = 2): ClaimSweep => ({
+  formatVersion,
+  config: { samples: 100 },
+  points,
+});
 const claim = (s: ClaimSweep, id: string) => judgeClaims(s).claims.find((c) => c.id === id)!;
 
 describe('difference', () => {
@@ -67,28 +77,65 @@ describe('combine', () => {
 describe('claim 1: VAR keeps quality better than DiT', () => {
   const fp = [pt('mnist-var-d3', 'fp32', 50), pt('mnist-dit-d4', 'fp32', 100), pt('mnist-var-d1', 'fp32', 60)];
   it('holds when the largest DiT loses 300 at W2 and the largest VAR 10 (errors 3)', () => {
-    const c = claim(sweep([...fp, pt('mnist-var-d3', 'W2g32', 60, {}, 1), pt('mnist-dit-d4', 'W2g32', 400, {}, 1), pt('mnist-var-d1', 'W2g32', 900)]), 'var-vs-dit');
+    const c = claim(
+      sweep([
+        ...fp,
+        pt('mnist-var-d3', 'W2g32', 60, {}, 1),
+        pt('mnist-dit-d4', 'W2g32', 400, {}, 1),
+        pt('mnist-var-d1', 'W2g32', 900),
+      ]),
+      'var-vs-dit',
+    );
     expect(c.verdict).toBe('holds');
     expect(c.evidence[0]).toContain('var-d3 loses +10.0 ± 3.0p');
   });
   it('fails when DiT loses less', () => {
-    expect(claim(sweep([...fp, pt('mnist-var-d3', 'W2g32', 200, {}, 1), pt('mnist-dit-d4', 'W2g32', 110, {}, 1)]), 'var-vs-dit').verdict).toBe('fails');
+    expect(
+      claim(
+        sweep([...fp, pt('mnist-var-d3', 'W2g32', 200, {}, 1), pt('mnist-dit-d4', 'W2g32', 110, {}, 1)]),
+        'var-vs-dit',
+      ).verdict,
+    ).toBe('fails');
   });
   it('is inconclusive when both losses are within their errors', () => {
-    expect(claim(sweep([...fp, pt('mnist-var-d3', 'W4g32', 52, {}, 5), pt('mnist-dit-d4', 'W4g32', 103, {}, 5)]), 'var-vs-dit').verdict).toBe('inconclusive');
+    expect(
+      claim(
+        sweep([...fp, pt('mnist-var-d3', 'W4g32', 52, {}, 5), pt('mnist-dit-d4', 'W4g32', 103, {}, 5)]),
+        'var-vs-dit',
+      ).verdict,
+    ).toBe('inconclusive');
   });
 });
 
 describe('claim 2: PTQ methods help little at very low bits', () => {
-  const rows = [pt('mnist-dit-d4', 'fp32', 100), pt('mnist-dit-d4', 'W2g32', 400, {}, 1), pt('mnist-var-d3', 'fp32', 50), pt('mnist-var-d3', 'W2g32', 80, {}, 1)];
+  const rows = [
+    pt('mnist-dit-d4', 'fp32', 100),
+    pt('mnist-dit-d4', 'W2g32', 400, {}, 1),
+    pt('mnist-var-d3', 'fp32', 50),
+    pt('mnist-var-d3', 'W2g32', 80, {}, 1),
+  ];
   it('fails for a family where GPTQ recovers 80% of the loss significantly; holds where it changes nothing', () => {
-    const c = claim(sweep([...rows, pt('mnist-dit-d4', 'W2g32-gptq', 160, { method: 'gptq128' }, 1), pt('mnist-var-d3', 'W2g32-gptq', 79, { method: 'gptq128' }, 2)]), 'ptq-methods');
+    const c = claim(
+      sweep([
+        ...rows,
+        pt('mnist-dit-d4', 'W2g32-gptq', 160, { method: 'gptq128' }, 1),
+        pt('mnist-var-d3', 'W2g32-gptq', 79, { method: 'gptq128' }, 2),
+      ]),
+      'ptq-methods',
+    );
     expect(c.perFamily).toEqual({ var: 'holds', dit: 'fails' });
     expect(c.verdict).toBe('mixed');
     expect(c.evidence.join('\n')).toContain('recovers 80%');
   });
   it('W8A8 SmoothQuant is not "very low bits" and is left out', () => {
-    const c = claim(sweep([pt('mnist-var-d3', 'fp32', 50), pt('mnist-var-d3', 'W8c-A8', 50), pt('mnist-var-d3', 'W8c-A8-sq0.5', 10, { method: 'sq0.5', weightBits: 8, activationBits: 8 }, 1)]), 'ptq-methods');
+    const c = claim(
+      sweep([
+        pt('mnist-var-d3', 'fp32', 50),
+        pt('mnist-var-d3', 'W8c-A8', 50),
+        pt('mnist-var-d3', 'W8c-A8-sq0.5', 10, { method: 'sq0.5', weightBits: 8, activationBits: 8 }, 1),
+      ]),
+      'ptq-methods',
+    );
     expect(c.verdict).toBe('not-measured');
   });
 });
@@ -96,13 +143,17 @@ describe('claim 2: PTQ methods help little at very low bits', () => {
 describe('claim 3: distillation moves k bits to k+1', () => {
   const rows = [pt('mnist-var-d2', 'fp32', 50), pt('mnist-var-d2', 'W2g32', 150), pt('mnist-var-d2', 'W3g32', 60)];
   const student = (fd: number) => pt('mnist-var-d2-qat-w2g32-topkld', 'W2g32', fd, { method: 'qat-topkld' }, 1);
-  it('holds for a student at the W3 RTN point', () => expect(claim(sweep([...rows, student(61)]), 'distillation').verdict).toBe('holds'));
-  it('partly for one better than W2 but short of W3', () => expect(claim(sweep([...rows, student(100)]), 'distillation').verdict).toBe('partly'));
-  it('fails for one no better than W2 RTN', () => expect(claim(sweep([...rows, student(150)]), 'distillation').verdict).toBe('fails'));
+  it('holds for a student at the W3 RTN point', () =>
+    expect(claim(sweep([...rows, student(61)]), 'distillation').verdict).toBe('holds'));
+  it('partly for one better than W2 but short of W3', () =>
+    expect(claim(sweep([...rows, student(100)]), 'distillation').verdict).toBe('partly'));
+  it('fails for one no better than W2 RTN', () =>
+    expect(claim(sweep([...rows, student(150)]), 'distillation').verdict).toBe('fails'));
 });
 
 describe('claim 4 and the file caveats', () => {
-  it('per-step error is not measured by a sweep', () => expect(claim(sweep([]), 'step-errors').verdict).toBe('not-measured'));
+  it('per-step error is not measured by a sweep', () =>
+    expect(claim(sweep([]), 'step-errors').verdict).toBe('not-measured'));
   it('a formatVersion 1 file says its errors came from class-aligned groups', () => {
     expect(judgeClaims(sweep([], 1)).caveats[0]).toMatch(/class-aligned/);
     expect(judgeClaims(sweep([], 2)).caveats.join(' ')).not.toMatch(/class-aligned/);

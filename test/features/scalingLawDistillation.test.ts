@@ -23,7 +23,15 @@ describe('distillationGroups', () => {
     rtn('mnist-dit-d4', 4, 'Wfp6e2m3g32', 6, 120),
     rtn('mnist-dit-d4', 4, 'W6g32', 6, 110), // INT: not the FP4 model's next step
     qat('mnist-dit-d4-qat-mse', 4, 'qat-mse', 135, 'Wfp4g32', 4),
-    qualityPoint({ modelId: 'mnist-dit-d4-qat-task', depth: 4, setting: 'Wfp4g32', weightBits: 4, method: 'qat-task', fd: 1, partial: true }),
+    qualityPoint({
+      modelId: 'mnist-dit-d4-qat-task',
+      depth: 4,
+      setting: 'Wfp4g32',
+      weightBits: 4,
+      method: 'qat-task',
+      fd: 1,
+      partial: true,
+    }),
   ];
 
   it('pairs each method with RTN at the same bits and one more bit on the same model size', () => {
@@ -38,11 +46,21 @@ describe('distillationGroups', () => {
     expect(v.nextPrecision).toBe('W4');
     expect(v.oneMoreBit).toBe(true);
     // Task loss first, TopKLD last; gap closed = (RTN k - method) / (RTN k - RTN k+1) = (41 - fd) / 8.
-    expect(v.methods.map((m) => m.label)).toEqual(['QAT (task loss)', 'QAT + forward KL', 'QAT + reverse KL', 'TopKLD (our reconstruction)']);
+    expect(v.methods.map((m) => m.label)).toEqual([
+      'QAT (task loss)',
+      'QAT + forward KL',
+      'QAT + reverse KL',
+      'TopKLD (our reconstruction)',
+    ]);
     expect(v.methods.map((m) => m.gapClosed)).toEqual([0, 0.5, 11 / 8, (41 - 33.8) / 8]);
     // fdStdErr is 5 % of FD here: RTN W3 41 ± 2.05; beyond noise when |diff| > 2·hypot(se, 2.05).
     const noise = (fd: number) => 2 * Math.hypot(0.05 * fd, 0.05 * 41);
-    expect(v.methods.map((m) => m.beyondNoise)).toEqual([0 > noise(41), 4 > noise(37), 11 > noise(30), 7.2 > noise(33.8)]);
+    expect(v.methods.map((m) => m.beyondNoise)).toEqual([
+      0 > noise(41),
+      4 > noise(37),
+      11 > noise(30),
+      7.2 > noise(33.8),
+    ]);
     expect(v.methods.map((m) => m.beyondNoise)).toEqual([false, false, true, true]);
   });
 
@@ -55,10 +73,17 @@ describe('distillationGroups', () => {
   });
 
   it('leaves the gap undefined without both RTN points or when RTN k is already as good', () => {
-    const noNext = distillationGroups([rtn('mnist-var-d1', 1, 'W2g128', 2, 90), qat('s', 1, 'qat-fkl', 70, 'W2g128', 2)]);
+    const noNext = distillationGroups([
+      rtn('mnist-var-d1', 1, 'W2g128', 2, 90),
+      qat('s', 1, 'qat-fkl', 70, 'W2g128', 2),
+    ]);
     expect(noNext[0]!.rtnNext).toBeUndefined();
     expect(noNext[0]!.methods[0]!.gapClosed).toBeUndefined();
-    const noGap = distillationGroups([rtn('m', 1, 'W3g128', 3, 40), rtn('m', 1, 'W4g128', 4, 41), qat('s', 1, 'qat-fkl', 39)]);
+    const noGap = distillationGroups([
+      rtn('m', 1, 'W3g128', 3, 40),
+      rtn('m', 1, 'W4g128', 4, 41),
+      qat('s', 1, 'qat-fkl', 39),
+    ]);
     expect(noGap[0]!.methods[0]!.gapClosed).toBeUndefined();
     expect(distillationGroups(points.filter((p) => !p.method.startsWith('qat-')))).toEqual([]);
   });

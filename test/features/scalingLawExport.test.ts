@@ -39,17 +39,57 @@ const sweep: SweepFile = {
   adapter: 'SwiftShader, Chromium 156',
   config: { samples: 200, seed: 0, ditSteps: 50, ditSampler: 'ddim' },
   points: [
-    qualityPoint({ modelId: 'mnist-var-d2', depth: 2, setting: 'W4g128-A8', weightBits: 4, activationBits: 8, fd: 38.25, fdStdErr: 1.5 }),
-    qualityPoint({ modelId: 'mnist-dit-d4', depth: 4, setting: 'Wfp4g32', weightBits: 4, bitsPerWeight: 4.5, fd: 140.125, sampler: 'ddim' }),
-    qualityPoint({ modelId: 'mnist-var-d3-qat-topkld', depth: 3, setting: 'W3g128', method: 'qat-topkld', weightBits: 3, fd: 35 }),
+    qualityPoint({
+      modelId: 'mnist-var-d2',
+      depth: 2,
+      setting: 'W4g128-A8',
+      weightBits: 4,
+      activationBits: 8,
+      fd: 38.25,
+      fdStdErr: 1.5,
+    }),
+    qualityPoint({
+      modelId: 'mnist-dit-d4',
+      depth: 4,
+      setting: 'Wfp4g32',
+      weightBits: 4,
+      bitsPerWeight: 4.5,
+      fd: 140.125,
+      sampler: 'ddim',
+    }),
+    qualityPoint({
+      modelId: 'mnist-var-d3-qat-topkld',
+      depth: 3,
+      setting: 'W3g128',
+      method: 'qat-topkld',
+      weightBits: 3,
+      fd: 35,
+    }),
   ],
 };
-const live = [qualityPoint({ modelId: 'my "odd", model', setting: 'W2g128', weightBits: 2, fd: 77, samples: 37, kid: 0.0125, kidSe: 0.0031, engine: 'webgpu' })];
+const live = [
+  qualityPoint({
+    modelId: 'my "odd", model',
+    setting: 'W2g128',
+    weightBits: 2,
+    fd: 77,
+    samples: 37,
+    kid: 0.0125,
+    kidSe: 0.0031,
+    engine: 'webgpu',
+  }),
+];
 const sweepV2: SweepFile = {
   ...sweep,
   formatVersion: 2,
   realDataFloor: { samples: 200, fd: 9.5, fdStdErr: 0.4, kid: 0.0004, kidSe: 0.0002, source: '200 training digits' },
-  points: sweep.points.map((p, i) => ({ ...p, kid: 0.01 * (i + 1), kidSe: 0.002, kidLeaveOut: [0.01, 0.011], engine: 'pytorch' as const })),
+  points: sweep.points.map((p, i) => ({
+    ...p,
+    kid: 0.01 * (i + 1),
+    kidSe: 0.002,
+    kidLeaveOut: [0.01, 0.011],
+    engine: 'pytorch' as const,
+  })),
 };
 
 describe('CSV export', () => {
@@ -71,7 +111,11 @@ describe('CSV export', () => {
     expect(rows.every((r) => r.length === CSV_COLUMNS.length)).toBe(true);
     // A formatVersion 1 point has no KID: empty cells, not 0.
     expect([rows[1]![col('kid')], rows[1]![col('kidSe')], rows[1]![col('engine')]]).toEqual(['', '', '']);
-    expect([Number(rows[4]![col('kid')]), Number(rows[4]![col('kidSe')]), rows[4]![col('engine')]]).toEqual([0.0125, 0.0031, 'webgpu']);
+    expect([Number(rows[4]![col('kid')]), Number(rows[4]![col('kidSe')]), rows[4]![col('engine')]]).toEqual([
+      0.0125,
+      0.0031,
+      'webgpu',
+    ]);
   });
 
   it('carries KID, its error and the engine of formatVersion 2 points', () => {

@@ -1,7 +1,9 @@
 /** QualityPoint builder for the scaling-law unit tests: bits derived the way the sweep derives them. */
 import type { QualityPoint } from '../../src/engine/quality/types';
 
-export function qualityPoint(p: Partial<QualityPoint> & Pick<QualityPoint, 'modelId' | 'setting' | 'weightBits' | 'fd'>): QualityPoint {
+export function qualityPoint(
+  p: Partial<QualityPoint> & Pick<QualityPoint, 'modelId' | 'setting' | 'weightBits' | 'fd'>,
+): QualityPoint {
   const linearParams = p.linearParams ?? 100_000 * (p.depth ?? 1);
   const totalParams = p.totalParams ?? linearParams + 3_000;
   const bitsPerWeight = p.bitsPerWeight ?? (p.weightBits >= 32 ? 32 : p.weightBits + 16 / 128);

@@ -9,7 +9,18 @@ import { qualityPoint } from './scalingLawFixtures';
 
 const old = qualityPoint({ modelId: 'mnist-var-d1', setting: 'fp32', weightBits: 32, fd: 50 });
 const withKid = (setting: string, weightBits: number, fd: number, kid: number) =>
-  qualityPoint({ modelId: 'mnist-var-d2', depth: 2, setting, weightBits, fd, kid, kidSe: kid / 10, seed: 0, fdLeaveOut: [fd, fd + 1, fd - 1], kidLeaveOut: [kid, kid * 1.1, kid * 0.95] });
+  qualityPoint({
+    modelId: 'mnist-var-d2',
+    depth: 2,
+    setting,
+    weightBits,
+    fd,
+    kid,
+    kidSe: kid / 10,
+    seed: 0,
+    fdLeaveOut: [fd, fd + 1, fd - 1],
+    kidLeaveOut: [kid, kid * 1.1, kid * 0.95],
+  });
 
 describe('metric selector', () => {
   it('reads FD or KID with its error and leave-outs; KID is absent on old points', () => {
@@ -31,7 +42,7 @@ describe('metric selector', () => {
     expect(chooseMetric('kid', []).metric).toBe('kid');
   });
 
-  it('KID has no log axis; the floor band is drawn only at the points\' N', () => {
+  it("KID has no log axis; the floor band is drawn only at the points' N", () => {
     expect(yScaleFor('kid', 'log')).toBe('linear');
     expect(yScaleFor('fd', 'log')).toBe('log');
     const floor = { samples: 100, fd: 58, fdStdErr: 2, kid: 0.001, kidSe: 0.0005, source: 'test' };
@@ -57,7 +68,10 @@ describe('metric selector', () => {
   it('differences of a metric are paired when the points share draws, else the independent bound', () => {
     const a = withKid('W4g32', 4, 35, 0.004);
     const b = withKid('fp32', 32, 30, 0.001);
-    expect(metricDifference(a, b, 'kid')).toEqual({ ...pairedDifference({ value: 0.004, leaveOut: a.kidLeaveOut! }, { value: 0.001, leaveOut: b.kidLeaveOut! }), paired: true });
+    expect(metricDifference(a, b, 'kid')).toEqual({
+      ...pairedDifference({ value: 0.004, leaveOut: a.kidLeaveOut! }, { value: 0.001, leaveOut: b.kidLeaveOut! }),
+      paired: true,
+    });
     const unpaired = metricDifference(a, { ...b, seed: 7 }, 'kid')!;
     expect(unpaired.paired).toBe(false);
     expect(unpaired.stdError).toBeCloseTo(Math.hypot(0.0004, 0.0001), 15);

@@ -38,7 +38,15 @@ describe('paretoFrontier', () => {
   });
 
   it('extends the step line flat to the end of the axis', () => {
-    expect(frontierSteps([{ x: 1, value: 9 }, { x: 3, value: 4 }], 10)).toEqual([
+    expect(
+      frontierSteps(
+        [
+          { x: 1, value: 9 },
+          { x: 3, value: 4 },
+        ],
+        10,
+      ),
+    ).toEqual([
       { x: 1, value: 9 },
       { x: 3, value: 4 },
       { x: 10, value: 4 },

@@ -5,7 +5,8 @@ import { qualityPoint } from './scalingLawFixtures';
 
 describe('precisionOf', () => {
   it('names curves by weight code bits, activation bits and number format', () => {
-    const label = (setting: string, weightBits: number, activationBits = 32) => precisionOf({ setting, weightBits, activationBits }).label;
+    const label = (setting: string, weightBits: number, activationBits = 32) =>
+      precisionOf({ setting, weightBits, activationBits }).label;
     expect(label('fp32', 32)).toBe('FP32');
     expect(label('W8c', 8)).toBe('W8');
     expect(label('W3ag64', 3)).toBe('W3');
@@ -50,13 +51,61 @@ describe('buildSeries', () => {
   ];
   const points = sizes.flatMap((s, i) =>
     settings.map(([setting, weightBits, activationBits], j) =>
-      qualityPoint({ modelId: s.id, depth: s.depth, linearParams: s.lin, setting, weightBits, activationBits, fd: 30 + 10 * j - i }),
+      qualityPoint({
+        modelId: s.id,
+        depth: s.depth,
+        linearParams: s.lin,
+        setting,
+        weightBits,
+        activationBits,
+        fd: 30 + 10 * j - i,
+      }),
     ),
   );
-  points.push(qualityPoint({ modelId: 'mnist-var-d3', depth: 3, linearParams: 2_176_832, setting: 'W3g128-gptq', method: 'gptq', weightBits: 3, fd: 44 }));
-  points.push(qualityPoint({ modelId: 'mnist-var-d2', depth: 2, linearParams: 696_192, setting: 'W3g128-gptq', method: 'gptq', weightBits: 3, fd: 47 }));
-  points.push(qualityPoint({ modelId: 'mnist-var-d1', depth: 1, linearParams: 118_208, setting: 'W4g128', weightBits: 4, fd: 999, partial: true }));
-  points.push(qualityPoint({ modelId: 'mnist-var-d1', depth: 1, linearParams: 118_208, setting: 'W4g128', weightBits: 4, fd: 41.5, samples: 500 }));
+  points.push(
+    qualityPoint({
+      modelId: 'mnist-var-d3',
+      depth: 3,
+      linearParams: 2_176_832,
+      setting: 'W3g128-gptq',
+      method: 'gptq',
+      weightBits: 3,
+      fd: 44,
+    }),
+  );
+  points.push(
+    qualityPoint({
+      modelId: 'mnist-var-d2',
+      depth: 2,
+      linearParams: 696_192,
+      setting: 'W3g128-gptq',
+      method: 'gptq',
+      weightBits: 3,
+      fd: 47,
+    }),
+  );
+  points.push(
+    qualityPoint({
+      modelId: 'mnist-var-d1',
+      depth: 1,
+      linearParams: 118_208,
+      setting: 'W4g128',
+      weightBits: 4,
+      fd: 999,
+      partial: true,
+    }),
+  );
+  points.push(
+    qualityPoint({
+      modelId: 'mnist-var-d1',
+      depth: 1,
+      linearParams: 118_208,
+      setting: 'W4g128',
+      weightBits: 4,
+      fd: 41.5,
+      samples: 500,
+    }),
+  );
 
   it('gives one curve per family, precision and method, model sizes sorted by bits', () => {
     const series = buildSeries(points, 'transformerBits');
@@ -94,7 +143,11 @@ describe('buildSeries', () => {
     expect(fewer.get('W4')).toBe(colors.get('W4'));
     expect(fewer.size).toBe(2);
     // Precisions outside the fixed table still get distinct colours.
-    const odd = precisionColors(['W5c', 'W7c', 'W4g128-A6'].map((setting, i) => qualityPoint({ modelId: 'm', setting, weightBits: [5, 7, 4][i]!, activationBits: i === 2 ? 6 : 32, fd: 40 })));
+    const odd = precisionColors(
+      ['W5c', 'W7c', 'W4g128-A6'].map((setting, i) =>
+        qualityPoint({ modelId: 'm', setting, weightBits: [5, 7, 4][i]!, activationBits: i === 2 ? 6 : 32, fd: 40 }),
+      ),
+    );
     expect(new Set([...odd.values(), ...colors.values()]).size).toBe(odd.size + colors.size);
     const mixed = [
       qualityPoint({ modelId: 'mnist-var-d1', setting: 'W4g128', weightBits: 4, fd: 40 }),

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadSweep, parseSweep, sweepNotices, SweepFormatError } from '../../src/features/scaling-law/sweepFile';
 
-const fixture = JSON.parse(readFileSync(new URL('../../e2e/fixtures/mnist-sweep.fixture.json', import.meta.url), 'utf8'));
+const fixture = JSON.parse(
+  readFileSync(new URL('../../e2e/fixtures/mnist-sweep.fixture.json', import.meta.url), 'utf8'),
+);
 
 const respond = (body: string, init: ResponseInit) => (async () => new Response(body, init)) as unknown as typeof fetch;
 
@@ -33,7 +35,13 @@ describe('sweep file', () => {
 
   it('reads formatVersion 2: KID, engine and the real-data floor, and says what a file lacks', () => {
     const floor = { samples: 200, fd: 9.5, fdStdErr: 0.4, kid: 0.0004, kidSe: 0.0002, source: '200 training digits' };
-    const points = fixture.points.map((p: object) => ({ ...p, kid: 0.01, kidSe: 0.002, kidLeaveOut: [0.01, 0.012], engine: 'webgpu' }));
+    const points = fixture.points.map((p: object) => ({
+      ...p,
+      kid: 0.01,
+      kidSe: 0.002,
+      kidLeaveOut: [0.01, 0.012],
+      engine: 'webgpu',
+    }));
     const v2 = { ...fixture, formatVersion: 2, realDataFloor: floor, points };
     expect(sweepNotices(parseSweep(v2))).toEqual([]);
     expect(parseSweep(v2).realDataFloor).toEqual(floor);
@@ -59,16 +67,26 @@ describe('sweep file', () => {
     expect(bad((f) => delete f.points[3].kidSe)).toThrow(/one of kid and kidSe without the other/);
     expect(bad((f) => (f.points[3].kidLeaveOut = [1, 'a']))).toThrow(/kidLeaveOut/);
     expect(bad((f) => (f.points[3].engine = 'jax'))).toThrow(/engine "jax"/);
-    expect(bad((f) => delete (f.realDataFloor as Partial<typeof floor>).kidSe)).toThrow(/realDataFloor has no number kidSe/);
+    expect(bad((f) => delete (f.realDataFloor as Partial<typeof floor>).kidSe)).toThrow(
+      /realDataFloor has no number kidSe/,
+    );
     expect(bad((f) => delete (f as { config?: unknown }).config)).toThrow(/config.samples/);
   });
 
   it('treats a 404 or an HTML fallback page as "no sweep yet", bad JSON as invalid, and other HTTP errors as failures', async () => {
     expect(await loadSweep('/s.json', respond('nope', { status: 404 }))).toEqual({ state: 'missing' });
-    expect(await loadSweep('/s.json', respond('<!doctype html>', { status: 200, headers: { 'content-type': 'text/html' } }))).toEqual({ state: 'missing' });
-    const bad = await loadSweep('/s.json', respond('{"formatVersion": 1, "points": [', { status: 200, headers: { 'content-type': 'application/json' } }));
+    expect(
+      await loadSweep('/s.json', respond('<!doctype html>', { status: 200, headers: { 'content-type': 'text/html' } })),
+    ).toEqual({ state: 'missing' });
+    const bad = await loadSweep(
+      '/s.json',
+      respond('{"formatVersion": 1, "points": [', { status: 200, headers: { 'content-type': 'application/json' } }),
+    );
     expect(bad.state).toBe('invalid');
-    const ok = await loadSweep('/s.json', respond(JSON.stringify(fixture), { status: 200, headers: { 'content-type': 'application/json' } }));
+    const ok = await loadSweep(
+      '/s.json',
+      respond(JSON.stringify(fixture), { status: 200, headers: { 'content-type': 'application/json' } }),
+    );
     expect(ok.state === 'ready' && ok.sweep.points.length).toBe(fixture.points.length);
     expect(ok.state === 'ready' && ok.notices).toHaveLength(1);
     await expect(loadSweep('/s.json', respond('', { status: 500 }))).rejects.toThrow(/HTTP 500/);

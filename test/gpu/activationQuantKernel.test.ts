@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { activationQmax, calibrateActivationScale, fakeQuantActivations, type ActivationFormat, type ActivationScaling } from '../../src/quant';
+import {
+  activationQmax,
+  calibrateActivationScale,
+  fakeQuantActivations,
+  type ActivationFormat,
+  type ActivationScaling,
+} from '../../src/quant';
 import { ActivationQuantKernel, type ActivationQuantVariant } from '../../src/kernels';
 import { testDevice } from './device';
 import { freshSeed, makeRng, outputF32, randomActivations, readF32, uploadF32 } from './helpers/kernelTestKit';
@@ -57,7 +63,8 @@ async function runAndCompare(
     const quotient = x[i] / scale;
     // Distance of the exact quotient from the nearest rounding tie, in units of its f32 ulp.
     const tieDistanceUlps = distanceToTie(quotient, format) / ulpOf(quotient);
-    if (tieDistanceUlps > 4) worst = `element ${i}: GPU ${actual[i]}, reference ${expected[i]}, x/s = ${quotient} is ${tieDistanceUlps.toFixed(1)} ulp from a tie`;
+    if (tieDistanceUlps > 4)
+      worst = `element ${i}: GPU ${actual[i]}, reference ${expected[i]}, x/s = ${quotient} is ${tieDistanceUlps.toFixed(1)} ulp from a tie`;
   }
   return { mismatches, worst };
 }
@@ -87,27 +94,29 @@ describe(`ActivationQuantKernel against fakeQuantActivations (seed ${seed})`, ()
 
   // Both variants: 'workgroup' (GPUs) and the barrier-free 'rows' (CPU adapters; CHUNK 64 columns per invocation).
   for (const variant of ['workgroup', 'rows'] as const) {
-  it(`${variant}: every format, per token and per tensor: exact except at ties`, async () => {
-    const rng = makeRng(seed);
-    let total = 0;
-    let mismatches = 0;
-    for (const format of FORMATS) {
-      for (const [tokens, cols] of shapes) {
-        const x = randomActivations(rng, tokens * cols, 3);
-        // Per-tensor scale calibrated on a 70% smaller range, so that some values saturate.
-        const tensorScale = calibrateActivationScale([x], format) * 0.7;
-        for (const scaling of [{ kind: 'token' }, { kind: 'tensor', scale: tensorScale }] as ActivationScaling[]) {
-          const result = await runAndCompare(x, tokens, cols, format, scaling, variant);
-          const where = `${variant} ${describeFormat(format)} ${scaling.kind} ${tokens}x${cols} seed ${seed}`;
-          expect(result.worst, `${where}: a mismatch that is not at a rounding tie`).toBe('');
-          total += x.length;
-          mismatches += result.mismatches;
+    it(`${variant}: every format, per token and per tensor: exact except at ties`, async () => {
+      const rng = makeRng(seed);
+      let total = 0;
+      let mismatches = 0;
+      for (const format of FORMATS) {
+        for (const [tokens, cols] of shapes) {
+          const x = randomActivations(rng, tokens * cols, 3);
+          // Per-tensor scale calibrated on a 70% smaller range, so that some values saturate.
+          const tensorScale = calibrateActivationScale([x], format) * 0.7;
+          for (const scaling of [{ kind: 'token' }, { kind: 'tensor', scale: tensorScale }] as ActivationScaling[]) {
+            const result = await runAndCompare(x, tokens, cols, format, scaling, variant);
+            const where = `${variant} ${describeFormat(format)} ${scaling.kind} ${tokens}x${cols} seed ${seed}`;
+            expect(result.worst, `${where}: a mismatch that is not at a rounding tie`).toBe('');
+            total += x.length;
+            mismatches += result.mismatches;
+          }
         }
       }
-    }
-    // Ties within a few ulps are rare on random data: allow at most 1 in 10,000 elements.
-    expect(mismatches, `${mismatches} of ${total} elements differ (seed ${seed})`).toBeLessThanOrEqual(total / 10_000);
-  });
+      // Ties within a few ulps are rare on random data: allow at most 1 in 10,000 elements.
+      expect(mismatches, `${mismatches} of ${total} elements differ (seed ${seed})`).toBeLessThanOrEqual(
+        total / 10_000,
+      );
+    });
   }
 
   it('exact ties round half to even (power-of-two scale, so x / s is exact)', async () => {
@@ -122,7 +131,10 @@ describe(`ActivationQuantKernel against fakeQuantActivations (seed ${seed})`, ()
         x[i] = (rng() < 0.5 ? -1 : 1) * magnitude * scale;
       }
       const result = await runAndCompare(x, 1, cols, format, { kind: 'tensor', scale });
-      expect(result.mismatches, `${describeFormat(format)} ties seed ${seed + 1}: ${result.mismatches} of ${cols} differ`).toBe(0);
+      expect(
+        result.mismatches,
+        `${describeFormat(format)} ties seed ${seed + 1}: ${result.mismatches} of ${cols} differ`,
+      ).toBe(0);
     }
   });
 
@@ -133,7 +145,10 @@ describe(`ActivationQuantKernel against fakeQuantActivations (seed ${seed})`, ()
     const [tokens, cols] = [9, 600];
     const x = randomActivations(rng, tokens * cols);
     x.fill(0, 5 * cols, 6 * cols);
-    for (const format of [{ kind: 'int', bits: 8 }, { kind: 'fp', name: 'e4m3' }] as QuantFormat[]) {
+    for (const format of [
+      { kind: 'int', bits: 8 },
+      { kind: 'fp', name: 'e4m3' },
+    ] as QuantFormat[]) {
       const result = await runAndCompare(x, tokens, cols, format, { kind: 'token' });
       expect(result.worst, `${describeFormat(format)} token ${tokens}x${cols} seed ${seed + 2}`).toBe('');
       expect(result.mismatches).toBeLessThanOrEqual(1);

@@ -10,14 +10,29 @@ import { fakeQuantActivations, type ActivationFormat, type ActivationScaling } f
 import { smoothActivations, smoothLinear, smoothedTensorScale } from '../../src/quant/smoothQuant';
 import { ActivationQuantKernel } from '../../src/kernels';
 import { testDevice } from './device';
-import { freshSeed, makeRng, outputF32, randomActivations, randomWeights, readF32, uploadF32 } from './helpers/kernelTestKit';
+import {
+  freshSeed,
+  makeRng,
+  outputF32,
+  randomActivations,
+  randomWeights,
+  readF32,
+  uploadF32,
+} from './helpers/kernelTestKit';
 
 type QuantFormat = Exclude<ActivationFormat, { kind: 'none' }>;
 const seed = freshSeed();
 let kernel: ActivationQuantKernel | undefined;
 afterAll(() => kernel?.destroy());
 
-async function run(x: Float32Array, tokens: number, cols: number, format: QuantFormat, scaling: ActivationScaling, inv?: Float32Array): Promise<Float32Array> {
+async function run(
+  x: Float32Array,
+  tokens: number,
+  cols: number,
+  format: QuantFormat,
+  scaling: ActivationScaling,
+  inv?: Float32Array,
+): Promise<Float32Array> {
   const device = await testDevice();
   kernel ??= new ActivationQuantKernel(device);
   const xb = uploadF32(device, x, 'test.smooth.x');
@@ -38,8 +53,16 @@ function absMaxPerChannel(x: Float32Array, cols: number): Float32Array {
 }
 
 describe(`ActivationQuantKernel with SmoothQuant channel scales (seed ${seed})`, () => {
-  const formats: QuantFormat[] = [{ kind: 'int', bits: 8 }, { kind: 'int', bits: 4 }, { kind: 'fp', name: 'e4m3' }];
-  const shapes: [number, number][] = [[3, 45], [17, 257], [2, 1000]];
+  const formats: QuantFormat[] = [
+    { kind: 'int', bits: 8 },
+    { kind: 'int', bits: 4 },
+    { kind: 'fp', name: 'e4m3' },
+  ];
+  const shapes: [number, number][] = [
+    [3, 45],
+    [17, 257],
+    [2, 1000],
+  ];
 
   it('matches smoothActivations + fakeQuantActivations, per token and per tensor (at most 1 in 10,000 at ties)', async () => {
     const rng = makeRng(seed);
@@ -61,7 +84,9 @@ describe(`ActivationQuantKernel with SmoothQuant channel scales (seed ${seed})`,
             differ++;
             // A tie flip moves to the neighbouring grid value: at most one quantisation step away.
             const step = scaling.kind === 'tensor' ? scaling.scale : Math.abs(expected[i]) / 2 + 1e-30;
-            expect(Math.abs(actual[i] - expected[i]), `element ${i}`).toBeLessThanOrEqual(format.kind === 'int' ? step * 1.0001 : Math.abs(expected[i]) * 0.25 + step);
+            expect(Math.abs(actual[i] - expected[i]), `element ${i}`).toBeLessThanOrEqual(
+              format.kind === 'int' ? step * 1.0001 : Math.abs(expected[i]) * 0.25 + step,
+            );
           }
           total += expected.length;
           mismatches += differ;
@@ -90,7 +115,17 @@ describe(`ActivationQuantKernel with SmoothQuant channel scales (seed ${seed})`,
     const xb = uploadF32(device, new Float32Array(2 * 32).fill(1), 'test.smooth.short.x');
     const sb = uploadF32(device, new Float32Array(16).fill(1), 'test.smooth.short.inv');
     const y = outputF32(device, 64, 'test.smooth.short.y');
-    expect(() => kernel!.encode(device.createCommandEncoder(), { x: xb, y, tokens: 2, cols: 32, format: { kind: 'int', bits: 8 }, scaling: { kind: 'token' }, channelScale: sb })).toThrow(/channelScale has 64 bytes/);
+    expect(() =>
+      kernel!.encode(device.createCommandEncoder(), {
+        x: xb,
+        y,
+        tokens: 2,
+        cols: 32,
+        format: { kind: 'int', bits: 8 },
+        scaling: { kind: 'token' },
+        channelScale: sb,
+      }),
+    ).toThrow(/channelScale has 64 bytes/);
     xb.destroy();
     sb.destroy();
     y.destroy();

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { testDevice } from './device';
-import { OwnedBuffers, STORAGE_USAGE, alignElements, createStorage, readBytesChecked, readF32, readU32, uploadUniform, uploadWords, writeWords } from '../../src/gpu/buffers';
+import {
+  OwnedBuffers,
+  STORAGE_USAGE,
+  alignElements,
+  createStorage,
+  readBytesChecked,
+  readF32,
+  readU32,
+  uploadUniform,
+  uploadWords,
+  writeWords,
+} from '../../src/gpu/buffers';
 
 describe('src/gpu/buffers', () => {
   it('uploads, writes and reads back words, at offsets too', async () => {

@@ -2,7 +2,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dequantizeWeight, formatName, granularityName, quantizeWeight, type PackedWeight } from '../../src/quant';
 import { DequantKernel, GpuPackedWeight } from '../../src/kernels';
 import { testDevice } from './device';
-import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS, freshSeed, makeRng, outputF32, randomWeights, readF32 } from './helpers/kernelTestKit';
+import {
+  ALL_GRANULARITIES,
+  ALL_WEIGHT_FORMATS,
+  freshSeed,
+  makeRng,
+  outputF32,
+  randomWeights,
+  readF32,
+} from './helpers/kernelTestKit';
 
 const seed = freshSeed();
 let kernelInstance: DequantKernel | undefined;

@@ -34,12 +34,16 @@ async function createDevice(): Promise<GPUDevice> {
       'GPU tests need VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (run them with `npm test` or `npm run test:gpu`).',
     );
   }
-  const adapter = await dawnGpu().requestAdapter(realGpu ? { powerPreference: 'high-performance' } : { forceFallbackAdapter: true });
+  const adapter = await dawnGpu().requestAdapter(
+    realGpu ? { powerPreference: 'high-performance' } : { forceFallbackAdapter: true },
+  );
   if (!adapter) throw new Error('Dawn found no adapter: install Debian packages chromium and libvulkan1.');
   const device = await adapter.requestDevice({
     // The optional features the app's GpuContext asks for, where the adapter has them (subgroups: the
     // 'gemv-subgroup' matmul variant; SwiftShader has it, but not shader-f16).
-    requiredFeatures: (['timestamp-query', 'subgroups', 'shader-f16'] as GPUFeatureName[]).filter((f) => adapter.features.has(f)),
+    requiredFeatures: (['timestamp-query', 'subgroups', 'shader-f16'] as GPUFeatureName[]).filter((f) =>
+      adapter.features.has(f),
+    ),
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,

@@ -4,7 +4,17 @@ import { f32ToF16Bits } from '../../src/quant/f16';
 import { f16ArrayToF32 } from '../../src/models/bundle';
 import { MatmulF32Kernel, type DenseWeightFormat, type MatmulVariant } from '../../src/kernels';
 import { testDevice } from './device';
-import { STORAGE_IO, freshSeed, makeRng, outputF32, randomActivations, randomWeights, readF32, relativeMaxError, uploadF32 } from './helpers/kernelTestKit';
+import {
+  STORAGE_IO,
+  freshSeed,
+  makeRng,
+  outputF32,
+  randomActivations,
+  randomWeights,
+  readF32,
+  relativeMaxError,
+  uploadF32,
+} from './helpers/kernelTestKit';
 
 // f32 accumulation in a different order than the f64 reference. f16 weights are decoded exactly (the reference
 // multiplies the same f16 values, decoded on the CPU by f16ArrayToF32), so they get the same tolerance.
@@ -27,7 +37,10 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
     ];
     const variants: MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemm-rows', 'gemv-rows', 'gemv-splitk'];
     if (device.features.has('subgroups')) variants.push('gemv-subgroup');
-    else console.log('MatmulF32Kernel test: gemv-subgroup skipped, the device lacks the subgroups feature (gemv-splitk is its fallback, tested above)');
+    else
+      console.log(
+        'MatmulF32Kernel test: gemv-subgroup skipped, the device lacks the subgroups feature (gemv-splitk is its fallback, tested above)',
+      );
     const formats: DenseWeightFormat[] = ['f32', 'f16'];
     for (const { m, k, n } of shapes) {
       for (const variant of variants) {
@@ -39,7 +52,9 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
           const xData = randomActivations(rng, m * k);
           const biasData = withBias ? randomActivations(rng, n) : undefined;
           const expected = matmulReference(xData, m, k, wData, n, biasData);
-          const w = wBits ? uploadHalves(device, wBits, 'test.matmulF16.w') : uploadF32(device, wData, 'test.matmulF32.w');
+          const w = wBits
+            ? uploadHalves(device, wBits, 'test.matmulF16.w')
+            : uploadF32(device, wData, 'test.matmulF32.w');
           const x = uploadF32(device, xData, 'test.matmulF32.x');
           const bias = biasData ? uploadF32(device, biasData, 'test.matmulF32.bias') : undefined;
           const y = outputF32(device, m * n, 'test.matmulF32.y');
@@ -47,7 +62,9 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
           const actual = await readF32(device, y, m * n);
           const { error, index } = relativeMaxError(actual, expected);
           const where = `${wFormat} W, ${variant} m=${m} k=${k} n=${n} bias=${withBias} seed ${seed}`;
-          expect(error, `${where}: Y[${index}] = ${actual[index]}, reference ${expected[index]}`).toBeLessThanOrEqual(TOLERANCE);
+          expect(error, `${where}: Y[${index}] = ${actual[index]}, reference ${expected[index]}`).toBeLessThanOrEqual(
+            TOLERANCE,
+          );
           for (const buffer of [w, x, y, bias]) buffer?.destroy();
         }
       }
@@ -62,7 +79,9 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
     const w = uploadHalves(device, new Uint16Array(296), 'test.matmulF16.short');
     const x = uploadF32(device, new Float32Array(m * k), 'test.matmulF16.x');
     const y = outputF32(device, m * n, 'test.matmulF16.y');
-    expect(() => kernel!.encode(device.createCommandEncoder(), { w, wFormat: 'f16', n, k, x, y, m })).toThrow(/f16 W \[9, 33\]/);
+    expect(() => kernel!.encode(device.createCommandEncoder(), { w, wFormat: 'f16', n, k, x, y, m })).toThrow(
+      /f16 W \[9, 33\]/,
+    );
     for (const buffer of [w, x, y]) buffer.destroy();
   });
 
@@ -83,11 +102,22 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
     const yFloats = (2 * align) / 4 + m * n + 16;
     const y = outputF32(device, yFloats, 'test.matmulF32.ySlice');
     for (const variant of ['gemv-rows', 'gemv-splitk', 'gemm'] as const) {
-      await kernel.run({ w, n, k, x: { buffer: x, offset: align }, y: { buffer: y, offset: 2 * align, size: m * n * 4 }, m, variant });
+      await kernel.run({
+        w,
+        n,
+        k,
+        x: { buffer: x, offset: align },
+        y: { buffer: y, offset: 2 * align, size: m * n * 4 },
+        m,
+        variant,
+      });
       const all = await readF32(device, y, yFloats);
       const actual = all.subarray((2 * align) / 4, (2 * align) / 4 + m * n);
       const { error, index } = relativeMaxError(actual, expected);
-      expect(error, `${variant} slice seed ${seed + 1}: Y[${index}] = ${actual[index]}, reference ${expected[index]}`).toBeLessThanOrEqual(TOLERANCE);
+      expect(
+        error,
+        `${variant} slice seed ${seed + 1}: Y[${index}] = ${actual[index]}, reference ${expected[index]}`,
+      ).toBeLessThanOrEqual(TOLERANCE);
       // Outside the slice the NaN fill must survive.
       expect(all.subarray(0, (2 * align) / 4).every(Number.isNaN)).toBe(true);
       expect(all.subarray((2 * align) / 4 + m * n).every(Number.isNaN)).toBe(true);
@@ -98,7 +128,12 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
 
 /** f16 bit patterns two per u32 word (element 2i in the low half), zero-padded to whole words. */
 function uploadHalves(device: GPUDevice, bits: Uint16Array, label: string): GPUBuffer {
-  const buffer = device.createBuffer({ label, size: Math.max(16, Math.ceil(bits.length / 2) * 4), usage: STORAGE_IO, mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(bits.length / 2) * 4),
+    usage: STORAGE_IO,
+    mappedAtCreation: true,
+  });
   new Uint16Array(buffer.getMappedRange()).set(bits);
   buffer.unmap();
   return buffer;

@@ -1,6 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dequantizeWeight, formatName, granularityName, matmulReference, quantizeWeight } from '../../src/quant';
-import { CPU_GEMM_ROWS_MAX_M, GpuPackedWeight, QuantMatmulKernel, type GemvVariant, type MatmulVariant } from '../../src/kernels';
+import {
+  CPU_GEMM_ROWS_MAX_M,
+  GpuPackedWeight,
+  QuantMatmulKernel,
+  type GemvVariant,
+  type MatmulVariant,
+} from '../../src/kernels';
 import { dawnGpu, testDevice } from './device';
 import {
   ALL_GRANULARITIES,
@@ -46,7 +52,9 @@ async function checkMatmul(
   const actual = await readF32(device, y, m * n);
   const { error, index } = relativeMaxError(actual, expected);
   const where = `${variant} ${formatName(format)} ${granularityName(granularity)} m=${m} k=${k} n=${n} bias=${withBias} seed ${seed}`;
-  expect(error, `${where}: Y[${index}] = ${actual[index]}, reference ${expected[index]}`).toBeLessThanOrEqual(TOLERANCE);
+  expect(error, `${where}: Y[${index}] = ${actual[index]}, reference ${expected[index]}`).toBeLessThanOrEqual(
+    TOLERANCE,
+  );
   for (const buffer of [x, y, bias]) buffer?.destroy();
   weight.destroy();
 }
@@ -68,7 +76,9 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     it(`${variant} (m = 1 and batched tokens): every format x granularity`, async (context) => {
       const device = await testDevice();
       if (variant === 'gemv-subgroup' && !device.features.has('subgroups')) {
-        console.warn(`skipped ${variant}: the test device lacks the 'subgroups' feature; its fallback gemv-splitk is tested`);
+        console.warn(
+          `skipped ${variant}: the test device lacks the 'subgroups' feature; its fallback gemv-splitk is tested`,
+        );
         context.skip();
       }
       const rng = makeRng(seed + gemvVariants.indexOf(variant) * 101);
@@ -108,13 +118,26 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     const adapter = await dawnGpu().requestAdapter({ forceFallbackAdapter: true });
     const plain = await adapter!.requestDevice();
     expect(plain.features.has('subgroups')).toBe(false);
-    const noSubgroups = new QuantMatmulKernel(plain, { kind: 'gpu', subgroups: false, shaderF16: false, basis: 'test' });
-    const packed = quantizeWeight(randomWeights(makeRng(seed), 5, 64), 5, 64, { kind: 'int', bits: 4, symmetric: true }, { kind: 'group', size: 32 });
+    const noSubgroups = new QuantMatmulKernel(plain, {
+      kind: 'gpu',
+      subgroups: false,
+      shaderF16: false,
+      basis: 'test',
+    });
+    const packed = quantizeWeight(
+      randomWeights(makeRng(seed), 5, 64),
+      5,
+      64,
+      { kind: 'int', bits: 4, symmetric: true },
+      { kind: 'group', size: 32 },
+    );
     const weight = GpuPackedWeight.upload(plain, packed, 'test.noSubgroups.weight');
     const xData = randomActivations(makeRng(seed + 3), 64);
     const x = uploadF32(plain, xData, 'test.noSubgroups.x');
     const y = outputF32(plain, 5, 'test.noSubgroups.y');
-    expect(() => noSubgroups.encode(plain.createCommandEncoder(), { weight, x, y, m: 1, k: 64, variant: 'gemv-subgroup' })).toThrow(/subgroups/);
+    expect(() =>
+      noSubgroups.encode(plain.createCommandEncoder(), { weight, x, y, m: 1, k: 64, variant: 'gemv-subgroup' }),
+    ).toThrow(/subgroups/);
     expect(noSubgroups.choose(1, 'gemv').path).toBe('gemv-splitk');
     await noSubgroups.run({ weight, x, y, m: 1, k: 64, variant: 'gemv' });
     const expected = matmulReference(xData, 1, 64, dequantizeWeight(packed), 5);
@@ -129,7 +152,12 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     const device = await testDevice();
     const cpu = new QuantMatmulKernel(device, { kind: 'cpu', subgroups: true, shaderF16: false, basis: 'test' });
     const gpu = new QuantMatmulKernel(device, { kind: 'gpu', subgroups: true, shaderF16: false, basis: 'test' });
-    const gpuNoSubgroups = new QuantMatmulKernel(device, { kind: 'gpu', subgroups: false, shaderF16: false, basis: 'test' });
+    const gpuNoSubgroups = new QuantMatmulKernel(device, {
+      kind: 'gpu',
+      subgroups: false,
+      shaderF16: false,
+      basis: 'test',
+    });
     expect(cpu.choose(1).path).toBe('gemv-rows');
     expect(gpu.choose(1).path).toBe('gemv-subgroup');
     expect(gpuNoSubgroups.choose(1).path).toBe('gemv-splitk');
@@ -172,7 +200,8 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
       await checkMatmul(rng, shape, { kind: 'int', bits: 3, symmetric: true }, { kind: 'tensor' }, 'auto', false);
       await checkMatmul(rng, shape, { kind: 'fp', name: 'e2m1' }, { kind: 'group', size: 32 }, 'auto', true);
       // On a CPU adapter 'auto' takes gemm-rows for these m: the tiled GEMM with the 64x64 tile is checked too.
-      if (shape.m > 16) await checkMatmul(rng, shape, { kind: 'int', bits: 4, symmetric: false }, { kind: 'channel' }, 'gemm', true);
+      if (shape.m > 16)
+        await checkMatmul(rng, shape, { kind: 'int', bits: 4, symmetric: false }, { kind: 'channel' }, 'gemm', true);
     }
   });
 });

@@ -1,6 +1,13 @@
 /** jackknifeFd against a brute-force jackknife over explicit leave-one-group-out sample sets. */
 import { describe, expect, it } from 'vitest';
-import { FeatureAccumulator, frechetDistance, FrechetReference, jackknifeFd, MetricsError, pairedFdDifference } from '../../src/metrics/index.ts';
+import {
+  FeatureAccumulator,
+  frechetDistance,
+  FrechetReference,
+  jackknifeFd,
+  MetricsError,
+  pairedFdDifference,
+} from '../../src/metrics/index.ts';
 import { Pcg32 } from '../../src/models/runtime/prng.ts';
 import { flat, randomCovariance, randomMatrix, relDiff, sampleStats } from './linalgReference.ts';
 
@@ -79,7 +86,9 @@ describe('jackknifeFd', () => {
   it('rejects bad options, too few samples and accumulators without rows', () => {
     const acc = FeatureAccumulator.fromRows(draw(10, 5).flat(), 10, d);
     expect(() => jackknifeFd(reference, acc, { groups: 1 })).toThrow(MetricsError);
-    expect(() => jackknifeFd(reference, FeatureAccumulator.fromRows(draw(2, 6).flat(), 2, d))).toThrow(/at least 3 samples/);
+    expect(() => jackknifeFd(reference, FeatureAccumulator.fromRows(draw(2, 6).flat(), 2, d))).toThrow(
+      /at least 3 samples/,
+    );
     const noRows = FeatureAccumulator.fromRows(acc.samples(), 10, d, { keepSamples: false });
     expect(() => jackknifeFd(reference, noRows)).toThrow(/keepSamples: true/);
   });

@@ -6,7 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { FrechetReference, frechetDistance, MetricsError } from '../../src/metrics/index.ts';
 import { Pcg32 } from '../../src/models/runtime/prng.ts';
-import { fdDenmanBeavers, fdFromFactors, flat, randomCovariance, randomMatrix, relDiff, sampleStats, trace } from './linalgReference.ts';
+import {
+  fdDenmanBeavers,
+  fdFromFactors,
+  flat,
+  randomCovariance,
+  randomMatrix,
+  relDiff,
+  sampleStats,
+  trace,
+} from './linalgReference.ts';
 
 const randomVector = (n: number, rng: Pcg32, sd = 1) => Array.from({ length: n }, () => sd * rng.normal());
 
@@ -56,7 +65,9 @@ describe('frechetDistance', () => {
     const mu = randomVector(16, rng);
     expect(Math.abs(frechetDistance(mu, flat(full), mu, flat(full)))).toBeLessThan(1e-10 * trace(full));
     const few = sampleStats(randomMatrix(5, 16, rng));
-    expect(Math.abs(frechetDistance(few.mu, flat(few.sigma), few.mu, flat(few.sigma)))).toBeLessThan(1e-7 * trace(few.sigma));
+    expect(Math.abs(frechetDistance(few.mu, flat(few.sigma), few.mu, flat(few.sigma)))).toBeLessThan(
+      1e-7 * trace(few.sigma),
+    );
   });
 
   it('is symmetric in its two distributions', () => {
@@ -87,7 +98,9 @@ describe('frechetDistance', () => {
       expect((e as MetricsError).code).toBe('not-positive-semidefinite');
     }
     expect(() => frechetDistance([0, 0], [1, 0, 0], [0, 0], [1, 0, 0, 1])).toThrow(/covariance: expected 2x2/);
-    expect(() => new FrechetReference([0, 0], [1, 0, 0, 1]).distance([0, 0, 0], new Array(9).fill(0))).toThrow(/reference's dimension/);
+    expect(() => new FrechetReference([0, 0], [1, 0, 0, 1]).distance([0, 0, 0], new Array(9).fill(0))).toThrow(
+      /reference's dimension/,
+    );
     expect(() => frechetDistance([NaN], [1], [0], [1])).toThrow(/non-finite/);
     expect(() => frechetDistance([0], [NaN], [0], [1])).toThrow(/non-finite/);
   });

@@ -1,6 +1,15 @@
 /** PSNR, relative L2, max abs error and the classifier read-out on hand-computed values. */
 import { describe, expect, it } from 'vitest';
-import { accuracy, maxAbsError, meanSquaredError, MetricsError, predict, psnr, relativeL2Error, softmax } from '../../src/metrics/index.ts';
+import {
+  accuracy,
+  maxAbsError,
+  meanSquaredError,
+  MetricsError,
+  predict,
+  psnr,
+  relativeL2Error,
+  softmax,
+} from '../../src/metrics/index.ts';
 
 describe('image metrics', () => {
   it('PSNR: an offset of 0.1 on range 2 is 10 log10(4 / 0.01) = 26.0206 dB', () => {

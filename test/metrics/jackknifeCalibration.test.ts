@@ -14,7 +14,15 @@
  * 17 and 23 at N = 400): so this test can tell the two rules apart, and fails if the grouping regresses.
  */
 import { describe, expect, it } from 'vitest';
-import { FeatureAccumulator, FrechetReference, jackknifeFd, jackknifeKid, jackknifeStdError, KidReference, polynomialKernel } from '../../src/metrics/index.ts';
+import {
+  FeatureAccumulator,
+  FrechetReference,
+  jackknifeFd,
+  jackknifeKid,
+  jackknifeStdError,
+  KidReference,
+  polynomialKernel,
+} from '../../src/metrics/index.ts';
 import { Pcg32 } from '../../src/models/runtime/prng.ts';
 
 const D = 16;
@@ -148,8 +156,13 @@ describe('jackknife calibration on class-structured features', () => {
     'KID, class-balanced groups': calibration(kid, kidSe),
     'KID, class-aligned groups (old)': calibration(kid, kidSeOld),
   };
-  for (const [name, c] of Object.entries(results)) console.log(`${name}: mean SE / SD over ${REPEATS} repeats = ${c.ratio.toFixed(2)}, coverage of ±1 SE = ${(100 * c.coverage).toFixed(0)}%`);
-  console.log(`FD ${meanOf(fd).toFixed(2)} (sd ${sdOf(fd).toFixed(2)}), KID ${meanOf(kid).toFixed(4)} (sd ${sdOf(kid).toFixed(4)}) at N = ${N}`);
+  for (const [name, c] of Object.entries(results))
+    console.log(
+      `${name}: mean SE / SD over ${REPEATS} repeats = ${c.ratio.toFixed(2)}, coverage of ±1 SE = ${(100 * c.coverage).toFixed(0)}%`,
+    );
+  console.log(
+    `FD ${meanOf(fd).toFixed(2)} (sd ${sdOf(fd).toFixed(2)}), KID ${meanOf(kid).toFixed(4)} (sd ${sdOf(kid).toFixed(4)}) at N = ${N}`,
+  );
 
   it.each([
     ['FD', results['FD, class-balanced groups']],

@@ -1,6 +1,12 @@
 /** The one grouping rule of the jackknife (src/metrics/jackknife.ts) and the class rule it is built on. */
 import { describe, expect, it } from 'vitest';
-import { classOfSample, jackknifeGroups, jackknifeStdError, MetricsError, pairedDifference } from '../../src/metrics/index.ts';
+import {
+  classOfSample,
+  jackknifeGroups,
+  jackknifeStdError,
+  MetricsError,
+  pairedDifference,
+} from '../../src/metrics/index.ts';
 import { batchLabels } from '../../src/engine/quality/batchDraws.ts';
 
 describe('jackknifeGroups', () => {
@@ -26,7 +32,15 @@ describe('jackknifeGroups', () => {
 
   it('is floor(i / C) mod g, never the class-aligned i mod g', () => {
     const groups = jackknifeGroups(100);
-    expect(Array.from(groups.groupOf.slice(0, 25))).toEqual([...new Array(10).fill(0), ...new Array(10).fill(1), 2, 2, 2, 2, 2]);
+    expect(Array.from(groups.groupOf.slice(0, 25))).toEqual([
+      ...new Array(10).fill(0),
+      ...new Array(10).fill(1),
+      2,
+      2,
+      2,
+      2,
+      2,
+    ]);
     // Class-aligned grouping would put every sample of class 3 in group 3: here class 3 is in all ten groups.
     expect(new Set(Array.from({ length: 10 }, (_, r) => groups.groupOf[10 * r + 3])).size).toBe(10);
   });

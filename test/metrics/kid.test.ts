@@ -5,10 +5,18 @@
  * paired error of a difference.
  */
 import { describe, expect, it } from 'vitest';
-import { jackknifeKid, KidAccumulator, KidReference, MetricsError, pairedKidDifference, polynomialKernel } from '../../src/metrics/index.ts';
+import {
+  jackknifeKid,
+  KidAccumulator,
+  KidReference,
+  MetricsError,
+  pairedKidDifference,
+  polynomialKernel,
+} from '../../src/metrics/index.ts';
 import { Pcg32 } from '../../src/models/runtime/prng.ts';
 
-const kernel = (x: readonly number[], y: readonly number[]) => (x.reduce((s, v, k) => s + v * y[k]!, 0) / x.length + 1) ** 3;
+const kernel = (x: readonly number[], y: readonly number[]) =>
+  (x.reduce((s, v, k) => s + v * y[k]!, 0) / x.length + 1) ** 3;
 
 /**
  * The textbook unbiased MMD^2, written as the double loops of Binkowski et al. (2018), eq. (2); with `labels`
@@ -42,7 +50,8 @@ function bruteKid(xs: readonly number[][], ys: readonly number[][], labels?: rea
 
 /** The biased (V-statistic) MMD^2, diagonals included: what the unbiasedness test must tell apart. */
 function biasedMmd2(xs: readonly number[][], ys: readonly number[][]): number {
-  const mean = (a: readonly number[][], b: readonly number[][]) => a.reduce((s, x) => s + b.reduce((t, y) => t + kernel(x, y), 0), 0) / (a.length * b.length);
+  const mean = (a: readonly number[][], b: readonly number[][]) =>
+    a.reduce((s, x) => s + b.reduce((t, y) => t + kernel(x, y), 0), 0) / (a.length * b.length);
   return mean(xs, xs) + mean(ys, ys) - 2 * mean(xs, ys);
 }
 
@@ -60,12 +69,19 @@ const sdOf = (v: readonly number[]) => Math.sqrt(v.reduce((a, x) => a + (x - mea
  * moments M = S + mu mu^T) and E[(u.v)^3] = <T_u, T_v> (third moments T_abc = mu_a mu_b mu_c + mu_a S_bc +
  * mu_b S_ac + mu_c S_ab), for independent u, v.
  */
-function analyticMmd2(mu1: readonly number[], s1: readonly number[], mu2: readonly number[], s2: readonly number[]): number {
+function analyticMmd2(
+  mu1: readonly number[],
+  s1: readonly number[],
+  mu2: readonly number[],
+  s2: readonly number[],
+): number {
   const d = mu1.length;
-  const second = (mu: readonly number[], s: readonly number[]) => (a: number, b: number) => mu[a]! * mu[b]! + (a === b ? s[a]! ** 2 : 0);
+  const second = (mu: readonly number[], s: readonly number[]) => (a: number, b: number) =>
+    mu[a]! * mu[b]! + (a === b ? s[a]! ** 2 : 0);
   const third = (mu: readonly number[], s: readonly number[]) => {
     const S = (a: number, b: number) => (a === b ? s[a]! ** 2 : 0);
-    return (a: number, b: number, c: number) => mu[a]! * mu[b]! * mu[c]! + mu[a]! * S(b, c) + mu[b]! * S(a, c) + mu[c]! * S(a, b);
+    return (a: number, b: number, c: number) =>
+      mu[a]! * mu[b]! * mu[c]! + mu[a]! * S(b, c) + mu[b]! * S(a, c) + mu[c]! * S(a, b);
   };
   const expected = (muU: readonly number[], sU: readonly number[], muV: readonly number[], sV: readonly number[]) => {
     const m1 = muU.reduce((s, v, k) => s + v * muV[k]!, 0);
@@ -120,7 +136,10 @@ describe('KID', () => {
           classes,
         );
       };
-      expect(got.kid).toBeCloseTo(brute(() => true), 10);
+      expect(got.kid).toBeCloseTo(
+        brute(() => true),
+        10,
+      );
       // The groups of jackknife.ts, written out: whole rounds of classes from two rounds on, else contiguous chunks.
       const rounds = Math.floor(n / classes);
       const g = rounds >= 2 ? Math.min(groups, rounds) : Math.min(groups, n);
@@ -132,7 +151,8 @@ describe('KID', () => {
       expect(got.stdError).toBeCloseTo(Math.sqrt(((g - 1) / g) * leaveOut.reduce((a, t) => a + (t - bar) ** 2, 0)), 10);
       // Streamed in uneven batches: the same numbers.
       const acc = new KidAccumulator(reference, { classes });
-      for (let first = 0; first < n; first += 6) acc.addBatch(xs.slice(first, first + 6).flat(), Math.min(6, n - first));
+      for (let first = 0; first < n; first += 6)
+        acc.addBatch(xs.slice(first, first + 6).flat(), Math.min(6, n - first));
       const streamed = acc.estimate({ groups });
       expect(streamed.kid).toBeCloseTo(got.kid, 12);
       expect(streamed.stdError).toBeCloseTo(got.stdError, 12);
@@ -182,11 +202,15 @@ describe('KID', () => {
       // The plain sample term (every pair weighted alike), with the same reference and cross terms.
       let pairs = 0;
       for (let i = 0; i < 30; i++) for (let j = 0; j < i; j++) pairs += kernel(xs[i]!, xs[j]!);
-      plain.push((2 * pairs) / (30 * 29) + reference.selfKernelMean - (2 * meanOf(xs.map((x) => reference.crossKernelMean(x)))));
+      plain.push(
+        (2 * pairs) / (30 * 29) + reference.selfKernelMean - 2 * meanOf(xs.map((x) => reference.crossKernelMean(x))),
+      );
     }
     const se = sdOf(kids) / Math.sqrt(kids.length);
     const plainSe = sdOf(plain) / Math.sqrt(plain.length);
-    console.log(`KID of stratified mixture samples, N = 30: mean ${meanOf(kids).toFixed(3)} ± ${se.toFixed(3)}; plain sample term ${meanOf(plain).toFixed(3)} ± ${plainSe.toFixed(3)}`);
+    console.log(
+      `KID of stratified mixture samples, N = 30: mean ${meanOf(kids).toFixed(3)} ± ${se.toFixed(3)}; plain sample term ${meanOf(plain).toFixed(3)} ± ${plainSe.toFixed(3)}`,
+    );
     expect(Math.abs(meanOf(kids))).toBeLessThan(3 * se);
     expect(meanOf(plain)).toBeLessThan(-5 * plainSe);
   }, 60_000);
@@ -205,7 +229,9 @@ describe('KID', () => {
       kids.push(jackknifeKid(KidReference.fromFeatures(ref.flat(), 50, 4), xs.flat(), 30).kid);
     }
     const se = sdOf(kids) / Math.sqrt(kids.length);
-    console.log(`KID of a known shift: analytic MMD^2 ${want.toFixed(4)}, mean KID ${meanOf(kids).toFixed(4)} ± ${se.toFixed(4)}`);
+    console.log(
+      `KID of a known shift: analytic MMD^2 ${want.toFixed(4)}, mean KID ${meanOf(kids).toFixed(4)} ± ${se.toFixed(4)}`,
+    );
     expect(want).toBeGreaterThan(20 * se);
     expect(Math.abs(meanOf(kids) - want)).toBeLessThan(3.5 * se);
   }, 60_000);

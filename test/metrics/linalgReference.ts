@@ -7,7 +7,8 @@ import { Pcg32 } from '../../src/models/runtime/prng.ts';
 
 export type Mat = number[][];
 
-export const identity = (n: number): Mat => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+export const identity = (n: number): Mat =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
 
 export function matmul(a: Mat, b: Mat): Mat {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
@@ -18,7 +19,8 @@ export const add = (a: Mat, b: Mat, wb = 1): Mat => a.map((row, i) => row.map((v
 export const scale = (a: Mat, s: number): Mat => a.map((row) => row.map((v) => v * s));
 export const trace = (a: Mat): number => a.reduce((s, row, i) => s + row[i], 0);
 export const flat = (a: Mat): Float64Array => Float64Array.from(a.flat());
-export const fromFlat = (f: ArrayLike<number>, n: number): Mat => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => f[i * n + j]));
+export const fromFlat = (f: ArrayLike<number>, n: number): Mat =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => f[i * n + j]));
 
 /** Gauss-Jordan with partial pivoting. */
 export function inverse(a: Mat): Mat {

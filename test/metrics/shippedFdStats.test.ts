@@ -14,7 +14,8 @@ const DIR = join(import.meta.dirname, '../../public/models/mnist-classifier');
 const present = existsSync(join(DIR, 'fd-stats.safetensors'));
 
 describe.runIf(present)('FD on the shipped mnist-classifier statistics', () => {
-  const read = (name: string) => parseSafetensors(new Uint8Array(readFileSync(join(DIR, name))), `mnist-classifier/${name}`);
+  const read = (name: string) =>
+    parseSafetensors(new Uint8Array(readFileSync(join(DIR, name))), `mnist-classifier/${name}`);
   const stats = read('fd-stats.safetensors');
   const mu = tensorF64(stats, 'mu');
   const sigma = tensorF64(stats, 'sigma');
@@ -35,7 +36,9 @@ describe.runIf(present)('FD on the shipped mnist-classifier statistics', () => {
     expect(relDiff(frechetDistance(acc.mean(), acc.covariance(), mu, sigma), fd)).toBeLessThan(1e-8);
     // tr((S1 S2)^(1/2)) = sum sqrt(eig(F^T S_ref F)) with S_golden = F F^T, F = centred features / 3 (128 x 10).
     const m = acc.mean();
-    const f = Array.from({ length: 128 }, (_, j) => Array.from({ length: 10 }, (_, r) => (features[r * 128 + j] - m[j]) / 3));
+    const f = Array.from({ length: 128 }, (_, j) =>
+      Array.from({ length: 10 }, (_, r) => (features[r * 128 + j] - m[j]) / 3),
+    );
     const refM = fromFlat(sigma, 128);
     const small = Array.from({ length: 10 }, (_, a) =>
       Array.from({ length: 10 }, (_, b) => {

@@ -33,19 +33,56 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 const ROOT = join(import.meta.dirname, '../../public/models');
 /** Bundle -> the bundles it requires, smallest shipped VAR and DiT (checked by size in public/models). */
-const SHIPPED: Record<string, string[]> = { 'mnist-var-d1': ['mnist-vqvae'], 'mnist-dit-d1': ['mnist-vae'], 'mnist-vqvae': [], 'mnist-vae': [] };
-const FIXTURE: Record<string, string[]> = { 'fx-var': ['fx-vqvae'], 'fx-dit': ['fx-vae'], 'fx-vqvae': [], 'fx-vae': [] };
+const SHIPPED: Record<string, string[]> = {
+  'mnist-var-d1': ['mnist-vqvae'],
+  'mnist-dit-d1': ['mnist-vae'],
+  'mnist-vqvae': [],
+  'mnist-vae': [],
+};
+const FIXTURE: Record<string, string[]> = {
+  'fx-var': ['fx-vqvae'],
+  'fx-dit': ['fx-vae'],
+  'fx-vqvae': [],
+  'fx-vae': [],
+};
 
 async function loadBase(): Promise<{ src: MemoryBundleSource; deps: Record<string, string[]>; label: string }> {
   if (Object.keys(SHIPPED).every((id) => existsSync(join(ROOT, id, 'manifest.json')))) {
     return { src: await MemoryBundleSource.copyOf(ROOT, Object.keys(SHIPPED)), deps: SHIPPED, label: 'public/models' };
   }
-  return { src: buildFixtureModels(), deps: FIXTURE, label: 'the in-test fixture (public/models lacks the shipped bundles)' };
+  return {
+    src: buildFixtureModels(),
+    deps: FIXTURE,
+    label: 'the in-test fixture (public/models lacks the shipped bundles)',
+  };
 }
 
 const HOSTILE: readonly unknown[] = [
-  1e6, 1e9, 2 ** 31, 2 ** 53 - 1, 2 ** 53 + 2, 1e308, -1, 0, 0.5, -0, null, true, '', 'x', 'F16', '../../x', '/etc/passwd',
-  [], {}, [1e6], [0, 2 ** 40], [-1, 3], [[1]], 'A'.repeat(5000), { dtype: 'F16' },
+  1e6,
+  1e9,
+  2 ** 31,
+  2 ** 53 - 1,
+  2 ** 53 + 2,
+  1e308,
+  -1,
+  0,
+  0.5,
+  -0,
+  null,
+  true,
+  '',
+  'x',
+  'F16',
+  '../../x',
+  '/etc/passwd',
+  [],
+  {},
+  [1e6],
+  [0, 2 ** 40],
+  [-1, 3],
+  [[1]],
+  'A'.repeat(5000),
+  { dtype: 'F16' },
 ];
 
 type Json = Record<string, unknown> | unknown[];
@@ -54,7 +91,9 @@ type Json = Record<string, unknown> | unknown[];
 function places(root: Json): [Json, string | number][] {
   const out: [Json, string | number][] = [];
   const walk = (node: Json): void => {
-    const entries: [string | number, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
+    const entries: [string | number, unknown][] = Array.isArray(node)
+      ? node.map((v, i) => [i, v])
+      : Object.entries(node);
     for (const [k, v] of entries) {
       out.push([node, k]);
       if (typeof v === 'object' && v !== null) walk(v as Json);
@@ -146,47 +185,62 @@ const liveBytes = (): number => {
 };
 
 describe('bundle validator fuzz', () => {
-  it(`${CASES} random damaged bundles: BundleError or success, fast, bounded memory (seed printed)`, { timeout: 600_000 }, async () => {
-    const { src: base, deps, label } = await loadBase();
-    const totalBytes = [...base.files.values()].reduce((a, b) => a + b.byteLength, 0);
-    console.info(`[bundleFuzz] seed ${SEED} (replay: BUNDLE_FUZZ_SEED=${SEED}), ${CASES} cases on ${label}, ${(totalBytes / 1e6).toFixed(2)} MB of files`);
-    const rng = makeRng(SEED);
-    // Allowed growth per case: the validator holds every file of a bundle (plus decoded JSON and strings): a few
-    // times the files' size. The unbounded depth loop grew by gigabytes.
-    const bound = 4 * totalBytes + 32 * 2 ** 20;
-    const outcomes = new Map<string, number>();
-    let worstMs = 0;
-    let worstGrowth = 0;
-    for (let c = 0; c < CASES; c++) {
-      const src = base.clone();
-      const { what, ids } = mutate(rng, src, deps);
-      const tag = `seed ${SEED} case ${c}: ${what}`;
-      gc();
-      const before = liveBytes();
-      const t0 = performance.now();
-      for (const id of ids) {
-        let outcome = 'ok';
-        try {
-          await validateBundle(src, id);
-        } catch (e) {
-          if (!(e instanceof BundleError)) throw new Error(`${tag}: validating ${id} threw ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`, { cause: e });
-          expect(e.file.length, `${tag}: ${e.message}`).toBeGreaterThan(0);
-          expect(e.message, tag).toContain(e.file);
-          expect(e.fix.length, `${tag}: ${e.message}`).toBeGreaterThan(10);
-          outcome = e.code;
+  it(
+    `${CASES} random damaged bundles: BundleError or success, fast, bounded memory (seed printed)`,
+    { timeout: 600_000 },
+    async () => {
+      const { src: base, deps, label } = await loadBase();
+      const totalBytes = [...base.files.values()].reduce((a, b) => a + b.byteLength, 0);
+      console.info(
+        `[bundleFuzz] seed ${SEED} (replay: BUNDLE_FUZZ_SEED=${SEED}), ${CASES} cases on ${label}, ${(totalBytes / 1e6).toFixed(2)} MB of files`,
+      );
+      const rng = makeRng(SEED);
+      // Allowed growth per case: the validator holds every file of a bundle (plus decoded JSON and strings): a few
+      // times the files' size. The unbounded depth loop grew by gigabytes.
+      const bound = 4 * totalBytes + 32 * 2 ** 20;
+      const outcomes = new Map<string, number>();
+      let worstMs = 0;
+      let worstGrowth = 0;
+      for (let c = 0; c < CASES; c++) {
+        const src = base.clone();
+        const { what, ids } = mutate(rng, src, deps);
+        const tag = `seed ${SEED} case ${c}: ${what}`;
+        gc();
+        const before = liveBytes();
+        const t0 = performance.now();
+        for (const id of ids) {
+          let outcome = 'ok';
+          try {
+            await validateBundle(src, id);
+          } catch (e) {
+            if (!(e instanceof BundleError))
+              throw new Error(
+                `${tag}: validating ${id} threw ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`,
+                { cause: e },
+              );
+            expect(e.file.length, `${tag}: ${e.message}`).toBeGreaterThan(0);
+            expect(e.message, tag).toContain(e.file);
+            expect(e.fix.length, `${tag}: ${e.message}`).toBeGreaterThan(10);
+            outcome = e.code;
+          }
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         }
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        const ms = performance.now() - t0;
+        const growth = liveBytes() - before;
+        worstMs = Math.max(worstMs, ms);
+        worstGrowth = Math.max(worstGrowth, growth);
+        expect(ms, `${tag}: took ${ms.toFixed(0)} ms`).toBeLessThan(CASE_MS);
+        expect(growth, `${tag}: memory grew by ${(growth / 1e6).toFixed(1)} MB`).toBeLessThan(bound);
       }
-      const ms = performance.now() - t0;
-      const growth = liveBytes() - before;
-      worstMs = Math.max(worstMs, ms);
-      worstGrowth = Math.max(worstGrowth, growth);
-      expect(ms, `${tag}: took ${ms.toFixed(0)} ms`).toBeLessThan(CASE_MS);
-      expect(growth, `${tag}: memory grew by ${(growth / 1e6).toFixed(1)} MB`).toBeLessThan(bound);
-    }
-    const summary = [...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-    console.info(`[bundleFuzz] seed ${SEED}: ${summary}; slowest case ${worstMs.toFixed(0)} ms, largest growth ${(worstGrowth / 1e6).toFixed(1)} MB (bound ${(bound / 1e6).toFixed(0)} MB)`);
-    // The cases must reach past the checksum: re-stamped damage has to be caught by the parsers behind it.
-    expect(outcomes.size, summary).toBeGreaterThan(4);
-  });
+      const summary = [...outcomes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+      console.info(
+        `[bundleFuzz] seed ${SEED}: ${summary}; slowest case ${worstMs.toFixed(0)} ms, largest growth ${(worstGrowth / 1e6).toFixed(1)} MB (bound ${(bound / 1e6).toFixed(0)} MB)`,
+      );
+      // The cases must reach past the checksum: re-stamped damage has to be caught by the parsers behind it.
+      expect(outcomes.size, summary).toBeGreaterThan(4);
+    },
+  );
 });

@@ -42,7 +42,13 @@ export function corruptionTests(load: () => Promise<MemoryBundleSource>, id: str
     const path = weightsPath(src, id);
     const bytes = src.files.get(path)!;
     src.files.set(path, bytes.slice(0, bytes.byteLength - 100));
-    await expectBundleError(validateBundle(src, id), 'truncated', path, `${bytes.byteLength - 100} bytes`, `${bytes.byteLength}`);
+    await expectBundleError(
+      validateBundle(src, id),
+      'truncated',
+      path,
+      `${bytes.byteLength - 100} bytes`,
+      `${bytes.byteLength}`,
+    );
   });
 
   it('truncated weights with a re-stamped manifest -> truncated, naming the cut tensor', async () => {
@@ -110,7 +116,12 @@ export function corruptionTests(load: () => Promise<MemoryBundleSource>, id: str
     const m = manifestOf(src, id);
     m.formatVersion = 2;
     src.setJson(`${id}/manifest.json`, m);
-    await expectBundleError(validateBundle(src, id), 'unknown-format-version', `${id}/manifest.json`, 'formatVersion is 2');
+    await expectBundleError(
+      validateBundle(src, id),
+      'unknown-format-version',
+      `${id}/manifest.json`,
+      'formatVersion is 2',
+    );
   });
 
   it('a NaN in a weight (checksums re-stamped) -> nan-weights naming tensor and element', async () => {

@@ -13,7 +13,8 @@ function fakeFetch(missing: 'status-404' | 'html-fallback', requested: string[] 
     const url = String(input);
     requested.push(url);
     const bytes = fixture.files.get(url.slice(BASE.length));
-    if (bytes) return new Response(bytes.slice(), { status: 200, headers: { 'content-type': 'application/octet-stream' } });
+    if (bytes)
+      return new Response(bytes.slice(), { status: 200, headers: { 'content-type': 'application/octet-stream' } });
     if (missing === 'status-404') return new Response('not found', { status: 404 });
     return new Response('<!doctype html><html></html>', { status: 200, headers: { 'content-type': 'text/html' } });
   }) as typeof fetch;
@@ -22,7 +23,9 @@ function fakeFetch(missing: 'status-404' | 'html-fallback', requested: string[] 
 describe('FetchBundleSource', () => {
   it('validates every fixture bundle over HTTP, requesting paths under the base URL', async () => {
     const requested: string[] = [];
-    const { results } = await validateAllBundles(new FetchBundleSource(BASE.slice(0, -1), fakeFetch('status-404', requested)));
+    const { results } = await validateAllBundles(
+      new FetchBundleSource(BASE.slice(0, -1), fakeFetch('status-404', requested)),
+    );
     expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(requested).toContain(`${BASE}fx-var/weights.safetensors`);
     expect(requested.every((u) => u.startsWith(BASE))).toBe(true);
@@ -30,26 +33,47 @@ describe('FetchBundleSource', () => {
 
   it('a 404 is missing-file naming the path and the status', async () => {
     const src = new FetchBundleSource(BASE, fakeFetch('status-404'));
-    await expectBundleError(src.readBytes('fx-var/nope.safetensors'), 'missing-file', 'fx-var/nope.safetensors', 'HTTP 404');
+    await expectBundleError(
+      src.readBytes('fx-var/nope.safetensors'),
+      'missing-file',
+      'fx-var/nope.safetensors',
+      'HTTP 404',
+    );
   });
 
   it("Vite's index.html answer for a missing file is missing-file, not a JSON error", async () => {
     const src = new FetchBundleSource(BASE, fakeFetch('html-fallback'));
-    await expectBundleError(src.readText('no-such-model/manifest.json'), 'missing-file', 'no-such-model/manifest.json', 'HTML page');
+    await expectBundleError(
+      src.readText('no-such-model/manifest.json'),
+      'missing-file',
+      'no-such-model/manifest.json',
+      'HTML page',
+    );
   });
 
   it('a network failure (offline, refused, CORS) is network-error, not a missing file, and does not say re-export', async () => {
     const failing = (async () => {
       throw new TypeError('Failed to fetch');
     }) as typeof fetch;
-    const err = await expectBundleError(new FetchBundleSource(BASE, failing).readText('index.json'), 'network-error', 'index.json', `${BASE}index.json`, 'Failed to fetch', 'CORS');
+    const err = await expectBundleError(
+      new FetchBundleSource(BASE, failing).readText('index.json'),
+      'network-error',
+      'index.json',
+      `${BASE}index.json`,
+      'Failed to fetch',
+      'CORS',
+    );
     expect(err.file).toBe('index.json');
     expect(err.fix).toContain('Access-Control-Allow-Origin');
     expect(err.fix).not.toMatch(/export/i);
   });
 
   it('a 404 on a remote server says to check the URL and the upload', async () => {
-    const err = await expectBundleError(new FetchBundleSource(BASE, fakeFetch('status-404')).readBytes('fx-var/gone.bin'), 'missing-file', 'HTTP 404');
+    const err = await expectBundleError(
+      new FetchBundleSource(BASE, fakeFetch('status-404')).readBytes('fx-var/gone.bin'),
+      'missing-file',
+      'HTTP 404',
+    );
     expect(err.fix).toContain('?models=');
   });
 
@@ -58,13 +82,24 @@ describe('FetchBundleSource', () => {
     [503, 'Service Unavailable', 'retry'],
   ])('HTTP %i is http-error with the status, not a missing file', async (status, text, fix) => {
     const answer = (async () => new Response('no', { status, statusText: text })) as typeof fetch;
-    const err = await expectBundleError(new FetchBundleSource(BASE, answer).readBytes('fx-var/weights.safetensors'), 'http-error', `HTTP ${status} ${text}`, 'fx-var/weights.safetensors');
+    const err = await expectBundleError(
+      new FetchBundleSource(BASE, answer).readBytes('fx-var/weights.safetensors'),
+      'http-error',
+      `HTTP ${status} ${text}`,
+      'fx-var/weights.safetensors',
+    );
     expect(err.fix).toContain(fix);
   });
 
   it('a body shorter than its Content-Length is truncated, naming both sizes', async () => {
-    const short = (async () => new Response(new Uint8Array(100), { status: 200, headers: { 'content-length': '4096' } })) as typeof fetch;
-    const err = await expectBundleError(new FetchBundleSource(BASE, short).readBytes('fx-var/weights.safetensors'), 'truncated', '4096 bytes', '100 arrived');
+    const short = (async () =>
+      new Response(new Uint8Array(100), { status: 200, headers: { 'content-length': '4096' } })) as typeof fetch;
+    const err = await expectBundleError(
+      new FetchBundleSource(BASE, short).readBytes('fx-var/weights.safetensors'),
+      'truncated',
+      '4096 bytes',
+      '100 arrived',
+    );
     expect(err.fix).toContain('reload');
   });
 
@@ -81,13 +116,20 @@ describe('FetchBundleSource', () => {
       });
       return new Response(body, { status: 200 });
     }) as typeof fetch;
-    await expectBundleError(new FetchBundleSource(BASE, dropping).readBytes('fx-var/weights.safetensors'), 'truncated', 'cut short', 'terminated');
+    await expectBundleError(
+      new FetchBundleSource(BASE, dropping).readBytes('fx-var/weights.safetensors'),
+      'truncated',
+      'cut short',
+      'terminated',
+    );
   });
 
   it("a user's cancel stays an AbortError (not a bundle problem)", async () => {
     const aborted = (async () => {
       throw new DOMException('The operation was aborted.', 'AbortError');
     }) as typeof fetch;
-    await expect(new FetchBundleSource(BASE, aborted).readBytes('index.json')).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(new FetchBundleSource(BASE, aborted).readBytes('index.json')).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 });

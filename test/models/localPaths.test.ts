@@ -9,7 +9,10 @@ import { buildFixtureModels } from './helpers/fixtureModels.ts';
 describe('local paths in manifests', () => {
   it('finds absolute paths (POSIX, home, Windows) in values and keys, not URLs or bundle-relative paths', () => {
     const doc = {
-      training: { command: 'python3 training/convert_official.py var --var /home/me/var_d16.pth --out=C:\\models', log: 'training/logs/var.log' },
+      training: {
+        command: 'python3 training/convert_official.py var --var /home/me/var_d16.pth --out=C:\\models',
+        log: 'training/logs/var.log',
+      },
       notes: ['see https://github.com/FoundationVision/VAR/blob/main/models/var.py', 'weights.safetensors'],
       '~/odd/key': 1,
     };
@@ -21,7 +24,9 @@ describe('local paths in manifests', () => {
   });
 
   it('every shipped manifest and index.json is free of them', () => {
-    const ids = readdirSync('public/models', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const ids = readdirSync('public/models', { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect(ids.length).toBeGreaterThan(5);
     for (const file of ['index.json', ...ids.map((id) => `${id}/manifest.json`)]) {
       expect(() => checkNoLocalPaths(JSON.parse(readFileSync(`public/models/${file}`, 'utf8')), file)).not.toThrow();
@@ -34,6 +39,13 @@ describe('local paths in manifests', () => {
     const m = JSON.parse(new TextDecoder().decode(src.files.get(path)));
     m.training = { ...(m.training ?? {}), command: 'python3 training/export_bundle.py --out /home/alice/models' };
     src.files.set(path, new TextEncoder().encode(JSON.stringify(m)));
-    await expectBundleError(validateBundle(src, 'fx-var'), 'bad-manifest', path, 'training.command', '/home/alice/models', 'file names only');
+    await expectBundleError(
+      validateBundle(src, 'fx-var'),
+      'bad-manifest',
+      path,
+      'training.command',
+      '/home/alice/models',
+      'file names only',
+    );
   });
 });

@@ -1,38 +1,86 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMemoryBudget, lowerBitSettings, packedWeightBytes, planDitMemory, planVarMemory, requireMemoryFits } from '../../src/models/runtime/memoryPlan';
+import {
+  defaultMemoryBudget,
+  lowerBitSettings,
+  packedWeightBytes,
+  planDitMemory,
+  planVarMemory,
+  requireMemoryFits,
+} from '../../src/models/runtime/memoryPlan';
 import { ModelError } from '../../src/models/runtime/errors';
 import { FULL_PRECISION, parseSetting, settingToString } from '../../src/quant/setting';
 import type { DitConfig, VarConfig } from '../../src/models/bundle/types';
 
 // A VAR small enough to count by hand: depth 1, C 64, 1 head, MLP 4x, 16 codes, Cvae 4, scales [1, 2] (L = 5).
 const tinyVar: VarConfig = {
-  depth: 1, width: 64, heads: 1, headDim: 64, mlpRatio: 4, vocabSize: 16, cvae: 4, patchNums: [1, 2], numTokens: 5, firstL: 1,
-  numClasses: 10, lnEps: 1e-6, attnL2Norm: true, maxScaleMulLog: Math.log(100),
+  depth: 1,
+  width: 64,
+  heads: 1,
+  headDim: 64,
+  mlpRatio: 4,
+  vocabSize: 16,
+  cvae: 4,
+  patchNums: [1, 2],
+  numTokens: 5,
+  firstL: 1,
+  numClasses: 10,
+  lnEps: 1e-6,
+  attnL2Norm: true,
+  maxScaleMulLog: Math.log(100),
 };
 
 /** The official-layout VAR d16: depth 16, width 1024, 16 heads, 4096 codes, Cvae 32, the 10 official scales. */
 const varD16: VarConfig = {
-  depth: 16, width: 1024, heads: 16, headDim: 64, mlpRatio: 4, vocabSize: 4096, cvae: 32, patchNums: [1, 2, 3, 4, 5, 6, 8, 10, 13, 16], numTokens: 680, firstL: 1,
-  numClasses: 1000, lnEps: 1e-6, attnL2Norm: true, maxScaleMulLog: Math.log(100),
+  depth: 16,
+  width: 1024,
+  heads: 16,
+  headDim: 64,
+  mlpRatio: 4,
+  vocabSize: 4096,
+  cvae: 32,
+  patchNums: [1, 2, 3, 4, 5, 6, 8, 10, 13, 16],
+  numTokens: 680,
+  firstL: 1,
+  numClasses: 1000,
+  lnEps: 1e-6,
+  attnL2Norm: true,
+  maxScaleMulLog: Math.log(100),
 };
 
-const limits = (maxBufferSize: number, maxStorageBufferBindingSize = maxBufferSize) => ({ maxBufferSize, maxStorageBufferBindingSize });
+const limits = (maxBufferSize: number, maxStorageBufferBindingSize = maxBufferSize) => ({
+  maxBufferSize,
+  maxStorageBufferBindingSize,
+});
 
 describe('memory planner', () => {
   it('packs codes in whole words and f16 scales padded to an even count', () => {
     // 3 x 40 at INT3 per tensor: 120 bits per row -> 4 words; 1 scale -> padded to 2 -> 4 bytes.
-    expect(packedWeightBytes(3, 40, { kind: 'int', bits: 3, symmetric: true }, { kind: 'tensor' })).toEqual({ codes: 48, scales: 4, offsets: 0 });
+    expect(packedWeightBytes(3, 40, { kind: 'int', bits: 3, symmetric: true }, { kind: 'tensor' })).toEqual({
+      codes: 48,
+      scales: 4,
+      offsets: 0,
+    });
     // 5 x 64 asymmetric INT4 g32: 8 words per row; 10 groups -> 20 bytes of scales and of offsets.
-    expect(packedWeightBytes(5, 64, { kind: 'int', bits: 4, symmetric: false }, { kind: 'group', size: 32 })).toEqual({ codes: 160, scales: 20, offsets: 20 });
+    expect(packedWeightBytes(5, 64, { kind: 'int', bits: 4, symmetric: false }, { kind: 'group', size: 32 })).toEqual({
+      codes: 160,
+      scales: 20,
+      offsets: 20,
+    });
     // 1 x 96 per channel, FP6: 576 bits = 18 words; 1 scale.
-    expect(packedWeightBytes(1, 96, { kind: 'fp', name: 'e3m2' }, { kind: 'channel' })).toEqual({ codes: 72, scales: 4, offsets: 0 });
+    expect(packedWeightBytes(1, 96, { kind: 'fp', name: 'e3m2' }, { kind: 'channel' })).toEqual({
+      codes: 72,
+      scales: 4,
+      offsets: 0,
+    });
   });
 
-  it('counts the tiny VAR by hand at fp32 (the bundle\'s f16 weights kept as f16; an f32 bundle twice that)', () => {
+  it("counts the tiny VAR by hand at fp32 (the bundle's f16 weights kept as f16; an f32 bundle twice that)", () => {
     const plan = planVarMemory('tiny', tinyVar, FULL_PRECISION);
     // Linear weights f16: word_embed 64x4, qkv 192x64, proj 64x64, fc1 256x64, fc2 64x256, ada 384x64, head_nm 128x64, head 16x64.
     expect(plan.bytes.weights).toBe(2 * (256 + 12288 + 4096 + 16384 + 16384 + 24576 + 8192 + 1024));
-    expect(planVarMemory('tiny', tinyVar, FULL_PRECISION, { unquantisedBytes: 4 }).bytes.weights).toBe(2 * plan.bytes.weights);
+    expect(planVarMemory('tiny', tinyVar, FULL_PRECISION, { unquantisedBytes: 4 }).bytes.weights).toBe(
+      2 * plan.bytes.weights,
+    );
     // Biases (all but qkv) 3904 B, q_bias 256, v_bias 256, scale_mul (1 value -> 16 B), levelPos 5x64 f32, levels 5 u32 (20 B).
     expect(plan.bytes.other).toBe(3904 + 256 + 256 + 16 + 1280 + 20);
     expect(plan.modelLoadBytes).toBe(166400 + 5732);
@@ -45,14 +93,28 @@ describe('memory planner', () => {
     const plan = planVarMemory('tiny', tinyVar, parseSetting('W4g32'));
     const packed = (rows: number, cols: number) => rows * (cols / 8) * 4 + rows * (cols / 32) * 2;
     expect(packed(192, 64)).toBe(6912);
-    expect(plan.bytes.weights).toBe(packed(192, 64) + packed(64, 64) + packed(256, 64) + packed(64, 256) + packed(384, 64) + 2 * (256 + 8192 + 1024));
+    expect(plan.bytes.weights).toBe(
+      packed(192, 64) + packed(64, 64) + packed(256, 64) + packed(64, 256) + packed(384, 64) + 2 * (256 + 8192 + 1024),
+    );
     expect(plan.bytes.weights).toBe(60416);
     expect(plan.bytes.other).toBe(5732);
   });
 
   it('counts the DiT weights and SmoothQuant’s folded weights', () => {
     const dit: DitConfig = {
-      depth: 1, width: 64, heads: 2, headDim: 32, mlpRatio: 4, patch: 2, inputSize: 4, inChannels: 4, outChannels: 8, learnSigma: true, numClasses: 10, freqDim: 256, lnEps: 1e-6,
+      depth: 1,
+      width: 64,
+      heads: 2,
+      headDim: 32,
+      mlpRatio: 4,
+      patch: 2,
+      inputSize: 4,
+      inChannels: 4,
+      outChannels: 8,
+      learnSigma: true,
+      numClasses: 10,
+      freqDim: 256,
+      lnEps: 1e-6,
       diffusion: { betaSchedule: 'linear', betaStart: 0.0001, betaEnd: 0.02, trainSteps: 1000 },
     };
     const fp = planDitMemory('tiny-dit', dit, FULL_PRECISION);
@@ -85,9 +147,21 @@ describe('memory planner', () => {
   });
 
   it('suggests lower bit settings in order of decreasing bits', () => {
-    expect(lowerBitSettings(parseSetting('W6g32-A8')).map(settingToString)).toEqual(['W5g32-A8', 'W4g32-A8', 'W3g32-A8', 'W2g32-A8']);
+    expect(lowerBitSettings(parseSetting('W6g32-A8')).map(settingToString)).toEqual([
+      'W5g32-A8',
+      'W4g32-A8',
+      'W3g32-A8',
+      'W2g32-A8',
+    ]);
     expect(lowerBitSettings(parseSetting('Wfp8e4m3g64')).map(settingToString)).toEqual(['Wfp6e3m2g64', 'Wfp4g64']);
-    expect(lowerBitSettings(FULL_PRECISION).map(settingToString)).toEqual(['W8g128', 'W6g128', 'W5g128', 'W4g128', 'W3g128', 'W2g128']);
+    expect(lowerBitSettings(FULL_PRECISION).map(settingToString)).toEqual([
+      'W8g128',
+      'W6g128',
+      'W5g128',
+      'W4g128',
+      'W3g128',
+      'W2g128',
+    ]);
   });
 
   it('default budget: 4 x maxBufferSize clamped to 1..4 GiB', () => {
@@ -97,7 +171,8 @@ describe('memory planner', () => {
   });
 
   it('refuses a model over the budget with the estimate, the limit and a fitting lower setting', () => {
-    const replan = (s: Parameters<typeof planVarMemory>[2]) => planVarMemory('var-d16', varD16, s, { decoderBytes: 259e6 });
+    const replan = (s: Parameters<typeof planVarMemory>[2]) =>
+      planVarMemory('var-d16', varD16, s, { decoderBytes: 259e6 });
     const fp = replan(FULL_PRECISION);
     const budget = 700e6;
     let error: unknown;
@@ -123,7 +198,11 @@ describe('memory planner', () => {
     const replan = (s: Parameters<typeof planVarMemory>[2]) => planVarMemory('var-d16', varD16, s);
     // adaLN of d16 is 6144 x 1024 f16 = 12.6 MB (the largest), fc1 and head 8.4 MB; packed at 8 bits adaLN takes 6.3 MB.
     expect(() => requireMemoryFits(replan(FULL_PRECISION), FULL_PRECISION, replan, limits(2 ** 30, 12e6))).toThrow(
-      expect.objectContaining({ code: 'tensor-too-large', message: expect.stringContaining('blocks.0.ada_lin.1.weight needs 12.6 MB'), fix: expect.stringContaining('Pick W8g128') }),
+      expect.objectContaining({
+        code: 'tensor-too-large',
+        message: expect.stringContaining('blocks.0.ada_lin.1.weight needs 12.6 MB'),
+        fix: expect.stringContaining('Pick W8g128'),
+      }),
     );
   });
 });

@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BundleError } from '../../src/models/bundle/errors.ts';
-import { CachedBundleSource, cacheUsage, clearDownloads, MODEL_CACHE_NAME, type CacheLike, type CacheStorageLike } from '../../src/models/bundle/cachedSource.ts';
+import {
+  CachedBundleSource,
+  cacheUsage,
+  clearDownloads,
+  MODEL_CACHE_NAME,
+  type CacheLike,
+  type CacheStorageLike,
+} from '../../src/models/bundle/cachedSource.ts';
 import { FolderBundleSource } from '../../src/models/bundle/folderSource.ts';
 import { FetchBundleSource } from '../../src/models/bundle/source.ts';
 import { BundleCatalog, qualifiedId, splitId } from '../../src/engine/generation/bundleCatalog.ts';
@@ -20,7 +27,11 @@ const BASE = 'https://models.example.org/zoo/';
 const WEIGHTS = 'fx-var/weights.safetensors';
 
 /** A static server over `files`; records every URL asked for. `edit` may change what one path answers. */
-function server(files: ReadonlyMap<string, Uint8Array>, requested: string[], edit?: (path: string, bytes: Uint8Array) => Response | undefined): typeof fetch {
+function server(
+  files: ReadonlyMap<string, Uint8Array>,
+  requested: string[],
+  edit?: (path: string, bytes: Uint8Array) => Response | undefined,
+): typeof fetch {
   return (async (input: RequestInfo | URL, init?: RequestInit) => {
     if (init?.signal?.aborted) throw new DOMException('aborted', 'AbortError');
     const url = String(input);
@@ -28,7 +39,10 @@ function server(files: ReadonlyMap<string, Uint8Array>, requested: string[], edi
     const path = url.slice(BASE.length);
     const bytes = files.get(path);
     if (!bytes) return new Response('not found', { status: 404 });
-    return edit?.(path, bytes) ?? new Response(bytes.slice(), { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
+    return (
+      edit?.(path, bytes) ??
+      new Response(bytes.slice(), { status: 200, headers: { 'content-length': String(bytes.byteLength) } })
+    );
   }) as typeof fetch;
 }
 
@@ -70,7 +84,8 @@ function runContext(progress: DownloadProgress[] = [], cancelAfter?: () => boole
   };
 }
 
-const folderFiles = (prefix: string) => [...fixture.files].map(([path, bytes]) => ({ path: `${prefix}${path}`, file: new Blob([bytes.slice()]) }));
+const folderFiles = (prefix: string) =>
+  [...fixture.files].map(([path, bytes]) => ({ path: `${prefix}${path}`, file: new Blob([bytes.slice()]) }));
 
 describe('FolderBundleSource', () => {
   it('validates every bundle of a picked folder, rooted at the shallowest index.json', async () => {
@@ -78,7 +93,11 @@ describe('FolderBundleSource', () => {
     expect(source.label).toBe('folder my-zoo (my-zoo/models)');
     const catalog = new BundleCatalog(new BundleStore(fixture));
     const models = await catalog.add('folder-1', source);
-    expect(models.map((m) => m.id)).toEqual(JSON.parse(new TextDecoder().decode(fixture.files.get('index.json'))).models.map((m: { id: string }) => `folder-1:${m.id}`));
+    expect(models.map((m) => m.id)).toEqual(
+      JSON.parse(new TextDecoder().decode(fixture.files.get('index.json'))).models.map(
+        (m: { id: string }) => `folder-1:${m.id}`,
+      ),
+    );
   });
 
   it('a folder without index.json names the file and says which folder to pick', () => {
@@ -98,7 +117,12 @@ describe('FolderBundleSource', () => {
   it('a bundle file missing from the folder is reported with its path and the folder', async () => {
     const files = folderFiles('').filter((f) => f.path !== WEIGHTS);
     const catalog = new BundleCatalog(new BundleStore(fixture));
-    await expectBundleError(catalog.add('folder-1', FolderBundleSource.fromFiles(files, 'copy')), 'missing-file', WEIGHTS, 'folder copy');
+    await expectBundleError(
+      catalog.add('folder-1', FolderBundleSource.fromFiles(files, 'copy')),
+      'missing-file',
+      WEIGHTS,
+      'folder copy',
+    );
     // Nothing of a failed source is listed.
     await expect(catalog.load('folder-1:fx-var')).rejects.toMatchObject({ code: 'model-not-found' });
   });
@@ -164,13 +188,20 @@ describe('CachedBundleSource and the download cache', () => {
 });
 
 describe('ModelSources over a URL', () => {
-  const total = [...fixture.files].filter(([p]) => p !== 'index.json' && !p.endsWith('manifest.json')).reduce((n, [, b]) => n + b.byteLength, 0);
+  const total = [...fixture.files]
+    .filter(([p]) => p !== 'index.json' && !p.endsWith('manifest.json'))
+    .reduce((n, [, b]) => n + b.byteLength, 0);
 
   it('downloads with byte progress, lists the bundles, keeps them, and a second add (a reload) downloads nothing', async () => {
     const requested: string[] = [];
     const caches = new FakeCaches();
     const progress: DownloadProgress[] = [];
-    const make = () => new ModelSources(new BundleCatalog(new BundleStore(fixture)), { baseUrl: 'https://app.example.org/', caches, fetchFn: server(fixture.files, requested) });
+    const make = () =>
+      new ModelSources(new BundleCatalog(new BundleStore(fixture)), {
+        baseUrl: 'https://app.example.org/',
+        caches,
+        fetchFn: server(fixture.files, requested),
+      });
     const result = await make().add({ kind: 'url', url: `${BASE}index.json` }, runContext(progress));
     expect(result.source).toEqual({ id: 'url-1', kind: 'url', label: BASE });
     expect(result.models.map((m) => m.id)).toContain('url-1:fx-var');
@@ -204,44 +235,88 @@ describe('ModelSources over a URL', () => {
   });
 
   it('a truncated download and a server that does not answer (or lacks CORS) get their own errors', async () => {
-    const short = server(fixture.files, [], (path, bytes) => (path === WEIGHTS ? new Response(bytes.slice(0, 100), { headers: { 'content-length': String(bytes.byteLength) } }) : undefined));
+    const short = server(fixture.files, [], (path, bytes) =>
+      path === WEIGHTS
+        ? new Response(bytes.slice(0, 100), { headers: { 'content-length': String(bytes.byteLength) } })
+        : undefined,
+    );
     const catalog = new BundleCatalog(new BundleStore(fixture));
-    await expectBundleError(new ModelSources(catalog, { baseUrl: BASE, caches: new FakeCaches(), fetchFn: short }).add({ kind: 'url', url: BASE }, runContext()), 'truncated', WEIGHTS, 'cut short');
+    await expectBundleError(
+      new ModelSources(catalog, { baseUrl: BASE, caches: new FakeCaches(), fetchFn: short }).add(
+        { kind: 'url', url: BASE },
+        runContext(),
+      ),
+      'truncated',
+      WEIGHTS,
+      'cut short',
+    );
     const refused = (async () => {
       throw new TypeError('Failed to fetch');
     }) as typeof fetch;
-    await expectBundleError(new ModelSources(catalog, { baseUrl: BASE, caches: new FakeCaches(), fetchFn: refused }).add({ kind: 'url', url: BASE }, runContext()), 'network-error', 'index.json', 'CORS');
+    await expectBundleError(
+      new ModelSources(catalog, { baseUrl: BASE, caches: new FakeCaches(), fetchFn: refused }).add(
+        { kind: 'url', url: BASE },
+        runContext(),
+      ),
+      'network-error',
+      'index.json',
+      'CORS',
+    );
   });
 
   it('a cached file that fails its check is dropped, so the next try downloads it again', async () => {
     const caches = new FakeCaches();
     const requested: string[] = [];
     const catalog = new BundleCatalog(new BundleStore(fixture));
-    await new ModelSources(catalog, { baseUrl: BASE, caches, fetchFn: server(fixture.files, requested) }).add({ kind: 'url', url: BASE }, runContext());
+    await new ModelSources(catalog, { baseUrl: BASE, caches, fetchFn: server(fixture.files, requested) }).add(
+      { kind: 'url', url: BASE },
+      runContext(),
+    );
     const cache = await caches.open(MODEL_CACHE_NAME);
     const stored = (await (await cache.match(BASE + WEIGHTS))!.arrayBuffer()) as ArrayBuffer;
     const bad = new Uint8Array(stored);
     bad[bad.length - 1] ^= 1;
     await cache.put(BASE + WEIGHTS, new Response(bad));
-    await expectBundleError(new ModelSources(catalog, { baseUrl: BASE, caches, fetchFn: server(fixture.files, requested) }).add({ kind: 'url', url: BASE }, runContext()), 'checksum-mismatch', WEIGHTS);
+    await expectBundleError(
+      new ModelSources(catalog, { baseUrl: BASE, caches, fetchFn: server(fixture.files, requested) }).add(
+        { kind: 'url', url: BASE },
+        runContext(),
+      ),
+      'checksum-mismatch',
+      WEIGHTS,
+    );
     expect(await cache.match(BASE + WEIGHTS)).toBeUndefined();
     requested.length = 0;
-    await new ModelSources(catalog, { baseUrl: BASE, caches, fetchFn: server(fixture.files, requested) }).add({ kind: 'url', url: BASE }, runContext());
+    await new ModelSources(catalog, { baseUrl: BASE, caches, fetchFn: server(fixture.files, requested) }).add(
+      { kind: 'url', url: BASE },
+      runContext(),
+    );
     expect(requested).toEqual([BASE + WEIGHTS]);
   });
 
   it('cancel aborts the download and keeps nothing', async () => {
     const caches = new FakeCaches();
     let reads = 0;
-    const sources = new ModelSources(new BundleCatalog(new BundleStore(fixture)), { baseUrl: BASE, caches, fetchFn: server(fixture.files, []) });
-    await expect(sources.add({ kind: 'url', url: BASE }, runContext([], () => ++reads > 3))).rejects.toBeInstanceOf(CancelledError);
+    const sources = new ModelSources(new BundleCatalog(new BundleStore(fixture)), {
+      baseUrl: BASE,
+      caches,
+      fetchFn: server(fixture.files, []),
+    });
+    await expect(
+      sources.add(
+        { kind: 'url', url: BASE },
+        runContext([], () => ++reads > 3),
+      ),
+    ).rejects.toBeInstanceOf(CancelledError);
     expect((await cacheUsage(caches)).files).toBe(0);
   });
 
   it('resolves ?models= values: a folder or its index.json, relative to the page; other schemes refused', () => {
     expect(modelsBaseUrl('https://h.org/m/index.json?x=1', 'https://app/')).toBe('https://h.org/m/');
     expect(modelsBaseUrl('https://h.org/m', 'https://app/')).toBe('https://h.org/m/');
-    expect(modelsBaseUrl('/copies/zoo/', 'http://127.0.0.1:4173/?family=var')).toBe('http://127.0.0.1:4173/copies/zoo/');
+    expect(modelsBaseUrl('/copies/zoo/', 'http://127.0.0.1:4173/?family=var')).toBe(
+      'http://127.0.0.1:4173/copies/zoo/',
+    );
     expect(() => modelsBaseUrl('file:///home/me/models', 'https://app/')).toThrow(/only http and https/);
   });
 });

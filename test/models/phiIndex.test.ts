@@ -18,7 +18,9 @@ interface PhiCase {
   readonly index: number[] | null;
 }
 
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/phi-index.json'), 'utf8')) as { cases: PhiCase[] };
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/phi-index.json'), 'utf8')) as {
+  cases: PhiCase[];
+};
 
 describe('phiIndexPerScale against numpy (phi-index.json)', () => {
   it('the fixture covers 1..16 scales for 1..8 convs, and 10 scales with 4 convs is the tie case', () => {
@@ -49,6 +51,12 @@ describe('the validator checks a tokenizer manifest against numpy', () => {
     const m = manifestOf(src, 'fx-vqvae');
     m.config.phiTicks = [1 / 12, 5 / 12, 7 / 12, 11 / 12];
     src.setJson('fx-vqvae/manifest.json', m);
-    await expectBundleError(validateBundle(src, 'fx-vqvae'), 'bad-manifest', "'config.phiTicks'", '0.36111111111111105', 'fx-vqvae/manifest.json');
+    await expectBundleError(
+      validateBundle(src, 'fx-vqvae'),
+      'bad-manifest',
+      "'config.phiTicks'",
+      '0.36111111111111105',
+      'fx-vqvae/manifest.json',
+    );
   });
 });

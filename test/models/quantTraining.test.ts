@@ -6,7 +6,14 @@ import { expectBundleError } from './helpers/expectError.ts';
 import { buildFixtureModels } from './helpers/fixtureModels.ts';
 
 const fixture = buildFixtureModels();
-const QT = { setting: 'W4g32-A8', method: 'qat-topkld', teacher: 'mnist-var-d2', loss: 'topkld', params: { K: 16, lambda: 0.5 }, reconstruction: true };
+const QT = {
+  setting: 'W4g32-A8',
+  method: 'qat-topkld',
+  teacher: 'mnist-var-d2',
+  loss: 'topkld',
+  params: { K: 16, lambda: 0.5 },
+  reconstruction: true,
+};
 
 function withQuantTraining(value: unknown) {
   const src = fixture.clone();
@@ -30,15 +37,36 @@ describe('manifest.quantTraining', () => {
   });
 
   it('rejects a setting that does not parse, naming the field', async () => {
-    await expectBundleError(validateBundle(withQuantTraining({ ...QT, setting: 'W9g32' }), 'fx-var'), 'bad-manifest', 'quantTraining.setting', 'W9g32');
-    await expectBundleError(validateBundle(withQuantTraining({ ...QT, setting: 'fp32' }), 'fx-var'), 'bad-manifest', 'quantTraining.setting');
+    await expectBundleError(
+      validateBundle(withQuantTraining({ ...QT, setting: 'W9g32' }), 'fx-var'),
+      'bad-manifest',
+      'quantTraining.setting',
+      'W9g32',
+    );
+    await expectBundleError(
+      validateBundle(withQuantTraining({ ...QT, setting: 'fp32' }), 'fx-var'),
+      'bad-manifest',
+      'quantTraining.setting',
+    );
   });
 
   it('rejects missing or mistyped fields', async () => {
     const { reconstruction: _, ...noFlag } = QT;
-    await expectBundleError(validateBundle(withQuantTraining(noFlag), 'fx-var'), 'bad-manifest', 'quantTraining.reconstruction');
-    await expectBundleError(validateBundle(withQuantTraining({ ...QT, params: { K: '16' } }), 'fx-var'), 'bad-manifest', 'quantTraining.params.K');
-    await expectBundleError(validateBundle(withQuantTraining({ ...QT, teacher: 'Not An Id' }), 'fx-var'), 'bad-manifest', 'quantTraining.teacher');
+    await expectBundleError(
+      validateBundle(withQuantTraining(noFlag), 'fx-var'),
+      'bad-manifest',
+      'quantTraining.reconstruction',
+    );
+    await expectBundleError(
+      validateBundle(withQuantTraining({ ...QT, params: { K: '16' } }), 'fx-var'),
+      'bad-manifest',
+      'quantTraining.params.K',
+    );
+    await expectBundleError(
+      validateBundle(withQuantTraining({ ...QT, teacher: 'Not An Id' }), 'fx-var'),
+      'bad-manifest',
+      'quantTraining.teacher',
+    );
     await expectBundleError(validateIndex(withQuantTraining('qat')), 'bad-manifest', 'models[1].quantTraining');
   });
 });

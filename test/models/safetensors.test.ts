@@ -17,7 +17,12 @@ const f16Values = [0, -0, 1, -2.5, 65504, 2 ** -24, 0.333251953125, -1000];
 function sample(): Uint8Array {
   return writeSafetensors(
     [
-      { name: 'h', dtype: 'F16', shape: [2, 4], data: new Uint8Array(Uint16Array.from(f16Values, f32ToF16Bits).buffer) },
+      {
+        name: 'h',
+        dtype: 'F16',
+        shape: [2, 4],
+        data: new Uint8Array(Uint16Array.from(f16Values, f32ToF16Bits).buffer),
+      },
       { name: 'f', dtype: 'F32', shape: [3], data: f32Bytes([1.5, -3.25, 1e-7]) },
       { name: 'd', dtype: 'F64', shape: [1, 2], data: new Uint8Array(Float64Array.from([Math.PI, -1e300]).buffer) },
       { name: 'i', dtype: 'I32', shape: [3], data: new Uint8Array(Int32Array.from([7, -1, 2 ** 31 - 1]).buffer) },
@@ -74,7 +79,13 @@ describe('parseSafetensors', () => {
 
   it('rejects a view of the wrong dtype or a missing tensor', () => {
     const st = parseSafetensors(sample(), 'x/w.safetensors');
-    const err = expectBundleError(() => tensorF32(st, 'h'), 'dtype-mismatch', 'x/w.safetensors', "'h'", 'expected F32, found F16');
+    const err = expectBundleError(
+      () => tensorF32(st, 'h'),
+      'dtype-mismatch',
+      'x/w.safetensors',
+      "'h'",
+      'expected F32, found F16',
+    );
     expect(err.tensor).toBe('h');
     expectBundleError(() => tensorI32(st, 'nope'), 'missing-tensor', "'nope'");
     expectBundleError(() => tensorAsF32(st, 'i'), 'dtype-mismatch', 'found I32');
@@ -82,7 +93,11 @@ describe('parseSafetensors', () => {
 
   it('reports a file cut inside the data as truncated, naming the tensor', () => {
     const bytes = sample();
-    const err = expectBundleError(() => parseSafetensors(bytes.subarray(0, bytes.byteLength - 9), 'x/w.safetensors'), 'truncated', 'x/w.safetensors');
+    const err = expectBundleError(
+      () => parseSafetensors(bytes.subarray(0, bytes.byteLength - 9), 'x/w.safetensors'),
+      'truncated',
+      'x/w.safetensors',
+    );
     expect(err.tensor).toBe('i');
   });
 
@@ -103,9 +118,24 @@ describe('parseSafetensors', () => {
   it('rejects malformed headers with the matching code', () => {
     expectBundleError(() => parseSafetensors(withHeader('{"a": {')), 'bad-json');
     expectBundleError(() => parseSafetensors(withHeader('[1, 2]')), 'bad-json', 'not a JSON object');
-    expectBundleError(() => parseSafetensors(withHeader('{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}')), 'dtype-mismatch', 'BF16');
-    expectBundleError(() => parseSafetensors(withHeader('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}')), 'wrong-shape', 'needs 12 bytes');
-    expectBundleError(() => parseSafetensors(withHeader('{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}}')), 'wrong-shape');
-    expectBundleError(() => parseSafetensors(withHeader('{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}')), 'bad-json', 'data_offsets');
+    expectBundleError(
+      () => parseSafetensors(withHeader('{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}')),
+      'dtype-mismatch',
+      'BF16',
+    );
+    expectBundleError(
+      () => parseSafetensors(withHeader('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}')),
+      'wrong-shape',
+      'needs 12 bytes',
+    );
+    expectBundleError(
+      () => parseSafetensors(withHeader('{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}}')),
+      'wrong-shape',
+    );
+    expectBundleError(
+      () => parseSafetensors(withHeader('{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}')),
+      'bad-json',
+      'data_offsets',
+    );
   });
 });

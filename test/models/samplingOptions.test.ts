@@ -5,7 +5,11 @@ import { checkManifest } from '../../src/models/bundle/manifest.ts';
 import { BundleError } from '../../src/models/bundle/errors.ts';
 
 const FILE = 'mnist-dit-d1/manifest.json';
-const shipped = () => JSON.parse(readFileSync(`public/models/${FILE}`, 'utf8')) as { sampling: Record<string, unknown>; config: { inChannels: number } };
+const shipped = () =>
+  JSON.parse(readFileSync(`public/models/${FILE}`, 'utf8')) as {
+    sampling: Record<string, unknown>;
+    config: { inChannels: number };
+  };
 
 function check(edit: (s: Record<string, unknown>) => void): unknown {
   const m = shipped();

@@ -15,7 +15,9 @@ import { FsBundleSource, MemoryBundleSource, writeToDir } from './helpers/source
 
 const ROOT = join(import.meta.dirname, '../../public/models');
 const INDEX = join(ROOT, 'index.json');
-const shipped: BundleIndex | undefined = existsSync(INDEX) ? (JSON.parse(readFileSync(INDEX, 'utf8')) as BundleIndex) : undefined;
+const shipped: BundleIndex | undefined = existsSync(INDEX)
+  ? (JSON.parse(readFileSync(INDEX, 'utf8')) as BundleIndex)
+  : undefined;
 const ids = shipped?.models?.map((m) => m.id) ?? [];
 
 if (ids.length > 0) {
@@ -33,15 +35,20 @@ if (ids.length > 0) {
     for (const family of ['var', 'dit'] as const) {
       const entry = shipped!.models.find((m) => m.family === family);
       if (!entry) continue;
-      const needs = Object.values((JSON.parse(readFileSync(join(ROOT, entry.manifest), 'utf8')) as { requires: Record<string, string> }).requires);
+      const needs = Object.values(
+        (JSON.parse(readFileSync(join(ROOT, entry.manifest), 'utf8')) as { requires: Record<string, string> }).requires,
+      );
       let copy: Promise<MemoryBundleSource> | undefined;
-      describe(`corruptions of a copy of ${entry.id}`, () => corruptionTests(() => (copy ??= MemoryBundleSource.copyOf(ROOT, [entry.id], needs)), entry.id));
+      describe(`corruptions of a copy of ${entry.id}`, () =>
+        corruptionTests(() => (copy ??= MemoryBundleSource.copyOf(ROOT, [entry.id], needs)), entry.id));
     }
   });
 } else {
   describe('public/models has no bundles yet', () => {
     it('validates the doc-built fixture through the fs source instead', async () => {
-      console.info(`[shippedBundles] ${INDEX} ${shipped ? 'lists no models' : 'does not exist'}: validating the in-test fixture from disk instead.`);
+      console.info(
+        `[shippedBundles] ${INDEX} ${shipped ? 'lists no models' : 'does not exist'}: validating the in-test fixture from disk instead.`,
+      );
       const dir = await mkdtemp(join(tmpdir(), 'bundles-'));
       try {
         await writeToDir(buildFixtureModels(), dir);

@@ -28,7 +28,9 @@ describe('validateBundle on the fixture models', () => {
     expect(m.config.patchNums).toEqual([1, 2, 3, 4]);
     expect(v.weights!.tensors.get('head.weight')!.shape).toEqual([16, 32]);
     // The tensor table reads back exactly the values that were written.
-    const raw = readRawTensors(fixture.files.get('fx-var/weights.safetensors')!).tensors.find((t) => t.name === 'head.weight')!;
+    const raw = readRawTensors(fixture.files.get('fx-var/weights.safetensors')!).tensors.find(
+      (t) => t.name === 'head.weight',
+    )!;
     expect(Array.from(tensorF16Bits(v.weights!, 'head.weight'))).toEqual(Array.from(new Uint16Array(raw.data.buffer)));
     expect(f16ArrayToF32(tensorF16Bits(v.weights!, 'head.weight')).some((x) => x !== 0)).toBe(true);
     expect(v.goldens!.tensors.has('tf.logits')).toBe(true);
@@ -36,7 +38,9 @@ describe('validateBundle on the fixture models', () => {
 
   it('derives the DiT final linear shape [p*p*2Cin, D] from the config', () => {
     const m = manifestOf(fixture, 'fx-dit');
-    const fin = expectedDitTensors(m.config as unknown as Parameters<typeof expectedDitTensors>[0]).tensors.find((t) => t.name === 'final_layer.linear.weight')!;
+    const fin = expectedDitTensors(m.config as unknown as Parameters<typeof expectedDitTensors>[0]).tensors.find(
+      (t) => t.name === 'final_layer.linear.weight',
+    )!;
     expect(fin.shape).toEqual([2 * 2 * 8, 32]);
   });
 
@@ -60,7 +64,12 @@ describe('validateBundle on the fixture models', () => {
     const m = manifestOf(src, 'fx-var');
     m.requires = { tokenizer: 'mnist-vqvae-old' };
     src.setJson('fx-var/manifest.json', m);
-    await expectBundleError(validateBundle(src, 'fx-var'), 'bad-manifest', "requires.tokenizer is 'mnist-vqvae-old'", 'not in index.json');
+    await expectBundleError(
+      validateBundle(src, 'fx-var'),
+      'bad-manifest',
+      "requires.tokenizer is 'mnist-vqvae-old'",
+      'not in index.json',
+    );
   });
 
   it('a VAR whose vocabulary does not fit its tokenizer -> wrong-shape naming both', async () => {
@@ -68,7 +77,13 @@ describe('validateBundle on the fixture models', () => {
     const m = manifestOf(src, 'fx-vqvae');
     m.config.vocabSize = 32;
     src.setJson('fx-vqvae/manifest.json', m);
-    await expectBundleError(validateBundle(src, 'fx-var'), 'wrong-shape', 'vocabSize 16', "tokenizer 'fx-vqvae'", 'vocabSize 32');
+    await expectBundleError(
+      validateBundle(src, 'fx-var'),
+      'wrong-shape',
+      'vocabSize 16',
+      "tokenizer 'fx-vqvae'",
+      'vocabSize 32',
+    );
   });
 
   it('inconsistent config fields -> bad-manifest naming the field', async () => {
@@ -88,7 +103,12 @@ describe('validateBundle on the fixture models', () => {
     const index = src.json('index.json') as { models: { id: string; params: unknown }[] };
     index.models.find((e) => e.id === 'fx-dit')!.params = m.params;
     src.setJson('index.json', index);
-    await expectBundleError(validateBundle(src, 'fx-dit'), 'bad-manifest', 'fx-dit/manifest.json', 'params says total 51169');
+    await expectBundleError(
+      validateBundle(src, 'fx-dit'),
+      'bad-manifest',
+      'fx-dit/manifest.json',
+      'params says total 51169',
+    );
   });
 
   it('ONNX ports that do not fit the config -> wrong-shape', async () => {
@@ -104,6 +124,11 @@ describe('validateBundle on the fixture models', () => {
     rewriteSafetensorsFile(src, 'fx-classifier', 'fx-classifier/fd-stats.safetensors', (ts) =>
       ts.map((t) => (t.name === 'sigma' ? withNaN(t, 3) : t)),
     );
-    await expectBundleError(validateBundle(src, 'fx-classifier'), 'nan-weights', 'fx-classifier/fd-stats.safetensors', "'sigma'");
+    await expectBundleError(
+      validateBundle(src, 'fx-classifier'),
+      'nan-weights',
+      'fx-classifier/fd-stats.safetensors',
+      "'sigma'",
+    );
   });
 });

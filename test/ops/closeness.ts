@@ -9,7 +9,12 @@ export interface Tolerance {
   readonly rtol: number;
 }
 
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, context: string): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  context: string,
+): void {
   expect(actual.length, `${context}: length`).toBe(expected.length);
   let worst = -1;
   let worstExcess = 0;

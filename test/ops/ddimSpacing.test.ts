@@ -4,7 +4,12 @@
  * restricted to range(0, 1000, 20) (the same SpacedDiffusion rule the engine follows).
  */
 import { describe, expect, it } from 'vitest';
-import { ddimStrideTimesteps, respacedSchedule, spaceTimesteps, spacedTimesteps } from '../../src/ops/diffusionSchedule';
+import {
+  ddimStrideTimesteps,
+  respacedSchedule,
+  spaceTimesteps,
+  spacedTimesteps,
+} from '../../src/ops/diffusionSchedule';
 
 describe('ddimN timestep spacing', () => {
   it('takes the smallest integer stride with exactly N timesteps', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ddimCoefficients, ddpmCoefficients, linearBetas, respacedSchedule, roundHalfEven, spaceTimesteps } from '../../src/ops/diffusionSchedule';
+import {
+  ddimCoefficients,
+  ddpmCoefficients,
+  linearBetas,
+  respacedSchedule,
+  roundHalfEven,
+  spaceTimesteps,
+} from '../../src/ops/diffusionSchedule';
 import { ddimStepRef, ddpmStepRef } from '../../src/ops/diffusionStep';
 import { expectClose } from './closeness';
 import { torchReference } from './fixtures/torchReference';
@@ -25,7 +32,8 @@ describe('diffusion schedule against the PyTorch/numpy implementation (fixtures)
         posterior_mean_coef1: s.posteriorMeanCoef1,
         posterior_mean_coef2: s.posteriorMeanCoef2,
       };
-      for (const [name, values] of Object.entries(arrays)) expectClose(mine[name], values, { atol: 0, rtol: 1e-12 }, `S=${steps} ${name}`);
+      for (const [name, values] of Object.entries(arrays))
+        expectClose(mine[name], values, { atol: 0, rtol: 1e-12 }, `S=${steps} ${name}`);
     }
   });
 

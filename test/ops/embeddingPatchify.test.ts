@@ -13,7 +13,12 @@ describe('embedding and patch references against PyTorch (fixtures)', () => {
     // (ulp 6.1e-5): cos/sin then differ by up to ~1.2e-4. Everything else agrees to f32 rounding.
     expectClose(timestepEmbeddingRef(ref.t, ref.dim), ref.emb, { atol: 1.3e-4, rtol: 0 }, 'timestep embedding');
     // Small t keep the arguments small, where the frequency ulp no longer matters.
-    expectClose(timestepEmbeddingRef(ref.t.slice(0, 3), ref.dim), ref.emb.slice(0, 3 * ref.dim), { atol: 2e-6, rtol: 0 }, 'timestep embedding, t <= 17');
+    expectClose(
+      timestepEmbeddingRef(ref.t.slice(0, 3), ref.dim),
+      ref.emb.slice(0, 3 * ref.dim),
+      { atol: 2e-6, rtol: 0 },
+      'timestep embedding, t <= 17',
+    );
   });
 
   it('patchify tokens times the flattened conv weight equal Conv2d(kernel = stride = p)', () => {
@@ -43,6 +48,8 @@ describe('embedding and patch references against PyTorch (fixtures)', () => {
     const seed = freshSeed();
     const rng = new Rng(seed);
     const x = uniformArray(() => rng.next(), 2 * 1 * 6 * 9);
-    expect(Array.from(unpatchifyRef(patchifyRef(x, 2, 1, 6, 9, 3), 2, 1, 6, 9, 3)), `seed ${seed}`).toEqual(Array.from(x));
+    expect(Array.from(unpatchifyRef(patchifyRef(x, 2, 1, 6, 9, 3), 2, 1, 6, 9, 3)), `seed ${seed}`).toEqual(
+      Array.from(x),
+    );
   });
 });

@@ -8,14 +8,20 @@ describe('sampling reference against training/var_sampling.py (fixtures)', () =>
   it('reproduces every recorded token for 8 top-k / top-p settings', () => {
     const s = torchReference().sampling;
     for (const c of s.cases) {
-      expect(Array.from(sampleTokensRef(s.logits, s.u, s.rows, s.vocab, c.topK, c.topP)), `topK ${c.topK} topP ${c.topP}`).toEqual(c.tokens);
+      expect(
+        Array.from(sampleTokensRef(s.logits, s.u, s.rows, s.vocab, c.topK, c.topP)),
+        `topK ${c.topK} topP ${c.topP}`,
+      ).toEqual(c.tokens);
     }
   });
 
   it('keeps ties with the k-th largest logit like torch', () => {
     const s = torchReference().sampling;
     for (const c of s.tieCases) {
-      expect(Array.from(sampleTokensRef(s.tieLogits, s.tieU, s.tieRows, s.vocab, c.topK, c.topP)), `ties topK ${c.topK}`).toEqual(c.tokens);
+      expect(
+        Array.from(sampleTokensRef(s.tieLogits, s.tieU, s.tieRows, s.vocab, c.topK, c.topP)),
+        `ties topK ${c.topK}`,
+      ).toEqual(c.tokens);
     }
   });
 });
@@ -33,7 +39,10 @@ describe('sampling reference, properties', () => {
     const keptMass = probs.reduce((a, p, i) => a + (filtered[i] > -Infinity ? p : 0), 0) / total;
     const smallestKept = Math.min(...probs.filter((_, i) => filtered[i] > -Infinity)) / total;
     expect(keptMass, `seed ${seed}`).toBeGreaterThanOrEqual(0.6 - 1e-6);
-    expect(keptMass - smallestKept, `seed ${seed}: dropping the least likely kept token must fall below p`).toBeLessThan(0.6 + 1e-6);
+    expect(
+      keptMass - smallestKept,
+      `seed ${seed}: dropping the least likely kept token must fall below p`,
+    ).toBeLessThan(0.6 + 1e-6);
   });
 
   it('the Gumbel-max draw is the kept argmax of logit + g, never a removed token, ties to the smaller index', () => {
@@ -44,7 +53,9 @@ describe('sampling reference, properties', () => {
     for (let trial = 0; trial < 200; trial++) {
       const u = uniformArray(() => rng.next(), 40, 0, 1);
       let best = -1;
-      for (let i = 0; i < 40; i++) if (filtered[i] > -Infinity && (best < 0 || filtered[i] + gumbel(u[i]) > filtered[best] + gumbel(u[best]))) best = i;
+      for (let i = 0; i < 40; i++)
+        if (filtered[i] > -Infinity && (best < 0 || filtered[i] + gumbel(u[i]) > filtered[best] + gumbel(u[best])))
+          best = i;
       expect(drawGumbel(filtered, u), `seed ${seed} trial ${trial}`).toBe(best);
     }
     // A removed token with the largest noise there is (u just below 1) is still not drawn.
@@ -62,15 +73,27 @@ describe('sampling reference, properties', () => {
     const seed = freshSeed();
     const rng = new Rng(seed);
     const V = 12;
-    const filtered = filterTopKTopP(uniformArray(() => rng.next(), V, -2, 2), 0, 0.9);
+    const filtered = filterTopKTopP(
+      uniformArray(() => rng.next(), V, -2, 2),
+      0,
+      0.9,
+    );
     const weights = Array.from(filtered, (v) => (v === -Infinity ? 0 : Math.exp(v)));
     const total = weights.reduce((a, b) => a + b, 0);
     const N = 20000;
     const counts = new Array<number>(V).fill(0);
-    for (let n = 0; n < N; n++) counts[drawGumbel(filtered, uniformArray(() => rng.next(), V, 0, 1))]++;
+    for (let n = 0; n < N; n++)
+      counts[
+        drawGumbel(
+          filtered,
+          uniformArray(() => rng.next(), V, 0, 1),
+        )
+      ]++;
     for (let i = 0; i < V; i++) {
       const p = weights[i] / total;
-      expect(Math.abs(counts[i] / N - p), `seed ${seed} token ${i}: ${counts[i]} of ${N}, p ${p}`).toBeLessThanOrEqual(4.5 * Math.sqrt((p * (1 - p)) / N) + 1e-9);
+      expect(Math.abs(counts[i] / N - p), `seed ${seed} token ${i}: ${counts[i]} of ${N}, p ${p}`).toBeLessThanOrEqual(
+        4.5 * Math.sqrt((p * (1 - p)) / N) + 1e-9,
+      );
     }
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { areaDownsampleRef, bicubicTaps, bicubicUpsampleRef, codebookGatherRef, nearestCodeRef, phiConvRef } from '../../src/ops/vq';
+import {
+  areaDownsampleRef,
+  bicubicTaps,
+  bicubicUpsampleRef,
+  codebookGatherRef,
+  nearestCodeRef,
+  phiConvRef,
+} from '../../src/ops/vq';
 import { Rng } from '../../src/util/random';
 import { expectClose, freshSeed, uniformArray } from './closeness';
 import { torchReference } from './fixtures/torchReference';
@@ -11,14 +18,24 @@ describe('VQ op references against PyTorch (fixtures)', () => {
   it('bicubic upsampling equals F.interpolate(bicubic, align_corners=False)', () => {
     for (const c of torchReference().bicubic) {
       const [batch, channels, height, width] = c.shape;
-      expectClose(bicubicUpsampleRef(c.x, { batch, channels, height, width }, c.out[0], c.out[1]), c.y, TORCH_TOL, `bicubic ${height}x${width}->${c.out}`);
+      expectClose(
+        bicubicUpsampleRef(c.x, { batch, channels, height, width }, c.out[0], c.out[1]),
+        c.y,
+        TORCH_TOL,
+        `bicubic ${height}x${width}->${c.out}`,
+      );
     }
   });
 
   it('area downsampling equals F.interpolate(area)', () => {
     for (const c of torchReference().area) {
       const [batch, channels, height, width] = c.shape;
-      expectClose(areaDownsampleRef(c.x, { batch, channels, height, width }, c.out[0], c.out[1]), c.y, TORCH_TOL, `area ${height}->${c.out[0]}`);
+      expectClose(
+        areaDownsampleRef(c.x, { batch, channels, height, width }, c.out[0], c.out[1]),
+        c.y,
+        TORCH_TOL,
+        `area ${height}->${c.out[0]}`,
+      );
     }
   });
 
@@ -31,7 +48,11 @@ describe('VQ op references against PyTorch (fixtures)', () => {
 
 describe('VQ op references, properties', () => {
   it('bicubic weights sum to 1 and taps clamp at the borders', () => {
-    for (const [inSize, outSize] of [[1, 8], [3, 8], [5, 7]]) {
+    for (const [inSize, outSize] of [
+      [1, 8],
+      [3, 8],
+      [5, 7],
+    ]) {
       for (let d = 0; d < outSize; d++) {
         const { index, weight } = bicubicTaps(d, inSize, outSize);
         expect(weight.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
@@ -47,7 +68,9 @@ describe('VQ op references, properties', () => {
     const x = uniformArray(() => rng.next(), 2 * 3 * 64);
     const nchw = areaDownsampleRef(x, shape, 3, 3, 'nchw');
     const tokens = areaDownsampleRef(x, shape, 3, 3, 'tokens');
-    for (let b = 0; b < 2; b++) for (let c = 0; c < 3; c++) for (let p = 0; p < 9; p++) expect(tokens[(b * 9 + p) * 3 + c]).toBe(nchw[(b * 3 + c) * 9 + p]);
+    for (let b = 0; b < 2; b++)
+      for (let c = 0; c < 3; c++)
+        for (let p = 0; p < 9; p++) expect(tokens[(b * 9 + p) * 3 + c]).toBe(nchw[(b * 3 + c) * 9 + p]);
   });
 
   it('codebook gather and nearest code invert each other on codebook rows', () => {
@@ -59,7 +82,9 @@ describe('VQ op references, properties', () => {
     const maps = codebookGatherRef(indices, codebook, batch, side, C);
     // Back to rows [B*n, C] and search.
     const rows = new Float64Array(batch * side * side * C);
-    for (let b = 0; b < batch; b++) for (let c = 0; c < C; c++) for (let p = 0; p < side * side; p++) rows[(b * side * side + p) * C + c] = maps[(b * C + c) * side * side + p];
+    for (let b = 0; b < batch; b++)
+      for (let c = 0; c < C; c++)
+        for (let p = 0; p < side * side; p++) rows[(b * side * side + p) * C + c] = maps[(b * C + c) * side * side + p];
     expect(Array.from(nearestCodeRef(rows, codebook, batch * side * side, V, C)), `seed ${seed}`).toEqual(indices);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FP_SPECS, INT_BITS, QuantizationError, calibrateActivationScale, fakeQuantActivations, type ActivationFormat } from '../../src/quant';
+import {
+  FP_SPECS,
+  INT_BITS,
+  QuantizationError,
+  calibrateActivationScale,
+  fakeQuantActivations,
+  type ActivationFormat,
+} from '../../src/quant';
 import { naiveFakeQuant } from './naive';
 import { makeRng, randomMatrix } from './prng';
 
@@ -11,7 +18,8 @@ function activations(seed: number, tokens: number, cols: number): Float32Array {
   const x = randomMatrix(rng, tokens, cols);
   for (let t = 0; t < tokens; t++) {
     const rowScale = 10 ** (rng.next() * 2 - 1);
-    for (let k = 0; k < cols; k++) x[t * cols + k] = Math.fround(x[t * cols + k] * rowScale * (rng.next() < 0.02 ? 8 : 1));
+    for (let k = 0; k < cols; k++)
+      x[t * cols + k] = Math.fround(x[t * cols + k] * rowScale * (rng.next() < 0.02 ? 8 : 1));
   }
   return x;
 }
@@ -24,7 +32,9 @@ describe('activation fake quantization', () => {
     const formats = INT_BITS.map((bits) => ({ kind: 'int', bits }) as const);
     for (const format of [...formats, { kind: 'fp', name: 'e4m3' } as const, { kind: 'fp', name: 'e5m2' } as const]) {
       const where = `seed ${seed}, ${JSON.stringify(format)}`;
-      expect(Array.from(fakeQuantActivations(x, tokens, cols, format, TOKEN)), where).toEqual(Array.from(naiveFakeQuant(x, tokens, cols, format)));
+      expect(Array.from(fakeQuantActivations(x, tokens, cols, format, TOKEN)), where).toEqual(
+        Array.from(naiveFakeQuant(x, tokens, cols, format)),
+      );
       const scale = calibrateActivationScale([x], format);
       expect(Array.from(fakeQuantActivations(x, tokens, cols, format, { kind: 'tensor', scale })), where).toEqual(
         Array.from(naiveFakeQuant(x, tokens, cols, format, scale)),
@@ -79,7 +89,9 @@ describe('activation fake quantization', () => {
     const sse = (q: Float32Array) => q.reduce((a, v, i) => a + (v - x[i]) ** 2, 0);
     const int4 = { kind: 'int', bits: 4 } as const;
     const perToken = sse(fakeQuantActivations(x, tokens, cols, int4, TOKEN));
-    const perTensor = sse(fakeQuantActivations(x, tokens, cols, int4, { kind: 'tensor', scale: calibrateActivationScale([x], int4) }));
+    const perTensor = sse(
+      fakeQuantActivations(x, tokens, cols, int4, { kind: 'tensor', scale: calibrateActivationScale([x], int4) }),
+    );
     expect(perToken, `seed ${seed}`).toBeLessThan(perTensor * 0.9);
   });
 
@@ -95,7 +107,13 @@ describe('activation fake quantization', () => {
       expect(Math.abs(q) % 2, `x=${x[i]} must round to an even multiple`).toBe(0);
     }
     // E4M3 with scale 1: 1.0625 lies halfway between 1 (mantissa 000) and 1.125 (mantissa 001).
-    const fp = fakeQuantActivations(new Float32Array([1.0625, 1.1875, -1.0625]), 1, 3, { kind: 'fp', name: 'e4m3' }, { kind: 'tensor', scale: 1 });
+    const fp = fakeQuantActivations(
+      new Float32Array([1.0625, 1.1875, -1.0625]),
+      1,
+      3,
+      { kind: 'fp', name: 'e4m3' },
+      { kind: 'tensor', scale: 1 },
+    );
     expect(Array.from(fp)).toEqual([1, 1.25, -1]);
   });
 
@@ -115,14 +133,18 @@ describe('activation fake quantization', () => {
     nan[2 * 16 + 3] = NaN;
     expect(() => fakeQuantActivations(nan, 4, 16, { kind: 'int', bits: 8 }, TOKEN)).toThrow(/token 2, col 3/);
     expect(() => fakeQuantActivations(x, 5, 16, { kind: 'int', bits: 8 }, TOKEN)).toThrow(QuantizationError);
-    expect(() => fakeQuantActivations(x, 4, 16, { kind: 'int', bits: 8 }, { kind: 'tensor', scale: -1 })).toThrow(/finite and >= 0/);
+    expect(() => fakeQuantActivations(x, 4, 16, { kind: 'int', bits: 8 }, { kind: 'tensor', scale: -1 })).toThrow(
+      /finite and >= 0/,
+    );
   });
 
   it('calibrates a static scale as absmax over all samples / qmax', () => {
     const samples = [new Float32Array([0.5, -3, 2]), new Float32Array([-1, 2.5])];
     expect(calibrateActivationScale(samples, { kind: 'int', bits: 8 })).toBe(Math.fround(3 / 127));
     expect(calibrateActivationScale(samples, { kind: 'int', bits: 4 })).toBe(Math.fround(3 / 7));
-    expect(calibrateActivationScale(samples, { kind: 'fp', name: 'e4m3' })).toBe(Math.fround(3 / FP_SPECS.e4m3.maxFinite));
+    expect(calibrateActivationScale(samples, { kind: 'fp', name: 'e4m3' })).toBe(
+      Math.fround(3 / FP_SPECS.e4m3.maxFinite),
+    );
     expect(() => calibrateActivationScale([new Float32Array(4)], { kind: 'int', bits: 8 })).toThrow(/all zero/);
     expect(() => calibrateActivationScale(samples, { kind: 'none' })).toThrow(QuantizationError);
   });

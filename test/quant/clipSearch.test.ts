@@ -19,7 +19,16 @@ function weightSse(w: Float32Array, d: Float32Array): number {
 }
 
 /** ||X W^T - X Wq^T||^2 in f64, optionally restricted to columns [c0, c1) of each row. */
-function outputSse(x: Float32Array, tokens: number, w: Float32Array, d: Float32Array, rows: number, cols: number, c0 = 0, c1 = cols): number {
+function outputSse(
+  x: Float32Array,
+  tokens: number,
+  w: Float32Array,
+  d: Float32Array,
+  rows: number,
+  cols: number,
+  c0 = 0,
+  c1 = cols,
+): number {
   let sum = 0;
   for (let t = 0; t < tokens; t++) {
     for (let r = 0; r < rows; r++) {
@@ -32,7 +41,15 @@ function outputSse(x: Float32Array, tokens: number, w: Float32Array, d: Float32A
 }
 
 /** Sum over groups of the group-restricted output error: what the search minimises for group granularity. */
-function groupedOutputSse(x: Float32Array, tokens: number, w: Float32Array, d: Float32Array, rows: number, cols: number, size: number): number {
+function groupedOutputSse(
+  x: Float32Array,
+  tokens: number,
+  w: Float32Array,
+  d: Float32Array,
+  rows: number,
+  cols: number,
+  size: number,
+): number {
   let sum = 0;
   for (let c0 = 0; c0 < cols; c0 += size) sum += outputSse(x, tokens, w, d, rows, cols, c0, Math.min(cols, c0 + size));
   return sum;
@@ -61,8 +78,13 @@ describe('clipping search', () => {
     for (const format of ALL_WEIGHT_FORMATS) {
       for (const granularity of granularities) {
         const plain = weightSse(w, dequantizeWeight(quantizeWeight(w, rows, cols, format, granularity)));
-        const clipped = weightSse(w, dequantizeWeight(quantizeWeight(w, rows, cols, format, granularity, { clip: {} })));
-        expect(clipped, `seed ${seed}, ${formatName(format)} ${granularityName(granularity)}`).toBeLessThanOrEqual(plain);
+        const clipped = weightSse(
+          w,
+          dequantizeWeight(quantizeWeight(w, rows, cols, format, granularity, { clip: {} })),
+        );
+        expect(clipped, `seed ${seed}, ${formatName(format)} ${granularityName(granularity)}`).toBeLessThanOrEqual(
+          plain,
+        );
       }
     }
   });
@@ -73,7 +95,10 @@ describe('clipping search', () => {
     const w = heavyTailed(seed, rows, cols);
     const int3: WeightFormat = { kind: 'int', bits: 3, symmetric: true };
     const plain = weightSse(w, dequantizeWeight(quantizeWeight(w, rows, cols, int3, { kind: 'channel' })));
-    const clipped = weightSse(w, dequantizeWeight(quantizeWeight(w, rows, cols, int3, { kind: 'channel' }, { clip: {} })));
+    const clipped = weightSse(
+      w,
+      dequantizeWeight(quantizeWeight(w, rows, cols, int3, { kind: 'channel' }, { clip: {} })),
+    );
     expect(clipped / plain, `seed ${seed}`).toBeLessThan(0.8);
   });
 
@@ -95,10 +120,16 @@ describe('clipping search', () => {
       for (const granularity of [{ kind: 'channel' }, { kind: 'group', size: 32 }] as Granularity[]) {
         const where = `seed ${seed}, ${formatName(format)} ${granularityName(granularity)}`;
         const err = (d: Float32Array) =>
-          granularity.kind === 'group' ? groupedOutputSse(x, tokens, w, d, rows, cols, granularity.size) : outputSse(x, tokens, w, d, rows, cols);
+          granularity.kind === 'group'
+            ? groupedOutputSse(x, tokens, w, d, rows, cols, granularity.size)
+            : outputSse(x, tokens, w, d, rows, cols);
         const plain = err(dequantizeWeight(quantizeWeight(w, rows, cols, format, granularity)));
         const byWeight = err(dequantizeWeight(quantizeWeight(w, rows, cols, format, granularity, { clip: {} })));
-        const byOutput = err(dequantizeWeight(quantizeWeight(w, rows, cols, format, granularity, { clip: { calibration: { x, tokens } } })));
+        const byOutput = err(
+          dequantizeWeight(
+            quantizeWeight(w, rows, cols, format, granularity, { clip: { calibration: { x, tokens } } }),
+          ),
+        );
         expect(byOutput, where).toBeLessThanOrEqual(plain * (1 + 1e-12));
         expect(byOutput, where).toBeLessThanOrEqual(byWeight * (1 + 1e-12));
         if (byOutput < byWeight * 0.999) strictlyBetterThanWeightSearch++;
@@ -115,10 +146,21 @@ describe('clipping search', () => {
     const plain = quantizeWeight(w, 4, 64, int4, { kind: 'channel' });
     const halfOnly = quantizeWeight(w, 4, 64, int4, { kind: 'channel' }, { clip: { ratios: [0.5] } });
     expect(Array.from(halfOnly.scales), `seed ${seed}`).toEqual(Array.from(plain.scales));
-    expect(() => quantizeWeight(w, 4, 64, int4, { kind: 'channel' }, { clip: { ratios: [0] } })).toThrow(QuantizationError);
-    expect(() => quantizeWeight(w, 4, 64, int4, { kind: 'channel' }, { clip: { ratios: [1.5] } })).toThrow(/outside \(0, 1\]/);
+    expect(() => quantizeWeight(w, 4, 64, int4, { kind: 'channel' }, { clip: { ratios: [0] } })).toThrow(
+      QuantizationError,
+    );
+    expect(() => quantizeWeight(w, 4, 64, int4, { kind: 'channel' }, { clip: { ratios: [1.5] } })).toThrow(
+      /outside \(0, 1\]/,
+    );
     expect(() =>
-      quantizeWeight(w, 4, 64, int4, { kind: 'channel' }, { clip: { calibration: { x: new Float32Array(63), tokens: 1 } } }),
+      quantizeWeight(
+        w,
+        4,
+        64,
+        int4,
+        { kind: 'channel' },
+        { clip: { calibration: { x: new Float32Array(63), tokens: 1 } } },
+      ),
     ).toThrow(/tokens \* cols/);
   });
 });

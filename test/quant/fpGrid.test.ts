@@ -28,7 +28,12 @@ describe('FP element formats', () => {
       const grid = fpGridValues(FP_SPECS[name]);
       expect(grid.length, name).toBe(expected[name]);
       expect(grid[grid.length - 1]).toBe(FP_SPECS[name].maxFinite);
-      expect(grid.map((v) => -v).reverse().map((v) => v + 0)).toEqual(grid);
+      expect(
+        grid
+          .map((v) => -v)
+          .reverse()
+          .map((v) => v + 0),
+      ).toEqual(grid);
       for (let i = 1; i < grid.length; i++) expect(grid[i]).toBeGreaterThan(grid[i - 1]);
     }
   });
@@ -53,7 +58,8 @@ describe('FP element formats', () => {
         const mid = (grid[i - 1] + grid[i]) / 2;
         inputs.push(mid, mid * (1 + 1e-12), mid * (1 - 1e-12));
       }
-      for (let i = 0; i < 3000; i++) inputs.push((rng.next() < 0.5 ? -1 : 1) * spec.maxFinite * 2 ** (rng.next() * 24 - 22));
+      for (let i = 0; i < 3000; i++)
+        inputs.push((rng.next() < 0.5 ? -1 : 1) * spec.maxFinite * 2 ** (rng.next() * 24 - 22));
       for (const x of inputs) {
         expect(quantizeToFp(spec, x), `seed ${seed}, ${name}, x=${x}`).toBe(naiveQuantizeToFp(spec, x));
       }

@@ -6,7 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dequantizeWeight, quantizeWeight } from '../../src/quant/quantizeWeight';
-import { GramAccumulator, cholesky, gptqHessian, gptqInverseFactor, gptqQuantize, layerOutputError } from '../../src/quant/gptq';
+import {
+  GramAccumulator,
+  cholesky,
+  gptqHessian,
+  gptqInverseFactor,
+  gptqQuantize,
+  layerOutputError,
+} from '../../src/quant/gptq';
 import { parseSetting } from '../../src/quant/setting';
 import { makeRng, randomWeights, type Rng } from './prng';
 import { loadPtqFixture } from './fixtures/ptqFixture';
@@ -108,7 +115,16 @@ describe(`GPTQ quantisation (seed ${seed})`, () => {
     const x = correlatedInputs(rng, 50, cols, 6);
     for (let t = 0; t < 50; t++) x[t * cols + 5] = 0;
     const w = randomWeights(rng, rows, cols);
-    const q = dequantizeWeight(gptqQuantize(w, rows, cols, { kind: 'int', bits: 4, symmetric: true }, { kind: 'group', size: 32 }, hessianOf(x, 50, cols)));
+    const q = dequantizeWeight(
+      gptqQuantize(
+        w,
+        rows,
+        cols,
+        { kind: 'int', bits: 4, symmetric: true },
+        { kind: 'group', size: 32 },
+        hessianOf(x, 50, cols),
+      ),
+    );
     for (let r = 0; r < rows; r++) expect(q[r * cols + 5]).toBe(0);
     expect(layerOutputError(x, 50, w, q, rows, cols)).toBeLessThan(0.05);
   });
@@ -129,9 +145,13 @@ describe(`GPTQ quantisation (seed ${seed})`, () => {
       const w = randomWeights(rng, rows, cols);
       const { weight } = parseSetting(text);
       const rtn = dequantizeWeight(quantizeWeight(w, rows, cols, weight!.format, weight!.granularity));
-      const gptq = dequantizeWeight(gptqQuantize(w, rows, cols, weight!.format, weight!.granularity, hessianOf(calib, tokens, cols)));
-      const calibRatio = layerOutputError(calib, tokens, w, gptq, rows, cols) / layerOutputError(calib, tokens, w, rtn, rows, cols);
-      const heldRatio = layerOutputError(held, tokens, w, gptq, rows, cols) / layerOutputError(held, tokens, w, rtn, rows, cols);
+      const gptq = dequantizeWeight(
+        gptqQuantize(w, rows, cols, weight!.format, weight!.granularity, hessianOf(calib, tokens, cols)),
+      );
+      const calibRatio =
+        layerOutputError(calib, tokens, w, gptq, rows, cols) / layerOutputError(calib, tokens, w, rtn, rows, cols);
+      const heldRatio =
+        layerOutputError(held, tokens, w, gptq, rows, cols) / layerOutputError(held, tokens, w, rtn, rows, cols);
       expect(calibRatio).toBeLessThan(0.5);
       expect(heldRatio).toBeLessThan(0.5);
     });
@@ -147,7 +167,9 @@ describe('GPTQ against the PyTorch reference (training/ref_ptq.py, fixed layer 9
       const { weight } = parseSetting(ref.setting);
       const g = new GramAccumulator(cols);
       g.add(fixture.x, tokens);
-      const q = dequantizeWeight(gptqQuantize(fixture.w, rows, cols, weight!.format, weight!.granularity, gptqHessian(g.gram())));
+      const q = dequantizeWeight(
+        gptqQuantize(fixture.w, rows, cols, weight!.format, weight!.granularity, gptqHessian(g.gram())),
+      );
       let same = 0;
       for (let i = 0; i < q.length; i++) if (q[i] === ref.dequantized[i]) same++;
       // The two Cholesky factors differ in the last f64 bits, so a weight on a rounding tie may take the other code;

@@ -18,7 +18,15 @@ import {
   type WeightFormat,
 } from '../../src/quant/formats';
 
-const F16_AS_FP: FpSpec = { name: 'e4m3', bits: 16, expBits: 5, manBits: 10, bias: 15, maxFinite: 65504, special: 'ieee' };
+const F16_AS_FP: FpSpec = {
+  name: 'e4m3',
+  bits: 16,
+  expBits: 5,
+  manBits: 10,
+  bias: 15,
+  maxFinite: 65504,
+  special: 'ieee',
+};
 
 /** Every finite f16 value with its bits, ascending; -0 is left out (+0 stands for both). */
 const F16_TABLE: { value: number; bits: number }[] = (() => {
@@ -93,7 +101,11 @@ export function naiveRoundHalfEven(x: number): number {
 
 /** Nearest finite code by exhaustive search; ties go to the even code, equal values (±0) to the smaller code. */
 export function naiveQuantizeToFp(spec: FpSpec, x: number): number {
-  return nearestCode(1 << spec.bits, (code) => decodeFp(spec, code), (v) => Math.abs(x - v));
+  return nearestCode(
+    1 << spec.bits,
+    (code) => decodeFp(spec, code),
+    (v) => Math.abs(x - v),
+  );
 }
 
 function nearestCode(count: number, valueOf: (code: number) => number, distanceTo: (v: number) => number): number {
@@ -104,7 +116,8 @@ function nearestCode(count: number, valueOf: (code: number) => number, distanceT
     const v = valueOf(code);
     if (!Number.isFinite(v)) continue;
     const d = distanceTo(v);
-    const better = d < bestDistance || (d === bestDistance && (v === bestValue ? false : (code & 1) === 0 && (best & 1) === 1));
+    const better =
+      d < bestDistance || (d === bestDistance && (v === bestValue ? false : (code & 1) === 0 && (best & 1) === 1));
     if (better) {
       best = code;
       bestDistance = d;
@@ -170,15 +183,24 @@ export function naiveQuantizeWeight(
   const grid = Array.from({ length: levels }, (_, code) => codeValue(format, code));
   groups.forEach((members, g) => {
     const values = members.map((i) => w[i]);
-    if (Math.min(...values) === Math.max(...values)) throw new Error('naiveQuantizeWeight does not cover constant groups');
+    if (Math.min(...values) === Math.max(...values))
+      throw new Error('naiveQuantizeWeight does not cover constant groups');
     let bestError = Infinity;
     for (const ratio of ratios) {
       const { sBits, oBits } = naiveGroupScale(format, values, ratio);
       const s = naiveF16Value(sBits);
       const o = naiveF16Value(oBits);
-      const groupCodes = values.map((x) => nearestCode(levels, (code) => grid[code], (v) => Math.abs(x - o - v * s)));
+      const groupCodes = values.map((x) =>
+        nearestCode(
+          levels,
+          (code) => grid[code],
+          (v) => Math.abs(x - o - v * s),
+        ),
+      );
       const deltas = values.map((x, j) => x - Math.fround(Math.fround(grid[groupCodes[j]] * s) + o));
-      const error = clip?.calibration ? outputError(members, deltas, cols, clip.calibration) : deltas.reduce((a, d) => a + d * d, 0);
+      const error = clip?.calibration
+        ? outputError(members, deltas, cols, clip.calibration)
+        : deltas.reduce((a, d) => a + d * d, 0);
       if (ratios.length === 1 || error < bestError) {
         bestError = error;
         scaleBits[g] = sBits;
@@ -197,14 +219,22 @@ function naiveGroupScale(format: WeightFormat, values: number[], ratio: number):
   }
   if (format.symmetric) {
     const half = 2 ** (format.bits - 1);
-    return { sBits: naiveF16RoundUp(Math.max(0, ...scaled.map((x) => (x >= 0 ? x / (half - 1) : -x / half)))), oBits: 0 };
+    return {
+      sBits: naiveF16RoundUp(Math.max(0, ...scaled.map((x) => (x >= 0 ? x / (half - 1) : -x / half)))),
+      oBits: 0,
+    };
   }
   const oBits = naiveF16RoundDown(Math.min(...scaled));
   return { sBits: naiveF16RoundUp((Math.max(...scaled) - naiveF16Value(oBits)) / (2 ** format.bits - 1)), oBits };
 }
 
 /** Sum over tokens and the group's rows of (X[t, group cols] . delta[row])^2. */
-function outputError(members: number[], deltas: number[], cols: number, calibration: { x: Float32Array; tokens: number }): number {
+function outputError(
+  members: number[],
+  deltas: number[],
+  cols: number,
+  calibration: { x: Float32Array; tokens: number },
+): number {
   const perRow = new Map<number, { col: number; delta: number }[]>();
   members.forEach((i, j) => {
     const row = Math.floor(i / cols);

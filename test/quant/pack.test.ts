@@ -16,7 +16,9 @@ describe('code packing', () => {
         expect(words.length, where).toBe(rows * wordsPerRow(cols, bits));
         expect(Array.from(words), where).toEqual(Array.from(naivePackCodes(codes, rows, cols, bits)));
         for (let r = 0; r < rows; r++) {
-          const unpacked = Array.from({ length: cols }, (_, k) => unpackCode(words, r, k, wordsPerRow(cols, bits), bits));
+          const unpacked = Array.from({ length: cols }, (_, k) =>
+            unpackCode(words, r, k, wordsPerRow(cols, bits), bits),
+          );
           expect(unpacked, where).toEqual(codes.slice(r * cols, (r + 1) * cols));
           expect(naiveUnpackRow(words, r, cols, bits), where).toEqual(unpacked);
         }

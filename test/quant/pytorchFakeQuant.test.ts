@@ -29,7 +29,9 @@ interface Fixture {
   activations: ActivationCase[];
 }
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/pytorch-fake-quant.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/pytorch-fake-quant.json', import.meta.url), 'utf8'),
+) as Fixture;
 
 function f32(base64: string): Float32Array {
   const bytes = Buffer.from(base64, 'base64');
@@ -58,7 +60,9 @@ describe('training/quant.py matches src/quant', () => {
       const w = f32(c.w);
       const expected = f32(c.out);
       expect(w.length, c.setting).toBe(c.rows * c.cols);
-      const got = dequantizeWeight(quantizeWeight(w, c.rows, c.cols, setting.weight!.format, setting.weight!.granularity));
+      const got = dequantizeWeight(
+        quantizeWeight(w, c.rows, c.cols, setting.weight!.format, setting.weight!.granularity),
+      );
       const bad = mismatches(got, expected);
       const where = `${c.setting}${c.note ? ` (${c.note})` : ''}: first mismatch at ${bad[0]}: ts ${got[bad[0]]} vs torch ${expected[bad[0]]}`;
       expect(bad.length, where).toBe(0);
@@ -72,10 +76,15 @@ describe('training/quant.py matches src/quant', () => {
       const setting = parseSetting(c.setting);
       const x = f32(c.x);
       const expected = f32(c.out);
-      const scaling = setting.activation.perTensor ? ({ kind: 'tensor', scale: c.scale! } as const) : ({ kind: 'token' } as const);
+      const scaling = setting.activation.perTensor
+        ? ({ kind: 'tensor', scale: c.scale! } as const)
+        : ({ kind: 'token' } as const);
       const got = fakeQuantActivations(x, c.tokens, c.cols, setting.activation.format, scaling);
       const bad = mismatches(got, expected);
-      expect(bad.length, `${c.setting}: first mismatch at ${bad[0]}: ts ${got[bad[0]]} vs torch ${expected[bad[0]]}`).toBe(0);
+      expect(
+        bad.length,
+        `${c.setting}: first mismatch at ${bad[0]}: ts ${got[bad[0]]} vs torch ${expected[bad[0]]}`,
+      ).toBe(0);
       expect(mismatches(x, expected).length, `${c.setting} output equals its input`).toBeGreaterThan(0);
     }
   });

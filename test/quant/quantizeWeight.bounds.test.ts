@@ -71,8 +71,12 @@ describe('quantizeWeight round trip', () => {
         // Padding entries and the unused high bits of each row's last word are zero.
         if (scaleCount % 2) expect(p.scales[scaleCount]).toBe(0);
         const usedBits = (45 * p.bits) % 32;
-        if (usedBits) for (let r = 0; r < 7; r++) expect(p.codes[r * p.wordsPerRow + p.wordsPerRow - 1] >>> usedBits, where).toBe(0);
-        for (let r = 0; r < 7; r++) for (let k = 0; k < 45; k++) expect(unpackCode(p.codes, r, k, p.wordsPerRow, p.bits)).toBeLessThan(2 ** p.bits);
+        if (usedBits)
+          for (let r = 0; r < 7; r++)
+            expect(p.codes[r * p.wordsPerRow + p.wordsPerRow - 1] >>> usedBits, where).toBe(0);
+        for (let r = 0; r < 7; r++)
+          for (let k = 0; k < 45; k++)
+            expect(unpackCode(p.codes, r, k, p.wordsPerRow, p.bits)).toBeLessThan(2 ** p.bits);
       }
     }
   });

@@ -22,7 +22,9 @@ const CHANNEL: Granularity = { kind: 'channel' };
 const G32: Granularity = { kind: 'group', size: 32 };
 
 function allCodes(p: PackedWeight): number[] {
-  return Array.from({ length: p.rows * p.cols }, (_, i) => unpackCode(p.codes, Math.floor(i / p.cols), i % p.cols, p.wordsPerRow, p.bits));
+  return Array.from({ length: p.rows * p.cols }, (_, i) =>
+    unpackCode(p.codes, Math.floor(i / p.cols), i % p.cols, p.wordsPerRow, p.bits),
+  );
 }
 
 function shuffled(values: number[], rng: Rng): number[] {
@@ -39,7 +41,8 @@ function everyGridValue(format: WeightFormat): number[] {
   if (format.kind === 'fp') {
     const spec = FP_SPECS[format.name];
     const values = new Set<number>();
-    for (let code = 0; code < 1 << spec.bits; code++) if (Number.isFinite(decodeFp(spec, code))) values.add(decodeFp(spec, code) * 2 ** -3);
+    for (let code = 0; code < 1 << spec.bits; code++)
+      if (Number.isFinite(decodeFp(spec, code))) values.add(decodeFp(spec, code) * 2 ** -3);
     return [...values];
   }
   const levels = 2 ** format.bits;
@@ -67,8 +70,13 @@ describe('quantizeWeight edge cases', () => {
         const w = new Float32Array([...values, ...values]);
         const p = quantizeWeight(w, 2, values.length, format, granularity);
         const where = `seed ${seed}, ${formatName(format)} ${granularityName(granularity)}`;
-        expect([...new Set(allCodes(p))].sort((a, b) => a - b), where).toEqual(expected);
-        expect(Array.from(dequantizeWeight(p)), `${where}: the grid itself is reproduced exactly`).toEqual(Array.from(w).map((v) => v + 0));
+        expect(
+          [...new Set(allCodes(p))].sort((a, b) => a - b),
+          where,
+        ).toEqual(expected);
+        expect(Array.from(dequantizeWeight(p)), `${where}: the grid itself is reproduced exactly`).toEqual(
+          Array.from(w).map((v) => v + 0),
+        );
       }
     }
   });
@@ -86,14 +94,18 @@ describe('quantizeWeight edge cases', () => {
       const codes = allCodes(p);
       const d = dequantizeWeight(p);
       const where = `seed ${seed}, ${formatName(format)}`;
-      expect(midpoints.every((m) => Math.fround(m) === m), 'midpoints are exact f32 values').toBe(true);
+      expect(
+        midpoints.every((m) => Math.fround(m) === m),
+        'midpoints are exact f32 values',
+      ).toBe(true);
       for (let i = 0; i < values.length; i++) {
         if (!midpoints.includes(values[i])) continue;
         expect(codes[i] % 2, `${where}: tie ${values[i]} must take the even code`).toBe(0);
       }
       // The even code is one of the two neighbours, i.e. still nearest.
       const neighbours = (x: number) => [grid.filter((g) => g < x).pop(), grid.find((g) => g > x)];
-      for (let i = 0; i < values.length; i++) if (midpoints.includes(values[i])) expect(neighbours(values[i]), where).toContain(d[i]);
+      for (let i = 0; i < values.length; i++)
+        if (midpoints.includes(values[i])) expect(neighbours(values[i]), where).toContain(d[i]);
     }
   });
 
@@ -106,12 +118,22 @@ describe('quantizeWeight edge cases', () => {
       for (const granularity of ALL_GRANULARITIES) {
         const where = `seed ${seed}, ${formatName(format)} ${granularityName(granularity)}`;
         const zeros = quantizeWeight(new Float32Array(7 * 45), 7, 45, format, granularity);
-        expect(dequantizeWeight(zeros).every((v) => Object.is(v, 0)), where).toBe(true);
-        expect(zeros.scales.every((s) => s === 0), where).toBe(true);
+        expect(
+          dequantizeWeight(zeros).every((v) => Object.is(v, 0)),
+          where,
+        ).toBe(true);
+        expect(
+          zeros.scales.every((s) => s === 0),
+          where,
+        ).toBe(true);
         // A zero row is its own group except per tensor, where only asymmetric INT may miss exact zero.
         if (granularity.kind === 'tensor' && format.kind === 'int' && !format.symmetric) continue;
         const d = dequantizeWeight(quantizeWeight(w, 7, 45, format, granularity));
-        for (const row of [0, 3]) expect(Array.from(d.subarray(row * 45, row * 45 + 45)).every((v) => v === 0), `${where}, row ${row}`).toBe(true);
+        for (const row of [0, 3])
+          expect(
+            Array.from(d.subarray(row * 45, row * 45 + 45)).every((v) => v === 0),
+            `${where}, row ${row}`,
+          ).toBe(true);
       }
     }
   });
@@ -133,7 +155,10 @@ describe('quantizeWeight edge cases', () => {
           for (let i = 0; i < w.length; i++) {
             const c = w[i];
             if (exactF16) expect(d[i], `${where}, element ${i}`).toBe(c);
-            else expect(Math.abs(d[i] - c), `${where}, element ${i}`).toBeLessThanOrEqual(2 ** -11 * Math.abs(c) + 2 ** -25);
+            else
+              expect(Math.abs(d[i] - c), `${where}, element ${i}`).toBeLessThanOrEqual(
+                2 ** -11 * Math.abs(c) + 2 ** -25,
+              );
           }
         }
       }
@@ -156,8 +181,13 @@ describe('quantizeWeight edge cases', () => {
         for (const granularity of [CHANNEL, G32, { kind: 'tensor' } as const]) {
           const where = `seed ${seed}, ${formatName(format)} ${granularityName(granularity)}, w[${index}] = ${w[index]}`;
           const d = dequantizeWeight(quantizeWeight(w, 3, 64, format, granularity));
-          expect(Math.abs(d[index] - w[index]), where).toBeLessThanOrEqual(Math.max(2 ** -10 * Math.abs(w[index]), top * 2 ** -24));
-          expect(d.every((v, i) => i === index || v === 0), where).toBe(true);
+          expect(Math.abs(d[index] - w[index]), where).toBeLessThanOrEqual(
+            Math.max(2 ** -10 * Math.abs(w[index]), top * 2 ** -24),
+          );
+          expect(
+            d.every((v, i) => i === index || v === 0),
+            where,
+          ).toBe(true);
         }
       }
     }
@@ -167,14 +197,20 @@ describe('quantizeWeight edge cases', () => {
     for (const bad of [NaN, Infinity, -Infinity]) {
       const w = randomWeights(makeRng(7705), 4, 10);
       w[2 * 10 + 5] = bad;
-      expect(() => quantizeWeight(w, 4, 10, { kind: 'int', bits: 4, symmetric: true }, CHANNEL)).toThrow(QuantizationError);
-      expect(() => quantizeWeight(w, 4, 10, { kind: 'fp', name: 'e4m3' }, G32)).toThrow(/row 2, col 5 is (NaN|-?Infinity).*fix the checkpoint/);
+      expect(() => quantizeWeight(w, 4, 10, { kind: 'int', bits: 4, symmetric: true }, CHANNEL)).toThrow(
+        QuantizationError,
+      );
+      expect(() => quantizeWeight(w, 4, 10, { kind: 'fp', name: 'e4m3' }, G32)).toThrow(
+        /row 2, col 5 is (NaN|-?Infinity).*fix the checkpoint/,
+      );
     }
   });
 
   it('rejects invalid shapes', () => {
     const format: WeightFormat = { kind: 'int', bits: 4, symmetric: true };
-    expect(() => quantizeWeight(new Float32Array(10), 3, 4, format, CHANNEL)).toThrow(/10 values but the shape 3x4 needs 12/);
+    expect(() => quantizeWeight(new Float32Array(10), 3, 4, format, CHANNEL)).toThrow(
+      /10 values but the shape 3x4 needs 12/,
+    );
     expect(() => quantizeWeight(new Float32Array(0), 0, 4, format, CHANNEL)).toThrow(QuantizationError);
     expect(() => quantizeWeight(new Float32Array(6), 4, 1.5, format, CHANNEL)).toThrow(/positive integers/);
     expect(() => quantizeWeight(new Float32Array(4), -2, -2, format, CHANNEL)).toThrow(/positive integers/);
@@ -182,9 +218,15 @@ describe('quantizeWeight edge cases', () => {
 
   it('throws when a scale or offset cannot be stored as f16, and accepts values just inside the range', () => {
     const big = (v: number) => new Float32Array([v, 0.5, -0.25, 1]);
-    expect(() => quantizeWeight(big(1e5), 1, 4, { kind: 'int', bits: 2, symmetric: true }, CHANNEL)).toThrow(/exceeds the f16 range/);
-    expect(() => quantizeWeight(big(1e6), 1, 4, { kind: 'fp', name: 'e2m1' }, CHANNEL)).toThrow(/scale .* of row 0, cols 0..3 exceeds/);
-    expect(() => quantizeWeight(big(-1e5), 1, 4, { kind: 'int', bits: 8, symmetric: false }, CHANNEL)).toThrow(/offset .* exceeds/);
+    expect(() => quantizeWeight(big(1e5), 1, 4, { kind: 'int', bits: 2, symmetric: true }, CHANNEL)).toThrow(
+      /exceeds the f16 range/,
+    );
+    expect(() => quantizeWeight(big(1e6), 1, 4, { kind: 'fp', name: 'e2m1' }, CHANNEL)).toThrow(
+      /scale .* of row 0, cols 0..3 exceeds/,
+    );
+    expect(() => quantizeWeight(big(-1e5), 1, 4, { kind: 'int', bits: 8, symmetric: false }, CHANNEL)).toThrow(
+      /offset .* exceeds/,
+    );
     const justInside = big(65504 * 127 * 0.99);
     const p = quantizeWeight(justInside, 1, 4, { kind: 'int', bits: 8, symmetric: true }, CHANNEL);
     expect(Math.abs(dequantizeWeight(p)[0] - justInside[0])).toBeLessThanOrEqual(scaleAt(p, 0, 0) / 2);
@@ -198,9 +240,13 @@ describe('quantizeWeight edge cases', () => {
     for (let r = 0; r < 2; r++) {
       expect(p.scales[r], `seed ${seed}: a subnormal f16 pattern`).toBeGreaterThan(0);
       expect(p.scales[r]).toBeLessThan(0x400);
-      for (let k = 0; k < 32; k++) expect(Math.abs(d[r * 32 + k] - w[r * 32 + k])).toBeLessThanOrEqual(f16BitsToF32(p.scales[r]) / 2);
+      for (let k = 0; k < 32; k++)
+        expect(Math.abs(d[r * 32 + k] - w[r * 32 + k])).toBeLessThanOrEqual(f16BitsToF32(p.scales[r]) / 2);
     }
-    expect(d.some((v) => v !== 0), 'tiny weights survive').toBe(true);
+    expect(
+      d.some((v) => v !== 0),
+      'tiny weights survive',
+    ).toBe(true);
     // Far below the f16 subnormals: the smallest f16 scale, every weight decodes to zero (error <= |w|).
     const tiny = randomWeights(makeRng(seed), 1, 32, 1e-12);
     const q = quantizeWeight(tiny, 1, 32, { kind: 'int', bits: 4, symmetric: true }, CHANNEL);

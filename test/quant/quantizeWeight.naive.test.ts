@@ -19,9 +19,13 @@ function expectSameAsNaive(p: PackedWeight, naive: NaiveQuantized, where: string
   const groups = (p.granularity.kind === 'tensor' ? 1 : p.rows) * p.groupsPerRow;
   expect(Array.from(p.scales.subarray(0, groups)), `${where}: scales`).toEqual(naive.scaleBits);
   expect(Array.from(p.offsets?.subarray(0, groups) ?? []), `${where}: offsets`).toEqual(naive.offsetBits);
-  const codes = Array.from({ length: p.rows * p.cols }, (_, i) => unpackCode(p.codes, Math.floor(i / p.cols), i % p.cols, p.wordsPerRow, p.bits));
+  const codes = Array.from({ length: p.rows * p.cols }, (_, i) =>
+    unpackCode(p.codes, Math.floor(i / p.cols), i % p.cols, p.wordsPerRow, p.bits),
+  );
   expect(codes, `${where}: codes`).toEqual(naive.codes);
-  expect(Array.from(p.codes), `${where}: packed words`).toEqual(Array.from(naivePackCodes(naive.codes, p.rows, p.cols, p.bits)));
+  expect(Array.from(p.codes), `${where}: packed words`).toEqual(
+    Array.from(naivePackCodes(naive.codes, p.rows, p.cols, p.bits)),
+  );
   // Dequantisation: value(code) * scale + offset in f32, element by element from the naive codes and scales.
   const d = dequantizeWeight(p);
   for (let i = 0; i < d.length; i++) {
@@ -42,7 +46,11 @@ describe('quantizeWeight agrees bit for bit with the brute-force reference', () 
       for (const format of ALL_WEIGHT_FORMATS) {
         for (const granularity of ALL_GRANULARITIES) {
           const where = `seed ${seed}, ${formatName(format)} ${granularityName(granularity)} ${rows}x${cols}`;
-          expectSameAsNaive(quantizeWeight(w, rows, cols, format, granularity), naiveQuantizeWeight(w, rows, cols, format, granularity), where);
+          expectSameAsNaive(
+            quantizeWeight(w, rows, cols, format, granularity),
+            naiveQuantizeWeight(w, rows, cols, format, granularity),
+            where,
+          );
         }
       }
     }, 60_000); // the brute-force reference takes seconds at 64x256 with 256-code formats

@@ -28,13 +28,21 @@ describe('matmulReference', () => {
     expect(Array.from(matmulReference(x, m, k, eye, k)), `seed ${seed}`).toEqual(Array.from(x));
     const w = randomMatrix(rng, 7, k);
     const y = matmulReference(x, m, k, w, 7);
-    const y2 = matmulReference(x.map((v) => v * 2), m, k, w, 7);
+    const y2 = matmulReference(
+      x.map((v) => v * 2),
+      m,
+      k,
+      w,
+      7,
+    );
     for (let i = 0; i < y.length; i++) expect(y2[i], `seed ${seed}`).toBe(Math.fround(2 * y[i]));
   });
 
   it('rejects mismatched shapes', () => {
     expect(() => matmulReference(new Float32Array(5), 2, 3, new Float32Array(6), 2)).toThrow(QuantizationError);
     expect(() => matmulReference(new Float32Array(6), 2, 3, new Float32Array(5), 2)).toThrow(/n\*k/);
-    expect(() => matmulReference(new Float32Array(6), 2, 3, new Float32Array(6), 2, new Float32Array(3))).toThrow(/bias/);
+    expect(() => matmulReference(new Float32Array(6), 2, 3, new Float32Array(6), 2, new Float32Array(3))).toThrow(
+      /bias/,
+    );
   });
 });

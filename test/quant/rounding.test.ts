@@ -6,8 +6,19 @@ import { makeRng } from './prng';
 describe('roundHalfEven', () => {
   it('rounds halves to the even neighbour like WGSL round() and torch.round()', () => {
     const cases: [number, number][] = [
-      [0.5, 0], [1.5, 2], [2.5, 2], [3.5, 4], [-0.5, -0], [-1.5, -2], [-2.5, -2],
-      [0.49999999999999994, 0], [2.5000000000000004, 3], [-2.4, -2], [-2.6, -3], [7, 7], [1e17 + 0.5, 1e17],
+      [0.5, 0],
+      [1.5, 2],
+      [2.5, 2],
+      [3.5, 4],
+      [-0.5, -0],
+      [-1.5, -2],
+      [-2.5, -2],
+      [0.49999999999999994, 0],
+      [2.5000000000000004, 3],
+      [-2.4, -2],
+      [-2.6, -3],
+      [7, 7],
+      [1e17 + 0.5, 1e17],
     ];
     for (const [x, r] of cases) expect(roundHalfEven(x), `${x}`).toBe(r);
     expect(Number.isNaN(roundHalfEven(NaN))).toBe(true);

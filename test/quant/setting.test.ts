@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_PRECISION, parseSetting, settingToString, SettingParseError, type QuantSetting } from '../../src/quant/setting';
+import {
+  FULL_PRECISION,
+  parseSetting,
+  settingToString,
+  SettingParseError,
+  type QuantSetting,
+} from '../../src/quant/setting';
 import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS } from '../../src/quant/formats';
 
 describe('quantisation setting strings', () => {
@@ -17,7 +23,12 @@ describe('quantisation setting strings', () => {
     for (const format of weights)
       for (const granularity of grans)
         for (const activation of acts) {
-          const s: QuantSetting = { weight: { format, granularity }, activation, layers: ['qkv', 'fc1', 'head'], method: { kind: 'smoothquant', alpha: 0.5 } };
+          const s: QuantSetting = {
+            weight: { format, granularity },
+            activation,
+            layers: ['qkv', 'fc1', 'head'],
+            method: { kind: 'smoothquant', alpha: 0.5 },
+          };
           const text = settingToString(s);
           expect(parseSetting(text)).toEqual(s);
           seen.add(text);
@@ -29,7 +40,10 @@ describe('quantisation setting strings', () => {
     expect(settingToString(FULL_PRECISION)).toBe('fp32');
     expect(parseSetting('fp32')).toEqual(FULL_PRECISION);
     const w4a8 = parseSetting('W4g128-A8');
-    expect(w4a8.weight).toEqual({ format: { kind: 'int', bits: 4, symmetric: true }, granularity: { kind: 'group', size: 128 } });
+    expect(w4a8.weight).toEqual({
+      format: { kind: 'int', bits: 4, symmetric: true },
+      granularity: { kind: 'group', size: 128 },
+    });
     expect(w4a8.activation).toEqual({ format: { kind: 'int', bits: 8 }, perTensor: false });
     expect(w4a8.layers).toEqual(['qkv', 'proj', 'fc1', 'fc2', 'adaLN']);
     expect(w4a8.method).toEqual({ kind: 'rtn' });
@@ -55,18 +69,26 @@ describe('quantisation setting strings', () => {
     expect(parseSetting('W4g32-A32')).toEqual(parseSetting('W4g32'));
   });
 
-  it.each(['', 'W9g128', 'W4g100', 'W4', 'X4g128', 'W4g128-A1', 'W4g128-Lz', 'W4g128-sq1.5', 'W4g128-A8-rtn-extra', 'Wfp5g32'])(
-    'rejects %j with a message that names the fix',
-    (text) => {
-      const error = (() => {
-        try {
-          parseSetting(text);
-        } catch (e) {
-          return e;
-        }
-      })();
-      expect(error).toBeInstanceOf(SettingParseError);
-      expect((error as SettingParseError).fix).toMatch(/W4g128/);
-    },
-  );
+  it.each([
+    '',
+    'W9g128',
+    'W4g100',
+    'W4',
+    'X4g128',
+    'W4g128-A1',
+    'W4g128-Lz',
+    'W4g128-sq1.5',
+    'W4g128-A8-rtn-extra',
+    'Wfp5g32',
+  ])('rejects %j with a message that names the fix', (text) => {
+    const error = (() => {
+      try {
+        parseSetting(text);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(SettingParseError);
+    expect((error as SettingParseError).fix).toMatch(/W4g128/);
+  });
 });

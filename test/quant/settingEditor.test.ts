@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseSetting, settingToString, type QuantSetting } from '../../src/quant/setting';
-import { fieldDisabled, fieldOptions, fieldValue, pickerProblem, settingLabel, visibleFields, withField, type EditorContext, type SettingField } from '../../src/quant/settingEditor';
+import {
+  fieldDisabled,
+  fieldOptions,
+  fieldValue,
+  pickerProblem,
+  settingLabel,
+  visibleFields,
+  withField,
+  type EditorContext,
+  type SettingField,
+} from '../../src/quant/settingEditor';
 import { WEIGHT_FORMAT_ROWS } from '../../src/quant/vocabulary';
 
 const S = parseSetting;
@@ -28,11 +38,14 @@ describe('setting editor', () => {
     const student = S('W3g32-A8~qat-topkld');
     expect(print(withField(S('W4g32'), 'method', settingToString(student)))).toBe('W3g32-A8~qat-topkld');
     expect(print(withField(student, 'method', 'gptq'))).toBe('W3g32-A8-gptq');
-    for (const f of ['weightFormat', 'weightBits', 'granularity', 'activation'] as SettingField[]) expect(fieldDisabled(student, f)).toBe(true);
+    for (const f of ['weightFormat', 'weightBits', 'granularity', 'activation'] as SettingField[])
+      expect(fieldDisabled(student, f)).toBe(true);
     expect(fieldDisabled(student, 'method')).toBe(false);
     // Offered as a method when the model has that student; otherwise still shown, said to be missing.
     const withStudent = fieldOptions(student, 'method', { scope: 'model', students: [{ setting: student }] });
-    expect(withStudent.find((o) => o.value === 'W3g32-A8~qat-topkld')?.label).toBe('QAT, TopKLD (our reconstruction), trained for W3g32-A8');
+    expect(withStudent.find((o) => o.value === 'W3g32-A8~qat-topkld')?.label).toBe(
+      'QAT, TopKLD (our reconstruction), trained for W3g32-A8',
+    );
     expect(fieldOptions(student, 'method', model).at(-1)?.label).toMatch(/no student shipped/);
   });
 
@@ -59,12 +72,25 @@ describe('setting editor', () => {
     const offered = (s: QuantSetting, ctx: EditorContext) => fieldOptions(s, 'weightBits', ctx).map((o) => o.value);
     const all = [...offered(S('W4g32'), weights), ...offered(S('Wfp4g32'), weights)];
     const reachable = new Set<string>();
-    for (const v of all) for (const zp of ['sym', 'asym']) reachable.add(settingToString(withField(withField(S(/^\d/.test(v) ? 'W4g32' : 'Wfp4g32'), 'weightBits', v), 'zeroPoint', zp)));
+    for (const v of all)
+      for (const zp of ['sym', 'asym'])
+        reachable.add(
+          settingToString(
+            withField(withField(S(/^\d/.test(v) ? 'W4g32' : 'Wfp4g32'), 'weightBits', v), 'zeroPoint', zp),
+          ),
+        );
     expect(reachable.size).toBe(WEIGHT_FORMAT_ROWS.length);
     expect(offered(S('W4g32'), model)).toContain('32');
     expect(offered(S('W4g32'), weights)).not.toContain('32');
     expect(visibleFields(S('W4g32'), weights)).toEqual(['weightFormat', 'weightBits', 'zeroPoint', 'granularity']);
-    expect(visibleFields(S('Wfp4g32-A8-sq0.5'), model)).toEqual(['weightFormat', 'weightBits', 'granularity', 'activation', 'method', 'alpha']);
+    expect(visibleFields(S('Wfp4g32-A8-sq0.5'), model)).toEqual([
+      'weightFormat',
+      'weightBits',
+      'granularity',
+      'activation',
+      'method',
+      'alpha',
+    ]);
   });
 
   it('labels a setting from the vocabulary', () => {

@@ -4,7 +4,13 @@
  * shortcut, and the PyTorch reference (training/ref_ptq.py) on a fixed layer.
  */
 import { describe, expect, it } from 'vitest';
-import { smoothActivations, smoothLinear, smoothedTensorScale, smoothingFactors, SMOOTH_CLAMP } from '../../src/quant/smoothQuant';
+import {
+  smoothActivations,
+  smoothLinear,
+  smoothedTensorScale,
+  smoothingFactors,
+  SMOOTH_CLAMP,
+} from '../../src/quant/smoothQuant';
 import { calibrateActivationScale, fakeQuantActivations } from '../../src/quant/activation';
 import { dequantizeWeight, quantizeWeight } from '../../src/quant/quantizeWeight';
 import { parseSetting, type QuantSetting } from '../../src/quant/setting';
@@ -16,7 +22,8 @@ const seed = Number(process.env.QUANT_TEST_SEED ?? Math.floor(Math.random() * 2 
 /** Activations [tokens, cols] with `outliers` channels 30x larger than the rest (as LLM/DiT activations have). */
 function outlierActivations(rng: Rng, tokens: number, cols: number, outliers: readonly number[]): Float32Array {
   const x = new Float32Array(tokens * cols);
-  for (let t = 0; t < tokens; t++) for (let j = 0; j < cols; j++) x[t * cols + j] = rng.normal() * (outliers.includes(j) ? 30 : 1);
+  for (let t = 0; t < tokens; t++)
+    for (let j = 0; j < cols; j++) x[t * cols + j] = rng.normal() * (outliers.includes(j) ? 30 : 1);
   return x;
 }
 
@@ -40,7 +47,16 @@ function matmul(x: Float32Array, w: Float32Array, tokens: number, rows: number, 
 }
 
 /** The quantised layer output as the engine computes it: fakeQuantA(x * inv) dequant(Q(W')) ^T (inv = 1 without smoothing). */
-function quantisedOutput(x: Float32Array, w: Float32Array, tokens: number, rows: number, cols: number, setting: QuantSetting, alpha?: number, absmax?: Float32Array): Float32Array {
+function quantisedOutput(
+  x: Float32Array,
+  w: Float32Array,
+  tokens: number,
+  rows: number,
+  cols: number,
+  setting: QuantSetting,
+  alpha?: number,
+  absmax?: Float32Array,
+): Float32Array {
   let weight = w;
   let input = x;
   if (alpha !== undefined) {
@@ -79,7 +95,9 @@ describe(`SmoothQuant factors (seed ${seed})`, () => {
       for (let j = 0; j < cols; j++) {
         let wmax = 0;
         for (let r = 0; r < rows; r++) wmax = Math.max(wmax, Math.abs(w[r * cols + j]));
-        const expected = Math.fround(Math.max(a[j] ** alpha / Math.max(wmax, SMOOTH_CLAMP) ** (1 - alpha), SMOOTH_CLAMP));
+        const expected = Math.fround(
+          Math.max(a[j] ** alpha / Math.max(wmax, SMOOTH_CLAMP) ** (1 - alpha), SMOOTH_CLAMP),
+        );
         expect(s[j]).toBe(expected);
       }
       if (alpha > 0) expect(s[7]).toBe(Math.fround(SMOOTH_CLAMP));
@@ -92,7 +110,9 @@ describe(`SmoothQuant factors (seed ${seed})`, () => {
   it('rejects alpha outside 0..1 and a wrong number of channel statistics', () => {
     const w = new Float32Array(6).fill(1);
     expect(() => smoothingFactors(new Float32Array(3), w, 2, 3, 1.5)).toThrow(/outside 0\.\.1/);
-    expect(() => smoothingFactors(new Float32Array(2), w, 2, 3, 0.5)).toThrow(/one activation absmax per input channel/);
+    expect(() => smoothingFactors(new Float32Array(2), w, 2, 3, 0.5)).toThrow(
+      /one activation absmax per input channel/,
+    );
   });
 
   it('the static per-tensor scale from channel absmax equals calibrateActivationScale on the smoothed inputs', () => {
@@ -103,7 +123,9 @@ describe(`SmoothQuant factors (seed ${seed})`, () => {
     const w = randomWeights(rng, 8, cols);
     const { inputScale } = smoothLinear(w, 8, cols, channelAbsMax(x, cols), 0.5);
     const format = { kind: 'int', bits: 8 } as const;
-    expect(smoothedTensorScale(channelAbsMax(x, cols), inputScale, format)).toBe(calibrateActivationScale([smoothActivations(x, tokens, cols, inputScale)], format));
+    expect(smoothedTensorScale(channelAbsMax(x, cols), inputScale, format)).toBe(
+      calibrateActivationScale([smoothActivations(x, tokens, cols, inputScale)], format),
+    );
   });
 });
 
@@ -133,7 +155,9 @@ describe(`SmoothQuant against plain RTN (seed ${seed})`, () => {
       }
       const x = outlierActivations(rng, tokens, cols, [3]);
       const setting = parseSetting(text);
-      expect(quantisedOutput(x, w, tokens, rows, cols, setting, 0)).toEqual(quantisedOutput(x, w, tokens, rows, cols, setting));
+      expect(quantisedOutput(x, w, tokens, rows, cols, setting, 0)).toEqual(
+        quantisedOutput(x, w, tokens, rows, cols, setting),
+      );
     });
   }
 
@@ -179,7 +203,9 @@ describe('SmoothQuant against the PyTorch reference (training/ref_ptq.py, fixed 
       const absmax = channelAbsMax(f.x, f.cols);
       expect(smoothingFactors(absmax, f.w, f.rows, f.cols, ref.alpha)).toEqual(ref.factors);
       // Same f32 inputs to a matmul that both sides sum in f64: only the summation order differs.
-      expect(relError(quantisedOutput(f.x, f.w, f.tokens, f.rows, f.cols, setting, ref.alpha), ref.output)).toBeLessThan(1e-6);
+      expect(
+        relError(quantisedOutput(f.x, f.w, f.tokens, f.rows, f.cols, setting, ref.alpha), ref.output),
+      ).toBeLessThan(1e-6);
     });
   }
 });

@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_GRANULARITIES, ALL_WEIGHT_FORMATS, FP_SPECS, codeBits } from '../../src/quant/formats';
-import { parseSetting, settingToString, weightCodeBits, FULL_PRECISION, type QuantSetting } from '../../src/quant/setting';
-import { ACTIVATION_FORMAT_ROWS, GRANULARITY_ROWS, METHOD_ROWS, NOT_QUANTISED_BITS, WEIGHT_FORMAT_ROWS, formatName, weightFormatRow } from '../../src/quant/vocabulary';
+import {
+  parseSetting,
+  settingToString,
+  weightCodeBits,
+  FULL_PRECISION,
+  type QuantSetting,
+} from '../../src/quant/setting';
+import {
+  ACTIVATION_FORMAT_ROWS,
+  GRANULARITY_ROWS,
+  METHOD_ROWS,
+  NOT_QUANTISED_BITS,
+  WEIGHT_FORMAT_ROWS,
+  formatName,
+  weightFormatRow,
+} from '../../src/quant/vocabulary';
 
 const unique = (values: readonly string[]) => new Set(values).size === values.length;
 
@@ -10,11 +24,19 @@ describe('quantisation vocabulary', () => {
     expect(WEIGHT_FORMAT_ROWS.map((r) => r.format)).toEqual(ALL_WEIGHT_FORMATS);
     expect(GRANULARITY_ROWS.map((r) => r.granularity)).toEqual(expect.arrayContaining([...ALL_GRANULARITIES]));
     expect(GRANULARITY_ROWS).toHaveLength(ALL_GRANULARITIES.length);
-    for (const key of ['token', 'label', 'short', 'kernelName'] as const) expect(unique(WEIGHT_FORMAT_ROWS.map((r) => r[key]))).toBe(true);
-    for (const key of ['token', 'label', 'short', 'name'] as const) expect(unique(GRANULARITY_ROWS.map((r) => r[key]))).toBe(true);
+    for (const key of ['token', 'label', 'short', 'kernelName'] as const)
+      expect(unique(WEIGHT_FORMAT_ROWS.map((r) => r[key]))).toBe(true);
+    for (const key of ['token', 'label', 'short', 'name'] as const)
+      expect(unique(GRANULARITY_ROWS.map((r) => r[key]))).toBe(true);
     for (const key of ['token', 'label', 'short'] as const) expect(unique(METHOD_ROWS.map((r) => r[key]))).toBe(true);
     expect(unique(ACTIVATION_FORMAT_ROWS.map((r) => r.token))).toBe(true);
-    expect(METHOD_ROWS.filter((r) => r.trained).map((r) => r.token)).toEqual(['qat-task', 'qat-fkl', 'qat-rkl', 'qat-topkld', 'qat-mse']);
+    expect(METHOD_ROWS.filter((r) => r.trained).map((r) => r.token)).toEqual([
+      'qat-task',
+      'qat-fkl',
+      'qat-rkl',
+      'qat-topkld',
+      'qat-mse',
+    ]);
   });
 
   it('code bits and kernel names come from the rows (FP bits are the element spec)', () => {
@@ -37,7 +59,8 @@ describe('quantisation vocabulary', () => {
         expect(text).toBe(`W${f.token}${g.token}`);
         expect(parseSetting(text)).toEqual(s);
       }
-    for (const a of ACTIVATION_FORMAT_ROWS) expect(settingToString(parseSetting(`W4g32-A${a.token}`))).toBe(`W4g32-A${a.token}`);
+    for (const a of ACTIVATION_FORMAT_ROWS)
+      expect(settingToString(parseSetting(`W4g32-A${a.token}`))).toBe(`W4g32-A${a.token}`);
   });
 });
 
@@ -65,8 +88,12 @@ describe('adding a weight format', () => {
     const touched = new Set<string>();
     for (const file of files) {
       // Code only: comments may name formats as examples.
-      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-      const spellsAWord = words.some((w) => new RegExp(`['"\`]${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"\`]`).test(code));
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/(^|[^:])\/\/.*$/gm, '$1');
+      const spellsAWord = words.some((w) =>
+        new RegExp(`['"\`]${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"\`]`).test(code),
+      );
       const listsEveryName = names.every((n) => new RegExp(`\\b${n}\\b`).test(code));
       if (spellsAWord || listsEveryName) touched.add(relative(root, file).replace(/\\/g, '/'));
     }

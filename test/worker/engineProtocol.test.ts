@@ -7,7 +7,10 @@ import { GpuError } from '../../src/gpu/errors';
 /** Connects a client and a host through structured-clone message passing, as a real worker would. */
 function connect(handlers: Partial<Handlers>) {
   const clientListeners: ((e: MessageEvent<ResponseMessage>) => void)[] = [];
-  const host = new EngineHost((m) => queueMicrotask(() => clientListeners.forEach((l) => l({ data: structuredClone(m) } as MessageEvent))), handlers as Handlers);
+  const host = new EngineHost(
+    (m) => queueMicrotask(() => clientListeners.forEach((l) => l({ data: structuredClone(m) } as MessageEvent))),
+    handlers as Handlers,
+  );
   const worker: WorkerLike = {
     postMessage: (m: RequestMessage) => queueMicrotask(() => host.receive(structuredClone(m))),
     addEventListener: (_type, listener) => clientListeners.push(listener),

@@ -10,7 +10,10 @@ describe('serializeError', () => {
   const cases = [
     new ModelError('memory-over-budget', 'mnist-var-d3 at fp32 needs 900 MB.', 'Choose W8g128.'),
     new GenerationError('model-not-found', 'No model "x".', 'Pick a model from the list.'),
-    new BundleError('missing-tensor', 'no tensor head.weight.', { file: 'm/weights.safetensors', fix: 'Re-export the bundle.' }),
+    new BundleError('missing-tensor', 'no tensor head.weight.', {
+      file: 'm/weights.safetensors',
+      fix: 'Re-export the bundle.',
+    }),
     new GpuError('device-lost', 'The GPU device was lost.', 'Press "Restart GPU".'),
   ];
   for (const error of cases) {
@@ -27,11 +30,22 @@ describe('serializeError', () => {
   }
 
   it('names the file of a bundle error in the message', () => {
-    const s = serializeError(new BundleError('missing-tensor', 'no tensor head.weight.', { file: 'm/weights.safetensors', tensor: 'head.weight', fix: 'Re-export.' }));
+    const s = serializeError(
+      new BundleError('missing-tensor', 'no tensor head.weight.', {
+        file: 'm/weights.safetensors',
+        tensor: 'head.weight',
+        fix: 'Re-export.',
+      }),
+    );
     expect(s.message).toBe("m/weights.safetensors, tensor 'head.weight': no tensor head.weight.");
   });
 
   it('keeps a plain error as it is', () => {
-    expect(serializeError(new Error('boom'))).toEqual({ name: 'Error', code: 'internal', message: 'boom', fix: undefined });
+    expect(serializeError(new Error('boom'))).toEqual({
+      name: 'Error',
+      code: 'internal',
+      message: 'boom',
+      fix: undefined,
+    });
   });
 });

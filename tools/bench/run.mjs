@@ -40,7 +40,19 @@ const LAUNCH_ARGS = [
 ];
 
 function parseArgs(argv) {
-  const opts = { suite: 'kernels', out: undefined, quick: false, filter: '', sizes: undefined, m: undefined, ort: true, params: [], dev: false, rebuild: false, timeoutMin: 30 };
+  const opts = {
+    suite: 'kernels',
+    out: undefined,
+    quick: false,
+    filter: '',
+    sizes: undefined,
+    m: undefined,
+    ort: true,
+    params: [],
+    dev: false,
+    rebuild: false,
+    timeoutMin: 30,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -50,7 +62,8 @@ function parseArgs(argv) {
     };
     if (arg === '--suite') {
       opts.suite = value();
-      if (opts.suite !== 'kernels' && opts.suite !== 'e2e') throw new Error(`--suite ${opts.suite}: use kernels or e2e`);
+      if (opts.suite !== 'kernels' && opts.suite !== 'e2e')
+        throw new Error(`--suite ${opts.suite}: use kernels or e2e`);
     } else if (arg === '--param') {
       const pair = value();
       if (!/^[A-Za-z]+=/.test(pair)) throw new Error(`--param ${pair}: use NAME=VALUE`);
@@ -85,7 +98,8 @@ function newestSourceMtime() {
     if (s.isDirectory()) for (const e of readdirSync(p)) visit(path.join(p, e));
     else newest = Math.max(newest, s.mtimeMs);
   };
-  for (const p of ['src', 'tools', 'shaders', 'public', 'vite.tools.config.ts', 'package.json']) visit(path.join(ROOT, p));
+  for (const p of ['src', 'tools', 'shaders', 'public', 'vite.tools.config.ts', 'package.json'])
+    visit(path.join(ROOT, p));
   return newest;
 }
 
@@ -114,7 +128,8 @@ function freePort() {
 async function waitForHttp(url, server, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the server exited with code ${server.exitCode} before serving ${url}`);
+    if (server.exitCode !== null)
+      throw new Error(`the server exited with code ${server.exitCode} before serving ${url}`);
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -132,7 +147,9 @@ async function prepareServer(opts) {
     const built = path.join(ROOT, 'dist-tools', PAGE);
     const stale = !existsSync(built) || statSync(built).mtimeMs < newestSourceMtime();
     if (opts.rebuild || stale) {
-      console.log(`[driver] ${existsSync(built) ? 'sources changed' : 'no build yet'}: npx vite build --config vite.tools.config.ts`);
+      console.log(
+        `[driver] ${existsSync(built) ? 'sources changed' : 'no build yet'}: npx vite build --config vite.tools.config.ts`,
+      );
       if (!(await run(process.execPath, [VITE, 'build', ...TOOLS_CONFIG, '--logLevel', 'warn'], 'vite build'))) {
         console.warn('[driver] vite build failed (see above); serving the sources with the dev server instead');
         mode = 'dev';
@@ -140,8 +157,15 @@ async function prepareServer(opts) {
     }
   }
   const port = await freePort();
-  const args = mode === 'dev' ? [VITE, ...TOOLS_CONFIG, '--host', '127.0.0.1', '--port', String(port), '--strictPort'] : [VITE, 'preview', ...TOOLS_CONFIG, '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
-  const server = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+  const args =
+    mode === 'dev'
+      ? [VITE, ...TOOLS_CONFIG, '--host', '127.0.0.1', '--port', String(port), '--strictPort']
+      : [VITE, 'preview', ...TOOLS_CONFIG, '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
+  const server = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
   server.stderr.on('data', (d) => process.stderr.write(`[vite] ${d}`));
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/${PAGE}`, server, 60_000);
@@ -163,7 +187,10 @@ async function main() {
     browser?.close().catch(() => {});
     if (server.exitCode === null) server.kill('SIGTERM');
   };
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
     process.on(signal, () => {
       stop();
       process.exit(code);
@@ -193,13 +220,21 @@ async function main() {
     const loadSamples = [];
     const loadTimer = setInterval(() => loadSamples.push(Math.round(os.loadavg()[0] * 100) / 100), 15_000);
     await page.goto(url);
-    await page.waitForFunction(() => window.__benchLoaded === true, undefined, { timeout: 120_000 }).catch(() => {
-      throw new Error('the bench page did not start within 120 s: its script failed to load (see [vite] and [page error] lines above)');
-    });
-    await page.waitForFunction(() => window.__benchResult !== undefined || window.__benchError !== undefined, undefined, {
-      timeout: opts.timeoutMin * 60_000,
-      polling: 1000,
-    });
+    await page
+      .waitForFunction(() => window.__benchLoaded === true, undefined, { timeout: 120_000 })
+      .catch(() => {
+        throw new Error(
+          'the bench page did not start within 120 s: its script failed to load (see [vite] and [page error] lines above)',
+        );
+      });
+    await page.waitForFunction(
+      () => window.__benchResult !== undefined || window.__benchError !== undefined,
+      undefined,
+      {
+        timeout: opts.timeoutMin * 60_000,
+        polling: 1000,
+      },
+    );
     clearInterval(loadTimer);
     const error = await page.evaluate(() => window.__benchError);
     if (error) throw new Error(`the bench page failed: ${error}`);
@@ -224,7 +259,8 @@ async function main() {
     };
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
-    const tables = opts.suite === 'e2e' ? formatEndToEnd(result) : `${formatSummary(result)}\n\n${formatFailures(result)}`;
+    const tables =
+      opts.suite === 'e2e' ? formatEndToEnd(result) : `${formatSummary(result)}\n\n${formatFailures(result)}`;
     console.log(`\n${formatHeader(result)}\n\n${tables}\n\nwrote ${out}`);
     process.exitCode = result.failures.length > 0 ? 1 : 0;
   } finally {

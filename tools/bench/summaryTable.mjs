@@ -8,13 +8,30 @@ const pair = (a, b) => (missing(a) ? '-' : `${fmt(a)} / ${fmt(b)}`);
 
 export function table(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i < 3 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells.map((c, i) => (i < 3 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 /** One row per (op, format, group, size): our median and the three same-run ratios. */
 export function formatSummary(result) {
-  const headers = ['op', 'format', 'group', 'K=N', 'kernel', 'ours ms', 'min ms', 'f32 ms', 'x vs f32 med/min', 'GB/s', 'copy GB/s', 'BW frac', 'ORT op', 'ORT wall ms', 'x vs ORT med/min'];
+  const headers = [
+    'op',
+    'format',
+    'group',
+    'K=N',
+    'kernel',
+    'ours ms',
+    'min ms',
+    'f32 ms',
+    'x vs f32 med/min',
+    'GB/s',
+    'copy GB/s',
+    'BW frac',
+    'ORT op',
+    'ORT wall ms',
+    'x vs ORT med/min',
+  ];
   const rows = result.summary.map((r) => [
     r.variant,
     r.format,
@@ -43,7 +60,9 @@ export function formatHeader(result) {
     `browser:  ${result.browser?.version ?? env.userAgent}; onnxruntime-web ${env.ortVersion}`,
     `machine:  ${m.cpuModel ?? '?'} x${m.cores ?? '?'}, ${fmt(m.memoryGiB, 1)} GiB; load average ${m.loadAverage1mBefore ?? '?'} -> ${m.loadAverage1mAfter ?? '?'}`,
     result.kernelVariants
-      ? `kernels:  ${result.kernelVariants.profile.kind} adapter (${result.kernelVariants.profile.basis}); ${Object.entries(result.kernelVariants.chosen)
+      ? `kernels:  ${result.kernelVariants.profile.kind} adapter (${result.kernelVariants.profile.basis}); ${Object.entries(
+          result.kernelVariants.chosen,
+        )
           .map(([k, v]) => `${k}: ${v.path}`)
           .join(', ')}`
       : undefined,
@@ -56,8 +75,13 @@ export function formatHeader(result) {
 }
 
 export function formatFailures(result) {
-  const lines = result.failures.length === 0 ? ['failures: none'] : ['failures:', ...result.failures.map((f) => `  ${f.id}: ${f.message}`)];
-  if (result.skipped?.length) lines.push('skipped (not measured):', ...result.skipped.map((s) => `  ${s.id}: ${s.reason}`));
-  if (result.kernelVariants?.notRun?.length) lines.push('variants not run:', ...result.kernelVariants.notRun.map((v) => `  ${v.variant}: ${v.reason}`));
+  const lines =
+    result.failures.length === 0
+      ? ['failures: none']
+      : ['failures:', ...result.failures.map((f) => `  ${f.id}: ${f.message}`)];
+  if (result.skipped?.length)
+    lines.push('skipped (not measured):', ...result.skipped.map((s) => `  ${s.id}: ${s.reason}`));
+  if (result.kernelVariants?.notRun?.length)
+    lines.push('variants not run:', ...result.kernelVariants.notRun.map((v) => `  ${v.variant}: ${v.reason}`));
   return lines.join('\n');
 }

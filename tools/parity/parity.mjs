@@ -42,17 +42,27 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (see --help)`);
   }
-  if (opts.modelsDir && path.basename(opts.modelsDir) !== 'models') throw new Error('--models-dir must be a folder named "models" (it is served as /models/)');
+  if (opts.modelsDir && path.basename(opts.modelsDir) !== 'models')
+    throw new Error('--models-dir must be a folder named "models" (it is served as /models/)');
   return opts;
 }
 
 /** vitest on Dawn: the parity test writes the report to PARITY_OUT. */
 function runDawn(opts) {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'parity-')), 'report.json');
-  const env = { ...process.env, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? ICD, PARITY_OUT: out, MODEL_TESTS: 'all' };
+  const env = {
+    ...process.env,
+    VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? ICD,
+    PARITY_OUT: out,
+    MODEL_TESTS: 'all',
+  };
   if (opts.modelsDir) env.MODEL_BUNDLES_DIR = opts.modelsDir;
   if (opts.ids) env.MODEL_IDS = opts.ids;
-  const r = spawnSync('npx', ['vitest', 'run', '--project', 'gpu', 'test/gpu/models/parity.test.ts'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync('npx', ['vitest', 'run', '--project', 'gpu', 'test/gpu/models/parity.test.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   try {
     return JSON.parse(readFileSync(out, 'utf8'));
   } catch {
@@ -80,7 +90,11 @@ async function runBrowser(opts) {
     page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
     const query = opts.ids ? `?ids=${encodeURIComponent(opts.ids)}` : '';
     await page.goto(`${base}tools/parity/parity.html${query}`);
-    await page.waitForFunction(() => window.__parityReport !== undefined || window.__parityError !== undefined, undefined, { timeout: opts.timeoutMin * 60_000 });
+    await page.waitForFunction(
+      () => window.__parityReport !== undefined || window.__parityError !== undefined,
+      undefined,
+      { timeout: opts.timeoutMin * 60_000 },
+    );
     const error = await page.evaluate(() => window.__parityError);
     if (error) throw new Error(`the parity page failed: ${error}`);
     return await page.evaluate(() => window.__parityReport);
@@ -96,5 +110,7 @@ const json = JSON.stringify(report, null, 2);
 if (opts.out) writeFileSync(opts.out, json);
 console.log(json);
 const failed = report.rows.filter((r) => !r.pass);
-console.error(`parity on ${report.device}: ${report.rows.length} tensors, ${failed.length} failed, ${report.skipped.length} bundles skipped -> ${report.pass ? 'PASS' : 'FAIL'}`);
+console.error(
+  `parity on ${report.device}: ${report.rows.length} tensors, ${failed.length} failed, ${report.skipped.length} bundles skipped -> ${report.pass ? 'PASS' : 'FAIL'}`,
+);
 process.exit(report.pass ? 0 : 1);

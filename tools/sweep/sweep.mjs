@@ -30,14 +30,37 @@ const MODELS_DIR = path.join(ROOT, 'public', 'models');
  * activations) and at W4g32-A4, GPTQ (128 calibration images) at W3g32 and W2g32.
  */
 export const GRID_SETTINGS = [
-  'fp32', 'W4g32', 'W2g32', 'W8g32', 'W3g32', 'W4g32-A8', 'Wfp4g32', 'W6g32', 'W8g32-A8',
-  'W8c-A8', 'W8c-A8-sq0.5', 'W3g32-gptq', 'W2g32-gptq', 'W4g32-A4', 'W4g32-A4-sq0.5',
+  'fp32',
+  'W4g32',
+  'W2g32',
+  'W8g32',
+  'W3g32',
+  'W4g32-A8',
+  'Wfp4g32',
+  'W6g32',
+  'W8g32-A8',
+  'W8c-A8',
+  'W8c-A8-sq0.5',
+  'W3g32-gptq',
+  'W2g32-gptq',
+  'W4g32-A4',
+  'W4g32-A4-sq0.5',
 ];
 const USAGE =
   'npm run sweep -- [--out public/sweeps/mnist-sweep.json] [--samples 20] [--dit-steps 20] [--dit-sampler ddpm] [--batch 10] [--seed 0] [--only id,...] [--settings s,...] [--fresh]';
 
 function parseArgs(argv) {
-  const opts = { out: 'public/sweeps/mnist-sweep.json', samples: 20, ditSteps: 20, ditSampler: 'ddpm', batch: 10, seed: 0, only: undefined, settings: undefined, fresh: false };
+  const opts = {
+    out: 'public/sweeps/mnist-sweep.json',
+    samples: 20,
+    ditSteps: 20,
+    ditSampler: 'ddpm',
+    batch: 10,
+    seed: 0,
+    only: undefined,
+    settings: undefined,
+    fresh: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -65,7 +88,8 @@ function parseArgs(argv) {
     } else throw new Error(`unknown option ${arg} (${USAGE})`);
   }
   if (opts.samples < 3) throw new Error('--samples must be 3 or more (FD needs them)');
-  if (opts.ditSampler !== 'ddpm' && opts.ditSampler !== 'ddim') throw new Error("--dit-sampler must be 'ddpm' or 'ddim'");
+  if (opts.ditSampler !== 'ddpm' && opts.ditSampler !== 'ddim')
+    throw new Error("--dit-sampler must be 'ddpm' or 'ddim'");
   return opts;
 }
 
@@ -76,14 +100,23 @@ function parseArgs(argv) {
 function realDataFloor(samples) {
   const index = JSON.parse(readFileSync(path.join(MODELS_DIR, 'index.json'), 'utf8'));
   const entry = index.models.find((e) => e.family === 'classifier');
-  if (!entry) return console.log('no classifier bundle in index.json: no real-data floor'), undefined;
+  if (!entry) return (console.log('no classifier bundle in index.json: no real-data floor'), undefined);
   const c = JSON.parse(readFileSync(path.join(MODELS_DIR, entry.id, 'manifest.json'), 'utf8')).config;
   const numbers = ['realFd', 'realFdSe', 'realKid', 'realKidSe'];
   if (c.realFloorSamples !== samples || !numbers.every((k) => typeof c[k] === 'number')) {
-    console.log(`${entry.id} has no real-data floor at N = ${samples} (config.realFloorSamples ${c.realFloorSamples ?? 'absent'}; needs ${numbers.join(', ')}): the file gets none`);
+    console.log(
+      `${entry.id} has no real-data floor at N = ${samples} (config.realFloorSamples ${c.realFloorSamples ?? 'absent'}; needs ${numbers.join(', ')}): the file gets none`,
+    );
     return undefined;
   }
-  return { samples, fd: c.realFd, fdStdErr: c.realFdSe, kid: c.realKid, kidSe: c.realKidSe, source: c.realFloorSource ?? `${samples} real digits (${entry.id} manifest)` };
+  return {
+    samples,
+    fd: c.realFd,
+    fdStdErr: c.realFdSe,
+    kid: c.realKid,
+    kidSe: c.realKidSe,
+    source: c.realFloorSource ?? `${samples} real digits (${entry.id} manifest)`,
+  };
 }
 
 /** Every generator of index.json with its depth and, for QAT bundles, the one setting it was trained for. */
@@ -95,9 +128,18 @@ function generators(only) {
     if (only && !only.includes(entry.id)) continue;
     const manifest = JSON.parse(readFileSync(path.join(MODELS_DIR, entry.id, 'manifest.json'), 'utf8'));
     const weights = manifest.files.find((f) => f.role === 'weights')?.sha256 ?? null;
-    out.push({ id: entry.id, family: entry.family, depth: manifest.config.depth, quantTraining: manifest.quantTraining, weights });
+    out.push({
+      id: entry.id,
+      family: entry.family,
+      depth: manifest.config.depth,
+      quantTraining: manifest.quantTraining,
+      weights,
+    });
   }
-  if (only) for (const id of only) if (!out.some((g) => g.id === id)) throw new Error(`--only: '${id}' is not a generator in public/models/index.json`);
+  if (only)
+    for (const id of only)
+      if (!out.some((g) => g.id === id))
+        throw new Error(`--only: '${id}' is not a generator in public/models/index.json`);
   return out;
 }
 
@@ -114,7 +156,8 @@ function grid(gens, settings) {
     for (const g of gens) if (!g.quantTraining) points.push({ modelId: g.id, family: g.family, setting });
     for (const g of trained) {
       const own = g.quantTraining.setting;
-      if (own === setting || (i === 0 && !columns.includes(own))) points.push({ modelId: g.id, family: g.family, setting: own });
+      if (own === setting || (i === 0 && !columns.includes(own)))
+        points.push({ modelId: g.id, family: g.family, setting: own });
     }
   }
   return points;
@@ -144,7 +187,14 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const outFile = path.resolve(ROOT, opts.out);
   // varDraw: the engine's VAR token draw (docs/sampling.md); VAR points measured with another draw do not resume.
-  const config = { samples: opts.samples, seed: opts.seed, ditSteps: opts.ditSteps, ditSampler: opts.ditSampler, batch: opts.batch, varDraw: 'gumbel-max' };
+  const config = {
+    samples: opts.samples,
+    seed: opts.seed,
+    ditSteps: opts.ditSteps,
+    ditSampler: opts.ditSampler,
+    batch: opts.batch,
+    varDraw: 'gumbel-max',
+  };
   const allGens = generators(undefined);
   const gens = generators(opts.only);
   const points = grid(gens, opts.settings);
@@ -170,7 +220,9 @@ async function main() {
   try {
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-    page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning' ? console.error(`[page ${m.type()}] ${m.text()}`) : undefined));
+    page.on('console', (m) =>
+      m.type() === 'error' || m.type() === 'warning' ? console.error(`[page ${m.type()}] ${m.text()}`) : undefined,
+    );
     await page.exposeFunction('__sweepReport', (kind, payload) => {
       if (kind !== 'partial') return;
       const now = Date.now();
@@ -178,14 +230,21 @@ async function main() {
       lastLine = now;
       const elapsed = (now - current.started) / 1000;
       const eta = (elapsed * (opts.samples - payload.samples)) / payload.samples;
-      console.log(`  ${current.point}: ${payload.samples}/${opts.samples} samples, FD ${payload.fd.toFixed(2)} ± ${payload.fdStdErr.toFixed(2)}${kidText(payload)}, acc ${payload.accuracy.toFixed(3)}, point ETA ${fmtTime(eta)}`);
+      console.log(
+        `  ${current.point}: ${payload.samples}/${opts.samples} samples, FD ${payload.fd.toFixed(2)} ± ${payload.fdStdErr.toFixed(2)}${kidText(payload)}, acc ${payload.accuracy.toFixed(3)}, point ETA ${fmtTime(eta)}`,
+      );
     });
-    const ready = () => page.waitForFunction(() => document.body.dataset.ready === '1' && window.__sweep !== undefined, undefined, { timeout: 120_000 });
+    const ready = () =>
+      page.waitForFunction(() => document.body.dataset.ready === '1' && window.__sweep !== undefined, undefined, {
+        timeout: 120_000,
+      });
     await page.goto(`${base}tools/sweep/sweep.html`, { timeout: 180_000 });
     await ready();
     const env = await page.evaluate(() => window.__sweep.environment());
     const adapter = `${env.adapter} (${env.browser})`;
-    console.log(`sweep on ${adapter}: ${points.length} points, config ${JSON.stringify(config)} -> ${path.relative(ROOT, outFile)}`);
+    console.log(
+      `sweep on ${adapter}: ${points.length} points, config ${JSON.stringify(config)} -> ${path.relative(ROOT, outFile)}`,
+    );
 
     const previous = opts.fresh ? undefined : readSweep(outFile);
     if (previous && previous.formatVersion !== 2) {
@@ -203,11 +262,24 @@ async function main() {
     // (A file written before weights were recorded is taken to match the bundles as they are now.)
     const weights = Object.fromEntries(allGens.map((g) => [g.id, g.weights]));
     const recorded = previous?.weights ?? weights;
-    const kept = previous ? previous.points.filter((p) => !p.partial && (recorded[p.modelId] ?? null) === (weights[p.modelId] ?? null)) : [];
-    if (previous && kept.length < previous.points.length) console.log(`dropping ${previous.points.length - kept.length} points whose bundle weights changed since they were measured`);
+    const kept = previous
+      ? previous.points.filter((p) => !p.partial && (recorded[p.modelId] ?? null) === (weights[p.modelId] ?? null))
+      : [];
+    if (previous && kept.length < previous.points.length)
+      console.log(
+        `dropping ${previous.points.length - kept.length} points whose bundle weights changed since they were measured`,
+      );
     const measuredWeights = Object.fromEntries(kept.map((p) => [p.modelId, recorded[p.modelId]]));
     const floor = realDataFloor(opts.samples);
-    const sweep = { formatVersion: 2, createdAt: previous?.createdAt ?? new Date().toISOString(), adapter, config, weights: measuredWeights, ...(floor ? { realDataFloor: floor } : {}), points: [...kept] };
+    const sweep = {
+      formatVersion: 2,
+      createdAt: previous?.createdAt ?? new Date().toISOString(),
+      adapter,
+      config,
+      weights: measuredWeights,
+      ...(floor ? { realDataFloor: floor } : {}),
+      points: [...kept],
+    };
     if (previous && kept.length < previous.points.length) writeSweep(outFile, sweep);
     const done = new Set(kept.map((p) => `${p.modelId}|${p.setting}`));
     const todo = points.filter((p) => !done.has(`${p.modelId}|${p.setting}`));
@@ -216,8 +288,17 @@ async function main() {
     for (const [i, p] of todo.entries()) {
       current = { point: `[${i + 1}/${todo.length}] ${p.modelId} ${p.setting}`, started: Date.now() };
       lastLine = Date.now();
-      console.log(`${new Date().toISOString().slice(11, 19)} point ${i + 1}/${todo.length}: ${p.modelId} ${p.setting} (${opts.samples} samples${p.family === 'dit' ? `, ${opts.ditSteps}-step ${opts.ditSampler}` : ''})`);
-      const params = { modelId: p.modelId, setting: p.setting, samples: opts.samples, seed: opts.seed, batch: opts.batch, ...(p.family === 'dit' ? { steps: opts.ditSteps, sampler: opts.ditSampler } : {}) };
+      console.log(
+        `${new Date().toISOString().slice(11, 19)} point ${i + 1}/${todo.length}: ${p.modelId} ${p.setting} (${opts.samples} samples${p.family === 'dit' ? `, ${opts.ditSteps}-step ${opts.ditSampler}` : ''})`,
+      );
+      const params = {
+        modelId: p.modelId,
+        setting: p.setting,
+        samples: opts.samples,
+        seed: opts.seed,
+        batch: opts.batch,
+        ...(p.family === 'dit' ? { steps: opts.ditSteps, sampler: opts.ditSampler } : {}),
+      };
       let point;
       try {
         try {
@@ -231,7 +312,9 @@ async function main() {
         }
       } catch (e) {
         // One bad point (e.g. a bundle that fails validation) is reported and skipped; the rest still run.
-        console.error(`  FAILED ${p.modelId} ${p.setting}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+        console.error(
+          `  FAILED ${p.modelId} ${p.setting}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+        );
         continue;
       }
       sweep.points.push(point);
@@ -239,10 +322,14 @@ async function main() {
       writeSweep(outFile, sweep);
       const elapsed = (Date.now() - start) / 1000;
       const eta = (elapsed / (i + 1)) * (todo.length - i - 1);
-      console.log(`  done: FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kidText(point)}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s; sweep ${fmtTime(elapsed)} elapsed, ETA ${fmtTime(eta)}`);
+      console.log(
+        `  done: FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kidText(point)}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s; sweep ${fmtTime(elapsed)} elapsed, ETA ${fmtTime(eta)}`,
+      );
     }
     const missing = points.filter((p) => !sweep.points.some((q) => q.modelId === p.modelId && q.setting === p.setting));
-    console.log(`sweep finished: ${sweep.points.length} points in ${path.relative(ROOT, outFile)}${missing.length ? `; missing ${missing.map((p) => `${p.modelId} ${p.setting}`).join(', ')}` : ''}`);
+    console.log(
+      `sweep finished: ${sweep.points.length} points in ${path.relative(ROOT, outFile)}${missing.length ? `; missing ${missing.map((p) => `${p.modelId} ${p.setting}`).join(', ')}` : ''}`,
+    );
     if (missing.length > 0) process.exitCode = 1;
   } finally {
     await browser.close();

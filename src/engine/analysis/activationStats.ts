@@ -36,15 +36,41 @@ class SelectedInputsRecorder extends ActivationRecorder {
 }
 
 export function validateActivationParams(p: ActivationStatsParams): void {
-  requireAnalysis(Number.isInteger(p.samples) && p.samples >= 1 && p.samples <= ACTIVATION_LIMITS.maxSamples, `samples ${p.samples} is outside 1..${ACTIVATION_LIMITS.maxSamples}.`, 'A few images are enough to show outlier channels; use e.g. 4.');
-  requireAnalysis(Number.isInteger(p.seed) && p.seed >= 0, `seed ${p.seed} is not a non-negative integer.`, 'Pass a whole number seed such as 0.');
-  if (p.ditSampler !== undefined) requireAnalysis(p.ditSampler === 'ddpm' || p.ditSampler === 'ddim', `sampler '${String(p.ditSampler)}' is unknown.`, "Use 'ddpm' or 'ddim'.");
-  if (p.ditSteps !== undefined) requireAnalysis(Number.isInteger(p.ditSteps) && p.ditSteps >= 1 && p.ditSteps <= ACTIVATION_LIMITS.maxDitSteps, `ditSteps ${p.ditSteps} is outside 1..${ACTIVATION_LIMITS.maxDitSteps}.`, 'Use e.g. 10 DDPM steps.');
+  requireAnalysis(
+    Number.isInteger(p.samples) && p.samples >= 1 && p.samples <= ACTIVATION_LIMITS.maxSamples,
+    `samples ${p.samples} is outside 1..${ACTIVATION_LIMITS.maxSamples}.`,
+    'A few images are enough to show outlier channels; use e.g. 4.',
+  );
+  requireAnalysis(
+    Number.isInteger(p.seed) && p.seed >= 0,
+    `seed ${p.seed} is not a non-negative integer.`,
+    'Pass a whole number seed such as 0.',
+  );
+  if (p.ditSampler !== undefined)
+    requireAnalysis(
+      p.ditSampler === 'ddpm' || p.ditSampler === 'ddim',
+      `sampler '${String(p.ditSampler)}' is unknown.`,
+      "Use 'ddpm' or 'ddim'.",
+    );
+  if (p.ditSteps !== undefined)
+    requireAnalysis(
+      Number.isInteger(p.ditSteps) && p.ditSteps >= 1 && p.ditSteps <= ACTIVATION_LIMITS.maxDitSteps,
+      `ditSteps ${p.ditSteps} is outside 1..${ACTIVATION_LIMITS.maxDitSteps}.`,
+      'Use e.g. 10 DDPM steps.',
+    );
 }
 
-export async function measureActivations(state: DeviceModels, bundles: LoadedBundles, p: ActivationStatsParams, run: RunContext): Promise<ActivationStatsResult> {
+export async function measureActivations(
+  state: DeviceModels,
+  bundles: LoadedBundles,
+  p: ActivationStatsParams,
+  run: RunContext,
+): Promise<ActivationStatsResult> {
   const m = bundles.model.manifest;
-  const specs = linearSpecs(bundles.model).filter((s): s is typeof s & { kind: ActivationLayer } => s.name.startsWith('blocks.') && (LAYERS as readonly string[]).includes(s.kind));
+  const specs = linearSpecs(bundles.model).filter(
+    (s): s is typeof s & { kind: ActivationLayer } =>
+      s.name.startsWith('blocks.') && (LAYERS as readonly string[]).includes(s.kind),
+  );
   const entry = state.model(bundles, FULL_PRECISION);
   const labels = Array.from({ length: p.samples }, (_, i) => i % m.config.numClasses);
   const steps = m.family === 'var' ? m.config.patchNums.length : (p.ditSteps ?? CALIBRATION.ditSteps);
@@ -59,9 +85,23 @@ export async function measureActivations(state: DeviceModels, bundles: LoadedBun
   try {
     try {
       if (entry.family === 'var' && m.family === 'var') {
-        await entry.sampler.sample({ labels, cfg: m.sampling.cfg, topK: m.sampling.topK, topP: m.sampling.topP, seed: p.seed, onStep });
+        await entry.sampler.sample({
+          labels,
+          cfg: m.sampling.cfg,
+          topK: m.sampling.topK,
+          topP: m.sampling.topP,
+          seed: p.seed,
+          onStep,
+        });
       } else if (entry.family === 'dit' && m.family === 'dit') {
-        await entry.sampler.sample({ labels, cfg: m.sampling.cfg, method: p.ditSampler ?? 'ddpm', steps, seed: p.seed, onStep });
+        await entry.sampler.sample({
+          labels,
+          cfg: m.sampling.cfg,
+          method: p.ditSampler ?? 'ddpm',
+          steps,
+          seed: p.seed,
+          onStep,
+        });
       }
     } finally {
       entry.model.weights.setRecorder(undefined);

@@ -9,7 +9,14 @@ import type { LoadedBundles } from '../generation/bundleStore';
 import { measureActivations, validateActivationParams } from './activationStats';
 import { SnrExperiment, validateSnrParams } from './snrExperiment';
 import { weightHistogram } from './weightView';
-import type { ActivationStatsParams, ActivationStatsResult, SnrExperimentParams, SnrExperimentResult, WeightHistogramParams, WeightHistogramResult } from './types';
+import type {
+  ActivationStatsParams,
+  ActivationStatsResult,
+  SnrExperimentParams,
+  SnrExperimentResult,
+  WeightHistogramParams,
+  WeightHistogramResult,
+} from './types';
 
 export class AnalysisService {
   constructor(private readonly generation: GenerationService) {}

@@ -14,12 +14,14 @@ export interface ChannelStats {
 }
 
 export function channelStats(chunks: readonly Float32Array[], channels: number): ChannelStats {
-  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels ${channels} must be a positive integer.`);
+  if (!Number.isInteger(channels) || channels < 1)
+    throw new RangeError(`channels ${channels} must be a positive integer.`);
   const max = new Float64Array(channels);
   const sum = new Float64Array(channels);
   let rows = 0;
   for (const chunk of chunks) {
-    if (chunk.length % channels !== 0) throw new RangeError(`a chunk of ${chunk.length} values is not whole rows of ${channels} channels.`);
+    if (chunk.length % channels !== 0)
+      throw new RangeError(`a chunk of ${chunk.length} values is not whole rows of ${channels} channels.`);
     const n = chunk.length / channels;
     for (let r = 0; r < n; r++) {
       for (let c = 0; c < channels; c++) {
@@ -30,7 +32,12 @@ export function channelStats(chunks: readonly Float32Array[], channels: number):
     }
     rows += n;
   }
-  return { channels, rows, maxAbs: Float32Array.from(max), meanAbs: Float32Array.from(sum, (s) => (rows > 0 ? s / rows : 0)) };
+  return {
+    channels,
+    rows,
+    maxAbs: Float32Array.from(max),
+    meanAbs: Float32Array.from(sum, (s) => (rows > 0 ? s / rows : 0)),
+  };
 }
 
 /** Median of the values (mean of the two middle ones for an even count). */

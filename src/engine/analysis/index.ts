@@ -2,7 +2,16 @@
 export { AnalysisService } from './analysisService';
 export { AnalysisError, type AnalysisErrorCode } from './errors';
 export { channelStats, median, maxOverMedian, type ChannelStats } from './channelStats';
-export { histogram, codeGrid, groupCount, groupRegion, groupDequantGrid, normalisedWeights, groupWeights, type Histogram } from './weightGrid';
+export {
+  histogram,
+  codeGrid,
+  groupCount,
+  groupRegion,
+  groupDequantGrid,
+  normalisedWeights,
+  groupWeights,
+  type Histogram,
+} from './weightGrid';
 export { meanSquare, noiseSigma, addNoiseAtSnr, outputSnrDb, changedFraction } from './snrMath';
 export { INJECTION, noiseSeed, SNR_LIMITS } from './snrExperiment';
 export type * from './types';

@@ -37,13 +37,44 @@ export function noiseSeed(seed: number, point: number): number {
 }
 
 export function validateSnrParams(p: SnrExperimentParams): void {
-  requireAnalysis(Array.isArray(p.modelIds) && p.modelIds.length >= 1, 'no models given.', 'Pass one or more generator ids, e.g. mnist-var-d2 and mnist-dit-d3.');
-  requireAnalysis(Array.isArray(p.snrDb) && p.snrDb.length >= 1 && p.snrDb.length <= SNR_LIMITS.maxPoints, `give 1..${SNR_LIMITS.maxPoints} input SNRs (got ${p.snrDb?.length}).`, 'Use e.g. 0, 10, 20, 30, 40 dB.');
-  for (const db of p.snrDb) requireAnalysis(Number.isFinite(db) && db >= SNR_LIMITS.minDb && db <= SNR_LIMITS.maxDb, `input SNR ${db} dB is outside ${SNR_LIMITS.minDb}..${SNR_LIMITS.maxDb}.`, 'Use SNRs such as 0 to 40 dB.');
-  requireAnalysis(Number.isInteger(p.samples) && p.samples >= 1 && p.samples <= SNR_LIMITS.maxSamples, `samples ${p.samples} is outside 1..${SNR_LIMITS.maxSamples}.`, 'Use e.g. 4 images per run.');
-  requireAnalysis(Number.isInteger(p.seed) && p.seed >= 0, `seed ${p.seed} is not a non-negative integer.`, 'Pass a whole number seed such as 0.');
-  if (p.ditSteps !== undefined) requireAnalysis(Number.isInteger(p.ditSteps) && p.ditSteps >= 1 && p.ditSteps <= SNR_LIMITS.maxDitSteps, `ditSteps ${p.ditSteps} is outside 1..${SNR_LIMITS.maxDitSteps}.`, 'Use e.g. 50 steps (fewer is faster).');
-  if (p.ditSampler !== undefined) requireAnalysis(p.ditSampler === 'ddpm' || p.ditSampler === 'ddim', `sampler '${String(p.ditSampler)}' is unknown.`, "Use 'ddpm' or 'ddim'.");
+  requireAnalysis(
+    Array.isArray(p.modelIds) && p.modelIds.length >= 1,
+    'no models given.',
+    'Pass one or more generator ids, e.g. mnist-var-d2 and mnist-dit-d3.',
+  );
+  requireAnalysis(
+    Array.isArray(p.snrDb) && p.snrDb.length >= 1 && p.snrDb.length <= SNR_LIMITS.maxPoints,
+    `give 1..${SNR_LIMITS.maxPoints} input SNRs (got ${p.snrDb?.length}).`,
+    'Use e.g. 0, 10, 20, 30, 40 dB.',
+  );
+  for (const db of p.snrDb)
+    requireAnalysis(
+      Number.isFinite(db) && db >= SNR_LIMITS.minDb && db <= SNR_LIMITS.maxDb,
+      `input SNR ${db} dB is outside ${SNR_LIMITS.minDb}..${SNR_LIMITS.maxDb}.`,
+      'Use SNRs such as 0 to 40 dB.',
+    );
+  requireAnalysis(
+    Number.isInteger(p.samples) && p.samples >= 1 && p.samples <= SNR_LIMITS.maxSamples,
+    `samples ${p.samples} is outside 1..${SNR_LIMITS.maxSamples}.`,
+    'Use e.g. 4 images per run.',
+  );
+  requireAnalysis(
+    Number.isInteger(p.seed) && p.seed >= 0,
+    `seed ${p.seed} is not a non-negative integer.`,
+    'Pass a whole number seed such as 0.',
+  );
+  if (p.ditSteps !== undefined)
+    requireAnalysis(
+      Number.isInteger(p.ditSteps) && p.ditSteps >= 1 && p.ditSteps <= SNR_LIMITS.maxDitSteps,
+      `ditSteps ${p.ditSteps} is outside 1..${SNR_LIMITS.maxDitSteps}.`,
+      'Use e.g. 50 steps (fewer is faster).',
+    );
+  if (p.ditSampler !== undefined)
+    requireAnalysis(
+      p.ditSampler === 'ddpm' || p.ditSampler === 'ddim',
+      `sampler '${String(p.ditSampler)}' is unknown.`,
+      "Use 'ddpm' or 'ddim'.",
+    );
 }
 
 /** One run's output and (VAR) tokens, read back. */
@@ -73,10 +104,20 @@ export class SnrExperiment {
       const m = bundles.model.manifest;
       const entry = this.state.model(bundles, FULL_PRECISION);
       const steps = m.family === 'var' ? m.config.patchNums.length : (this.p.ditSteps ?? m.sampling.steps);
-      const sample = (perturb: Perturb) => (entry.family === 'var' ? this.runVar(entry, bundles, perturb) : this.runDit(entry as DitEntry, bundles, steps, perturb));
+      const sample = (perturb: Perturb) =>
+        entry.family === 'var'
+          ? this.runVar(entry, bundles, perturb)
+          : this.runDit(entry as DitEntry, bundles, steps, perturb);
       const clean = await sample(undefined);
       const points: SnrPoint[] = [];
-      this.curves.push({ modelId: m.id, family: m.family, depth: m.config.depth, injection: INJECTION[m.family], steps, points });
+      this.curves.push({
+        modelId: m.id,
+        family: m.family,
+        depth: m.config.depth,
+        injection: INJECTION[m.family],
+        steps,
+        points,
+      });
       this.advance(`${m.id}: clean run`);
       for (const [i, db] of this.p.snrDb.entries()) {
         const rng = new Pcg32(noiseSeed(this.p.seed, i));
@@ -93,7 +134,11 @@ export class SnrExperiment {
   }
 
   private result(): SnrExperimentResult {
-    return { samples: this.p.samples, seed: this.p.seed, curves: this.curves.map((c) => ({ ...c, points: [...c.points] })) };
+    return {
+      samples: this.p.samples,
+      seed: this.p.seed,
+      curves: this.curves.map((c) => ({ ...c, points: [...c.points] })),
+    };
   }
 
   private advance(message: string): void {
@@ -114,7 +159,16 @@ export class SnrExperiment {
     const m = bundles.model.manifest;
     if (m.family !== 'var') throw new Error(`unreachable: ${m.id} is not a VAR`);
     const labels = this.labels(bundles);
-    const result = await entry.sampler.sample({ labels, cfg: m.sampling.cfg, topK: m.sampling.topK, topP: m.sampling.topP, seed: this.p.seed, trace: { tokens: true }, onStep: this.check, perturbHeadInput: perturb });
+    const result = await entry.sampler.sample({
+      labels,
+      cfg: m.sampling.cfg,
+      topK: m.sampling.topK,
+      topP: m.sampling.topP,
+      seed: this.p.seed,
+      trace: { tokens: true },
+      onStep: this.check,
+      perturbHeadInput: perturb,
+    });
     const output = await readF32(this.state.device, result.fHat, 0, entry.tokenizer.fHatElements(labels.length));
     const tokens = new Uint32Array(result.steps.reduce((n, s) => n + s.tokens!.length, 0));
     let at = 0;
@@ -127,7 +181,15 @@ export class SnrExperiment {
     if (m.family !== 'dit') throw new Error(`unreachable: ${m.id} is not a DiT`);
     const labels = this.labels(bundles);
     const method = this.p.ditSampler ?? m.sampling.method;
-    const result = await entry.sampler.sample({ labels, cfg: m.sampling.cfg, method, steps, seed: this.p.seed, onStep: this.check, perturbLatent: perturb });
+    const result = await entry.sampler.sample({
+      labels,
+      cfg: m.sampling.cfg,
+      method,
+      steps,
+      seed: this.p.seed,
+      onStep: this.check,
+      perturbLatent: perturb,
+    });
     return { output: await readF32(this.state.device, result.latent, 0, labels.length * entry.model.latentElements) };
   }
 }

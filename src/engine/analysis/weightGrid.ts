@@ -67,7 +67,8 @@ export function groupCount(packed: PackedWeight): number {
 
 /** The weights group `index` covers and its stored (f16) scale and offset. */
 export function groupRegion(packed: PackedWeight, index: number): GroupRegion {
-  if (!Number.isInteger(index) || index < 0 || index >= groupCount(packed)) throw new RangeError(`group ${index} is outside 0..${groupCount(packed) - 1}.`);
+  if (!Number.isInteger(index) || index < 0 || index >= groupCount(packed))
+    throw new RangeError(`group ${index} is outside 0..${groupCount(packed) - 1}.`);
   const perTensor = packed.granularity.kind === 'tensor';
   const scaleRow = Math.floor(index / packed.groupsPerRow);
   const colStart = (index % packed.groupsPerRow) * packed.groupSize;
@@ -112,7 +113,8 @@ export function groupWeights(w: Float32Array, packed: PackedWeight, index: numbe
   const g = groupRegion(packed, index);
   const out = new Float32Array((g.rowEnd - g.rowStart) * (g.colEnd - g.colStart));
   let at = 0;
-  for (let r = g.rowStart; r < g.rowEnd; r++) for (let c = g.colStart; c < g.colEnd; c++) out[at++] = w[r * packed.cols + c]!;
+  for (let r = g.rowStart; r < g.rowEnd; r++)
+    for (let c = g.colStart; c < g.colEnd; c++) out[at++] = w[r * packed.cols + c]!;
   return out;
 }
 

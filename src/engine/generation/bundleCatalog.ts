@@ -38,15 +38,23 @@ export class BundleCatalog {
     const [sourceId, bundleId] = splitId(id);
     if (sourceId === undefined) return this.shipped.load(id, progress);
     const loaded = await this.store(sourceId, id).load(bundleId, progress);
-    return { model: this.rename(sourceId, loaded.model) as LoadedBundles['model'], required: new Map([...loaded.required].map(([req, b]) => [qualifiedId(sourceId, req), this.rename(sourceId, b)])) };
+    return {
+      model: this.rename(sourceId, loaded.model) as LoadedBundles['model'],
+      required: new Map([...loaded.required].map(([req, b]) => [qualifiedId(sourceId, req), this.rename(sourceId, b)])),
+    };
   }
 
   /**
    * Validates every bundle of `source` (downloading what it reads) and lists it as `sourceId`; nothing is
    * listed when any bundle fails (the BundleError says which file and what to do).
    */
-  async add(sourceId: string, source: BundleSource, onBundle?: (id: string, i: number, count: number) => void): Promise<ModelListEntry[]> {
-    if (sourceId.includes(SOURCE_SEPARATOR) || sourceId === '') throw new RangeError(`source id '${sourceId}' must be non-empty without '${SOURCE_SEPARATOR}'`);
+  async add(
+    sourceId: string,
+    source: BundleSource,
+    onBundle?: (id: string, i: number, count: number) => void,
+  ): Promise<ModelListEntry[]> {
+    if (sourceId.includes(SOURCE_SEPARATOR) || sourceId === '')
+      throw new RangeError(`source id '${sourceId}' must be non-empty without '${SOURCE_SEPARATOR}'`);
     const store = new BundleStore(source);
     const models = await store.validateAll(onBundle);
     this.remove(sourceId);
@@ -63,7 +71,11 @@ export class BundleCatalog {
   private store(sourceId: string, id: string): BundleStore {
     const store = this.external.get(sourceId);
     if (!store) {
-      throw new GenerationError('model-not-found', `No model source '${sourceId}' for '${id}': it was removed, or the page was reloaded since it was added.`, 'Add the folder or URL again under "Your models".');
+      throw new GenerationError(
+        'model-not-found',
+        `No model source '${sourceId}' for '${id}': it was removed, or the page was reloaded since it was added.`,
+        'Add the folder or URL again under "Your models".',
+      );
     }
     return store;
   }
@@ -72,7 +84,9 @@ export class BundleCatalog {
     const id = qualifiedId(sourceId, bundle.manifest.id);
     let renamed = this.renamed.get(id);
     if (!renamed) {
-      const requires = Object.fromEntries(Object.entries(bundle.manifest.requires).map(([role, req]) => [role, qualifiedId(sourceId, req)]));
+      const requires = Object.fromEntries(
+        Object.entries(bundle.manifest.requires).map(([role, req]) => [role, qualifiedId(sourceId, req)]),
+      );
       renamed = { ...bundle, manifest: { ...bundle.manifest, id, requires } as Manifest };
       this.renamed.set(id, renamed);
     }

@@ -29,10 +29,27 @@ export class BundleStore {
     const index = await this.validatedIndex();
     return index.models.map((m) => {
       const generator = m.family === 'var' || m.family === 'dit';
-      const entry: ModelListEntry = { id: m.id, family: m.family, title: m.title, params: m.params, metrics: m.metrics, generator };
-      const trained = (m as { quantTraining?: { setting?: unknown; method?: unknown; teacher?: unknown } }).quantTraining;
-      if (generator && trained && typeof trained.setting === 'string' && typeof trained.method === 'string' && typeof trained.teacher === 'string') {
-        return { ...entry, quantTraining: { setting: trained.setting, method: trained.method, teacher: trained.teacher } };
+      const entry: ModelListEntry = {
+        id: m.id,
+        family: m.family,
+        title: m.title,
+        params: m.params,
+        metrics: m.metrics,
+        generator,
+      };
+      const trained = (m as { quantTraining?: { setting?: unknown; method?: unknown; teacher?: unknown } })
+        .quantTraining;
+      if (
+        generator &&
+        trained &&
+        typeof trained.setting === 'string' &&
+        typeof trained.method === 'string' &&
+        typeof trained.teacher === 'string'
+      ) {
+        return {
+          ...entry,
+          quantTraining: { setting: trained.setting, method: trained.method, teacher: trained.teacher },
+        };
       }
       return entry;
     });
@@ -48,10 +65,18 @@ export class BundleStore {
     const index = await this.validatedIndex();
     const entry = index.models.find((m) => m.id === id);
     if (!entry) {
-      throw new GenerationError('model-not-found', `No model '${id}' in ${this.source.label}index.json (it lists ${index.models.map((m) => m.id).join(', ') || 'nothing'}).`, 'Pick a model from the list, or export the bundle and reload.');
+      throw new GenerationError(
+        'model-not-found',
+        `No model '${id}' in ${this.source.label}index.json (it lists ${index.models.map((m) => m.id).join(', ') || 'nothing'}).`,
+        'Pick a model from the list, or export the bundle and reload.',
+      );
     }
     if (entry.family !== 'var' && entry.family !== 'dit') {
-      throw new GenerationError('not-a-generator', `'${id}' is a ${entry.family} bundle, not a generator.`, 'Load a var or dit bundle; its decoder and classifier are loaded with it.');
+      throw new GenerationError(
+        'not-a-generator',
+        `'${id}' is a ${entry.family} bundle, not a generator.`,
+        'Load a var or dit bundle; its decoder and classifier are loaded with it.',
+      );
     }
     progress(0, `Validating ${id}`);
     const model = (await this.validated(id)) as GeneratorBundle;
@@ -69,7 +94,9 @@ export class BundleStore {
    * Validates the index and every bundle it lists (a whole source, e.g. one the user brought), in index order;
    * the first BundleError rejects. `progress` gets each bundle before it is read.
    */
-  async validateAll(progress: (id: string, i: number, count: number) => void = () => undefined): Promise<ModelListEntry[]> {
+  async validateAll(
+    progress: (id: string, i: number, count: number) => void = () => undefined,
+  ): Promise<ModelListEntry[]> {
     const index = await this.validatedIndex();
     for (const [i, { id }] of index.models.entries()) {
       progress(id, i, index.models.length);

@@ -14,7 +14,11 @@
  *    images of the static scales (VAR 600 rows: rank-deficient for fc2); sweep points record the size in their
  *    method ('gptq128'; plain 'gptq' in older files = 10 images).
  */
-import { calibrateActivationScales, calibrateLinearInputsBatched, type LinearInputStats } from '../../models/runtime/linearInputs';
+import {
+  calibrateActivationScales,
+  calibrateLinearInputsBatched,
+  type LinearInputStats,
+} from '../../models/runtime/linearInputs';
 import type { ActivationFormat } from '../../quant/formats';
 import type { ModelEntry } from './deviceModels';
 import type { GeneratorBundle } from './bundleStore';
@@ -27,22 +31,39 @@ export function gptqMethodName(images: number = CALIBRATION.ptqImages): string {
 }
 
 /** One calibration sampling run of `fp32` (the full-precision entry of the model in `bundle`) over `labels`. */
-function calibrationRun(fp32: ModelEntry, bundle: GeneratorBundle, labels: number[], seed: number, onStep: () => void): () => Promise<unknown> {
+function calibrationRun(
+  fp32: ModelEntry,
+  bundle: GeneratorBundle,
+  labels: number[],
+  seed: number,
+  onStep: () => void,
+): () => Promise<unknown> {
   const m = bundle.manifest;
   if (fp32.family === 'var' && m.family === 'var') {
-    return () => fp32.sampler.sample({ labels, cfg: m.sampling.cfg, topK: m.sampling.topK, topP: m.sampling.topP, seed, onStep });
+    return () =>
+      fp32.sampler.sample({ labels, cfg: m.sampling.cfg, topK: m.sampling.topK, topP: m.sampling.topP, seed, onStep });
   }
   if (fp32.family === 'dit' && m.family === 'dit') {
-    return () => fp32.sampler.sample({ labels, cfg: m.sampling.cfg, method: 'ddpm', steps: CALIBRATION.ditSteps, seed, onStep });
+    return () =>
+      fp32.sampler.sample({ labels, cfg: m.sampling.cfg, method: 'ddpm', steps: CALIBRATION.ditSteps, seed, onStep });
   }
   throw new Error(`unreachable: entry family ${fp32.family} for bundle family ${m.family}`);
 }
 
 /** Scales per Linear name, from `fp32` (the full-precision entry of the model in `bundle`). */
-export function calibrateScales(fp32: ModelEntry, bundle: GeneratorBundle, format: ActivationFormat, onStep: () => void): Promise<Map<string, number>> {
+export function calibrateScales(
+  fp32: ModelEntry,
+  bundle: GeneratorBundle,
+  format: ActivationFormat,
+  onStep: () => void,
+): Promise<Map<string, number>> {
   const classes = bundle.manifest.config.numClasses;
   const labels = Array.from({ length: Math.min(CALIBRATION.scaleImages, classes) }, (_, i) => i);
-  return calibrateActivationScales(fp32.model.weights, format, calibrationRun(fp32, bundle, labels, CALIBRATION.seed, onStep));
+  return calibrateActivationScales(
+    fp32.model.weights,
+    format,
+    calibrationRun(fp32, bundle, labels, CALIBRATION.seed, onStep),
+  );
 }
 
 /** Labels of the PTQ calibration batches: image i asks for class i mod classes, `batch` images per run. */
@@ -55,8 +76,19 @@ export function ptqCalibrationBatches(images: number, batch: number, classes: nu
 }
 
 /** Per-channel absmax of every Linear's input, with X^T X too when `gram`, over CALIBRATION.ptqImages images. */
-export function calibrateInputs(fp32: ModelEntry, bundle: GeneratorBundle, gram: boolean, onStep: () => void, onBatch?: (done: number, total: number) => void): Promise<Map<string, LinearInputStats>> {
+export function calibrateInputs(
+  fp32: ModelEntry,
+  bundle: GeneratorBundle,
+  gram: boolean,
+  onStep: () => void,
+  onBatch?: (done: number, total: number) => void,
+): Promise<Map<string, LinearInputStats>> {
   const batches = ptqCalibrationBatches(CALIBRATION.ptqImages, CALIBRATION.ptqBatch, bundle.manifest.config.numClasses);
   const runs = batches.map((labels, b) => calibrationRun(fp32, bundle, labels, CALIBRATION.seed + b, onStep));
-  return calibrateLinearInputsBatched(fp32.model.weights, runs, () => gram, onBatch ? (b) => onBatch(b + 1, runs.length) : undefined);
+  return calibrateLinearInputsBatched(
+    fp32.model.weights,
+    runs,
+    () => gram,
+    onBatch ? (b) => onBatch(b + 1, runs.length) : undefined,
+  );
 }

@@ -59,7 +59,11 @@ export class DeviceModels {
   /** Total GPU bytes one model (weights, sampler scratch, KV cache, tokenizer, decoders) may take; undefined: memoryPlan.ts defaultMemoryBudget. */
   memoryBudgetBytes: number | undefined;
 
-  constructor(readonly ctx: GpuContext, private readonly headsFactory: HeadsFactory | undefined, capacity: number) {
+  constructor(
+    readonly ctx: GpuContext,
+    private readonly headsFactory: HeadsFactory | undefined,
+    capacity: number,
+  ) {
     this.kernels = new KernelSet(ctx.device);
     this.models = new LruCache(capacity);
     void ctx.device.lost.then((info) => (this.lostInfo = info));
@@ -96,14 +100,29 @@ export class DeviceModels {
    * (calibrationScales), SmoothQuant and GPTQ settings their `prepared` weights (methodSettings.ts); both are
    * always the same for a model and setting, so the setting string stays the key.
    */
-  model(bundles: LoadedBundles, setting: QuantSetting, activationScales?: ReadonlyMap<string, number>, prepared?: ReadonlyMap<string, PreparedLinear>): ModelEntry {
+  model(
+    bundles: LoadedBundles,
+    setting: QuantSetting,
+    activationScales?: ReadonlyMap<string, number>,
+    prepared?: ReadonlyMap<string, PreparedLinear>,
+  ): ModelEntry {
     return this.models.getOrCreate(this.modelKey(bundles, setting), () => {
       const m = bundles.model;
       // Refused with a typed error (ModelError 'memory-over-budget' / 'tensor-too-large') before any buffer is created.
-      requireMemoryFits(this.memoryPlan(bundles, setting), setting, (s) => this.memoryPlan(bundles, s), this.device.limits, this.memoryBudgetBytes);
+      requireMemoryFits(
+        this.memoryPlan(bundles, setting),
+        setting,
+        (s) => this.memoryPlan(bundles, s),
+        this.device.limits,
+        this.memoryBudgetBytes,
+      );
       if (m.manifest.family === 'var') {
         const tokenizer = this.tokenizer(bundles.required.get(m.manifest.requires.tokenizer)!);
-        const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales, prepared });
+        const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, {
+          kernels: this.kernels,
+          activationScales,
+          prepared,
+        });
         let sampler: VarSampler;
         try {
           sampler = new VarSampler(model, tokenizer);
@@ -113,7 +132,11 @@ export class DeviceModels {
         }
         return { family: 'var', model, sampler, tokenizer, destroy: () => (sampler.destroy(), model.destroy()) };
       }
-      const model = DitModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, { kernels: this.kernels, activationScales, prepared });
+      const model = DitModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, {
+        kernels: this.kernels,
+        activationScales,
+        prepared,
+      });
       let sampler: DitSampler;
       try {
         sampler = new DitSampler(model, ditSamplingOptions(m.manifest.sampling));
@@ -133,7 +156,8 @@ export class DeviceModels {
     const m = bundles.model.manifest;
     let decoderBytes = 0;
     for (const b of bundles.required.values()) {
-      for (const f of b.manifest.files) if (f.role === 'decoder-onnx' || f.role === 'classifier-onnx') decoderBytes += f.bytes;
+      for (const f of b.manifest.files)
+        if (f.role === 'decoder-onnx' || f.role === 'classifier-onnx') decoderBytes += f.bytes;
     }
     const options = { batch: 1, decoderBytes, alignment: this.device.limits.minStorageBufferOffsetAlignment };
     if (m.family === 'dit') return planDitMemory(m.id, m.config, setting, options);
@@ -151,7 +175,12 @@ export class DeviceModels {
   }
 
   /** Per-channel absmax (+ X^T X when `gram`) of every Linear input of a model, calibrated once per device (calibration.ts). */
-  linearInputStats(bundles: LoadedBundles, gram: boolean, onStep: () => void, onBatch?: (done: number, total: number) => void): Promise<Map<string, LinearInputStats>> {
+  linearInputStats(
+    bundles: LoadedBundles,
+    gram: boolean,
+    onStep: () => void,
+    onBatch?: (done: number, total: number) => void,
+  ): Promise<Map<string, LinearInputStats>> {
     const id = bundles.model.manifest.id;
     const withGram = this.inputStats.get(`${id}|gram`);
     if (withGram) return withGram; // has the absmax too
@@ -166,7 +195,11 @@ export class DeviceModels {
   }
 
   /** Static activation scales of a model for one activation format, calibrated once per device (calibration.ts). */
-  calibrationScales(bundles: LoadedBundles, format: ActivationFormat, onStep: () => void): Promise<Map<string, number>> {
+  calibrationScales(
+    bundles: LoadedBundles,
+    format: ActivationFormat,
+    onStep: () => void,
+  ): Promise<Map<string, number>> {
     const key = `${bundles.model.manifest.id}|${JSON.stringify(format)}`;
     let scales = this.scales.get(key);
     if (!scales) {
@@ -186,9 +219,13 @@ export class DeviceModels {
       slot = factory
         ? factory(this.device, bundles).then(
             (heads): HeadsSlot => ({ heads }),
-            (e: unknown): HeadsSlot => ({ note: `The decoder could not be loaded (${e instanceof Error ? e.message : String(e)}), so outputs are raw.` }),
+            (e: unknown): HeadsSlot => ({
+              note: `The decoder could not be loaded (${e instanceof Error ? e.message : String(e)}), so outputs are raw.`,
+            }),
           )
-        : Promise.resolve({ note: 'No ONNX decoder in this engine (onnxruntime is not available here), so outputs are raw.' });
+        : Promise.resolve({
+            note: 'No ONNX decoder in this engine (onnxruntime is not available here), so outputs are raw.',
+          });
       this.heads.set(id, slot);
     }
     return slot;

@@ -36,7 +36,12 @@ export async function runVar(entry: VarEntry, request: VarRunRequest, onStep: ()
     trace: { tokens: true, fHat: true, features: true },
     onStep,
   });
-  const states = result.steps.map((s) => ({ patchNum: s.patchNum, tokens: s.tokens!, fHat: s.fHat!, soft: s.features! }));
+  const states = result.steps.map((s) => ({
+    patchNum: s.patchNum,
+    tokens: s.tokens!,
+    fHat: s.fHat!,
+    soft: s.features!,
+  }));
   return { states, outputBuffer: result.fHat, output: states[states.length - 1].fHat, ms: performance.now() - start };
 }
 
@@ -66,7 +71,10 @@ export async function runDit(entry: DitEntry, request: DitRunRequest, onStep: ()
     cfg: request.cfg,
     method: request.method,
     steps: request.steps,
-    noise: { initial: request.noise.initial, stepNoise: request.method === 'ddpm' ? request.noise.stepNoise : undefined },
+    noise: {
+      initial: request.noise.initial,
+      stepNoise: request.method === 'ddpm' ? request.noise.stepNoise : undefined,
+    },
     trace: { xT: true, xNext: true },
     onStep,
   });
@@ -88,7 +96,14 @@ const EPS_CHUNK = 16;
  * The guided noise prediction of `entry`'s model on each given x_t (fp32's trajectory), as the sampler would
  * compute it at that step: rows [x_t, x_t] with labels [label, null], eps = uncond + cfg (cond - uncond).
  */
-export async function oneStepEps(entry: DitEntry, xT: readonly Float32Array[], timesteps: readonly number[], label: number, cfg: number, onChunk: () => void): Promise<Float32Array[]> {
+export async function oneStepEps(
+  entry: DitEntry,
+  xT: readonly Float32Array[],
+  timesteps: readonly number[],
+  label: number,
+  cfg: number,
+  onChunk: () => void,
+): Promise<Float32Array[]> {
   const n = entry.model.latentElements;
   const nullClass = entry.model.config.numClasses;
   const out: Float32Array[] = [];

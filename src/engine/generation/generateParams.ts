@@ -30,35 +30,58 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
   const fail = (problem: string, fix: string): never => {
     throw new GenerationError('argument-invalid', problem, fix);
   };
-  if (!Array.isArray(params.settings)) fail('settings must be a list of QuantSetting objects.', "Pass e.g. [parseSetting('W4g32-A8')].");
+  if (!Array.isArray(params.settings))
+    fail('settings must be a list of QuantSetting objects.', "Pass e.g. [parseSetting('W4g32-A8')].");
   const settings: ResolvedRequest['settings'] = [];
   for (const raw of params.settings) {
     const onModel = typeof raw === 'object' && raw !== null && 'modelId' in raw ? raw : undefined;
-    if (onModel && typeof onModel.modelId !== 'string') fail('a setting on another model needs a modelId string.', "Pass e.g. { setting: parseSetting('W4g32-A8~qat-topkld'), modelId: 'mnist-var-d2-qat-w4g32-a8-topkld' }.");
+    if (onModel && typeof onModel.modelId !== 'string')
+      fail(
+        'a setting on another model needs a modelId string.',
+        "Pass e.g. { setting: parseSetting('W4g32-A8~qat-topkld'), modelId: 'mnist-var-d2-qat-w4g32-a8-topkld' }.",
+      );
     const setting = checkSetting(onModel ? onModel.setting : raw);
     const text = settingToString(setting);
     const modelId = onModel && onModel.modelId !== manifest.id ? onModel.modelId : undefined;
     if (setting.method.kind === 'smoothquant' && setting.activation.format.kind === 'none') {
-      throw new GenerationError('setting-unsupported', `${text}: SmoothQuant moves activation outliers into the weights so that activations quantise better; without activation quantisation nothing is quantised that it could help.`, 'Add an activation format (e.g. W8c-A8-sq0.5) or drop the sq method.');
+      throw new GenerationError(
+        'setting-unsupported',
+        `${text}: SmoothQuant moves activation outliers into the weights so that activations quantise better; without activation quantisation nothing is quantised that it could help.`,
+        'Add an activation format (e.g. W8c-A8-sq0.5) or drop the sq method.',
+      );
     }
-    if (setting.method.kind === 'qat' && !modelId) fail(`${text} is a trained method: it runs the student bundle trained for it, not ${manifest.id}.`, 'Pass { setting, modelId } with the id of the student (the model list marks students with quantTraining).');
+    if (setting.method.kind === 'qat' && !modelId)
+      fail(
+        `${text} is a trained method: it runs the student bundle trained for it, not ${manifest.id}.`,
+        'Pass { setting, modelId } with the id of the student (the model list marks students with quantTraining).',
+      );
     const weights = setting.method.kind === 'qat' ? { ...setting, method: RTN } : setting;
-    if (!settings.some((s) => sameSetting(s.setting, setting) && s.modelId === modelId)) settings.push({ setting, weights, modelId });
+    if (!settings.some((s) => sameSetting(s.setting, setting) && s.modelId === modelId))
+      settings.push({ setting, weights, modelId });
   }
   const numClasses = manifest.config.numClasses;
   const label = params.classLabel;
-  if (!Number.isInteger(label) || label < 0 || label >= numClasses) fail(`class ${label} is not a digit class 0..${numClasses - 1}.`, 'Pick a class from 0 to 9.');
-  if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > Number.MAX_SAFE_INTEGER) fail(`seed ${params.seed} is not a non-negative integer.`, 'Pass a whole number seed such as 0 or 1234.');
+  if (!Number.isInteger(label) || label < 0 || label >= numClasses)
+    fail(`class ${label} is not a digit class 0..${numClasses - 1}.`, 'Pick a class from 0 to 9.');
+  if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > Number.MAX_SAFE_INTEGER)
+    fail(`seed ${params.seed} is not a non-negative integer.`, 'Pass a whole number seed such as 0 or 1234.');
   const cfg = params.cfg ?? manifest.sampling.cfg;
-  if (!Number.isFinite(cfg) || cfg < 0 || cfg > 50) fail(`cfg ${cfg} is outside 0..50.`, 'Use a guidance scale such as 1.5 (VAR) or 4 (DiT).');
+  if (!Number.isFinite(cfg) || cfg < 0 || cfg > 50)
+    fail(`cfg ${cfg} is outside 0..50.`, 'Use a guidance scale such as 1.5 (VAR) or 4 (DiT).');
   if (manifest.family === 'var') {
-    if (params.steps !== undefined || params.sampler !== undefined) fail('steps and sampler apply to DiT only; VAR always runs one step per scale.', 'Leave steps and sampler out for a VAR model.');
+    if (params.steps !== undefined || params.sampler !== undefined)
+      fail(
+        'steps and sampler apply to DiT only; VAR always runs one step per scale.',
+        'Leave steps and sampler out for a VAR model.',
+      );
     return { settings, label, seed: params.seed, cfg, steps: manifest.config.patchNums.length };
   }
   const steps = params.steps ?? manifest.sampling.steps;
   const trainSteps = manifest.config.diffusion.trainSteps;
-  if (!Number.isInteger(steps) || steps < 1 || steps > trainSteps) fail(`steps ${steps} is outside 1..${trainSteps}.`, 'Use e.g. 50 sampling steps (fewer is faster).');
+  if (!Number.isInteger(steps) || steps < 1 || steps > trainSteps)
+    fail(`steps ${steps} is outside 1..${trainSteps}.`, 'Use e.g. 50 sampling steps (fewer is faster).');
   const sampler = params.sampler ?? manifest.sampling.method;
-  if (sampler !== 'ddpm' && sampler !== 'ddim') fail(`sampler '${String(sampler)}' is unknown.`, "Use 'ddpm' or 'ddim'.");
+  if (sampler !== 'ddpm' && sampler !== 'ddim')
+    fail(`sampler '${String(sampler)}' is unknown.`, "Use 'ddpm' or 'ddim'.");
   return { settings, label, seed: params.seed, cfg, steps, sampler };
 }

@@ -78,10 +78,13 @@ export class GenerationService {
     const request = resolveRequest(params, manifest);
     const students = new Map<string, LoadedBundles>();
     for (const { modelId } of request.settings) {
-      if (modelId && !students.has(modelId)) students.set(modelId, sameArchitecture(bundles, await this.store.load(modelId)));
+      if (modelId && !students.has(modelId))
+        students.set(modelId, sameArchitecture(bundles, await this.store.load(modelId)));
     }
     run.checkpoint();
-    return this.onDevice(async (state) => new SideBySide(state, bundles, request, await state.imageHeads(bundles), run, students).execute());
+    return this.onDevice(async (state) =>
+      new SideBySide(state, bundles, request, await state.imageHeads(bundles), run, students).execute(),
+    );
   }
 
   /** FD, accuracy and bit counts of `samples` images of one (model, setting); partial points stream via run.progress. */
@@ -93,10 +96,22 @@ export class GenerationService {
       const slot = await state.imageHeads(bundles);
       const accumulator = 'heads' in slot ? slot.heads.startQuality?.() : undefined;
       if (!accumulator) {
-        const why = 'note' in slot ? slot.note : (slot.heads.classifierNote ?? 'The heads of this engine cannot score samples.');
-        throw new QualityError('no-classifier', `Sample quality of ${bundles.model.manifest.id} needs its decoder and classifier: ${why}`, 'Run the engine where onnxruntime-web loads (the app or sweep page), with the bundles the manifest requires.');
+        const why =
+          'note' in slot ? slot.note : (slot.heads.classifierNote ?? 'The heads of this engine cannot score samples.');
+        throw new QualityError(
+          'no-classifier',
+          `Sample quality of ${bundles.model.manifest.id} needs its decoder and classifier: ${why}`,
+          'Run the engine where onnxruntime-web loads (the app or sweep page), with the bundles the manifest requires.',
+        );
       }
-      return new QualityRun(state, bundles, request, accumulator, run, 'heads' in slot ? slot.heads : undefined).execute();
+      return new QualityRun(
+        state,
+        bundles,
+        request,
+        accumulator,
+        run,
+        'heads' in slot ? slot.heads : undefined,
+      ).execute();
     });
   }
 
@@ -126,7 +141,12 @@ export class GenerationService {
 
   /** Runs `body` on the current device's state; turns a failure caused by a lost device into the device-lost error. */
   private async onDevice<T>(body: (state: DeviceModels) => Promise<T>): Promise<T> {
-    if (this.destroyed) throw new GenerationError('argument-invalid', 'The generation service was destroyed.', 'Create a new engine (reload the page).');
+    if (this.destroyed)
+      throw new GenerationError(
+        'argument-invalid',
+        'The generation service was destroyed.',
+        'Create a new engine (reload the page).',
+      );
     const ctx = await this.options.gpu();
     const state = await this.stateFor(ctx);
     try {
@@ -160,18 +180,43 @@ export class GenerationService {
 function sameArchitecture(teacher: LoadedBundles, student: LoadedBundles): LoadedBundles {
   const t = teacher.model.manifest;
   const s = student.model.manifest;
-  const same = s.family === t.family && JSON.stringify(s.config) === JSON.stringify(t.config) && JSON.stringify(s.requires) === JSON.stringify(t.requires);
+  const same =
+    s.family === t.family &&
+    JSON.stringify(s.config) === JSON.stringify(t.config) &&
+    JSON.stringify(s.requires) === JSON.stringify(t.requires);
   if (!same) {
-    throw new GenerationError('argument-invalid', `'${s.id}' (${s.family}) does not have the architecture of '${t.id}', so it cannot be compared with it step by step.`, `Run '${s.id}' with a model of its own architecture.`);
+    throw new GenerationError(
+      'argument-invalid',
+      `'${s.id}' (${s.family}) does not have the architecture of '${t.id}', so it cannot be compared with it step by step.`,
+      `Run '${s.id}' with a model of its own architecture.`,
+    );
   }
   return student;
 }
 
 function modelInfo(bundles: LoadedBundles): LoadedModelInfo {
   const m = bundles.model.manifest;
-  const base = { id: m.id, title: m.title, params: m.params, depth: m.config.depth, width: m.config.width, numClasses: m.config.numClasses, requires: m.requires, checksums: bundles.model.checksums };
+  const base = {
+    id: m.id,
+    title: m.title,
+    params: m.params,
+    depth: m.config.depth,
+    width: m.config.width,
+    numClasses: m.config.numClasses,
+    requires: m.requires,
+    checksums: bundles.model.checksums,
+  };
   if (m.family === 'var') {
-    return { ...base, family: 'var', defaults: { cfg: m.sampling.cfg, steps: m.config.patchNums.length, topK: m.sampling.topK, topP: m.sampling.topP } };
+    return {
+      ...base,
+      family: 'var',
+      defaults: { cfg: m.sampling.cfg, steps: m.config.patchNums.length, topK: m.sampling.topK, topP: m.sampling.topP },
+    };
   }
-  return { ...base, family: 'dit', defaults: { cfg: m.sampling.cfg, steps: m.sampling.steps, sampler: m.sampling.method }, guidance: guidanceLabel(ditSamplingOptions(m.sampling), m.config.inChannels) };
+  return {
+    ...base,
+    family: 'dit',
+    defaults: { cfg: m.sampling.cfg, steps: m.sampling.steps, sampler: m.sampling.method },
+    guidance: guidanceLabel(ditSamplingOptions(m.sampling), m.config.inChannels),
+  };
 }

@@ -8,7 +8,16 @@ export { GenerationError, type GenerationErrorCode } from './errors';
 export { BundleStore, type LoadedBundles, type GeneratorBundle } from './bundleStore';
 export { LruCache, type Destroyable } from './lruCache';
 export { varUniforms, ditNoise, type DitNoise } from './sharedDraws';
-export { normalisedStep, tokenAgreement, snappedFeatures, guidedEps, varStepErrors, ditStepErrors, type VarStepState, type DitStepState } from './stepErrors';
+export {
+  normalisedStep,
+  tokenAgreement,
+  snappedFeatures,
+  guidedEps,
+  varStepErrors,
+  ditStepErrors,
+  type VarStepState,
+  type DitStepState,
+} from './stepErrors';
 export { resolveRequest, type ResolvedRequest } from './generateParams';
 export { SideBySide } from './sideBySide';
 export { CALIBRATION } from './calibration';

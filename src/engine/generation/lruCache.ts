@@ -11,7 +11,8 @@ export class LruCache<V extends Destroyable> {
   private readonly entries = new Map<string, V>();
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`LruCache capacity ${capacity} must be a positive integer`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`LruCache capacity ${capacity} must be a positive integer`);
   }
 
   get size(): number {

@@ -21,17 +21,27 @@ export interface SettingHooks {
   progress(message: string): void;
 }
 
-export async function modelForSetting(state: DeviceModels, bundles: LoadedBundles, setting: QuantSetting, hooks: SettingHooks): Promise<ModelEntry> {
+export async function modelForSetting(
+  state: DeviceModels,
+  bundles: LoadedBundles,
+  setting: QuantSetting,
+  hooks: SettingHooks,
+): Promise<ModelEntry> {
   if (state.hasModel(bundles, setting)) return state.model(bundles, setting);
   const method = setting.method.kind;
   const format = setting.activation.format;
   // SmoothQuant's static scales are those of the smoothed inputs (prepared with its weights).
-  const scales = setting.activation.perTensor && format.kind !== 'none' && method !== 'smoothquant' ? await state.calibrationScales(bundles, format, hooks.check) : undefined;
+  const scales =
+    setting.activation.perTensor && format.kind !== 'none' && method !== 'smoothquant'
+      ? await state.calibrationScales(bundles, format, hooks.check)
+      : undefined;
   if (method !== 'smoothquant' && method !== 'gptq') return state.model(bundles, setting, scales);
   requireMethodSupported(setting);
   const what = `${method === 'gptq' ? 'X^T X' : 'channel absmax'} of every Linear input, ${CALIBRATION.ptqImages} images`;
   hooks.progress(`calibrating (${what})`);
-  const stats = await state.linearInputStats(bundles, method === 'gptq', hooks.check, (done, total) => hooks.progress(`calibrating (${what}): batch ${done}/${total}`));
+  const stats = await state.linearInputStats(bundles, method === 'gptq', hooks.check, (done, total) =>
+    hooks.progress(`calibrating (${what}): batch ${done}/${total}`),
+  );
   const file = bundles.model.weights!;
   const prepared = await prepareMethodWeights(setting, linearSpecs(bundles), (name) => tensorAsF32(file, name), stats, {
     progress: (done, total, name) => hooks.progress(`GPTQ layer ${done}/${total} (${name})`),

@@ -4,7 +4,12 @@
  * fetch and the cache are injected so the tests run it in Node.
  */
 import { BundleError } from '../../models/bundle/errors.ts';
-import { CachedBundleSource, MODEL_CACHE_NAME, type CacheStorageLike, type DownloadStats } from '../../models/bundle/cachedSource.ts';
+import {
+  CachedBundleSource,
+  MODEL_CACHE_NAME,
+  type CacheStorageLike,
+  type DownloadStats,
+} from '../../models/bundle/cachedSource.ts';
 import { FolderBundleSource, type FolderFile } from '../../models/bundle/folderSource.ts';
 import { FetchBundleSource } from '../../models/bundle/source.ts';
 import type { BundleSource } from '../../models/bundle/source.ts';
@@ -55,10 +60,18 @@ export function modelsBaseUrl(raw: string, base: string): string {
   try {
     url = new URL(raw.trim(), base);
   } catch {
-    throw new GenerationError('argument-invalid', `'${raw}' is not a URL.`, 'Give the address of the folder that holds index.json, e.g. https://example.org/models/.');
+    throw new GenerationError(
+      'argument-invalid',
+      `'${raw}' is not a URL.`,
+      'Give the address of the folder that holds index.json, e.g. https://example.org/models/.',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new GenerationError('argument-invalid', `'${raw}' is a ${url.protocol} address; only http and https can be downloaded.`, 'Give an http(s) address of the folder that holds index.json.');
+    throw new GenerationError(
+      'argument-invalid',
+      `'${raw}' is a ${url.protocol} address; only http and https can be downloaded.`,
+      'Give an http(s) address of the folder that holds index.json.',
+    );
   }
   url.search = '';
   url.hash = '';
@@ -77,14 +90,21 @@ export class ModelSources {
   async add(params: AddSourceParams, run: RunContext): Promise<AddSourceResult> {
     if (params?.kind === 'folder') return this.addFolder(params, run);
     if (params?.kind === 'url') return this.addUrl(params.url, run);
-    throw new GenerationError('argument-invalid', `Unknown model source kind '${(params as { kind?: unknown })?.kind}'.`, "Pass { kind: 'url', url } or { kind: 'folder', name, files }.");
+    throw new GenerationError(
+      'argument-invalid',
+      `Unknown model source kind '${(params as { kind?: unknown })?.kind}'.`,
+      "Pass { kind: 'url', url } or { kind: 'folder', name, files }.",
+    );
   }
 
   remove(sourceId: string): void {
     this.catalog.remove(sourceId);
   }
 
-  private async addFolder(params: Extract<AddSourceParams, { kind: 'folder' }>, run: RunContext): Promise<AddSourceResult> {
+  private async addFolder(
+    params: Extract<AddSourceParams, { kind: 'folder' }>,
+    run: RunContext,
+  ): Promise<AddSourceResult> {
     const source = FolderBundleSource.fromFiles(params.files, params.name);
     const id = `folder-${++this.count}`;
     const models = await this.catalog.add(id, source, (bundle, i, n) => {
@@ -117,18 +137,32 @@ export class ModelSources {
     let cached: CachedBundleSource | undefined;
     try {
       const cache = this.options.caches ? await this.options.caches.open(MODEL_CACHE_NAME) : undefined;
-      if (!cache) cacheNote = 'This page has no Cache Storage (plain http on another machine), so downloads are not kept: a reload downloads them again.';
+      if (!cache)
+        cacheNote =
+          'This page has no Cache Storage (plain http on another machine), so downloads are not kept: a reload downloads them again.';
       cached = cache ? new CachedBundleSource(http, cache) : undefined;
       const source: BundleSource = cached ?? http;
       total = await announcedBytes(source);
       const id = `url-${++this.count}`;
-      const models = await this.catalog.add(id, source, (bundle, i, n) => run.progress(total > 0 ? sumOf(received) / total : i / n, `Checking ${bundle} (${i + 1} of ${n})`));
+      const models = await this.catalog.add(id, source, (bundle, i, n) =>
+        run.progress(total > 0 ? sumOf(received) / total : i / n, `Checking ${bundle} (${i + 1} of ${n})`),
+      );
       if (cached) cacheNote = (await cached.keep()).note ?? cacheNote;
-      const done: DownloadProgress = { file: 'index.json', received: sumOf(received), total: Math.max(total, sumOf(received)) };
+      const done: DownloadProgress = {
+        file: 'index.json',
+        received: sumOf(received),
+        total: Math.max(total, sumOf(received)),
+      };
       run.progress(1, `${models.length} bundles from ${base}`, done);
-      return { source: { id, kind: 'url', label: base }, models, stats: cached?.stats, ...(cacheNote ? { cacheNote } : {}) };
+      return {
+        source: { id, kind: 'url', label: base },
+        models,
+        stats: cached?.stats,
+        ...(cacheNote ? { cacheNote } : {}),
+      };
     } catch (error) {
-      if (controller.signal.aborted || (error instanceof Error && error.name === 'AbortError')) throw new CancelledError('Download cancelled; nothing was kept.');
+      if (controller.signal.aborted || (error instanceof Error && error.name === 'AbortError'))
+        throw new CancelledError('Download cancelled; nothing was kept.');
       // A cached copy that fails its check is dropped, so the next try downloads it again.
       if (error instanceof BundleError && cached) await cached.forget(error.file);
       throw error;
@@ -151,7 +185,8 @@ async function announcedBytes(source: BundleSource): Promise<number> {
     for (const m of index.models ?? []) {
       if (typeof m.id !== 'string') continue;
       const manifest = JSON.parse(await source.readText(`${m.id}/manifest.json`)) as { files?: { bytes?: unknown }[] };
-      for (const f of manifest.files ?? []) if (typeof f.bytes === 'number' && Number.isFinite(f.bytes)) total += f.bytes;
+      for (const f of manifest.files ?? [])
+        if (typeof f.bytes === 'number' && Number.isFinite(f.bytes)) total += f.bytes;
     }
     return total;
   } catch (e) {

@@ -12,7 +12,8 @@ import type { HeadsFactory, ImageHeads, DecodedOutput } from './heads';
 export const onnxHeads: HeadsFactory = async (device, bundles) => {
   const m = bundles.model.manifest;
   const decoderBundle = bundles.required.get(m.family === 'var' ? m.requires.tokenizer : m.requires.vae)!;
-  const decoder = m.family === 'var' ? await VqvaeDecoder.load(device, decoderBundle) : await VaeDecoder.load(device, decoderBundle);
+  const decoder =
+    m.family === 'var' ? await VqvaeDecoder.load(device, decoderBundle) : await VaeDecoder.load(device, decoderBundle);
   const classifierBundle = m.requires.classifier ? bundles.required.get(m.requires.classifier) : undefined;
   let classifier: DigitClassifier | undefined;
   let classifierNote: string | undefined;
@@ -71,7 +72,12 @@ export const onnxHeads: HeadsFactory = async (device, bundles) => {
         estimate: () => {
           const fd = tracker.fdEstimate();
           const kid = tracker.kidEstimate();
-          return { fd: fd.fd, stdError: fd.stdError, leaveOut: fd.leaveOut, ...(kid ? { kid: { kid: kid.kid, stdError: kid.stdError, leaveOut: kid.leaveOut } } : {}) };
+          return {
+            fd: fd.fd,
+            stdError: fd.stdError,
+            leaveOut: fd.leaveOut,
+            ...(kid ? { kid: { kid: kid.kid, stdError: kid.stdError, leaveOut: kid.leaveOut } } : {}),
+          };
         },
         accuracy: () => tracker.accuracy() ?? 0,
       };

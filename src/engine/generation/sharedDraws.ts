@@ -32,7 +32,11 @@ export function ditNoise(seed: number, latentElements: number, steps: number, me
 
 function checkedSeed(seed: number): number {
   if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
-    throw new GenerationError('argument-invalid', `seed ${seed} is not a non-negative integer.`, 'Pass a whole number seed such as 0 or 1234.');
+    throw new GenerationError(
+      'argument-invalid',
+      `seed ${seed} is not a non-negative integer.`,
+      'Pass a whole number seed such as 0 or 1234.',
+    );
   }
   return seed;
 }

@@ -49,7 +49,13 @@ export class SideBySide {
     this.notes = 'note' in slot ? [slot.note] : this.heads?.classifierNote ? [this.heads.classifierNote] : [];
     const m = bundles.model.manifest;
     if (m.family === 'var') this.uniforms = varUniforms(request.seed, m.config.patchNums, m.config.vocabSize);
-    else this.noise = ditNoise(request.seed, m.config.inChannels * m.config.inputSize ** 2, request.steps, request.sampler!);
+    else
+      this.noise = ditNoise(
+        request.seed,
+        m.config.inChannels * m.config.inputSize ** 2,
+        request.steps,
+        request.sampler!,
+      );
   }
 
   async execute(): Promise<GenerateResult> {
@@ -65,11 +71,20 @@ export class SideBySide {
         steps = varStepErrors(r.varStates, reference.varStates!, tokenizer.codebookHost, tokenizer.config.cvae);
       } else {
         // This setting's one-step prediction on fp32's own x_t at every step.
-        steps = ditStepErrors(ditStates(r.ditRun!, await this.oneStepEps(r.entry as DitEntry, reference.ditRun!)), reference.ditStates!);
+        steps = ditStepErrors(
+          ditStates(r.ditRun!, await this.oneStepEps(r.entry as DitEntry, reference.ditRun!)),
+          reference.ditStates!,
+        );
       }
       const out = r.summary.output;
       const ref = reference.summary.output;
-      runs.push({ ...r.summary, ...(modelId ? { modelId } : {}), psnr: r.decoded ? psnr(out, ref) : undefined, outputRelL2: relativeL2Error(out, ref), steps });
+      runs.push({
+        ...r.summary,
+        ...(modelId ? { modelId } : {}),
+        psnr: r.decoded ? psnr(out, ref) : undefined,
+        outputRelL2: relativeL2Error(out, ref),
+        steps,
+      });
     }
     const outputKind: OutputKind = reference.decoded ? 'image' : manifest.family === 'var' ? 'f_hat' : 'latent';
     return {
@@ -128,13 +143,18 @@ export class SideBySide {
    * One sampling run; `requested` is reported, `setting` is what the weights are quantised with (RTN for a trained
    * student); `student` = another bundle of the same architecture (a trained student) to run instead.
    */
-  private async runSetting(requested: QuantSetting, setting: QuantSetting, student?: LoadedBundles): Promise<SettingRun> {
+  private async runSetting(
+    requested: QuantSetting,
+    setting: QuantSetting,
+    student?: LoadedBundles,
+  ): Promise<SettingRun> {
     const text = settingToString(requested);
     const { state, request } = this;
     const bundles = student ?? this.bundles;
     const m = bundles.model.manifest;
     // Calibration and GPTQ report at the fraction of sampling steps done so far.
-    const progress = (message: string) => this.run.progress(Math.min(1, this.done / (this.runsPlanned * request.steps)), `${text}: ${message}`);
+    const progress = (message: string) =>
+      this.run.progress(Math.min(1, this.done / (this.runsPlanned * request.steps)), `${text}: ${message}`);
     const entry = await modelForSetting(state, bundles, setting, { check: this.check, progress });
     const hook = this.stepHook(text);
     let buffer: GPUBuffer;
@@ -143,15 +163,35 @@ export class SideBySide {
     let varStates: VarStepState[] | undefined;
     let ditRun: DitRun | undefined;
     if (entry.family === 'var' && m.family === 'var') {
-      const r = await runVar(entry, { label: request.label, cfg: request.cfg, topK: m.sampling.topK, topP: m.sampling.topP, uniforms: this.uniforms! }, hook);
+      const r = await runVar(
+        entry,
+        {
+          label: request.label,
+          cfg: request.cfg,
+          topK: m.sampling.topK,
+          topP: m.sampling.topP,
+          uniforms: this.uniforms!,
+        },
+        hook,
+      );
       ({ outputBuffer: buffer, output: raw, ms, states: varStates } = r);
     } else {
-      ditRun = await runDit(entry as DitEntry, { label: request.label, cfg: request.cfg, method: request.sampler!, steps: request.steps, noise: this.noise! }, hook);
+      ditRun = await runDit(
+        entry as DitEntry,
+        { label: request.label, cfg: request.cfg, method: request.sampler!, steps: request.steps, noise: this.noise! },
+        hook,
+      );
       ({ outputBuffer: buffer, output: raw, ms } = ditRun);
     }
     const decoded = this.heads ? await this.heads.decode(buffer) : undefined;
     state.throwIfLost();
-    const summary: RunSummary = { setting: requested, output: decoded?.image ?? raw, prediction: decoded?.prediction, memory: memoryOf(entry), ms };
+    const summary: RunSummary = {
+      setting: requested,
+      output: decoded?.image ?? raw,
+      prediction: decoded?.prediction,
+      memory: memoryOf(entry),
+      ms,
+    };
     return { entry, summary, decoded: decoded !== undefined, varStates, ditRun };
   }
 
@@ -162,7 +202,12 @@ export class SideBySide {
 
 function memoryOf(entry: ModelEntry): MemorySummary {
   const r = entry.model.report;
-  return { linearParams: r.linearParams, weightBytes: r.weightBytes, idealWeightBytes: r.idealWeightBytes, bitsPerWeight: (r.weightBytes * 8) / r.linearParams };
+  return {
+    linearParams: r.linearParams,
+    weightBytes: r.weightBytes,
+    idealWeightBytes: r.idealWeightBytes,
+    bitsPerWeight: (r.weightBytes * 8) / r.linearParams,
+  };
 }
 
 function outputShape(kind: OutputKind, bundles: LoadedBundles): number[] {
@@ -175,4 +220,3 @@ function outputShape(kind: OutputKind, bundles: LoadedBundles): number[] {
   }
   return [1, m.config.inChannels, m.config.inputSize, m.config.inputSize];
 }
-

@@ -11,7 +11,11 @@ import type { DitStepError, VarStepError } from './types';
 /** (step + 1) / steps: fraction of the generation done after `step` (0-based). */
 export function normalisedStep(step: number, steps: number): number {
   if (!(Number.isInteger(step) && Number.isInteger(steps) && steps > 0 && step >= 0 && step < steps)) {
-    throw new GenerationError('argument-invalid', `step ${step} of ${steps} is not a valid step index.`, 'Pass 0 <= step < steps (engine bug).');
+    throw new GenerationError(
+      'argument-invalid',
+      `step ${step} of ${steps} is not a valid step index.`,
+      'Pass 0 <= step < steps (engine bug).',
+    );
   }
   return (step + 1) / steps;
 }
@@ -19,7 +23,11 @@ export function normalisedStep(step: number, steps: number): number {
 /** Fraction of positions where the two token arrays agree. */
 export function tokenAgreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length || a.length === 0) {
-    throw new GenerationError('argument-invalid', `token arrays of lengths ${a.length} and ${b.length} cannot be compared.`, 'Compare the tokens of the same scale (engine bug).');
+    throw new GenerationError(
+      'argument-invalid',
+      `token arrays of lengths ${a.length} and ${b.length} cannot be compared.`,
+      'Compare the tokens of the same scale (engine bug).',
+    );
   }
   let same = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
@@ -33,7 +41,11 @@ export function snappedFeatures(tokens: ArrayLike<number>, codebook: Float32Arra
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (!(Number.isInteger(t) && t >= 0 && t < codes)) {
-      throw new GenerationError('argument-invalid', `token ${t} is outside the codebook of ${codes} codes.`, 'Sample tokens with the tokenizer of this model (engine bug).');
+      throw new GenerationError(
+        'argument-invalid',
+        `token ${t} is outside the codebook of ${codes} codes.`,
+        'Sample tokens with the tokenizer of this model (engine bug).',
+      );
     }
     out.set(codebook.subarray(t * cvae, (t + 1) * cvae), i * cvae);
   }
@@ -49,7 +61,12 @@ export interface VarStepState {
   readonly soft: Float32Array;
 }
 
-export function varStepErrors(run: readonly VarStepState[], reference: readonly VarStepState[], codebook: Float32Array, cvae: number): VarStepError[] {
+export function varStepErrors(
+  run: readonly VarStepState[],
+  reference: readonly VarStepState[],
+  codebook: Float32Array,
+  cvae: number,
+): VarStepError[] {
   requireSameSteps(run.length, reference.length);
   return run.map((s, k) => {
     const r = reference[k];
@@ -61,7 +78,10 @@ export function varStepErrors(run: readonly VarStepState[], reference: readonly 
       fHatRelL2: relativeL2Error(s.fHat, r.fHat),
       tokenAgreement: tokenAgreement(s.tokens, r.tokens),
       softRelL2: relativeL2Error(s.soft, r.soft),
-      snappedRelL2: relativeL2Error(snappedFeatures(s.tokens, codebook, cvae), snappedFeatures(r.tokens, codebook, cvae)),
+      snappedRelL2: relativeL2Error(
+        snappedFeatures(s.tokens, codebook, cvae),
+        snappedFeatures(r.tokens, codebook, cvae),
+      ),
     };
   });
 }
@@ -91,7 +111,11 @@ export function ditStepErrors(run: readonly DitStepState[], reference: readonly 
  */
 export function guidedEps(out: Float32Array, latentElements: number, cfg: number): Float32Array {
   if (out.length !== 4 * latentElements) {
-    throw new GenerationError('argument-invalid', `a model output of ${out.length} values is not [cond, uncond] x 2Cin x H x W for ${latentElements}-value latents.`, 'Pass one cond and one uncond row (engine bug).');
+    throw new GenerationError(
+      'argument-invalid',
+      `a model output of ${out.length} values is not [cond, uncond] x 2Cin x H x W for ${latentElements}-value latents.`,
+      'Pass one cond and one uncond row (engine bug).',
+    );
   }
   const eps = new Float32Array(latentElements);
   const uncond = 2 * latentElements;
@@ -101,6 +125,10 @@ export function guidedEps(out: Float32Array, latentElements: number, cfg: number
 
 function requireSameSteps(a: number, b: number): void {
   if (a !== b || a === 0) {
-    throw new GenerationError('argument-invalid', `a run of ${a} steps cannot be compared with a reference of ${b}.`, 'Run both with the same step count (engine bug).');
+    throw new GenerationError(
+      'argument-invalid',
+      `a run of ${a} steps cannot be compared with a reference of ${b}.`,
+      'Run both with the same step count (engine bug).',
+    );
   }
 }

@@ -36,7 +36,13 @@ export interface LoadedModelInfo {
   readonly width: number;
   readonly numClasses: number;
   /** Manifest defaults: cfg for both; DiT also sampler and steps; VAR also topK / topP. */
-  readonly defaults: { readonly cfg: number; readonly steps: number; readonly sampler?: DitSamplerName; readonly topK?: number; readonly topP?: number };
+  readonly defaults: {
+    readonly cfg: number;
+    readonly steps: number;
+    readonly sampler?: DitSamplerName;
+    readonly topK?: number;
+    readonly topP?: number;
+  };
   /** DiT: which guidance rule it samples with (manifest sampling.guidanceChannels), for the UI to say. */
   readonly guidance?: string;
   /** Bundle ids it needs (tokenizer / vae / classifier), all validated. */

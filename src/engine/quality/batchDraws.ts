@@ -8,7 +8,13 @@ import { classOfSample } from '../../metrics/jackknife';
 import { ditNoise, varUniforms, type DitNoise } from '../generation/sharedDraws';
 
 /** Per scale k: uniforms [B, pn_k^2, vocab] for samples first .. first + B - 1. */
-export function batchVarUniforms(seed: number, first: number, batch: number, patchNums: readonly number[], vocab: number): Float32Array[] {
+export function batchVarUniforms(
+  seed: number,
+  first: number,
+  batch: number,
+  patchNums: readonly number[],
+  vocab: number,
+): Float32Array[] {
   const out = patchNums.map((pn) => new Float32Array(batch * pn * pn * vocab));
   for (let b = 0; b < batch; b++) {
     varUniforms(seed + first + b, patchNums, vocab).forEach((u, k) => out[k].set(u, b * u.length));
@@ -17,9 +23,17 @@ export function batchVarUniforms(seed: number, first: number, batch: number, pat
 }
 
 /** x_T [B, n] and, for DDPM, the noise of every step but the last [B, n] each. */
-export function batchDitNoise(seed: number, first: number, batch: number, latentElements: number, steps: number, method: 'ddpm' | 'ddim'): DitNoise {
+export function batchDitNoise(
+  seed: number,
+  first: number,
+  batch: number,
+  latentElements: number,
+  steps: number,
+  method: 'ddpm' | 'ddim',
+): DitNoise {
   const initial = new Float32Array(batch * latentElements);
-  const stepNoise = method === 'ddpm' ? Array.from({ length: steps - 1 }, () => new Float32Array(batch * latentElements)) : [];
+  const stepNoise =
+    method === 'ddpm' ? Array.from({ length: steps - 1 }, () => new Float32Array(batch * latentElements)) : [];
   for (let b = 0; b < batch; b++) {
     const one = ditNoise(seed + first + b, latentElements, steps, method);
     initial.set(one.initial, b * latentElements);

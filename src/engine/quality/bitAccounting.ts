@@ -42,7 +42,8 @@ export const settingActivationBits = activationCodeBits;
 export function bitAccounting(report: WeightReport, setting: QuantSetting, totalParams: number): BitAccounting {
   const activationBits = settingActivationBits(setting);
   let computeBits = 0;
-  for (const layer of report.layers) computeBits += layer.params * layer.codeBits * (layer.activationsQuantized ? activationBits : NOT_QUANTISED_BITS);
+  for (const layer of report.layers)
+    computeBits += layer.params * layer.codeBits * (layer.activationsQuantized ? activationBits : NOT_QUANTISED_BITS);
   const weightBits = report.weightBytes * 8;
   let linearBits = 0;
   let allLinearBits = 0;

@@ -37,16 +37,47 @@ export function resolveQuality(params: MeasureQualityParams, manifest: VarManife
   const fail = (problem: string, fix: string): never => {
     throw new GenerationError('argument-invalid', problem, fix);
   };
-  if (typeof params.setting !== 'object' || params.setting === null) fail('setting must be one QuantSetting object.', "Pass e.g. parseSetting('W4g32-A8') or FULL_PRECISION.");
+  if (typeof params.setting !== 'object' || params.setting === null)
+    fail('setting must be one QuantSetting object.', "Pass e.g. parseSetting('W4g32-A8') or FULL_PRECISION.");
   const seed = params.seed ?? 0;
-  const base = resolveRequest({ modelId: params.modelId, settings: [params.setting], classLabel: 0, seed, steps: params.steps, sampler: params.sampler, cfg: params.cfg }, manifest);
+  const base = resolveRequest(
+    {
+      modelId: params.modelId,
+      settings: [params.setting],
+      classLabel: 0,
+      seed,
+      steps: params.steps,
+      sampler: params.sampler,
+      cfg: params.cfg,
+    },
+    manifest,
+  );
   const samples = params.samples;
-  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) fail(`samples ${samples} is outside 1..${MAX_SAMPLES}.`, 'Ask for e.g. 100 samples (FD needs 3 or more).');
+  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES)
+    fail(`samples ${samples} is outside 1..${MAX_SAMPLES}.`, 'Ask for e.g. 100 samples (FD needs 3 or more).');
   const batch = params.batch ?? DEFAULT_BATCH;
-  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) fail(`batch ${batch} is outside 1..${MAX_BATCH}.`, `Leave batch out (default ${DEFAULT_BATCH}) or pass 1..${MAX_BATCH}.`);
-  if (params.paired !== undefined && typeof params.paired !== 'boolean') fail(`paired ${String(params.paired)} is not true or false.`, 'Pass paired: true for the live point, or leave it out.');
-  if (seed + samples - 1 > Number.MAX_SAFE_INTEGER) fail(`seed ${seed} + ${samples} samples runs past the largest safe integer.`, 'Use a smaller seed.');
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH)
+    fail(
+      `batch ${batch} is outside 1..${MAX_BATCH}.`,
+      `Leave batch out (default ${DEFAULT_BATCH}) or pass 1..${MAX_BATCH}.`,
+    );
+  if (params.paired !== undefined && typeof params.paired !== 'boolean')
+    fail(
+      `paired ${String(params.paired)} is not true or false.`,
+      'Pass paired: true for the live point, or leave it out.',
+    );
+  if (seed + samples - 1 > Number.MAX_SAFE_INTEGER)
+    fail(`seed ${seed} + ${samples} samples runs past the largest safe integer.`, 'Use a smaller seed.');
   const [setting] = base.settings;
   const text = settingToString(setting.setting);
-  return { setting: { text, value: setting.setting }, samples, batch: Math.min(batch, samples), seed, cfg: base.cfg, steps: base.steps, sampler: base.sampler, paired: params.paired === true && text !== 'fp32' };
+  return {
+    setting: { text, value: setting.setting },
+    samples,
+    batch: Math.min(batch, samples),
+    seed,
+    cfg: base.cfg,
+    steps: base.steps,
+    sampler: base.sampler,
+    paired: params.paired === true && text !== 'fp32',
+  };
 }

@@ -60,18 +60,27 @@ export class QualityRun {
       if (reference) {
         this.check();
         const ref = await this.sampleBatch(reference, first, labels, true);
-        const refImages = this.heads?.decodeBatch && readBack ? await this.heads.decodeBatch(ref.buffer, batch) : undefined;
+        const refImages =
+          this.heads?.decodeBatch && readBack ? await this.heads.decodeBatch(ref.buffer, batch) : undefined;
         this.state.throwIfLost();
-        for (let b = 0; b < batch; b++) this.paired.add(pairedSample(b, batch, readBack || undefined, refImages, output.tokens, ref.tokens));
+        for (let b = 0; b < batch; b++)
+          this.paired.add(pairedSample(b, batch, readBack || undefined, refImages, output.tokens, ref.tokens));
       }
       const done = this.accumulator.count;
       const partial = done >= MIN_FD_SAMPLES ? this.point(bits, done < request.samples) : undefined;
       if (partial) last = partial;
-      const kidText = partial?.kid !== undefined ? `, KID ${partial.kid.toFixed(4)} ± ${partial.kidSe!.toFixed(4)}` : '';
+      const kidText =
+        partial?.kid !== undefined ? `, KID ${partial.kid.toFixed(4)} ± ${partial.kidSe!.toFixed(4)}` : '';
       const psnr = partial?.paired?.psnr;
       const pairedText = psnr ? `, PSNR vs fp32 ${psnr.value.toFixed(1)} ± ${psnr.stdError.toFixed(1)} dB` : '';
-      const fdText = partial ? `, FD ${partial.fd.toFixed(1)} ± ${partial.fdStdErr.toFixed(1)}${kidText}${pairedText}` : '';
-      run.progress(done / request.samples, `${request.setting.text}: ${done} of ${request.samples} samples${fdText}`, partial?.partial ? partial : undefined);
+      const fdText = partial
+        ? `, FD ${partial.fd.toFixed(1)} ± ${partial.fdStdErr.toFixed(1)}${kidText}${pairedText}`
+        : '';
+      run.progress(
+        done / request.samples,
+        `${request.setting.text}: ${done} of ${request.samples} samples${fdText}`,
+        partial?.partial ? partial : undefined,
+      );
     }
     return last ?? this.point(bits, false);
   }
@@ -85,33 +94,63 @@ export class QualityRun {
   /** The model of the setting: static activation scales, SmoothQuant and GPTQ weights prepared as for generate. */
   private entry(): Promise<ModelEntry> {
     const { state, bundles, request, run } = this;
-    return modelForSetting(state, bundles, request.setting.value, { check: this.check, progress: (message) => run.progress(0, `${request.setting.text}: ${message}`) });
+    return modelForSetting(state, bundles, request.setting.value, {
+      check: this.check,
+      progress: (message) => run.progress(0, `${request.setting.text}: ${message}`),
+    });
   }
 
   /**
    * Generates samples first .. first + B - 1; returns the output buffer (owned by the sampler) and, for VAR with
    * `withTokens`, every sample's tokens over all scales ([B][tokens]).
    */
-  private async sampleBatch(entry: ModelEntry, first: number, labels: number[], withTokens = false): Promise<{ buffer: GPUBuffer; tokens?: Uint32Array[] }> {
+  private async sampleBatch(
+    entry: ModelEntry,
+    first: number,
+    labels: number[],
+    withTokens = false,
+  ): Promise<{ buffer: GPUBuffer; tokens?: Uint32Array[] }> {
     const m = this.bundles.model.manifest;
     const { request } = this;
     if (m.family === 'var') {
       const e = entry as VarEntry;
       const uniforms = batchVarUniforms(request.seed, first, labels.length, m.config.patchNums, m.config.vocabSize);
-      const result = await e.sampler.sample({ labels, cfg: request.cfg, topK: m.sampling.topK, topP: m.sampling.topP, uniforms, ...(withTokens ? { trace: { tokens: true } } : {}) });
-      return { buffer: result.fHat, tokens: withTokens ? sampleTokens(result.steps.map((st) => st.tokens!), labels.length) : undefined };
+      const result = await e.sampler.sample({
+        labels,
+        cfg: request.cfg,
+        topK: m.sampling.topK,
+        topP: m.sampling.topP,
+        uniforms,
+        ...(withTokens ? { trace: { tokens: true } } : {}),
+      });
+      return {
+        buffer: result.fHat,
+        tokens: withTokens
+          ? sampleTokens(
+              result.steps.map((st) => st.tokens!),
+              labels.length,
+            )
+          : undefined,
+      };
     }
     const e = entry as DitEntry;
     const method = request.sampler!;
     const noise = batchDitNoise(request.seed, first, labels.length, e.model.latentElements, request.steps, method);
-    const result = await e.sampler.sample({ labels, cfg: request.cfg, method, steps: request.steps, noise: { initial: noise.initial, stepNoise: method === 'ddpm' ? noise.stepNoise : undefined } });
+    const result = await e.sampler.sample({
+      labels,
+      cfg: request.cfg,
+      method,
+      steps: request.steps,
+      noise: { initial: noise.initial, stepNoise: method === 'ddpm' ? noise.stepNoise : undefined },
+    });
     return { buffer: result.latent };
   }
 
   private point(bits: BitAccounting, partial: boolean): QualityPoint {
     const m = this.bundles.model.manifest;
     const { request } = this;
-    const estimate: QualityEstimate = this.accumulator.count >= MIN_FD_SAMPLES ? this.accumulator.estimate() : { fd: NaN, stdError: NaN };
+    const estimate: QualityEstimate =
+      this.accumulator.count >= MIN_FD_SAMPLES ? this.accumulator.estimate() : { fd: NaN, stdError: NaN };
     return {
       modelId: m.id,
       family: m.family,
@@ -124,7 +163,9 @@ export class QualityRun {
       fd: estimate.fd,
       fdStdErr: estimate.stdError,
       ...(estimate.leaveOut ? { fdLeaveOut: [...estimate.leaveOut] } : {}),
-      ...(estimate.kid ? { kid: estimate.kid.kid, kidSe: estimate.kid.stdError, kidLeaveOut: [...estimate.kid.leaveOut] } : {}),
+      ...(estimate.kid
+        ? { kid: estimate.kid.kid, kidSe: estimate.kid.stdError, kidLeaveOut: [...estimate.kid.leaveOut] }
+        : {}),
       engine: 'webgpu',
       seed: request.seed,
       accuracy: this.accumulator.accuracy(),
@@ -155,12 +196,22 @@ function sampleTokens(perScale: readonly Uint32Array[], batch: number): Uint32Ar
 }
 
 /** Sample b of a batch against fp32's sample b: image MSE, label agreement, token agreement where known. */
-function pairedSample(b: number, batch: number, q: BatchReadback | undefined, ref: BatchReadback | undefined, qTokens?: Uint32Array[], refTokens?: Uint32Array[]): PairedSample {
+function pairedSample(
+  b: number,
+  batch: number,
+  q: BatchReadback | undefined,
+  ref: BatchReadback | undefined,
+  qTokens?: Uint32Array[],
+  refTokens?: Uint32Array[],
+): PairedSample {
   let mse: number | undefined;
   let labelAgrees: boolean | undefined;
   if (q && ref) {
     const pixels = q.images.length / batch;
-    mse = meanSquaredError(q.images.subarray(b * pixels, (b + 1) * pixels), ref.images.subarray(b * pixels, (b + 1) * pixels));
+    mse = meanSquaredError(
+      q.images.subarray(b * pixels, (b + 1) * pixels),
+      ref.images.subarray(b * pixels, (b + 1) * pixels),
+    );
     labelAgrees = q.predicted[b] === ref.predicted[b];
   }
   const agreement = qTokens && refTokens ? tokenAgreement(qTokens[b]!, refTokens[b]!) : undefined;

@@ -6,7 +6,11 @@ import { IntField, ModelField } from './ModelField';
 import { ControlsForm } from './ControlsForm';
 import { RunStatus } from './RunStatus';
 
-const LAYER_TITLES = { qkv: 'Input of qkv (attention)', fc1: 'Input of fc1 (MLP in)', fc2: 'Input of fc2 (MLP out, after GELU)' } as const;
+const LAYER_TITLES = {
+  qkv: 'Input of qkv (attention)',
+  fc1: 'Input of fc1 (MLP in)',
+  fc2: 'Input of fc2 (MLP out, after GELU)',
+} as const;
 
 export function ActivationView() {
   const c = useAppStore((s) => s.analysisActivation);
@@ -19,9 +23,10 @@ export function ActivationView() {
     <section aria-labelledby="analysis-activation-title" className="analysis-view" data-testid="analysis-activation">
       <h3 id="analysis-activation-title">Activation magnitude per channel</h3>
       <p className="explain">
-        Each bar is one input channel of a Linear layer: the largest |x| it saw while the full-precision model generated a few
-        images (the line is the mean |x|). Channels far above the rest (a large max/median) are outliers: one per-token scale
-        must cover them, so every other channel gets only a few quantisation levels. SmoothQuant moves that range into the weights.
+        Each bar is one input channel of a Linear layer: the largest |x| it saw while the full-precision model generated
+        a few images (the line is the mean |x|). Channels far above the rest (a large max/median) are outliers: one
+        per-token scale must cover them, so every other channel gets only a few quantisation levels. SmoothQuant moves
+        that range into the weights.
       </p>
       <ControlsForm onRun={runView}>
         <ModelField label="Model" value={c.modelId} onChange={(modelId) => set({ modelId })} />
@@ -50,7 +55,8 @@ export function ActivationView() {
       {result && (
         <>
           <p className="muted">
-            {result.modelId}: {result.samples} images, {result.steps} {result.family === 'var' ? 'scales' : 'DDPM steps'}, cond and uncond rows.
+            {result.modelId}: {result.samples} images, {result.steps}{' '}
+            {result.family === 'var' ? 'scales' : 'DDPM steps'}, cond and uncond rows.
           </p>
           <div className="analysis-charts">
             {result.layers
@@ -76,9 +82,18 @@ function ChannelChart({ layer }: { layer: ChannelMagnitudes }) {
       <ResponsiveContainer width="100%" height={170}>
         <ComposedChart data={data} margin={{ top: 6, right: 12, bottom: 4, left: 0 }} barCategoryGap={0}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="channel" type="number" domain={[-0.5, layer.channels - 0.5]} tickCount={5} allowDecimals={false} />
+          <XAxis
+            dataKey="channel"
+            type="number"
+            domain={[-0.5, layer.channels - 0.5]}
+            tickCount={5}
+            allowDecimals={false}
+          />
           <YAxis width={44} tickFormatter={(v: number) => v.toPrecision(2)} />
-          <Tooltip labelFormatter={(v) => `channel ${v}`} formatter={(v, name) => [Number(v).toFixed(3), name === 'max' ? 'max |x|' : 'mean |x|']} />
+          <Tooltip
+            labelFormatter={(v) => `channel ${v}`}
+            formatter={(v, name) => [Number(v).toFixed(3), name === 'max' ? 'max |x|' : 'mean |x|']}
+          />
           <Bar dataKey="max" fill="#7aa6d8" isAnimationActive={false} />
           <Line dataKey="mean" stroke="#d0573b" dot={false} strokeWidth={1} isAnimationActive={false} />
         </ComposedChart>

@@ -17,10 +17,12 @@ export function AnalysisPanel() {
     <section aria-labelledby="analysis-title" className="panel analysis-panel" data-testid="analysis-panel">
       <h2 id="analysis-title">Looking inside: activations, weights and noise</h2>
       <p className="explain">
-        Three views of the trained MNIST generators behind the paper's results: where activation outliers live, how weights
-        sit on a low-bit grid, and how much of a perturbation of each model's representation reaches its output.
+        Three views of the trained MNIST generators behind the paper's results: where activation outliers live, how
+        weights sit on a low-bit grid, and how much of a perturbation of each model's representation reaches its output.
       </p>
-      {models.state === 'failed' && <ErrorPanel title="The model list could not be loaded" message={models.error.message} fix={models.error.fix} />}
+      {models.state === 'failed' && (
+        <ErrorPanel title="The model list could not be loaded" message={models.error.message} fix={models.error.fix} />
+      )}
       <ActivationView />
       <WeightGridView />
       <SnrView />

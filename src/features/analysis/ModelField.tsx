@@ -3,9 +3,20 @@ import { Field } from '../../components/Field';
 import { useAppStore } from '../../store';
 
 /** A generator picker (one family, or both) fed by the engine's model list. */
-export function ModelField({ label, family, value, onChange }: { label: string; family?: ModelFamily; value: string; onChange: (id: string) => void }) {
+export function ModelField({
+  label,
+  family,
+  value,
+  onChange,
+}: {
+  label: string;
+  family?: ModelFamily;
+  value: string;
+  onChange: (id: string) => void;
+}) {
   const models = useAppStore((s) => s.analysisModels);
-  const ids = models.state === 'ready' ? (family ? models.lists[family] : [...models.lists.var, ...models.lists.dit]) : [value];
+  const ids =
+    models.state === 'ready' ? (family ? models.lists[family] : [...models.lists.var, ...models.lists.dit]) : [value];
   return (
     <Field label={label}>
       {(id) => (
@@ -22,7 +33,21 @@ export function ModelField({ label, family, value, onChange }: { label: string; 
 }
 
 /** An integer input clamped to [min, max]. */
-export function IntField({ label, value, min, max, hint, onChange }: { label: string; value: number; min: number; max: number; hint?: string; onChange: (v: number) => void }) {
+export function IntField({
+  label,
+  value,
+  min,
+  max,
+  hint,
+  onChange,
+}: {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  hint?: string;
+  onChange: (v: number) => void;
+}) {
   return (
     <Field label={label} hint={hint}>
       {(id) => (

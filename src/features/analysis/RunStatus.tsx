@@ -14,6 +14,7 @@ export function RunStatus<T>({ run, title, onCancel }: { run: ViewRun<T>; title:
       </div>
     );
   }
-  if (run.state === 'failed') return <ErrorPanel title={`${title} failed`} message={run.error.message} fix={run.error.fix} />;
+  if (run.state === 'failed')
+    return <ErrorPanel title={`${title} failed`} message={run.error.message} fix={run.error.fix} />;
   return null;
 }

@@ -7,7 +7,13 @@ import { IntField, ModelField } from './ModelField';
 import { ControlsForm } from './ControlsForm';
 import { RunStatus } from './RunStatus';
 
-const LAYERS: Record<WeightLayer, string> = { qkv: 'qkv (attention in)', proj: 'proj (attention out)', fc1: 'fc1 (MLP in)', fc2: 'fc2 (MLP out)', adaLN: 'adaLN (modulation)' };
+const LAYERS: Record<WeightLayer, string> = {
+  qkv: 'qkv (attention in)',
+  proj: 'proj (attention out)',
+  fc1: 'fc1 (MLP in)',
+  fc2: 'fc2 (MLP out)',
+  adaLN: 'adaLN (modulation)',
+};
 
 export function WeightGridView() {
   const c = useAppStore((s) => s.analysisWeights);
@@ -20,13 +26,21 @@ export function WeightGridView() {
     <section aria-labelledby="analysis-weights-title" className="analysis-view" data-testid="analysis-weights">
       <h3 id="analysis-weights-title">Weights on the quantisation grid</h3>
       <p className="explain">
-        The trained weights of one layer, each divided by its group's scale (minus the offset for asymmetric INT), so all
-        groups share one axis in code units. Red lines are the values a code can hold: every weight is rounded to the nearest
-        line. Bell-shaped weights on a uniform INT grid leave the outer levels nearly empty; FP grids are dense near zero.
+        The trained weights of one layer, each divided by its group's scale (minus the offset for asymmetric INT), so
+        all groups share one axis in code units. Red lines are the values a code can hold: every weight is rounded to
+        the nearest line. Bell-shaped weights on a uniform INT grid leave the outer levels nearly empty; FP grids are
+        dense near zero.
       </p>
       <ControlsForm onRun={runView}>
         <ModelField label="Model" value={c.modelId} onChange={(modelId) => set({ modelId })} />
-        <IntField label="Block" value={c.block} min={0} max={31} hint="0 to depth − 1" onChange={(block) => set({ block })} />
+        <IntField
+          label="Block"
+          value={c.block}
+          min={0}
+          max={31}
+          hint="0 to depth − 1"
+          onChange={(block) => set({ block })}
+        />
         <Field label="Layer">
           {(id) => (
             <select id={id} value={c.layer} onChange={(e) => set({ layer: e.target.value as WeightLayer })}>
@@ -47,7 +61,16 @@ export function WeightGridView() {
             </select>
           )}
         </Field>
-        {c.scope === 'group' && <IntField label="Group" value={c.group} min={0} max={1_000_000} hint={result ? `0 to ${result.groups - 1}` : undefined} onChange={(group) => set({ group })} />}
+        {c.scope === 'group' && (
+          <IntField
+            label="Group"
+            value={c.group}
+            min={0}
+            max={1_000_000}
+            hint={result ? `0 to ${result.groups - 1}` : undefined}
+            onChange={(group) => set({ group })}
+          />
+        )}
         <div className="actions">
           <button type="submit" disabled={run.state === 'running'}>
             Show weights
@@ -58,10 +81,28 @@ export function WeightGridView() {
       {result && (
         <div data-testid="weight-histogram">
           <dl className="metrics">
-            <Metric label="Layer" value={result.linear} hint={`[${result.rows} × ${result.cols}], ${result.groups} scale groups`} />
-            <Metric label="Bits per weight" value={result.bitsPerWeight.toFixed(3)} hint={`${result.setting}: code bits + f16 scale per group`} />
-            <Metric label="Weight error" value={`${(100 * result.weightRelRmse).toFixed(2)} %`} hint="relative RMS of dequantised minus original, over what is shown" />
-            {result.scale !== undefined && <Metric label="Group scale" value={result.scale.toPrecision(4)} hint={`offset ${result.offset?.toPrecision(4) ?? 0}`} />}
+            <Metric
+              label="Layer"
+              value={result.linear}
+              hint={`[${result.rows} × ${result.cols}], ${result.groups} scale groups`}
+            />
+            <Metric
+              label="Bits per weight"
+              value={result.bitsPerWeight.toFixed(3)}
+              hint={`${result.setting}: code bits + f16 scale per group`}
+            />
+            <Metric
+              label="Weight error"
+              value={`${(100 * result.weightRelRmse).toFixed(2)} %`}
+              hint="relative RMS of dequantised minus original, over what is shown"
+            />
+            {result.scale !== undefined && (
+              <Metric
+                label="Group scale"
+                value={result.scale.toPrecision(4)}
+                hint={`offset ${result.offset?.toPrecision(4) ?? 0}`}
+              />
+            )}
           </dl>
           <WeightHistogram
             edges={result.edges}

@@ -8,7 +8,12 @@ import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
 import { EngineCallLane, type RunOutcome } from '../../app/engineCall';
 import { serializeError, type SerializedError } from '../../worker/protocol';
-import type { ActivationStatsResult, SnrExperimentResult, WeightHistogramResult, WeightLayer } from '../../engine/analysis/types';
+import type {
+  ActivationStatsResult,
+  SnrExperimentResult,
+  WeightHistogramResult,
+  WeightLayer,
+} from '../../engine/analysis/types';
 import { parseSnrList, SnrListError } from './snrList';
 
 export type ViewRun<T> =
@@ -52,7 +57,8 @@ export interface SnrControls {
 }
 
 export interface AnalysisSlice {
-  analysisModels: { state: 'loading' } | { state: 'ready'; lists: GeneratorLists } | { state: 'failed'; error: SerializedError };
+  analysisModels:
+    { state: 'loading' } | { state: 'ready'; lists: GeneratorLists } | { state: 'failed'; error: SerializedError };
   analysisActivation: ActivationControls;
   analysisActivationRun: ViewRun<ActivationStatsResult>;
   analysisWeights: WeightControls;
@@ -72,15 +78,37 @@ export interface AnalysisSlice {
 export type AnalysisView = 'activation' | 'weights' | 'snr';
 
 export const DEFAULT_ACTIVATION: ActivationControls = { modelId: 'mnist-var-d2', samples: 4, seed: 0, block: 0 };
-export const DEFAULT_WEIGHTS: WeightControls = { modelId: 'mnist-var-d2', block: 0, layer: 'fc1', setting: parseSetting('W4g32'), scope: 'layer', group: 0 };
-export const DEFAULT_SNR: SnrControls = { varModel: 'mnist-var-d2', ditModel: 'mnist-dit-d3', snrList: '0, 10, 20, 30, 40', samples: 4, seed: 0, ditSteps: 25 };
+export const DEFAULT_WEIGHTS: WeightControls = {
+  modelId: 'mnist-var-d2',
+  block: 0,
+  layer: 'fc1',
+  setting: parseSetting('W4g32'),
+  scope: 'layer',
+  group: 0,
+};
+export const DEFAULT_SNR: SnrControls = {
+  varModel: 'mnist-var-d2',
+  ditModel: 'mnist-dit-d3',
+  snrList: '0, 10, 20, 30, 40',
+  samples: 4,
+  seed: 0,
+  ditSteps: 25,
+};
 
 /** One lane per view: a new run of a view supersedes that view's previous one, not the other views'. */
-const lanes: Record<AnalysisView, EngineCallLane> = { activation: new EngineCallLane(), weights: new EngineCallLane(), snr: new EngineCallLane() };
+const lanes: Record<AnalysisView, EngineCallLane> = {
+  activation: new EngineCallLane(),
+  weights: new EngineCallLane(),
+  snr: new EngineCallLane(),
+};
 
 /** How a view's run ends: done with its result, idle after a cancel, failed with message and fix. */
 function ending<T>(show: (run: ViewRun<T>) => void): RunOutcome<T> {
-  return { done: (result) => show({ state: 'done', result }), cancelled: () => show({ state: 'idle' }), failed: (error) => show({ state: 'failed', error }) };
+  return {
+    done: (result) => show({ state: 'done', result }),
+    cancelled: () => show({ state: 'idle' }),
+    failed: (error) => show({ state: 'failed', error }),
+  };
 }
 
 export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
@@ -95,7 +123,10 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
   async loadAnalysisModels() {
     try {
       const { models } = await engine().call('listModels', {});
-      const lists = { var: models.filter((m) => m.family === 'var').map((m) => m.id), dit: models.filter((m) => m.family === 'dit').map((m) => m.id) };
+      const lists = {
+        var: models.filter((m) => m.family === 'var').map((m) => m.id),
+        dit: models.filter((m) => m.family === 'dit').map((m) => m.id),
+      };
       set({ analysisModels: { state: 'ready', lists } });
       // Defaults that the shipped index does not have fall back to its first generator of the family.
       const pick = (id: string, list: readonly string[]) => (list.includes(id) ? id : (list[0] ?? id));
@@ -121,8 +152,17 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
     const c = get().analysisActivation;
     await lanes.activation.run(
       (run) => {
-        set({ analysisActivationRun: { state: 'running', fraction: 0, message: 'Queued' }, analysisActivation: { ...c, block: 0 } });
-        return run.call('activationStats', { modelId: c.modelId, samples: c.samples, seed: c.seed }, { onProgress: (fraction, message) => set({ analysisActivationRun: { state: 'running', fraction, message } }) });
+        set({
+          analysisActivationRun: { state: 'running', fraction: 0, message: 'Queued' },
+          analysisActivation: { ...c, block: 0 },
+        });
+        return run.call(
+          'activationStats',
+          { modelId: c.modelId, samples: c.samples, seed: c.seed },
+          {
+            onProgress: (fraction, message) => set({ analysisActivationRun: { state: 'running', fraction, message } }),
+          },
+        );
       },
       ending<ActivationStatsResult>((analysisActivationRun) => set({ analysisActivationRun })),
     );
@@ -138,7 +178,14 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
     await lanes.weights.run(
       (run) => {
         set({ analysisWeightsRun: { state: 'running', fraction: 0, message: 'Quantising' } });
-        return run.call('weightHistogram', { modelId: c.modelId, block: c.block, layer: c.layer, setting: c.setting, scope, bins: 64 });
+        return run.call('weightHistogram', {
+          modelId: c.modelId,
+          block: c.block,
+          layer: c.layer,
+          setting: c.setting,
+          scope,
+          bins: 64,
+        });
       },
       ending<WeightHistogramResult>((analysisWeightsRun) => set({ analysisWeightsRun })),
     );
@@ -158,11 +205,24 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
         set({ analysisSnrRun: { state: 'running', fraction: 0, message: 'Queued' } });
         return run.call(
           'snrExperiment',
-          { modelIds: [c.varModel, c.ditModel].filter(Boolean), snrDb: parsed.values, samples: c.samples, seed: c.seed, ditSteps: c.ditSteps },
+          {
+            modelIds: [c.varModel, c.ditModel].filter(Boolean),
+            snrDb: parsed.values,
+            samples: c.samples,
+            seed: c.seed,
+            ditSteps: c.ditSteps,
+          },
           {
             onProgress: (fraction, message) => {
               const now = get().analysisSnrRun;
-              set({ analysisSnrRun: { state: 'running', fraction, message, partial: now.state === 'running' ? now.partial : undefined } });
+              set({
+                analysisSnrRun: {
+                  state: 'running',
+                  fraction,
+                  message,
+                  partial: now.state === 'running' ? now.partial : undefined,
+                },
+              });
             },
             onPartial: (partial) => {
               const now = get().analysisSnrRun;

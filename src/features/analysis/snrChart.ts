@@ -35,7 +35,20 @@ export function snrChart(result: SnrExperimentResult): SnrChart {
   const series = result.curves.map((curve) => ({
     key: curve.modelId,
     curve,
-    points: curve.points.map((p) => ({ input: p.inputSnrDb, output: Number.isFinite(p.outputSnrDb) ? p.outputSnrDb : ceiling, identical: p.outputSnrDb === Infinity, tokensChanged: p.tokensChanged })),
+    points: curve.points.map((p) => ({
+      input: p.inputSnrDb,
+      output: Number.isFinite(p.outputSnrDb) ? p.outputSnrDb : ceiling,
+      identical: p.outputSnrDb === Infinity,
+      tokensChanged: p.tokensChanged,
+    })),
   }));
-  return { series, identity: [{ input: lo, output: lo }, { input: hi, output: hi }], ceiling, domain: [Math.floor(lo / 10) * 10, ceiling] };
+  return {
+    series,
+    identity: [
+      { input: lo, output: lo },
+      { input: hi, output: hi },
+    ],
+    ceiling,
+    domain: [Math.floor(lo / 10) * 10, ceiling],
+  };
 }

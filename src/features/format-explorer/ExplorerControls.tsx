@@ -21,7 +21,11 @@ export function ExplorerControls() {
       <SettingPicker setting={s.setting} context={{ scope: 'weights' }} onChange={(setting) => set({ setting })} />
       <Field label="Matrix size (N = K)">
         {(id) => (
-          <select id={id} value={s.cols} onChange={(e) => set({ cols: Number(e.target.value), rows: Math.min(Number(e.target.value), 1024) })}>
+          <select
+            id={id}
+            value={s.cols}
+            onChange={(e) => set({ cols: Number(e.target.value), rows: Math.min(Number(e.target.value), 1024) })}
+          >
             {SIZES.map((n) => (
               <option key={n} value={n}>
                 {Math.min(n, 1024)} x {n}
@@ -32,11 +36,26 @@ export function ExplorerControls() {
       </Field>
       <Field label="Tokens" hint="1 runs the GEMV kernel, more the tiled GEMM.">
         {(id) => (
-          <input id={id} type="number" min={1} max={256} value={s.tokens} onChange={(e) => set({ tokens: clampInt(e.target.value, 1, 256) })} />
+          <input
+            id={id}
+            type="number"
+            min={1}
+            max={256}
+            value={s.tokens}
+            onChange={(e) => set({ tokens: clampInt(e.target.value, 1, 256) })}
+          />
         )}
       </Field>
       <Field label="Seed">
-        {(id) => <input id={id} type="number" min={0} value={s.seed} onChange={(e) => set({ seed: clampInt(e.target.value, 0, 2 ** 31 - 1) })} />}
+        {(id) => (
+          <input
+            id={id}
+            type="number"
+            min={0}
+            value={s.seed}
+            onChange={(e) => set({ seed: clampInt(e.target.value, 0, 2 ** 31 - 1) })}
+          />
+        )}
       </Field>
       <div className="actions">
         <button type="submit" disabled={running}>

@@ -21,7 +21,12 @@ export function WeightHistogram({ edges, counts, grid, caption, valueName = 'w' 
       <ResponsiveContainer width="100%" height={220}>
         <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} barCategoryGap={0}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => v.toFixed(2)} />
+          <XAxis
+            dataKey="x"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={(v: number) => v.toFixed(2)}
+          />
           <YAxis allowDecimals={false} width={52} />
           <Tooltip formatter={(v) => [v, 'weights']} labelFormatter={(v) => `${valueName} ≈ ${Number(v).toFixed(3)}`} />
           <Bar dataKey="count" fill="#7aa6d8" isAnimationActive={false} />

@@ -48,16 +48,16 @@ export const createExplorerSlice: SliceCreator<ExplorerSlice> = (set, get) => ({
       (run) => {
         set({ explorerRun: { state: 'running', progress: 'Queued' } });
         return run.call(
-        'quantProbe',
-        {
-          format: settings.setting.weight!.format,
-          granularity: settings.setting.weight!.granularity,
-          rows: settings.rows,
-          cols: settings.cols,
-          tokens: settings.tokens,
-          seed: settings.seed,
-        },
-        { onProgress: (_f, message) => set({ explorerRun: { state: 'running', progress: message } }) },
+          'quantProbe',
+          {
+            format: settings.setting.weight!.format,
+            granularity: settings.setting.weight!.granularity,
+            rows: settings.rows,
+            cols: settings.cols,
+            tokens: settings.tokens,
+            seed: settings.seed,
+          },
+          { onProgress: (_f, message) => set({ explorerRun: { state: 'running', progress: message } }) },
         );
       },
       {

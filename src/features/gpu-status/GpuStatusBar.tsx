@@ -11,7 +11,12 @@ export function GpuStatusBar() {
     void startGpu();
   }, [startGpu]);
 
-  if (status.state === 'starting') return <p className="status-bar" aria-live="polite">Starting WebGPU…</p>;
+  if (status.state === 'starting')
+    return (
+      <p className="status-bar" aria-live="polite">
+        Starting WebGPU…
+      </p>
+    );
   if (status.state === 'failed') {
     const lost = status.error.code === 'device-lost';
     return (
@@ -32,8 +37,9 @@ export function GpuStatusBar() {
   return (
     <p className="status-bar" aria-live="polite" data-testid="gpu-ready">
       <span className="dot ok" aria-hidden /> WebGPU ready on <strong>{adapterLabel(adapter)}</strong>
-      {adapter.isFallbackAdapter && ' (software fallback)'} · shader-f16 {hasShaderF16 ? 'yes' : 'no (f32 paths)'} · subgroups{' '}
-      {hasSubgroups ? 'yes' : 'no'} · max storage binding {(adapter.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB
+      {adapter.isFallbackAdapter && ' (software fallback)'} · shader-f16 {hasShaderF16 ? 'yes' : 'no (f32 paths)'} ·
+      subgroups {hasSubgroups ? 'yes' : 'no'} · max storage binding{' '}
+      {(adapter.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB
     </p>
   );
 }

@@ -3,9 +3,7 @@ import { engine, onEngineEvent, restartEngine } from '../../app/engine';
 import { serializeError, type EngineInfo, type SerializedError } from '../../worker/protocol';
 
 export type GpuStatus =
-  | { state: 'starting' }
-  | { state: 'ready'; info: EngineInfo }
-  | { state: 'failed'; error: SerializedError };
+  { state: 'starting' } | { state: 'ready'; info: EngineInfo } | { state: 'failed'; error: SerializedError };
 
 export interface GpuSlice {
   gpuStatus: GpuStatus;

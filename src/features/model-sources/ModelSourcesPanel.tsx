@@ -19,14 +19,16 @@ export function ModelSourcesPanel() {
   const cache = useAppStore((s) => s.downloadCache);
   const cleared = useAppStore((s) => s.clearedDownloads);
   const previews = useAppStore((s) => s.sourcePreviews);
-  const { addSource, cancelSourceDownload, removeSource, clearDownloadCache, refreshDownloadCache, previewModel } = useAppStore.getState();
+  const { addSource, cancelSourceDownload, removeSource, clearDownloadCache, refreshDownloadCache, previewModel } =
+    useAppStore.getState();
   const [url, setUrl] = useState('');
   const [dragging, setDragging] = useState(false);
 
   async function addUrl(u: string) {
     await addSource({ kind: 'url', url: u }, u);
     const added = useAppStore.getState().sourceDownload.state === 'idle';
-    if (added && !modelsParam(window.location.search).includes(u)) window.history.replaceState(null, '', withModelsParam(window.location, u));
+    if (added && !modelsParam(window.location.search).includes(u))
+      window.history.replaceState(null, '', withModelsParam(window.location, u));
   }
 
   useEffect(() => {
@@ -38,7 +40,8 @@ export function ModelSourcesPanel() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const addFolder = (folder: PickedFolder) => addSource({ kind: 'folder', name: folder.name, files: folder.files }, `folder ${folder.name}`);
+  const addFolder = (folder: PickedFolder) =>
+    addSource({ kind: 'folder', name: folder.name, files: folder.files }, `folder ${folder.name}`);
   async function onDrop(e: DragEvent) {
     e.preventDefault();
     setDragging(false);
@@ -49,7 +52,8 @@ export function ModelSourcesPanel() {
     if (kind === 'url') window.history.replaceState(null, '', withModelsParam(window.location, requestedAs, true));
   }
   async function clear() {
-    for (const s of sources.filter((x) => x.source.kind === 'url')) window.history.replaceState(null, '', withModelsParam(window.location, s.requestedAs, true));
+    for (const s of sources.filter((x) => x.source.kind === 'url'))
+      window.history.replaceState(null, '', withModelsParam(window.location, s.requestedAs, true));
     await clearDownloadCache();
   }
 
@@ -57,8 +61,9 @@ export function ModelSourcesPanel() {
     <section className="panel model-sources" aria-labelledby="sources-title">
       <h2 id="sources-title">Your models</h2>
       <p className="explain">
-        Bring bundles as <code>python3 training/export_bundle.py</code> or <code>training/convert_official.py</code> write them (a folder with
-        index.json). They are checked by the same validator as the shipped ones (sizes, sha256, tensors) and run on your GPU; nothing is uploaded.
+        Bring bundles as <code>python3 training/export_bundle.py</code> or <code>training/convert_official.py</code>{' '}
+        write them (a folder with index.json). They are checked by the same validator as the shipped ones (sizes,
+        sha256, tensors) and run on your GPU; nothing is uploaded.
       </p>
       <div
         className={`drop-zone${dragging ? ' dragging' : ''}`}
@@ -73,7 +78,15 @@ export function ModelSourcesPanel() {
         <label className="folder-pick">
           Pick a models folder
           {/* webkitdirectory is not in React's types; the attribute makes the picker choose folders. */}
-          <input type="file" aria-label="Models folder" {...{ webkitdirectory: '', directory: '' }} multiple onChange={(e) => e.target.files && e.target.files.length > 0 && void addFolder(filesFromInput(e.target.files))} />
+          <input
+            type="file"
+            aria-label="Models folder"
+            {...{ webkitdirectory: '', directory: '' }}
+            multiple
+            onChange={(e) =>
+              e.target.files && e.target.files.length > 0 && void addFolder(filesFromInput(e.target.files))
+            }
+          />
         </label>
         <span className="muted"> or drop it here, or give the URL of a folder that holds index.json:</span>
         <form
@@ -83,14 +96,26 @@ export function ModelSourcesPanel() {
             if (url.trim()) void addUrl(url.trim());
           }}
         >
-          <input type="url" aria-label="Models URL" placeholder="https://example.org/models/" value={url} onChange={(e) => setUrl(e.target.value)} />
+          <input
+            type="url"
+            aria-label="Models URL"
+            placeholder="https://example.org/models/"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+          />
           <button type="submit" disabled={download.state === 'running'}>
             Add URL
           </button>
         </form>
       </div>
       {download.state === 'running' && <DownloadProgressBar download={download} onCancel={cancelSourceDownload} />}
-      {download.state === 'failed' && <ErrorPanel title={`Could not add ${download.what}`} message={download.error.message} fix={download.error.fix} />}
+      {download.state === 'failed' && (
+        <ErrorPanel
+          title={`Could not add ${download.what}`}
+          message={download.error.message}
+          fix={download.error.fix}
+        />
+      )}
 
       <table className="source-list" aria-label="Models and where they come from">
         <thead>
@@ -126,7 +151,12 @@ export function ModelSourcesPanel() {
                   </td>
                   <td>
                     {m.generator && (
-                      <button type="button" className="secondary" onClick={() => void previewModel(m.id)} disabled={preview?.state === 'running'}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => void previewModel(m.id)}
+                        disabled={preview?.state === 'running'}
+                      >
                         Generate a sample
                       </button>
                     )}
@@ -134,14 +164,27 @@ export function ModelSourcesPanel() {
                     {preview?.state === 'done' && (
                       <figure className="source-preview">
                         {preview.image.pixels ? (
-                          <PixelCanvas pixels={preview.image.pixels} size={preview.image.size} scale={preview.image.size > 64 ? 1 : 3} label={`Sample of ${m.id}`} />
+                          <PixelCanvas
+                            pixels={preview.image.pixels}
+                            size={preview.image.size}
+                            scale={preview.image.size > 64 ? 1 : 3}
+                            label={`Sample of ${m.id}`}
+                          />
                         ) : (
                           <span className="muted">The output is raw (no decoder).</span>
                         )}
-                        {preview.note && <figcaption className="muted">fp32, class 7, seed 1: {preview.note}</figcaption>}
+                        {preview.note && (
+                          <figcaption className="muted">fp32, class 7, seed 1: {preview.note}</figcaption>
+                        )}
                       </figure>
                     )}
-                    {preview?.state === 'failed' && <ErrorPanel title={`${m.id} could not generate`} message={preview.error.message} fix={preview.error.fix} />}
+                    {preview?.state === 'failed' && (
+                      <ErrorPanel
+                        title={`${m.id} could not generate`}
+                        message={preview.error.message}
+                        fix={preview.error.fix}
+                      />
+                    )}
                   </td>
                 </tr>
               );
@@ -152,7 +195,11 @@ export function ModelSourcesPanel() {
       {sources.map((s) => (
         <p key={s.source.id} className="source-actions">
           {s.cacheNote && <span className="muted">{s.cacheNote} </span>}
-          <button type="button" className="secondary" onClick={() => void remove(s.source.id, s.requestedAs, s.source.kind)}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void remove(s.source.id, s.requestedAs, s.source.kind)}
+          >
             Remove {s.source.label}
           </button>
         </p>
@@ -161,14 +208,31 @@ export function ModelSourcesPanel() {
         <button type="button" className="secondary" onClick={() => void clear()} disabled={!cache || cache.files === 0}>
           Clear downloaded models{cache && cache.files > 0 ? ` (frees ${formatBytes(cache.bytes)})` : ''}
         </button>
-        {cache && <span className="muted" data-testid="download-cache"> {cache.files === 0 ? 'No downloaded models are kept.' : `${cache.files} downloaded files kept (${formatBytes(cache.bytes)}).`}</span>}
-        {cleared && <span className="muted"> Freed {formatBytes(cleared.bytes)} ({cleared.files} files).</span>}
+        {cache && (
+          <span className="muted" data-testid="download-cache">
+            {' '}
+            {cache.files === 0
+              ? 'No downloaded models are kept.'
+              : `${cache.files} downloaded files kept (${formatBytes(cache.bytes)}).`}
+          </span>
+        )}
+        {cleared && (
+          <span className="muted">
+            {' '}
+            Freed {formatBytes(cleared.bytes)} ({cleared.files} files).
+          </span>
+        )}
       </p>
     </section>
   );
 }
 
-function describeStats(s: { fromCache: number; cachedBytes: number; downloaded: number; downloadedBytes: number }): string {
+function describeStats(s: {
+  fromCache: number;
+  cachedBytes: number;
+  downloaded: number;
+  downloadedBytes: number;
+}): string {
   const parts = [];
   if (s.downloaded > 0) parts.push(`downloaded ${formatBytes(s.downloadedBytes)}`);
   if (s.fromCache > 0) parts.push(`${formatBytes(s.cachedBytes)} from the download cache`);

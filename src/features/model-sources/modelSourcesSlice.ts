@@ -6,16 +6,32 @@
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
 import { EngineCallLane } from '../../app/engineCall';
-import { serializeError, type AddSourceParams, type AddSourceResult, type SerializedError } from '../../worker/protocol';
+import {
+  serializeError,
+  type AddSourceParams,
+  type AddSourceResult,
+  type SerializedError,
+} from '../../worker/protocol';
 import { browserCaches, downloadUsage, freeDownloads, type CacheUsage } from './downloadCache';
 import { previewImage, type PreviewImage } from './previewImage';
 
 export type SourceDownload =
   | { state: 'idle' }
-  | { state: 'running'; what: string; received: number; total: number; startedAt: number; bytesPerSecond: number; message: string }
+  | {
+      state: 'running';
+      what: string;
+      received: number;
+      total: number;
+      startedAt: number;
+      bytesPerSecond: number;
+      message: string;
+    }
   | { state: 'failed'; what: string; error: SerializedError };
 
-export type SourcePreview = { state: 'running'; message: string } | { state: 'done'; image: PreviewImage; note?: string } | { state: 'failed'; error: SerializedError };
+export type SourcePreview =
+  | { state: 'running'; message: string }
+  | { state: 'done'; image: PreviewImage; note?: string }
+  | { state: 'failed'; error: SerializedError };
 
 /** An added source as the engine answered, with what the user gave (the ?models= value, kept to remove it again). */
 export type AddedSource = AddSourceResult & { readonly requestedAs: string };
@@ -48,11 +64,24 @@ export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, ge
 
   async addSource(params, what) {
     const startedAt = performance.now();
-    const running = () => (get().sourceDownload.state === 'running' ? (get().sourceDownload as Extract<SourceDownload, { state: 'running' }>) : undefined);
+    const running = () =>
+      get().sourceDownload.state === 'running'
+        ? (get().sourceDownload as Extract<SourceDownload, { state: 'running' }>)
+        : undefined;
     let added = false;
     await lane.run(
       (run) => {
-        set({ sourceDownload: { state: 'running', what, received: 0, total: 0, startedAt, bytesPerSecond: 0, message: 'Starting' } });
+        set({
+          sourceDownload: {
+            state: 'running',
+            what,
+            received: 0,
+            total: 0,
+            startedAt,
+            bytesPerSecond: 0,
+            message: 'Starting',
+          },
+        });
         return run.call('addModelSource', params, {
           onProgress: (_f, message) => {
             const now = running();
@@ -61,15 +90,23 @@ export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, ge
           onPartial: ({ received, total }) => {
             const now = running();
             const seconds = (performance.now() - startedAt) / 1000;
-            if (now) set({ sourceDownload: { ...now, received, total, bytesPerSecond: seconds > 0 ? received / seconds : 0 } });
+            if (now)
+              set({
+                sourceDownload: { ...now, received, total, bytesPerSecond: seconds > 0 ? received / seconds : 0 },
+              });
           },
         });
       },
       {
         done: (result) => {
           // The same URL added again replaces its earlier entry.
-          const others = get().modelSources.filter((s) => !(s.source.kind === 'url' && s.source.label === result.source.label));
-          set({ modelSources: [...others, { ...result, requestedAs: params.kind === 'url' ? params.url : what }], sourceDownload: { state: 'idle' } });
+          const others = get().modelSources.filter(
+            (s) => !(s.source.kind === 'url' && s.source.label === result.source.label),
+          );
+          set({
+            modelSources: [...others, { ...result, requestedAs: params.kind === 'url' ? params.url : what }],
+            sourceDownload: { state: 'idle' },
+          });
           added = true;
         },
         cancelled: () => set({ sourceDownload: { state: 'idle' } }),
@@ -107,10 +144,25 @@ export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, ge
     const previews = (p: SourcePreview) => set({ sourcePreviews: new Map(get().sourcePreviews).set(modelId, p) });
     previews({ state: 'running', message: 'Loading' });
     try {
-      const info = await engine().call('loadModel', { id: modelId }, { onProgress: (_f, message) => previews({ state: 'running', message }) });
-      const result = await engine().call('generate', { modelId, settings: [], classLabel: Math.min(7, info.numClasses - 1), seed: 1 }, { onProgress: (_f, message) => previews({ state: 'running', message }) });
-      const rule = info.family === 'dit' ? `${info.defaults.steps} ${info.defaults.sampler ?? 'ddpm'} steps, cfg ${info.defaults.cfg}, ${info.guidance ?? 'guidance on all latent channels'}` : `cfg ${info.defaults.cfg}, top-k ${info.defaults.topK || 'off'}, top-p ${info.defaults.topP || 'off'}`;
-      previews({ state: 'done', image: previewImage(result.reference.output, result.outputShape, result.outputKind), note: [rule, ...result.notes].join('. ') });
+      const info = await engine().call(
+        'loadModel',
+        { id: modelId },
+        { onProgress: (_f, message) => previews({ state: 'running', message }) },
+      );
+      const result = await engine().call(
+        'generate',
+        { modelId, settings: [], classLabel: Math.min(7, info.numClasses - 1), seed: 1 },
+        { onProgress: (_f, message) => previews({ state: 'running', message }) },
+      );
+      const rule =
+        info.family === 'dit'
+          ? `${info.defaults.steps} ${info.defaults.sampler ?? 'ddpm'} steps, cfg ${info.defaults.cfg}, ${info.guidance ?? 'guidance on all latent channels'}`
+          : `cfg ${info.defaults.cfg}, top-k ${info.defaults.topK || 'off'}, top-p ${info.defaults.topP || 'off'}`;
+      previews({
+        state: 'done',
+        image: previewImage(result.reference.output, result.outputShape, result.outputKind),
+        note: [rule, ...result.notes].join('. '),
+      });
     } catch (error) {
       previews({ state: 'failed', error: serializeError(error) });
     }

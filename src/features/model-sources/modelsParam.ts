@@ -19,7 +19,11 @@ export function keepModelsParam(search: string, current: string): string {
 }
 
 /** The page's URL with `url` added to (or, with remove, taken from) its `models` values. */
-export function withModelsParam(location: { pathname: string; search: string; hash: string }, url: string, remove = false): string {
+export function withModelsParam(
+  location: { pathname: string; search: string; hash: string },
+  url: string,
+  remove = false,
+): string {
   const p = new URLSearchParams(location.search);
   const urls = modelsParam(location.search).filter((u) => u !== url);
   p.delete('models');

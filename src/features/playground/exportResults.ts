@@ -19,7 +19,12 @@ export interface ExportCell {
 }
 
 /** fp32 first, then the view's columns, row by row; cells not generated yet are left out. */
-export function exportCells(view: PlaygroundView, modelId: string, cells: ReadonlyMap<string, ComparedRun>, rows: ReadonlyMap<string, RowResult>): ExportCell[] {
+export function exportCells(
+  view: PlaygroundView,
+  modelId: string,
+  cells: ReadonlyMap<string, ComparedRun>,
+  rows: ReadonlyMap<string, RowResult>,
+): ExportCell[] {
   const out: ExportCell[] = [];
   for (const row of rowsOf(view, modelId)) {
     const result = rows.get(rowKeyString(row));
@@ -33,7 +38,25 @@ export function exportCells(view: PlaygroundView, modelId: string, cells: Readon
   return out;
 }
 
-const CSV_COLUMNS = ['model', 'class', 'seed', 'steps', 'column', 'setting', 'ranModel', 'psnrDb', 'outputRelL2', 'predictedLabel', 'confidence', 'bitsPerWeight', 'weightBytes', 'ms', 'finalStateRelL2', 'tokensAsFp32', 'tokens'] as const;
+const CSV_COLUMNS = [
+  'model',
+  'class',
+  'seed',
+  'steps',
+  'column',
+  'setting',
+  'ranModel',
+  'psnrDb',
+  'outputRelL2',
+  'predictedLabel',
+  'confidence',
+  'bitsPerWeight',
+  'weightBytes',
+  'ms',
+  'finalStateRelL2',
+  'tokensAsFp32',
+  'tokens',
+] as const;
 
 export function cellsToCsv(cells: readonly ExportCell[]): string {
   const lines = [CSV_COLUMNS.join(',')];
@@ -42,7 +65,25 @@ export function cellsToCsv(cells: readonly ExportCell[]): string {
     const last = compared?.steps[compared.steps.length - 1];
     const finalState = last ? (last.kind === 'var' ? last.fHatRelL2 : last.xRelL2) : undefined;
     const kept = compared ? tokensKept(compared.steps) : undefined;
-    const values = [row.modelId, row.classLabel, row.seed, row.steps || '', column, settingToString(run.setting), run.modelId ?? row.modelId, compared?.psnr, compared?.outputRelL2, run.prediction?.label, run.prediction?.confidence, run.memory.bitsPerWeight, run.memory.weightBytes, run.ms, finalState, kept?.same, kept?.total];
+    const values = [
+      row.modelId,
+      row.classLabel,
+      row.seed,
+      row.steps || '',
+      column,
+      settingToString(run.setting),
+      run.modelId ?? row.modelId,
+      compared?.psnr,
+      compared?.outputRelL2,
+      run.prediction?.label,
+      run.prediction?.confidence,
+      run.memory.bitsPerWeight,
+      run.memory.weightBytes,
+      run.ms,
+      finalState,
+      kept?.same,
+      kept?.total,
+    ];
     // Infinity (a PSNR of identical images) and NaN are written out, not left empty.
     lines.push(values.map((v) => csvField(typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)).join(','));
   }
@@ -53,7 +94,13 @@ export function cellsToJson(view: PlaygroundView, cells: readonly ExportCell[]):
   return JSON.stringify(
     {
       view: { ...view, columns: view.columns.map(settingToString) },
-      cells: cells.map(({ row, column, run }) => ({ ...row, column, ...run, setting: settingToString(run.setting), output: Array.from(run.output) })),
+      cells: cells.map(({ row, column, run }) => ({
+        ...row,
+        column,
+        ...run,
+        setting: settingToString(run.setting),
+        output: Array.from(run.output),
+      })),
     },
     (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
     1,
@@ -90,5 +137,7 @@ export async function cellsToPng(view: PlaygroundView, cells: readonly ExportCel
     tileCtx.putImageData(new ImageData(new Uint8ClampedArray(greyPixels(run.output, size)), size, size), 0, 0);
     ctx.drawImage(tile, pad + c * cellW, header + r * (size * scale + pad), size * scale, size * scale);
   }
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('The browser could not encode the PNG.'))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('The browser could not encode the PNG.'))), 'image/png'),
+  );
 }

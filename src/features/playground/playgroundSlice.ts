@@ -18,7 +18,10 @@ export type PlaygroundRun =
   | { state: 'running'; fraction: number; message: string }
   | { state: 'failed'; error: SerializedError };
 
-export type ModelsState = { state: 'loading' } | { state: 'ready'; models: readonly ModelListEntry[] } | { state: 'failed'; error: SerializedError };
+export type ModelsState =
+  | { state: 'loading' }
+  | { state: 'ready'; models: readonly ModelListEntry[] }
+  | { state: 'failed'; error: SerializedError };
 
 export interface PlaygroundSlice {
   playground: PlaygroundView;
@@ -99,7 +102,10 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
     // A new column starts one bit below the last one (the question people ask next), else the last one with
     // activations quantised (or not); a trained student's copy is its RTN setting.
     const base = last.method.kind === 'qat' ? { ...last, method: RTN } : last;
-    const lower = format?.kind === 'int' && format.bits > 2 ? withField(base, 'weightBits', String(format.bits === 8 ? 6 : format.bits - 1)) : base;
+    const lower =
+      format?.kind === 'int' && format.bits > 2
+        ? withField(base, 'weightBits', String(format.bits === 8 ? 6 : format.bits - 1))
+        : base;
     const toggled = withField(base, 'activation', base.activation.format.kind === 'none' ? '8' : '32');
     const next = [lower, toggled].find((s) => !view.columns.some((c) => sameSetting(c, s)));
     if (!next) return;
@@ -122,7 +128,11 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
       const sizes = baseModels(models, view.family).map((m) => m.depth);
       if (sizes.length > 0 && !sizes.includes(view.size)) {
         const fallback = sizes.includes(DEFAULT_VIEW.size) ? DEFAULT_VIEW.size : sizes[0];
-        const problem = { param: 'size', value: String(view.size), message: `size=${view.size}: there is no ${view.family.toUpperCase()} model of depth ${view.size} (sizes: ${sizes.join(', ')}); using ${fallback} instead.` };
+        const problem = {
+          param: 'size',
+          value: String(view.size),
+          message: `size=${view.size}: there is no ${view.family.toUpperCase()} model of depth ${view.size} (sizes: ${sizes.join(', ')}); using ${fallback} instead.`,
+        };
         get().setView({ size: fallback }, [...get().urlProblems, problem]);
       } else get().setView({});
     } catch (error) {
@@ -133,42 +143,71 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
   async generate() {
     const idle = () => set({ playgroundRun: { state: 'idle' } });
     // A new request supersedes the one in flight, also when it has nothing to compute.
-    await lane.run(async (run) => {
-      const models = get().models;
-      const view = get().playground;
-      const modelId = get().modelId;
-      const requests = planRequests(view, modelId, models.state === 'ready' ? models.models : [], get().cells, get().rowResults);
-      if (requests.length === 0) return;
-      set({ playgroundRun: { state: 'running', fraction: 0, message: 'Queued' } });
-      if (!loaded.has(modelId)) {
-        await run.call('loadModel', { id: modelId }, { onProgress: (f, message) => set({ playgroundRun: { state: 'running', fraction: f, message: `Loading the model: ${message}` } }) });
-        loaded.add(modelId);
-      }
-      for (const [i, { row, columns }] of requests.entries()) {
-        const result = await run.call(
-          'generate',
-          {
-            modelId: row.modelId,
-            settings: columns.map((c) => (c.modelId ? { setting: c.setting, modelId: c.modelId } : c.setting)),
-            classLabel: row.classLabel,
-            seed: row.seed,
-            ...(view.family === 'dit' ? { steps: row.steps } : {}),
-          },
-          {
-            onProgress: (f, message) => set({ playgroundRun: { state: 'running', fraction: (i + f) / requests.length, message: `Row ${i + 1} of ${requests.length}: ${message}` } }),
-          },
+    await lane.run(
+      async (run) => {
+        const models = get().models;
+        const view = get().playground;
+        const modelId = get().modelId;
+        const requests = planRequests(
+          view,
+          modelId,
+          models.state === 'ready' ? models.models : [],
+          get().cells,
+          get().rowResults,
         );
-        const cells = new Map(get().cells);
-        // The engine de-duplicates and answers in request order, one run per distinct (setting, student).
-        columns.forEach((c) => {
-          const compared = result.runs.find((r) => sameSetting(r.setting, c.setting) && r.modelId === c.modelId);
-          if (compared) cells.set(cellKeyString(row, c.setting), compared);
-        });
-        const rowResults = new Map(get().rowResults);
-        rowResults.set(rowKeyString(row), { reference: result.reference, outputKind: result.outputKind, outputShape: result.outputShape, notes: result.notes, stepCount: result.stepCount });
-        set({ cells, rowResults });
-      }
-    }, { done: idle, cancelled: idle, failed: (error) => set({ playgroundRun: { state: 'failed', error } }) });
+        if (requests.length === 0) return;
+        set({ playgroundRun: { state: 'running', fraction: 0, message: 'Queued' } });
+        if (!loaded.has(modelId)) {
+          await run.call(
+            'loadModel',
+            { id: modelId },
+            {
+              onProgress: (f, message) =>
+                set({ playgroundRun: { state: 'running', fraction: f, message: `Loading the model: ${message}` } }),
+            },
+          );
+          loaded.add(modelId);
+        }
+        for (const [i, { row, columns }] of requests.entries()) {
+          const result = await run.call(
+            'generate',
+            {
+              modelId: row.modelId,
+              settings: columns.map((c) => (c.modelId ? { setting: c.setting, modelId: c.modelId } : c.setting)),
+              classLabel: row.classLabel,
+              seed: row.seed,
+              ...(view.family === 'dit' ? { steps: row.steps } : {}),
+            },
+            {
+              onProgress: (f, message) =>
+                set({
+                  playgroundRun: {
+                    state: 'running',
+                    fraction: (i + f) / requests.length,
+                    message: `Row ${i + 1} of ${requests.length}: ${message}`,
+                  },
+                }),
+            },
+          );
+          const cells = new Map(get().cells);
+          // The engine de-duplicates and answers in request order, one run per distinct (setting, student).
+          columns.forEach((c) => {
+            const compared = result.runs.find((r) => sameSetting(r.setting, c.setting) && r.modelId === c.modelId);
+            if (compared) cells.set(cellKeyString(row, c.setting), compared);
+          });
+          const rowResults = new Map(get().rowResults);
+          rowResults.set(rowKeyString(row), {
+            reference: result.reference,
+            outputKind: result.outputKind,
+            outputShape: result.outputShape,
+            notes: result.notes,
+            stepCount: result.stepCount,
+          });
+          set({ cells, rowResults });
+        }
+      },
+      { done: idle, cancelled: idle, failed: (error) => set({ playgroundRun: { state: 'failed', error } }) },
+    );
   },
 
   cancelGenerate() {

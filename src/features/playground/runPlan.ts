@@ -45,7 +45,10 @@ export function depthOf(id: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function baseModels(models: readonly ModelListEntry[], family: ModelFamily): { id: string; depth: number; title: string }[] {
+export function baseModels(
+  models: readonly ModelListEntry[],
+  family: ModelFamily,
+): { id: string; depth: number; title: string }[] {
   return models
     .filter((m) => m.generator && m.family === family && !m.quantTraining && depthOf(m.id) !== undefined)
     .map((m) => ({ id: m.id, depth: depthOf(m.id)!, title: m.title }))
@@ -63,7 +66,11 @@ export function studentSetting(m: ModelListEntry): QuantSetting | undefined {
 }
 
 /** The student bundle of `teacher` trained for `setting` (a trained method), if one is shipped. */
-export function studentFor(models: readonly ModelListEntry[], teacher: string, setting: QuantSetting): string | undefined {
+export function studentFor(
+  models: readonly ModelListEntry[],
+  teacher: string,
+  setting: QuantSetting,
+): string | undefined {
   return models.find((m) => {
     const trained = m.quantTraining?.teacher === teacher ? studentSetting(m) : undefined;
     return trained !== undefined && sameSetting(trained, setting);
@@ -71,7 +78,12 @@ export function studentFor(models: readonly ModelListEntry[], teacher: string, s
 }
 
 export function rowsOf(view: PlaygroundView, modelId: string): RowKey[] {
-  return rowCells(view).map((c) => ({ modelId, classLabel: c.classLabel, seed: c.seed, steps: view.family === 'dit' ? view.steps : 0 }));
+  return rowCells(view).map((c) => ({
+    modelId,
+    classLabel: c.classLabel,
+    seed: c.seed,
+    steps: view.family === 'dit' ? view.steps : 0,
+  }));
 }
 
 /**

@@ -9,7 +9,11 @@ export type TraceMeasure = 'state' | 'prediction' | 'snapped' | 'tokens';
 
 export const TRACE_MEASURES: Record<TraceMeasure, { label: string; var: string; dit: string | null }> = {
   state: { label: 'Error of the running state', var: 'f̂ (accumulated features) rel. L2', dit: 'x_t (latent) rel. L2' },
-  prediction: { label: 'Error of the model prediction', var: 'features before codebook snapping rel. L2', dit: 'one-step noise prediction ε rel. L2' },
+  prediction: {
+    label: 'Error of the model prediction',
+    var: 'features before codebook snapping rel. L2',
+    dit: 'one-step noise prediction ε rel. L2',
+  },
   snapped: { label: 'Error after codebook snapping (VAR)', var: 'features after snapping rel. L2', dit: null },
   tokens: { label: 'Token disagreement (VAR)', var: '1 − fraction of tokens equal to fp32', dit: null },
 };

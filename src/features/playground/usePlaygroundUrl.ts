@@ -15,7 +15,8 @@ export function usePlaygroundUrl(): void {
       if (state.playground === previous.playground) return;
       // ?models= belongs to "Your models" (model-sources): kept so a reload brings the same sources back.
       const search = keepModelsParam(viewToSearch(state.playground), window.location.search);
-      if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
+      if (search !== window.location.search)
+        window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
     });
   }, []);
 }

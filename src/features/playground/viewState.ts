@@ -114,8 +114,10 @@ export function searchToView(search: string): { view: PlaygroundView; problems: 
         report('q', key, `is not a usable setting (${(error as Error).message})`, 'nothing for it');
       }
     }
-    if (parsed.length > MAX_COLUMNS) report('q', q, `lists ${parsed.length} settings, more than ${MAX_COLUMNS}`, `the first ${MAX_COLUMNS}`);
-    if (parsed.length === 0) report('q', q, 'has no usable setting', DEFAULT_VIEW.columns.map(settingToString).join(','));
+    if (parsed.length > MAX_COLUMNS)
+      report('q', q, `lists ${parsed.length} settings, more than ${MAX_COLUMNS}`, `the first ${MAX_COLUMNS}`);
+    if (parsed.length === 0)
+      report('q', q, 'has no usable setting', DEFAULT_VIEW.columns.map(settingToString).join(','));
     else columns = parsed.slice(0, MAX_COLUMNS);
   }
   const active = int('active', 0, columns.length - 1, 0);
@@ -135,8 +137,12 @@ export function searchToView(search: string): { view: PlaygroundView; problems: 
 }
 
 /** (class, seed) of each grid row. */
-export function rowCells(v: Pick<PlaygroundView, 'classLabel' | 'seed' | 'rows' | 'rowMode'>): { classLabel: number; seed: number }[] {
+export function rowCells(
+  v: Pick<PlaygroundView, 'classLabel' | 'seed' | 'rows' | 'rowMode'>,
+): { classLabel: number; seed: number }[] {
   return Array.from({ length: v.rows }, (_, i) =>
-    v.rowMode === 'classes' ? { classLabel: (v.classLabel + i) % 10, seed: v.seed } : { classLabel: v.classLabel, seed: (v.seed + i) % (MAX_SEED + 1) },
+    v.rowMode === 'classes'
+      ? { classLabel: (v.classLabel + i) % 10, seed: v.seed }
+      : { classLabel: v.classLabel, seed: (v.seed + i) % (MAX_SEED + 1) },
   );
 }

@@ -20,7 +20,15 @@ export function AxisToggle({ choice }: { choice: MetricChoice }) {
     <>
       <RadioGroup name="scaling-metric" legend="Metric" choices={metrics} value={choice.metric} onChange={setMetric} />
       <RadioGroup name="scaling-axis" legend="X axis" choices={AXES} value={axis} onChange={setAxis} />
-      {choice.metric === 'fd' && <RadioGroup name="scaling-fd-scale" legend="FD axis" choices={FD_SCALES} value={fdScale} onChange={setFdScale} />}
+      {choice.metric === 'fd' && (
+        <RadioGroup
+          name="scaling-fd-scale"
+          legend="FD axis"
+          choices={FD_SCALES}
+          value={fdScale}
+          onChange={setFdScale}
+        />
+      )}
     </>
   );
 }
@@ -44,7 +52,14 @@ function RadioGroup<T extends string>({
       <div className="radio-row">
         {choices.map((c) => (
           <label key={c.value}>
-            <input type="radio" name={name} value={c.value} checked={value === c.value} disabled={c.disabled} onChange={() => onChange(c.value)} />
+            <input
+              type="radio"
+              name={name}
+              value={c.value}
+              checked={value === c.value}
+              disabled={c.disabled}
+              onChange={() => onChange(c.value)}
+            />
             <span>{c.label}</span>
           </label>
         ))}

@@ -34,7 +34,12 @@ export function ClaimsView({ sweep, metric }: { sweep: SweepFile | undefined; me
             <details key={c.id} className={`claim claim-${c.verdict}`} data-testid={`claim-${c.id}`}>
               <summary>
                 <strong>{VERDICT_TEXT[c.verdict]}</strong>
-                {c.perFamily ? ` (${Object.entries(c.perFamily).map(([f, v]) => `${f.toUpperCase()}: ${VERDICT_TEXT[v].toLowerCase()}`).join('; ')})` : ''} — {c.statement}
+                {c.perFamily
+                  ? ` (${Object.entries(c.perFamily)
+                      .map(([f, v]) => `${f.toUpperCase()}: ${VERDICT_TEXT[v].toLowerCase()}`)
+                      .join('; ')})`
+                  : ''}{' '}
+                — {c.statement}
               </summary>
               {c.evidence.length > 0 ? (
                 <ul className="claim-evidence">
@@ -51,8 +56,8 @@ export function ClaimsView({ sweep, metric }: { sweep: SweepFile | undefined; me
             </details>
           ))}
           <p className="muted">
-            Differences: {metric.toUpperCase()} a − b ± error; “p” marks a paired error (same draws, jackknife of the per-group differences), “~” a
-            difference within 2 errors.
+            Differences: {metric.toUpperCase()} a − b ± error; “p” marks a paired error (same draws, jackknife of the
+            per-group differences), “~” a difference within 2 errors.
           </p>
         </>
       )}

@@ -1,4 +1,16 @@
-import { CartesianGrid, ScatterChart, ErrorBar, LabelList, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  ScatterChart,
+  ErrorBar,
+  LabelList,
+  ReferenceArea,
+  ReferenceLine,
+  ResponsiveContainer,
+  Scatter,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { ModelFamily } from '../../models/bundle/types';
 import { formatSi, linearAxis, logDomain, logTicks } from './logTicks';
 import { METRIC_LABEL, type QualityMetric } from './metric';
@@ -26,9 +38,20 @@ export interface FamilyChartProps {
   xTicks: number[];
 }
 
-
 /** One family's bit-level scaling law: FD or KID against bits, a curve per precision, the Pareto frontier as steps, the real-data floor as a band. */
-export function FamilyChart({ family, series, frontier, measured, live, axis, metric, yScale, floor, xDomain, xTicks }: FamilyChartProps) {
+export function FamilyChart({
+  family,
+  series,
+  frontier,
+  measured,
+  live,
+  axis,
+  metric,
+  yScale,
+  floor,
+  xDomain,
+  xTicks,
+}: FamilyChartProps) {
   const label = METRIC_LABEL[metric];
   const name = familyLabel(family);
   const xLabel = axisChartLabel(axis);
@@ -36,13 +59,31 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, me
   // Log scale: a domain around the error bars and 1-2-5 ticks (recharts' own log ticks are sparse and uneven).
   const plotted = [...series.flatMap((s) => s.points), ...measured, ...(live ? [live] : [])];
   const floorEnds = floor ? [floor.low, floor.high] : [];
-  const logY = logDomain([...plotted.map((p) => p.value - p.stdError), ...plotted.map((p) => p.value + p.stdError), ...floorEnds], 1.15);
-  const linear = linearAxis([...plotted.map((p) => p.value + (Number.isFinite(p.stdError) ? p.stdError : 0)), ...floorEnds]);
+  const logY = logDomain(
+    [...plotted.map((p) => p.value - p.stdError), ...plotted.map((p) => p.value + p.stdError), ...floorEnds],
+    1.15,
+  );
+  const linear = linearAxis([
+    ...plotted.map((p) => p.value + (Number.isFinite(p.stdError) ? p.stdError : 0)),
+    ...floorEnds,
+  ]);
   return (
-    <figure className="scaling-chart" data-testid={`scaling-chart-${family}`} data-points={pointCount} data-metric={metric}>
+    <figure
+      className="scaling-chart"
+      data-testid={`scaling-chart-${family}`}
+      data-points={pointCount}
+      data-metric={metric}
+    >
       <h3>{name}</h3>
-      <p className="chart-sub">{family === 'var' ? 'Language-style: next-scale prediction over discrete tokens' : 'Diffusion-style: denoising continuous latents'}</p>
-      <div role="img" aria-label={`${name}: ${label} against ${xLabel}; ${series.length} curves, ${pointCount} points${floor ? `; real-data floor ${label} ${floor.value.toPrecision(3)}` : ''}`}>
+      <p className="chart-sub">
+        {family === 'var'
+          ? 'Language-style: next-scale prediction over discrete tokens'
+          : 'Diffusion-style: denoising continuous latents'}
+      </p>
+      <div
+        role="img"
+        aria-label={`${name}: ${label} against ${xLabel}; ${series.length} curves, ${pointCount} points${floor ? `; real-data floor ${label} ${floor.value.toPrecision(3)}` : ''}`}
+      >
         <ResponsiveContainer width="100%" height={320}>
           <ScatterChart margin={{ top: 10, right: 64, bottom: 22, left: 4 }}>
             <CartesianGrid strokeDasharray="3 3" />
@@ -64,13 +105,39 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, me
               ticks={yScale === 'log' ? logTicks(logY[0], logY[1], 7) : linear.ticks}
               allowDataOverflow
               width={66}
-              label={{ value: yScale === 'log' ? `${label} (lower is better, log)` : `${label} (lower is better)`, angle: -90, position: 'insideLeft', fontSize: 12, style: { textAnchor: 'middle' } }}
+              label={{
+                value: yScale === 'log' ? `${label} (lower is better, log)` : `${label} (lower is better)`,
+                angle: -90,
+                position: 'insideLeft',
+                fontSize: 12,
+                style: { textAnchor: 'middle' },
+              }}
             />
             {floor && (
               // The real-data floor: what N real digits score against the reference, ± its error. No generator can be expected below it.
-              <ReferenceArea y1={Math.max(floor.low, yScale === 'log' ? logY[0] : linear.domain[0])} y2={floor.high} fill={FLOOR_COLOR} fillOpacity={0.18} stroke="none" ifOverflow="hidden" />
+              <ReferenceArea
+                y1={Math.max(floor.low, yScale === 'log' ? logY[0] : linear.domain[0])}
+                y2={floor.high}
+                fill={FLOOR_COLOR}
+                fillOpacity={0.18}
+                stroke="none"
+                ifOverflow="hidden"
+              />
             )}
-            {floor && <ReferenceLine y={floor.value} stroke={FLOOR_COLOR} strokeDasharray="2 3" ifOverflow="hidden" label={{ value: `real digits, n = ${floor.samples}`, position: 'insideBottomRight', fontSize: 11, fill: FLOOR_COLOR }} />}
+            {floor && (
+              <ReferenceLine
+                y={floor.value}
+                stroke={FLOOR_COLOR}
+                strokeDasharray="2 3"
+                ifOverflow="hidden"
+                label={{
+                  value: `real digits, n = ${floor.samples}`,
+                  position: 'insideBottomRight',
+                  fontSize: 11,
+                  fill: FLOOR_COLOR,
+                }}
+              />
+            )}
             <Tooltip content={(props) => <PointTooltip {...props} axis={axis} />} isAnimationActive={false} />
             {frontier.length > 1 && (
               // A Scatter with a step line and no markers (not a Line): it takes no part in the point tooltips.
@@ -92,20 +159,46 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, me
                 fill={s.color}
                 shape={s.shape}
                 // Curves must not catch the pointer: the markers under them carry the tooltips.
-                line={{ stroke: s.color, strokeWidth: 1.5, strokeDasharray: s.dashed ? '5 3' : undefined, pointerEvents: 'none' }}
+                line={{
+                  stroke: s.color,
+                  strokeWidth: 1.5,
+                  strokeDasharray: s.dashed ? '5 3' : undefined,
+                  pointerEvents: 'none',
+                }}
                 isAnimationActive={false}
               >
-                <ErrorBar dataKey="stdError" direction="y" stroke={s.color} strokeOpacity={0.7} width={4} pointerEvents="none" isAnimationActive={false} />
+                <ErrorBar
+                  dataKey="stdError"
+                  direction="y"
+                  stroke={s.color}
+                  strokeOpacity={0.7}
+                  width={4}
+                  pointerEvents="none"
+                  isAnimationActive={false}
+                />
               </Scatter>
             ))}
             {measured.length > 0 && (
-              <Scatter name="Measured here" data={[...measured]} fill={LIVE_COLOR} shape="diamond" isAnimationActive={false}>
+              <Scatter
+                name="Measured here"
+                data={[...measured]}
+                fill={LIVE_COLOR}
+                shape="diamond"
+                isAnimationActive={false}
+              >
                 <ErrorBar dataKey="stdError" direction="y" stroke={LIVE_COLOR} width={4} isAnimationActive={false} />
               </Scatter>
             )}
             {live && (
               <Scatter name="Live point" data={[live]} fill={LIVE_COLOR} shape={LiveMarker} isAnimationActive={false}>
-                <ErrorBar dataKey="stdError" direction="y" stroke={LIVE_COLOR} strokeWidth={2} width={6} isAnimationActive={false} />
+                <ErrorBar
+                  dataKey="stdError"
+                  direction="y"
+                  stroke={LIVE_COLOR}
+                  strokeWidth={2}
+                  width={6}
+                  isAnimationActive={false}
+                />
                 <LabelList
                   dataKey="samples"
                   position="right"
@@ -122,7 +215,12 @@ export function FamilyChart({ family, series, frontier, measured, live, axis, me
           </ScatterChart>
         </ResponsiveContainer>
       </div>
-      <SeriesLegend series={series} showFrontier={frontier.length > 1} showMeasured={measured.length > 0} showLive={live !== undefined} />
+      <SeriesLegend
+        series={series}
+        showFrontier={frontier.length > 1}
+        showMeasured={measured.length > 0}
+        showLive={live !== undefined}
+      />
     </figure>
   );
 }

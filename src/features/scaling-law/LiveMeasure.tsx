@@ -10,7 +10,15 @@ import type { QualityPoint } from '../../engine/quality/types';
 import { SAMPLE_CHOICES, effectivePick } from './scalingLawSlice';
 
 // Offered before the model list and the sweep are loaded (ids of the shipped bundles).
-const FALLBACK_MODELS = ['mnist-var-d1', 'mnist-var-d2', 'mnist-var-d3', 'mnist-dit-d1', 'mnist-dit-d2', 'mnist-dit-d3', 'mnist-dit-d4'];
+const FALLBACK_MODELS = [
+  'mnist-var-d1',
+  'mnist-var-d2',
+  'mnist-var-d3',
+  'mnist-dit-d1',
+  'mnist-dit-d2',
+  'mnist-dit-d3',
+  'mnist-dit-d4',
+];
 
 /** Picks a (model, setting) and measures its FD live: the point moves on the chart as samples accumulate. */
 export function LiveMeasure() {
@@ -39,10 +47,10 @@ export function LiveMeasure() {
     <div className="live-box">
       <h3>Measure a point live</h3>
       <p className="explain">
-        Generates class-balanced samples on your GPU and computes their FD and KID (when the classifier bundle ships KID's reference). The
-        magenta ringed point moves as samples arrive and its error bar shrinks: with few samples FD is noisy and biased upwards, so compare FDs
-        measured with similar n; KID is unbiased at any n. Defaults to the model and first
-        quantised setting picked in the playground.
+        Generates class-balanced samples on your GPU and computes their FD and KID (when the classifier bundle ships
+        KID's reference). The magenta ringed point moves as samples arrive and its error bar shrinks: with few samples
+        FD is noisy and biased upwards, so compare FDs measured with similar n; KID is unbiased at any n. Defaults to
+        the model and first quantised setting picked in the playground.
       </p>
       <form
         className="controls"
@@ -62,7 +70,11 @@ export function LiveMeasure() {
             </select>
           )}
         </Field>
-        <SettingPicker setting={chosen.setting} context={{ scope: 'model' }} onChange={(setting) => setPick({ setting })} />
+        <SettingPicker
+          setting={chosen.setting}
+          context={{ scope: 'model' }}
+          onChange={(setting) => setPick({ setting })}
+        />
         <Field label="Samples" hint="More samples: a smaller error bar, a longer wait.">
           {(id) => (
             <select id={id} value={chosen.samples} onChange={(e) => setPick({ samples: Number(e.target.value) })}>
@@ -95,7 +107,8 @@ export function LiveMeasure() {
           <progress max={1} value={live.fraction} aria-label="Measurement progress" />
           {live.point ? (
             <span className="live-n">
-              n = {live.point.samples} of {live.samples} samples · FD {formatMetric('fd', live.point.fd, live.point.fdStdErr)}
+              n = {live.point.samples} of {live.samples} samples · FD{' '}
+              {formatMetric('fd', live.point.fd, live.point.fdStdErr)}
               {live.point.kid !== undefined ? ` · KID ${formatMetric('kid', live.point.kid, live.point.kidSe)}` : ''}
             </span>
           ) : (
@@ -105,7 +118,11 @@ export function LiveMeasure() {
       )}
       <PairedMetricsView point={live.state === 'running' ? live.point : lastMeasured} />
       {live.state === 'failed' && (
-        <ErrorPanel title={`Measuring ${live.modelId} at ${settingToString(live.setting)} failed`} message={live.error.message} fix={live.error.fix} />
+        <ErrorPanel
+          title={`Measuring ${live.modelId} at ${settingToString(live.setting)} failed`}
+          message={live.error.message}
+          fix={live.error.fix}
+        />
       )}
     </div>
   );

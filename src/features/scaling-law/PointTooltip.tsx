@@ -5,7 +5,15 @@ import type { BitsAxis, ChartPoint } from './series';
 import { axisLabel } from './bitsAxis';
 
 /** Tooltip of one point: which model and setting, where it sits, and how many samples its FD rests on. */
-export function PointTooltip({ active, payload, axis }: { active?: boolean; payload?: ReadonlyArray<{ payload?: unknown }>; axis: BitsAxis }) {
+export function PointTooltip({
+  active,
+  payload,
+  axis,
+}: {
+  active?: boolean;
+  payload?: ReadonlyArray<{ payload?: unknown }>;
+  axis: BitsAxis;
+}) {
   // Only entries of measured points carry a modelId (the frontier's step vertices do not).
   const entry = payload?.find((e) => (e.payload as Partial<ChartPoint> | undefined)?.modelId !== undefined);
   if (!active || !entry) return null;

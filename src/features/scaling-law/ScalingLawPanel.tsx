@@ -42,7 +42,10 @@ export function ScalingLawPanel() {
   const sweepPoints = sweepState.state === 'ready' ? sweepState.sweep.points : NO_POINTS;
   const sweepFile = sweepState.state === 'ready' ? sweepState.sweep : undefined;
   const livePoint = live.state === 'running' && live.point ? live.point : undefined;
-  const choice = useMemo(() => chooseMetric(wantedMetric, [...sweepPoints, ...measured, ...(livePoint ? [livePoint] : [])]), [wantedMetric, sweepPoints, measured, livePoint]);
+  const choice = useMemo(
+    () => chooseMetric(wantedMetric, [...sweepPoints, ...measured, ...(livePoint ? [livePoint] : [])]),
+    [wantedMetric, sweepPoints, measured, livePoint],
+  );
   const metric = choice.metric;
   const floor = sweepFile ? floorBand(sweepFile.realDataFloor, metric, sweepFile.config.samples) : undefined;
   const view = useMemo(() => {
@@ -57,7 +60,10 @@ export function ScalingLawPanel() {
         family,
         series: familySeries,
         frontier: frontierSteps(frontier, xDomain[1]),
-        measured: measured.filter((p) => p.family === family).map((p) => toChartPoint(p, axis, metric)).filter((p) => Number.isFinite(p.value)),
+        measured: measured
+          .filter((p) => p.family === family)
+          .map((p) => toChartPoint(p, axis, metric))
+          .filter((p) => Number.isFinite(p.value)),
         live: livePoint?.family === family ? toChartPoint(livePoint, axis, metric) : undefined,
       };
     });
@@ -68,10 +74,11 @@ export function ScalingLawPanel() {
     <section aria-labelledby="scaling-title" className="panel" data-testid="scaling-law-panel">
       <h2 id="scaling-title">Bit-level scaling laws</h2>
       <p className="explain">
-        Each point is one model size at one precision: x is how many bits its weights take in total (parameters × bits per parameter, log
-        scale), y is FD, the Fréchet distance between classifier features of its samples and of real MNIST digits (lower is better). A curve
-        joins the sizes of one family at one precision; the precision whose curve lies lowest for a given bit budget is the best use of those
-        bits. The paper finds VAR (discrete tokens) keeps its curve at low bits while DiT (continuous latents) falls apart.
+        Each point is one model size at one precision: x is how many bits its weights take in total (parameters × bits
+        per parameter, log scale), y is FD, the Fréchet distance between classifier features of its samples and of real
+        MNIST digits (lower is better). A curve joins the sizes of one family at one precision; the precision whose
+        curve lies lowest for a given bit budget is the best use of those bits. The paper finds VAR (discrete tokens)
+        keeps its curve at low bits while DiT (continuous latents) falls apart.
       </p>
       <SweepStatus onRetry={() => void loadSweep()} />
       <div className="scaling-toolbar">
@@ -85,16 +92,34 @@ export function ScalingLawPanel() {
       {view.hasPoints && (
         <div className="scaling-charts" ref={chartsRef}>
           {view.perFamily.map((f) => (
-            <FamilyChart key={f.family} {...f} axis={axis} metric={metric} yScale={yScaleFor(metric, fdScale)} floor={floor} xDomain={view.xDomain} xTicks={view.xTicks} />
+            <FamilyChart
+              key={f.family}
+              {...f}
+              axis={axis}
+              metric={metric}
+              yScale={yScaleFor(metric, fdScale)}
+              floor={floor}
+              xDomain={view.xDomain}
+              xTicks={view.xTicks}
+            />
           ))}
         </div>
       )}
       <p className="explain" style={{ marginTop: 8 }}>
-        Error bars: ± one jackknife standard error of {METRIC_LABEL[metric]} (groups that each hold every class); the tooltip gives the sample
-        count. {floor ? `The green band is the real-data floor: ${METRIC_LABEL[metric]} of ${floor.samples} real digits, ± its error, what a perfect generator would score at this N. ` : ''}
-        {metric === 'kid' ? 'KID (kernel distance, unbiased) does not drift with the sample count as FD does and can dip slightly below 0. ' : ''}
-        The grey step line is the Pareto frontier, the best {METRIC_LABEL[metric]} any measured configuration of that family reaches within a bit budget. Dashed curves use another method than plain rounding (RTN) at
-        the same precision as the solid curve of their colour. {axis === 'computeBits' ? 'Compute bits multiply weight bits by activation bits, so weight-only and weight+activation settings meet on one axis.' : ''}
+        Error bars: ± one jackknife standard error of {METRIC_LABEL[metric]} (groups that each hold every class); the
+        tooltip gives the sample count.{' '}
+        {floor
+          ? `The green band is the real-data floor: ${METRIC_LABEL[metric]} of ${floor.samples} real digits, ± its error, what a perfect generator would score at this N. `
+          : ''}
+        {metric === 'kid'
+          ? 'KID (kernel distance, unbiased) does not drift with the sample count as FD does and can dip slightly below 0. '
+          : ''}
+        The grey step line is the Pareto frontier, the best {METRIC_LABEL[metric]} any measured configuration of that
+        family reaches within a bit budget. Dashed curves use another method than plain rounding (RTN) at the same
+        precision as the solid curve of their colour.{' '}
+        {axis === 'computeBits'
+          ? 'Compute bits multiply weight bits by activation bits, so weight-only and weight+activation settings meet on one axis.'
+          : ''}
       </p>
       <p className="muted" data-testid="bits-note">
         Unquantised parameters count at their stored 16 bits (the bundles store f16).{' '}
@@ -113,14 +138,20 @@ export function ScalingLawPanel() {
 
 function SweepStatus({ onRetry }: { onRetry: () => void }) {
   const sweep = useAppStore((s) => s.scalingSweep);
-  if (sweep.state === 'loading') return <p className="muted" aria-live="polite">Loading the precomputed sweep…</p>;
+  if (sweep.state === 'loading')
+    return (
+      <p className="muted" aria-live="polite">
+        Loading the precomputed sweep…
+      </p>
+    );
   if (sweep.state === 'missing')
     return (
       <p className="muted" data-testid="sweep-missing">
         No precomputed sweep yet: run npm run sweep. Points you measure below still appear on the charts.
       </p>
     );
-  if (sweep.state === 'invalid') return <ErrorPanel title="The precomputed sweep cannot be read" message={sweep.message} fix={sweep.fix} />;
+  if (sweep.state === 'invalid')
+    return <ErrorPanel title="The precomputed sweep cannot be read" message={sweep.message} fix={sweep.fix} />;
   if (sweep.state === 'failed')
     return (
       <ErrorPanel
@@ -138,8 +169,9 @@ function SweepStatus({ onRetry }: { onRetry: () => void }) {
   return (
     <>
       <p className="muted" data-testid="sweep-info">
-        Sweep: {file.points.length} points, {file.config.samples} samples each (seed {file.config.seed}; DiT {file.config.ditSteps}{' '}
-        {file.config.ditSampler} steps), measured {file.createdAt.slice(0, 10)} on {file.adapter}. Numbers compare only within one sweep.
+        Sweep: {file.points.length} points, {file.config.samples} samples each (seed {file.config.seed}; DiT{' '}
+        {file.config.ditSteps} {file.config.ditSampler} steps), measured {file.createdAt.slice(0, 10)} on {file.adapter}
+        . Numbers compare only within one sweep.
       </p>
       {notices.length > 0 && (
         <div className="sweep-notice" role="note" data-testid="sweep-notice">

@@ -5,7 +5,17 @@ import { FRONTIER_COLOR, LIVE_COLOR, type ChartSeries } from './series';
  * The legend as HTML next to the chart (not recharts' own): it wraps, it can be read by screen readers, and
  * the PNG export draws the same entries (legendEntries) under the image.
  */
-export function SeriesLegend({ series, showFrontier, showMeasured, showLive }: { series: readonly ChartSeries[]; showFrontier: boolean; showMeasured: boolean; showLive: boolean }) {
+export function SeriesLegend({
+  series,
+  showFrontier,
+  showMeasured,
+  showLive,
+}: {
+  series: readonly ChartSeries[];
+  showFrontier: boolean;
+  showMeasured: boolean;
+  showLive: boolean;
+}) {
   return (
     <ul className="scaling-legend" aria-label="Legend">
       {series.map((s) => (
@@ -41,10 +51,30 @@ export function SeriesLegend({ series, showFrontier, showMeasured, showLive }: {
   );
 }
 
-function Swatch({ color, shape, dashed, line = true }: { color: string; shape: ChartSeries['shape']; dashed: boolean; line?: boolean }) {
+function Swatch({
+  color,
+  shape,
+  dashed,
+  line = true,
+}: {
+  color: string;
+  shape: ChartSeries['shape'];
+  dashed: boolean;
+  line?: boolean;
+}) {
   return (
     <svg width={22} height={14} aria-hidden>
-      {line && <line x1={0} x2={22} y1={7} y2={7} stroke={color} strokeWidth={1.5} strokeDasharray={dashed ? '4 2' : undefined} />}
+      {line && (
+        <line
+          x1={0}
+          x2={22}
+          y1={7}
+          y2={7}
+          stroke={color}
+          strokeWidth={1.5}
+          strokeDasharray={dashed ? '4 2' : undefined}
+        />
+      )}
       <Symbols cx={11} cy={7} type={shape} size={48} fill={color} />
     </svg>
   );

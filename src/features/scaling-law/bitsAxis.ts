@@ -17,9 +17,21 @@ import type { QualityPoint } from '../../engine/quality/types';
 export type BitsAxis = 'linearBits' | 'transformerBits' | 'computeBits';
 
 export const BITS_AXES: ReadonlyArray<{ value: BitsAxis; label: string; chartLabel: string }> = [
-  { value: 'transformerBits', label: 'All transformer bits', chartLabel: 'all transformer bits (every parameter x its stored bits, log)' },
-  { value: 'linearBits', label: 'Quantised Linear bits', chartLabel: 'quantised Linear bits (block Linears x stored bits, log)' },
-  { value: 'computeBits', label: 'Compute bits (weights × activations)', chartLabel: 'compute bits per token (weight bits × activation bits × params, log)' },
+  {
+    value: 'transformerBits',
+    label: 'All transformer bits',
+    chartLabel: 'all transformer bits (every parameter x its stored bits, log)',
+  },
+  {
+    value: 'linearBits',
+    label: 'Quantised Linear bits',
+    chartLabel: 'quantised Linear bits (block Linears x stored bits, log)',
+  },
+  {
+    value: 'computeBits',
+    label: 'Compute bits (weights × activations)',
+    chartLabel: 'compute bits per token (weight bits × activation bits × params, log)',
+  },
 ];
 
 /** Bits per stored unquantised parameter (the bundles store f16). */
@@ -34,12 +46,23 @@ export function blockLinearParams(family: ModelFamily, depth: number): number {
   return 18 * c * c * depth;
 }
 
-type BitsFields = Pick<QualityPoint, 'family' | 'depth' | 'linearParams' | 'totalParams' | 'weightBits' | 'bitsPerWeight' | 'totalWeightBits' | 'computeBits'> &
+type BitsFields = Pick<
+  QualityPoint,
+  | 'family'
+  | 'depth'
+  | 'linearParams'
+  | 'totalParams'
+  | 'weightBits'
+  | 'bitsPerWeight'
+  | 'totalWeightBits'
+  | 'computeBits'
+> &
   Partial<Pick<QualityPoint, 'linearBits' | 'transformerBits'>>;
 
 /** linearBits and transformerBits of a point, re-derived for points written before they existed. */
 export function pointBits(p: BitsFields): { linearBits: number; transformerBits: number; derived: boolean } {
-  if (p.linearBits !== undefined && p.transformerBits !== undefined) return { linearBits: p.linearBits, transformerBits: p.transformerBits, derived: false };
+  if (p.linearBits !== undefined && p.transformerBits !== undefined)
+    return { linearBits: p.linearBits, transformerBits: p.transformerBits, derived: false };
   const block = blockLinearParams(p.family, p.depth);
   const otherLinear = p.linearParams - block;
   const unquantised = p.weightBits >= 32;
@@ -47,7 +70,11 @@ export function pointBits(p: BitsFields): { linearBits: number; transformerBits:
   if (!(otherLinear >= 0) || !(blockBits > 0)) {
     // Not this zoo's layout: the best this file allows, the Linear bits as recorded with 32-bit parts halved.
     const linearBits = unquantised ? p.linearParams * STORED_BITS : p.bitsPerWeight * p.linearParams;
-    return { linearBits, transformerBits: linearBits + Math.max(0, p.totalParams - p.linearParams) * STORED_BITS, derived: true };
+    return {
+      linearBits,
+      transformerBits: linearBits + Math.max(0, p.totalParams - p.linearParams) * STORED_BITS,
+      derived: true,
+    };
   }
   return { linearBits: blockBits, transformerBits: blockBits + (p.totalParams - block) * STORED_BITS, derived: true };
 }
@@ -72,7 +99,9 @@ export interface DecoderBits {
 }
 
 /** The tokenizer / VAE decoder bundles of a model list, at their stored 16 bits per parameter. */
-export function decoderBits(models: ReadonlyArray<{ id: string; family: string; params: { total: number } }>): DecoderBits[] {
+export function decoderBits(
+  models: ReadonlyArray<{ id: string; family: string; params: { total: number } }>,
+): DecoderBits[] {
   return models
     .filter((m): m is typeof m & { family: 'vqvae' | 'vae' } => m.family === 'vqvae' || m.family === 'vae')
     .map((m) => ({ id: m.id, family: m.family, params: m.params.total, bits: m.params.total * STORED_BITS }));
@@ -80,7 +109,9 @@ export function decoderBits(models: ReadonlyArray<{ id: string; family: string; 
 
 /** One line for the chart panel: the decoders' bits, which no x axis includes. */
 export function decoderBitsNote(decoders: readonly DecoderBits[]): string {
-  if (decoders.length === 0) return 'Tokenizer / VAE bits: not known (no decoder bundle listed); they are not on the x axis.';
-  const part = (d: DecoderBits) => `${d.family === 'vqvae' ? 'VAR tokenizer (VQ-VAE)' : 'DiT VAE'} ${d.id}: ${d.params.toLocaleString('en-US')} params, ${(d.bits / 1e6).toFixed(2)} Mbit at 16 bits`;
+  if (decoders.length === 0)
+    return 'Tokenizer / VAE bits: not known (no decoder bundle listed); they are not on the x axis.';
+  const part = (d: DecoderBits) =>
+    `${d.family === 'vqvae' ? 'VAR tokenizer (VQ-VAE)' : 'DiT VAE'} ${d.id}: ${d.params.toLocaleString('en-US')} params, ${(d.bits / 1e6).toFixed(2)} Mbit at 16 bits`;
   return `Not on the x axis (shared by every point of a family, kept at full precision): ${decoders.map(part).join('; ')}.`;
 }

@@ -23,7 +23,12 @@ export async function elementToPng(root: HTMLElement, pixelRatio = 2): Promise<B
   }
   drawHtmlText(ctx, root, box);
 
-  return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('The canvas could not be encoded as PNG.'))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob(
+      (blob) => (blob ? resolve(blob) : reject(new Error('The canvas could not be encoded as PNG.'))),
+      'image/png',
+    ),
+  );
 }
 
 async function svgImage(svg: SVGSVGElement, rect: DOMRect): Promise<HTMLImageElement> {
@@ -45,7 +50,10 @@ async function svgImage(svg: SVGSVGElement, rect: DOMRect): Promise<HTMLImageEle
 /** Text nodes outside SVGs (and outside hidden elements), one word at a time so wrapped lines land right. */
 function drawHtmlText(ctx: CanvasRenderingContext2D, root: HTMLElement, box: DOMRect): void {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-    acceptNode: (node) => (node.parentElement && !node.parentElement.closest('svg') && node.textContent?.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT),
+    acceptNode: (node) =>
+      node.parentElement && !node.parentElement.closest('svg') && node.textContent?.trim()
+        ? NodeFilter.FILTER_ACCEPT
+        : NodeFilter.FILTER_REJECT,
   });
   const range = document.createRange();
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {

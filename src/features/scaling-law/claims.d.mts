@@ -54,7 +54,11 @@ export interface ClaimsReport {
 
 export const LOW_BIT_SETTINGS: readonly string[];
 export const ONE_UP: Readonly<Record<string, string>>;
-export function difference(a: ClaimPoint | undefined, b: ClaimPoint | undefined, metric?: ClaimMetric): Difference | undefined;
+export function difference(
+  a: ClaimPoint | undefined,
+  b: ClaimPoint | undefined,
+  metric?: ClaimMetric,
+): Difference | undefined;
 export function significant(d: Difference | undefined): boolean;
 export function formatDifference(d: Difference | undefined, metric?: ClaimMetric): string;
 export function combine(results: readonly ('holds' | 'fails' | 'partly' | 'inconclusive')[]): Verdict;

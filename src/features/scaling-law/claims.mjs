@@ -35,17 +35,28 @@ export function difference(a, b, metric = 'fd') {
   const d = a[value] - b[value];
   const la = a[leaveOut];
   const lb = b[leaveOut];
-  const paired = Array.isArray(la) && Array.isArray(lb) && la.length === lb.length && la.length >= 2 && a.seed !== undefined && DRAW_KEYS.every((k) => a[k] === b[k]);
+  const paired =
+    Array.isArray(la) &&
+    Array.isArray(lb) &&
+    la.length === lb.length &&
+    la.length >= 2 &&
+    a.seed !== undefined &&
+    DRAW_KEYS.every((k) => a[k] === b[k]);
   if (paired) {
     const g = la.length;
     const deltas = la.map((t, q) => t - lb[q]);
     const bar = deltas.reduce((s, x) => s + x, 0) / g;
-    return { difference: d, stdError: Math.sqrt(((g - 1) / g) * deltas.reduce((s, x) => s + (x - bar) ** 2, 0)), paired: true };
+    return {
+      difference: d,
+      stdError: Math.sqrt(((g - 1) / g) * deltas.reduce((s, x) => s + (x - bar) ** 2, 0)),
+      paired: true,
+    };
   }
   return { difference: d, stdError: Math.hypot(a[stdErr] ?? NaN, b[stdErr] ?? NaN), paired: false };
 }
 
-export const significant = (d) => d !== undefined && Number.isFinite(d.stdError) && Math.abs(d.difference) >= 2 * d.stdError;
+export const significant = (d) =>
+  d !== undefined && Number.isFinite(d.stdError) && Math.abs(d.difference) >= 2 * d.stdError;
 
 export function formatDifference(d, metric = 'fd') {
   if (!d) return '–';
@@ -80,19 +91,35 @@ export function combine(results) {
 /** Claims of the paper judged on `sweep` ({ formatVersion, config, points }) with `metric` ('fd' | 'kid'). */
 export function judgeClaims(sweep, metric = 'fd') {
   const points = sweep.points.filter((p) => !p.partial);
-  const find = (modelId, setting, method) => points.find((p) => p.modelId === modelId && p.setting === setting && (!method || p.method === method));
+  const find = (modelId, setting, method) =>
+    points.find((p) => p.modelId === modelId && p.setting === setting && (!method || p.method === method));
   const base = points.filter((p) => !isStudent(p));
   const caveats = [];
   if (sweep.formatVersion === 1) {
-    caveats.push('This sweep is formatVersion 1: its errors came from class-aligned jackknife groups (each group one whole class), which overstate a point\'s own error several times; differences that read "within noise" here may not be.');
+    caveats.push(
+      'This sweep is formatVersion 1: its errors came from class-aligned jackknife groups (each group one whole class), which overstate a point\'s own error several times; differences that read "within noise" here may not be.',
+    );
   }
-  caveats.push(`N = ${sweep.config.samples} samples per point; ${metric.toUpperCase()} compared only within this file.`);
-  return { metric, caveats, claims: [varVersusDit(base, find, metric), ptqMethods(points, find, metric), distillation(points, find, metric), stepErrors()] };
+  caveats.push(
+    `N = ${sweep.config.samples} samples per point; ${metric.toUpperCase()} compared only within this file.`,
+  );
+  return {
+    metric,
+    caveats,
+    claims: [
+      varVersusDit(base, find, metric),
+      ptqMethods(points, find, metric),
+      distillation(points, find, metric),
+      stepErrors(),
+    ],
+  };
 }
 
 function largest(base, family) {
   const ids = [...new Set(base.filter((p) => p.family === family && p.setting === 'fp32').map((p) => p.modelId))];
-  return ids.sort((a, b) => (base.find((p) => p.modelId === b).depth ?? 0) - (base.find((p) => p.modelId === a).depth ?? 0))[0];
+  return ids.sort(
+    (a, b) => (base.find((p) => p.modelId === b).depth ?? 0) - (base.find((p) => p.modelId === a).depth ?? 0),
+  )[0];
 }
 
 function varVersusDit(base, find, metric) {
@@ -105,18 +132,26 @@ function varVersusDit(base, find, metric) {
       const lv = difference(find(v, s, 'rtn'), find(v, 'fp32'), metric);
       const ld = difference(find(d, s, 'rtn'), find(d, 'fp32'), metric);
       if (!lv || !ld) continue;
-      const gap = { difference: ld.difference - lv.difference, stdError: Math.hypot(ld.stdError, lv.stdError), paired: false };
+      const gap = {
+        difference: ld.difference - lv.difference,
+        stdError: Math.hypot(ld.stdError, lv.stdError),
+        paired: false,
+      };
       const r = significant(gap) ? (gap.difference > 0 ? 'holds' : 'fails') : 'inconclusive';
       results.push(r);
-      evidence.push(`${s}: ${short(v)} loses ${formatDifference(lv, metric)}, ${short(d)} loses ${formatDifference(ld, metric)}; DiT - VAR ${formatDifference(gap, metric)} (${r})`);
+      evidence.push(
+        `${s}: ${short(v)} loses ${formatDifference(lv, metric)}, ${short(d)} loses ${formatDifference(ld, metric)}; DiT - VAR ${formatDifference(gap, metric)} (${r})`,
+      );
     }
   }
   return {
     id: 'var-vs-dit',
-    statement: 'VAR (discrete tokens) keeps its quality under weight quantisation better than DiT (continuous latents) at the same bits.',
+    statement:
+      'VAR (discrete tokens) keeps its quality under weight quantisation better than DiT (continuous latents) at the same bits.',
     verdict: combine(results),
     evidence,
-    wouldChange: 'A low-bit setting where the largest DiT loses significantly less than the largest VAR (the claim fails there), or, for settings now "not distinguishable", a larger N (each loss\'s paired error shrinks about as 1/sqrt(N)). Comparing models of equal fp32 quality instead of the largest of each family changes which pairs are compared.',
+    wouldChange:
+      'A low-bit setting where the largest DiT loses significantly less than the largest VAR (the claim fails there), or, for settings now "not distinguishable", a larger N (each loss\'s paired error shrinks about as 1/sqrt(N)). Comparing models of equal fp32 quality instead of the largest of each family changes which pairs are compared.',
   };
 }
 
@@ -134,7 +169,9 @@ function ptqMethods(points, find, metric) {
     const helps = significant(gain) && gain.difference > 0 && recovered >= 0.5;
     const r = helps ? 'fails' : 'holds';
     (perFamily[p.family] ?? []).push(r);
-    evidence.push(`${short(p.modelId)} ${p.setting} (${p.method}): RTN - method ${formatDifference(gain, metric)}${Number.isFinite(recovered) ? `, recovers ${(100 * recovered).toFixed(0)}% of RTN's loss` : ''} (${helps ? 'helps' : 'helps little'})`);
+    evidence.push(
+      `${short(p.modelId)} ${p.setting} (${p.method}): RTN - method ${formatDifference(gain, metric)}${Number.isFinite(recovered) ? `, recovers ${(100 * recovered).toFixed(0)}% of RTN's loss` : ''} (${helps ? 'helps' : 'helps little'})`,
+    );
   }
   const verdicts = Object.fromEntries(Object.entries(perFamily).map(([f, rs]) => [f, combine(rs)]));
   const all = [...perFamily.var, ...perFamily.dit];
@@ -144,7 +181,8 @@ function ptqMethods(points, find, metric) {
     verdict: combine(all),
     perFamily: verdicts,
     evidence,
-    wouldChange: 'A method point that is better than RTN at the same setting by 2 paired errors and recovers at least half of RTN\'s loss over fp32 (the claim then fails for that family); GPTQ calibrated on 128 images (points named gptq128) may differ from the 10-image points of older files.',
+    wouldChange:
+      "A method point that is better than RTN at the same setting by 2 paired errors and recovers at least half of RTN's loss over fp32 (the claim then fails for that family); GPTQ calibrated on 128 images (points named gptq128) may differ from the 10-image points of older files.",
   };
 }
 
@@ -162,24 +200,32 @@ function distillation(points, find, metric) {
     const r = beatsK && reachesK1 ? 'holds' : beatsK ? 'partly' : k1 && reachesK1 ? 'inconclusive' : 'fails';
     results.push(r);
     (perFamily[p.family] ?? []).push(r);
-    evidence.push(`${short(p.modelId)} (${p.setting}): vs RTN k ${formatDifference(k, metric)}, vs RTN k+1 ${k1 ? `${ONE_UP[p.setting]} ${formatDifference(k1, metric)}` : '–'} (${r})`);
+    evidence.push(
+      `${short(p.modelId)} (${p.setting}): vs RTN k ${formatDifference(k, metric)}, vs RTN k+1 ${k1 ? `${ONE_UP[p.setting]} ${formatDifference(k1, metric)}` : '–'} (${r})`,
+    );
   }
   return {
     id: 'distillation',
-    statement: 'Distillation into the quantised model (QAT students) moves a k-bit point to where the (k+1)-bit RTN point is.',
+    statement:
+      'Distillation into the quantised model (QAT students) moves a k-bit point to where the (k+1)-bit RTN point is.',
     verdict: combine(results),
     perFamily: Object.fromEntries(Object.entries(perFamily).map(([f, rs]) => [f, combine(rs)])),
     evidence,
-    wouldChange: 'A student significantly worse than its teacher\'s RTN one precision up (it then moves less than a level), or not better than RTN at its own bits; where RTN at k bits already loses nothing, no student can show the shift, so lower k or larger N.',
+    wouldChange:
+      "A student significantly worse than its teacher's RTN one precision up (it then moves less than a level), or not better than RTN at its own bits; where RTN at k bits already loses nothing, no student can show the shift, so lower k or larger N.",
   };
 }
 
 function stepErrors() {
   return {
     id: 'step-errors',
-    statement: 'Per-step quantisation error accumulates along a DiT trajectory and is absorbed by VAR\'s codebook snapping.',
+    statement:
+      "Per-step quantisation error accumulates along a DiT trajectory and is absorbed by VAR's codebook snapping.",
     verdict: 'not-measured',
-    evidence: ['A sweep stores the end quality of each point, not per-step errors; the playground\'s per-step traces (VAR: token agreement and f_hat error per scale; DiT: x_t error per step) show it sample by sample.'],
-    wouldChange: 'Per-step errors against fp32 on shared draws stored per sweep point (e.g. DiT\'s x_t relative error at each step and VAR\'s token agreement per scale, with their errors over samples): growth over DiT steps with flat VAR scales would support it.',
+    evidence: [
+      "A sweep stores the end quality of each point, not per-step errors; the playground's per-step traces (VAR: token agreement and f_hat error per scale; DiT: x_t error per step) show it sample by sample.",
+    ],
+    wouldChange:
+      "Per-step errors against fp32 on shared draws stored per sweep point (e.g. DiT's x_t relative error at each step and VAR's token agreement per scale, with their errors over samples): growth over DiT steps with flat VAR scales would support it.",
   };
 }

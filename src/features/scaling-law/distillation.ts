@@ -101,7 +101,9 @@ export function distillationGroups(points: readonly QualityPoint[]): Distillatio
       methods: distilled,
     });
   }
-  return result.sort((a, b) => familyOrder(a.family) - familyOrder(b.family) || a.depth - b.depth || a.weightBits - b.weightBits);
+  return result.sort(
+    (a, b) => familyOrder(a.family) - familyOrder(b.family) || a.depth - b.depth || a.weightBits - b.weightBits,
+  );
 }
 
 // VAR first, as everywhere in the app.
@@ -116,5 +118,8 @@ function gapClosed(point: QualityPoint, same?: QualityPoint, next?: QualityPoint
 }
 
 function mostSamples(points: readonly QualityPoint[]): QualityPoint | undefined {
-  return points.reduce<QualityPoint | undefined>((best, p) => (!best || p.samples > best.samples ? p : best), undefined);
+  return points.reduce<QualityPoint | undefined>(
+    (best, p) => (!best || p.samples > best.samples ? p : best),
+    undefined,
+  );
 }

@@ -82,7 +82,10 @@ export function toJson(sweep: SweepFile | undefined, live: readonly QualityPoint
 }
 
 export function exportRows(sweep: SweepFile | undefined, live: readonly QualityPoint[]): ExportRow[] {
-  return [...(sweep?.points ?? []).map((point) => ({ source: 'sweep' as const, point })), ...live.map((point) => ({ source: 'live' as const, point }))];
+  return [
+    ...(sweep?.points ?? []).map((point) => ({ source: 'sweep' as const, point })),
+    ...live.map((point) => ({ source: 'live' as const, point })),
+  ];
 }
 
 /** "scaling-law-total-bits-2026-11-25.csv": the axis shown and the day of the sweep (or today without one). */

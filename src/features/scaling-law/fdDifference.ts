@@ -44,7 +44,10 @@ export function metricDifference(a: QualityPoint, b: QualityPoint, metric: Quali
   const [ma, mb] = [metricValue(a, metric), metricValue(b, metric)];
   if (!ma || !mb) return undefined;
   if (sharesDraws(a, b) && ma.leaveOut && mb.leaveOut && ma.leaveOut.length === mb.leaveOut.length) {
-    return { ...pairedDifference({ value: ma.value, leaveOut: ma.leaveOut }, { value: mb.value, leaveOut: mb.leaveOut }), paired: true };
+    return {
+      ...pairedDifference({ value: ma.value, leaveOut: ma.leaveOut }, { value: mb.value, leaveOut: mb.leaveOut }),
+      paired: true,
+    };
   }
   return { difference: ma.value - mb.value, stdError: Math.hypot(ma.stdError, mb.stdError), paired: false };
 }

@@ -23,7 +23,8 @@ export interface MetricValue {
 
 /** undefined when the point has no finite value of that metric (KID of a formatVersion 1 file). */
 export function metricValue(p: QualityPoint, metric: QualityMetric): MetricValue | undefined {
-  if (metric === 'fd') return Number.isFinite(p.fd) ? { value: p.fd, stdError: p.fdStdErr, leaveOut: p.fdLeaveOut } : undefined;
+  if (metric === 'fd')
+    return Number.isFinite(p.fd) ? { value: p.fd, stdError: p.fdStdErr, leaveOut: p.fdLeaveOut } : undefined;
   if (p.kid === undefined || !Number.isFinite(p.kid)) return undefined;
   return { value: p.kid, stdError: p.kidSe ?? NaN, leaveOut: p.kidLeaveOut };
 }
@@ -59,7 +60,11 @@ export function yScaleFor(metric: QualityMetric, wanted: 'linear' | 'log'): 'lin
 }
 
 /** The floor band of one metric: value ± its error, only when measured at the points' N. */
-export function floorBand(floor: RealDataFloor | undefined, metric: QualityMetric, samples: number): { value: number; low: number; high: number; samples: number } | undefined {
+export function floorBand(
+  floor: RealDataFloor | undefined,
+  metric: QualityMetric,
+  samples: number,
+): { value: number; low: number; high: number; samples: number } | undefined {
   if (!floor || floor.samples !== samples) return undefined;
   const [value, se] = metric === 'fd' ? [floor.fd, floor.fdStdErr] : [floor.kid, floor.kidSe];
   if (!Number.isFinite(value)) return undefined;

@@ -20,13 +20,25 @@ export function pairedLines(p: PairedMetrics | undefined): PairedLine[] {
   const lines: PairedLine[] = [];
   if (p.psnr) {
     const text = p.psnr.value === Infinity ? 'identical to fp32 (∞ dB)' : pm(p.psnr.value, p.psnr.stdError, 1, ' dB');
-    lines.push({ label: 'PSNR vs fp32', text, hint: `PSNR of the mean squared error against fp32's image of the same draws, over ${p.psnr.samples} samples; ± balanced jackknife` });
+    lines.push({
+      label: 'PSNR vs fp32',
+      text,
+      hint: `PSNR of the mean squared error against fp32's image of the same draws, over ${p.psnr.samples} samples; ± balanced jackknife`,
+    });
   }
   if (p.labelAgreement) {
-    lines.push({ label: 'Label agreement with fp32', text: pm(100 * p.labelAgreement.value, 100 * p.labelAgreement.stdError, 1, '%'), hint: `classifier label equal to fp32's sample's, ${p.labelAgreement.samples} samples; ± standard error` });
+    lines.push({
+      label: 'Label agreement with fp32',
+      text: pm(100 * p.labelAgreement.value, 100 * p.labelAgreement.stdError, 1, '%'),
+      hint: `classifier label equal to fp32's sample's, ${p.labelAgreement.samples} samples; ± standard error`,
+    });
   }
   if (p.tokenAgreement) {
-    lines.push({ label: 'Token agreement with fp32', text: pm(100 * p.tokenAgreement.value, 100 * p.tokenAgreement.stdError, 1, '%'), hint: `VAR tokens (all scales) equal to fp32's, mean over ${p.tokenAgreement.samples} samples; ± standard error` });
+    lines.push({
+      label: 'Token agreement with fp32',
+      text: pm(100 * p.tokenAgreement.value, 100 * p.tokenAgreement.stdError, 1, '%'),
+      hint: `VAR tokens (all scales) equal to fp32's, mean over ${p.tokenAgreement.samples} samples; ± standard error`,
+    });
   }
   return lines;
 }

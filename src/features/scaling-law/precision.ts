@@ -37,15 +37,28 @@ export function precisionOf(point: Pick<QualityPoint, 'setting' | 'weightBits' |
   const { weight, activation } = setting;
   const aFormat = activation.format;
   const aLabel = aFormat.kind === 'none' ? '' : activationFormatRow(aFormat).short;
-  if (!weight) return { label: aLabel ? `W32${aLabel}` : 'FP32', variant: '', rank, weightKind: 'none', activation: aLabel };
+  if (!weight)
+    return { label: aLabel ? `W32${aLabel}` : 'FP32', variant: '', rank, weightKind: 'none', activation: aLabel };
   const f = weight.format;
   const g = weight.granularity;
   const granularity = granularityRow(g).token;
   if (f.kind === 'int') {
-    return { label: `W${f.bits}${aLabel}`, variant: `${granularity}${f.symmetric ? '' : ' asym'}`, rank, weightKind: 'int', activation: aLabel };
+    return {
+      label: `W${f.bits}${aLabel}`,
+      variant: `${granularity}${f.symmetric ? '' : ' asym'}`,
+      rank,
+      weightKind: 'int',
+      activation: aLabel,
+    };
   }
   const fpLabel = weightFormatRow(f).short;
-  return { label: aLabel ? `${fpLabel} ${aLabel}` : fpLabel, variant: granularity, rank, weightKind: 'fp', activation: aLabel };
+  return {
+    label: aLabel ? `${fpLabel} ${aLabel}` : fpLabel,
+    variant: granularity,
+    rank,
+    weightKind: 'fp',
+    activation: aLabel,
+  };
 }
 
 /** A point's method name as a chart label: the vocabulary's short label, or what a sweep file's own names say. */
@@ -56,11 +69,13 @@ export function methodLabel(method: string): string {
   if (known) return known.short;
   const sq = /^sq([0-9.]+)(-folded)?$/.exec(method);
   // Files before 2026-12-03 ('sq0.5'): every activation-quantised Linear smoothed, 1/s applied at run time.
-  if (sq) return sq[2] ? `SmoothQuant α=${sq[1]} (qkv, fc1; folded)` : `SmoothQuant α=${sq[1]} (every Linear, run-time 1/s)`;
+  if (sq)
+    return sq[2] ? `SmoothQuant α=${sq[1]} (qkv, fc1; folded)` : `SmoothQuant α=${sq[1]} (every Linear, run-time 1/s)`;
   const gptq = /^gptq(\d+)$/.exec(method);
   if (gptq) return `GPTQ (${gptq[1]} calibration images)`;
   if (method.startsWith('qat-')) return `QAT (${method.slice(4)})`;
   return method;
 }
 
-export const isTrainedMethod = (method: string): boolean => methodRowByToken(method)?.trained ?? method.startsWith('qat-');
+export const isTrainedMethod = (method: string): boolean =>
+  methodRowByToken(method)?.trained ?? method.startsWith('qat-');

@@ -17,7 +17,15 @@ export type ScalingSweep = { state: 'loading' } | SweepLoad | { state: 'failed';
 export type LiveMeasurement =
   | { state: 'idle' }
   /** `point` is the latest streamed partial (undefined until the first one arrives). */
-  | { state: 'running'; modelId: string; setting: QuantSetting; samples: number; fraction: number; message: string; point?: QualityPoint }
+  | {
+      state: 'running';
+      modelId: string;
+      setting: QuantSetting;
+      samples: number;
+      fraction: number;
+      message: string;
+      point?: QualityPoint;
+    }
   | { state: 'failed'; modelId: string; setting: QuantSetting; error: SerializedError };
 
 /** null follows the playground's pick (its model and first quantised column) until the user picks here. */
@@ -28,7 +36,9 @@ export interface LivePick {
 }
 
 /** The (model, setting) a Measure click measures: the panel's own pick, else the playground's. */
-export function effectivePick(state: Pick<ScalingLawSlice, 'scalingPick'> & { modelId: string; quantSettings: readonly QuantSetting[] }) {
+export function effectivePick(
+  state: Pick<ScalingLawSlice, 'scalingPick'> & { modelId: string; quantSettings: readonly QuantSetting[] },
+) {
   const { scalingPick: pick } = state;
   return {
     modelId: pick.modelId ?? state.modelId,
@@ -117,7 +127,10 @@ export const createScalingLawSlice: SliceCreator<ScalingLawSlice> = (set, get) =
           'measureQuality',
           // paired: fp32's samples on the same draws too, for PSNR / label / token agreement with their errors.
           { modelId, setting, samples, paired: true },
-          { onProgress: (fraction, message) => update({ fraction, message }), onPartial: (partial) => update({ point: partial }) },
+          {
+            onProgress: (fraction, message) => update({ fraction, message }),
+            onPartial: (partial) => update({ point: partial }),
+          },
         );
       },
       {

@@ -105,7 +105,8 @@ export function precisionColors(points: readonly QualityPoint[]): Map<string, st
   const labels = [...ranks.keys()].sort((a, b) => ranks.get(b)! - ranks.get(a)! || a.localeCompare(b));
   const colors = new Map<string, string>();
   let spare = 0;
-  for (const label of labels) colors.set(label, PRECISION_COLORS[label] ?? SPARE_COLORS[spare++ % SPARE_COLORS.length]!);
+  for (const label of labels)
+    colors.set(label, PRECISION_COLORS[label] ?? SPARE_COLORS[spare++ % SPARE_COLORS.length]!);
   return colors;
 }
 
@@ -121,7 +122,12 @@ export function methodShape(method: string): MarkerShape {
 }
 
 /** Curves of one chart. Partial (streamed) points, and points without the metric, are never part of a curve. */
-export function buildSeries(points: readonly QualityPoint[], axis: BitsAxis, colors = precisionColors(points), metric: QualityMetric = 'fd'): ChartSeries[] {
+export function buildSeries(
+  points: readonly QualityPoint[],
+  axis: BitsAxis,
+  colors = precisionColors(points),
+  metric: QualityMetric = 'fd',
+): ChartSeries[] {
   const groups = new Map<string, { first: QualityPoint; rank: number; byVariant: Map<string, QualityPoint[]> }>();
   for (const p of points) {
     if (p.partial || !(axisValue(p, axis) > 0) || !metricValue(p, metric)) continue;
@@ -150,12 +156,17 @@ export function buildSeries(points: readonly QualityPoint[], axis: BitsAxis, col
         color: colors.get(label) ?? FP32_COLOR,
         shape: methodShape(method),
         dashed: method !== 'rtn',
-        points: dedupeByModel(list).map((p) => toChartPoint(p, axis, metric)).sort((a, b) => a.x - b.x),
+        points: dedupeByModel(list)
+          .map((p) => toChartPoint(p, axis, metric))
+          .sort((a, b) => a.x - b.x),
         rank: group.rank,
       });
     }
   }
-  series.sort((a, b) => b.rank - a.rank || Number(b.method === 'rtn') - Number(a.method === 'rtn') || a.name.localeCompare(b.name));
+  series.sort(
+    (a, b) =>
+      b.rank - a.rank || Number(b.method === 'rtn') - Number(a.method === 'rtn') || a.name.localeCompare(b.name),
+  );
   return series.map(({ rank: _rank, ...s }) => s);
 }
 

@@ -22,7 +22,20 @@ export class SweepFormatError extends Error {
   }
 }
 
-const NUMBER_FIELDS = ['depth', 'linearParams', 'totalParams', 'weightBits', 'bitsPerWeight', 'activationBits', 'totalWeightBits', 'computeBits', 'samples', 'fd', 'fdStdErr', 'accuracy'] as const;
+const NUMBER_FIELDS = [
+  'depth',
+  'linearParams',
+  'totalParams',
+  'weightBits',
+  'bitsPerWeight',
+  'activationBits',
+  'totalWeightBits',
+  'computeBits',
+  'samples',
+  'fd',
+  'fdStdErr',
+  'accuracy',
+] as const;
 const STRING_FIELDS = ['modelId', 'family', 'setting', 'method'] as const;
 
 const FLOOR_NUMBERS = ['samples', 'fd', 'fdStdErr', 'kid', 'kidSe'] as const;
@@ -30,9 +43,11 @@ const FLOOR_NUMBERS = ['samples', 'fd', 'fdStdErr', 'kid', 'kidSe'] as const;
 /** Throws SweepFormatError naming the first problem. */
 export function parseSweep(data: unknown): SweepFile {
   if (!isObject(data)) throw new SweepFormatError('it is not a JSON object');
-  if (data.formatVersion !== 1 && data.formatVersion !== 2) throw new SweepFormatError(`formatVersion is ${JSON.stringify(data.formatVersion)}, this app reads 1 and 2`);
+  if (data.formatVersion !== 1 && data.formatVersion !== 2)
+    throw new SweepFormatError(`formatVersion is ${JSON.stringify(data.formatVersion)}, this app reads 1 and 2`);
   if (!Array.isArray(data.points)) throw new SweepFormatError('it has no points array');
-  if (!isObject(data.config) || typeof data.config.samples !== 'number') throw new SweepFormatError('it has no config.samples (the N of every point)');
+  if (!isObject(data.config) || typeof data.config.samples !== 'number')
+    throw new SweepFormatError('it has no config.samples (the N of every point)');
   data.points.forEach((p: unknown, i: number) => checkPoint(p, i));
   if (data.realDataFloor !== undefined) checkFloor(data.realDataFloor);
   return data as unknown as SweepFile;
@@ -40,8 +55,10 @@ export function parseSweep(data: unknown): SweepFile {
 
 function checkFloor(f: unknown): asserts f is RealDataFloor {
   if (!isObject(f)) throw new SweepFormatError('realDataFloor is not an object');
-  for (const k of FLOOR_NUMBERS) if (typeof f[k] !== 'number') throw new SweepFormatError(`realDataFloor has no number ${k}`);
-  if (typeof f.source !== 'string') throw new SweepFormatError('realDataFloor has no string source (where its digits came from)');
+  for (const k of FLOOR_NUMBERS)
+    if (typeof f[k] !== 'number') throw new SweepFormatError(`realDataFloor has no number ${k}`);
+  if (typeof f.source !== 'string')
+    throw new SweepFormatError('realDataFloor has no string source (where its digits came from)');
 }
 
 /**
@@ -57,37 +74,65 @@ export function sweepNotices(sweep: SweepFile): string[] {
     );
   } else {
     const withoutKid = sweep.points.filter((p) => p.kid === undefined).length;
-    if (withoutKid > 0) notices.push(`${withoutKid} of ${sweep.points.length} points have no KID (measured with a classifier bundle without a KID reference).`);
+    if (withoutKid > 0)
+      notices.push(
+        `${withoutKid} of ${sweep.points.length} points have no KID (measured with a classifier bundle without a KID reference).`,
+      );
     if (!sweep.realDataFloor) notices.push(`This file has no real-data floor at N = ${n}, so no floor band is drawn.`);
-    else if (sweep.realDataFloor.samples !== n) notices.push(`The real-data floor was measured at N = ${sweep.realDataFloor.samples}, the points at N = ${n}: FD is not comparable across N, so no floor band is drawn.`);
+    else if (sweep.realDataFloor.samples !== n)
+      notices.push(
+        `The real-data floor was measured at N = ${sweep.realDataFloor.samples}, the points at N = ${n}: FD is not comparable across N, so no floor band is drawn.`,
+      );
     const withoutEngine = sweep.points.filter((p) => p.engine === undefined).length;
-    if (withoutEngine > 0) notices.push(`${withoutEngine} of ${sweep.points.length} points do not say which engine measured them.`);
+    if (withoutEngine > 0)
+      notices.push(`${withoutEngine} of ${sweep.points.length} points do not say which engine measured them.`);
   }
   return notices;
 }
 
 function checkPoint(p: unknown, i: number): asserts p is QualityPoint {
   if (!isObject(p)) throw new SweepFormatError(`point ${i} is not an object`);
-  for (const f of STRING_FIELDS) if (typeof p[f] !== 'string') throw new SweepFormatError(`point ${i} has no string ${f}`);
+  for (const f of STRING_FIELDS)
+    if (typeof p[f] !== 'string') throw new SweepFormatError(`point ${i} has no string ${f}`);
   // FD can be NaN-as-null for a setting that produced no usable samples; every other number must be there.
   for (const f of NUMBER_FIELDS) {
-    if (typeof p[f] !== 'number' && !(f === 'fd' && p[f] === null)) throw new SweepFormatError(`point ${i} (${String(p.modelId)} ${String(p.setting)}) has no number ${f}`);
+    if (typeof p[f] !== 'number' && !(f === 'fd' && p[f] === null))
+      throw new SweepFormatError(`point ${i} (${String(p.modelId)} ${String(p.setting)}) has no number ${f}`);
   }
-  if (p.family !== 'var' && p.family !== 'dit') throw new SweepFormatError(`point ${i} has family ${JSON.stringify(p.family)}`);
+  if (p.family !== 'var' && p.family !== 'dit')
+    throw new SweepFormatError(`point ${i} has family ${JSON.stringify(p.family)}`);
   // Optional (newer files): the leave-one-group-out FDs that pair points measured on the same draws.
-  if (p.fdLeaveOut !== undefined && !(Array.isArray(p.fdLeaveOut) && p.fdLeaveOut.every((v) => typeof v === 'number'))) {
-    throw new SweepFormatError(`point ${i} (${String(p.modelId)} ${String(p.setting)}) has an fdLeaveOut that is not a list of numbers`);
+  if (
+    p.fdLeaveOut !== undefined &&
+    !(Array.isArray(p.fdLeaveOut) && p.fdLeaveOut.every((v) => typeof v === 'number'))
+  ) {
+    throw new SweepFormatError(
+      `point ${i} (${String(p.modelId)} ${String(p.setting)}) has an fdLeaveOut that is not a list of numbers`,
+    );
   }
-  if (p.seed !== undefined && !Number.isInteger(p.seed)) throw new SweepFormatError(`point ${i} has seed ${JSON.stringify(p.seed)}`);
+  if (p.seed !== undefined && !Number.isInteger(p.seed))
+    throw new SweepFormatError(`point ${i} has seed ${JSON.stringify(p.seed)}`);
   // Optional (formatVersion 2): KID with its error and leave-outs, and the engine that measured the point.
   for (const f of ['kid', 'kidSe'] as const) {
-    if (p[f] !== undefined && typeof p[f] !== 'number') throw new SweepFormatError(`point ${i} (${String(p.modelId)} ${String(p.setting)}) has a ${f} that is not a number`);
+    if (p[f] !== undefined && typeof p[f] !== 'number')
+      throw new SweepFormatError(
+        `point ${i} (${String(p.modelId)} ${String(p.setting)}) has a ${f} that is not a number`,
+      );
   }
-  if ((p.kid === undefined) !== (p.kidSe === undefined)) throw new SweepFormatError(`point ${i} (${String(p.modelId)} ${String(p.setting)}) has one of kid and kidSe without the other`);
-  if (p.kidLeaveOut !== undefined && !(Array.isArray(p.kidLeaveOut) && p.kidLeaveOut.every((v) => typeof v === 'number'))) {
-    throw new SweepFormatError(`point ${i} (${String(p.modelId)} ${String(p.setting)}) has a kidLeaveOut that is not a list of numbers`);
+  if ((p.kid === undefined) !== (p.kidSe === undefined))
+    throw new SweepFormatError(
+      `point ${i} (${String(p.modelId)} ${String(p.setting)}) has one of kid and kidSe without the other`,
+    );
+  if (
+    p.kidLeaveOut !== undefined &&
+    !(Array.isArray(p.kidLeaveOut) && p.kidLeaveOut.every((v) => typeof v === 'number'))
+  ) {
+    throw new SweepFormatError(
+      `point ${i} (${String(p.modelId)} ${String(p.setting)}) has a kidLeaveOut that is not a list of numbers`,
+    );
   }
-  if (p.engine !== undefined && p.engine !== 'webgpu' && p.engine !== 'pytorch') throw new SweepFormatError(`point ${i} has engine ${JSON.stringify(p.engine)} (webgpu or pytorch)`);
+  if (p.engine !== undefined && p.engine !== 'webgpu' && p.engine !== 'pytorch')
+    throw new SweepFormatError(`point ${i} has engine ${JSON.stringify(p.engine)} (webgpu or pytorch)`);
 }
 
 /** Fetches and parses; a 404 (or the dev server's HTML fallback page) means "not made yet". */

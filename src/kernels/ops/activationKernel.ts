@@ -34,7 +34,8 @@ export class ActivationKernel extends OpKernel<ActivationArgs> {
     this.requireLive();
     const { activation, count } = args;
     const id = ACTIVATION_ID[activation];
-    if (id === undefined) this.fail(`unknown activation '${String(activation)}'; use one of ${Object.keys(ACTIVATION_ID).join(', ')}`);
+    if (id === undefined)
+      this.fail(`unknown activation '${String(activation)}'; use one of ${Object.keys(ACTIVATION_ID).join(', ')}`);
     this.requirePositive('count', count);
     const dst = this.storage('dst', args.dst, count, `f32 [${count}]`);
     const src = args.src ? this.storage('src', args.src, count, `f32 [${count}]`) : undefined;

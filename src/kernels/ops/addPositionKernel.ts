@@ -48,15 +48,24 @@ export class AddPositionKernel extends OpKernel<AddPositionArgs> {
     const positions = posOffset + tokens;
     const count = batch * tokens * C;
     const x = this.storage('x', args.x, count, `f32 x [${batch}, ${tokens}, ${C}]`);
-    const pos = args.pos ? this.storage('pos', args.pos, positions * C, `f32 position table [${positions}, ${C}]`) : undefined;
+    const pos = args.pos
+      ? this.storage('pos', args.pos, positions * C, `f32 position table [${positions}, ${C}]`)
+      : undefined;
     let levelTable: ResolvedSlice | undefined;
     let levels: ResolvedSlice | undefined;
     if (args.level) {
       this.requirePositive('level.levelRows', args.level.levelRows);
-      levelTable = this.storage('level.table', args.level.table, args.level.levelRows * C, `f32 level table [${args.level.levelRows}, ${C}]`);
+      levelTable = this.storage(
+        'level.table',
+        args.level.table,
+        args.level.levelRows * C,
+        `f32 level table [${args.level.levelRows}, ${C}]`,
+      );
       levels = this.storage('level.levels', args.level.levels, positions, `u32 levels [${positions}]`);
     }
-    const perSample = args.perSample ? this.storage('perSample', args.perSample, batch * C, `f32 per-sample rows [${batch}, ${C}]`) : undefined;
+    const perSample = args.perSample
+      ? this.storage('perSample', args.perSample, batch * C, `f32 per-sample rows [${batch}, ${C}]`)
+      : undefined;
     requireNoAliasing(OWNER, { x }, { pos, levelTable, levels, perSample });
 
     const flags = {
@@ -70,7 +79,13 @@ export class AddPositionKernel extends OpKernel<AddPositionArgs> {
       Object.values(flags).join(''),
       flags,
       [count, C, tokens, posOffset, args.level?.levelRows ?? 1],
-      { 1: pos ?? this.unused, 2: levelTable ?? this.unused, 3: levels ?? this.unused, 4: perSample ?? this.unused, 5: x },
+      {
+        1: pos ?? this.unused,
+        2: levelTable ?? this.unused,
+        3: levels ?? this.unused,
+        4: perSample ?? this.unused,
+        5: x,
+      },
       this.elementwiseGrid(count),
     );
   }

@@ -24,15 +24,36 @@ export class AreaDownsampleKernel extends OpKernel<AreaDownsampleArgs> {
   encode(encoder: GPUCommandEncoder, args: AreaDownsampleArgs): void {
     this.requireLive();
     const { batch, channels, inHeight, inWidth, outHeight, outWidth } = args;
-    for (const [name, value] of Object.entries({ batch, channels, inHeight, inWidth, outHeight, outWidth })) this.requirePositive(name, value);
+    for (const [name, value] of Object.entries({ batch, channels, inHeight, inWidth, outHeight, outWidth }))
+      this.requirePositive(name, value);
     const layout = args.layout ?? 'nchw';
-    if (layout !== 'nchw' && layout !== 'tokens') this.fail(`layout must be 'nchw' or 'tokens', got '${String(layout)}'`);
+    if (layout !== 'nchw' && layout !== 'tokens')
+      this.fail(`layout must be 'nchw' or 'tokens', got '${String(layout)}'`);
     const cells = outHeight * outWidth;
     const count = batch * channels * cells;
-    const src = this.storage('src', args.src, batch * channels * inHeight * inWidth, `f32 [${batch}, ${channels}, ${inHeight}, ${inWidth}]`);
-    const dst = this.storage('dst', args.dst, count, layout === 'nchw' ? `f32 [${batch}, ${channels}, ${outHeight}, ${outWidth}]` : `f32 tokens [${batch}, ${cells}, ${channels}]`);
+    const src = this.storage(
+      'src',
+      args.src,
+      batch * channels * inHeight * inWidth,
+      `f32 [${batch}, ${channels}, ${inHeight}, ${inWidth}]`,
+    );
+    const dst = this.storage(
+      'dst',
+      args.dst,
+      count,
+      layout === 'nchw'
+        ? `f32 [${batch}, ${channels}, ${outHeight}, ${outWidth}]`
+        : `f32 tokens [${batch}, ${cells}, ${channels}]`,
+    );
     requireNoAliasing(OWNER, { dst }, { src });
     const strides = layout === 'nchw' ? [channels * cells, cells, 1] : [cells * channels, 1, channels];
-    this.dispatch(encoder, 'main', {}, [count, channels, inHeight, inWidth, outHeight, outWidth, ...strides], { 1: src, 2: dst }, this.elementwiseGrid(count));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [count, channels, inHeight, inWidth, outHeight, outWidth, ...strides],
+      { 1: src, 2: dst },
+      this.elementwiseGrid(count),
+    );
   }
 }

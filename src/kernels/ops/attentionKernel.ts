@@ -56,20 +56,44 @@ export class AttentionKernel extends OpKernel<AttentionArgs> {
   encode(encoder: GPUCommandEncoder, args: AttentionArgs): void {
     this.requireLive();
     const { batch, heads, headDim, queries, keys, scale, mask } = args;
-    for (const [name, value] of Object.entries({ batch, heads, headDim, queries, keys })) this.requirePositive(name, value);
-    if (headDim % 4 !== 0 || headDim > MAX_HEAD_DIM) this.fail(`headDim ${headDim} must be a multiple of 4 and at most ${MAX_HEAD_DIM}`);
+    for (const [name, value] of Object.entries({ batch, heads, headDim, queries, keys }))
+      this.requirePositive(name, value);
+    if (headDim % 4 !== 0 || headDim > MAX_HEAD_DIM)
+      this.fail(`headDim ${headDim} must be a multiple of 4 and at most ${MAX_HEAD_DIM}`);
     if (!Number.isFinite(scale)) this.fail(`scale must be finite, got ${scale}`);
     const tileBytes = 2 * KEY_TILE * headDim * 4;
     if (tileBytes > this.device.limits.maxComputeWorkgroupStorageSize) {
-      this.fail(`headDim ${headDim} needs ${tileBytes} bytes of workgroup memory, over the device's ${this.device.limits.maxComputeWorkgroupStorageSize}; request a larger maxComputeWorkgroupStorageSize`);
+      this.fail(
+        `headDim ${headDim} needs ${tileBytes} bytes of workgroup memory, over the device's ${this.device.limits.maxComputeWorkgroupStorageSize}; request a larger maxComputeWorkgroupStorageSize`,
+      );
     }
     const qLayout = args.qLayout ?? headMajorLayout(heads, queries, headDim);
     const kLayout = args.kLayout ?? headMajorLayout(heads, keys, headDim);
     const vLayout = args.vLayout ?? headMajorLayout(heads, keys, headDim);
-    const q = this.storage('q', args.q, this.extent('qLayout', qLayout, batch, heads, queries, headDim), `q [${batch}, ${heads}, ${queries}, ${headDim}] through qLayout`);
-    const k = this.storage('k', args.k, this.extent('kLayout', kLayout, batch, heads, keys, headDim), `k [${batch}, ${heads}, ${keys}, ${headDim}] through kLayout`);
-    const v = this.storage('v', args.v, this.extent('vLayout', vLayout, batch, heads, keys, headDim), `v [${batch}, ${heads}, ${keys}, ${headDim}] through vLayout`);
-    const out = this.storage('out', args.out, batch * queries * heads * headDim, `f32 out [${batch}, ${queries}, ${heads * headDim}]`);
+    const q = this.storage(
+      'q',
+      args.q,
+      this.extent('qLayout', qLayout, batch, heads, queries, headDim),
+      `q [${batch}, ${heads}, ${queries}, ${headDim}] through qLayout`,
+    );
+    const k = this.storage(
+      'k',
+      args.k,
+      this.extent('kLayout', kLayout, batch, heads, keys, headDim),
+      `k [${batch}, ${heads}, ${keys}, ${headDim}] through kLayout`,
+    );
+    const v = this.storage(
+      'v',
+      args.v,
+      this.extent('vLayout', vLayout, batch, heads, keys, headDim),
+      `v [${batch}, ${heads}, ${keys}, ${headDim}] through vLayout`,
+    );
+    const out = this.storage(
+      'out',
+      args.out,
+      batch * queries * heads * headDim,
+      `f32 out [${batch}, ${queries}, ${heads * headDim}]`,
+    );
     let levels = this.unused;
     let firstQueryPosition = 0;
     if (mask) {
@@ -87,19 +111,44 @@ export class AttentionKernel extends OpKernel<AttentionArgs> {
       encoder,
       `d${headDim}.mask${masked}`,
       { QUERY_TILE, KEY_TILE, HEAD_VECS: headDim / 4, MASK_BY_LEVEL: masked },
-      [batch, heads, queries, keys, ...vec(qLayout), ...vec(kLayout), ...vec(vLayout), firstQueryPosition, f32Bits(scale)],
+      [
+        batch,
+        heads,
+        queries,
+        keys,
+        ...vec(qLayout),
+        ...vec(kLayout),
+        ...vec(vLayout),
+        firstQueryPosition,
+        f32Bits(scale),
+      ],
       { 1: q, 2: k, 3: v, 4: levels, 5: out },
       this.grid(batch * heads * tilesPerHead),
     );
   }
 
   /** Elements a layout spans; checks that its numbers are non-negative multiples of 4. */
-  private extent(name: string, layout: HeadLayout, batch: number, heads: number, tokens: number, headDim: number): number {
+  private extent(
+    name: string,
+    layout: HeadLayout,
+    batch: number,
+    heads: number,
+    tokens: number,
+    headDim: number,
+  ): number {
     for (const [field, value] of Object.entries(layout)) {
       if (!Number.isInteger(value) || value < 0 || value % 4 !== 0) {
-        this.fail(`${name}.${field} is ${value}; layout offsets and strides must be non-negative multiples of 4 (the kernel reads vec4s)`);
+        this.fail(
+          `${name}.${field} is ${value}; layout offsets and strides must be non-negative multiples of 4 (the kernel reads vec4s)`,
+        );
       }
     }
-    return layout.offset + (batch - 1) * layout.batchStride + (heads - 1) * layout.headStride + (tokens - 1) * layout.tokenStride + headDim;
+    return (
+      layout.offset +
+      (batch - 1) * layout.batchStride +
+      (heads - 1) * layout.headStride +
+      (tokens - 1) * layout.tokenStride +
+      headDim
+    );
   }
 }

@@ -29,14 +29,28 @@ export class BicubicUpsampleKernel extends OpKernel<ResizeArgs> {
   encode(encoder: GPUCommandEncoder, args: ResizeArgs): void {
     this.requireLive();
     const { batch, channels, inHeight, inWidth, outHeight, outWidth } = args;
-    for (const [name, value] of Object.entries({ batch, channels, inHeight, inWidth, outHeight, outWidth })) this.requirePositive(name, value);
+    for (const [name, value] of Object.entries({ batch, channels, inHeight, inWidth, outHeight, outWidth }))
+      this.requirePositive(name, value);
     const planes = batch * channels;
     const count = planes * outHeight * outWidth;
-    const src = this.storage('src', args.src, planes * inHeight * inWidth, `f32 [${batch}, ${channels}, ${inHeight}, ${inWidth}]`);
+    const src = this.storage(
+      'src',
+      args.src,
+      planes * inHeight * inWidth,
+      `f32 [${batch}, ${channels}, ${inHeight}, ${inWidth}]`,
+    );
     const dst = this.storage('dst', args.dst, count, `f32 [${batch}, ${channels}, ${outHeight}, ${outWidth}]`);
     requireNoAliasing(OWNER, { dst }, { src });
     // PyTorch's area_pixel_compute_scale: (float)in / out.
-    const words = [count, inHeight, inWidth, outHeight, outWidth, f32Bits(inHeight / outHeight), f32Bits(inWidth / outWidth)];
+    const words = [
+      count,
+      inHeight,
+      inWidth,
+      outHeight,
+      outWidth,
+      f32Bits(inHeight / outHeight),
+      f32Bits(inWidth / outWidth),
+    ];
     this.dispatch(encoder, 'main', {}, words, { 1: src, 2: dst }, this.elementwiseGrid(count));
   }
 }

@@ -53,10 +53,16 @@ export class CfgCombineKernel extends OpKernel<CfgCombineArgs> {
     if (!Number.isFinite(weight)) this.fail(`weight must be finite, got ${weight}`);
     this.requirePositive('rows', rows);
     this.requirePositive('rowLength', rowLength);
-    if (!Number.isInteger(inputStride) || inputStride < rowLength) this.fail(`inputStride ${inputStride} must be an integer >= rowLength ${rowLength}`);
+    if (!Number.isInteger(inputStride) || inputStride < rowLength)
+      this.fail(`inputStride ${inputStride} must be an integer >= rowLength ${rowLength}`);
     this.requireNonNegative('uncondOffset', uncondOffset);
     const span = (rows - 1) * inputStride + rowLength;
-    const src = this.storage('src', args.src, uncondOffset + span, `cond and uncond rows (${rows} x ${rowLength}, stride ${inputStride}, uncond at ${uncondOffset})`);
+    const src = this.storage(
+      'src',
+      args.src,
+      uncondOffset + span,
+      `cond and uncond rows (${rows} x ${rowLength}, stride ${inputStride}, uncond at ${uncondOffset})`,
+    );
     const dst = this.storage('dst', args.dst, rows * rowLength, `f32 [${rows}, ${rowLength}]`);
     requireNoAliasing(OWNER, { dst }, { src });
     const weights = formula === 'var' ? [f32Bits(1 + weight), f32Bits(weight)] : [f32Bits(weight), 0];

@@ -39,6 +39,13 @@ export class CodebookGatherKernel extends OpKernel<CodebookGatherArgs> {
     const codebook = this.storage('codebook', args.codebook, codes * channels, `f32 codebook [${codes}, ${channels}]`);
     const h = this.storage('h', args.h, count, `f32 h [${batch}, ${channels}, ${side}, ${side}]`);
     requireNoAliasing(OWNER, { h }, { indices, codebook });
-    this.dispatch(encoder, 'main', {}, [count, channels, cells, codes], { 1: indices, 2: codebook, 3: h }, this.elementwiseGrid(count));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [count, channels, cells, codes],
+      { 1: indices, 2: codebook, 3: h },
+      this.elementwiseGrid(count),
+    );
   }
 }

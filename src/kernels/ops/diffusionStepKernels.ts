@@ -28,7 +28,12 @@ export interface StepSource {
 }
 
 /** v of the conditional half of a model output [2B, 2C, H, W] (channels C..2C-1 of each of the first B samples). */
-export function ditVarianceSource(latentChannels: number, height: number, width: number, modelOut: BufferSlice): StepSource {
+export function ditVarianceSource(
+  latentChannels: number,
+  height: number,
+  width: number,
+  modelOut: BufferSlice,
+): StepSource {
   const size = latentChannels * height * width;
   return { buffer: modelOut, offset: size, batchStride: 2 * size };
 }
@@ -54,7 +59,10 @@ export interface DdimStepArgs extends CommonStepArgs {
 }
 
 abstract class DiffusionStepKernel<Args extends CommonStepArgs> extends OpKernel<Args> {
-  protected common(args: Args, needsNoise: boolean): { x: ResolvedSlice; eps: ResolvedSlice; epsWords: number[]; noise: ResolvedSlice | undefined } {
+  protected common(
+    args: Args,
+    needsNoise: boolean,
+  ): { x: ResolvedSlice; eps: ResolvedSlice; epsWords: number[]; noise: ResolvedSlice | undefined } {
     this.requireLive();
     this.requirePositive('batch', args.batch);
     this.requirePositive('sampleSize', args.sampleSize);
@@ -69,13 +77,27 @@ abstract class DiffusionStepKernel<Args extends CommonStepArgs> extends OpKernel
     return { x, eps, epsWords, noise };
   }
 
-  protected source(name: string, source: StepSource, batch: number, sampleSize: number): { slice: ResolvedSlice; words: number[] } {
+  protected source(
+    name: string,
+    source: StepSource,
+    batch: number,
+    sampleSize: number,
+  ): { slice: ResolvedSlice; words: number[] } {
     const offset = source.offset ?? 0;
     const stride = source.batchStride ?? sampleSize;
     this.requireNonNegative(`${name}.offset`, offset);
-    if (!Number.isInteger(stride) || stride < sampleSize) this.fail(`${name}.batchStride ${stride} must be an integer >= sampleSize ${sampleSize}`);
+    if (!Number.isInteger(stride) || stride < sampleSize)
+      this.fail(`${name}.batchStride ${stride} must be an integer >= sampleSize ${sampleSize}`);
     const extent = offset + (batch - 1) * stride + sampleSize;
-    return { slice: this.storage(`${name}.buffer`, source.buffer, extent, `${name} of ${batch} samples (offset ${offset}, stride ${stride})`), words: [offset, stride] };
+    return {
+      slice: this.storage(
+        `${name}.buffer`,
+        source.buffer,
+        extent,
+        `${name} of ${batch} samples (offset ${offset}, stride ${stride})`,
+      ),
+      words: [offset, stride],
+    };
   }
 }
 
@@ -89,10 +111,26 @@ export class DdpmStepKernel extends DiffusionStepKernel<DdpmStepArgs> {
     const { x, eps, epsWords, noise } = this.common(args, c.noiseScale !== 0);
     const { slice: v, words: vWords } = this.source('v', args.v, args.batch, args.sampleSize);
     requireNoAliasing(this.owner, { x }, { eps, v, noise });
-    const coefs = [c.sqrtRecipAlphaCumprod, c.sqrtRecipm1AlphaCumprod, c.posteriorMeanCoef1, c.posteriorMeanCoef2, c.minLog, c.maxLog, c.noiseScale];
-    if (!coefs.every(Number.isFinite)) this.fail(`coefficients must be finite, got ${JSON.stringify(c)}; compute them with ddpmCoefficients()`);
+    const coefs = [
+      c.sqrtRecipAlphaCumprod,
+      c.sqrtRecipm1AlphaCumprod,
+      c.posteriorMeanCoef1,
+      c.posteriorMeanCoef2,
+      c.minLog,
+      c.maxLog,
+      c.noiseScale,
+    ];
+    if (!coefs.every(Number.isFinite))
+      this.fail(`coefficients must be finite, got ${JSON.stringify(c)}; compute them with ddpmCoefficients()`);
     const n = args.batch * args.sampleSize;
-    this.dispatch(encoder, 'main', {}, [args.batch, args.sampleSize, ...epsWords, ...vWords, ...coefs.map(f32Bits)], { 1: eps, 2: v, 3: noise ?? this.unused, 4: x }, this.elementwiseGrid(n));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [args.batch, args.sampleSize, ...epsWords, ...vWords, ...coefs.map(f32Bits)],
+      { 1: eps, 2: v, 3: noise ?? this.unused, 4: x },
+      this.elementwiseGrid(n),
+    );
   }
 }
 
@@ -105,10 +143,25 @@ export class DdimStepKernel extends DiffusionStepKernel<DdimStepArgs> {
     const c = args.coefficients;
     const { x, eps, epsWords, noise } = this.common(args, c.noiseScale !== 0);
     requireNoAliasing(this.owner, { x }, { eps, noise });
-    const coefs = [c.sqrtRecipAlphaCumprod, c.sqrtRecipm1AlphaCumprod, c.sqrtAlphaCumprodPrev, c.directionCoef, c.noiseScale];
-    if (!coefs.every(Number.isFinite)) this.fail(`coefficients must be finite, got ${JSON.stringify(c)}; compute them with ddimCoefficients()`);
-    if (c.sqrtRecipm1AlphaCumprod === 0) this.fail('sqrtRecipm1AlphaCumprod is 0 (alpha_cumprod = 1): eps cannot be re-derived; check the schedule');
+    const coefs = [
+      c.sqrtRecipAlphaCumprod,
+      c.sqrtRecipm1AlphaCumprod,
+      c.sqrtAlphaCumprodPrev,
+      c.directionCoef,
+      c.noiseScale,
+    ];
+    if (!coefs.every(Number.isFinite))
+      this.fail(`coefficients must be finite, got ${JSON.stringify(c)}; compute them with ddimCoefficients()`);
+    if (c.sqrtRecipm1AlphaCumprod === 0)
+      this.fail('sqrtRecipm1AlphaCumprod is 0 (alpha_cumprod = 1): eps cannot be re-derived; check the schedule');
     const n = args.batch * args.sampleSize;
-    this.dispatch(encoder, 'main', {}, [args.batch, args.sampleSize, ...epsWords, ...coefs.map(f32Bits)], { 1: eps, 2: noise ?? this.unused, 3: x }, this.elementwiseGrid(n));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [args.batch, args.sampleSize, ...epsWords, ...coefs.map(f32Bits)],
+      { 1: eps, 2: noise ?? this.unused, 3: x },
+      this.elementwiseGrid(n),
+    );
   }
 }

@@ -33,6 +33,13 @@ export class GatherRowsKernel extends OpKernel<GatherRowsArgs> {
     const table = this.storage('table', args.table, tableRows * channels, `f32 table [${tableRows}, ${channels}]`);
     const out = this.storage('out', args.out, count * channels, `f32 out [${count}, ${channels}]`);
     requireNoAliasing(OWNER, { out }, { indices, table });
-    this.dispatch(encoder, 'main', {}, [count * channels, channels, tableRows], { 1: indices, 2: table, 3: out }, this.elementwiseGrid(count * channels));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [count * channels, channels, tableRows],
+      { 1: indices, 2: table, 3: out },
+      this.elementwiseGrid(count * channels),
+    );
   }
 }

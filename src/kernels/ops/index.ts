@@ -24,6 +24,20 @@ export { AreaDownsampleKernel, type AreaDownsampleArgs } from './areaDownsampleK
 export { PhiConvAccumulateKernel, type PhiConvAccumulateArgs } from './phiConvAccumulateKernel';
 export { NearestCodeKernel, type NearestCodeArgs } from './nearestCodeKernel';
 // Sampling.
-export { CfgCombineKernel, varLogitsCfgLayout, ditEpsCfgLayout, type CfgCombineArgs, type CfgFormula, type CfgRowLayout } from './cfgCombineKernel';
+export {
+  CfgCombineKernel,
+  varLogitsCfgLayout,
+  ditEpsCfgLayout,
+  type CfgCombineArgs,
+  type CfgFormula,
+  type CfgRowLayout,
+} from './cfgCombineKernel';
 export { SampleTokensKernel, type SampleTokensArgs } from './sampleTokensKernel';
-export { DdpmStepKernel, DdimStepKernel, ditVarianceSource, type DdpmStepArgs, type DdimStepArgs, type StepSource } from './diffusionStepKernels';
+export {
+  DdpmStepKernel,
+  DdimStepKernel,
+  ditVarianceSource,
+  type DdpmStepArgs,
+  type DdimStepArgs,
+  type StepSource,
+} from './diffusionStepKernels';

@@ -59,15 +59,23 @@ export class LayerNormModulateKernel extends OpKernel<LayerNormModulateArgs> {
     if (modulation) {
       tokensPerSample = modulation.tokensPerSample;
       this.requirePositive('modulation.tokensPerSample', tokensPerSample);
-      if (rows % tokensPerSample !== 0) this.fail(`rows ${rows} is not a multiple of tokensPerSample ${tokensPerSample}; pass rows = batch * tokensPerSample`);
+      if (rows % tokensPerSample !== 0)
+        this.fail(
+          `rows ${rows} is not a multiple of tokensPerSample ${tokensPerSample}; pass rows = batch * tokensPerSample`,
+        );
       const samples = rows / tokensPerSample;
       const fail = (message: string): never => this.fail(message);
       checkSampleVectorLayout(fail, 'modulation.scale', modulation.scale, samples, channels);
       checkSampleVectorLayout(fail, 'modulation.shift', modulation.shift, samples, channels);
       if (modulation.scale.stride !== modulation.shift.stride) {
-        this.fail(`modulation.scale.stride ${modulation.scale.stride} differs from modulation.shift.stride ${modulation.shift.stride}; both vectors must come from one [B, k*C] adaLN output`);
+        this.fail(
+          `modulation.scale.stride ${modulation.scale.stride} differs from modulation.shift.stride ${modulation.shift.stride}; both vectors must come from one [B, k*C] adaLN output`,
+        );
       }
-      const extent = Math.max(sampleVectorsExtent(modulation.scale, samples, channels), sampleVectorsExtent(modulation.shift, samples, channels));
+      const extent = Math.max(
+        sampleVectorsExtent(modulation.scale, samples, channels),
+        sampleVectorsExtent(modulation.shift, samples, channels),
+      );
       mod = this.storage('modulation.buffer', modulation.buffer, extent, `scale/shift vectors of ${samples} samples`);
       layoutWords = [modulation.scale.stride, modulation.scale.offset, modulation.shift.offset];
     }

@@ -32,6 +32,13 @@ export class NearestCodeKernel extends OpKernel<NearestCodeArgs> {
     const codebook = this.storage('codebook', args.codebook, codes * channels, `f32 codebook [${codes}, ${channels}]`);
     const indices = this.storage('indices', args.indices, rows, `u32 indices [${rows}]`);
     requireNoAliasing(OWNER, { indices }, { features, codebook });
-    this.dispatch(encoder, 'main', {}, [rows, codes, channels], { 1: features, 2: codebook, 3: indices }, this.grid(rows));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [rows, codes, channels],
+      { 1: features, 2: codebook, 3: indices },
+      this.grid(rows),
+    );
   }
 }

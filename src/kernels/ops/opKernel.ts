@@ -7,7 +7,14 @@
  * then calls `dispatch()`. Uniforms hold only shapes and per-call scalars; pipelines are keyed only by
  * compile-time facts (the override constants).
  */
-import { binding, grid2d, requirePositiveInteger, resolveStorageSlice, type BufferSlice, type ResolvedSlice } from '../bufferArgs';
+import {
+  binding,
+  grid2d,
+  requirePositiveInteger,
+  resolveStorageSlice,
+  type BufferSlice,
+  type ResolvedSlice,
+} from '../bufferArgs';
 import { KernelInputError } from '../errors';
 import { PipelineCache, encodeDispatch, requireLiveKernel, submitAndWait, type BindingKind } from '../kernelBase';
 import { UniformCache } from '../uniformCache';
@@ -82,7 +89,11 @@ export abstract class OpKernel<Args> {
    * the shader skip it (explicit layouts keep every binding, see kernelBase.ts).
    */
   protected get unused(): ResolvedSlice {
-    this.unusedBuffer ??= this.device.createBuffer({ label: `${this.owner}.unusedBinding`, size: 16, usage: GPUBufferUsage.STORAGE });
+    this.unusedBuffer ??= this.device.createBuffer({
+      label: `${this.owner}.unusedBinding`,
+      size: 16,
+      usage: GPUBufferUsage.STORAGE,
+    });
     return { buffer: this.unusedBuffer, offset: 0, size: 16 };
   }
 
@@ -97,8 +108,13 @@ export abstract class OpKernel<Args> {
   ): void {
     const pipeline = this.pipelines.get(key, constants);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniforms.get(uniformWords) } }];
-    for (const [index, slice] of Object.entries(slices)) entries.push({ binding: Number(index), resource: binding(slice) });
-    const bindGroup = this.device.createBindGroup({ label: `${this.owner}.bindGroup`, layout: this.pipelines.bindGroupLayout, entries });
+    for (const [index, slice] of Object.entries(slices))
+      entries.push({ binding: Number(index), resource: binding(slice) });
+    const bindGroup = this.device.createBindGroup({
+      label: `${this.owner}.bindGroup`,
+      layout: this.pipelines.bindGroupLayout,
+      entries,
+    });
     encodeDispatch(encoder, `${this.owner}.pass[${key}]`, pipeline, bindGroup, workgroups);
   }
 
@@ -123,14 +139,20 @@ export function requireNoAliasing(
   for (const [outName, out] of outputEntries) {
     for (const [inName, input] of Object.entries(inputs)) {
       if (input && input.buffer === out.buffer) {
-        throw new KernelInputError(owner, `${outName} shares its buffer with ${inName}; WebGPU cannot bind one buffer as both written and read-only, use a separate buffer`);
+        throw new KernelInputError(
+          owner,
+          `${outName} shares its buffer with ${inName}; WebGPU cannot bind one buffer as both written and read-only, use a separate buffer`,
+        );
       }
     }
   }
   for (let i = 0; i < outputEntries.length; i++) {
     for (let j = i + 1; j < outputEntries.length; j++) {
       if (outputEntries[i][1].buffer === outputEntries[j][1].buffer) {
-        throw new KernelInputError(owner, `${outputEntries[i][0]} and ${outputEntries[j][0]} share a buffer; writable outputs need separate buffers`);
+        throw new KernelInputError(
+          owner,
+          `${outputEntries[i][0]} and ${outputEntries[j][0]} share a buffer; writable outputs need separate buffers`,
+        );
       }
     }
   }

@@ -30,15 +30,24 @@ abstract class PatchReshapeKernel extends OpKernel<PatchArgs> {
   encode(encoder: GPUCommandEncoder, args: PatchArgs): void {
     this.requireLive();
     const { batch, channels, height, width, patch } = args;
-    for (const [name, value] of Object.entries({ batch, channels, height, width, patch })) this.requirePositive(name, value);
-    if (height % patch !== 0 || width % patch !== 0) this.fail(`height ${height} and width ${width} must be multiples of patch ${patch}`);
+    for (const [name, value] of Object.entries({ batch, channels, height, width, patch }))
+      this.requirePositive(name, value);
+    if (height % patch !== 0 || width % patch !== 0)
+      this.fail(`height ${height} and width ${width} must be multiples of patch ${patch}`);
     const count = batch * channels * height * width;
     const tokens = `f32 tokens [${batch}, ${(height / patch) * (width / patch)}, ${channels * patch * patch}]`;
     const image = `f32 image [${batch}, ${channels}, ${height}, ${width}]`;
     const src = this.storage('src', args.src, count, this.srcIsImage ? image : tokens);
     const dst = this.storage('dst', args.dst, count, this.srcIsImage ? tokens : image);
     requireNoAliasing(this.owner, { dst }, { src });
-    this.dispatch(encoder, 'main', {}, [count, channels, height, width, patch], { 1: src, 2: dst }, this.elementwiseGrid(count));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [count, channels, height, width, patch],
+      { 1: src, 2: dst },
+      this.elementwiseGrid(count),
+    );
   }
 }
 

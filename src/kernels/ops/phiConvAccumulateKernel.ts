@@ -37,7 +37,8 @@ export class PhiConvAccumulateKernel extends OpKernel<PhiConvAccumulateArgs> {
   encode(encoder: GPUCommandEncoder, args: PhiConvAccumulateArgs): void {
     this.requireLive();
     const { batch, channels: C, height, width, ratio } = args;
-    for (const [name, value] of Object.entries({ batch, channels: C, height, width })) this.requirePositive(name, value);
+    for (const [name, value] of Object.entries({ batch, channels: C, height, width }))
+      this.requirePositive(name, value);
     if (!Number.isFinite(ratio)) this.fail(`ratio must be finite, got ${ratio}`);
     const count = batch * C * height * width;
     const map = `f32 [${batch}, ${C}, ${height}, ${width}]`;

@@ -42,14 +42,29 @@ export class ResidualAddKernel extends OpKernel<ResidualAddArgs> {
     let gateWords = [1, 0, 0];
     if (gate) {
       this.requirePositive('gate.tokensPerSample', gate.tokensPerSample);
-      if (rows % gate.tokensPerSample !== 0) this.fail(`rows ${rows} is not a multiple of gate.tokensPerSample ${gate.tokensPerSample}; pass rows = batch * tokensPerSample`);
+      if (rows % gate.tokensPerSample !== 0)
+        this.fail(
+          `rows ${rows} is not a multiple of gate.tokensPerSample ${gate.tokensPerSample}; pass rows = batch * tokensPerSample`,
+        );
       const samples = rows / gate.tokensPerSample;
       checkSampleVectorLayout((m) => this.fail(m), 'gate', gate, samples, channels);
-      gateSlice = this.storage('gate.buffer', gate.buffer, sampleVectorsExtent(gate, samples, channels), `gate vectors of ${samples} samples`);
+      gateSlice = this.storage(
+        'gate.buffer',
+        gate.buffer,
+        sampleVectorsExtent(gate, samples, channels),
+        `gate vectors of ${samples} samples`,
+      );
       gateWords = [gate.tokensPerSample, gate.stride, gate.offset];
     }
     requireNoAliasing(OWNER, { x }, { y, gate: gate ? gateSlice : undefined });
     const hasGate = gate ? 1 : 0;
-    this.dispatch(encoder, `gate${hasGate}`, { HAS_GATE: hasGate }, [count, channels, ...gateWords], { 1: y, 2: gateSlice, 3: x }, this.elementwiseGrid(count));
+    this.dispatch(
+      encoder,
+      `gate${hasGate}`,
+      { HAS_GATE: hasGate },
+      [count, channels, ...gateWords],
+      { 1: y, 2: gateSlice, 3: x },
+      this.elementwiseGrid(count),
+    );
   }
 }

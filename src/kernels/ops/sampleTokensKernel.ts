@@ -44,6 +44,13 @@ export class SampleTokensKernel extends OpKernel<SampleTokensArgs> {
     requireNoAliasing(OWNER, { tokens }, { logits, uniforms });
     const topPEnabled = topP > 0 && topP < 1 ? 1 : 0;
     // PyTorch compares its f32 cumulative sums with 1 - top_p rounded to f32.
-    this.dispatch(encoder, 'main', {}, [rows, vocab, topK, topPEnabled, f32Bits(1 - topP)], { 1: logits, 2: uniforms, 3: tokens }, this.grid(rows));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [rows, vocab, topK, topPEnabled, f32Bits(1 - topP)],
+      { 1: logits, 2: uniforms, 3: tokens },
+      this.grid(rows),
+    );
   }
 }

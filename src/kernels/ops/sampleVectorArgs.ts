@@ -15,10 +15,20 @@ export function sampleVectorsExtent(layout: SampleVectorLayout, samples: number,
 }
 
 /** Throws (via `fail`) unless the layout is made of non-negative integers and vectors do not overlap oddly. */
-export function checkSampleVectorLayout(fail: (message: string) => never, name: string, layout: SampleVectorLayout, samples: number, channels: number): void {
-  if (!Number.isInteger(layout.offset) || layout.offset < 0) fail(`${name}.offset must be a non-negative integer element offset, got ${layout.offset}`);
-  if (!Number.isInteger(layout.stride) || layout.stride < 0) fail(`${name}.stride must be a non-negative integer, got ${layout.stride}`);
+export function checkSampleVectorLayout(
+  fail: (message: string) => never,
+  name: string,
+  layout: SampleVectorLayout,
+  samples: number,
+  channels: number,
+): void {
+  if (!Number.isInteger(layout.offset) || layout.offset < 0)
+    fail(`${name}.offset must be a non-negative integer element offset, got ${layout.offset}`);
+  if (!Number.isInteger(layout.stride) || layout.stride < 0)
+    fail(`${name}.stride must be a non-negative integer, got ${layout.stride}`);
   if (samples > 1 && layout.stride < channels && layout.stride !== 0) {
-    fail(`${name}.stride ${layout.stride} is below channels ${channels}: consecutive samples' vectors would overlap (use stride 0 to share one vector)`);
+    fail(
+      `${name}.stride ${layout.stride} is below channels ${channels}: consecutive samples' vectors would overlap (use stride 0 to share one vector)`,
+    );
   }
 }

@@ -43,7 +43,14 @@ export class TimestepEmbeddingKernel extends OpKernel<TimestepEmbeddingArgs> {
     const out = this.storage('out', args.out, batch * dim, `f32 out [${batch}, ${dim}]`);
     requireNoAliasing(OWNER, { out }, { t });
     const freqs = this.frequencyBuffer(dim);
-    this.dispatch(encoder, 'main', {}, [batch, dim, half], { 1: t, 2: { buffer: freqs, offset: 0, size: half * 4 }, 3: out }, this.elementwiseGrid(batch * half));
+    this.dispatch(
+      encoder,
+      'main',
+      {},
+      [batch, dim, half],
+      { 1: t, 2: { buffer: freqs, offset: 0, size: half * 4 }, 3: out },
+      this.elementwiseGrid(batch * half),
+    );
   }
 
   override destroy(): void {

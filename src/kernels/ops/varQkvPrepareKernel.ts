@@ -41,16 +41,28 @@ export interface VarQkvPrepareArgs {
 
 export class VarQkvPrepareKernel extends OpKernel<VarQkvPrepareArgs> {
   constructor(device: GPUDevice) {
-    super(device, OWNER, varQkvPrepareWgsl, { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'read', 5: 'write', 6: 'write', 7: 'write' });
+    super(device, OWNER, varQkvPrepareWgsl, {
+      0: 'uniform',
+      1: 'read',
+      2: 'read',
+      3: 'read',
+      4: 'read',
+      5: 'write',
+      6: 'write',
+      7: 'write',
+    });
   }
 
   encode(encoder: GPUCommandEncoder, args: VarQkvPrepareArgs): void {
     this.requireLive();
     const { batch, tokens, heads, headDim, capacity, cachePosition } = args;
-    for (const [name, value] of Object.entries({ batch, tokens, heads, headDim, capacity })) this.requirePositive(name, value);
+    for (const [name, value] of Object.entries({ batch, tokens, heads, headDim, capacity }))
+      this.requirePositive(name, value);
     this.requireNonNegative('cachePosition', cachePosition);
     if (cachePosition + tokens > capacity) {
-      this.fail(`cachePosition ${cachePosition} + tokens ${tokens} exceeds the cache capacity ${capacity}; allocate the cache for all tokens of all scales`);
+      this.fail(
+        `cachePosition ${cachePosition} + tokens ${tokens} exceeds the cache capacity ${capacity}; allocate the cache for all tokens of all scales`,
+      );
     }
     const C = heads * headDim;
     const qkv = this.storage('qkv', args.qkv, batch * tokens * 3 * C, `f32 qkv [${batch}, ${tokens}, ${3 * C}]`);
@@ -59,8 +71,18 @@ export class VarQkvPrepareKernel extends OpKernel<VarQkvPrepareArgs> {
     const scaleMulLog = this.storage('scaleMulLog', args.scaleMulLog, heads, `f32 scale_mul_1H11 [${heads}]`);
     const q = this.storage('q', args.q, batch * tokens * C, `f32 q [${batch}, ${heads}, ${tokens}, ${headDim}]`);
     const cacheElements = batch * heads * capacity * headDim;
-    const kCache = this.storage('kCache', args.kCache, cacheElements, `f32 k cache [${batch}, ${heads}, ${capacity}, ${headDim}]`);
-    const vCache = this.storage('vCache', args.vCache, cacheElements, `f32 v cache [${batch}, ${heads}, ${capacity}, ${headDim}]`);
+    const kCache = this.storage(
+      'kCache',
+      args.kCache,
+      cacheElements,
+      `f32 k cache [${batch}, ${heads}, ${capacity}, ${headDim}]`,
+    );
+    const vCache = this.storage(
+      'vCache',
+      args.vCache,
+      cacheElements,
+      `f32 v cache [${batch}, ${heads}, ${capacity}, ${headDim}]`,
+    );
     requireNoAliasing(OWNER, { q, kCache, vCache }, { qkv, qBias, vBias, scaleMulLog });
 
     const invocations = batch * heads * tokens;

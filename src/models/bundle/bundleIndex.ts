@@ -8,7 +8,10 @@ import { FAMILIES, type BundleIndex } from './types.ts';
 export const INDEX_FILE = 'index.json';
 
 export function checkIndex(raw: unknown, file = INDEX_FILE): BundleIndex {
-  const r = new FieldReader(file, 'Regenerate it with python3 training/export_bundle.py (it rewrites index.json from the exported bundles).');
+  const r = new FieldReader(
+    file,
+    'Regenerate it with python3 training/export_bundle.py (it rewrites index.json from the exported bundles).',
+  );
   const root = r.object(raw, 'index');
   checkFormatVersion(root, file);
   const ids = new Set<string>();

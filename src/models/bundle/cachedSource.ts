@@ -88,12 +88,20 @@ export class CachedBundleSource implements BundleSource {
     try {
       for (const url of this.fresh) {
         const bytes = this.read.get(url)!;
-        await this.cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream', [BYTES_HEADER]: String(bytes.byteLength) } }));
+        await this.cache.put(
+          url,
+          new Response(bytes as Uint8Array<ArrayBuffer>, {
+            headers: { 'content-type': 'application/octet-stream', [BYTES_HEADER]: String(bytes.byteLength) },
+          }),
+        );
         this.fresh.delete(url);
         stored++;
       }
     } catch (e) {
-      return { stored, note: `The browser refused to keep the downloaded files (${e instanceof Error ? e.message : String(e)}), so a reload downloads them again: free some space with "Clear downloaded models".` };
+      return {
+        stored,
+        note: `The browser refused to keep the downloaded files (${e instanceof Error ? e.message : String(e)}), so a reload downloads them again: free some space with "Clear downloaded models".`,
+      };
     }
     return { stored };
   }

@@ -22,9 +22,20 @@ export function heldGroups(names: Iterable<string>, prefix: string): number[] {
   return [...seen].sort((a, b) => a - b);
 }
 
-function checkCount(field: string, value: number, groups: number[], prefix: string, what: string, weightsFile: string, manifestFile: string): void {
+function checkCount(
+  field: string,
+  value: number,
+  groups: number[],
+  prefix: string,
+  what: string,
+  weightsFile: string,
+  manifestFile: string,
+): void {
   if (value === groups.length) return;
-  const held = groups.length === 0 ? `no ${prefix}.N.* tensors` : `${groups.length} ${what} (${prefix}.${groups[0]} .. ${prefix}.${groups[groups.length - 1]})`;
+  const held =
+    groups.length === 0
+      ? `no ${prefix}.N.* tensors`
+      : `${groups.length} ${what} (${prefix}.${groups[0]} .. ${prefix}.${groups[groups.length - 1]})`;
   throw new BundleError('bad-manifest', `field '${field}' is ${value}, but ${weightsFile} holds ${held}.`, {
     file: manifestFile,
     fix: `Set ${field} to the number of ${what} the weights hold (${groups.length}), or re-export the bundle (python3 training/export_bundle.py, or training/convert_official.py for official checkpoints).`,
@@ -35,9 +46,25 @@ function checkCount(field: string, value: number, groups: number[], prefix: stri
 export function checkCountsAgainstWeights(m: Manifest, weightsFile: string, manifestFile: string): void {
   const names = m.tensors.map((t) => t.name);
   if (m.family === 'var' || m.family === 'dit') {
-    checkCount('config.depth', m.config.depth, heldGroups(names, 'blocks'), 'blocks', 'blocks', weightsFile, manifestFile);
+    checkCount(
+      'config.depth',
+      m.config.depth,
+      heldGroups(names, 'blocks'),
+      'blocks',
+      'blocks',
+      weightsFile,
+      manifestFile,
+    );
   } else if (m.family === 'vqvae') {
     const prefix = 'quantize.quant_resi.qresi_ls';
-    checkCount('config.phiCount', m.config.phiCount, heldGroups(names, prefix), prefix, 'Phi convs', weightsFile, manifestFile);
+    checkCount(
+      'config.phiCount',
+      m.config.phiCount,
+      heldGroups(names, prefix),
+      prefix,
+      'Phi convs',
+      weightsFile,
+      manifestFile,
+    );
   }
 }

@@ -43,35 +43,57 @@ export function checkOnnxPorts(m: Manifest, file: string): void {
   const want = expectedPorts(m);
   if (!want || !m.onnx) return;
   const compare = (side: 'inputs' | 'outputs', expected: [string, Shape][], got: readonly OnnxPort[]): void => {
-    const show = (ports: readonly (readonly [string, Shape])[]): string => ports.map(([n, s]) => `${n} [${s.join(', ')}]`).join(', ');
+    const show = (ports: readonly (readonly [string, Shape])[]): string =>
+      ports.map(([n, s]) => `${n} [${s.join(', ')}]`).join(', ');
     const gotPairs = got.map((p) => [p.name, p.shape] as const);
     const same =
       expected.length === got.length &&
-      expected.every(([n, s], i) => got[i].name === n && got[i].shape.length === s.length && s.every((d, j) => got[i].shape[j] === d));
+      expected.every(
+        ([n, s], i) =>
+          got[i].name === n && got[i].shape.length === s.length && s.every((d, j) => got[i].shape[j] === d),
+      );
     if (!same) {
-      throw new BundleError('wrong-shape', `onnx.${side} should be ${show(expected)} (from config and dataset), found ${show(gotPairs)}.`, {
-        file,
-        tensor: expected[0]?.[0],
-        fix: REEXPORT_FIX,
-      });
+      throw new BundleError(
+        'wrong-shape',
+        `onnx.${side} should be ${show(expected)} (from config and dataset), found ${show(gotPairs)}.`,
+        {
+          file,
+          tensor: expected[0]?.[0],
+          fix: REEXPORT_FIX,
+        },
+      );
     }
   };
   compare('inputs', want.inputs, m.onnx.inputs);
   compare('outputs', want.outputs, m.onnx.outputs);
 }
 
-export async function checkRequiredBundles(source: BundleSource, m: Manifest, index: BundleIndex, file: string): Promise<void> {
+export async function checkRequiredBundles(
+  source: BundleSource,
+  m: Manifest,
+  index: BundleIndex,
+  file: string,
+): Promise<void> {
   const error = (code: 'bad-manifest' | 'wrong-shape', problem: string, fix = REEXPORT_FIX): BundleError =>
     new BundleError(code, problem, { file, fix });
   const mandatory = MANDATORY_ROLES[m.family];
-  if (mandatory && !m.requires[mandatory]) throw error('bad-manifest', `a ${m.family} bundle must name its ${mandatory} in 'requires'.`);
+  if (mandatory && !m.requires[mandatory])
+    throw error('bad-manifest', `a ${m.family} bundle must name its ${mandatory} in 'requires'.`);
   for (const [role, id] of Object.entries(m.requires)) {
     const entry = index.models.find((e) => e.id === id);
     if (!entry) {
-      throw error('bad-manifest', `requires.${role} is '${id}', which is not in index.json.`, `Export the '${id}' bundle too, or fix requires.${role}.`);
+      throw error(
+        'bad-manifest',
+        `requires.${role} is '${id}', which is not in index.json.`,
+        `Export the '${id}' bundle too, or fix requires.${role}.`,
+      );
     }
     const family = ROLE_FAMILY[role];
-    if (family && entry.family !== family) throw error('bad-manifest', `requires.${role} is '${id}', a ${entry.family} bundle; it must be a ${family} bundle.`);
+    if (family && entry.family !== family)
+      throw error(
+        'bad-manifest',
+        `requires.${role} is '${id}', a ${entry.family} bundle; it must be a ${family} bundle.`,
+      );
   }
   if (m.family === 'var') {
     const tok = await readRequired(source, m.requires.tokenizer);
@@ -89,7 +111,10 @@ export async function checkRequiredBundles(source: BundleSource, m: Manifest, in
   }
   if (m.family === 'dit') {
     const vae = await readRequired(source, m.requires.vae);
-    if (vae.family === 'vae' && (vae.config.latentChannels !== m.config.inChannels || vae.config.latentSize !== m.config.inputSize)) {
+    if (
+      vae.family === 'vae' &&
+      (vae.config.latentChannels !== m.config.inChannels || vae.config.latentSize !== m.config.inputSize)
+    ) {
       throw error(
         'wrong-shape',
         `the DiT input (${m.config.inChannels} channels, ${m.config.inputSize}x${m.config.inputSize}) does not fit VAE '${vae.id}' latents (${vae.config.latentChannels} channels, ${vae.config.latentSize}x${vae.config.latentSize}).`,

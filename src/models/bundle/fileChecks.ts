@@ -31,18 +31,22 @@ export function checkFileRoles(m: Manifest, manifestFile: string): void {
     throw new BundleError('bad-manifest', problem, { file: manifestFile, fix: REEXPORT_FIX });
   };
   for (const role of REQUIRED_ROLES[m.family]) {
-    if (!m.files.some((f) => f.role === role)) fail(`a ${m.family} bundle needs a file with role '${role}' in 'files'; there is none.`);
+    if (!m.files.some((f) => f.role === role))
+      fail(`a ${m.family} bundle needs a file with role '${role}' in 'files'; there is none.`);
   }
   const roleOf = (path: string): FileRole | undefined => m.files.find((f) => f.path === path)?.role;
   const onnxRole = ONNX_ROLE[m.family];
   if (onnxRole) {
     if (!m.onnx) fail(`a ${m.family} bundle needs an 'onnx' entry describing its graph.`);
-    else if (roleOf(m.onnx.path) !== onnxRole) fail(`onnx.path '${m.onnx.path}' is not a file with role '${onnxRole}'.`);
+    else if (roleOf(m.onnx.path) !== onnxRole)
+      fail(`onnx.path '${m.onnx.path}' is not a file with role '${onnxRole}'.`);
   }
-  if (m.goldens && roleOf(m.goldens.path) !== 'goldens') fail(`goldens.path '${m.goldens.path}' is not a file with role 'goldens'.`);
+  if (m.goldens && roleOf(m.goldens.path) !== 'goldens')
+    fail(`goldens.path '${m.goldens.path}' is not a file with role 'goldens'.`);
   if ((m.family === 'var' || m.family === 'dit') && !m.goldens) fail(`a ${m.family} bundle needs a 'goldens' entry.`);
   const hasWeights = m.files.some((f) => f.role === 'weights');
-  if (!hasWeights && m.tensors.length > 0) fail(`'tensors' lists ${m.tensors.length} tensors but there is no weights file.`);
+  if (!hasWeights && m.tensors.length > 0)
+    fail(`'tensors' lists ${m.tensors.length} tensors but there is no weights file.`);
 }
 
 export function hasWebCrypto(): boolean {
@@ -96,6 +100,7 @@ export async function checkFileBytes(entry: FileEntry, bytes: Uint8Array, file: 
 
 /** ONNX graphs and PNG images must be what their role says (safetensors files are parsed in full later). */
 export function checkFileType(entry: FileEntry, bytes: Uint8Array, file: string): void {
-  if (entry.role === 'decoder-onnx' || entry.role === 'classifier-onnx' || entry.path.endsWith('.onnx')) checkOnnxFile(bytes, file);
+  if (entry.role === 'decoder-onnx' || entry.role === 'classifier-onnx' || entry.path.endsWith('.onnx'))
+    checkOnnxFile(bytes, file);
   else if (entry.role === 'samples-png' || entry.path.endsWith('.png')) checkPngFile(bytes, file);
 }

@@ -68,14 +68,18 @@ function fields(bytes: Uint8Array, from: number, to: number): Field[] | string {
 /** Printable start of a file, for messages ("<!doctype html>..."), or '' when it is binary. */
 function textStart(bytes: Uint8Array): string {
   const head = bytes.subarray(0, 40);
-  if (head.length === 0 || !head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09)) return '';
+  if (head.length === 0 || !head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09))
+    return '';
   return JSON.stringify(new TextDecoder().decode(head).trim());
 }
 
 function notOnnx(file: string, bytes: Uint8Array, problem: string): BundleError {
   const text = textStart(bytes);
   const looks = text ? ` It starts with text ${text}: an HTML or error page saved under this name?` : '';
-  return new BundleError('wrong-file-type', `the file is not an ONNX model (ModelProto): ${problem}.${looks}`, { file, fix: WRONG_FILE_FIX });
+  return new BundleError('wrong-file-type', `the file is not an ONNX model (ModelProto): ${problem}.${looks}`, {
+    file,
+    fix: WRONG_FILE_FIX,
+  });
 }
 
 const utf8 = (bytes: Uint8Array, f: Field): string => new TextDecoder().decode(bytes.subarray(f.start, f.end));
@@ -105,15 +109,22 @@ export function checkOnnxFile(bytes: Uint8Array, file: string, ports?: OnnxInfo)
   if (typeof graph === 'string') throw notOnnx(file, bytes, `its graph does not parse (${graph})`);
   if (!graph.some((f) => f.number === 1 && f.wireType === 2)) throw notOnnx(file, bytes, 'its graph has no nodes');
   if (!ports) return;
-  for (const [side, number] of [['inputs', 11], ['outputs', 12]] as const) {
+  for (const [side, number] of [
+    ['inputs', 11],
+    ['outputs', 12],
+  ] as const) {
     const names = valueNames(bytes, graph, number);
     if (typeof names === 'string') throw notOnnx(file, bytes, `its graph ${side} do not parse (${names})`);
     ports[side].forEach((p, i) => {
       if (!names.includes(p.name)) {
-        throw new BundleError('wrong-shape', `the manifest's onnx.${side}[${i}] is '${p.name}', but the graph's ${side} are ${JSON.stringify(names)}.`, {
-          file,
-          fix: REEXPORT_FIX,
-        });
+        throw new BundleError(
+          'wrong-shape',
+          `the manifest's onnx.${side}[${i}] is '${p.name}', but the graph's ${side} are ${JSON.stringify(names)}.`,
+          {
+            file,
+            fix: REEXPORT_FIX,
+          },
+        );
       }
     });
   }
@@ -123,12 +134,19 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** PNG signature then an IHDR chunk: enough to tell a PNG from a saved web page. */
 export function checkPngFile(bytes: Uint8Array, file: string): void {
-  const ok = bytes.byteLength >= 16 && PNG_SIGNATURE.every((b, i) => bytes[i] === b) && new TextDecoder().decode(bytes.subarray(12, 16)) === 'IHDR';
+  const ok =
+    bytes.byteLength >= 16 &&
+    PNG_SIGNATURE.every((b, i) => bytes[i] === b) &&
+    new TextDecoder().decode(bytes.subarray(12, 16)) === 'IHDR';
   if (!ok) {
     const text = textStart(bytes);
-    throw new BundleError('wrong-file-type', `the file is not a PNG image (no PNG signature and IHDR chunk).${text ? ` It starts with text ${text}.` : ''}`, {
-      file,
-      fix: WRONG_FILE_FIX,
-    });
+    throw new BundleError(
+      'wrong-file-type',
+      `the file is not a PNG image (no PNG signature and IHDR chunk).${text ? ` It starts with text ${text}.` : ''}`,
+      {
+        file,
+        fix: WRONG_FILE_FIX,
+      },
+    );
   }
 }

@@ -39,14 +39,20 @@ export class FolderBundleSource implements BundleSource {
    */
   static fromFiles(files: readonly FolderFile[], folderName: string): FolderBundleSource {
     const paths = files.map((f) => normalise(f.path));
-    const indexes = paths.filter((p) => p === INDEX_FILE || p.endsWith(`/${INDEX_FILE}`)).sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+    const indexes = paths
+      .filter((p) => p === INDEX_FILE || p.endsWith(`/${INDEX_FILE}`))
+      .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
     const label = `folder ${folderName}`;
     if (indexes.length === 0) {
       const shown = paths.slice(0, 3).join(', ');
-      throw new BundleError('missing-file', `the ${label} has no index.json (${files.length} file${files.length === 1 ? '' : 's'}${shown ? `: ${shown}${files.length > 3 ? ', ...' : ''}` : ''}).`, {
-        file: INDEX_FILE,
-        fix: PICK_FIX,
-      });
+      throw new BundleError(
+        'missing-file',
+        `the ${label} has no index.json (${files.length} file${files.length === 1 ? '' : 's'}${shown ? `: ${shown}${files.length > 3 ? ', ...' : ''}` : ''}).`,
+        {
+          file: INDEX_FILE,
+          fix: PICK_FIX,
+        },
+      );
     }
     const root = indexes[0].slice(0, indexes[0].length - INDEX_FILE.length);
     const byPath = new Map<string, Blob>();
@@ -74,10 +80,14 @@ export class FolderBundleSource implements BundleSource {
       return new Uint8Array(await file.arrayBuffer());
     } catch (e) {
       // A file deleted or changed on disk after it was picked cannot be read any more (NotReadableError).
-      throw new BundleError('missing-file', `could not be read from the ${this.label} (${e instanceof Error ? e.message : String(e)}).`, {
-        file: path,
-        fix: 'The file changed or was removed after the folder was picked: pick the folder again.',
-      });
+      throw new BundleError(
+        'missing-file',
+        `could not be read from the ${this.label} (${e instanceof Error ? e.message : String(e)}).`,
+        {
+          file: path,
+          fix: 'The file changed or was removed after the folder was picked: pick the folder again.',
+        },
+      );
     }
   }
 }

@@ -17,7 +17,18 @@ export {
 export { FetchBundleSource, missingFileError, type BundleSource } from './source.ts';
 export { checkIndex, validateIndex, INDEX_FILE } from './bundleIndex.ts';
 export { checkQuantTraining, type QuantTraining } from './quantTraining.ts';
-export { validateBundle, validateAllBundles, manifestPath, type ValidatedBundle, type BundleResult } from './validate.ts';
-export { expectedVarTensors, expectedDitTensors, expectedVqvaeTensors, type ExpectedTensor } from './expectedTensors.ts';
+export {
+  validateBundle,
+  validateAllBundles,
+  manifestPath,
+  type ValidatedBundle,
+  type BundleResult,
+} from './validate.ts';
+export {
+  expectedVarTensors,
+  expectedDitTensors,
+  expectedVqvaeTensors,
+  type ExpectedTensor,
+} from './expectedTensors.ts';
 export { phiIndexPerScale, phiTicks, numpyLinspace } from './phi.ts';
 export { sha256Hex, type ChecksumStatus } from './fileChecks.ts';

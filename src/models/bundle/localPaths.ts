@@ -26,8 +26,12 @@ export function checkNoLocalPaths(raw: unknown, file: string): void {
   if (found.length === 0) return;
   const [field, value] = found[0];
   const shown = value.length > 120 ? `${value.slice(0, 117)}...` : value;
-  throw new BundleError('bad-manifest', `${field} records an absolute local path (${JSON.stringify(shown)})${found.length > 1 ? ` and ${found.length - 1} more` : ''}; a shared manifest must not carry the exporting machine's paths.`, {
-    file,
-    fix: 'Export again with the current training/export_bundle.py or training/convert_official.py (they record file names only), or replace the path with the file name in the manifest.',
-  });
+  throw new BundleError(
+    'bad-manifest',
+    `${field} records an absolute local path (${JSON.stringify(shown)})${found.length > 1 ? ` and ${found.length - 1} more` : ''}; a shared manifest must not carry the exporting machine's paths.`,
+    {
+      file,
+      fix: 'Export again with the current training/export_bundle.py or training/convert_official.py (they record file names only), or replace the path with the file name in the manifest.',
+    },
+  );
 }

@@ -6,15 +6,7 @@ import { BundleError } from './errors.ts';
 import { FieldReader, type Json } from './fields.ts';
 import { phiIndexPerScale, phiTicks } from './phi.ts';
 import { checkQuantTraining } from './quantTraining.ts';
-import {
-  FAMILIES,
-  FILE_ROLES,
-  FORMAT_VERSION,
-  TENSOR_KINDS,
-  type Dtype,
-  type Family,
-  type Manifest,
-} from './types.ts';
+import { FAMILIES, FILE_ROLES, FORMAT_VERSION, TENSOR_KINDS, type Dtype, type Family, type Manifest } from './types.ts';
 
 export const ID_PATTERN = /^[a-z0-9-]+$/;
 const DTYPES: readonly Dtype[] = ['F16', 'F32', 'F64', 'I32'];
@@ -26,14 +18,22 @@ export function checkFormatVersion(raw: Json, file: string): void {
     throw new BundleError(
       'unknown-format-version',
       `formatVersion is ${JSON.stringify(raw.formatVersion)}; this app reads formatVersion ${FORMAT_VERSION}.`,
-      { file, fix: 'Update the app to a version that reads this bundle format, or re-export the bundle with this repository.' },
+      {
+        file,
+        fix: 'Update the app to a version that reads this bundle format, or re-export the bundle with this repository.',
+      },
     );
   }
 }
 
 /** A relative path inside the bundle folder: no absolute paths, no `..`, no backslashes. */
 export function isSafeRelativePath(p: string): boolean {
-  return p.length > 0 && !p.startsWith('/') && !p.includes('\\') && p.split('/').every((s) => s !== '' && s !== '..' && s !== '.');
+  return (
+    p.length > 0 &&
+    !p.startsWith('/') &&
+    !p.includes('\\') &&
+    p.split('/').every((s) => s !== '' && s !== '..' && s !== '.')
+  );
 }
 
 export function checkManifest(raw: unknown, file: string, expectedId: string): Manifest {
@@ -50,7 +50,12 @@ export function checkManifest(raw: unknown, file: string, expectedId: string): M
   // No file bounds these, yet the engine allocates images (and ONNX outputs) from them: cap them at sizes the app
   // can draw, so a hostile manifest is refused here instead of crashing the tab at generation time.
   const imageSize = r.int(dataset, 'imageSize', 'dataset', 1);
-  r.check(imageSize <= MAX_IMAGE_SIZE, 'dataset.imageSize', `at most ${MAX_IMAGE_SIZE} (the largest image the app draws)`, imageSize);
+  r.check(
+    imageSize <= MAX_IMAGE_SIZE,
+    'dataset.imageSize',
+    `at most ${MAX_IMAGE_SIZE} (the largest image the app draws)`,
+    imageSize,
+  );
   const channels = r.int(dataset, 'channels', 'dataset', 1);
   r.check(channels <= 4, 'dataset.channels', 'at most 4 (grey, RGB or RGBA images)', channels);
   const range = r.numArray(dataset, 'range', 'dataset');
@@ -61,14 +66,17 @@ export function checkManifest(raw: unknown, file: string, expectedId: string): M
   r.int(params, 'total', 'params');
   r.int(params, 'linear', 'params');
   const requires = r.object(m.requires, 'requires');
-  for (const [k, v] of Object.entries(requires)) r.check(typeof v === 'string' && ID_PATTERN.test(v), `requires.${k}`, 'a bundle id', v);
+  for (const [k, v] of Object.entries(requires))
+    r.check(typeof v === 'string' && ID_PATTERN.test(v), `requires.${k}`, 'a bundle id', v);
   checkFiles(r, m);
   checkTensorIndex(r, m);
   if (m.onnx !== undefined) checkOnnx(r, r.object(m.onnx, 'onnx'));
   if (m.goldens !== undefined) {
     const g = r.object(m.goldens, 'goldens');
     r.str(g, 'path', 'goldens');
-    r.array(g, 'tensors', 'goldens').forEach((t, i) => r.check(typeof t === 'string', `goldens.tensors[${i}]`, 'a tensor name', t));
+    r.array(g, 'tensors', 'goldens').forEach((t, i) =>
+      r.check(typeof t === 'string', `goldens.tensors[${i}]`, 'a tensor name', t),
+    );
   }
   if (m.metrics !== null && m.metrics !== undefined) r.object(m.metrics, 'metrics');
   if (m.quantTraining !== undefined) checkQuantTraining(r, m.quantTraining, 'quantTraining');
@@ -117,7 +125,12 @@ function checkOnnx(r: FieldReader, o: Json): void {
       r.str(port, 'name', `onnx.${side}[${i}]`);
       const shape = r.array(port, 'shape', `onnx.${side}[${i}]`);
       shape.forEach((d, j) =>
-        r.check(d === 'B' || (Number.isSafeInteger(d) && (d as number) > 0), `onnx.${side}[${i}].shape[${j}]`, "a positive integer or 'B'", d),
+        r.check(
+          d === 'B' || (Number.isSafeInteger(d) && (d as number) > 0),
+          `onnx.${side}[${i}].shape[${j}]`,
+          "a positive integer or 'B'",
+          d,
+        ),
       );
     });
   }
@@ -126,7 +139,9 @@ function checkOnnx(r: FieldReader, o: Json): void {
 function checkPatchNums(r: FieldReader, c: Json): number[] {
   const pns = r.intArray(c, 'patchNums', 'config', 1);
   r.check(pns.length >= 2, 'config.patchNums', 'at least two scales', pns);
-  pns.forEach((pn, i) => r.check(i === 0 || pn > pns[i - 1], `config.patchNums[${i}]`, 'larger than the scale before', pn));
+  pns.forEach((pn, i) =>
+    r.check(i === 0 || pn > pns[i - 1], `config.patchNums[${i}]`, 'larger than the scale before', pn),
+  );
   return pns;
 }
 
@@ -146,11 +161,26 @@ function checkVarConfig(r: FieldReader, c: Json, m: Json): void {
   r.int(c, 'cvae', 'config', 1);
   const pns = checkPatchNums(r, c);
   const L = pns.reduce((a, pn) => a + pn * pn, 0);
-  r.check(r.int(c, 'numTokens', 'config', 1) === L, 'config.numTokens', `the sum of patchNums squared (${L})`, c.numTokens);
-  r.check(r.int(c, 'firstL', 'config', 1) === pns[0] ** 2, 'config.firstL', `patchNums[0] squared (${pns[0] ** 2})`, c.firstL);
+  r.check(
+    r.int(c, 'numTokens', 'config', 1) === L,
+    'config.numTokens',
+    `the sum of patchNums squared (${L})`,
+    c.numTokens,
+  );
+  r.check(
+    r.int(c, 'firstL', 'config', 1) === pns[0] ** 2,
+    'config.firstL',
+    `patchNums[0] squared (${pns[0] ** 2})`,
+    c.firstL,
+  );
   checkNumClasses(r, c, m);
   // The engine implements only the L2-normalised attention of the released VAR models.
-  r.check(r.bool(c, 'attnL2Norm', 'config'), 'config.attnL2Norm', 'true (the only attention the engine implements)', c.attnL2Norm);
+  r.check(
+    r.bool(c, 'attnL2Norm', 'config'),
+    'config.attnL2Norm',
+    'true (the only attention the engine implements)',
+    c.attnL2Norm,
+  );
   r.num(c, 'maxScaleMulLog', 'config');
   const s = r.object(m.sampling, 'sampling');
   r.num(s, 'cfg', 'sampling');
@@ -168,7 +198,12 @@ function checkDitConfig(r: FieldReader, c: Json, m: Json): void {
   const cin = r.int(c, 'inChannels', 'config', 1);
   const sigma = r.bool(c, 'learnSigma', 'config');
   const cout = sigma ? 2 * cin : cin;
-  r.check(r.int(c, 'outChannels', 'config', 1) === cout, 'config.outChannels', `${cout} (learnSigma ${sigma})`, c.outChannels);
+  r.check(
+    r.int(c, 'outChannels', 'config', 1) === cout,
+    'config.outChannels',
+    `${cout} (learnSigma ${sigma})`,
+    c.outChannels,
+  );
   checkNumClasses(r, c, m);
   const freq = r.int(c, 'freqDim', 'config', 2);
   r.check(freq % 2 === 0, 'config.freqDim', 'even (cos and sin halves)', freq);
@@ -202,17 +237,32 @@ function checkVqvaeConfig(r: FieldReader, c: Json): void {
   r.int(c, 'cvae', 'config', 1);
   const pns = checkPatchNums(r, c);
   const last = pns[pns.length - 1];
-  r.check(r.int(c, 'latentSize', 'config', 1) === last, 'config.latentSize', `the last patchNum (${last})`, c.latentSize);
+  r.check(
+    r.int(c, 'latentSize', 'config', 1) === last,
+    'config.latentSize',
+    `the last patchNum (${last})`,
+    c.latentSize,
+  );
   const n = r.int(c, 'phiCount', 'config', 1);
   r.num(c, 'phiResiRatio', 'config');
   const ticks = r.numArray(c, 'phiTicks', 'config');
   r.check(ticks.length === n, 'config.phiTicks', `${n} ticks (phiCount)`, ticks);
   // The ticks decide ties between convs, so they must be numpy's linspace to the last bit (phi.ts).
   const wantTicks = phiTicks(n);
-  r.check(ticks.every((t, i) => t === wantTicks[i]), 'config.phiTicks', `numpy.linspace's ${JSON.stringify(wantTicks)}`, ticks);
+  r.check(
+    ticks.every((t, i) => t === wantTicks[i]),
+    'config.phiTicks',
+    `numpy.linspace's ${JSON.stringify(wantTicks)}`,
+    ticks,
+  );
   const want = phiIndexPerScale(pns.length, n);
   const got = r.intArray(c, 'phiIndexPerScale', 'config');
-  r.check(got.length === want.length && got.every((v, i) => v === want[i]), 'config.phiIndexPerScale', JSON.stringify(want), got);
+  r.check(
+    got.length === want.length && got.every((v, i) => v === want[i]),
+    'config.phiIndexPerScale',
+    JSON.stringify(want),
+    got,
+  );
 }
 
 function checkVaeConfig(r: FieldReader, c: Json): void {

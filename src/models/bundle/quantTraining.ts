@@ -31,13 +31,19 @@ export function checkQuantTraining(r: FieldReader, value: unknown, path: string)
   } catch {
     parses = false;
   }
-  r.check(parses && setting !== 'fp32', `${path}.setting`, 'a quantisation setting such as W4g32-A8 (src/quant/setting.ts)', setting);
+  r.check(
+    parses && setting !== 'fp32',
+    `${path}.setting`,
+    'a quantisation setting such as W4g32-A8 (src/quant/setting.ts)',
+    setting,
+  );
   r.str(q, 'method', path);
   const teacher = r.str(q, 'teacher', path);
   r.check(ID.test(teacher), `${path}.teacher`, 'a bundle id', teacher);
   r.str(q, 'loss', path);
   const params: Json = r.object(q.params, `${path}.params`);
-  for (const [k, v] of Object.entries(params)) r.check(typeof v === 'number' && Number.isFinite(v), `${path}.params.${k}`, 'a finite number', v);
+  for (const [k, v] of Object.entries(params))
+    r.check(typeof v === 'number' && Number.isFinite(v), `${path}.params.${k}`, 'a finite number', v);
   r.bool(q, 'reconstruction', path);
   return q as unknown as QuantTraining;
 }

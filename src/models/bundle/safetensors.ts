@@ -84,38 +84,70 @@ export function parseSafetensors(bytes: Uint8Array, fileName = 'safetensors file
 }
 
 const describeJson = (v: unknown): string => {
-  const s = v === undefined ? 'nothing' : `${Array.isArray(v) ? 'an array' : typeof v === 'object' && v !== null ? 'an object' : `a ${v === null ? 'null' : typeof v}`} ${JSON.stringify(v)}`;
+  const s =
+    v === undefined
+      ? 'nothing'
+      : `${Array.isArray(v) ? 'an array' : typeof v === 'object' && v !== null ? 'an object' : `a ${v === null ? 'null' : typeof v}`} ${JSON.stringify(v)}`;
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
 };
 
 /** `__metadata__` is a string-to-string map (the format's rule); anything else would reach the parity checks as garbage. */
 function parseMetadata(entry: unknown, file: string): Record<string, string> {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    throw new BundleError('bad-safetensors', `the header's '__metadata__' should be an object of strings, found ${describeJson(entry)}.`, { file, fix: REEXPORT_FIX });
+    throw new BundleError(
+      'bad-safetensors',
+      `the header's '__metadata__' should be an object of strings, found ${describeJson(entry)}.`,
+      { file, fix: REEXPORT_FIX },
+    );
   }
   for (const [k, v] of Object.entries(entry)) {
     if (typeof v !== 'string') {
-      throw new BundleError('bad-safetensors', `'__metadata__.${k}' should be a string, found ${describeJson(v)}.`, { file, fix: REEXPORT_FIX });
+      throw new BundleError('bad-safetensors', `'__metadata__.${k}' should be a string, found ${describeJson(v)}.`, {
+        file,
+        fix: REEXPORT_FIX,
+      });
     }
   }
   return entry as Record<string, string>;
 }
 
-function parseEntry(name: string, entry: unknown, dataStart: number, dataLength: number, file: string): SafetensorsTensor {
+function parseEntry(
+  name: string,
+  entry: unknown,
+  dataStart: number,
+  dataLength: number,
+  file: string,
+): SafetensorsTensor {
   const ctx = { file, tensor: name, fix: REEXPORT_FIX };
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    throw new BundleError('bad-safetensors', `its header entry should be an object {"dtype", "shape", "data_offsets"}, found ${describeJson(entry)}.`, ctx);
+    throw new BundleError(
+      'bad-safetensors',
+      `its header entry should be an object {"dtype", "shape", "data_offsets"}, found ${describeJson(entry)}.`,
+      ctx,
+    );
   }
   const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   if (!isDtype(e.dtype)) {
-    throw new BundleError('dtype-mismatch', `header field 'dtype' should be one of F16, F32, F64, I32, found ${describeJson(e.dtype)}.`, ctx);
+    throw new BundleError(
+      'dtype-mismatch',
+      `header field 'dtype' should be one of F16, F32, F64, I32, found ${describeJson(e.dtype)}.`,
+      ctx,
+    );
   }
   if (!Array.isArray(e.shape) || !e.shape.every(isNonNegInt)) {
-    throw new BundleError('wrong-shape', `shape ${JSON.stringify(e.shape)} is not a list of non-negative integers.`, ctx);
+    throw new BundleError(
+      'wrong-shape',
+      `shape ${JSON.stringify(e.shape)} is not a list of non-negative integers.`,
+      ctx,
+    );
   }
   const offs = e.data_offsets;
   if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isNonNegInt) || offs[1] < offs[0]) {
-    throw new BundleError('bad-json', `data_offsets ${JSON.stringify(offs)} is not [begin, end] with begin <= end.`, ctx);
+    throw new BundleError(
+      'bad-json',
+      `data_offsets ${JSON.stringify(offs)} is not [begin, end] with begin <= end.`,
+      ctx,
+    );
   }
   const [begin, end] = offs as [number, number];
   const shape = e.shape as number[];
@@ -145,9 +177,15 @@ const align8 = (n: number): number => Math.ceil(n / 8) * 8;
  * format puts before a tensor (and at the end) to start it at a multiple of 8 (docs/bundle-format.md). Files
  * from the reference writer have no padding at all; both pass.
  */
-function checkLayout(tensors: ReadonlyMap<string, SafetensorsTensor>, dataStart: number, dataLength: number, file: string): void {
+function checkLayout(
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  dataStart: number,
+  dataLength: number,
+  file: string,
+): void {
   const sorted = [...tensors.values()].sort((a, b) => a.byteOffset - b.byteOffset || a.byteLength - b.byteLength);
-  const rel = (t: SafetensorsTensor): string => `[${t.byteOffset - dataStart}, ${t.byteOffset - dataStart + t.byteLength}]`;
+  const rel = (t: SafetensorsTensor): string =>
+    `[${t.byteOffset - dataStart}, ${t.byteOffset - dataStart + t.byteLength}]`;
   let end = 0;
   let prev: SafetensorsTensor | undefined;
   for (const t of sorted) {

@@ -39,17 +39,28 @@ function notOnServerError(path: string, where: string, detail: string): BundleEr
  */
 function networkError(path: string, url: string, error: unknown): BundleError {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new BundleError('network-error', `the request for ${url} failed before any answer (${reason}): the server is unreachable, or it is on another origin and does not allow this page (CORS).`, {
-    file: path,
-    fix: 'Check the network and that the server is running and reachable from this page; a server on another origin must send Access-Control-Allow-Origin for this page (e.g. npx http-server --cors), or copy the bundles next to the app.',
-  });
+  return new BundleError(
+    'network-error',
+    `the request for ${url} failed before any answer (${reason}): the server is unreachable, or it is on another origin and does not allow this page (CORS).`,
+    {
+      file: path,
+      fix: 'Check the network and that the server is running and reachable from this page; a server on another origin must send Access-Control-Allow-Origin for this page (e.g. npx http-server --cors), or copy the bundles next to the app.',
+    },
+  );
 }
 
 function httpError(path: string, url: string, res: Response): BundleError {
-  return new BundleError('http-error', `the server answered ${url} with HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.`, {
-    file: path,
-    fix: res.status >= 500 ? 'The server failed: retry later or check its logs.' : "The server refused the request: check the server's permissions (and any login) for the models folder.",
-  });
+  return new BundleError(
+    'http-error',
+    `the server answered ${url} with HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.`,
+    {
+      file: path,
+      fix:
+        res.status >= 500
+          ? 'The server failed: retry later or check its logs.'
+          : "The server refused the request: check the server's permissions (and any login) for the models folder.",
+    },
+  );
 }
 
 /** The body stopped short of its Content-Length, or the connection dropped while it was read. */
@@ -76,7 +87,11 @@ export class FetchBundleSource implements BundleSource {
   private readonly fetchFn: typeof fetch;
   private readonly options: FetchSourceOptions;
 
-  constructor(baseUrl: string, fetchFn: typeof fetch = globalThis.fetch.bind(globalThis), options: FetchSourceOptions = {}) {
+  constructor(
+    baseUrl: string,
+    fetchFn: typeof fetch = globalThis.fetch.bind(globalThis),
+    options: FetchSourceOptions = {},
+  ) {
     this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
     this.label = this.baseUrl;
     this.fetchFn = fetchFn;
@@ -101,12 +116,20 @@ export class FetchBundleSource implements BundleSource {
     } catch (e) {
       // A user's cancel is not a bundle problem: let it through as the AbortError it is.
       if (isAbort(e)) throw e;
-      throw truncatedDownload(path, url, `the connection failed while the body was read (${e instanceof Error ? e.message : String(e)})`);
+      throw truncatedDownload(
+        path,
+        url,
+        `the connection failed while the body was read (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
     // Content-Length counts encoded bytes; with a content-encoding (gzip) the decoded body is longer, not shorter.
     const announced = Number(res.headers.get('content-length') ?? Number.NaN);
     if (!res.headers.get('content-encoding') && Number.isSafeInteger(announced) && bytes.byteLength < announced) {
-      throw truncatedDownload(path, url, `the server announced ${announced} bytes (Content-Length) and ${bytes.byteLength} arrived`);
+      throw truncatedDownload(
+        path,
+        url,
+        `the server announced ${announced} bytes (Content-Length) and ${bytes.byteLength} arrived`,
+      );
     }
     return bytes;
   }

@@ -25,13 +25,7 @@ export const TENSOR_KINDS: readonly TensorKind[] = [
 ];
 
 export type FileRole =
-  | 'weights'
-  | 'goldens'
-  | 'decoder-onnx'
-  | 'classifier-onnx'
-  | 'fd-stats'
-  | 'kid-reference'
-  | 'samples-png';
+  'weights' | 'goldens' | 'decoder-onnx' | 'classifier-onnx' | 'fd-stats' | 'kid-reference' | 'samples-png';
 export const FILE_ROLES: readonly FileRole[] = [
   'weights',
   'goldens',

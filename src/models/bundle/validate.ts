@@ -6,7 +6,12 @@
  */
 import { INDEX_FILE, validateIndex } from './bundleIndex.ts';
 import { BundleError, REEXPORT_FIX } from './errors.ts';
-import { expectedDitTensors, expectedVarTensors, expectedVqvaeTensors, type ExpectedWeights } from './expectedTensors.ts';
+import {
+  expectedDitTensors,
+  expectedVarTensors,
+  expectedVqvaeTensors,
+  type ExpectedWeights,
+} from './expectedTensors.ts';
 import { parseJson } from './fields.ts';
 import { checkFileBytes, checkFileRoles, type ChecksumStatus } from './fileChecks.ts';
 import { checkManifest } from './manifest.ts';
@@ -46,7 +51,11 @@ function expectedWeights(m: Manifest): ExpectedWeights | undefined {
   return undefined;
 }
 
-export async function validateBundle(source: BundleSource, id: string, options: ValidateOptions = {}): Promise<ValidatedBundle> {
+export async function validateBundle(
+  source: BundleSource,
+  id: string,
+  options: ValidateOptions = {},
+): Promise<ValidatedBundle> {
   const mFile = manifestPath(id);
   const raw = parseJson(await source.readText(mFile), mFile);
   const manifest = checkManifest(raw, mFile, id);
@@ -114,7 +123,8 @@ function checkIndexEntry(m: Manifest, index: BundleIndex): void {
     });
   };
   if (!entry) fail(`bundle '${m.id}' is not listed.`);
-  else if (entry.family !== m.family) fail(`'${m.id}' is listed as family ${entry.family} but its manifest says ${m.family}.`);
+  else if (entry.family !== m.family)
+    fail(`'${m.id}' is listed as family ${entry.family} but its manifest says ${m.family}.`);
   else if (entry.params.total !== m.params.total || entry.params.linear !== m.params.linear) {
     fail(`'${m.id}' params differ from its manifest (${JSON.stringify(entry.params)} vs ${JSON.stringify(m.params)}).`);
   }
@@ -124,13 +134,20 @@ function checkIndexEntry(m: Manifest, index: BundleIndex): void {
 function checkFdStats(m: Manifest, [path, bytes]: [string, Uint8Array]): SafetensorsFile {
   const st = parseSafetensors(bytes, path);
   const F = m.family === 'classifier' ? m.config.featureDim : 0;
-  for (const [name, shape] of [['mu', [F]], ['sigma', [F, F]]] as const) {
+  for (const [name, shape] of [
+    ['mu', [F]],
+    ['sigma', [F, F]],
+  ] as const) {
     const t = st.tensors.get(name);
     const ctx = { file: path, tensor: name, fix: REEXPORT_FIX };
     if (!t) throw new BundleError('missing-tensor', 'FD statistics need it; the file has no such tensor.', ctx);
     if (t.dtype !== 'F64') throw new BundleError('dtype-mismatch', `expected F64, found ${t.dtype}.`, ctx);
     if (t.shape.join() !== shape.join()) {
-      throw new BundleError('wrong-shape', `expected [${shape.join(', ')}] (featureDim ${F}), found [${t.shape.join(', ')}].`, ctx);
+      throw new BundleError(
+        'wrong-shape',
+        `expected [${shape.join(', ')}] (featureDim ${F}), found [${t.shape.join(', ')}].`,
+        ctx,
+      );
     }
   }
   checkFinite(st, ['mu', 'sigma']);
@@ -142,7 +159,9 @@ export type BundleResult =
   | { readonly id: string; readonly ok: false; readonly error: BundleError };
 
 /** The index, then every bundle in it; a broken bundle is reported without hiding the good ones. */
-export async function validateAllBundles(source: BundleSource): Promise<{ index: BundleIndex; results: BundleResult[] }> {
+export async function validateAllBundles(
+  source: BundleSource,
+): Promise<{ index: BundleIndex; results: BundleResult[] }> {
   const index = await validateIndex(source);
   const results: BundleResult[] = [];
   for (const { id } of index.models) {

@@ -8,7 +8,8 @@ import { elementCount, type SafetensorsFile, type SafetensorsTensor } from './sa
 import type { Manifest, TensorEntry } from './types.ts';
 
 const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** The manifest's index must describe the file exactly: the engine reads tensors by the manifest's offsets. */
 export function checkIndexMatchesHeader(m: Manifest, st: SafetensorsFile, manifestFile: string): void {
@@ -17,9 +18,14 @@ export function checkIndexMatchesHeader(m: Manifest, st: SafetensorsFile, manife
     const h = st.tensors.get(e.name);
     const ctx = { file, tensor: e.name, fix: REEXPORT_FIX };
     if (!h) throw new BundleError('missing-tensor', `listed in ${manifestFile} but not in the file.`, ctx);
-    if (h.dtype !== e.dtype) throw new BundleError('dtype-mismatch', `the manifest says ${e.dtype}, the file holds ${h.dtype}.`, ctx);
+    if (h.dtype !== e.dtype)
+      throw new BundleError('dtype-mismatch', `the manifest says ${e.dtype}, the file holds ${h.dtype}.`, ctx);
     if (!sameShape(h.shape, e.shape)) {
-      throw new BundleError('wrong-shape', `the manifest says shape ${fmt(e.shape)}, the file holds ${fmt(h.shape)}.`, ctx);
+      throw new BundleError(
+        'wrong-shape',
+        `the manifest says shape ${fmt(e.shape)}, the file holds ${fmt(h.shape)}.`,
+        ctx,
+      );
     }
     if (h.byteOffset !== e.byteOffset || h.byteLength !== e.byteLength) {
       throw new BundleError(
@@ -32,7 +38,11 @@ export function checkIndexMatchesHeader(m: Manifest, st: SafetensorsFile, manife
   const listed = new Set(m.tensors.map((t) => t.name));
   for (const name of st.tensors.keys()) {
     if (!listed.has(name)) {
-      throw new BundleError('bad-manifest', `in the file but not listed in ${manifestFile}'s 'tensors'.`, { file, tensor: name, fix: REEXPORT_FIX });
+      throw new BundleError('bad-manifest', `in the file but not listed in ${manifestFile}'s 'tensors'.`, {
+        file,
+        tensor: name,
+        fix: REEXPORT_FIX,
+      });
     }
   }
 }
@@ -44,7 +54,11 @@ export function checkExpectedTensors(m: Manifest, expected: ExpectedWeights, fil
     const got = byName.get(want.name);
     const ctx = { file, tensor: want.name, fix: REEXPORT_FIX };
     if (!got) {
-      throw new BundleError('missing-tensor', `the ${m.family} forward needs it (shape ${fmt(want.shape)}) but the bundle has no such tensor.`, ctx);
+      throw new BundleError(
+        'missing-tensor',
+        `the ${m.family} forward needs it (shape ${fmt(want.shape)}) but the bundle has no such tensor.`,
+        ctx,
+      );
     }
     if (!sameShape(got.shape, want.shape)) {
       throw new BundleError('wrong-shape', `expected ${fmt(want.shape)} from the config, found ${fmt(got.shape)}.`, {
@@ -53,9 +67,14 @@ export function checkExpectedTensors(m: Manifest, expected: ExpectedWeights, fil
       });
     }
     if (got.dtype !== expected.dtype) {
-      throw new BundleError('dtype-mismatch', `${m.family} weights must be ${expected.dtype}, found ${got.dtype}.`, ctx);
+      throw new BundleError(
+        'dtype-mismatch',
+        `${m.family} weights must be ${expected.dtype}, found ${got.dtype}.`,
+        ctx,
+      );
     }
-    if (got.kind !== want.kind) throw new BundleError('bad-manifest', `kind should be '${want.kind}', found '${got.kind}'.`, ctx);
+    if (got.kind !== want.kind)
+      throw new BundleError('bad-manifest', `kind should be '${want.kind}', found '${got.kind}'.`, ctx);
   }
   const wanted = new Set(expected.tensors.map((t) => t.name));
   for (const t of m.tensors) {

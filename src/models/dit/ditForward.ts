@@ -8,10 +8,20 @@ import { requireArgument } from '../runtime/errors';
 import type { DitModel } from './ditModel';
 
 /** x [S, Cin, H, W], timesteps and labels [S] -> [S, outChannels, H, W]. */
-export async function ditForwardOnce(model: DitModel, x: Float32Array, timesteps: readonly number[], labels: readonly number[]): Promise<Float32Array> {
+export async function ditForwardOnce(
+  model: DitModel,
+  x: Float32Array,
+  timesteps: readonly number[],
+  labels: readonly number[],
+): Promise<Float32Array> {
   const S = labels.length;
   const { outChannels, inputSize } = model.config;
-  requireArgument(S > 0 && timesteps.length === S && x.length === S * model.latentElements, 'ditForwardOnce', `x has ${x.length} values for ${S} labels and ${timesteps.length} timesteps`, 'Pass x [S, Cin, H, W] with one timestep and one label per row.');
+  requireArgument(
+    S > 0 && timesteps.length === S && x.length === S * model.latentElements,
+    'ditForwardOnce',
+    `x has ${x.length} values for ${S} labels and ${timesteps.length} timesteps`,
+    'Pass x [S, Cin, H, W] with one timestep and one label per row.',
+  );
   const { device } = model;
   const ws = new Workspace(device, 'DitForward');
   const xBuffer = uploadWords(device, 'DitForward.x', x);

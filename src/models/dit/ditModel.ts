@@ -48,20 +48,44 @@ export class DitModel {
   private readonly ownsKernels: boolean;
   private destroyed = false;
 
-  private constructor(readonly device: GPUDevice, manifest: DitManifest, file: SafetensorsFile, setting: QuantSetting, options: DitLoadOptions) {
+  private constructor(
+    readonly device: GPUDevice,
+    manifest: DitManifest,
+    file: SafetensorsFile,
+    setting: QuantSetting,
+    options: DitLoadOptions,
+  ) {
     this.config = manifest.config;
     const c = this.config;
     if (c.inputSize % c.patch !== 0 || c.width !== c.heads * c.headDim || c.outChannels !== 2 * c.inChannels) {
-      throw new ModelError('bundle-invalid', `${manifest.id}: config ${JSON.stringify(c)} is not a learned-sigma DiT the engine runs.`, 'Re-export the bundle (docs/bundle-format.md, family dit).');
+      throw new ModelError(
+        'bundle-invalid',
+        `${manifest.id}: config ${JSON.stringify(c)} is not a learned-sigma DiT the engine runs.`,
+        'Re-export the bundle (docs/bundle-format.md, family dit).',
+      );
     }
     this.ownsKernels = !options.kernels;
     this.kernels = options.kernels ?? new KernelSet(device);
-    this.weights = new GpuModelWeights(device, OWNER, file, ditLinearSpecs(c), setting, { f32Tensors: ['pos_embed'], activationScales: options.activationScales, prepared: options.prepared });
+    this.weights = new GpuModelWeights(device, OWNER, file, ditLinearSpecs(c), setting, {
+      f32Tensors: ['pos_embed'],
+      activationScales: options.activationScales,
+      prepared: options.prepared,
+    });
     this.classTable = tensorAsF32(file, 'y_embedder.embedding_table.weight');
   }
 
-  static load(device: GPUDevice, bundle: { manifest: DitManifest; weights?: SafetensorsFile }, setting: QuantSetting, options: DitLoadOptions = {}): DitModel {
-    if (!bundle.weights) throw new ModelError('bundle-invalid', `${bundle.manifest.id} has no weights.`, 'Load it through validateBundle().');
+  static load(
+    device: GPUDevice,
+    bundle: { manifest: DitManifest; weights?: SafetensorsFile },
+    setting: QuantSetting,
+    options: DitLoadOptions = {},
+  ): DitModel {
+    if (!bundle.weights)
+      throw new ModelError(
+        'bundle-invalid',
+        `${bundle.manifest.id} has no weights.`,
+        'Load it through validateBundle().',
+      );
     return new DitModel(device, bundle.manifest, bundle.weights, setting, options);
   }
 
@@ -78,30 +102,69 @@ export class DitModel {
     const { width: D, mlpRatio, freqDim, patch: p, outChannels } = this.config;
     const rows = samples * ditTokens(this.config);
     return {
-      patches: samples * this.latentElements, yRows: samples * D, temb: samples * freqDim, tHidden: samples * D, c: samples * D, cSilu: samples * D,
-      ada: samples * 6 * D, x: rows * D, h: rows * D, qkv: rows * 3 * D, attn: rows * D, out: rows * D,
-      hidden: rows * mlpRatio * D, scratch: rows * Math.max(mlpRatio * D, freqDim), final: rows * p * p * outChannels,
+      patches: samples * this.latentElements,
+      yRows: samples * D,
+      temb: samples * freqDim,
+      tHidden: samples * D,
+      c: samples * D,
+      cSilu: samples * D,
+      ada: samples * 6 * D,
+      x: rows * D,
+      h: rows * D,
+      qkv: rows * 3 * D,
+      attn: rows * D,
+      out: rows * D,
+      hidden: rows * mlpRatio * D,
+      scratch: rows * Math.max(mlpRatio * D, freqDim),
+      final: rows * p * p * outChannels,
     };
   }
 
   encodeForward(encoder: GPUCommandEncoder, ws: Workspace, args: DitForwardArgs): void {
     requireLiveModel(OWNER, this.destroyed);
-    const { width: D, heads: H, headDim: d, depth, lnEps, mlpRatio, patch: p, inputSize: size, inChannels, outChannels, freqDim, numClasses } = this.config;
+    const {
+      width: D,
+      heads: H,
+      headDim: d,
+      depth,
+      lnEps,
+      mlpRatio,
+      patch: p,
+      inputSize: size,
+      inChannels,
+      outChannels,
+      freqDim,
+      numClasses,
+    } = this.config;
     const S = args.labels.length;
     const T = ditTokens(this.config);
     const rows = S * T;
     const k = this.kernels;
-    const linear = (name: string, x: BufferSlice, y: BufferSlice, m: number) => this.weights.linear(name).encode(encoder, k, { x, y, m, scratch: ws.get('scratch') });
+    const linear = (name: string, x: BufferSlice, y: BufferSlice, m: number) =>
+      this.weights.linear(name).encode(encoder, k, { x, y, m, scratch: ws.get('scratch') });
     const yRows = new Float32Array(S * D);
     args.labels.forEach((y, s) => {
-      requireArgument(Number.isInteger(y) && y >= 0 && y <= numClasses, OWNER, `label ${y} is outside 0..${numClasses}`, 'Pass class indices (the null class is numClasses).');
+      requireArgument(
+        Number.isInteger(y) && y >= 0 && y <= numClasses,
+        OWNER,
+        `label ${y} is outside 0..${numClasses}`,
+        'Pass class indices (the null class is numClasses).',
+      );
       yRows.set(this.classTable.subarray(y * D, (y + 1) * D), s * D);
     });
     writeWords(this.device, ws.get('yRows'), 0, yRows);
 
     // Tokens: patchify, the patch conv as a Linear, + pos_embed.
     const x = ws.get('x');
-    k.patchify.encode(encoder, { src: args.x, dst: ws.get('patches'), batch: S, channels: inChannels, height: size, width: size, patch: p });
+    k.patchify.encode(encoder, {
+      src: args.x,
+      dst: ws.get('patches'),
+      batch: S,
+      channels: inChannels,
+      height: size,
+      width: size,
+      patch: p,
+    });
     linear('x_embedder.proj', ws.get('patches'), x, rows);
     k.addPosition.encode(encoder, { x, batch: S, tokens: T, channels: D, pos: this.weights.tensor('pos_embed') });
     // Conditioning: c = mlp.2(silu(mlp.0(temb(t)))) + y_embedder[y]; the blocks take silu(c).
@@ -120,25 +183,82 @@ export class DitModel {
       const pre = `blocks.${b}`;
       // shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp
       linear(`${pre}.adaLN_modulation.1`, ws.get('cSilu'), ada, S);
-      k.layerNorm.encode(encoder, { x, y: h, rows, channels: D, eps: lnEps, modulation: { buffer: ada, tokensPerSample: T, shift: vec(0), scale: vec(1) } });
+      k.layerNorm.encode(encoder, {
+        x,
+        y: h,
+        rows,
+        channels: D,
+        eps: lnEps,
+        modulation: { buffer: ada, tokensPerSample: T, shift: vec(0), scale: vec(1) },
+      });
       linear(`${pre}.attn.qkv`, h, ws.get('qkv'), rows);
       k.attention.encode(encoder, {
-        q: ws.get('qkv'), k: ws.get('qkv'), v: ws.get('qkv'), out: ws.get('attn'), batch: S, heads: H, headDim: d, queries: T, keys: T,
-        scale: 1 / Math.sqrt(d), qLayout: qkvLayouts.q, kLayout: qkvLayouts.k, vLayout: qkvLayouts.v,
+        q: ws.get('qkv'),
+        k: ws.get('qkv'),
+        v: ws.get('qkv'),
+        out: ws.get('attn'),
+        batch: S,
+        heads: H,
+        headDim: d,
+        queries: T,
+        keys: T,
+        scale: 1 / Math.sqrt(d),
+        qLayout: qkvLayouts.q,
+        kLayout: qkvLayouts.k,
+        vLayout: qkvLayouts.v,
       });
       linear(`${pre}.attn.proj`, ws.get('attn'), ws.get('out'), rows);
-      k.residual.encode(encoder, { x, y: ws.get('out'), rows, channels: D, gate: { buffer: ada, tokensPerSample: T, ...vec(2) } });
-      k.layerNorm.encode(encoder, { x, y: h, rows, channels: D, eps: lnEps, modulation: { buffer: ada, tokensPerSample: T, shift: vec(3), scale: vec(4) } });
+      k.residual.encode(encoder, {
+        x,
+        y: ws.get('out'),
+        rows,
+        channels: D,
+        gate: { buffer: ada, tokensPerSample: T, ...vec(2) },
+      });
+      k.layerNorm.encode(encoder, {
+        x,
+        y: h,
+        rows,
+        channels: D,
+        eps: lnEps,
+        modulation: { buffer: ada, tokensPerSample: T, shift: vec(3), scale: vec(4) },
+      });
       linear(`${pre}.mlp.fc1`, h, ws.get('hidden'), rows);
       k.activation.encode(encoder, { activation: 'gelu-tanh', dst: ws.get('hidden'), count: rows * mlpRatio * D });
       linear(`${pre}.mlp.fc2`, ws.get('hidden'), ws.get('out'), rows);
-      k.residual.encode(encoder, { x, y: ws.get('out'), rows, channels: D, gate: { buffer: ada, tokensPerSample: T, ...vec(5) } });
+      k.residual.encode(encoder, {
+        x,
+        y: ws.get('out'),
+        rows,
+        channels: D,
+        gate: { buffer: ada, tokensPerSample: T, ...vec(5) },
+      });
     }
     // Final layer: shift, scale = chunk(2) (shift first), Linear to p*p*Cout per token, unpatchify.
     linear('final_layer.adaLN_modulation.1', ws.get('cSilu'), ada, S);
-    k.layerNorm.encode(encoder, { x, y: h, rows, channels: D, eps: lnEps, modulation: { buffer: ada, tokensPerSample: T, shift: { stride: 2 * D, offset: 0 }, scale: { stride: 2 * D, offset: D } } });
+    k.layerNorm.encode(encoder, {
+      x,
+      y: h,
+      rows,
+      channels: D,
+      eps: lnEps,
+      modulation: {
+        buffer: ada,
+        tokensPerSample: T,
+        shift: { stride: 2 * D, offset: 0 },
+        scale: { stride: 2 * D, offset: D },
+      },
+    });
     linear('final_layer.linear', h, ws.get('final'), rows);
-    k.unpatchify.encode(encoder, { src: ws.get('final'), dst: args.out, batch: S, channels: outChannels, height: size, width: size, patch: p });
+    k.unpatchify.encode(encoder, {
+      src: ws.get('final'),
+      dst: args.out,
+      batch: S,
+      channels: outChannels,
+      height: size,
+      width: size,
+      patch: p,
+    });
   }
 
   destroy(): void {

@@ -11,7 +11,13 @@
  * our seeded PCG32, and is uploaded once with the timesteps. Without traces the run is one submission; traces
  * (x_t, the model outputs, the noise, x_next) are read back only when asked for.
  */
-import { ddimCoefficients, ddpmCoefficients, respacedSchedule, type DiffusionSchedule, type TimestepSpacing } from '../../ops/diffusionSchedule';
+import {
+  ddimCoefficients,
+  ddpmCoefficients,
+  respacedSchedule,
+  type DiffusionSchedule,
+  type TimestepSpacing,
+} from '../../ops/diffusionSchedule';
 import { ditEpsCfgLayout } from '../../kernels/ops/cfgCombineKernel';
 import { ditVarianceSource } from '../../kernels/ops/diffusionStepKernels';
 import { Pcg32 } from '../runtime/prng';
@@ -64,7 +70,9 @@ export function ditSamplingOptions(sampling: DitSamplingOptions): DitSamplingOpt
 /** A label for the UI: which guidance rule a model samples with. */
 export function guidanceLabel(options: DitSamplingOptions, inChannels: number): string {
   const g = options.guidanceChannels ?? inChannels;
-  return g >= inChannels ? `guidance on all ${inChannels} latent channels` : `official guidance: first ${g} of ${inChannels} latent channels`;
+  return g >= inChannels
+    ? `guidance on all ${inChannels} latent channels`
+    : `official guidance: first ${g} of ${inChannels} latent channels`;
 }
 
 export interface DitSampleRequest extends DitSamplingOptions {
@@ -108,10 +116,18 @@ export class DitSampler {
     const d = model.config.diffusion;
     const g = options.guidanceChannels;
     if (g !== undefined && (!Number.isInteger(g) || g < 1 || g > model.config.inChannels)) {
-      throw new ModelError('argument-invalid', `${OWNER}: guidanceChannels ${g} is not a channel count 1..${model.config.inChannels}.`, 'Fix sampling.guidanceChannels in the manifest (3 for official DiT bundles, or leave it out).');
+      throw new ModelError(
+        'argument-invalid',
+        `${OWNER}: guidanceChannels ${g} is not a channel count 1..${model.config.inChannels}.`,
+        'Fix sampling.guidanceChannels in the manifest (3 for official DiT bundles, or leave it out).',
+      );
     }
     if (d.betaSchedule !== 'linear' || d.betaStart !== 0.0001 || d.betaEnd !== 0.02) {
-      throw new ModelError('setting-unsupported', `the diffusion schedule ${JSON.stringify(d)} is not the linear 1e-4..0.02 one the engine implements.`, 'Export the DiT with the linear beta schedule.');
+      throw new ModelError(
+        'setting-unsupported',
+        `the diffusion schedule ${JSON.stringify(d)} is not the linear 1e-4..0.02 one the engine implements.`,
+        'Export the DiT with the linear beta schedule.',
+      );
     }
     this.ws = new Workspace(model.device, OWNER);
   }
@@ -124,20 +140,46 @@ export class DitSampler {
     const B = request.labels.length;
     const n = model.latentElements;
     requireArgument(B > 0, OWNER, 'no labels given', 'Pass at least one class label.');
-    requireArgument(request.labels.every((y) => Number.isInteger(y) && y >= 0 && y < numClasses), OWNER, `labels ${request.labels} must be classes 0..${numClasses - 1}`, 'The null class is added by the sampler itself.');
-    requireArgument(request.method === 'ddpm' || request.method === 'ddim', OWNER, `method ${String(request.method)} is unknown`, "Use 'ddpm' or 'ddim'.");
-    requireArgument(Number.isFinite(request.cfg), OWNER, `cfg ${request.cfg} is not finite`, 'Pass a guidance scale such as 1.5.');
+    requireArgument(
+      request.labels.every((y) => Number.isInteger(y) && y >= 0 && y < numClasses),
+      OWNER,
+      `labels ${request.labels} must be classes 0..${numClasses - 1}`,
+      'The null class is added by the sampler itself.',
+    );
+    requireArgument(
+      request.method === 'ddpm' || request.method === 'ddim',
+      OWNER,
+      `method ${String(request.method)} is unknown`,
+      "Use 'ddpm' or 'ddim'.",
+    );
+    requireArgument(
+      Number.isFinite(request.cfg),
+      OWNER,
+      `cfg ${request.cfg} is not finite`,
+      'Pass a guidance scale such as 1.5.',
+    );
     const ddpm = request.method === 'ddpm';
     const spacing: TimestepSpacing = ddpm ? 'uniform' : (request.ddimSpacing ?? this.options.ddimSpacing ?? 'uniform');
     let schedule: DiffusionSchedule;
     try {
       schedule = respacedSchedule(request.steps, diffusion.trainSteps, spacing);
     } catch (e) {
-      throw new ModelError('argument-invalid', `${OWNER}: ${e instanceof Error ? e.message : String(e)}.`, spacing === 'ddimN' ? 'Pick a step count the official DDIM spacing reaches (e.g. 25, 50, 100 or 250).' : `Pick 1..${diffusion.trainSteps} steps.`);
+      throw new ModelError(
+        'argument-invalid',
+        `${OWNER}: ${e instanceof Error ? e.message : String(e)}.`,
+        spacing === 'ddimN'
+          ? 'Pick a step count the official DDIM spacing reaches (e.g. 25, 50, 100 or 250).'
+          : `Pick 1..${diffusion.trainSteps} steps.`,
+      );
     }
     const S = schedule.steps;
     const guided = request.guidanceChannels ?? this.options.guidanceChannels ?? Cin;
-    requireArgument(Number.isInteger(guided) && guided >= 1 && guided <= Cin, OWNER, `guidanceChannels ${guided} is not 1..${Cin}`, 'Guide all channels (leave it out) or the official 3.');
+    requireArgument(
+      Number.isInteger(guided) && guided >= 1 && guided <= Cin,
+      OWNER,
+      `guidanceChannels ${guided} is not 1..${Cin}`,
+      'Guide all channels (leave it out) or the official 3.',
+    );
     const hw = size * size;
 
     // Timesteps [2B] and noise [B, n] of every step, each step's region on a storage-offset boundary.
@@ -148,13 +190,23 @@ export class DitSampler {
     const noises = new Float32Array(Math.max(1, S * noiseStride));
     const rng = new Pcg32(request.seed ?? 0);
     const initial = request.noise?.initial ?? rng.normals(B * n);
-    requireArgument(initial.length === B * n, OWNER, `the initial noise has ${initial.length} values, expected ${B * n}`, 'Pass x_T as [B, Cin, H, W].');
+    requireArgument(
+      initial.length === B * n,
+      OWNER,
+      `the initial noise has ${initial.length} values, expected ${B * n}`,
+      'Pass x_T as [B, Cin, H, W].',
+    );
     for (let step = 0; step < S; step++) {
       const i = S - 1 - step;
       timesteps.fill(schedule.timestepMap[i], step * tStride, step * tStride + 2 * B);
       if (ddpm && i > 0) {
         const given = request.noise?.stepNoise?.[step];
-        if (request.noise && !given) throw new ModelError('argument-invalid', `${OWNER}: no noise given for DDPM step ${step}.`, 'Pass stepNoise for every step but the last, or no noise at all.');
+        if (request.noise && !given)
+          throw new ModelError(
+            'argument-invalid',
+            `${OWNER}: no noise given for DDPM step ${step}.`,
+            'Pass stepNoise for every step but the last, or no noise at all.',
+          );
         noises.set(given ?? rng.normals(B * n), step * noiseStride);
       }
     }
@@ -197,28 +249,79 @@ export class DitSampler {
       }
       encoder.copyBufferToBuffer(x, 0, ws.get('xIn'), 0, B * n * 4);
       encoder.copyBufferToBuffer(x, 0, ws.get('xIn'), B * n * 4, B * n * 4);
-      model.encodeForward(encoder, ws, { x: ws.get('xIn'), t: slice(ws.get('timesteps'), step * tStride, 2 * B), labels, out: ws.get('modelOut') });
+      model.encodeForward(encoder, ws, {
+        x: ws.get('xIn'),
+        t: slice(ws.get('timesteps'), step * tStride, 2 * B),
+        labels,
+        out: ws.get('modelOut'),
+      });
       if (guided >= Cin) {
-        kernels.cfg.encode(encoder, { formula: 'dit', weight: request.cfg, src: ws.get('modelOut'), dst: ws.get('eps'), ...ditEpsCfgLayout(B, Cin, size, size) });
+        kernels.cfg.encode(encoder, {
+          formula: 'dit',
+          weight: request.cfg,
+          src: ws.get('modelOut'),
+          dst: ws.get('eps'),
+          ...ditEpsCfgLayout(B, Cin, size, size),
+        });
       } else {
         // Guided channels of every row into a scratch buffer, then each row's guided part and its cond-only rest
         // copied into place (copies need 4-byte, not storage-binding, alignment; the rest is cond's exact values).
         const outRow = outChannels * hw;
-        kernels.cfg.encode(encoder, { formula: 'dit', weight: request.cfg, src: ws.get('modelOut'), dst: ws.get('epsGuided'), rows: B, rowLength: guided * hw, inputStride: outRow, uncondOffset: B * outRow });
+        kernels.cfg.encode(encoder, {
+          formula: 'dit',
+          weight: request.cfg,
+          src: ws.get('modelOut'),
+          dst: ws.get('epsGuided'),
+          rows: B,
+          rowLength: guided * hw,
+          inputStride: outRow,
+          uncondOffset: B * outRow,
+        });
         for (let b = 0; b < B; b++) {
-          encoder.copyBufferToBuffer(ws.get('epsGuided'), b * guided * hw * 4, ws.get('eps'), b * n * 4, guided * hw * 4);
-          encoder.copyBufferToBuffer(ws.get('modelOut'), (b * outRow + guided * hw) * 4, ws.get('eps'), (b * n + guided * hw) * 4, (Cin - guided) * hw * 4);
+          encoder.copyBufferToBuffer(
+            ws.get('epsGuided'),
+            b * guided * hw * 4,
+            ws.get('eps'),
+            b * n * 4,
+            guided * hw * 4,
+          );
+          encoder.copyBufferToBuffer(
+            ws.get('modelOut'),
+            (b * outRow + guided * hw) * 4,
+            ws.get('eps'),
+            (b * n + guided * hw) * 4,
+            (Cin - guided) * hw * 4,
+          );
         }
       }
       const noise = slice(ws.get('noises'), step * noiseStride, B * n);
       if (ddpm) {
-        kernels.ddpmStep.encode(encoder, { x, batch: B, sampleSize: n, eps: { buffer: ws.get('eps') }, v: ditVarianceSource(Cin, size, size, ws.get('modelOut')), noise, coefficients: ddpmCoefficients(schedule, i) });
+        kernels.ddpmStep.encode(encoder, {
+          x,
+          batch: B,
+          sampleSize: n,
+          eps: { buffer: ws.get('eps') },
+          v: ditVarianceSource(Cin, size, size, ws.get('modelOut')),
+          noise,
+          coefficients: ddpmCoefficients(schedule, i),
+        });
       } else {
-        kernels.ddimStep.encode(encoder, { x, batch: B, sampleSize: n, eps: { buffer: ws.get('eps') }, coefficients: ddimCoefficients(schedule, i) });
+        kernels.ddimStep.encode(encoder, {
+          x,
+          batch: B,
+          sampleSize: n,
+          eps: { buffer: ws.get('eps') },
+          coefficients: ddimCoefficients(schedule, i),
+        });
       }
       if (tracing) {
         flush();
-        await this.readTrace(t, trace, B, ddpm && i > 0 ? noises.subarray(step * noiseStride, step * noiseStride + B * n) : undefined);
+        await this.readTrace(
+          t,
+          trace,
+          B,
+          ddpm && i > 0 ? noises.subarray(step * noiseStride, step * noiseStride + B * n) : undefined,
+        );
       }
       traces.push(t);
       request.onStep?.(t);
@@ -227,7 +330,12 @@ export class DitSampler {
     return { latent: x, schedule, steps: traces };
   }
 
-  private async readTrace(t: DitStepTrace, trace: DitTraceRequest, B: number, noise: Float32Array | undefined): Promise<void> {
+  private async readTrace(
+    t: DitStepTrace,
+    trace: DitTraceRequest,
+    B: number,
+    noise: Float32Array | undefined,
+  ): Promise<void> {
     const { device } = this.model;
     const n = this.model.latentElements;
     if (trace.modelOut) {

@@ -8,6 +8,13 @@
  *   sampler.destroy(); model.destroy();
  */
 export { DitModel, type DitLoadOptions, type DitForwardArgs } from './ditModel';
-export { DitSampler, type DitMethod, type DitSampleRequest, type DitSampleResult, type DitStepTrace, type DitTraceRequest } from './ditSampler';
+export {
+  DitSampler,
+  type DitMethod,
+  type DitSampleRequest,
+  type DitSampleResult,
+  type DitStepTrace,
+  type DitTraceRequest,
+} from './ditSampler';
 export { ditForwardOnce } from './ditForward';
 export { ditLinearSpecs, ditTokens, type DitConfig } from './ditConfig';

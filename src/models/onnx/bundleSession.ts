@@ -10,14 +10,28 @@ const PURPOSE: Partial<Record<Family, string>> = {
   classifier: 'the MNIST classifier (requires.classifier)',
 };
 
-export async function createBundleSession(device: GPUDevice, bundle: ValidatedBundle, family: Family): Promise<OnnxSession> {
+export async function createBundleSession(
+  device: GPUDevice,
+  bundle: ValidatedBundle,
+  family: Family,
+): Promise<OnnxSession> {
   const m = bundle.manifest;
   if (m.family !== family) {
-    throw new OnnxError('bundle-mismatch', m.id, `is a ${m.family} bundle, but ${PURPOSE[family] ?? family} needs a ${family} bundle.`, `Pass the ${family} bundle named in the generator's manifest 'requires'.`);
+    throw new OnnxError(
+      'bundle-mismatch',
+      m.id,
+      `is a ${m.family} bundle, but ${PURPOSE[family] ?? family} needs a ${family} bundle.`,
+      `Pass the ${family} bundle named in the generator's manifest 'requires'.`,
+    );
   }
   const graph = m.onnx ? bundle.files.get(m.onnx.path) : undefined;
   if (!m.onnx || !graph) {
-    throw new OnnxError('bundle-mismatch', m.id, `has no ONNX graph${m.onnx ? ` (${m.onnx.path} is not among its files)` : " (no 'onnx' entry in its manifest)"}.`, REEXPORT_GRAPH_FIX);
+    throw new OnnxError(
+      'bundle-mismatch',
+      m.id,
+      `has no ONNX graph${m.onnx ? ` (${m.onnx.path} is not among its files)` : " (no 'onnx' entry in its manifest)"}.`,
+      REEXPORT_GRAPH_FIX,
+    );
   }
   return OnnxSession.create(device, { bundleId: m.id, graph, info: m.onnx });
 }

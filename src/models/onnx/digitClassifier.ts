@@ -52,7 +52,9 @@ export class DigitClassifier {
 
   /** Classifies `batch` images (f32 [batch, 1, 32, 32] at offset 0 of `images`); the caller disposes both outputs. */
   async classify(images: GPUBuffer, batch: number): Promise<ClassifierOutputs> {
-    const outputs = await this.session.run({ image: { buffer: images, dims: [batch, 1, this.imageSize, this.imageSize] } });
+    const outputs = await this.session.run({
+      image: { buffer: images, dims: [batch, 1, this.imageSize, this.imageSize] },
+    });
     return { logits: outputs.logits, features: outputs.features };
   }
 
@@ -71,7 +73,13 @@ export class DigitClassifier {
   frechetReference(): FrechetReference {
     if (!this.reference) {
       const stats = this.bundle.fdStats;
-      if (!stats) throw new OnnxError('bundle-mismatch', this.bundleId, 'has no fd-stats file, so no Frechet distance can be measured.', REEXPORT_GRAPH_FIX);
+      if (!stats)
+        throw new OnnxError(
+          'bundle-mismatch',
+          this.bundleId,
+          'has no fd-stats file, so no Frechet distance can be measured.',
+          REEXPORT_GRAPH_FIX,
+        );
       this.reference = new FrechetReference(tensorF64(stats, 'mu'), tensorF64(stats, 'sigma'));
     }
     return this.reference;
@@ -92,9 +100,19 @@ export class DigitClassifier {
         const file = parseSafetensors(bytes, entry.path);
         const shape = file.tensors.get('features')?.shape ?? [];
         if (shape.length !== 2 || shape[1] !== this.featureDim) {
-          throw new OnnxError('bundle-mismatch', this.bundleId, `${entry.path}: features have shape [${shape.join(', ')}], not [M, ${this.featureDim}].`, REEXPORT_GRAPH_FIX);
+          throw new OnnxError(
+            'bundle-mismatch',
+            this.bundleId,
+            `${entry.path}: features have shape [${shape.join(', ')}], not [M, ${this.featureDim}].`,
+            REEXPORT_GRAPH_FIX,
+          );
         }
-        this.kid = KidReference.fromFeatures(tensorAsF32(file, 'features'), shape[0]!, this.featureDim, tensorF64(file, 'kYY')[0]);
+        this.kid = KidReference.fromFeatures(
+          tensorAsF32(file, 'features'),
+          shape[0]!,
+          this.featureDim,
+          tensorF64(file, 'kYY')[0],
+        );
       }
     }
     return this.kid ?? undefined;

@@ -69,7 +69,12 @@ export class GpuTensor {
 
   private requireLive(): void {
     if (this.disposed) {
-      throw new OnnxError('disposed', this.bundleId, `output '${this.name}' was disposed; onnxruntime may already reuse its buffer.`, 'Read or copy an output before disposing it.');
+      throw new OnnxError(
+        'disposed',
+        this.bundleId,
+        `output '${this.name}' was disposed; onnxruntime may already reuse its buffer.`,
+        'Read or copy an output before disposing it.',
+      );
     }
   }
 }

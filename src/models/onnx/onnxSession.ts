@@ -110,17 +110,28 @@ export class OnnxSession {
     return this.session === undefined;
   }
 
-  private async runNow(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<Record<string, GpuTensor>> {
+  private async runNow(
+    session: ort.InferenceSession,
+    feeds: Record<string, ort.Tensor>,
+  ): Promise<Record<string, GpuTensor>> {
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
       results = await session.run(feeds);
     } catch (cause) {
-      const shapes = Object.entries(feeds).map(([k, t]) => `${k} [${t.dims.join(', ')}]`).join(', ');
-      throw new OnnxError('run-failed', this.bundleId, `onnxruntime failed to run ${this.info.path} on ${shapes} (${describeCause(cause)}).`, 'If the GPU device was lost, restart the GPU; otherwise report it with the bundle id and the input shapes.');
+      const shapes = Object.entries(feeds)
+        .map(([k, t]) => `${k} [${t.dims.join(', ')}]`)
+        .join(', ');
+      throw new OnnxError(
+        'run-failed',
+        this.bundleId,
+        `onnxruntime failed to run ${this.info.path} on ${shapes} (${describeCause(cause)}).`,
+        'If the GPU device was lost, restart the GPU; otherwise report it with the bundle id and the input shapes.',
+      );
     }
     const outputs: Record<string, GpuTensor> = {};
     try {
-      for (const port of this.info.outputs) outputs[port.name] = new GpuTensor(this.device, this.bundleId, port.name, results[port.name] as ort.Tensor);
+      for (const port of this.info.outputs)
+        outputs[port.name] = new GpuTensor(this.device, this.bundleId, port.name, results[port.name] as ort.Tensor);
       if (!this.deviceChecked) {
         await this.checkSharedDevice(outputs[this.info.outputs[0].name]);
         this.deviceChecked = true;
@@ -135,7 +146,11 @@ export class OnnxSession {
 
   /** A 4-byte copy of `output` with our encoder: WebGPU rejects it when the buffer is another device's. */
   private async checkSharedDevice(output: GpuTensor): Promise<void> {
-    const probe = this.device.createBuffer({ label: 'OnnxSession.deviceProbe', size: 4, usage: GPUBufferUsage.COPY_DST });
+    const probe = this.device.createBuffer({
+      label: 'OnnxSession.deviceProbe',
+      size: 4,
+      usage: GPUBufferUsage.COPY_DST,
+    });
     try {
       this.device.pushErrorScope('validation');
       const encoder = this.device.createCommandEncoder({ label: 'OnnxSession.deviceProbeEncoder' });
@@ -150,7 +165,10 @@ export class OnnxSession {
 
   private feeds(inputs: Readonly<Record<string, GpuInput>>): Record<string, ort.Tensor> {
     const extra = Object.keys(inputs).filter((k) => !this.info.inputs.some((p) => p.name === k));
-    if (extra.length > 0) this.inputError(`unknown input ${extra.map((k) => `'${k}'`).join(', ')}; the graph takes ${portList(this.info.inputs)}.`);
+    if (extra.length > 0)
+      this.inputError(
+        `unknown input ${extra.map((k) => `'${k}'`).join(', ')}; the graph takes ${portList(this.info.inputs)}.`,
+      );
     const feeds: Record<string, ort.Tensor> = {};
     for (const port of this.info.inputs) {
       const input = inputs[port.name];
@@ -163,15 +181,31 @@ export class OnnxSession {
 
   private checkInput(port: OnnxPort, input: GpuInput): void {
     const { dims, buffer } = input;
-    const fits = dims.length === port.shape.length && port.shape.every((s, i) => (s === 'B' ? Number.isInteger(dims[i]) && dims[i] >= 1 : dims[i] === s));
-    if (!fits) this.inputError(`input '${port.name}' has shape [${dims.join(', ')}]; the graph takes [${port.shape.join(', ')}] (B = batch >= 1).`);
+    const fits =
+      dims.length === port.shape.length &&
+      port.shape.every((s, i) => (s === 'B' ? Number.isInteger(dims[i]) && dims[i] >= 1 : dims[i] === s));
+    if (!fits)
+      this.inputError(
+        `input '${port.name}' has shape [${dims.join(', ')}]; the graph takes [${port.shape.join(', ')}] (B = batch >= 1).`,
+      );
     const bytes = dims.reduce((a, b) => a * b, 1) * 4;
-    if (buffer.size < bytes) this.inputError(`input '${port.name}' [${dims.join(', ')}] needs ${bytes} bytes of f32 but buffer '${buffer.label}' has ${buffer.size}.`);
-    if ((buffer.usage & GPUBufferUsage.STORAGE) === 0) this.inputError(`buffer '${buffer.label}' for input '${port.name}' lacks STORAGE usage, which onnxruntime's kernels bind it with.`);
+    if (buffer.size < bytes)
+      this.inputError(
+        `input '${port.name}' [${dims.join(', ')}] needs ${bytes} bytes of f32 but buffer '${buffer.label}' has ${buffer.size}.`,
+      );
+    if ((buffer.usage & GPUBufferUsage.STORAGE) === 0)
+      this.inputError(
+        `buffer '${buffer.label}' for input '${port.name}' lacks STORAGE usage, which onnxruntime's kernels bind it with.`,
+      );
   }
 
   private inputError(problem: string): never {
-    throw new OnnxError('input-invalid', this.bundleId, problem, `Pass f32 GPU buffers (STORAGE usage) with the shapes of the manifest's onnx.inputs.`);
+    throw new OnnxError(
+      'input-invalid',
+      this.bundleId,
+      problem,
+      `Pass f32 GPU buffers (STORAGE usage) with the shapes of the manifest's onnx.inputs.`,
+    );
   }
 
   private checkPortNames(session: ort.InferenceSession): void {
@@ -189,7 +223,13 @@ export class OnnxSession {
   }
 
   private live(): ort.InferenceSession {
-    if (!this.session) throw new OnnxError('disposed', this.bundleId, 'the onnxruntime session was disposed.', 'Load the model again before running it.');
+    if (!this.session)
+      throw new OnnxError(
+        'disposed',
+        this.bundleId,
+        'the onnxruntime session was disposed.',
+        'Load the model again before running it.',
+      );
     return this.session;
   }
 }

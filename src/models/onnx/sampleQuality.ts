@@ -6,7 +6,16 @@
  * the classifier bundle ships a KID reference. Images must arrive in sample order, sample i of class i mod
  * numClasses (the jackknife groups and KID's class weighting rely on it; src/metrics/jackknife.ts).
  */
-import { accuracy, FeatureAccumulator, jackknifeFd, KidAccumulator, predict, type FdEstimate, type KidEstimate, type Prediction } from '../../metrics/index.ts';
+import {
+  accuracy,
+  FeatureAccumulator,
+  jackknifeFd,
+  KidAccumulator,
+  predict,
+  type FdEstimate,
+  type KidEstimate,
+  type Prediction,
+} from '../../metrics/index.ts';
 import type { DigitClassifier } from './digitClassifier';
 import { OnnxError } from './errors';
 
@@ -37,7 +46,12 @@ export class SampleQualityTracker {
   /** Classifies and accumulates `batch` images ([batch, 1, 32, 32] f32 on the GPU); `labels` = the requested classes. */
   async addImages(images: GPUBuffer, batch: number, labels?: ArrayLike<number>): Promise<BatchQuality> {
     if (labels && labels.length !== batch) {
-      throw new OnnxError('input-invalid', this.classifier.bundleId, `${labels.length} labels for a batch of ${batch} images.`, 'Pass one requested label per image, or none.');
+      throw new OnnxError(
+        'input-invalid',
+        this.classifier.bundleId,
+        `${labels.length} labels for a batch of ${batch} images.`,
+        'Pass one requested label per image, or none.',
+      );
     }
     const { logits, features } = await this.classifier.classifyAndRead(images, batch);
     this.features.addBatch(features, batch);
@@ -57,7 +71,10 @@ export class SampleQualityTracker {
 
   /** FD with a jackknife error bar and its small-sample correction (src/metrics/fdErrorBar.ts); needs 3+ samples. */
   fdEstimate(options?: { groups?: number }): FdEstimate {
-    return jackknifeFd(this.classifier.frechetReference(), this.features, { groups: options?.groups, classes: this.classifier.numClasses });
+    return jackknifeFd(this.classifier.frechetReference(), this.features, {
+      groups: options?.groups,
+      classes: this.classifier.numClasses,
+    });
   }
 
   /** KID with its jackknife error (same groups as fdEstimate); undefined without a KID reference. Needs 3+ samples. */

@@ -30,7 +30,9 @@ export class VaeDecoder {
 
   /** Decodes `batch` latents (f32, row-major [batch, 4, 8, 8] at offset 0 of `latent`). The caller disposes the image. */
   async decode(latent: GPUBuffer, batch: number): Promise<GpuTensor> {
-    const outputs = await this.session.run({ latent: { buffer: latent, dims: [batch, this.latentChannels, this.latentSize, this.latentSize] } });
+    const outputs = await this.session.run({
+      latent: { buffer: latent, dims: [batch, this.latentChannels, this.latentSize, this.latentSize] },
+    });
     return outputs.image;
   }
 

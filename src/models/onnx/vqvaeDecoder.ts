@@ -29,7 +29,9 @@ export class VqvaeDecoder {
 
   /** Decodes `batch` f_hat maps (f32, row-major [batch, Cvae, H, H] at offset 0 of `fHat`). The caller disposes the image. */
   async decode(fHat: GPUBuffer, batch: number): Promise<GpuTensor> {
-    const outputs = await this.session.run({ f_hat: { buffer: fHat, dims: [batch, this.cvae, this.latentSize, this.latentSize] } });
+    const outputs = await this.session.run({
+      f_hat: { buffer: fHat, dims: [batch, this.cvae, this.latentSize, this.latentSize] },
+    });
     return outputs.image;
   }
 

@@ -20,7 +20,8 @@ export class ModelError extends AppError<ModelErrorCode> {
 }
 
 export function requireLiveModel(owner: string, destroyed: boolean): void {
-  if (destroyed) throw new ModelError('model-destroyed', `${owner} was destroyed.`, 'Load the model again before running it.');
+  if (destroyed)
+    throw new ModelError('model-destroyed', `${owner} was destroyed.`, 'Load the model again before running it.');
 }
 
 export function requireArgument(condition: boolean, owner: string, problem: string, fix: string): asserts condition {

@@ -32,7 +32,8 @@ export interface HostWeight {
 
 /** f16 bit patterns as u32 words (element 2i in the low half, as unpack2x16float reads it), zero-padded to a whole word. */
 function f16Words(bits: Uint16Array): Uint32Array {
-  if (bits.length % 2 === 0 && bits.byteOffset % 4 === 0) return new Uint32Array(bits.buffer, bits.byteOffset, bits.length / 2);
+  if (bits.length % 2 === 0 && bits.byteOffset % 4 === 0)
+    return new Uint32Array(bits.buffer, bits.byteOffset, bits.length / 2);
   const words = new Uint32Array(Math.ceil(bits.length / 2));
   new Uint16Array(words.buffer).set(bits);
   return words;
@@ -63,17 +64,30 @@ export class GpuLinear {
   private readonly bias: GPUBuffer | undefined;
   /** SmoothQuant's 1/s per input channel, f32 [cols]. */
   private readonly inputScale: GPUBuffer | undefined;
-  private readonly activation: { format: Exclude<ActivationFormat, { kind: 'none' }>; scaling: ActivationScaling } | undefined;
+  private readonly activation:
+    { format: Exclude<ActivationFormat, { kind: 'none' }>; scaling: ActivationScaling } | undefined;
   private destroyed = false;
   /** Set during activation calibration: gets every input this layer is encoded with. */
   recorder: ActivationRecorder | undefined;
 
-  constructor(device: GPUDevice, owner: string, spec: LinearSpec, weight: HostWeight, bias: Float32Array | undefined, setting: QuantSetting, staticScale?: number, prepared?: PreparedLinear) {
+  constructor(
+    device: GPUDevice,
+    owner: string,
+    spec: LinearSpec,
+    weight: HostWeight,
+    bias: Float32Array | undefined,
+    setting: QuantSetting,
+    staticScale?: number,
+    prepared?: PreparedLinear,
+  ) {
     this.spec = spec;
     const label = `${owner}.${spec.name}`;
     // Settings checks first: nothing is uploaded for a layer that cannot be built.
     const method = setting.method.kind;
-    const needsPrepared = method === 'smoothquant' ? activationQuantized(setting, spec.kind) : method === 'gptq' && weightQuantized(setting, spec.kind);
+    const needsPrepared =
+      method === 'smoothquant'
+        ? activationQuantized(setting, spec.kind)
+        : method === 'gptq' && weightQuantized(setting, spec.kind);
     if (needsPrepared && !prepared) {
       throw new ModelError(
         'calibration-missing',
@@ -91,14 +105,30 @@ export class GpuLinear {
           'Calibrate the activation scales first (calibrateActivationScales) and pass them when loading the model.',
         );
       }
-      this.activation = { format, scaling: setting.activation.perTensor ? { kind: 'tensor', scale: staticScale! } : { kind: 'token' } };
+      this.activation = {
+        format,
+        scaling: setting.activation.perTensor ? { kind: 'tensor', scale: staticScale! } : { kind: 'token' },
+      };
     }
     if (prepared?.inputScale && !this.activation) {
-      throw new ModelError('setting-unsupported', `${settingToString(setting)}: ${spec.name} has a SmoothQuant input scale but no activation quantisation to apply it in.`, 'Use SmoothQuant with an activation format (e.g. -A8).');
+      throw new ModelError(
+        'setting-unsupported',
+        `${settingToString(setting)}: ${spec.name} has a SmoothQuant input scale but no activation quantisation to apply it in.`,
+        'Use SmoothQuant with an activation format (e.g. -A8).',
+      );
     }
     if (weightQuantized(setting, spec.kind) && setting.weight) {
       const options = setting.method.kind === 'clip' ? { clip: {} } : {};
-      const packed = prepared?.packed ?? quantizeWeight(weight.values(), spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, options);
+      const packed =
+        prepared?.packed ??
+        quantizeWeight(
+          weight.values(),
+          spec.rows,
+          spec.cols,
+          setting.weight.format,
+          setting.weight.granularity,
+          options,
+        );
       this.packed = GpuPackedWeight.upload(device, packed, label);
       this.codeBits = codeBits(setting.weight.format);
       this.storedBits = this.codeBits;
@@ -110,13 +140,18 @@ export class GpuLinear {
       this.weightBytes = this.dense.buffer.size;
     } else {
       // A SmoothQuant-smoothed weight (computed in f32) or an f32 bundle tensor.
-      this.dense = { buffer: uploadWords(device, `${label}.weight`, prepared?.weight ?? weight.values()), format: 'f32' };
+      this.dense = {
+        buffer: uploadWords(device, `${label}.weight`, prepared?.weight ?? weight.values()),
+        format: 'f32',
+      };
       this.codeBits = 32;
       this.storedBits = 32;
       this.weightBytes = this.dense.buffer.size;
     }
     this.bias = bias ? uploadWords(device, `${label}.bias`, bias) : undefined;
-    this.inputScale = prepared?.inputScale ? uploadWords(device, `${label}.inputScale`, prepared.inputScale) : undefined;
+    this.inputScale = prepared?.inputScale
+      ? uploadWords(device, `${label}.inputScale`, prepared.inputScale)
+      : undefined;
     this.biasBytes = bias?.byteLength ?? 0;
   }
 
@@ -126,25 +161,59 @@ export class GpuLinear {
   }
 
   encode(encoder: GPUCommandEncoder, kernels: KernelSet, args: LinearEncodeArgs): void {
-    if (this.destroyed) throw new ModelError('model-destroyed', `Linear ${this.spec.name} was destroyed.`, 'Load the model again.');
+    if (this.destroyed)
+      throw new ModelError('model-destroyed', `Linear ${this.spec.name} was destroyed.`, 'Load the model again.');
     const { rows: n, cols: k } = this.spec;
     this.recorder?.record(encoder, this.spec.name, args.x, args.m * k);
     // INT activations with INT4/INT8 weights: integer products (Dot4MatmulKernel, one quantise pass into scratch)
     // where the WGSL language feature exists on a GPU adapter (kernels.dot4.preferred); otherwise fake quantisation +
     // the f32-arithmetic matmul below.
-    if (this.activation && this.packed && this.activation.format.kind === 'int' && kernels.dot4.preferred && kernels.dot4.supports(this.packed, k, this.activation.format) === undefined) {
-      kernels.dot4.encode(encoder, { weight: this.packed, x: args.x, xq: args.scratch, y: args.y, m: args.m, k, bias: this.bias, format: this.activation.format, scaling: this.activation.scaling, channelScale: this.inputScale });
+    if (
+      this.activation &&
+      this.packed &&
+      this.activation.format.kind === 'int' &&
+      kernels.dot4.preferred &&
+      kernels.dot4.supports(this.packed, k, this.activation.format) === undefined
+    ) {
+      kernels.dot4.encode(encoder, {
+        weight: this.packed,
+        x: args.x,
+        xq: args.scratch,
+        y: args.y,
+        m: args.m,
+        k,
+        bias: this.bias,
+        format: this.activation.format,
+        scaling: this.activation.scaling,
+        channelScale: this.inputScale,
+      });
       return;
     }
     let input = args.x;
     if (this.activation) {
-      kernels.activationQuant.encode(encoder, { x: args.x, y: args.scratch, tokens: args.m, cols: k, ...this.activation, channelScale: this.inputScale });
+      kernels.activationQuant.encode(encoder, {
+        x: args.x,
+        y: args.scratch,
+        tokens: args.m,
+        cols: k,
+        ...this.activation,
+        channelScale: this.inputScale,
+      });
       input = args.scratch;
     }
     if (this.packed) {
       kernels.quantMatmul.encode(encoder, { weight: this.packed, x: input, y: args.y, m: args.m, k, bias: this.bias });
     } else {
-      kernels.matmulF32.encode(encoder, { w: this.dense!.buffer, wFormat: this.dense!.format, n, k, x: input, y: args.y, m: args.m, bias: this.bias });
+      kernels.matmulF32.encode(encoder, {
+        w: this.dense!.buffer,
+        wFormat: this.dense!.format,
+        n,
+        k,
+        x: input,
+        y: args.y,
+        m: args.m,
+        bias: this.bias,
+      });
     }
   }
 

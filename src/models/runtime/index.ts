@@ -11,8 +11,29 @@ export { GpuModelWeights, type WeightReport, type LinearReport, type LoadWeights
 export { GpuLinear } from './gpuLinear';
 export { Workspace } from './workspace';
 export { activationQuantized, weightQuantized, type LinearSpec } from './layers';
-export { ActivationRecorder, calibrateActivationScales, calibrateLinearInputs, type LinearInputStats } from './linearInputs';
-export { prepareMethodWeights, requireMethodSupported, methodLinears, type PreparedLinear, type MethodHooks } from './methodWeights';
+export {
+  ActivationRecorder,
+  calibrateActivationScales,
+  calibrateLinearInputs,
+  type LinearInputStats,
+} from './linearInputs';
+export {
+  prepareMethodWeights,
+  requireMethodSupported,
+  methodLinears,
+  type PreparedLinear,
+  type MethodHooks,
+} from './methodWeights';
 export { Pcg32 } from './prng';
 export { readF32, readU32 } from '../../gpu/buffers';
-export { planVarMemory, planDitMemory, requireMemoryFits, memoryProblem, defaultMemoryBudget, lowerBitSettings, type MemoryPlan, type MemoryLimits, type PlanOptions } from './memoryPlan';
+export {
+  planVarMemory,
+  planDitMemory,
+  requireMemoryFits,
+  memoryProblem,
+  defaultMemoryBudget,
+  lowerBitSettings,
+  type MemoryPlan,
+  type MemoryLimits,
+  type PlanOptions,
+} from './memoryPlan';

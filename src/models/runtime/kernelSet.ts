@@ -71,9 +71,25 @@ export class KernelSet {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    const transformer = [this.matmulF32, this.quantMatmul, this.activationQuant, this.dot4, this.layerNorm, this.residual, this.activation, this.attention];
+    const transformer = [
+      this.matmulF32,
+      this.quantMatmul,
+      this.activationQuant,
+      this.dot4,
+      this.layerNorm,
+      this.residual,
+      this.activation,
+      this.attention,
+    ];
     const varOnly = [this.varQkv, this.codebookGather, this.bicubic, this.area, this.phiConv, this.sampleTokens];
-    const ditOnly = [this.addPosition, this.patchify, this.unpatchify, this.timestepEmbedding, this.ddpmStep, this.ddimStep];
+    const ditOnly = [
+      this.addPosition,
+      this.patchify,
+      this.unpatchify,
+      this.timestepEmbedding,
+      this.ddpmStep,
+      this.ddimStep,
+    ];
     for (const kernel of [...transformer, ...varOnly, ...ditOnly, this.cfg]) kernel.destroy();
   }
 }

@@ -23,10 +23,19 @@ export class ActivationRecorder {
   constructor(private readonly device: GPUDevice) {}
 
   record(encoder: GPUCommandEncoder, name: string, x: BufferSlice, elements: number): void {
-    if (this.destroyed) throw new ModelError('model-destroyed', 'ActivationRecorder was destroyed.', 'Create a new recorder for each calibration run.');
+    if (this.destroyed)
+      throw new ModelError(
+        'model-destroyed',
+        'ActivationRecorder was destroyed.',
+        'Create a new recorder for each calibration run.',
+      );
     const buffer = 'buffer' in x ? x.buffer : x;
     const offset = 'buffer' in x ? (x.offset ?? 0) : 0;
-    const staging = this.device.createBuffer({ label: `ActivationRecorder.${name}`, size: elements * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.device.createBuffer({
+      label: `ActivationRecorder.${name}`,
+      size: elements * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     encoder.copyBufferToBuffer(buffer, offset, staging, 0, elements * 4);
     this.copies.push({ name, staging, elements });
   }
@@ -62,7 +71,11 @@ export class ActivationRecorder {
  * recorded, then returns absmax / qmax of `format` per Linear name. Calibrate a full-precision model (the
  * recorded inputs are then the unquantised activations, as static PTQ calibration does).
  */
-export async function calibrateActivationScales(weights: GpuModelWeights, format: ActivationFormat, run: () => Promise<unknown>): Promise<Map<string, number>> {
+export async function calibrateActivationScales(
+  weights: GpuModelWeights,
+  format: ActivationFormat,
+  run: () => Promise<unknown>,
+): Promise<Map<string, number>> {
   const samples = await recordLinearInputs(weights, run);
   const scales = new Map<string, number>();
   for (const [name, list] of samples) scales.set(name, calibrateActivationScale(list, format));
@@ -70,7 +83,10 @@ export async function calibrateActivationScales(weights: GpuModelWeights, format
 }
 
 /** Every Linear input `run` encodes, per Linear name; the copies are freed also when `run` fails or is cancelled. */
-async function recordLinearInputs(weights: GpuModelWeights, run: () => Promise<unknown>): Promise<Map<string, Float32Array[]>> {
+async function recordLinearInputs(
+  weights: GpuModelWeights,
+  run: () => Promise<unknown>,
+): Promise<Map<string, Float32Array[]>> {
   const recorder = new ActivationRecorder(weights.device);
   weights.setRecorder(recorder);
   try {
@@ -101,7 +117,11 @@ export interface LinearInputStats {
  * recorded and reduces each recorded input to per-channel absmax and, for the Linears `gramFor` accepts, X^T X
  * accumulated in f64 on the CPU (widths here are at most a few hundred, so this costs seconds at most).
  */
-export async function calibrateLinearInputs(weights: GpuModelWeights, run: () => Promise<unknown>, gramFor: (name: string) => boolean = () => false): Promise<Map<string, LinearInputStats>> {
+export async function calibrateLinearInputs(
+  weights: GpuModelWeights,
+  run: () => Promise<unknown>,
+  gramFor: (name: string) => boolean = () => false,
+): Promise<Map<string, LinearInputStats>> {
   return calibrateLinearInputsBatched(weights, [run], gramFor);
 }
 
@@ -124,7 +144,12 @@ export async function calibrateLinearInputsBatched(
       let a = acc.get(name);
       if (!a) {
         const cols = weights.linear(name).spec.cols;
-        a = { cols, tokens: 0, channelAbsMax: new Float32Array(cols), gram: gramFor(name) ? new GramAccumulator(cols) : undefined };
+        a = {
+          cols,
+          tokens: 0,
+          channelAbsMax: new Float32Array(cols),
+          gram: gramFor(name) ? new GramAccumulator(cols) : undefined,
+        };
         acc.set(name, a);
       }
       const { cols, channelAbsMax } = a;
@@ -132,7 +157,12 @@ export async function calibrateLinearInputsBatched(
         const rows = x.length / cols;
         for (let i = 0; i < x.length; i++) {
           const v = Math.abs(x[i]);
-          if (!Number.isFinite(v)) throw new ModelError('calibration-missing', `calibration input of ${name} has a non-finite value.`, 'The full-precision model must produce finite activations; check the bundle.');
+          if (!Number.isFinite(v))
+            throw new ModelError(
+              'calibration-missing',
+              `calibration input of ${name} has a non-finite value.`,
+              'The full-precision model must produce finite activations; check the bundle.',
+            );
           const j = i % cols;
           if (v > channelAbsMax[j]) channelAbsMax[j] = v;
         }
@@ -143,6 +173,7 @@ export async function calibrateLinearInputsBatched(
     afterBatch?.(b);
   }
   const stats = new Map<string, LinearInputStats>();
-  for (const [name, a] of acc) stats.set(name, { cols: a.cols, tokens: a.tokens, channelAbsMax: a.channelAbsMax, gram: a.gram?.gram() });
+  for (const [name, a] of acc)
+    stats.set(name, { cols: a.cols, tokens: a.tokens, channelAbsMax: a.channelAbsMax, gram: a.gram?.gram() });
   return stats;
 }

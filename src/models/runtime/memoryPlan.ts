@@ -25,7 +25,14 @@
  * process survives on the machines we test; 4 GiB is also the largest allocation a 32-bit browser can address.
  * Callers override it with `budgetBytes` (DeviceModels.memoryBudgetBytes).
  */
-import { codeBits, groupSizeFor, hasOffset, wordsPerRow, type Granularity, type WeightFormat } from '../../quant/formats';
+import {
+  codeBits,
+  groupSizeFor,
+  hasOffset,
+  wordsPerRow,
+  type Granularity,
+  type WeightFormat,
+} from '../../quant/formats';
 import { WEIGHT_FORMAT_ROWS } from '../../quant/vocabulary';
 import { settingToString, type QuantSetting } from '../../quant/setting';
 import type { DitConfig, VarConfig, VqvaeConfig } from '../bundle/types.ts';
@@ -92,7 +99,12 @@ export const storageBytes = (elements: number): number => Math.max(16, Math.ceil
 const packedArrayBytes = (bytes: number): number => Math.max(4, Math.ceil(bytes / 4) * 4);
 
 /** GPU bytes of one packed weight: codes (rows x wordsPerRow u32), f16 scales padded to even length, offsets likewise. */
-export function packedWeightBytes(rows: number, cols: number, format: WeightFormat, granularity: Granularity): { codes: number; scales: number; offsets: number } {
+export function packedWeightBytes(
+  rows: number,
+  cols: number,
+  format: WeightFormat,
+  granularity: Granularity,
+): { codes: number; scales: number; offsets: number } {
   const codes = packedArrayBytes(rows * wordsPerRow(cols, codeBits(format)) * 4);
   const groups = (granularity.kind === 'tensor' ? 1 : rows) * Math.ceil(cols / groupSizeFor(granularity, cols));
   const scales = packedArrayBytes((groups + (groups % 2)) * 2);
@@ -113,15 +125,27 @@ function smoothedLinears(setting: QuantSetting, specs: readonly LinearSpec[]): S
   return out;
 }
 
-function linearBuffers(spec: LinearSpec, setting: QuantSetting, unquantisedBytes: 2 | 4, smoothed: ReadonlySet<string>): PlannedBuffer[] {
+function linearBuffers(
+  spec: LinearSpec,
+  setting: QuantSetting,
+  unquantisedBytes: 2 | 4,
+  smoothed: ReadonlySet<string>,
+): PlannedBuffer[] {
   const out: PlannedBuffer[] = [];
   if (smoothed.has(spec.name)) unquantisedBytes = 4;
   if (weightQuantized(setting, spec.kind) && setting.weight) {
     const p = packedWeightBytes(spec.rows, spec.cols, setting.weight.format, setting.weight.granularity);
-    out.push({ name: `${spec.name}.codes`, part: 'weights', bytes: p.codes }, { name: `${spec.name}.scales`, part: 'weights', bytes: p.scales });
+    out.push(
+      { name: `${spec.name}.codes`, part: 'weights', bytes: p.codes },
+      { name: `${spec.name}.scales`, part: 'weights', bytes: p.scales },
+    );
     if (p.offsets) out.push({ name: `${spec.name}.offsets`, part: 'weights', bytes: p.offsets });
   } else {
-    out.push({ name: `${spec.name}.weight`, part: 'weights', bytes: uploadBytes(spec.rows * spec.cols * unquantisedBytes) });
+    out.push({
+      name: `${spec.name}.weight`,
+      part: 'weights',
+      bytes: uploadBytes(spec.rows * spec.cols * unquantisedBytes),
+    });
   }
   if (spec.bias === 'tensor') out.push({ name: `${spec.name}.bias`, part: 'other', bytes: uploadBytes(spec.rows * 4) });
   // No SmoothQuant input scales: the engine folds 1/s into the adaLN modulation (methodWeights.ts), so GpuLinear
@@ -129,25 +153,49 @@ function linearBuffers(spec: LinearSpec, setting: QuantSetting, unquantisedBytes
   return out;
 }
 
-const alignElements = (count: number, alignmentBytes: number): number => Math.ceil(count / (alignmentBytes / 4)) * (alignmentBytes / 4);
+const alignElements = (count: number, alignmentBytes: number): number =>
+  Math.ceil(count / (alignmentBytes / 4)) * (alignmentBytes / 4);
 
 function workspace(needs: Record<string, number>, part: (name: string) => MemoryPart): PlannedBuffer[] {
-  return Object.entries(needs).map(([name, elements]) => ({ name: `ws.${name}`, part: part(name), bytes: storageBytes(elements) }));
+  return Object.entries(needs).map(([name, elements]) => ({
+    name: `ws.${name}`,
+    part: part(name),
+    bytes: storageBytes(elements),
+  }));
 }
 
 function finish(model: string, setting: QuantSetting, buffers: PlannedBuffer[]): MemoryPlan {
-  const bytes: Record<MemoryPart, number> = { weights: 0, other: 0, activations: 0, kvCache: 0, tokenizer: 0, decoder: 0 };
+  const bytes: Record<MemoryPart, number> = {
+    weights: 0,
+    other: 0,
+    activations: 0,
+    kvCache: 0,
+    tokenizer: 0,
+    decoder: 0,
+  };
   let largest = buffers[0];
   for (const b of buffers) {
     bytes[b.part] += b.bytes;
     if (b.part !== 'decoder' && b.bytes > largest.bytes) largest = b;
   }
   const total = Object.values(bytes).reduce((a, b) => a + b, 0);
-  return { model, setting: settingToString(setting), bytes: { ...bytes, total }, modelLoadBytes: bytes.weights + bytes.other, largest, buffers };
+  return {
+    model,
+    setting: settingToString(setting),
+    bytes: { ...bytes, total },
+    modelLoadBytes: bytes.weights + bytes.other,
+    largest,
+    buffers,
+  };
 }
 
 /** VAR at `setting`: VarModel.load's buffers, VarSampler's workspace (KV cache included), the tokenizer, the decoder. */
-export function planVarMemory(model: string, c: VarConfig, setting: QuantSetting, options: PlanOptions = {}): MemoryPlan {
+export function planVarMemory(
+  model: string,
+  c: VarConfig,
+  setting: QuantSetting,
+  options: PlanOptions = {},
+): MemoryPlan {
   const B = options.batch ?? 1;
   const unq = options.unquantisedBytes ?? 2;
   const align = options.alignment ?? 256;
@@ -163,7 +211,10 @@ export function planVarMemory(model: string, c: VarConfig, setting: QuantSetting
       { name: `blocks.${b}.attn.scale_mul_1H11`, part: 'other', bytes: uploadBytes(c.heads * 4) },
     );
   }
-  buffers.push({ name: 'levelPos', part: 'other', bytes: uploadBytes(L * C * 4) }, { name: 'levels', part: 'other', bytes: uploadBytes(L * 4) });
+  buffers.push(
+    { name: 'levelPos', part: 'other', bytes: uploadBytes(L * C * 4) },
+    { name: 'levels', part: 'other', bytes: uploadBytes(L * 4) },
+  );
 
   // VarSampler.sample: S = 2B rows per token (cond + uncond), the largest scale's maxT tokens at once.
   const S = 2 * B;
@@ -171,9 +222,18 @@ export function planVarMemory(model: string, c: VarConfig, setting: QuantSetting
   const maxT = Math.max(...c.patchNums.map((p) => p * p));
   const rows = S * maxT;
   const needs: Record<string, number> = {
-    cond: S * C, condSilu: S * C, adaHead: S * 2 * C,
-    x: rows * C, h: rows * C, qkv: rows * 3 * C, q: rows * C, attn: rows * C, out: rows * C,
-    hidden: rows * c.mlpRatio * C, scratch: rows * c.mlpRatio * C, logits: rows * V,
+    cond: S * C,
+    condSilu: S * C,
+    adaHead: S * 2 * C,
+    x: rows * C,
+    h: rows * C,
+    qkv: rows * 3 * C,
+    q: rows * C,
+    attn: rows * C,
+    out: rows * C,
+    hidden: rows * c.mlpRatio * C,
+    scratch: rows * c.mlpRatio * C,
+    logits: rows * V,
   };
   for (let b = 0; b < c.depth; b++) {
     needs[`ada${b}`] = S * 6 * C;
@@ -205,7 +265,12 @@ export function planVarMemory(model: string, c: VarConfig, setting: QuantSetting
 }
 
 /** DiT at `setting`: DitModel.load's buffers, DitSampler's workspace, the decoder. */
-export function planDitMemory(model: string, c: DitConfig, setting: QuantSetting, options: PlanOptions = {}): MemoryPlan {
+export function planDitMemory(
+  model: string,
+  c: DitConfig,
+  setting: QuantSetting,
+  options: PlanOptions = {},
+): MemoryPlan {
   const B = options.batch ?? 1;
   const unq = options.unquantisedBytes ?? 2;
   const align = options.alignment ?? 256;
@@ -221,12 +286,28 @@ export function planDitMemory(model: string, c: DitConfig, setting: QuantSetting
   const rows = S * T;
   const n = c.inChannels * c.inputSize ** 2;
   const needs: Record<string, number> = {
-    patches: S * n, yRows: S * D, temb: S * c.freqDim, tHidden: S * D, c: S * D, cSilu: S * D,
-    ada: S * 6 * D, x: rows * D, h: rows * D, qkv: rows * 3 * D, attn: rows * D, out: rows * D,
-    hidden: rows * c.mlpRatio * D, scratch: rows * Math.max(c.mlpRatio * D, c.freqDim), final: rows * c.patch ** 2 * c.outChannels,
-    xIn: S * n, modelOut: S * c.outChannels * c.inputSize ** 2, eps: B * n, latent: B * n,
+    patches: S * n,
+    yRows: S * D,
+    temb: S * c.freqDim,
+    tHidden: S * D,
+    c: S * D,
+    cSilu: S * D,
+    ada: S * 6 * D,
+    x: rows * D,
+    h: rows * D,
+    qkv: rows * 3 * D,
+    attn: rows * D,
+    out: rows * D,
+    hidden: rows * c.mlpRatio * D,
+    scratch: rows * Math.max(c.mlpRatio * D, c.freqDim),
+    final: rows * c.patch ** 2 * c.outChannels,
+    xIn: S * n,
+    modelOut: S * c.outChannels * c.inputSize ** 2,
+    eps: B * n,
+    latent: B * n,
     // Every step's [2B] timesteps and [B, n] noise, each region on an offset boundary (DDIM too: the buffer is made either way).
-    timesteps: steps * alignElements(S, align), noises: Math.max(1, steps * alignElements(B * n, align)),
+    timesteps: steps * alignElements(S, align),
+    noises: Math.max(1, steps * alignElements(B * n, align)),
   };
   buffers.push(...workspace(needs, () => 'activations'));
   if (options.decoderBytes) buffers.push({ name: 'decoder (ONNX)', part: 'decoder', bytes: options.decoderBytes });
@@ -248,14 +329,20 @@ export function lowerBitSettings(setting: QuantSetting): QuantSetting[] {
   const current = w ? codeBits(w.format) : 32;
   const kind = w?.format.kind ?? 'int';
   const symmetric = w?.format.kind === 'int' ? w.format.symmetric : true;
-  const formats: WeightFormat[] = OFFERED_FORMATS.filter((r) => r.format.kind === kind && r.codeBits < current).map((r) => (r.format.kind === 'int' ? { ...r.format, symmetric } : r.format));
+  const formats: WeightFormat[] = OFFERED_FORMATS.filter((r) => r.format.kind === kind && r.codeBits < current).map(
+    (r) => (r.format.kind === 'int' ? { ...r.format, symmetric } : r.format),
+  );
   return formats.map((format) => ({ ...setting, weight: { format, granularity } }));
 }
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Why a plan does not fit, or undefined when it does. */
-export function memoryProblem(plan: MemoryPlan, limits: MemoryLimits, budgetBytes = defaultMemoryBudget(limits)): { code: 'tensor-too-large' | 'memory-over-budget'; detail: string } | undefined {
+export function memoryProblem(
+  plan: MemoryPlan,
+  limits: MemoryLimits,
+  budgetBytes = defaultMemoryBudget(limits),
+): { code: 'tensor-too-large' | 'memory-over-budget'; detail: string } | undefined {
   const bindingLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const tooLarge = plan.buffers.filter((b) => b.part !== 'decoder' && b.bytes > bindingLimit);
   if (tooLarge.length > 0) {
@@ -279,7 +366,13 @@ export function memoryProblem(plan: MemoryPlan, limits: MemoryLimits, budgetByte
  * Throws a ModelError ('tensor-too-large' or 'memory-over-budget') naming the model, the estimate and the limit,
  * with a fix that names the highest-bit lower setting whose plan fits (`replan` builds the plan of a setting).
  */
-export function requireMemoryFits(plan: MemoryPlan, setting: QuantSetting, replan: (s: QuantSetting) => MemoryPlan, limits: MemoryLimits, budgetBytes = defaultMemoryBudget(limits)): void {
+export function requireMemoryFits(
+  plan: MemoryPlan,
+  setting: QuantSetting,
+  replan: (s: QuantSetting) => MemoryPlan,
+  limits: MemoryLimits,
+  budgetBytes = defaultMemoryBudget(limits),
+): void {
   const problem = memoryProblem(plan, limits, budgetBytes);
   if (!problem) return;
   const fitting = lowerBitSettings(setting).find((s) => memoryProblem(replan(s), limits, budgetBytes) === undefined);
@@ -288,5 +381,9 @@ export function requireMemoryFits(plan: MemoryPlan, setting: QuantSetting, repla
     : problem.code === 'tensor-too-large'
       ? 'No lower bit setting the playground offers fits either: use a device with a larger maxStorageBufferBindingSize, or a smaller model.'
       : 'No lower bit setting the playground offers fits either: use a smaller model or a device with more memory.';
-  throw new ModelError(problem.code, `${plan.model} at ${plan.setting} does not fit this adapter: ${problem.detail}.`, suggestion);
+  throw new ModelError(
+    problem.code,
+    `${plan.model} at ${plan.setting} does not fit this adapter: ${problem.detail}.`,
+    suggestion,
+  );
 }

@@ -68,10 +68,14 @@ export function smoothFoldOf(name: string): SmoothFold | undefined {
   if (!m) return undefined;
   const [, block, layer] = m;
   switch (layer) {
-    case 'attn.mat_qkv': return { adaLN: `${block}.ada_lin.1`, scaleChunk: 2, shiftChunk: 4 };
-    case 'ffn.fc1': return { adaLN: `${block}.ada_lin.1`, scaleChunk: 3, shiftChunk: 5 };
-    case 'attn.qkv': return { adaLN: `${block}.adaLN_modulation.1`, scaleChunk: 1, shiftChunk: 0 };
-    default: return { adaLN: `${block}.adaLN_modulation.1`, scaleChunk: 4, shiftChunk: 3 };
+    case 'attn.mat_qkv':
+      return { adaLN: `${block}.ada_lin.1`, scaleChunk: 2, shiftChunk: 4 };
+    case 'ffn.fc1':
+      return { adaLN: `${block}.ada_lin.1`, scaleChunk: 3, shiftChunk: 5 };
+    case 'attn.qkv':
+      return { adaLN: `${block}.adaLN_modulation.1`, scaleChunk: 1, shiftChunk: 0 };
+    default:
+      return { adaLN: `${block}.adaLN_modulation.1`, scaleChunk: 4, shiftChunk: 3 };
   }
 }
 
@@ -79,10 +83,20 @@ export function smoothFoldOf(name: string): SmoothFold | undefined {
  * adaLN weight [6C, K] and bias [6C] with 1/s (f32 `inputScale` [C]) folded into the rows of one scale chunk and
  * one shift chunk (new arrays; the inputs are not changed).
  */
-export function foldSmoothing(weight: Float32Array, bias: Float32Array, cols: number, fold: SmoothFold, inputScale: Float32Array): { weight: Float32Array; bias: Float32Array } {
+export function foldSmoothing(
+  weight: Float32Array,
+  bias: Float32Array,
+  cols: number,
+  fold: SmoothFold,
+  inputScale: Float32Array,
+): { weight: Float32Array; bias: Float32Array } {
   const C = inputScale.length;
   if (bias.length !== 6 * C || weight.length !== 6 * C * cols) {
-    throw new ModelError('setting-unsupported', `SmoothQuant fold into ${fold.adaLN}: expected 6 x ${C} rows, got bias ${bias.length} and weight ${weight.length} values.`, 'Engine bug: the fold target does not match the smoothed Linear.');
+    throw new ModelError(
+      'setting-unsupported',
+      `SmoothQuant fold into ${fold.adaLN}: expected 6 x ${C} rows, got bias ${bias.length} and weight ${weight.length} values.`,
+      'Engine bug: the fold target does not match the smoothed Linear.',
+    );
   }
   const w = Float32Array.from(weight);
   const b = Float32Array.from(bias);
@@ -136,14 +150,21 @@ export async function prepareMethodWeights(
   const targets = methodLinears(setting, specs);
   const out = new Map<string, PreparedLinear>();
   const missing = (name: string): never => {
-    throw new ModelError('calibration-missing', `${settingToString(setting)} needs calibration data for ${name}, which the calibration run did not record.`, 'Calibrate with calibrateLinearInputs on the full-precision model (with X^T X for GPTQ).');
+    throw new ModelError(
+      'calibration-missing',
+      `${settingToString(setting)} needs calibration data for ${name}, which the calibration run did not record.`,
+      'Calibrate with calibrateLinearInputs on the full-precision model (with X^T X for GPTQ).',
+    );
   };
   if (method.kind === 'smoothquant') {
     const fold = options.fold ?? true;
     const format = setting.activation.format;
     const perTensor = setting.activation.perTensor && format.kind !== 'none';
     const bySpec = new Map(specs.map((s) => [s.name, s]));
-    const quantise = (spec: LinearSpec, w: Float32Array) => (weightQuantized(setting, spec.kind) && setting.weight ? quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity) : undefined);
+    const quantise = (spec: LinearSpec, w: Float32Array) =>
+      weightQuantized(setting, spec.kind) && setting.weight
+        ? quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity)
+        : undefined;
     // adaLN weights with folds applied so far, by name (a block's qkv and fc1 fold into the same adaLN).
     const folded = new Map<string, { weight: Float32Array; bias: Float32Array }>();
     for (const spec of targets) {
@@ -160,10 +181,20 @@ export async function prepareMethodWeights(
       const smoothed = smoothLinear(w, spec.rows, spec.cols, s.channelAbsMax, method.alpha);
       const staticScale = perTensor ? smoothedTensorScale(s.channelAbsMax, smoothed.inputScale, format) : undefined;
       const packed = quantise(spec, smoothed.weight);
-      out.set(spec.name, { packed, weight: packed ? undefined : smoothed.weight, inputScale: fold ? undefined : smoothed.inputScale, staticScale });
+      out.set(spec.name, {
+        packed,
+        weight: packed ? undefined : smoothed.weight,
+        inputScale: fold ? undefined : smoothed.inputScale,
+        staticScale,
+      });
       if (!fold) continue;
       const ada = bySpec.get(target.adaLN);
-      if (!ada || ada.bias !== 'tensor') throw new ModelError('setting-unsupported', `SmoothQuant: ${spec.name} folds into ${target.adaLN}, which this model lacks.`, 'Engine bug: update smoothFoldOf for this model family.');
+      if (!ada || ada.bias !== 'tensor')
+        throw new ModelError(
+          'setting-unsupported',
+          `SmoothQuant: ${spec.name} folds into ${target.adaLN}, which this model lacks.`,
+          'Engine bug: update smoothFoldOf for this model family.',
+        );
       const before = folded.get(ada.name) ?? { weight: read(`${ada.name}.weight`), bias: read(`${ada.name}.bias`) };
       folded.set(ada.name, foldSmoothing(before.weight, before.bias, ada.cols, target, smoothed.inputScale));
     }
@@ -171,7 +202,12 @@ export async function prepareMethodWeights(
       const ada = bySpec.get(name)!;
       const packed = quantise(ada, f.weight);
       const previous = out.get(name);
-      out.set(name, { packed, weight: packed ? undefined : f.weight, bias: f.bias, staticScale: previous?.staticScale });
+      out.set(name, {
+        packed,
+        weight: packed ? undefined : f.weight,
+        bias: f.bias,
+        staticScale: previous?.staticScale,
+      });
     }
     return out;
   }
@@ -183,7 +219,16 @@ export async function prepareMethodWeights(
     if (method.kind === 'gptq' && setting.weight) {
       await hooks.checkpoint();
       hooks.progress(i + 1, targets.length, spec.name);
-      out.set(spec.name, { packed: gptqQuantize(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, gptqHessian(s!.gram!)) });
+      out.set(spec.name, {
+        packed: gptqQuantize(
+          w,
+          spec.rows,
+          spec.cols,
+          setting.weight.format,
+          setting.weight.granularity,
+          gptqHessian(s!.gram!),
+        ),
+      });
     }
   }
   if (method.kind === 'gptq') await hooks.checkpoint();

@@ -55,7 +55,14 @@ export class GpuModelWeights {
   private readonly tensors = new Map<string, GPUBuffer>();
   private destroyed = false;
 
-  constructor(readonly device: GPUDevice, readonly owner: string, file: SafetensorsFile, specs: readonly LinearSpec[], readonly setting: QuantSetting, options: LoadWeightsOptions) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly owner: string,
+    file: SafetensorsFile,
+    specs: readonly LinearSpec[],
+    readonly setting: QuantSetting,
+    options: LoadWeightsOptions,
+  ) {
     const read = (name: string) => options.overrides?.get(name) ?? tensorAsF32(file, name);
     // Linear weights stay as stored: f16 bits go to the GPU as they are, and are decoded to f32 only for a quantiser.
     const weightOf = (name: string): HostWeight => {
@@ -70,10 +77,24 @@ export class GpuModelWeights {
     try {
       for (const spec of specs) {
         // A prepared bias replaces the bundle's (SmoothQuant's 1/s folded into an adaLN Linear).
-        const bias = spec.bias === 'tensor' ? (options.prepared?.get(spec.name)?.bias ?? read(`${spec.name}.bias`)) : undefined;
-        this.linears.set(spec.name, new GpuLinear(device, owner, spec, weightOf(`${spec.name}.weight`), bias, setting, options.activationScales?.get(spec.name), options.prepared?.get(spec.name)));
+        const bias =
+          spec.bias === 'tensor' ? (options.prepared?.get(spec.name)?.bias ?? read(`${spec.name}.bias`)) : undefined;
+        this.linears.set(
+          spec.name,
+          new GpuLinear(
+            device,
+            owner,
+            spec,
+            weightOf(`${spec.name}.weight`),
+            bias,
+            setting,
+            options.activationScales?.get(spec.name),
+            options.prepared?.get(spec.name),
+          ),
+        );
       }
-      for (const name of options.f32Tensors) this.tensors.set(name, uploadWords(device, `${owner}.${name}`, read(name)));
+      for (const name of options.f32Tensors)
+        this.tensors.set(name, uploadWords(device, `${owner}.${name}`, read(name)));
     } catch (error) {
       this.destroy();
       throw error;
@@ -105,14 +126,24 @@ export class GpuModelWeights {
   linear(name: string): GpuLinear {
     requireLiveModel(this.owner, this.destroyed);
     const l = this.linears.get(name);
-    if (!l) throw new ModelError('tensor-missing', `${this.owner} has no Linear "${name}".`, 'Engine bug: the forward asks for a layer its LinearSpec list lacks.');
+    if (!l)
+      throw new ModelError(
+        'tensor-missing',
+        `${this.owner} has no Linear "${name}".`,
+        'Engine bug: the forward asks for a layer its LinearSpec list lacks.',
+      );
     return l;
   }
 
   tensor(name: string): GPUBuffer {
     requireLiveModel(this.owner, this.destroyed);
     const t = this.tensors.get(name);
-    if (!t) throw new ModelError('tensor-missing', `${this.owner} did not upload "${name}".`, 'Engine bug: add it to f32Tensors when loading.');
+    if (!t)
+      throw new ModelError(
+        'tensor-missing',
+        `${this.owner} did not upload "${name}".`,
+        'Engine bug: add it to f32Tensors when loading.',
+      );
     return t;
   }
 

@@ -30,7 +30,11 @@ export class Workspace {
   get(name: string): GPUBuffer {
     const buffer = this.buffers.get(name);
     if (!buffer || this.destroyed) {
-      throw new ModelError('argument-invalid', `${this.owner}: scratch buffer "${name}" was not reserved.`, 'Call reserve() with every buffer of the run before encoding (engine bug).');
+      throw new ModelError(
+        'argument-invalid',
+        `${this.owner}: scratch buffer "${name}" was not reserved.`,
+        'Call reserve() with every buffer of the run before encoding (engine bug).',
+      );
     }
     return buffer;
   }

@@ -10,6 +10,12 @@
  */
 export { VarModel, type VarLoadOptions, type TransformerRun } from './varModel';
 export { VarTokenizer } from './varTokenizer';
-export { VarSampler, type VarSampleRequest, type VarSampleResult, type VarStepTrace, type VarTraceRequest } from './varSampler';
+export {
+  VarSampler,
+  type VarSampleRequest,
+  type VarSampleResult,
+  type VarStepTrace,
+  type VarTraceRequest,
+} from './varSampler';
 export { varTeacherForcedLogits } from './varTeacherForced';
 export { varLinearSpecs, scaleOfToken, scaleStarts, type VarConfig, type VqvaeConfig } from './varConfig';

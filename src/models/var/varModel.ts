@@ -53,14 +53,28 @@ export class VarModel {
   private readonly ownsKernels: boolean;
   private destroyed = false;
 
-  private constructor(readonly device: GPUDevice, manifest: VarManifest, file: SafetensorsFile, setting: QuantSetting, options: VarLoadOptions) {
+  private constructor(
+    readonly device: GPUDevice,
+    manifest: VarManifest,
+    file: SafetensorsFile,
+    setting: QuantSetting,
+    options: VarLoadOptions,
+  ) {
     const c = manifest.config;
     this.config = c;
     const alignment = device.limits.minStorageBufferOffsetAlignment;
     if ((c.width * 4) % alignment !== 0) {
-      throw new ModelError('bundle-invalid', `${manifest.id}: width ${c.width} is not a multiple of ${alignment / 4}, which the per-scale buffer slices need.`, 'VAR widths are 64 x depth; re-export the bundle.');
+      throw new ModelError(
+        'bundle-invalid',
+        `${manifest.id}: width ${c.width} is not a multiple of ${alignment / 4}, which the per-scale buffer slices need.`,
+        'VAR widths are 64 x depth; re-export the bundle.',
+      );
     }
-    const perBlock = (b: number) => [`blocks.${b}.attn.q_bias`, `blocks.${b}.attn.v_bias`, `blocks.${b}.attn.scale_mul_1H11`];
+    const perBlock = (b: number) => [
+      `blocks.${b}.attn.q_bias`,
+      `blocks.${b}.attn.v_bias`,
+      `blocks.${b}.attn.scale_mul_1H11`,
+    ];
     this.ownsKernels = !options.kernels;
     this.kernels = options.kernels ?? new KernelSet(device);
     this.weights = new GpuModelWeights(device, OWNER, file, varLinearSpecs(c), setting, {
@@ -75,14 +89,25 @@ export class VarModel {
     const levels = scaleOfToken(c.patchNums);
     this.levelPosHost = new Float32Array(c.numTokens * c.width);
     for (let i = 0; i < c.numTokens; i++) {
-      for (let ch = 0; ch < c.width; ch++) this.levelPosHost[i * c.width + ch] = lvl[levels[i] * c.width + ch] + pos[i * c.width + ch];
+      for (let ch = 0; ch < c.width; ch++)
+        this.levelPosHost[i * c.width + ch] = lvl[levels[i] * c.width + ch] + pos[i * c.width + ch];
     }
     this.levelPos = uploadWords(device, `${OWNER}.levelPos`, this.levelPosHost);
     this.levels = uploadWords(device, `${OWNER}.levels`, levels);
   }
 
-  static load(device: GPUDevice, bundle: { manifest: VarManifest; weights?: SafetensorsFile }, setting: QuantSetting, options: VarLoadOptions = {}): VarModel {
-    if (!bundle.weights) throw new ModelError('bundle-invalid', `${bundle.manifest.id} has no weights.`, 'Load it through validateBundle().');
+  static load(
+    device: GPUDevice,
+    bundle: { manifest: VarManifest; weights?: SafetensorsFile },
+    setting: QuantSetting,
+    options: VarLoadOptions = {},
+  ): VarModel {
+    if (!bundle.weights)
+      throw new ModelError(
+        'bundle-invalid',
+        `${bundle.manifest.id} has no weights.`,
+        'Load it through validateBundle().',
+      );
     return new VarModel(device, bundle.manifest, bundle.weights, setting, options);
   }
 
@@ -94,9 +119,18 @@ export class VarModel {
   workspaceNeeds(samples: number, rows: number): Record<string, number> {
     const { width: C, mlpRatio, vocabSize: V, depth, numTokens: L } = this.config;
     const needs: Record<string, number> = {
-      cond: samples * C, condSilu: samples * C, adaHead: samples * 2 * C,
-      x: rows * C, h: rows * C, qkv: rows * 3 * C, q: rows * C, attn: rows * C, out: rows * C,
-      hidden: rows * mlpRatio * C, scratch: rows * mlpRatio * C, logits: rows * V,
+      cond: samples * C,
+      condSilu: samples * C,
+      adaHead: samples * 2 * C,
+      x: rows * C,
+      h: rows * C,
+      qkv: rows * 3 * C,
+      q: rows * C,
+      attn: rows * C,
+      out: rows * C,
+      hidden: rows * mlpRatio * C,
+      scratch: rows * mlpRatio * C,
+      logits: rows * V,
     };
     for (let b = 0; b < depth; b++) {
       needs[`ada${b}`] = samples * 6 * C;
@@ -111,7 +145,12 @@ export class VarModel {
     const C = this.config.width;
     const out = new Float32Array(labels.length * C);
     labels.forEach((y, s) => {
-      requireArgument(Number.isInteger(y) && y >= 0 && y <= this.config.numClasses, OWNER, `label ${y} is outside 0..${this.config.numClasses}`, 'Pass class indices (the null class is numClasses).');
+      requireArgument(
+        Number.isInteger(y) && y >= 0 && y <= this.config.numClasses,
+        OWNER,
+        `label ${y} is outside 0..${this.config.numClasses}`,
+        'Pass class indices (the null class is numClasses).',
+      );
       out.set(this.classTable.subarray(y * C, (y + 1) * C), s * C);
     });
     return out;
@@ -122,7 +161,8 @@ export class VarModel {
     const C = this.config.width;
     const x = new Float32Array(samples * C);
     for (let s = 0; s < samples; s++) {
-      for (let ch = 0; ch < C; ch++) x[s * C + ch] = Math.fround(cond[s * C + ch] + this.posStart[ch]) + this.levelPosHost[ch];
+      for (let ch = 0; ch < C; ch++)
+        x[s * C + ch] = Math.fround(cond[s * C + ch] + this.posStart[ch]) + this.levelPosHost[ch];
     }
     return x;
   }
@@ -134,22 +174,46 @@ export class VarModel {
     const C = this.config.width;
     const cond = this.classRows(labels);
     writeWords(this.device, ws.get('cond'), 0, cond);
-    this.kernels.activation.encode(encoder, { activation: 'silu', src: ws.get('cond'), dst: ws.get('condSilu'), count: S * C });
+    this.kernels.activation.encode(encoder, {
+      activation: 'silu',
+      src: ws.get('cond'),
+      dst: ws.get('condSilu'),
+      count: S * C,
+    });
     const scratch = ws.get('scratch');
     for (let b = 0; b < this.config.depth; b++) {
-      this.weights.linear(`blocks.${b}.ada_lin.1`).encode(encoder, this.kernels, { x: ws.get('condSilu'), y: ws.get(`ada${b}`), m: S, scratch });
+      this.weights
+        .linear(`blocks.${b}.ada_lin.1`)
+        .encode(encoder, this.kernels, { x: ws.get('condSilu'), y: ws.get(`ada${b}`), m: S, scratch });
     }
-    this.weights.linear('head_nm.ada_lin.1').encode(encoder, this.kernels, { x: ws.get('condSilu'), y: ws.get('adaHead'), m: S, scratch });
+    this.weights
+      .linear('head_nm.ada_lin.1')
+      .encode(encoder, this.kernels, { x: ws.get('condSilu'), y: ws.get('adaHead'), m: S, scratch });
     return cond;
   }
 
   /** word_embed(map) for `rows` rows of `cvae` values in `input`, into `output` (an [rows, C] slice). */
-  encodeWordEmbed(encoder: GPUCommandEncoder, ws: Workspace, input: GPUBuffer | { buffer: GPUBuffer; offset: number; size: number }, output: { buffer: GPUBuffer; offset: number; size: number }, rows: number): void {
-    this.weights.linear('word_embed').encode(encoder, this.kernels, { x: input, y: output, m: rows, scratch: ws.get('scratch') });
+  encodeWordEmbed(
+    encoder: GPUCommandEncoder,
+    ws: Workspace,
+    input: GPUBuffer | { buffer: GPUBuffer; offset: number; size: number },
+    output: { buffer: GPUBuffer; offset: number; size: number },
+    rows: number,
+  ): void {
+    this.weights
+      .linear('word_embed')
+      .encode(encoder, this.kernels, { x: input, y: output, m: rows, scratch: ws.get('scratch') });
   }
 
   /** x += levelPos[first .. first+tokens) for each of `samples` consecutive groups of `tokens` rows of `target`. */
-  encodeAddLevelPos(encoder: GPUCommandEncoder, target: GPUBuffer, targetRowOffset: number, samples: number, tokens: number, first: number): void {
+  encodeAddLevelPos(
+    encoder: GPUCommandEncoder,
+    target: GPUBuffer,
+    targetRowOffset: number,
+    samples: number,
+    tokens: number,
+    first: number,
+  ): void {
     const C = this.config.width;
     for (let s = 0; s < samples; s++) {
       this.kernels.residual.encode(encoder, {
@@ -179,30 +243,91 @@ export class VarModel {
       const ada = ws.get(`ada${b}`);
       const vec = (chunk: number) => ({ stride: 6 * C, offset: chunk * C });
       // gamma1, gamma2, scale1, scale2, shift1, shift2
-      k.layerNorm.encode(encoder, { x, y: h, rows, channels: C, eps: lnEps, modulation: { buffer: ada, tokensPerSample: T, scale: vec(2), shift: vec(4) } });
+      k.layerNorm.encode(encoder, {
+        x,
+        y: h,
+        rows,
+        channels: C,
+        eps: lnEps,
+        modulation: { buffer: ada, tokensPerSample: T, scale: vec(2), shift: vec(4) },
+      });
       this.weights.linear(`${p}.attn.mat_qkv`).encode(encoder, k, { x: h, y: ws.get('qkv'), m: rows, scratch });
       k.varQkv.encode(encoder, {
-        qkv: ws.get('qkv'), qBias: this.weights.tensor(`${p}.attn.q_bias`), vBias: this.weights.tensor(`${p}.attn.v_bias`),
-        scaleMulLog: this.weights.tensor(`${p}.attn.scale_mul_1H11`), q: ws.get('q'), kCache: ws.get(`k${b}`), vCache: ws.get(`v${b}`),
-        batch: S, tokens: T, heads: H, headDim: d, capacity: L, cachePosition: position,
+        qkv: ws.get('qkv'),
+        qBias: this.weights.tensor(`${p}.attn.q_bias`),
+        vBias: this.weights.tensor(`${p}.attn.v_bias`),
+        scaleMulLog: this.weights.tensor(`${p}.attn.scale_mul_1H11`),
+        q: ws.get('q'),
+        kCache: ws.get(`k${b}`),
+        vCache: ws.get(`v${b}`),
+        batch: S,
+        tokens: T,
+        heads: H,
+        headDim: d,
+        capacity: L,
+        cachePosition: position,
       });
       const cacheLayout = { offset: 0, batchStride: H * L * d, headStride: L * d, tokenStride: d };
       k.attention.encode(encoder, {
-        q: ws.get('q'), k: ws.get(`k${b}`), v: ws.get(`v${b}`), out: ws.get('attn'),
-        batch: S, heads: H, headDim: d, queries: T, keys: position + T, scale: 1,
-        kLayout: cacheLayout, vLayout: cacheLayout,
+        q: ws.get('q'),
+        k: ws.get(`k${b}`),
+        v: ws.get(`v${b}`),
+        out: ws.get('attn'),
+        batch: S,
+        heads: H,
+        headDim: d,
+        queries: T,
+        keys: position + T,
+        scale: 1,
+        kLayout: cacheLayout,
+        vLayout: cacheLayout,
         mask: run.masked ? { levels: this.levels, firstQueryPosition: position } : undefined,
       });
-      this.weights.linear(`${p}.attn.proj`).encode(encoder, k, { x: ws.get('attn'), y: ws.get('out'), m: rows, scratch });
-      k.residual.encode(encoder, { x, y: ws.get('out'), rows, channels: C, gate: { buffer: ada, tokensPerSample: T, ...vec(0) } });
-      k.layerNorm.encode(encoder, { x, y: h, rows, channels: C, eps: lnEps, modulation: { buffer: ada, tokensPerSample: T, scale: vec(3), shift: vec(5) } });
+      this.weights
+        .linear(`${p}.attn.proj`)
+        .encode(encoder, k, { x: ws.get('attn'), y: ws.get('out'), m: rows, scratch });
+      k.residual.encode(encoder, {
+        x,
+        y: ws.get('out'),
+        rows,
+        channels: C,
+        gate: { buffer: ada, tokensPerSample: T, ...vec(0) },
+      });
+      k.layerNorm.encode(encoder, {
+        x,
+        y: h,
+        rows,
+        channels: C,
+        eps: lnEps,
+        modulation: { buffer: ada, tokensPerSample: T, scale: vec(3), shift: vec(5) },
+      });
       this.weights.linear(`${p}.ffn.fc1`).encode(encoder, k, { x: h, y: ws.get('hidden'), m: rows, scratch });
       k.activation.encode(encoder, { activation: 'gelu-tanh', dst: ws.get('hidden'), count: rows * mlpRatio * C });
-      this.weights.linear(`${p}.ffn.fc2`).encode(encoder, k, { x: ws.get('hidden'), y: ws.get('out'), m: rows, scratch });
-      k.residual.encode(encoder, { x, y: ws.get('out'), rows, channels: C, gate: { buffer: ada, tokensPerSample: T, ...vec(1) } });
+      this.weights
+        .linear(`${p}.ffn.fc2`)
+        .encode(encoder, k, { x: ws.get('hidden'), y: ws.get('out'), m: rows, scratch });
+      k.residual.encode(encoder, {
+        x,
+        y: ws.get('out'),
+        rows,
+        channels: C,
+        gate: { buffer: ada, tokensPerSample: T, ...vec(1) },
+      });
     }
     // head_nm: scale, shift = split(ada, 2)
-    k.layerNorm.encode(encoder, { x, y: h, rows, channels: C, eps: lnEps, modulation: { buffer: ws.get('adaHead'), tokensPerSample: T, scale: { stride: 2 * C, offset: 0 }, shift: { stride: 2 * C, offset: C } } });
+    k.layerNorm.encode(encoder, {
+      x,
+      y: h,
+      rows,
+      channels: C,
+      eps: lnEps,
+      modulation: {
+        buffer: ws.get('adaHead'),
+        tokensPerSample: T,
+        scale: { stride: 2 * C, offset: 0 },
+        shift: { stride: 2 * C, offset: C },
+      },
+    });
     this.weights.linear('head').encode(encoder, k, { x: h, y: ws.get('logits'), m: rows, scratch });
   }
 

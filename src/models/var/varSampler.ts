@@ -99,10 +99,25 @@ export class VarSampler {
     const B = request.labels.length;
     const S = 2 * B;
     requireArgument(B > 0, OWNER, 'no labels given', 'Pass at least one class label.');
-    requireArgument(request.labels.every((y) => Number.isInteger(y) && y >= 0 && y < numClasses), OWNER, `labels ${request.labels} must be classes 0..${numClasses - 1}`, 'The null class is added by the sampler itself.');
-    requireArgument(Number.isFinite(request.cfg), OWNER, `cfg ${request.cfg} is not finite`, 'Pass a guidance scale such as 1.5.');
+    requireArgument(
+      request.labels.every((y) => Number.isInteger(y) && y >= 0 && y < numClasses),
+      OWNER,
+      `labels ${request.labels} must be classes 0..${numClasses - 1}`,
+      'The null class is added by the sampler itself.',
+    );
+    requireArgument(
+      Number.isFinite(request.cfg),
+      OWNER,
+      `cfg ${request.cfg} is not finite`,
+      'Pass a guidance scale such as 1.5.',
+    );
     if (request.uniforms) {
-      requireArgument(request.uniforms.length === K && request.uniforms.every((u, k) => u.length === B * patchNums[k] ** 2 * V), OWNER, `uniforms must be ${K} arrays of B * pn^2 * ${V} values`, 'Pass one [B, pn*pn, vocab] array per scale.');
+      requireArgument(
+        request.uniforms.length === K && request.uniforms.every((u, k) => u.length === B * patchNums[k] ** 2 * V),
+        OWNER,
+        `uniforms must be ${K} arrays of B * pn^2 * ${V} values`,
+        'Pass one [B, pn*pn, vocab] array per scale.',
+      );
     }
     const trace = request.trace ?? {};
     const tracing = Object.values(trace).some(Boolean);
@@ -121,12 +136,20 @@ export class VarSampler {
       uniformTotal += alignElements(B * pn * pn * V, alignment);
     }
     ws.reserve({
-      ...model.workspaceNeeds(S, S * maxT), ...tokenizer.workspaceNeeds(B),
-      logitsCfg: B * maxT * V, uniforms: uniformTotal, tokens: total, fHat: tokenizer.fHatElements(B), nextMap: B * maxT * cvae, embed: B * maxT * C,
+      ...model.workspaceNeeds(S, S * maxT),
+      ...tokenizer.workspaceNeeds(B),
+      logitsCfg: B * maxT * V,
+      uniforms: uniformTotal,
+      tokens: total,
+      fHat: tokenizer.fHatElements(B),
+      nextMap: B * maxT * cvae,
+      embed: B * maxT * C,
     });
     const rng = new Pcg32(request.seed ?? 0);
     const uniforms = new Float32Array(uniformTotal);
-    patchNums.forEach((pn, k) => uniforms.set(request.uniforms?.[k] ?? rng.uniforms(B * pn * pn * V), uniformRegions[k]));
+    patchNums.forEach((pn, k) =>
+      uniforms.set(request.uniforms?.[k] ?? rng.uniforms(B * pn * pn * V), uniformRegions[k]),
+    );
     writeWords(device, ws.get('uniforms'), 0, uniforms);
 
     const x = ws.get('x');
@@ -149,10 +172,25 @@ export class VarSampler {
         step.input = await readF32(device, x, 0, S * T * C);
       }
       model.encodeTransformer(encoder, ws, { samples: S, tokens: T, position: starts[k], masked: false });
-      if (request.perturbHeadInput) await this.perturbHeadInput(flush, () => encoder, request.perturbHeadInput, k, S * T);
-      kernels.cfg.encode(encoder, { formula: 'var', weight: K > 1 ? (request.cfg * k) / (K - 1) : 0, src: ws.get('logits'), dst: ws.get('logitsCfg'), ...varLogitsCfgLayout(B, T, V) });
+      if (request.perturbHeadInput)
+        await this.perturbHeadInput(flush, () => encoder, request.perturbHeadInput, k, S * T);
+      kernels.cfg.encode(encoder, {
+        formula: 'var',
+        weight: K > 1 ? (request.cfg * k) / (K - 1) : 0,
+        src: ws.get('logits'),
+        dst: ws.get('logitsCfg'),
+        ...varLogitsCfgLayout(B, T, V),
+      });
       const tokens = slice(ws.get('tokens'), regions[k], B * T);
-      kernels.sampleTokens.encode(encoder, { logits: ws.get('logitsCfg'), uniforms: slice(ws.get('uniforms'), uniformRegions[k], B * T * V), tokens, rows: B * T, vocab: V, topK: request.topK, topP: request.topP });
+      kernels.sampleTokens.encode(encoder, {
+        logits: ws.get('logitsCfg'),
+        uniforms: slice(ws.get('uniforms'), uniformRegions[k], B * T * V),
+        tokens,
+        rows: B * T,
+        vocab: V,
+        topK: request.topK,
+        topP: request.topP,
+      });
       tokenizer.encodeStep(encoder, kernels, ws, k, B, { tokens, fHat: ws.get('fHat'), nextMap: ws.get('nextMap') });
       if (tracing) {
         flush();
@@ -166,14 +204,22 @@ export class VarSampler {
   }
 
   /** Reads the head input (ws.h after encodeTransformer), lets `perturb` change it, writes it back and re-encodes the head. */
-  private async perturbHeadInput(flush: () => void, encoder: () => GPUCommandEncoder, perturb: (step: number, values: Float32Array) => void, step: number, rows: number): Promise<void> {
+  private async perturbHeadInput(
+    flush: () => void,
+    encoder: () => GPUCommandEncoder,
+    perturb: (step: number, values: Float32Array) => void,
+    step: number,
+    rows: number,
+  ): Promise<void> {
     const { model, ws } = this;
     flush();
     const h = await readF32(model.device, ws.get('h'), 0, rows * model.config.width);
     perturb(step, h);
     writeWords(model.device, ws.get('h'), 0, h);
     // The same head Linear as the last line of VarModel.encodeTransformer, now on the perturbed input.
-    model.weights.linear('head').encode(encoder(), model.kernels, { x: ws.get('h'), y: ws.get('logits'), m: rows, scratch: ws.get('scratch') });
+    model.weights
+      .linear('head')
+      .encode(encoder(), model.kernels, { x: ws.get('h'), y: ws.get('logits'), m: rows, scratch: ws.get('scratch') });
   }
 
   /** The next scale's input: word_embed(next map) + levelPos, the same for the cond and the uncond rows. */
@@ -181,13 +227,25 @@ export class VarSampler {
     const { model, ws } = this;
     const C = model.config.width;
     const embed = ws.get('embed');
-    model.encodeWordEmbed(encoder, ws, slice(ws.get('nextMap'), 0, B * T * model.config.cvae), slice(embed, 0, B * T * C), B * T);
+    model.encodeWordEmbed(
+      encoder,
+      ws,
+      slice(ws.get('nextMap'), 0, B * T * model.config.cvae),
+      slice(embed, 0, B * T * C),
+      B * T,
+    );
     model.encodeAddLevelPos(encoder, embed, 0, B, T, start);
     encoder.copyBufferToBuffer(embed, 0, ws.get('x'), 0, B * T * C * 4);
     encoder.copyBufferToBuffer(embed, 0, ws.get('x'), B * T * C * 4, B * T * C * 4);
   }
 
-  private async readTrace(step: VarStepTrace, trace: VarTraceRequest, request: VarSampleRequest, B: number, T: number): Promise<void> {
+  private async readTrace(
+    step: VarStepTrace,
+    trace: VarTraceRequest,
+    request: VarSampleRequest,
+    B: number,
+    T: number,
+  ): Promise<void> {
     const { device, config } = this.model;
     const V = config.vocabSize;
     const ws = this.ws;

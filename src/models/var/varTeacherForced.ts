@@ -9,11 +9,20 @@ import { requireArgument } from '../runtime/errors';
 import type { VarModel } from './varModel';
 
 /** labels [B]; inputs [B, L-1, Cvae] -> logits [B, L, V]. */
-export async function varTeacherForcedLogits(model: VarModel, labels: readonly number[], inputs: Float32Array): Promise<Float32Array> {
+export async function varTeacherForcedLogits(
+  model: VarModel,
+  labels: readonly number[],
+  inputs: Float32Array,
+): Promise<Float32Array> {
   const { numTokens: L, cvae, width: C, vocabSize: V } = model.config;
   const B = labels.length;
   requireArgument(B > 0, 'varTeacherForcedLogits', 'no labels given', 'Pass at least one label.');
-  requireArgument(inputs.length === B * (L - 1) * cvae, 'varTeacherForcedLogits', `inputs hold ${inputs.length} values, expected B*(L-1)*Cvae = ${B * (L - 1) * cvae}`, 'Pass the [B, L-1, Cvae] teacher-forcing maps.');
+  requireArgument(
+    inputs.length === B * (L - 1) * cvae,
+    'varTeacherForcedLogits',
+    `inputs hold ${inputs.length} values, expected B*(L-1)*Cvae = ${B * (L - 1) * cvae}`,
+    'Pass the [B, L-1, Cvae] teacher-forcing maps.',
+  );
   const device = model.device;
   const ws = new Workspace(device, 'VarTeacherForced');
   try {
@@ -24,7 +33,13 @@ export async function varTeacherForcedLogits(model: VarModel, labels: readonly n
     const first = model.firstTokenInput(cond, B);
     const x = ws.get('x');
     const embed = ws.get('embed');
-    model.encodeWordEmbed(encoder, ws, ws.get('tfInput'), { buffer: embed, offset: 0, size: B * (L - 1) * C * 4 }, B * (L - 1));
+    model.encodeWordEmbed(
+      encoder,
+      ws,
+      ws.get('tfInput'),
+      { buffer: embed, offset: 0, size: B * (L - 1) * C * 4 },
+      B * (L - 1),
+    );
     for (let s = 0; s < B; s++) {
       writeWords(device, x, s * L * C * 4, first, s * C, C);
       encoder.copyBufferToBuffer(embed, s * (L - 1) * C * 4, x, (s * L + 1) * C * 4, (L - 1) * C * 4);

@@ -39,13 +39,22 @@ export class VarTokenizer {
     this.codebookHost = tensorAsF32(file, 'quantize.embedding.weight');
     this.codebook = uploadWords(device, `${OWNER}.codebook`, this.codebookHost);
     for (let i = 0; i < this.config.phiCount; i++) {
-      this.phiWeights.push(uploadWords(device, `${OWNER}.phi${i}.weight`, tensorAsF32(file, `quantize.quant_resi.qresi_ls.${i}.weight`)));
-      this.phiBiases.push(uploadWords(device, `${OWNER}.phi${i}.bias`, tensorAsF32(file, `quantize.quant_resi.qresi_ls.${i}.bias`)));
+      this.phiWeights.push(
+        uploadWords(device, `${OWNER}.phi${i}.weight`, tensorAsF32(file, `quantize.quant_resi.qresi_ls.${i}.weight`)),
+      );
+      this.phiBiases.push(
+        uploadWords(device, `${OWNER}.phi${i}.bias`, tensorAsF32(file, `quantize.quant_resi.qresi_ls.${i}.bias`)),
+      );
     }
   }
 
   static load(device: GPUDevice, bundle: { manifest: VqvaeManifest; weights?: SafetensorsFile }): VarTokenizer {
-    if (!bundle.weights) throw new ModelError('bundle-invalid', `${bundle.manifest.id} has no weights.`, 'Load it through validateBundle().');
+    if (!bundle.weights)
+      throw new ModelError(
+        'bundle-invalid',
+        `${bundle.manifest.id} has no weights.`,
+        'Load it through validateBundle().',
+      );
     return new VarTokenizer(device, bundle.manifest, bundle.weights);
   }
 
@@ -59,7 +68,14 @@ export class VarTokenizer {
     return { vqSmall: batch * cvae * latentSize ** 2, vqFull: batch * cvae * latentSize ** 2 };
   }
 
-  encodeStep(encoder: GPUCommandEncoder, kernels: KernelSet, ws: Workspace, k: number, batch: number, buffers: TokenizerStepBuffers): void {
+  encodeStep(
+    encoder: GPUCommandEncoder,
+    kernels: KernelSet,
+    ws: Workspace,
+    k: number,
+    batch: number,
+    buffers: TokenizerStepBuffers,
+  ): void {
     requireLiveModel(OWNER, this.destroyed);
     const { patchNums, cvae: C, latentSize: H, vocabSize, phiResiRatio, phiIndexPerScale } = this.config;
     const K = patchNums.length;
@@ -67,18 +83,53 @@ export class VarTokenizer {
     const last = k === K - 1;
     const small = ws.get('vqSmall');
     const full = ws.get('vqFull');
-    kernels.codebookGather.encode(encoder, { indices: buffers.tokens, codebook: this.codebook, h: last ? full : small, batch, side: pn, codes: vocabSize, channels: C });
+    kernels.codebookGather.encode(encoder, {
+      indices: buffers.tokens,
+      codebook: this.codebook,
+      h: last ? full : small,
+      batch,
+      side: pn,
+      codes: vocabSize,
+      channels: C,
+    });
     if (!last) {
-      kernels.bicubic.encode(encoder, { src: small, dst: full, batch, channels: C, inHeight: pn, inWidth: pn, outHeight: H, outWidth: H });
+      kernels.bicubic.encode(encoder, {
+        src: small,
+        dst: full,
+        batch,
+        channels: C,
+        inHeight: pn,
+        inWidth: pn,
+        outHeight: H,
+        outWidth: H,
+      });
     }
     const phi = phiIndexPerScale[k];
     kernels.phiConv.encode(encoder, {
-      h: full, weight: this.phiWeights[phi], bias: this.phiBiases[phi], fHat: buffers.fHat,
-      batch, channels: C, height: H, width: H, ratio: phiResiRatio, accumulate: k > 0,
+      h: full,
+      weight: this.phiWeights[phi],
+      bias: this.phiBiases[phi],
+      fHat: buffers.fHat,
+      batch,
+      channels: C,
+      height: H,
+      width: H,
+      ratio: phiResiRatio,
+      accumulate: k > 0,
     });
     if (!last) {
       const next = patchNums[k + 1];
-      kernels.area.encode(encoder, { src: buffers.fHat, dst: buffers.nextMap, batch, channels: C, inHeight: H, inWidth: H, outHeight: next, outWidth: next, layout: 'tokens' });
+      kernels.area.encode(encoder, {
+        src: buffers.fHat,
+        dst: buffers.nextMap,
+        batch,
+        channels: C,
+        inHeight: H,
+        inWidth: H,
+        outHeight: next,
+        outWidth: next,
+        layout: 'tokens',
+      });
     }
   }
 

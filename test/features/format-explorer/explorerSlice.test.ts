@@ -6,7 +6,8 @@ import { create } from 'zustand';
 const pending: { resolve(v: unknown): void; signal?: AbortSignal }[] = [];
 vi.mock('../../../src/app/engine', () => ({
   engine: () => ({
-    call: (_method: string, _params: unknown, options: { signal?: AbortSignal } = {}) => new Promise((resolve) => pending.push({ resolve, signal: options.signal })),
+    call: (_method: string, _params: unknown, options: { signal?: AbortSignal } = {}) =>
+      new Promise((resolve) => pending.push({ resolve, signal: options.signal })),
   }),
 }));
 
@@ -14,7 +15,9 @@ const { createExplorerSlice } = await import('../../../src/features/format-explo
 
 describe('format explorer slice', () => {
   it('keeps the newer probe when an older one answers late (the superseded-run guard it lacked)', async () => {
-    const store = create(createExplorerSlice as never) as unknown as { getState(): import('../../../src/features/format-explorer/explorerSlice').ExplorerSlice };
+    const store = create(createExplorerSlice as never) as unknown as {
+      getState(): import('../../../src/features/format-explorer/explorerSlice').ExplorerSlice;
+    };
     const s = () => store.getState();
     const first = s().runExplorer();
     s().setExplorer({ setting: parseSetting('W3g128') });

@@ -1,16 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import type { ComparedRun, ModelListEntry } from '../../../src/worker/protocol';
-import { baseModels, cellKeyString, planRequests, rowKeyString, rowsOf, type RowResult } from '../../../src/features/playground/runPlan';
+import {
+  baseModels,
+  cellKeyString,
+  planRequests,
+  rowKeyString,
+  rowsOf,
+  type RowResult,
+} from '../../../src/features/playground/runPlan';
 import { DEFAULT_VIEW } from '../../../src/features/playground/viewState';
 import { parseSetting, settingToString } from '../../../src/quant/setting';
 
-const entry = (id: string, family: 'var' | 'dit', extra: Partial<ModelListEntry> = {}): ModelListEntry => ({ id, family, title: id, params: { total: 1, linear: 1 }, metrics: null, generator: true, ...extra });
+const entry = (id: string, family: 'var' | 'dit', extra: Partial<ModelListEntry> = {}): ModelListEntry => ({
+  id,
+  family,
+  title: id,
+  params: { total: 1, linear: 1 },
+  metrics: null,
+  generator: true,
+  ...extra,
+});
 const models: ModelListEntry[] = [
   entry('mnist-var-d3', 'var'),
   entry('mnist-var-d1', 'var'),
   entry('mnist-vqvae', 'vqvae' as never, { generator: false }),
   entry('mnist-dit-d2', 'dit'),
-  entry('mnist-var-d1-qat-w3g32-topkld', 'var', { quantTraining: { setting: 'W3g32', method: 'qat-topkld', teacher: 'mnist-var-d1' } }),
+  entry('mnist-var-d1-qat-w3g32-topkld', 'var', {
+    quantTraining: { setting: 'W3g32', method: 'qat-topkld', teacher: 'mnist-var-d1' },
+  }),
 ];
 const fakeRun = {} as ComparedRun;
 const fakeRow = {} as RowResult;
@@ -22,7 +39,12 @@ describe('playground run plan', () => {
   });
 
   it('asks only for cells that are not cached, and for every column of a row without its reference', () => {
-    const view = { ...DEFAULT_VIEW, columns: ['W4g32', 'W2g32', 'W3g32~qat-topkld', 'W2g32~qat-fkl'].map(parseSetting), rows: 2, rowMode: 'seeds' as const };
+    const view = {
+      ...DEFAULT_VIEW,
+      columns: ['W4g32', 'W2g32', 'W3g32~qat-topkld', 'W2g32~qat-fkl'].map(parseSetting),
+      rows: 2,
+      rowMode: 'seeds' as const,
+    };
     const [r0, r1] = rowsOf(view, 'mnist-var-d1');
     const cells = new Map([[cellKeyString(r0, parseSetting('W4g32')), fakeRun]]);
     const rows = new Map([[rowKeyString(r0), fakeRow]]);
@@ -36,7 +58,9 @@ describe('playground run plan', () => {
     expect(plan[1].row).toEqual(r1);
     expect(plan[1].columns.map((c) => c.key)).toEqual(['W4g32', 'W2g32', 'W3g32~qat-topkld']);
     // Everything cached: nothing to run.
-    const all = new Map(rowsOf(view, 'mnist-var-d1').flatMap((r) => view.columns.map((k) => [cellKeyString(r, k), fakeRun] as const)));
+    const all = new Map(
+      rowsOf(view, 'mnist-var-d1').flatMap((r) => view.columns.map((k) => [cellKeyString(r, k), fakeRun] as const)),
+    );
     const allRows = new Map(rowsOf(view, 'mnist-var-d1').map((r) => [rowKeyString(r), fakeRow] as const));
     expect(planRequests(view, 'mnist-var-d1', models, all, allRows)).toEqual([]);
   });

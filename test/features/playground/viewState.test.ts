@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { parseSetting, settingToString } from '../../../src/quant/setting';
-import { DEFAULT_VIEW, MAX_COLUMNS, rowCells, searchToView, viewToSearch, type PlaygroundView } from '../../../src/features/playground/viewState';
+import {
+  DEFAULT_VIEW,
+  MAX_COLUMNS,
+  rowCells,
+  searchToView,
+  viewToSearch,
+  type PlaygroundView,
+} from '../../../src/features/playground/viewState';
 
 function randomView(rand: () => number): PlaygroundView {
-  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
-  const pool = ['W4g32', 'W2g32-A8', 'Wfp4g128', 'W8c-A8', 'W3g64-gptq', 'W4g32-A8-sq0.5', 'W6t', 'W32-A4', 'W3g32~qat-topkld'];
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+  const pool = [
+    'W4g32',
+    'W2g32-A8',
+    'Wfp4g128',
+    'W8c-A8',
+    'W3g64-gptq',
+    'W4g32-A8-sq0.5',
+    'W6t',
+    'W32-A4',
+    'W3g32~qat-topkld',
+  ];
   const n = 1 + Math.floor(rand() * MAX_COLUMNS);
   const columns = [...new Set(Array.from({ length: n }, () => pick(pool)))].map(parseSetting);
   const family = pick(['var', 'dit'] as const);
@@ -36,8 +53,22 @@ describe('playground links', () => {
   });
 
   it('reports each bad value and uses its default, keeping the good ones', () => {
-    const { view, problems } = searchToView('?family=gan&size=2.5&q=W9g32,W4g32-A8,zzz&class=10&seed=-1&steps=0&rows=9&rowMode=x&diff=yes&active=3');
-    expect(problems.map((p) => p.param)).toEqual(['family', 'size', 'q', 'q', 'active', 'class', 'seed', 'steps', 'rows', 'rowMode', 'diff']);
+    const { view, problems } = searchToView(
+      '?family=gan&size=2.5&q=W9g32,W4g32-A8,zzz&class=10&seed=-1&steps=0&rows=9&rowMode=x&diff=yes&active=3',
+    );
+    expect(problems.map((p) => p.param)).toEqual([
+      'family',
+      'size',
+      'q',
+      'q',
+      'active',
+      'class',
+      'seed',
+      'steps',
+      'rows',
+      'rowMode',
+      'diff',
+    ]);
     for (const p of problems) expect(p.message).toMatch(/using .* instead/);
     expect(view).toEqual({ ...DEFAULT_VIEW, columns: [parseSetting('W4g32-A8')] });
   });
@@ -48,7 +79,10 @@ describe('playground links', () => {
     expect(five.problems).toHaveLength(1);
     expect(searchToView('?q=W4g32-A16,W4g32').view.columns.map(settingToString)).toEqual(['W4g32']);
     // Links of earlier versions: students after '~', activations not quantised written A16.
-    expect(searchToView('?q=W3g32~qat-task,W4g32-A16').view.columns.map(settingToString)).toEqual(['W3g32~qat-task', 'W4g32']);
+    expect(searchToView('?q=W3g32~qat-task,W4g32-A16').view.columns.map(settingToString)).toEqual([
+      'W3g32~qat-task',
+      'W4g32',
+    ]);
     const none = searchToView('?q=nope');
     expect(none.view.columns).toEqual(DEFAULT_VIEW.columns);
     expect(none.problems.map((p) => p.param)).toEqual(['q', 'q']);

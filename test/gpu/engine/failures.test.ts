@@ -29,7 +29,14 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-const ditRequest = (): GenerateParams => ({ modelId: ditId, settings: [parseSetting('W4g32-A8')], classLabel: 2, seed: 9, steps: 4, sampler: 'ddpm' });
+const ditRequest = (): GenerateParams => ({
+  modelId: ditId,
+  settings: [parseSetting('W4g32-A8')],
+  classLabel: 2,
+  seed: 9,
+  steps: 4,
+  sampler: 'ddpm',
+});
 const outputs = (r: GenerateResult) => [Array.from(r.reference.output), Array.from(r.runs[0].output)];
 
 describe.runIf(varId !== undefined && ditId !== undefined)('generation service failures', () => {
@@ -52,14 +59,39 @@ describe.runIf(varId !== undefined && ditId !== undefined)('generation service f
     const info = await harness.service.loadModel({ id: varId }, run);
     expect(info).toMatchObject({ id: varId, family: 'var', defaults: { steps: 4 } });
     expect(run.messages.at(-1)).toEqual([1, `${varId} loaded`]);
-    expect((await harness.service.listModels()).models.filter((m) => m.generator).map((m) => m.id)).toEqual(expect.arrayContaining([varId, ditId]));
+    expect((await harness.service.listModels()).models.filter((m) => m.generator).map((m) => m.id)).toEqual(
+      expect.arrayContaining([varId, ditId]),
+    );
   });
 
   it('an unknown model, a bad setting string and a bad class reject with typed errors', async () => {
-    expect(await rejection(harness.service.loadModel({ id: 'no-such-model' }, testRun()))).toMatchObject({ code: 'model-not-found' });
-    expect(await rejection(harness.service.generate({ ...ditRequest(), settings: [({ ...parseSetting('W4g32'), weight: { format: { kind: 'int', bits: 9, symmetric: true }, granularity: { kind: 'group', size: 32 } } } as never)] }, testRun()))).toMatchObject({ code: 'invalid-setting' });
-    expect(await rejection(harness.service.generate({ ...ditRequest(), classLabel: 10 }, testRun()))).toMatchObject({ code: 'argument-invalid' });
-    expect(await rejection(harness.service.generate({ ...ditRequest(), settings: [parseSetting('W4g32-sq0.5')] }, testRun()))).toMatchObject({ code: 'setting-unsupported' });
+    expect(await rejection(harness.service.loadModel({ id: 'no-such-model' }, testRun()))).toMatchObject({
+      code: 'model-not-found',
+    });
+    expect(
+      await rejection(
+        harness.service.generate(
+          {
+            ...ditRequest(),
+            settings: [
+              {
+                ...parseSetting('W4g32'),
+                weight: { format: { kind: 'int', bits: 9, symmetric: true }, granularity: { kind: 'group', size: 32 } },
+              } as never,
+            ],
+          },
+          testRun(),
+        ),
+      ),
+    ).toMatchObject({ code: 'invalid-setting' });
+    expect(await rejection(harness.service.generate({ ...ditRequest(), classLabel: 10 }, testRun()))).toMatchObject({
+      code: 'argument-invalid',
+    });
+    expect(
+      await rejection(
+        harness.service.generate({ ...ditRequest(), settings: [parseSetting('W4g32-sq0.5')] }, testRun()),
+      ),
+    ).toMatchObject({ code: 'setting-unsupported' });
   });
 
   it('cancel between steps rejects with CancelledError and the next run gives the same sample', async () => {
@@ -85,7 +117,10 @@ describe.runIf(varId !== undefined && ditId !== undefined)('generation service f
     expect(await harness.session.get()).not.toBe(ctx);
     expect(outputs(after)).toEqual(outputs(before));
     // VAR loads and runs on the new device too.
-    const v = await harness.service.generate({ modelId: varId, settings: [parseSetting('W4g32-A8')], classLabel: 1, seed: 3 }, testRun());
+    const v = await harness.service.generate(
+      { modelId: varId, settings: [parseSetting('W4g32-A8')], classLabel: 1, seed: 3 },
+      testRun(),
+    );
     expect(v.runs[0].steps).toHaveLength(4);
   });
 });

@@ -67,7 +67,8 @@ class RawOutputScorer {
     const rng = new Pcg32(4242);
     const weights = rng.normals(FEATURES * output.length);
     const f = new Float64Array(FEATURES);
-    for (let j = 0; j < FEATURES; j++) for (let i = 0; i < output.length; i++) f[j] += weights[j * output.length + i] * output[i];
+    for (let j = 0; j < FEATURES; j++)
+      for (let i = 0; i < output.length; i++) f[j] += weights[j * output.length + i] * output[i];
     return f;
   }
 
@@ -168,7 +169,11 @@ let plain: Harness;
 beforeAll(() => {
   scorer = new RawOutputScorer();
   session = new GpuSession({ gpu: dawnGpu(), forceFallbackAdapter: true }, () => undefined);
-  service = new GenerationService({ source: new FsBundleSource(MODELS_DIR), gpu: () => session.get(), heads: scorer.heads });
+  service = new GenerationService({
+    source: new FsBundleSource(MODELS_DIR),
+    gpu: () => session.get(),
+    heads: scorer.heads,
+  });
   plain = createHarness();
 });
 afterAll(async () => {
@@ -180,13 +185,19 @@ afterAll(async () => {
 describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
   it('fp32 vs W2g32: partials stream with growing counts, finite FD, 2 bits score worse, bits add up', async () => {
     // Reference statistics: 60 fp32 samples from seeds 1000.. (disjoint from the measured seeds 0..19).
-    const ref = await service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 60, seed: 1000, batch: 20 }, testRun());
+    const ref = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('fp32'), samples: 60, seed: 1000, batch: 20 },
+      testRun(),
+    );
     expect(ref.samples).toBe(60);
     const refLog = scorer.logs.get(varId)!;
     scorer.setReference(varId, refLog.outputs, refLog.labels);
 
     const fp32Run = recordingRun();
-    const fp32 = await service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 20, batch: 8 }, fp32Run);
+    const fp32 = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('fp32'), samples: 20, batch: 8 },
+      fp32Run,
+    );
     const fp32Log = scorer.logs.get(varId)!;
     expect(fp32Log.batches).toEqual([8, 8, 4]);
     expect(fp32Log.labels).toEqual(Array.from({ length: 20 }, (_, i) => i % 10));
@@ -198,7 +209,10 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     for (const p of fp32Run.partials) expect(Number.isFinite(p.fd) && Number.isFinite(p.fdStdErr)).toBe(true);
     expect(fp32Run.messages.at(-1)![0]).toBe(1);
 
-    const w2 = await service.measureQuality({ modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 8 }, testRun());
+    const w2 = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 8 },
+      testRun(),
+    );
     for (const p of [fp32, w2]) {
       expect(p.partial).toBe(false);
       expect(p.samples).toBe(20);
@@ -206,7 +220,9 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
       expect(Number.isFinite(p.fdStdErr) && p.fdStdErr > 0).toBe(true);
       expect([p.family, p.depth, p.method, p.steps]).toEqual(['var', 1, 'rtn', 4]);
     }
-    console.log(`${varId} (raw-output scorer, 20 samples): FD fp32 ${fp32.fd.toFixed(2)} ± ${fp32.fdStdErr.toFixed(2)}, acc ${fp32.accuracy.toFixed(2)}; W2g32 ${w2.fd.toFixed(2)} ± ${w2.fdStdErr.toFixed(2)}, acc ${w2.accuracy.toFixed(2)}`);
+    console.log(
+      `${varId} (raw-output scorer, 20 samples): FD fp32 ${fp32.fd.toFixed(2)} ± ${fp32.fdStdErr.toFixed(2)}, acc ${fp32.accuracy.toFixed(2)}; W2g32 ${w2.fd.toFixed(2)} ± ${w2.fdStdErr.toFixed(2)}, acc ${w2.accuracy.toFixed(2)}`,
+    );
     expect(w2.fd).toBeGreaterThan(fp32.fd);
 
     // Bits: fp32 counts every parameter at its stored 16 bits; W2g32 packs the block Linears (2-bit codes + an f16 scale per 32).
@@ -214,7 +230,12 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     expect(fp32.transformerBits).toBe(fp32.totalParams * 16);
     expect(fp32.computeBits).toBe(fp32.linearParams * 32 * 32);
     expect([fp32.weightBits, fp32.activationBits, fp32.bitsPerWeight]).toEqual([32, 32, 32]);
-    expect([w2.weightBits, w2.activationBits, w2.linearParams, w2.totalParams]).toEqual([2, 32, fp32.linearParams, fp32.totalParams]);
+    expect([w2.weightBits, w2.activationBits, w2.linearParams, w2.totalParams]).toEqual([
+      2,
+      32,
+      fp32.linearParams,
+      fp32.totalParams,
+    ]);
     expect(w2.bitsPerWeight).toBeGreaterThan(2.5 - 1e-9);
     expect(w2.bitsPerWeight).toBeLessThan(32);
     expect(w2.totalWeightBits).toBeLessThan(fp32.totalWeightBits);
@@ -227,12 +248,21 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
   });
 
   it("sample i is generate()'s sample for class i mod 10 and seed + i, whatever the batch", async () => {
-    await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32-A8'), samples: 5, seed: 30, batch: 5 }, testRun());
+    await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W4g32-A8'), samples: 5, seed: 30, batch: 5 },
+      testRun(),
+    );
     const batched = scorer.logs.get(varId)!.outputs;
-    await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32-A8'), samples: 5, seed: 30, batch: 2 }, testRun());
+    await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W4g32-A8'), samples: 5, seed: 30, batch: 2 },
+      testRun(),
+    );
     const smaller = scorer.logs.get(varId)!.outputs;
     for (const i of [0, 3, 4]) {
-      const single = await plain.service.generate({ modelId: varId, settings: [parseSetting('W4g32-A8')], classLabel: i % 10, seed: 30 + i }, testRun());
+      const single = await plain.service.generate(
+        { modelId: varId, settings: [parseSetting('W4g32-A8')], classLabel: i % 10, seed: 30 + i },
+        testRun(),
+      );
       expect(relL2(batched[i], single.runs[0].output)).toBeLessThan(1e-5);
       expect(relL2(smaller[i], single.runs[0].output)).toBeLessThan(1e-5);
     }
@@ -240,35 +270,57 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
 
   it('W4g32-A8 counts activation bits in computeBits; a cancel stops between batches and leaves the service usable', async () => {
     const w4 = await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32'), samples: 3 }, testRun());
-    const w4a8 = await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32-A8'), samples: 3 }, testRun());
+    const w4a8 = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W4g32-A8'), samples: 3 },
+      testRun(),
+    );
     expect([w4a8.weightBits, w4a8.activationBits]).toEqual([4, 8]);
     expect(w4a8.totalWeightBits).toBe(w4.totalWeightBits);
     expect(w4a8.computeBits).toBeLessThan(w4.computeBits);
 
     const cancelled = recordingRun((_, run) => run.cancel());
-    const error = await rejection(service.measureQuality({ modelId: varId, setting: parseSetting('W3g32'), samples: 30, batch: 5 }, cancelled));
+    const error = await rejection(
+      service.measureQuality({ modelId: varId, setting: parseSetting('W3g32'), samples: 30, batch: 5 }, cancelled),
+    );
     expect(error).toBeInstanceOf(CancelledError);
     expect(cancelled.partials.map((p) => p.samples)).toEqual([5]);
-    const after = await service.measureQuality({ modelId: varId, setting: parseSetting('W3g32'), samples: 4, batch: 4 }, testRun());
+    const after = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W3g32'), samples: 4, batch: 4 },
+      testRun(),
+    );
     expect(after.samples).toBe(4);
     expect(service.cachedSettings()).toContain(`${varId}|W3g32`);
   });
 
   it('GPTQ and SmoothQuant settings are calibrated and measured like the others (progress says so, method recorded)', async () => {
     const run = testRun();
-    const gptq = await service.measureQuality({ modelId: varId, setting: parseSetting('W3g32-gptq'), samples: 8, batch: 4 }, run);
+    const gptq = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W3g32-gptq'), samples: 8, batch: 4 },
+      run,
+    );
     expect(gptq.method).toBe('gptq128');
     expect(gptq.fd).toBeGreaterThan(0);
     expect(run.messages.map(([, m]) => m).filter((m) => m.includes('GPTQ layer'))).toHaveLength(5);
-    const sq = await service.measureQuality({ modelId: varId, setting: parseSetting('W4g32-A8-sq0.5'), samples: 3 }, testRun());
+    const sq = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W4g32-A8-sq0.5'), samples: 3 },
+      testRun(),
+    );
     expect([sq.method, sq.activationBits]).toEqual(['sq0.5-folded', 8]);
-    expect(service.cachedSettings()).toEqual(expect.arrayContaining([`${varId}|W3g32-gptq`, `${varId}|W4g32-A8-sq0.5`]));
+    expect(service.cachedSettings()).toEqual(
+      expect.arrayContaining([`${varId}|W3g32-gptq`, `${varId}|W4g32-A8-sq0.5`]),
+    );
   });
 
   it('paired: fp32 on the same draws gives token agreement with its error; the point itself is unchanged', async () => {
-    const plainPoint = await service.measureQuality({ modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 10 }, testRun());
+    const plainPoint = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 10 },
+      testRun(),
+    );
     const run = recordingRun();
-    const paired = await service.measureQuality({ modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 10, paired: true }, run);
+    const paired = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W2g32'), samples: 20, batch: 10, paired: true },
+      run,
+    );
     expect(paired.fd).toBe(plainPoint.fd);
     expect(paired.paired!.samples).toBe(20);
     const tokens = paired.paired!.tokenAgreement!;
@@ -280,18 +332,36 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     expect(run.partials[0]!.paired!.samples).toBe(10);
     // This scorer reads no images back: no PSNR or label agreement without decoded images.
     expect(paired.paired!.psnr).toBeUndefined();
-    const w8 = await service.measureQuality({ modelId: varId, setting: parseSetting('W8g32'), samples: 10, paired: true }, testRun());
+    const w8 = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('W8g32'), samples: 10, paired: true },
+      testRun(),
+    );
     expect(w8.paired!.tokenAgreement!.value).toBeGreaterThan(tokens.value);
-    const fp = await service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 3, paired: true }, testRun());
+    const fp = await service.measureQuality(
+      { modelId: varId, setting: parseSetting('fp32'), samples: 3, paired: true },
+      testRun(),
+    );
     expect(fp.paired).toBeUndefined();
-    console.log(`${varId} token agreement with fp32 (20 samples): W2g32 ${tokens.value.toFixed(3)} ± ${tokens.stdError.toFixed(3)}; W8g32 (10) ${w8.paired!.tokenAgreement!.value.toFixed(3)}`);
+    console.log(
+      `${varId} token agreement with fp32 (20 samples): W2g32 ${tokens.value.toFixed(3)} ± ${tokens.stdError.toFixed(3)}; W8g32 (10) ${w8.paired!.tokenAgreement!.value.toFixed(3)}`,
+    );
   });
 
   it('bad requests reject with typed errors before GPU work; no classifier is a QualityError', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ modelId: 'no-such-model', setting: parseSetting('fp32'), samples: 10 }, 'model-not-found'],
       [{ modelId: 'mnist-classifier', setting: parseSetting('fp32'), samples: 10 }, 'not-a-generator'],
-      [{ modelId: varId, setting: ({ ...parseSetting('W4g32'), weight: { format: { kind: 'int', bits: 9, symmetric: true }, granularity: { kind: 'group', size: 32 } } } as never), samples: 10 }, 'invalid-setting'],
+      [
+        {
+          modelId: varId,
+          setting: {
+            ...parseSetting('W4g32'),
+            weight: { format: { kind: 'int', bits: 9, symmetric: true }, granularity: { kind: 'group', size: 32 } },
+          } as never,
+          samples: 10,
+        },
+        'invalid-setting',
+      ],
       [{ modelId: varId, setting: parseSetting('fp32'), samples: 0 }, 'argument-invalid'],
       [{ modelId: varId, setting: parseSetting('fp32'), samples: 10, batch: 1000 }, 'argument-invalid'],
       [{ modelId: varId, setting: parseSetting('fp32'), samples: 10, steps: 5 }, 'argument-invalid'],
@@ -302,18 +372,34 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
       expect(e.fix).toBeTruthy();
     }
     // The plain harness has no heads (no onnxruntime in Node): nothing to score with.
-    const e = await rejection(plain.service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 3 }, testRun()));
+    const e = await rejection(
+      plain.service.measureQuality({ modelId: varId, setting: parseSetting('fp32'), samples: 3 }, testRun()),
+    );
     expect([e.name, e.code]).toEqual(['QualityError', 'no-classifier']);
   });
 });
 
 describe.runIf(ditId !== undefined)(`measureQuality on ${ditId}`, () => {
   it("DDPM samples match generate()'s for the same class and seed; the point carries steps, sampler and cfg", async () => {
-    const point = await service.measureQuality({ modelId: ditId, setting: parseSetting('fp32'), samples: 3, seed: 7, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
+    const point = await service.measureQuality(
+      { modelId: ditId, setting: parseSetting('fp32'), samples: 3, seed: 7, steps: 4, sampler: 'ddpm', cfg: 2 },
+      testRun(),
+    );
     expect([point.family, point.steps, point.sampler, point.cfg, point.samples]).toEqual(['dit', 4, 'ddpm', 2, 3]);
     const outputs = scorer.logs.get(ditId)!.outputs;
     for (const i of [0, 2]) {
-      const single = await plain.service.generate({ modelId: ditId, settings: [parseSetting('fp32')], classLabel: i, seed: 7 + i, steps: 4, sampler: 'ddpm', cfg: 2 }, testRun());
+      const single = await plain.service.generate(
+        {
+          modelId: ditId,
+          settings: [parseSetting('fp32')],
+          classLabel: i,
+          seed: 7 + i,
+          steps: 4,
+          sampler: 'ddpm',
+          cfg: 2,
+        },
+        testRun(),
+      );
       // Same draws, same maths; only the f32 summation order differs: the batch of 3 (96 rows with CFG) runs the
       // tiled GEMM, the single sample (32 rows) the barrier-free gemm-rows (src/kernels/matmulPlan.ts). Measured
       // 1.5e-5 after 4 DDPM steps; a wrong class, seed or step count changes the sample entirely.

@@ -55,7 +55,12 @@ export { ALL_WEIGHT_FORMATS, ALL_GRANULARITIES } from '../../../src/quant/format
 export const STORAGE_IO = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 export function uploadF32(device: GPUDevice, data: Float32Array, label: string, usage = STORAGE_IO): GPUBuffer {
-  const buffer = device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 4) * 4), usage, mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(data.byteLength / 4) * 4),
+    usage,
+    mappedAtCreation: true,
+  });
   new Float32Array(buffer.getMappedRange(), 0, data.length).set(data);
   buffer.unmap();
   return buffer;
@@ -66,7 +71,12 @@ export function outputF32(device: GPUDevice, length: number, label: string): GPU
   return uploadF32(device, new Float32Array(length).fill(NaN), label);
 }
 
-export async function readF32(device: GPUDevice, buffer: GPUBuffer, length: number, byteOffset = 0): Promise<Float32Array> {
+export async function readF32(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  length: number,
+  byteOffset = 0,
+): Promise<Float32Array> {
   const bytes = await readBuffer(device, buffer, byteOffset + length * 4);
   return new Float32Array(bytes, byteOffset, length);
 }

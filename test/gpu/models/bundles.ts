@@ -6,7 +6,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { missingFileError, validateBundle, type BundleSource, type ValidatedBundle } from '../../../src/models/bundle/index.ts';
+import {
+  missingFileError,
+  validateBundle,
+  type BundleSource,
+  type ValidatedBundle,
+} from '../../../src/models/bundle/index.ts';
 import type { DitManifest, VarManifest, VqvaeManifest } from '../../../src/models/bundle/types.ts';
 import { TensorReader } from './tensors';
 
@@ -42,7 +47,9 @@ export interface TestDitBundle {
 function indexIds(family: 'var' | 'dit'): string[] {
   const indexPath = join(MODELS_DIR, 'index.json');
   if (!existsSync(indexPath)) return [];
-  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { models: { id: string; family: string; params: { linear: number } }[] };
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as {
+    models: { id: string; family: string; params: { linear: number } }[];
+  };
   const ids = index.models
     .filter((m) => m.family === family)
     .sort((a, b) => a.params.linear - b.params.linear)
@@ -59,7 +66,9 @@ export function bundleIds(family: 'var' | 'dit'): string[] {
 
 export async function loadVarBundle(id: string): Promise<TestVarBundle> {
   const bundle = (await validateBundle(diskSource, id)) as ValidatedBundle & { manifest: VarManifest };
-  const tokenizer = (await validateBundle(diskSource, bundle.manifest.requires.tokenizer)) as ValidatedBundle & { manifest: VqvaeManifest };
+  const tokenizer = (await validateBundle(diskSource, bundle.manifest.requires.tokenizer)) as ValidatedBundle & {
+    manifest: VqvaeManifest;
+  };
   return { bundle, tokenizer, weights: new TensorReader(bundle.weights!), goldens: new TensorReader(bundle.goldens!) };
 }
 

@@ -50,7 +50,9 @@ describe('PCG32', () => {
     // ... and ours is the same generator on PCG's default increment, for small and large seeds.
     for (const seed of [0, 42, 2 ** 40 + 5]) {
       const ours = new Pcg32(seed);
-      expect(Array.from({ length: 8 }, () => ours.nextU32())).toEqual(pcg32Reference(BigInt(seed), 1442695040888963407n, 8));
+      expect(Array.from({ length: 8 }, () => ours.nextU32())).toEqual(
+        pcg32Reference(BigInt(seed), 1442695040888963407n, 8),
+      );
     }
   });
 
@@ -71,53 +73,73 @@ describe('PCG32', () => {
 
 describe('VAR engine', () => {
   const id = bundleIds('var')[0];
-  it.runIf(id !== undefined)(`${id}: a batch of 2 reproduces the golden in both rows; seeded runs are deterministic`, async () => {
-    const device = await testDevice();
-    const { bundle, tokenizer: tokBundle, goldens: g } = await loadVarBundle(id);
-    const model = VarModel.load(device, bundle, FULL_PRECISION);
-    const tokenizer = VarTokenizer.load(device, tokBundle);
-    const sampler = new VarSampler(model, tokenizer);
-    try {
-      const { patchNums, vocabSize } = model.config;
-      const label = g.i32('tf.label')[0];
-      const { cfg, topK, topP } = bundle.manifest.sampling;
-      const uniforms = patchNums.map((_, k) => g.f32(`step${k}.uniforms`));
-      const twice = await sampler.sample({ labels: [label, label], cfg, topK, topP, uniforms: uniforms.map((u) => concat(u, u)), trace: { tokens: true } });
-      twice.steps.forEach((s, k) => {
-        const golden = Array.from(g.i32(`step${k}.tokens`));
-        const T = golden.length;
-        expect(Array.from(s.tokens!.subarray(0, T)), `row 0 step ${k}`).toEqual(golden);
-        expect(Array.from(s.tokens!.subarray(T)), `row 1 step ${k}`).toEqual(golden);
-      });
-      const fHat = await readF32(device, twice.fHat, 0, tokenizer.fHatElements(2));
-      const golden = g.f32(`step${patchNums.length - 1}.f_hat`);
-      expect(maxRelativeError(fHat.subarray(0, golden.length), golden)).toBeLessThan(1e-3);
-      expect(maxRelativeError(fHat.subarray(golden.length), golden)).toBeLessThan(1e-3);
+  it.runIf(id !== undefined)(
+    `${id}: a batch of 2 reproduces the golden in both rows; seeded runs are deterministic`,
+    async () => {
+      const device = await testDevice();
+      const { bundle, tokenizer: tokBundle, goldens: g } = await loadVarBundle(id);
+      const model = VarModel.load(device, bundle, FULL_PRECISION);
+      const tokenizer = VarTokenizer.load(device, tokBundle);
+      const sampler = new VarSampler(model, tokenizer);
+      try {
+        const { patchNums, vocabSize } = model.config;
+        const label = g.i32('tf.label')[0];
+        const { cfg, topK, topP } = bundle.manifest.sampling;
+        const uniforms = patchNums.map((_, k) => g.f32(`step${k}.uniforms`));
+        const twice = await sampler.sample({
+          labels: [label, label],
+          cfg,
+          topK,
+          topP,
+          uniforms: uniforms.map((u) => concat(u, u)),
+          trace: { tokens: true },
+        });
+        twice.steps.forEach((s, k) => {
+          const golden = Array.from(g.i32(`step${k}.tokens`));
+          const T = golden.length;
+          expect(Array.from(s.tokens!.subarray(0, T)), `row 0 step ${k}`).toEqual(golden);
+          expect(Array.from(s.tokens!.subarray(T)), `row 1 step ${k}`).toEqual(golden);
+        });
+        const fHat = await readF32(device, twice.fHat, 0, tokenizer.fHatElements(2));
+        const golden = g.f32(`step${patchNums.length - 1}.f_hat`);
+        expect(maxRelativeError(fHat.subarray(0, golden.length), golden)).toBeLessThan(1e-3);
+        expect(maxRelativeError(fHat.subarray(golden.length), golden)).toBeLessThan(1e-3);
 
-      const tf = await varTeacherForcedLogits(model, [label, label], concat(g.f32('tf.input'), g.f32('tf.input')));
-      const tfGolden = g.f32('tf.logits');
-      expect(maxRelativeError(tf.subarray(0, tfGolden.length), tfGolden)).toBeLessThan(1e-3);
-      expect(maxRelativeError(tf.subarray(tfGolden.length), tfGolden)).toBeLessThan(1e-3);
+        const tf = await varTeacherForcedLogits(model, [label, label], concat(g.f32('tf.input'), g.f32('tf.input')));
+        const tfGolden = g.f32('tf.logits');
+        expect(maxRelativeError(tf.subarray(0, tfGolden.length), tfGolden)).toBeLessThan(1e-3);
+        expect(maxRelativeError(tf.subarray(tfGolden.length), tfGolden)).toBeLessThan(1e-3);
 
-      const seeded = async () => (await sampler.sample({ labels: [1, 7], cfg: 1.5, topK: 50, topP: 0.9, seed: 5, trace: { tokens: true, features: true } })).steps;
-      const a = await seeded();
-      const b = await seeded();
-      a.forEach((s, k) => {
-        expect(Array.from(s.tokens!)).toEqual(Array.from(b[k].tokens!));
-        expect(s.tokens!.every((t) => t < vocabSize)).toBe(true);
-        expect(s.features!.length).toBe(2 * patchNums[k] ** 2 * model.config.cvae);
-        expect(s.features!.every(Number.isFinite)).toBe(true);
-      });
-    } finally {
-      sampler.destroy();
-      sampler.destroy();
-      tokenizer.destroy();
-      tokenizer.destroy();
-      model.destroy();
-      model.destroy();
-    }
-    await expect(varTeacherForcedLogits(model, [0], g.f32('tf.input'))).rejects.toThrow(ModelError);
-  });
+        const seeded = async () =>
+          (
+            await sampler.sample({
+              labels: [1, 7],
+              cfg: 1.5,
+              topK: 50,
+              topP: 0.9,
+              seed: 5,
+              trace: { tokens: true, features: true },
+            })
+          ).steps;
+        const a = await seeded();
+        const b = await seeded();
+        a.forEach((s, k) => {
+          expect(Array.from(s.tokens!)).toEqual(Array.from(b[k].tokens!));
+          expect(s.tokens!.every((t) => t < vocabSize)).toBe(true);
+          expect(s.features!.length).toBe(2 * patchNums[k] ** 2 * model.config.cvae);
+          expect(s.features!.every(Number.isFinite)).toBe(true);
+        });
+      } finally {
+        sampler.destroy();
+        sampler.destroy();
+        tokenizer.destroy();
+        tokenizer.destroy();
+        model.destroy();
+        model.destroy();
+      }
+      await expect(varTeacherForcedLogits(model, [0], g.f32('tf.input'))).rejects.toThrow(ModelError);
+    },
+  );
 
   it.runIf(id !== undefined)(`${id}: typed errors for settings the engine cannot run`, async () => {
     const device = await testDevice();
@@ -130,33 +152,53 @@ describe('VAR engine', () => {
 
 describe('DiT engine', () => {
   const id = bundleIds('dit')[0];
-  it.runIf(id !== undefined)(`${id}: a batch of 2 reproduces the golden DDPM latent in both rows; seeded runs are deterministic`, async () => {
-    const device = await testDevice();
-    const { bundle, goldens: g } = await loadDitBundle(id);
-    const model = DitModel.load(device, bundle, FULL_PRECISION);
-    const sampler = new DitSampler(model);
-    try {
-      // The goldens' own schedule and guidance (their metadata, not sampling: official DiT bundles sample 250
-      // steps and record 4), both rows with the golden noise.
-      const { steps, cfg, label } = ditGoldenSettings(bundle.manifest, bundle.goldens!);
-      const stepNoise = Array.from({ length: steps }, (_, n) => { const z = g.f32(`step${n}.noise`); return concat(z, z); });
-      const x0 = g.f32('step0.x_t');
-      const result = await sampler.sample({ labels: [label, label], cfg, method: 'ddpm', steps, noise: { initial: concat(x0, x0), stepNoise } });
-      const latent = await readF32(device, result.latent, 0, 2 * model.latentElements);
-      const golden = g.f32('latent');
-      expect(maxRelativeError(latent.subarray(0, golden.length), golden)).toBeLessThan(1e-3);
-      expect(maxRelativeError(latent.subarray(golden.length), golden)).toBeLessThan(1e-3);
+  it.runIf(id !== undefined)(
+    `${id}: a batch of 2 reproduces the golden DDPM latent in both rows; seeded runs are deterministic`,
+    async () => {
+      const device = await testDevice();
+      const { bundle, goldens: g } = await loadDitBundle(id);
+      const model = DitModel.load(device, bundle, FULL_PRECISION);
+      const sampler = new DitSampler(model);
+      try {
+        // The goldens' own schedule and guidance (their metadata, not sampling: official DiT bundles sample 250
+        // steps and record 4), both rows with the golden noise.
+        const { steps, cfg, label } = ditGoldenSettings(bundle.manifest, bundle.goldens!);
+        const stepNoise = Array.from({ length: steps }, (_, n) => {
+          const z = g.f32(`step${n}.noise`);
+          return concat(z, z);
+        });
+        const x0 = g.f32('step0.x_t');
+        const result = await sampler.sample({
+          labels: [label, label],
+          cfg,
+          method: 'ddpm',
+          steps,
+          noise: { initial: concat(x0, x0), stepNoise },
+        });
+        const latent = await readF32(device, result.latent, 0, 2 * model.latentElements);
+        const golden = g.f32('latent');
+        expect(maxRelativeError(latent.subarray(0, golden.length), golden)).toBeLessThan(1e-3);
+        expect(maxRelativeError(latent.subarray(golden.length), golden)).toBeLessThan(1e-3);
 
-      const seeded = async () => readF32(device, (await sampler.sample({ labels: [2, 9], cfg: 2, method: 'ddim', steps: 8, seed: 3 })).latent, 0, 2 * model.latentElements);
-      const a = await seeded();
-      const b = await seeded();
-      expect(Array.from(a)).toEqual(Array.from(b));
-      expect(a.every(Number.isFinite)).toBe(true);
-      expect(maxRelativeError(a.subarray(0, model.latentElements), a.subarray(model.latentElements))).toBeGreaterThan(1e-2);
-    } finally {
-      sampler.destroy();
-      model.destroy();
-      model.destroy();
-    }
-  });
+        const seeded = async () =>
+          readF32(
+            device,
+            (await sampler.sample({ labels: [2, 9], cfg: 2, method: 'ddim', steps: 8, seed: 3 })).latent,
+            0,
+            2 * model.latentElements,
+          );
+        const a = await seeded();
+        const b = await seeded();
+        expect(Array.from(a)).toEqual(Array.from(b));
+        expect(a.every(Number.isFinite)).toBe(true);
+        expect(maxRelativeError(a.subarray(0, model.latentElements), a.subarray(model.latentElements))).toBeGreaterThan(
+          1e-2,
+        );
+      } finally {
+        sampler.destroy();
+        model.destroy();
+        model.destroy();
+      }
+    },
+  );
 });

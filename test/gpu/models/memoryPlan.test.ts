@@ -29,7 +29,11 @@ import { rejection, testRun } from '../engine/harness';
 const TOLERANCE = 0.01;
 
 /** Bytes of every buffer created while `fn` runs (whose label passes `filter`). */
-async function measure<T>(device: GPUDevice, fn: () => T | Promise<T>, filter?: (label: string) => boolean): Promise<{ bytes: number; result: T }> {
+async function measure<T>(
+  device: GPUDevice,
+  fn: () => T | Promise<T>,
+  filter?: (label: string) => boolean,
+): Promise<{ bytes: number; result: T }> {
   const original = device.createBuffer;
   let bytes = 0;
   device.createBuffer = function (descriptor: GPUBufferDescriptor) {
@@ -45,7 +49,10 @@ async function measure<T>(device: GPUDevice, fn: () => T | Promise<T>, filter?: 
 }
 
 const within = (estimate: number, measured: number) => Math.abs(estimate - measured) <= TOLERANCE * measured;
-const SETTINGS: readonly [string, QuantSetting][] = [['fp32', FULL_PRECISION], ['W4g32', parseSetting('W4g32')]];
+const SETTINGS: readonly [string, QuantSetting][] = [
+  ['fp32', FULL_PRECISION],
+  ['W4g32', parseSetting('W4g32')],
+];
 
 describe('memory plan vs allocations', () => {
   it('mnist-var-d1 at fp32 and W4g32: model load, sampler workspace (KV cache included), tokenizer', async () => {
@@ -55,14 +62,24 @@ describe('memory plan vs allocations', () => {
     const tok = await measure(device, () => VarTokenizer.load(device, tokBundle));
     try {
       for (const [name, setting] of SETTINGS) {
-        const plan = planVarMemory(bundle.manifest.id, bundle.manifest.config, setting, { batch: 1, tokenizer: tokBundle.manifest.config, alignment: device.limits.minStorageBufferOffsetAlignment });
+        const plan = planVarMemory(bundle.manifest.id, bundle.manifest.config, setting, {
+          batch: 1,
+          tokenizer: tokBundle.manifest.config,
+          alignment: device.limits.minStorageBufferOffsetAlignment,
+        });
         const load = await measure(device, () => VarModel.load(device, bundle, setting, { kernels }));
         const model = load.result;
         const sampler = new VarSampler(model, tok.result);
         try {
-          const run = await measure(device, () => sampler.sample({ labels: [3], cfg: 1.5, topK: 0, topP: 0, seed: 1 }), (label) => label.startsWith('VarSampler.') && label !== 'VarSampler.encoder');
+          const run = await measure(
+            device,
+            () => sampler.sample({ labels: [3], cfg: 1.5, topK: 0, topP: 0, seed: 1 }),
+            (label) => label.startsWith('VarSampler.') && label !== 'VarSampler.encoder',
+          );
           const planned = plan.bytes;
-          console.log(`${bundle.manifest.id} ${name}: load measured ${load.bytes} planned ${plan.modelLoadBytes}; workspace measured ${run.bytes} planned ${planned.activations + planned.kvCache}; tokenizer measured ${tok.bytes} planned ${planned.tokenizer}`);
+          console.log(
+            `${bundle.manifest.id} ${name}: load measured ${load.bytes} planned ${plan.modelLoadBytes}; workspace measured ${run.bytes} planned ${planned.activations + planned.kvCache}; tokenizer measured ${tok.bytes} planned ${planned.tokenizer}`,
+          );
           expect(within(plan.modelLoadBytes, load.bytes), `${name} model load`).toBe(true);
           expect(within(planned.activations + planned.kvCache, run.bytes), `${name} sampler workspace`).toBe(true);
           expect(within(planned.tokenizer, tok.bytes), 'tokenizer').toBe(true);
@@ -83,13 +100,23 @@ describe('memory plan vs allocations', () => {
     const kernels = new KernelSet(device);
     try {
       for (const [name, setting] of SETTINGS) {
-        const plan = planDitMemory(bundle.manifest.id, bundle.manifest.config, setting, { batch: 1, steps: 2, alignment: device.limits.minStorageBufferOffsetAlignment });
+        const plan = planDitMemory(bundle.manifest.id, bundle.manifest.config, setting, {
+          batch: 1,
+          steps: 2,
+          alignment: device.limits.minStorageBufferOffsetAlignment,
+        });
         const load = await measure(device, () => DitModel.load(device, bundle, setting, { kernels }));
         const model = load.result;
         const sampler = new DitSampler(model);
         try {
-          const run = await measure(device, () => sampler.sample({ labels: [3], cfg: 1.5, method: 'ddim', steps: 2, seed: 1 }), (label) => label.startsWith('DitSampler.') && label !== 'DitSampler.encoder');
-          console.log(`${bundle.manifest.id} ${name}: load measured ${load.bytes} planned ${plan.modelLoadBytes}; workspace measured ${run.bytes} planned ${plan.bytes.activations}`);
+          const run = await measure(
+            device,
+            () => sampler.sample({ labels: [3], cfg: 1.5, method: 'ddim', steps: 2, seed: 1 }),
+            (label) => label.startsWith('DitSampler.') && label !== 'DitSampler.encoder',
+          );
+          console.log(
+            `${bundle.manifest.id} ${name}: load measured ${load.bytes} planned ${plan.modelLoadBytes}; workspace measured ${run.bytes} planned ${plan.bytes.activations}`,
+          );
           expect(within(plan.modelLoadBytes, load.bytes), `${name} model load`).toBe(true);
           expect(within(plan.bytes.activations, run.bytes), `${name} sampler workspace`).toBe(true);
         } finally {
@@ -126,7 +153,13 @@ describe('memory plan in the engine', () => {
       });
       expect(refused.bytes).toBe(0);
       expect(error).toBeInstanceOf(ModelError);
-      expect(error).toMatchObject({ code: 'memory-over-budget', message: expect.stringContaining(`mnist-dit-d1 at fp32 does not fit this adapter: it needs an estimated ${(fp.bytes.total / 1e6).toFixed(1)} MB`), fix: expect.stringContaining('Pick W8g128') });
+      expect(error).toMatchObject({
+        code: 'memory-over-budget',
+        message: expect.stringContaining(
+          `mnist-dit-d1 at fp32 does not fit this adapter: it needs an estimated ${(fp.bytes.total / 1e6).toFixed(1)} MB`,
+        ),
+        fix: expect.stringContaining('Pick W8g128'),
+      });
       expect(state.cachedKeys()).toEqual([]);
       // The suggested setting loads, and so does fp32 once the budget is the default again.
       expect(state.model(bundles, w8).model.report.setting).toBe('W8g128');
@@ -140,10 +173,21 @@ describe('memory plan in the engine', () => {
 
   it('the generation service rejects with the typed error (message and fix for the UI) and the device stays usable', async () => {
     const session = new GpuSession({ gpu: dawnGpu(), forceFallbackAdapter: true }, () => undefined);
-    const service = new GenerationService({ source: new FsBundleSource(MODELS_DIR), gpu: () => session.get(), memoryBudgetBytes: 100_000 });
+    const service = new GenerationService({
+      source: new FsBundleSource(MODELS_DIR),
+      gpu: () => session.get(),
+      memoryBudgetBytes: 100_000,
+    });
     const ok = new GenerationService({ source: new FsBundleSource(MODELS_DIR), gpu: () => session.get() });
     try {
-      const request = { modelId: 'mnist-dit-d1', settings: [parseSetting('W4g32')], classLabel: 2, seed: 9, steps: 2, sampler: 'ddim' as const };
+      const request = {
+        modelId: 'mnist-dit-d1',
+        settings: [parseSetting('W4g32')],
+        classLabel: 2,
+        seed: 9,
+        steps: 2,
+        sampler: 'ddim' as const,
+      };
       const error = serializeError(await rejection(service.generate(request, testRun())));
       expect(error.code).toBe('memory-over-budget');
       expect(error.message).toContain('mnist-dit-d1 at fp32 does not fit this adapter');

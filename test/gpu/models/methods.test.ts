@@ -36,10 +36,19 @@ const CASES = [
 ];
 
 /** The reference Linears with the prepared ones swapped in (everything else as refLinears). */
-function preparedLinears(file: TensorReader, specs: readonly LinearSpec[], setting: QuantSetting, prepared: ReadonlyMap<string, PreparedLinear>): LinearFn {
+function preparedLinears(
+  file: TensorReader,
+  specs: readonly LinearSpec[],
+  setting: QuantSetting,
+  prepared: ReadonlyMap<string, PreparedLinear>,
+): LinearFn {
   const plain = refLinears(file, specs, setting);
   const bySpec = new Map(specs.map((s) => [s.name, s]));
-  const weights = new Map([...prepared].flatMap(([name, p]) => (p.packed || p.weight ? [[name, p.packed ? dequantizeWeight(p.packed) : p.weight!] as const] : [])));
+  const weights = new Map(
+    [...prepared].flatMap(([name, p]) =>
+      p.packed || p.weight ? [[name, p.packed ? dequantizeWeight(p.packed) : p.weight!] as const] : [],
+    ),
+  );
   return (name, x, m) => {
     const p = prepared.get(name);
     // Entries with neither weight nor bias (SmoothQuant's plain RTN Linears) only carry a static scale.
@@ -47,18 +56,29 @@ function preparedLinears(file: TensorReader, specs: readonly LinearSpec[], setti
     const spec = bySpec.get(name)!;
     let input = p.inputScale ? smoothActivations(x, m, spec.cols, p.inputScale) : x;
     if (activationQuantized(setting, spec.kind)) {
-      const scaling = setting.activation.perTensor ? { kind: 'tensor' as const, scale: p.staticScale ?? NaN } : { kind: 'token' as const };
+      const scaling = setting.activation.perTensor
+        ? { kind: 'tensor' as const, scale: p.staticScale ?? NaN }
+        : { kind: 'token' as const };
       input = fakeQuantActivations(input, m, spec.cols, setting.activation.format, scaling);
     }
     const w = weights.get(name) ?? plainWeight(file, spec, setting);
-    return matmulReference(input, m, spec.cols, w, spec.rows, spec.bias === 'tensor' ? (p.bias ?? file.f32(`${name}.bias`)) : undefined);
+    return matmulReference(
+      input,
+      m,
+      spec.cols,
+      w,
+      spec.rows,
+      spec.bias === 'tensor' ? (p.bias ?? file.f32(`${name}.bias`)) : undefined,
+    );
   };
 }
 
 /** The bundle's weight as the setting's RTN leaves it (dequantised), for prepared entries without their own. */
 function plainWeight(file: TensorReader, spec: LinearSpec, setting: QuantSetting): Float32Array {
   const w = file.f32(`${spec.name}.weight`);
-  return weightQuantized(setting, spec.kind) && setting.weight ? dequantizeWeight(quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity)) : w;
+  return weightQuantized(setting, spec.kind) && setting.weight
+    ? dequantizeWeight(quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity))
+    : w;
 }
 
 const noHooks = { progress: () => undefined, checkpoint: async () => undefined };
@@ -74,17 +94,26 @@ describe('SmoothQuant / GPTQ VAR (GPU) vs the CPU reference with the same prepar
       const label = g.i32('tf.label')[0];
       const input = g.f32('tf.input');
       const fp = VarModel.load(device, bundle, FULL_PRECISION);
-      const stats = await calibrateLinearInputs(fp.weights, () => varTeacherForcedLogits(fp, [label], input), () => true).finally(() => fp.destroy());
+      const stats = await calibrateLinearInputs(
+        fp.weights,
+        () => varTeacherForcedLogits(fp, [label], input),
+        () => true,
+      ).finally(() => fp.destroy());
       const specs = varLinearSpecs(config);
       const prepared = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
       expect(prepared.size).toBe(specs.filter((s) => setting.layers.includes(s.kind)).length);
       const model = VarModel.load(device, bundle, setting, { prepared });
       try {
         const logits = await varTeacherForcedLogits(model, [label], input);
-        const ref = new VarReference(config, weights, preparedLinears(weights, specs, setting, prepared)).teacherForced(label, input);
+        const ref = new VarReference(config, weights, preparedLinears(weights, specs, setting, prepared)).teacherForced(
+          label,
+          input,
+        );
         const err = maxRelativeError(logits, ref);
         const vsFp = maxRelativeError(logits, g.f32('tf.logits'));
-        console.log(`${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`);
+        console.log(
+          `${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`,
+        );
         expect(err).toBeLessThan(c.tolerance);
         expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(10 * err);
       } finally {
@@ -106,16 +135,26 @@ describe('SmoothQuant / GPTQ DiT (GPU) vs the CPU reference with the same prepar
       const y = Array.from(g.i32('tf.y'));
       const x = g.f32('tf.x');
       const fp = DitModel.load(device, bundle, FULL_PRECISION);
-      const stats = await calibrateLinearInputs(fp.weights, () => ditForwardOnce(fp, x, t, y), () => true).finally(() => fp.destroy());
+      const stats = await calibrateLinearInputs(
+        fp.weights,
+        () => ditForwardOnce(fp, x, t, y),
+        () => true,
+      ).finally(() => fp.destroy());
       const specs = ditLinearSpecs(config);
       const prepared = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
       const model = DitModel.load(device, bundle, setting, { prepared });
       try {
         const out = await ditForwardOnce(model, x, t, y);
-        const ref = new DitReference(config, weights, preparedLinears(weights, specs, setting, prepared)).forward(x, t, y);
+        const ref = new DitReference(config, weights, preparedLinears(weights, specs, setting, prepared)).forward(
+          x,
+          t,
+          y,
+        );
         const err = maxRelativeError(out, ref);
         const vsFp = maxRelativeError(out, g.f32('tf.out'));
-        console.log(`${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`);
+        console.log(
+          `${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`,
+        );
         expect(err).toBeLessThan(c.tolerance);
         expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(10 * err);
       } finally {
@@ -141,12 +180,19 @@ describe('SmoothQuant folded into the adaLN modulation equals the unfolded refer
   ];
   const varIdFold = bundleIds('var')[0];
   const ditIdFold = bundleIds('dit')[0];
-  const checkPrepared = (folded: ReadonlyMap<string, PreparedLinear>, unfolded: ReadonlyMap<string, PreparedLinear>, specs: readonly LinearSpec[]) => {
+  const checkPrepared = (
+    folded: ReadonlyMap<string, PreparedLinear>,
+    unfolded: ReadonlyMap<string, PreparedLinear>,
+    specs: readonly LinearSpec[],
+  ) => {
     for (const spec of specs) {
       const f = folded.get(spec.name);
       if (spec.kind === 'qkv' || spec.kind === 'fc1') {
         expect(f?.inputScale, `${spec.name}: folded, no run-time 1/s`).toBeUndefined();
-        expect(unfolded.get(spec.name)?.inputScale, `${spec.name}: the reference applies 1/s at run time`).toBeDefined();
+        expect(
+          unfolded.get(spec.name)?.inputScale,
+          `${spec.name}: the reference applies 1/s at run time`,
+        ).toBeDefined();
       }
       if (spec.kind === 'proj' || spec.kind === 'fc2') {
         expect(f?.packed ?? f?.weight ?? f?.inputScale, `${spec.name}: not smoothed`).toBeUndefined();
@@ -155,30 +201,41 @@ describe('SmoothQuant folded into the adaLN modulation equals the unfolded refer
     }
   };
   for (const c of FOLD_CASES) {
-    it.runIf(varIdFold !== undefined)(`${varIdFold}: ${c.setting} teacher-forced logits, folded vs unfolded`, async () => {
-      const device = await testDevice();
-      const { bundle, weights, goldens: g } = await loadVarBundle(varIdFold);
-      const setting = parseSetting(c.setting);
-      const config = bundle.manifest.config;
-      const label = g.i32('tf.label')[0];
-      const input = g.f32('tf.input');
-      const fp = VarModel.load(device, bundle, FULL_PRECISION);
-      const stats = await calibrateLinearInputs(fp.weights, () => varTeacherForcedLogits(fp, [label], input)).finally(() => fp.destroy());
-      const specs = varLinearSpecs(config);
-      const folded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
-      const unfolded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks, { fold: false });
-      checkPrepared(folded, unfolded, specs);
-      const model = VarModel.load(device, bundle, setting, { prepared: folded });
-      try {
-        const logits = await varTeacherForcedLogits(model, [label], input);
-        const ref = new VarReference(config, weights, preparedLinears(weights, specs, setting, unfolded)).teacherForced(label, input);
-        const err = maxRelativeError(logits, ref);
-        console.log(`${varIdFold} ${c.setting}: folded (GPU) vs unfolded reference ${err.toExponential(2)}`);
-        expect(err).toBeLessThan(c.tolerance);
-      } finally {
-        model.destroy();
-      }
-    });
+    it.runIf(varIdFold !== undefined)(
+      `${varIdFold}: ${c.setting} teacher-forced logits, folded vs unfolded`,
+      async () => {
+        const device = await testDevice();
+        const { bundle, weights, goldens: g } = await loadVarBundle(varIdFold);
+        const setting = parseSetting(c.setting);
+        const config = bundle.manifest.config;
+        const label = g.i32('tf.label')[0];
+        const input = g.f32('tf.input');
+        const fp = VarModel.load(device, bundle, FULL_PRECISION);
+        const stats = await calibrateLinearInputs(fp.weights, () => varTeacherForcedLogits(fp, [label], input)).finally(
+          () => fp.destroy(),
+        );
+        const specs = varLinearSpecs(config);
+        const folded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
+        const unfolded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks, {
+          fold: false,
+        });
+        checkPrepared(folded, unfolded, specs);
+        const model = VarModel.load(device, bundle, setting, { prepared: folded });
+        try {
+          const logits = await varTeacherForcedLogits(model, [label], input);
+          const ref = new VarReference(
+            config,
+            weights,
+            preparedLinears(weights, specs, setting, unfolded),
+          ).teacherForced(label, input);
+          const err = maxRelativeError(logits, ref);
+          console.log(`${varIdFold} ${c.setting}: folded (GPU) vs unfolded reference ${err.toExponential(2)}`);
+          expect(err).toBeLessThan(c.tolerance);
+        } finally {
+          model.destroy();
+        }
+      },
+    );
     it.runIf(ditIdFold !== undefined)(`${ditIdFold}: ${c.setting} plain forward, folded vs unfolded`, async () => {
       const device = await testDevice();
       const { bundle, weights, goldens: g } = await loadDitBundle(ditIdFold);
@@ -188,15 +245,23 @@ describe('SmoothQuant folded into the adaLN modulation equals the unfolded refer
       const y = Array.from(g.i32('tf.y'));
       const x = g.f32('tf.x');
       const fp = DitModel.load(device, bundle, FULL_PRECISION);
-      const stats = await calibrateLinearInputs(fp.weights, () => ditForwardOnce(fp, x, t, y)).finally(() => fp.destroy());
+      const stats = await calibrateLinearInputs(fp.weights, () => ditForwardOnce(fp, x, t, y)).finally(() =>
+        fp.destroy(),
+      );
       const specs = ditLinearSpecs(config);
       const folded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
-      const unfolded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks, { fold: false });
+      const unfolded = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks, {
+        fold: false,
+      });
       checkPrepared(folded, unfolded, specs);
       const model = DitModel.load(device, bundle, setting, { prepared: folded });
       try {
         const out = await ditForwardOnce(model, x, t, y);
-        const ref = new DitReference(config, weights, preparedLinears(weights, specs, setting, unfolded)).forward(x, t, y);
+        const ref = new DitReference(config, weights, preparedLinears(weights, specs, setting, unfolded)).forward(
+          x,
+          t,
+          y,
+        );
         const err = maxRelativeError(out, ref);
         console.log(`${ditIdFold} ${c.setting}: folded (GPU) vs unfolded reference ${err.toExponential(2)}`);
         expect(err).toBeLessThan(c.tolerance);

@@ -12,11 +12,15 @@ import { bundleIds, diskSource } from './bundles';
 
 const ids = [...bundleIds('var'), ...bundleIds('dit')];
 
-it.runIf(ids.length > 0)(`parity with the PyTorch goldens: ${ids.join(', ')}`, async () => {
-  const device = await testDevice();
-  const report = await runParity(device, diskSource, { ids, deviceLabel: 'Dawn for Node (SwiftShader)' });
-  console.log(formatParityTable(report));
-  if (process.env.PARITY_OUT) writeFileSync(process.env.PARITY_OUT, JSON.stringify(report, null, 2));
-  expect(report.skipped).toEqual([]);
-  expect(report.rows.filter((r) => !r.pass)).toEqual([]);
-}, 600_000);
+it.runIf(ids.length > 0)(
+  `parity with the PyTorch goldens: ${ids.join(', ')}`,
+  async () => {
+    const device = await testDevice();
+    const report = await runParity(device, diskSource, { ids, deviceLabel: 'Dawn for Node (SwiftShader)' });
+    console.log(formatParityTable(report));
+    if (process.env.PARITY_OUT) writeFileSync(process.env.PARITY_OUT, JSON.stringify(report, null, 2));
+    expect(report.skipped).toEqual([]);
+    expect(report.rows.filter((r) => !r.pass)).toEqual([]);
+  },
+  600_000,
+);

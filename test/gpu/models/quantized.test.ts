@@ -52,7 +52,8 @@ function checkReport(r: WeightReport, setting: QuantSetting, bits: number): void
     const g = setting.weight!.granularity;
     const groupSize = g.kind === 'group' ? g.size : layer.cols;
     const groups = (g.kind === 'tensor' ? 1 : layer.rows) * Math.ceil(layer.cols / groupSize);
-    const perGroup = Math.ceil(groups / 2) * 4 * (setting.weight!.format.kind === 'int' && !setting.weight!.format.symmetric ? 2 : 1);
+    const perGroup =
+      Math.ceil(groups / 2) * 4 * (setting.weight!.format.kind === 'int' && !setting.weight!.format.symmetric ? 2 : 1);
     expect(layer.weightBytes, layer.name).toBe(layer.rows * Math.ceil((layer.cols * bits) / 32) * 4 + perGroup);
   }
   expect(r.idealWeightBytes).toBe(r.layers.reduce((a, l) => a + (l.params * l.storedBits) / 8, 0));
@@ -60,7 +61,11 @@ function checkReport(r: WeightReport, setting: QuantSetting, bits: number): void
 }
 
 /** Static activation scales from one full-precision run of `forward` (the model is destroyed afterwards). */
-async function calibrate<M extends { weights: GpuModelWeights; destroy(): void }>(fp: M, setting: QuantSetting, forward: (m: M) => Promise<unknown>): Promise<Map<string, number>> {
+async function calibrate<M extends { weights: GpuModelWeights; destroy(): void }>(
+  fp: M,
+  setting: QuantSetting,
+  forward: (m: M) => Promise<unknown>,
+): Promise<Map<string, number>> {
   try {
     const scales = await calibrateActivationScales(fp.weights, setting.activation.format, () => forward(fp));
     expect(scales.size).toBeGreaterThan(0);
@@ -71,7 +76,9 @@ async function calibrate<M extends { weights: GpuModelWeights; destroy(): void }
 }
 
 function log(id: string, setting: string, err: number, vsFp: number, r: WeightReport): void {
-  console.log(`${id} ${setting}: vs fake-quant reference ${err.toExponential(2)} (vs fp32 golden ${vsFp.toExponential(2)}); weights ${r.weightBytes} B on the GPU, params x bits / 8 = ${r.idealWeightBytes} B, other ${r.otherBytes} B`);
+  console.log(
+    `${id} ${setting}: vs fake-quant reference ${err.toExponential(2)} (vs fp32 golden ${vsFp.toExponential(2)}); weights ${r.weightBytes} B on the GPU, params x bits / 8 = ${r.idealWeightBytes} B, other ${r.otherBytes} B`,
+  );
 }
 
 describe('quantised VAR (GPU) vs the CPU fake-quant reference', () => {
@@ -82,12 +89,20 @@ describe('quantised VAR (GPU) vs the CPU fake-quant reference', () => {
       const { bundle, weights, goldens: g } = await loadVarBundle(id);
       const setting = parseSetting(c.setting);
       const label = g.i32('tf.label')[0];
-      const scales = setting.activation.perTensor ? await calibrate(VarModel.load(device, bundle, FULL_PRECISION), setting, (m) => varTeacherForcedLogits(m, [label], g.f32('tf.input'))) : undefined;
+      const scales = setting.activation.perTensor
+        ? await calibrate(VarModel.load(device, bundle, FULL_PRECISION), setting, (m) =>
+            varTeacherForcedLogits(m, [label], g.f32('tf.input')),
+          )
+        : undefined;
       const model = VarModel.load(device, bundle, setting, { activationScales: scales });
       try {
         const logits = await varTeacherForcedLogits(model, [label], g.f32('tf.input'));
         const config = bundle.manifest.config;
-        const ref = new VarReference(config, weights, refLinears(weights, varLinearSpecs(config), setting, { perTensorScales: scales })).teacherForced(label, g.f32('tf.input'));
+        const ref = new VarReference(
+          config,
+          weights,
+          refLinears(weights, varLinearSpecs(config), setting, { perTensorScales: scales }),
+        ).teacherForced(label, g.f32('tf.input'));
         const err = maxRelativeError(logits, ref);
         const vsFp = maxRelativeError(logits, g.f32('tf.logits'));
         log(id, c.setting, err, vsFp, model.report);
@@ -110,12 +125,20 @@ describe('quantised DiT (GPU) vs the CPU fake-quant reference', () => {
       const setting = parseSetting(c.setting);
       const t = Array.from(g.i32('tf.t'));
       const y = Array.from(g.i32('tf.y'));
-      const scales = setting.activation.perTensor ? await calibrate(DitModel.load(device, bundle, FULL_PRECISION), setting, (m) => ditForwardOnce(m, g.f32('tf.x'), t, y)) : undefined;
+      const scales = setting.activation.perTensor
+        ? await calibrate(DitModel.load(device, bundle, FULL_PRECISION), setting, (m) =>
+            ditForwardOnce(m, g.f32('tf.x'), t, y),
+          )
+        : undefined;
       const model = DitModel.load(device, bundle, setting, { activationScales: scales });
       try {
         const out = await ditForwardOnce(model, g.f32('tf.x'), t, y);
         const config = bundle.manifest.config;
-        const ref = new DitReference(config, weights, refLinears(weights, ditLinearSpecs(config), setting, { perTensorScales: scales })).forward(g.f32('tf.x'), t, y);
+        const ref = new DitReference(
+          config,
+          weights,
+          refLinears(weights, ditLinearSpecs(config), setting, { perTensorScales: scales }),
+        ).forward(g.f32('tf.x'), t, y);
         const err = maxRelativeError(out, ref);
         const vsFp = maxRelativeError(out, g.f32('tf.out'));
         log(id, c.setting, err, vsFp, model.report);

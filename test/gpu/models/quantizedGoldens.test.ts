@@ -75,13 +75,18 @@ describe('quantised forward matches the PyTorch fake-quant goldens', () => {
 
 function checkSameWeights(files: readonly { role: string; sha256: string }[], sha: string, id: string): void {
   const weights = files.find((f) => f.role === 'weights');
-  expect(weights?.sha256, `${id} was re-exported after its quantised goldens: rerun python3 training/quant_goldens.py ${id}`).toBe(sha);
+  expect(
+    weights?.sha256,
+    `${id} was re-exported after its quantised goldens: rerun python3 training/quant_goldens.py ${id}`,
+  ).toBe(sha);
 }
 
 function report(id: string, setting: string, engine: Float32Array, torchOut: Float32Array, fp32: Float32Array): void {
   const err = maxRelativeError(engine, torchOut);
   const vsFp = maxRelativeError(engine, fp32);
-  console.log(`${id} ${setting}: engine vs PyTorch fake quant ${err.toExponential(2)} (tolerance ${tolerance(setting)}; vs fp32 golden ${vsFp.toExponential(2)})`);
+  console.log(
+    `${id} ${setting}: engine vs PyTorch fake quant ${err.toExponential(2)} (tolerance ${tolerance(setting)}; vs fp32 golden ${vsFp.toExponential(2)})`,
+  );
   expect(err).toBeLessThan(tolerance(setting));
   expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(10 * err);
 }

@@ -43,7 +43,11 @@ describe('CPU reference vs PyTorch goldens (VAR)', () => {
           cfg: maxRelativeError(steps[k].logitsCfg, g.f32(`step${k}.logits_cfg`)),
           fHat: maxRelativeError(steps[k].fHat, g.f32(`step${k}.f_hat`)),
         };
-        rows.push(`step${k} ${Object.entries(e).map(([n, v]) => `${n} ${v.toExponential(2)}`).join(' ')}`);
+        rows.push(
+          `step${k} ${Object.entries(e)
+            .map(([n, v]) => `${n} ${v.toExponential(2)}`)
+            .join(' ')}`,
+        );
         expect(Array.from(steps[k].tokens), `step${k} tokens`).toEqual(Array.from(g.i32(`step${k}.tokens`)));
         for (const [n, v] of Object.entries(e)) expect(v, `step${k} ${n}`).toBeLessThan(TOLERANCE);
       }
@@ -59,7 +63,10 @@ describe('CPU reference vs PyTorch goldens (DiT)', () => {
       const { bundle, weights, goldens: g } = await loadDitBundle(id);
       const config = bundle.manifest.config;
       const ref = new DitReference(config, weights, refLinears(weights, ditLinearSpecs(config), FULL_PRECISION));
-      const tfErr = maxRelativeError(ref.forward(g.f32('tf.x'), Array.from(g.i32('tf.t')), Array.from(g.i32('tf.y'))), g.f32('tf.out'));
+      const tfErr = maxRelativeError(
+        ref.forward(g.f32('tf.x'), Array.from(g.i32('tf.t')), Array.from(g.i32('tf.y'))),
+        g.f32('tf.out'),
+      );
       const rows = [`tf.out ${tfErr.toExponential(2)}`];
       expect(tfErr).toBeLessThan(TOLERANCE);
       const s = bundle.manifest.sampling;
@@ -78,8 +85,14 @@ describe('CPU reference vs PyTorch goldens (DiT)', () => {
           const out = cfgRef(both.subarray(0, half), both.subarray(half), s.cfg, config.inChannels);
           const eps = out.subarray(0, half / 2);
           const v = out.subarray(half / 2);
-          const next = method === 'ddpm' ? ddpmStepRef(xt, eps, v, g.f32(`step${n}.noise`), ddpmCoefficients(schedule, i)) : ddimStepRef(xt, eps, undefined, ddimCoefficients(schedule, i));
-          const e = { out_cfg: maxRelativeError(out, g.f32(`${pre}step${n}.out_cfg`)), x_next: maxRelativeError(next, g.f32(`${pre}step${n}.x_next`)) };
+          const next =
+            method === 'ddpm'
+              ? ddpmStepRef(xt, eps, v, g.f32(`step${n}.noise`), ddpmCoefficients(schedule, i))
+              : ddimStepRef(xt, eps, undefined, ddimCoefficients(schedule, i));
+          const e = {
+            out_cfg: maxRelativeError(out, g.f32(`${pre}step${n}.out_cfg`)),
+            x_next: maxRelativeError(next, g.f32(`${pre}step${n}.x_next`)),
+          };
           rows.push(`${pre}step${n} out_cfg ${e.out_cfg.toExponential(2)} x_next ${e.x_next.toExponential(2)}`);
           expect(e.out_cfg, `${pre}step${n} out_cfg`).toBeLessThan(TOLERANCE);
           expect(e.x_next, `${pre}step${n} x_next`).toBeLessThan(TOLERANCE);

@@ -17,7 +17,9 @@ export class TensorReader {
     return v;
   }
   f64(name: string): Float64Array {
-    return this.file.tensors.get(name)?.dtype === 'F64' ? tensorF64(this.file, name) : Float64Array.from(this.f32(name));
+    return this.file.tensors.get(name)?.dtype === 'F64'
+      ? tensorF64(this.file, name)
+      : Float64Array.from(this.f32(name));
   }
   i32(name: string): Int32Array {
     return tensorI32(this.file, name);

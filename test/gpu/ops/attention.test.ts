@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { AttentionKernel } from '../../../src/kernels/ops/attentionKernel';
 import { VarQkvPrepareKernel } from '../../../src/kernels/ops/varQkvPrepareKernel';
-import { attentionRef, headMajorLayout, layoutIndex, tokenLevels, tokenMajorQkvLayouts, varQkvPrepareRef } from '../../../src/ops/attention';
+import {
+  attentionRef,
+  headMajorLayout,
+  layoutIndex,
+  tokenLevels,
+  tokenMajorQkvLayouts,
+  varQkvPrepareRef,
+} from '../../../src/ops/attention';
 import { Rng } from '../../../src/util/random';
 import { testDevice } from '../device';
 import { expectClose, freshSeed, uniformArray } from '../../ops/closeness';
@@ -41,7 +48,10 @@ describe('VarQkvPrepareKernel', () => {
     expectClose(await readF32(device, buffers.q, B * T * C), ref.q, TOL, `q ${context}`);
     const cache = headMajorLayout(H, capacity, d);
     const src = headMajorLayout(H, T, d);
-    for (const [name, expected] of [['kCache', ref.k], ['vCache', ref.v]] as const) {
+    for (const [name, expected] of [
+      ['kCache', ref.k],
+      ['vCache', ref.v],
+    ] as const) {
       const got = await readF32(device, buffers[name], cacheInit.length);
       const written = new Float32Array(B * T * C);
       let untouched = 0;
@@ -57,7 +67,9 @@ describe('VarQkvPrepareKernel', () => {
         }
       }
       expectClose(written, expected, TOL, `${name} ${context}`);
-      expect(untouched, `${name}: rows outside ${position}..${position + T - 1} must stay untouched`).toBe(B * H * (capacity - T) * d);
+      expect(untouched, `${name}: rows outside ${position}..${position + T - 1} must stay untouched`).toBe(
+        B * H * (capacity - T) * d,
+      );
     }
     kernel.destroy();
     Object.values(buffers).forEach((b) => b.destroy());
@@ -69,7 +81,17 @@ describe('VarQkvPrepareKernel', () => {
     const buf = uploadF32(device, 'any', new Float32Array(4096));
     const other = uploadF32(device, 'other', new Float32Array(4096));
     const args = { qkv: buf, qBias: buf, vBias: buf, scaleMulLog: buf, q: other, kCache: other, vCache: other };
-    expect(() => kernel.encode(device.createCommandEncoder(), { ...args, batch: 1, tokens: 4, heads: 1, headDim: 4, capacity: 6, cachePosition: 3 })).toThrow(/capacity/);
+    expect(() =>
+      kernel.encode(device.createCommandEncoder(), {
+        ...args,
+        batch: 1,
+        tokens: 4,
+        heads: 1,
+        headDim: 4,
+        capacity: 6,
+        cachePosition: 3,
+      }),
+    ).toThrow(/capacity/);
     kernel.destroy();
     buf.destroy();
     other.destroy();
@@ -90,12 +112,37 @@ describe('AttentionKernel', () => {
     const k = uniformArray(() => rng.next(), n, -0.2, 0.2);
     const v = uniformArray(() => rng.next(), n, -1, 1);
     const layout = headMajorLayout(H, L, d);
-    const shape = { batch: B, heads: H, headDim: d, queries: L, keys: L, scale: 1, mask: { levels, firstQueryPosition: 0 } };
+    const shape = {
+      batch: B,
+      heads: H,
+      headDim: d,
+      queries: L,
+      keys: L,
+      scale: 1,
+      mask: { levels, firstQueryPosition: 0 },
+    };
     const expected = attentionRef(q, layout, k, layout, v, layout, shape);
     const kernel = new AttentionKernel(device);
-    const [qb, kb, vb, lb] = [uploadF32(device, 'q', q), uploadF32(device, 'k', k), uploadF32(device, 'v', v), uploadU32(device, 'levels', levels)];
+    const [qb, kb, vb, lb] = [
+      uploadF32(device, 'q', q),
+      uploadF32(device, 'k', k),
+      uploadF32(device, 'v', v),
+      uploadU32(device, 'levels', levels),
+    ];
     const out = outputBuffer(device, 'out', n);
-    await kernel.run({ q: qb, k: kb, v: vb, out, batch: B, heads: H, headDim: d, queries: L, keys: L, scale: 1, mask: { levels: lb, firstQueryPosition: 0 } });
+    await kernel.run({
+      q: qb,
+      k: kb,
+      v: vb,
+      out,
+      batch: B,
+      heads: H,
+      headDim: d,
+      queries: L,
+      keys: L,
+      scale: 1,
+      mask: { levels: lb, firstQueryPosition: 0 },
+    });
     expectClose(await readF32(device, out, n), expected, TOL, `masked L=${L} seed ${seed}`);
     kernel.destroy();
     [qb, kb, vb, lb, out].forEach((b) => b.destroy());
@@ -117,12 +164,22 @@ describe('AttentionKernel', () => {
     const full = varQkvPrepareRef(qkv, B, L, H, d, qBias, vBias, scaleMulLog);
     const layout = headMajorLayout(H, L, d);
     const expected = attentionRef(full.q, layout, full.k, layout, full.v, layout, {
-      batch: B, heads: H, headDim: d, queries: L, keys: L, scale: 1, mask: { levels, firstQueryPosition: 0 },
+      batch: B,
+      heads: H,
+      headDim: d,
+      queries: L,
+      keys: L,
+      scale: 1,
+      mask: { levels, firstQueryPosition: 0 },
     });
 
     const prepare = new VarQkvPrepareKernel(device);
     const attention = new AttentionKernel(device);
-    const bias = { qBias: uploadF32(device, 'qBias', qBias), vBias: uploadF32(device, 'vBias', vBias), scaleMulLog: uploadF32(device, 'scaleMulLog', scaleMulLog) };
+    const bias = {
+      qBias: uploadF32(device, 'qBias', qBias),
+      vBias: uploadF32(device, 'vBias', vBias),
+      scaleMulLog: uploadF32(device, 'scaleMulLog', scaleMulLog),
+    };
     const kCache = outputBuffer(device, 'kCache', B * H * L * d);
     const vCache = outputBuffer(device, 'vCache', B * H * L * d);
     let position = 0;
@@ -130,18 +187,45 @@ describe('AttentionKernel', () => {
       const T = pn * pn;
       // This scale's rows of qkv [B, L, 3C], as the matmul would produce them for the step's input.
       const stepQkv = new Float32Array(B * T * 3 * C);
-      for (let b = 0; b < B; b++) stepQkv.set(qkv.subarray((b * L + position) * 3 * C, (b * L + position + T) * 3 * C), b * T * 3 * C);
+      for (let b = 0; b < B; b++)
+        stepQkv.set(qkv.subarray((b * L + position) * 3 * C, (b * L + position + T) * 3 * C), b * T * 3 * C);
       const qkvBuf = uploadF32(device, 'stepQkv', stepQkv);
       const qBuf = outputBuffer(device, 'stepQ', B * T * C);
       const out = outputBuffer(device, 'stepOut', B * T * C);
       const encoder = device.createCommandEncoder({ label: 'test.cachedStep' });
-      prepare.encode(encoder, { qkv: qkvBuf, ...bias, q: qBuf, kCache, vCache, batch: B, tokens: T, heads: H, headDim: d, capacity: L, cachePosition: position });
+      prepare.encode(encoder, {
+        qkv: qkvBuf,
+        ...bias,
+        q: qBuf,
+        kCache,
+        vCache,
+        batch: B,
+        tokens: T,
+        heads: H,
+        headDim: d,
+        capacity: L,
+        cachePosition: position,
+      });
       const cacheLayout = headMajorLayout(H, L, d);
-      attention.encode(encoder, { q: qBuf, k: kCache, v: vCache, out, batch: B, heads: H, headDim: d, queries: T, keys: position + T, scale: 1, kLayout: cacheLayout, vLayout: cacheLayout });
+      attention.encode(encoder, {
+        q: qBuf,
+        k: kCache,
+        v: vCache,
+        out,
+        batch: B,
+        heads: H,
+        headDim: d,
+        queries: T,
+        keys: position + T,
+        scale: 1,
+        kLayout: cacheLayout,
+        vLayout: cacheLayout,
+      });
       device.queue.submit([encoder.finish()]);
       const got = await readF32(device, out, B * T * C);
       const want = new Float64Array(B * T * C);
-      for (let b = 0; b < B; b++) want.set(expected.subarray((b * L + position) * C, (b * L + position + T) * C), b * T * C);
+      for (let b = 0; b < B; b++)
+        want.set(expected.subarray((b * L + position) * C, (b * L + position + T) * C), b * T * C);
       expectClose(got, want, TOL, `cached step pn=${pn} seed ${seed}`);
       position += T;
       [qkvBuf, qBuf, out].forEach((b) => b.destroy());
@@ -164,7 +248,16 @@ describe('AttentionKernel', () => {
       const kernel = new AttentionKernel(device);
       const qkvBuf = uploadF32(device, 'qkv', qkv);
       const out = outputBuffer(device, 'out', B * tokens * H * d);
-      await kernel.run({ q: qkvBuf, k: qkvBuf, v: qkvBuf, out, ...shape, qLayout: layouts.q, kLayout: layouts.k, vLayout: layouts.v });
+      await kernel.run({
+        q: qkvBuf,
+        k: qkvBuf,
+        v: qkvBuf,
+        out,
+        ...shape,
+        qLayout: layouts.q,
+        kLayout: layouts.k,
+        vLayout: layouts.v,
+      });
       expectClose(await readF32(device, out, B * tokens * H * d), expected, TOL, `DiT L=${tokens} seed ${seed}`);
       kernel.destroy();
       qkvBuf.destroy();
@@ -178,7 +271,21 @@ describe('AttentionKernel', () => {
     const buf = uploadF32(device, 'any', new Float32Array(1024));
     const out = uploadF32(device, 'out', new Float32Array(1024));
     const bad = { offset: 2, batchStride: 64, headStride: 16, tokenStride: 16 };
-    expect(() => kernel.encode(device.createCommandEncoder(), { q: buf, k: buf, v: buf, out, batch: 1, heads: 1, headDim: 16, queries: 2, keys: 2, scale: 1, qLayout: bad })).toThrow(/multiples of 4/);
+    expect(() =>
+      kernel.encode(device.createCommandEncoder(), {
+        q: buf,
+        k: buf,
+        v: buf,
+        out,
+        batch: 1,
+        heads: 1,
+        headDim: 16,
+        queries: 2,
+        keys: 2,
+        scale: 1,
+        qLayout: bad,
+      }),
+    ).toThrow(/multiples of 4/);
     kernel.destroy();
     buf.destroy();
     out.destroy();

@@ -31,7 +31,15 @@ describe('diffusion step kernels', () => {
       const x1 = uploadF32(device, 'x', f.xt);
       const x2 = uploadF32(device, 'x', f.xt);
       const encoder = device.createCommandEncoder();
-      ddpm.encode(encoder, { x: x1, batch: B, sampleSize: size, eps, v, noise, coefficients: ddpmCoefficients(s, c.i) });
+      ddpm.encode(encoder, {
+        x: x1,
+        batch: B,
+        sampleSize: size,
+        eps,
+        v,
+        noise,
+        coefficients: ddpmCoefficients(s, c.i),
+      });
       ddim.encode(encoder, { x: x2, batch: B, sampleSize: size, eps, coefficients: ddimCoefficients(s, c.i) });
       device.queue.submit([encoder.finish()]);
       expectClose(await readF32(device, x1, B * size), c.ddpm, TOL, `DDPM i=${c.i}`);
@@ -69,17 +77,51 @@ describe('diffusion step kernels', () => {
     const ddpm = new DdpmStepKernel(device);
     const ddim = new DdimStepKernel(device);
     const buf = {
-      out: uploadF32(device, 'modelOut', out), eps: uploadF32(device, 'eps', new Float32Array(B * size)),
-      x1: uploadF32(device, 'x1', x), x2: uploadF32(device, 'x2', x), noise: uploadF32(device, 'noise', noise),
+      out: uploadF32(device, 'modelOut', out),
+      eps: uploadF32(device, 'eps', new Float32Array(B * size)),
+      x1: uploadF32(device, 'x1', x),
+      x2: uploadF32(device, 'x2', x),
+      noise: uploadF32(device, 'noise', noise),
     };
     const encoder = device.createCommandEncoder();
-    cfgKernel.encode(encoder, { formula: 'dit', weight: cfg, src: buf.out, dst: buf.eps, ...ditEpsCfgLayout(B, C, H, H) });
-    ddpm.encode(encoder, { x: buf.x1, batch: B, sampleSize: size, eps: { buffer: buf.eps }, v: ditVarianceSource(C, H, H, buf.out), noise: buf.noise, coefficients: ddpmCoefficients(s, i) });
-    ddim.encode(encoder, { x: buf.x2, batch: B, sampleSize: size, eps: { buffer: buf.eps }, noise: buf.noise, coefficients: ddimCoefficients(s, i, 0.5) });
+    cfgKernel.encode(encoder, {
+      formula: 'dit',
+      weight: cfg,
+      src: buf.out,
+      dst: buf.eps,
+      ...ditEpsCfgLayout(B, C, H, H),
+    });
+    ddpm.encode(encoder, {
+      x: buf.x1,
+      batch: B,
+      sampleSize: size,
+      eps: { buffer: buf.eps },
+      v: ditVarianceSource(C, H, H, buf.out),
+      noise: buf.noise,
+      coefficients: ddpmCoefficients(s, i),
+    });
+    ddim.encode(encoder, {
+      x: buf.x2,
+      batch: B,
+      sampleSize: size,
+      eps: { buffer: buf.eps },
+      noise: buf.noise,
+      coefficients: ddimCoefficients(s, i, 0.5),
+    });
     device.queue.submit([encoder.finish()]);
     const context = `step ${i} seed ${seed}`;
-    expectClose(await readF32(device, buf.x1, B * size), ddpmStepRef(x, guided, v, noise, ddpmCoefficients(s, i)), TOL, `DDPM ${context}`);
-    expectClose(await readF32(device, buf.x2, B * size), ddimStepRef(x, guided, noise, ddimCoefficients(s, i, 0.5)), TOL, `DDIM eta 0.5 ${context}`);
+    expectClose(
+      await readF32(device, buf.x1, B * size),
+      ddpmStepRef(x, guided, v, noise, ddpmCoefficients(s, i)),
+      TOL,
+      `DDPM ${context}`,
+    );
+    expectClose(
+      await readF32(device, buf.x2, B * size),
+      ddimStepRef(x, guided, noise, ddimCoefficients(s, i, 0.5)),
+      TOL,
+      `DDIM eta 0.5 ${context}`,
+    );
     [cfgKernel, ddpm, ddim].forEach((k) => k.destroy());
     Object.values(buf).forEach((b) => b.destroy());
   });
@@ -89,7 +131,16 @@ describe('diffusion step kernels', () => {
     const kernel = new DdpmStepKernel(device);
     const [x, e] = [uploadF32(device, 'x', new Float32Array(8)), uploadF32(device, 'e', new Float32Array(16))];
     const coefficients = ddpmCoefficients(respacedSchedule(10), 3);
-    expect(() => kernel.encode(device.createCommandEncoder(), { x, batch: 2, sampleSize: 4, eps: { buffer: e }, v: { buffer: e }, coefficients })).toThrow(/pass noise/);
+    expect(() =>
+      kernel.encode(device.createCommandEncoder(), {
+        x,
+        batch: 2,
+        sampleSize: 4,
+        eps: { buffer: e },
+        v: { buffer: e },
+        coefficients,
+      }),
+    ).toThrow(/pass noise/);
     kernel.destroy();
     [x, e].forEach((b) => b.destroy());
   });

@@ -26,12 +26,24 @@ describe('ResidualAddKernel', () => {
       // A DiT-style adaLN output [B, 6C] with gate_msa as chunk 2.
       const ada = uniformArray(() => rng.next(), c.batch * 6 * c.channels, -2, 2);
       const layout = { stride: 6 * c.channels, offset: 2 * c.channels };
-      const expected = residualAddRef(x, y, rows, c.channels, c.gated ? { values: ada, layout, tokensPerSample: c.tokens } : undefined);
+      const expected = residualAddRef(
+        x,
+        y,
+        rows,
+        c.channels,
+        c.gated ? { values: ada, layout, tokensPerSample: c.tokens } : undefined,
+      );
       const kernel = new ResidualAddKernel(device);
       const xBuf = uploadF32(device, 'x', x);
       const yBuf = uploadF32(device, 'y', y);
       const adaBuf = uploadF32(device, 'ada', ada);
-      await kernel.run({ x: xBuf, y: yBuf, rows, channels: c.channels, gate: c.gated ? { buffer: adaBuf, tokensPerSample: c.tokens, ...layout } : undefined });
+      await kernel.run({
+        x: xBuf,
+        y: yBuf,
+        rows,
+        channels: c.channels,
+        gate: c.gated ? { buffer: adaBuf, tokensPerSample: c.tokens, ...layout } : undefined,
+      });
       expectClose(await readF32(device, xBuf, n), expected, TOL, `residual C=${c.channels} seed ${seed}`);
       kernel.destroy();
       for (const b of [xBuf, yBuf, adaBuf]) b.destroy();

@@ -21,9 +21,15 @@ describe('embedding kernels', () => {
     const table = uniformArray(() => rng.next(), rows * C);
     const indices = [3, 7, 10, 10, 0];
     const kernel = new GatherRowsKernel(device);
-    const [t, i, out] = [uploadF32(device, 'table', table), uploadU32(device, 'indices', indices), outputBuffer(device, 'out', indices.length * C)];
+    const [t, i, out] = [
+      uploadF32(device, 'table', table),
+      uploadU32(device, 'indices', indices),
+      outputBuffer(device, 'out', indices.length * C),
+    ];
     await kernel.run({ indices: i, table: t, out, count: indices.length, tableRows: rows, channels: C });
-    expect(Array.from(await readF32(device, out, indices.length * C)), `seed ${seed}`).toEqual(Array.from(gatherRowsRef(table, indices, C)));
+    expect(Array.from(await readF32(device, out, indices.length * C)), `seed ${seed}`).toEqual(
+      Array.from(gatherRowsRef(table, indices, C)),
+    );
     kernel.destroy();
     [t, i, out].forEach((b) => b.destroy());
   });
@@ -42,21 +48,42 @@ describe('embedding kernels', () => {
     const x = uniformArray(() => rng.next(), B * tokens * C);
     const kernel = new AddPositionKernel(device);
     const buf = {
-      pos: uploadF32(device, 'pos', pos), lvl: uploadF32(device, 'lvl', lvl), levels: uploadU32(device, 'levels', levels),
-      posStart: uploadF32(device, 'posStart', posStart), cls: uploadF32(device, 'cls', cls),
-      x: uploadF32(device, 'x', x), first: outputBuffer(device, 'first', B * C),
+      pos: uploadF32(device, 'pos', pos),
+      lvl: uploadF32(device, 'lvl', lvl),
+      levels: uploadU32(device, 'levels', levels),
+      posStart: uploadF32(device, 'posStart', posStart),
+      cls: uploadF32(device, 'cls', cls),
+      x: uploadF32(device, 'x', x),
+      first: outputBuffer(device, 'first', B * C),
     };
     const level = { table: buf.lvl, levelRows: 4, levels: buf.levels };
     const encoder = device.createCommandEncoder();
     kernel.encode(encoder, { x: buf.x, batch: B, tokens, channels: C, posOffset: offset, pos: buf.pos, level });
-    kernel.encode(encoder, { x: buf.first, batch: B, tokens: 1, channels: C, accumulate: false, pos: buf.posStart, perSample: buf.cls });
+    kernel.encode(encoder, {
+      x: buf.first,
+      batch: B,
+      tokens: 1,
+      channels: C,
+      accumulate: false,
+      pos: buf.posStart,
+      perSample: buf.cls,
+    });
     kernel.encode(encoder, { x: buf.first, batch: B, tokens: 1, channels: C, pos: buf.pos, level });
     device.queue.submit([encoder.finish()]);
     const tol = { atol: 1e-6, rtol: 1e-6 };
     const want = addPositionRef({ x, batch: B, tokens, channels: C, posOffset: offset, pos, levelTable: lvl, levels });
     expectClose(await readF32(device, buf.x, B * tokens * C), want, tol, `scale 2 seed ${seed}`);
     const sos = addPositionRef({ batch: B, tokens: 1, channels: C, posOffset: 0, pos: posStart, perSample: cls });
-    const first = addPositionRef({ x: sos, batch: B, tokens: 1, channels: C, posOffset: 0, pos, levelTable: lvl, levels });
+    const first = addPositionRef({
+      x: sos,
+      batch: B,
+      tokens: 1,
+      channels: C,
+      posOffset: 0,
+      pos,
+      levelTable: lvl,
+      levels,
+    });
     expectClose(await readF32(device, buf.first, B * C), first, tol, `first token seed ${seed}`);
     kernel.destroy();
     Object.values(buf).forEach((b) => b.destroy());
@@ -88,17 +115,28 @@ describe('patch kernels', () => {
     const rng = new Rng(seed);
     const patchify = new PatchifyKernel(device);
     const unpatchify = new UnpatchifyKernel(device);
-    for (const [B, C, H, W, p] of [[2, 4, 8, 8, 2], [1, 3, 6, 12, 3]]) {
+    for (const [B, C, H, W, p] of [
+      [2, 4, 8, 8, 2],
+      [1, 3, 6, 12, 3],
+    ]) {
       const n = B * C * H * W;
       const x = uniformArray(() => rng.next(), n);
-      const [src, tokens, image] = [uploadF32(device, 'image', x), outputBuffer(device, 'tokens', n), outputBuffer(device, 'back', n)];
+      const [src, tokens, image] = [
+        uploadF32(device, 'image', x),
+        outputBuffer(device, 'tokens', n),
+        outputBuffer(device, 'back', n),
+      ];
       const encoder = device.createCommandEncoder();
       patchify.encode(encoder, { src, dst: tokens, batch: B, channels: C, height: H, width: W, patch: p });
       unpatchify.encode(encoder, { src: tokens, dst: image, batch: B, channels: C, height: H, width: W, patch: p });
       device.queue.submit([encoder.finish()]);
       const gotTokens = await readF32(device, tokens, n);
-      expect(Array.from(gotTokens), `patchify ${[B, C, H, W, p]} seed ${seed}`).toEqual(Array.from(patchifyRef(x, B, C, H, W, p)));
-      expect(Array.from(await readF32(device, image, n)), `unpatchify ${[B, C, H, W, p]}`).toEqual(Array.from(unpatchifyRef(gotTokens, B, C, H, W, p)));
+      expect(Array.from(gotTokens), `patchify ${[B, C, H, W, p]} seed ${seed}`).toEqual(
+        Array.from(patchifyRef(x, B, C, H, W, p)),
+      );
+      expect(Array.from(await readF32(device, image, n)), `unpatchify ${[B, C, H, W, p]}`).toEqual(
+        Array.from(unpatchifyRef(gotTokens, B, C, H, W, p)),
+      );
       [src, tokens, image].forEach((b) => b.destroy());
     }
     patchify.destroy();

@@ -4,14 +4,24 @@ import { readBuffer } from '../device';
 const USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 export function uploadF32(device: GPUDevice, name: string, data: ArrayLike<number>): GPUBuffer {
-  const buffer = device.createBuffer({ label: `test.${name}`, size: Math.max(16, data.length * 4), usage: USAGE, mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    label: `test.${name}`,
+    size: Math.max(16, data.length * 4),
+    usage: USAGE,
+    mappedAtCreation: true,
+  });
   new Float32Array(buffer.getMappedRange(), 0, data.length).set(data);
   buffer.unmap();
   return buffer;
 }
 
 export function uploadU32(device: GPUDevice, name: string, data: ArrayLike<number>): GPUBuffer {
-  const buffer = device.createBuffer({ label: `test.${name}`, size: Math.max(16, data.length * 4), usage: USAGE, mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    label: `test.${name}`,
+    size: Math.max(16, data.length * 4),
+    usage: USAGE,
+    mappedAtCreation: true,
+  });
   new Uint32Array(buffer.getMappedRange(), 0, data.length).set(data);
   buffer.unmap();
   return buffer;

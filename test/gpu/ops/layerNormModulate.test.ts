@@ -27,15 +27,31 @@ describe('LayerNormModulateKernel', () => {
       const x = uniformArray(() => rng.next(), rows * C, c.mean - 2, c.mean + 2);
       // A VAR-style adaLN output [B, 6C]; scale = chunk 2, shift = chunk 4.
       const ada = uniformArray(() => rng.next(), c.batch * 6 * C, -1, 1);
-      const layout = { tokensPerSample: c.tokens, scale: { stride: 6 * C, offset: 2 * C }, shift: { stride: 6 * C, offset: 4 * C } };
+      const layout = {
+        tokensPerSample: c.tokens,
+        scale: { stride: 6 * C, offset: 2 * C },
+        shift: { stride: 6 * C, offset: 4 * C },
+      };
       const expected = layerNormModulateRef(x, rows, C, 1e-6, c.modulated ? { values: ada, ...layout } : undefined);
 
       const kernel = new LayerNormModulateKernel(device);
       const xBuf = uploadF32(device, 'x', x);
       const adaBuf = uploadF32(device, 'ada', ada);
       const yBuf = outputBuffer(device, 'y', rows * C);
-      await kernel.run({ x: xBuf, y: yBuf, rows, channels: C, eps: 1e-6, modulation: c.modulated ? { buffer: adaBuf, ...layout } : undefined });
-      expectClose(await readF32(device, yBuf, rows * C), expected, TOL, `LN B=${c.batch} L=${c.tokens} C=${C} seed ${seed}`);
+      await kernel.run({
+        x: xBuf,
+        y: yBuf,
+        rows,
+        channels: C,
+        eps: 1e-6,
+        modulation: c.modulated ? { buffer: adaBuf, ...layout } : undefined,
+      });
+      expectClose(
+        await readF32(device, yBuf, rows * C),
+        expected,
+        TOL,
+        `LN B=${c.batch} L=${c.tokens} C=${C} seed ${seed}`,
+      );
       kernel.destroy();
       kernel.destroy();
       for (const b of [xBuf, adaBuf, yBuf]) b.destroy();
@@ -47,9 +63,16 @@ describe('LayerNormModulateKernel', () => {
     const kernel = new LayerNormModulateKernel(device);
     const a = uploadF32(device, 'a', new Float32Array(64));
     const b = uploadF32(device, 'b', new Float32Array(64));
-    const modulation = { buffer: b, tokensPerSample: 3, scale: { stride: 8, offset: 0 }, shift: { stride: 8, offset: 4 } };
+    const modulation = {
+      buffer: b,
+      tokensPerSample: 3,
+      scale: { stride: 8, offset: 0 },
+      shift: { stride: 8, offset: 4 },
+    };
     const encoder = device.createCommandEncoder();
-    expect(() => kernel.encode(encoder, { x: a, y: b, rows: 4, channels: 4, eps: 1e-6, modulation })).toThrow(/multiple of tokensPerSample/);
+    expect(() => kernel.encode(encoder, { x: a, y: b, rows: 4, channels: 4, eps: 1e-6, modulation })).toThrow(
+      /multiple of tokensPerSample/,
+    );
     expect(() => kernel.encode(encoder, { x: a, y: a, rows: 4, channels: 4, eps: 1e-6 })).toThrow(KernelInputError);
     expect(() => kernel.encode(encoder, { x: a, y: b, rows: 40, channels: 4, eps: 1e-6 })).toThrow(/allocate at least/);
     kernel.destroy();

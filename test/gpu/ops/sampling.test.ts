@@ -11,9 +11,21 @@ import { outputBuffer, readF32, readU32, uploadF32 } from './gpuArrays';
 // One kernel for the file: its pipeline compiles once (slow on SwiftShader).
 let shared: SampleTokensKernel | undefined;
 
-async function sampleOnGpu(device: GPUDevice, logits: ArrayLike<number>, u: ArrayLike<number>, rows: number, vocab: number, topK: number, topP: number): Promise<Uint32Array> {
+async function sampleOnGpu(
+  device: GPUDevice,
+  logits: ArrayLike<number>,
+  u: ArrayLike<number>,
+  rows: number,
+  vocab: number,
+  topK: number,
+  topP: number,
+): Promise<Uint32Array> {
   const kernel = (shared ??= new SampleTokensKernel(device));
-  const [l, ub, out] = [uploadF32(device, 'logits', logits), uploadF32(device, 'uniforms', u), outputBuffer(device, 'tokens', rows)];
+  const [l, ub, out] = [
+    uploadF32(device, 'logits', logits),
+    uploadF32(device, 'uniforms', u),
+    outputBuffer(device, 'tokens', rows),
+  ];
   await kernel.run({ logits: l, uniforms: ub, tokens: out, rows, vocab, topK, topP });
   const tokens = await readU32(device, out, rows);
   [l, ub, out].forEach((b) => b.destroy());
@@ -25,14 +37,25 @@ describe('SampleTokensKernel', () => {
     const device = await testDevice();
     const s = torchReference().sampling;
     for (const c of s.cases) {
-      expect(Array.from(await sampleOnGpu(device, s.logits, s.u, s.rows, s.vocab, c.topK, c.topP)), `topK ${c.topK} topP ${c.topP}`).toEqual(c.tokens);
+      expect(
+        Array.from(await sampleOnGpu(device, s.logits, s.u, s.rows, s.vocab, c.topK, c.topP)),
+        `topK ${c.topK} topP ${c.topP}`,
+      ).toEqual(c.tokens);
     }
     for (const c of s.tieCases) {
-      expect(Array.from(await sampleOnGpu(device, s.tieLogits, s.tieU, s.tieRows, s.vocab, c.topK, c.topP)), `ties topK ${c.topK}`).toEqual(c.tokens);
+      expect(
+        Array.from(await sampleOnGpu(device, s.tieLogits, s.tieU, s.tieRows, s.vocab, c.topK, c.topP)),
+        `ties topK ${c.topK}`,
+      ).toEqual(c.tokens);
     }
   });
 
-  for (const [topK, topP] of [[0, 0], [50, 0], [0, 0.9], [900, 0.96]]) {
+  for (const [topK, topP] of [
+    [0, 0],
+    [50, 0],
+    [0, 0.9],
+    [900, 0.96],
+  ]) {
     it(`matches the reference on random logits, vocab 1000 (topK ${topK}, topP ${topP})`, async () => {
       const device = await testDevice();
       const seed = freshSeed();
@@ -51,9 +74,16 @@ describe('SampleTokensKernel', () => {
         const ur = u.subarray(r * vocab, (r + 1) * vocab);
         const filtered = filterTopKTopP(row, topK, topP);
         const score = (i: number) => filtered[i] + gumbel(ur[i]);
-        const tiedScores = filtered[got[r]] > -Infinity && Math.abs(score(got[r]) - score(want[r])) <= 1e-5 * (1 + Math.abs(score(want[r])));
-        const atTopPCut = [topP - 2e-6, topP + 2e-6].some((pp) => sampleTokensRef(row, ur, 1, vocab, topK, pp)[0] === got[r]);
-        expect(tiedScores || atTopPCut, `row ${r}: GPU token ${got[r]}, reference ${want[r]}, not a rounding boundary (seed ${seed})`).toBe(true);
+        const tiedScores =
+          filtered[got[r]] > -Infinity &&
+          Math.abs(score(got[r]) - score(want[r])) <= 1e-5 * (1 + Math.abs(score(want[r])));
+        const atTopPCut = [topP - 2e-6, topP + 2e-6].some(
+          (pp) => sampleTokensRef(row, ur, 1, vocab, topK, pp)[0] === got[r],
+        );
+        expect(
+          tiedScores || atTopPCut,
+          `row ${r}: GPU token ${got[r]}, reference ${want[r]}, not a rounding boundary (seed ${seed})`,
+        ).toBe(true);
         nearBoundary++;
       }
       expect(nearBoundary, `seed ${seed}`).toBeLessThanOrEqual(1);
@@ -74,7 +104,12 @@ describe('CfgCombineKernel', () => {
     const varOut = outputBuffer(device, 'varOut', half);
     const logitsBuf = uploadF32(device, 'logits', logits);
     await kernel.run({ formula: 'var', weight: 0.75, src: logitsBuf, dst: varOut, ...varLogitsCfgLayout(B, L, V) });
-    expectClose(await readF32(device, varOut, half), varCfgRef(logits.subarray(0, half), logits.subarray(half), 0.75), { atol: 1e-6, rtol: 1e-6 }, `VAR CFG seed ${seed}`);
+    expectClose(
+      await readF32(device, varOut, half),
+      varCfgRef(logits.subarray(0, half), logits.subarray(half), 0.75),
+      { atol: 1e-6, rtol: 1e-6 },
+      `VAR CFG seed ${seed}`,
+    );
     // DiT: model output [2B, 2C, H, W]; guided eps [B, C, H, W].
     const [C, H] = [4, 8];
     const out = uniformArray(() => rng.next(), 2 * B * 2 * C * H * H, -3, 3);
@@ -88,7 +123,12 @@ describe('CfgCombineKernel', () => {
     const outBuf = uploadF32(device, 'modelOut', out);
     const ditOut = outputBuffer(device, 'ditOut', B * eps);
     await kernel.run({ formula: 'dit', weight: 4, src: outBuf, dst: ditOut, ...ditEpsCfgLayout(B, C, H, H) });
-    expectClose(await readF32(device, ditOut, B * eps), ditCfgRef(cond, uncond, 4), { atol: 1e-6, rtol: 1e-6 }, `DiT CFG seed ${seed}`);
+    expectClose(
+      await readF32(device, ditOut, B * eps),
+      ditCfgRef(cond, uncond, 4),
+      { atol: 1e-6, rtol: 1e-6 },
+      `DiT CFG seed ${seed}`,
+    );
     kernel.destroy();
     [varOut, logitsBuf, outBuf, ditOut].forEach((b) => b.destroy());
   });

@@ -4,7 +4,13 @@ import { BicubicUpsampleKernel } from '../../../src/kernels/ops/bicubicUpsampleK
 import { CodebookGatherKernel } from '../../../src/kernels/ops/codebookGatherKernel';
 import { NearestCodeKernel } from '../../../src/kernels/ops/nearestCodeKernel';
 import { PhiConvAccumulateKernel } from '../../../src/kernels/ops/phiConvAccumulateKernel';
-import { areaDownsampleRef, bicubicUpsampleRef, codebookGatherRef, nearestCodeRef, phiConvRef } from '../../../src/ops/vq';
+import {
+  areaDownsampleRef,
+  bicubicUpsampleRef,
+  codebookGatherRef,
+  nearestCodeRef,
+  phiConvRef,
+} from '../../../src/ops/vq';
 import { Rng } from '../../../src/util/random';
 import { testDevice } from '../device';
 import { expectClose, freshSeed, uniformArray } from '../../ops/closeness';
@@ -49,10 +55,44 @@ describe('VQ kernels', () => {
       next: outputBuffer(device, 'next', B * nextPn * nextPn * C),
     };
     const encoder = device.createCommandEncoder({ label: 'test.vqStep' });
-    kernels.gather.encode(encoder, { indices: buf.indices, codebook: buf.codebook, h: buf.h, batch: B, side: pn, codes: V, channels: C });
-    kernels.bicubic.encode(encoder, { src: buf.h, dst: buf.up, batch: B, channels: C, inHeight: pn, inWidth: pn, outHeight: H, outWidth: H });
-    kernels.phi.encode(encoder, { h: buf.up, weight: buf.weight, bias: buf.bias, fHat: buf.fHat, ...shape, ratio: 0.5 });
-    kernels.area.encode(encoder, { src: buf.fHat, dst: buf.next, batch: B, channels: C, inHeight: H, inWidth: H, outHeight: nextPn, outWidth: nextPn, layout: 'tokens' });
+    kernels.gather.encode(encoder, {
+      indices: buf.indices,
+      codebook: buf.codebook,
+      h: buf.h,
+      batch: B,
+      side: pn,
+      codes: V,
+      channels: C,
+    });
+    kernels.bicubic.encode(encoder, {
+      src: buf.h,
+      dst: buf.up,
+      batch: B,
+      channels: C,
+      inHeight: pn,
+      inWidth: pn,
+      outHeight: H,
+      outWidth: H,
+    });
+    kernels.phi.encode(encoder, {
+      h: buf.up,
+      weight: buf.weight,
+      bias: buf.bias,
+      fHat: buf.fHat,
+      ...shape,
+      ratio: 0.5,
+    });
+    kernels.area.encode(encoder, {
+      src: buf.fHat,
+      dst: buf.next,
+      batch: B,
+      channels: C,
+      inHeight: H,
+      inWidth: H,
+      outHeight: nextPn,
+      outWidth: nextPn,
+      layout: 'tokens',
+    });
     device.queue.submit([encoder.finish()]);
 
     const context = `seed ${seed}`;
@@ -82,13 +122,41 @@ describe('VQ kernels', () => {
     const bias = uniformArray(() => rng.next(), 5);
     const [wBuf, bBuf] = [uploadF32(device, 'w', weight), uploadF32(device, 'b', bias)];
     const encoder = device.createCommandEncoder();
-    bicubic.encode(encoder, { src, dst: big, batch: 3, channels: 5, inHeight: 7, inWidth: 9, outHeight: 11, outWidth: 20 });
-    area.encode(encoder, { src, dst: small, batch: 3, channels: 5, inHeight: 7, inWidth: 9, outHeight: 3, outWidth: 4 });
+    bicubic.encode(encoder, {
+      src,
+      dst: big,
+      batch: 3,
+      channels: 5,
+      inHeight: 7,
+      inWidth: 9,
+      outHeight: 11,
+      outWidth: 20,
+    });
+    area.encode(encoder, {
+      src,
+      dst: small,
+      batch: 3,
+      channels: 5,
+      inHeight: 7,
+      inWidth: 9,
+      outHeight: 3,
+      outWidth: 4,
+    });
     phi.encode(encoder, { h: src, weight: wBuf, bias: bBuf, fHat: phiOut, ...shape, ratio: 0.3, accumulate: false });
     device.queue.submit([encoder.finish()]);
     const context = `seed ${seed}`;
-    expectClose(await readF32(device, big, 3 * 5 * 11 * 20), bicubicUpsampleRef(x, shape, 11, 20), TOL, `bicubic 7x9->11x20 ${context}`);
-    expectClose(await readF32(device, small, 3 * 5 * 12), areaDownsampleRef(x, shape, 3, 4), TOL, `area 7x9->3x4 ${context}`);
+    expectClose(
+      await readF32(device, big, 3 * 5 * 11 * 20),
+      bicubicUpsampleRef(x, shape, 11, 20),
+      TOL,
+      `bicubic 7x9->11x20 ${context}`,
+    );
+    expectClose(
+      await readF32(device, small, 3 * 5 * 12),
+      areaDownsampleRef(x, shape, 3, 4),
+      TOL,
+      `area 7x9->3x4 ${context}`,
+    );
     expectClose(await readF32(device, phiOut, n), phiConvRef(x, weight, bias, shape, 0.3), TOL, `phi ${context}`);
     [bicubic, area, phi].forEach((k) => k.destroy());
     [src, big, small, phiOut, wBuf, bBuf].forEach((b) => b.destroy());
@@ -109,16 +177,24 @@ describe('VQ kernels', () => {
     const expected = nearestCodeRef(features, codebook, N, V, C);
     expect([expected[0], expected[1]]).toEqual([17, 300]);
     const kernel = new NearestCodeKernel(device);
-    const [fBuf, cBuf, out] = [uploadF32(device, 'features', features), uploadF32(device, 'codebook', codebook), outputBuffer(device, 'indices', N)];
+    const [fBuf, cBuf, out] = [
+      uploadF32(device, 'features', features),
+      uploadF32(device, 'codebook', codebook),
+      outputBuffer(device, 'indices', N),
+    ];
     await kernel.run({ features: fBuf, codebook: cBuf, indices: out, rows: N, codes: V, channels: C });
     const got = await readU32(device, out, N);
     // f32 distances may order two codes whose f64 distances are within rounding differently: accept a different
     // index only when its distance ties the best one to 1e-5 relative.
-    const distance = (r: number, v: number) => features.subarray(r * C, (r + 1) * C).reduce((s, z, c) => s + (z - codebook[v * C + c]) ** 2, 0);
+    const distance = (r: number, v: number) =>
+      features.subarray(r * C, (r + 1) * C).reduce((s, z, c) => s + (z - codebook[v * C + c]) ** 2, 0);
     for (let r = 0; r < N; r++) {
       if (got[r] === expected[r]) continue;
       const [dGot, dWant] = [distance(r, got[r]), distance(r, expected[r])];
-      expect(Math.abs(dGot - dWant), `row ${r}: index ${got[r]} (distance ${dGot}) instead of ${expected[r]} (${dWant}), seed ${seed}`).toBeLessThan(1e-5 * dWant);
+      expect(
+        Math.abs(dGot - dWant),
+        `row ${r}: index ${got[r]} (distance ${dGot}) instead of ${expected[r]} (${dWant}), seed ${seed}`,
+      ).toBeLessThan(1e-5 * dWant);
     }
     expect([got[0], got[1]]).toEqual([17, 300]);
     kernel.destroy();

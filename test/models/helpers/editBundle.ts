@@ -39,7 +39,12 @@ export function replaceFileStamped(src: MemoryBundleSource, id: string, path: st
 }
 
 /** Rewrites any safetensors file of a bundle tensor by tensor and re-stamps it; returns the new index. */
-export function rewriteSafetensorsFile(src: MemoryBundleSource, id: string, path: string, edit: (tensors: RawTensor[]) => RawTensor[]): WrittenIndexEntry[] {
+export function rewriteSafetensorsFile(
+  src: MemoryBundleSource,
+  id: string,
+  path: string,
+  edit: (tensors: RawTensor[]) => RawTensor[],
+): WrittenIndexEntry[] {
   const { tensors, metadata } = readRawTensors(src.files.get(path)!);
   const { bytes, index } = writeSafetensors(edit(tensors), metadata);
   replaceFileStamped(src, id, path, bytes);

@@ -2,7 +2,11 @@ import { expect } from 'vitest';
 import { BundleError, type BundleErrorCode } from '../../../src/models/bundle/index.ts';
 
 /** Awaits a rejection and checks it is a BundleError with this code whose message names every `mention`. */
-export async function expectBundleError(p: Promise<unknown>, code: BundleErrorCode, ...mentions: string[]): Promise<BundleError> {
+export async function expectBundleError(
+  p: Promise<unknown>,
+  code: BundleErrorCode,
+  ...mentions: string[]
+): Promise<BundleError> {
   let caught: unknown;
   try {
     await p;

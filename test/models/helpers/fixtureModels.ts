@@ -14,8 +14,26 @@ import { MemoryBundleSource, sha256Sync } from './sources.ts';
 
 type Spec = [name: string, shape: number[], kind: TensorKind];
 
-export const FIXTURE_VAR = { depth: 2, width: 32, heads: 2, headDim: 16, mlpRatio: 4, vocabSize: 16, cvae: 4, patchNums: [1, 2, 3, 4] };
-export const FIXTURE_DIT = { depth: 2, width: 32, heads: 2, headDim: 16, mlpRatio: 4, patch: 2, inputSize: 4, inChannels: 4 };
+export const FIXTURE_VAR = {
+  depth: 2,
+  width: 32,
+  heads: 2,
+  headDim: 16,
+  mlpRatio: 4,
+  vocabSize: 16,
+  cvae: 4,
+  patchNums: [1, 2, 3, 4],
+};
+export const FIXTURE_DIT = {
+  depth: 2,
+  width: 32,
+  heads: 2,
+  headDim: 16,
+  mlpRatio: 4,
+  patch: 2,
+  inputSize: 4,
+  inChannels: 4,
+};
 const DATASET = { name: 'mnist', imageSize: 32, channels: 1, range: [-1, 1], numClasses: 10, train: 9000, test: 1000 };
 
 const lin = (p: string, out: number, inp: number): Spec[] => [
@@ -81,28 +99,57 @@ export function randomTensor(rng: Rng, name: string, shape: number[], dtype: Dty
     for (let i = 0; i < n; i++) bits[i] = f32ToF16Bits(0.1 * rng.normal());
     return { name, dtype, shape, data: new Uint8Array(bits.buffer) };
   }
-  if (dtype === 'F64') return { name, dtype, shape, data: new Uint8Array(Float64Array.from({ length: n }, () => rng.normal()).buffer) };
-  if (dtype === 'I32') return { name, dtype, shape, data: new Uint8Array(Int32Array.from({ length: n }, () => rng.int(0, 9)).buffer) };
-  return { name, dtype, shape, data: new Uint8Array(Float32Array.from({ length: n }, () => 0.1 * rng.normal()).buffer) };
+  if (dtype === 'F64')
+    return { name, dtype, shape, data: new Uint8Array(Float64Array.from({ length: n }, () => rng.normal()).buffer) };
+  if (dtype === 'I32')
+    return { name, dtype, shape, data: new Uint8Array(Int32Array.from({ length: n }, () => rng.int(0, 9)).buffer) };
+  return {
+    name,
+    dtype,
+    shape,
+    data: new Uint8Array(Float32Array.from({ length: n }, () => 0.1 * rng.normal()).buffer),
+  };
 }
 
-const fileEntry = (path: string, role: string, bytes: Uint8Array) => ({ path, role, bytes: bytes.byteLength, sha256: sha256Sync(bytes) });
+const fileEntry = (path: string, role: string, bytes: Uint8Array) => ({
+  path,
+  role,
+  bytes: bytes.byteLength,
+  sha256: sha256Sync(bytes),
+});
 
 function addWeights(src: MemoryBundleSource, id: string, specs: Spec[], dtype: Dtype, rng: Rng) {
   const { bytes, index } = writeSafetensors(specs.map(([n, s]) => randomTensor(rng, n, s, dtype)));
   src.files.set(`${id}/weights.safetensors`, bytes);
   const kinds = new Map(specs.map(([n, , k]) => [n, k]));
-  return { file: fileEntry('weights.safetensors', 'weights', bytes), tensors: index.map((e) => ({ ...e, kind: kinds.get(e.name)! })) };
+  return {
+    file: fileEntry('weights.safetensors', 'weights', bytes),
+    tensors: index.map((e) => ({ ...e, kind: kinds.get(e.name)! })),
+  };
 }
 
 function addGoldens(src: MemoryBundleSource, id: string, rng: Rng, specs: [string, number[], Dtype][]) {
-  const { bytes } = writeSafetensors(specs.map(([n, s, d]) => randomTensor(rng, n, s, d)), { class: '3', seed: '0' });
+  const { bytes } = writeSafetensors(
+    specs.map(([n, s, d]) => randomTensor(rng, n, s, d)),
+    { class: '3', seed: '0' },
+  );
   src.files.set(`${id}/goldens.safetensors`, bytes);
-  return { file: fileEntry('goldens.safetensors', 'goldens', bytes), meta: { path: 'goldens.safetensors', class: 3, seed: 0, tensors: specs.map((s) => s[0]) } };
+  return {
+    file: fileEntry('goldens.safetensors', 'goldens', bytes),
+    meta: { path: 'goldens.safetensors', class: 3, seed: 0, tensors: specs.map((s) => s[0]) },
+  };
 }
 
 /** A minimal ONNX graph with the declared port names (helpers/onnxStub.ts). */
-function addOnnx(src: MemoryBundleSource, id: string, path: string, role: string, rng: Rng, inputs: string[], outputs: string[]) {
+function addOnnx(
+  src: MemoryBundleSource,
+  id: string,
+  path: string,
+  role: string,
+  rng: Rng,
+  inputs: string[],
+  outputs: string[],
+) {
   // Draw what the former 64 random placeholder bytes drew, so every later random tensor keeps its values.
   for (let i = 0; i < 64; i++) rng.int(0, 255);
   const bytes = onnxStub(inputs, outputs);
@@ -118,7 +165,14 @@ function counts(tensors: { name: string; shape: number[]; kind: TensorKind }[], 
   };
 }
 
-const base = (id: string, family: string, title: string) => ({ formatVersion: 1, id, family, title, dataset: DATASET, metrics: null });
+const base = (id: string, family: string, title: string) => ({
+  formatVersion: 1,
+  id,
+  family,
+  title,
+  dataset: DATASET,
+  metrics: null,
+});
 
 export function buildFixtureModels(seed = 1): MemoryBundleSource {
   const rng = makeRng(seed);
@@ -129,18 +183,35 @@ export function buildFixtureModels(seed = 1): MemoryBundleSource {
 
   const vqSpecs: Spec[] = [['quantize.embedding.weight', [vocabSize, cvae], 'embedding']];
   for (let i = 0; i < 4; i++) {
-    vqSpecs.push([`quantize.quant_resi.qresi_ls.${i}.weight`, [cvae, cvae, 3, 3], 'conv-weight'], [`quantize.quant_resi.qresi_ls.${i}.bias`, [cvae], 'conv-bias']);
+    vqSpecs.push(
+      [`quantize.quant_resi.qresi_ls.${i}.weight`, [cvae, cvae, 3, 3], 'conv-weight'],
+      [`quantize.quant_resi.qresi_ls.${i}.bias`, [cvae], 'conv-bias'],
+    );
   }
   const vqW = addWeights(src, 'fx-vqvae', vqSpecs, 'F32', rng);
   manifests.push({
     ...base('fx-vqvae', 'vqvae', 'Fixture tokenizer'),
     // 4 scales, 4 Phi convs: ticks 1/12, 5/12, 7/12, 11/12; scale k sits at k/3, nearest ticks 0, 1, 2, 3.
-    config: { vocabSize, cvae, patchNums, latentSize: latent, phiCount: 4, phiResiRatio: 0.5, phiTicks: phiTicks(4), phiIndexPerScale: [0, 1, 2, 3] },
+    config: {
+      vocabSize,
+      cvae,
+      patchNums,
+      latentSize: latent,
+      phiCount: 4,
+      phiResiRatio: 0.5,
+      phiTicks: phiTicks(4),
+      phiIndexPerScale: [0, 1, 2, 3],
+    },
     params: { total: 5000, linear: 0 },
     requires: {},
     files: [vqW.file, addOnnx(src, 'fx-vqvae', 'decoder.onnx', 'decoder-onnx', rng, ['f_hat'], ['image'])],
     tensors: vqW.tensors,
-    onnx: { path: 'decoder.onnx', opset: 17, inputs: [{ name: 'f_hat', shape: ['B', cvae, latent, latent] }], outputs: [{ name: 'image', shape: ['B', 1, 32, 32] }] },
+    onnx: {
+      path: 'decoder.onnx',
+      opset: 17,
+      inputs: [{ name: 'f_hat', shape: ['B', cvae, latent, latent] }],
+      outputs: [{ name: 'image', shape: ['B', 1, 32, 32] }],
+    },
   });
 
   const varW = addWeights(src, 'fx-var', varSpecs(), 'F16', rng);
@@ -152,7 +223,16 @@ export function buildFixtureModels(seed = 1): MemoryBundleSource {
   ]);
   manifests.push({
     ...base('fx-var', 'var', 'Fixture VAR'),
-    config: { ...FIXTURE_VAR, numTokens: L, firstL: 1, numClasses: 10, lnEps: 1e-6, attnL2Norm: true, maxScaleMulLog: Math.log(100), condDropRate: 0.1 },
+    config: {
+      ...FIXTURE_VAR,
+      numTokens: L,
+      firstL: 1,
+      numClasses: 10,
+      lnEps: 1e-6,
+      attnL2Norm: true,
+      maxScaleMulLog: Math.log(100),
+      condDropRate: 0.1,
+    },
     sampling: { cfg: 1.5, topK: 0, topP: 0, seed: 0 },
     params: counts(varW.tensors),
     requires: { tokenizer: 'fx-vqvae', classifier: 'fx-classifier' },
@@ -169,14 +249,31 @@ export function buildFixtureModels(seed = 1): MemoryBundleSource {
     requires: {},
     files: [addOnnx(src, 'fx-vae', 'decoder.onnx', 'decoder-onnx', rng, ['latent'], ['image'])],
     tensors: [],
-    onnx: { path: 'decoder.onnx', opset: 17, inputs: [{ name: 'latent', shape: ['B', inChannels, inputSize, inputSize] }], outputs: [{ name: 'image', shape: ['B', 1, 32, 32] }] },
+    onnx: {
+      path: 'decoder.onnx',
+      opset: 17,
+      inputs: [{ name: 'latent', shape: ['B', inChannels, inputSize, inputSize] }],
+      outputs: [{ name: 'image', shape: ['B', 1, 32, 32] }],
+    },
   });
 
   const ditW = addWeights(src, 'fx-dit', ditSpecs(), 'F16', rng);
-  const ditG = addGoldens(src, 'fx-dit', rng, [['tf.out', [2, 8, inputSize, inputSize], 'F32'], ['tf.t', [2], 'I32']]);
+  const ditG = addGoldens(src, 'fx-dit', rng, [
+    ['tf.out', [2, 8, inputSize, inputSize], 'F32'],
+    ['tf.t', [2], 'I32'],
+  ]);
   manifests.push({
     ...base('fx-dit', 'dit', 'Fixture DiT'),
-    config: { ...FIXTURE_DIT, outChannels: 2 * inChannels, learnSigma: true, numClasses: 10, freqDim: 256, lnEps: 1e-6, classDropoutProb: 0.1, diffusion: { betaSchedule: 'linear', betaStart: 0.0001, betaEnd: 0.02, trainSteps: 1000 } },
+    config: {
+      ...FIXTURE_DIT,
+      outChannels: 2 * inChannels,
+      learnSigma: true,
+      numClasses: 10,
+      freqDim: 256,
+      lnEps: 1e-6,
+      classDropoutProb: 0.1,
+      diffusion: { betaSchedule: 'linear', betaStart: 0.0001, betaEnd: 0.02, trainSteps: 1000 },
+    },
     sampling: { method: 'ddpm', steps: 50, cfg: 1.5, seed: 0 },
     params: counts(ditW.tensors, ['pos_embed']),
     requires: { vae: 'fx-vae', classifier: 'fx-classifier' },
@@ -185,22 +282,43 @@ export function buildFixtureModels(seed = 1): MemoryBundleSource {
     goldens: ditG.meta,
   });
 
-  const fd = writeSafetensors([randomTensor(rng, 'mu', [16], 'F64'), randomTensor(rng, 'sigma', [16, 16], 'F64')]).bytes;
+  const fd = writeSafetensors([
+    randomTensor(rng, 'mu', [16], 'F64'),
+    randomTensor(rng, 'sigma', [16, 16], 'F64'),
+  ]).bytes;
   src.files.set('fx-classifier/fd-stats.safetensors', fd);
   manifests.push({
     ...base('fx-classifier', 'classifier', 'Fixture classifier'),
     config: { featureDim: 16, testAccuracy: 0.9, realFd: 1.5 },
     params: { total: 2000, linear: 0 },
     requires: {},
-    files: [addOnnx(src, 'fx-classifier', 'classifier.onnx', 'classifier-onnx', rng, ['image'], ['logits', 'features']), fileEntry('fd-stats.safetensors', 'fd-stats', fd)],
+    files: [
+      addOnnx(src, 'fx-classifier', 'classifier.onnx', 'classifier-onnx', rng, ['image'], ['logits', 'features']),
+      fileEntry('fd-stats.safetensors', 'fd-stats', fd),
+    ],
     tensors: [],
-    onnx: { path: 'classifier.onnx', opset: 17, inputs: [{ name: 'image', shape: ['B', 1, 32, 32] }], outputs: [{ name: 'logits', shape: ['B', 10] }, { name: 'features', shape: ['B', 16] }] },
+    onnx: {
+      path: 'classifier.onnx',
+      opset: 17,
+      inputs: [{ name: 'image', shape: ['B', 1, 32, 32] }],
+      outputs: [
+        { name: 'logits', shape: ['B', 10] },
+        { name: 'features', shape: ['B', 16] },
+      ],
+    },
   });
 
   for (const m of manifests) src.setJson(`${m.id as string}/manifest.json`, m);
   src.setJson('index.json', {
     formatVersion: 1,
-    models: manifests.map((m) => ({ id: m.id, family: m.family, manifest: `${m.id as string}/manifest.json`, title: m.title, params: m.params, metrics: null })),
+    models: manifests.map((m) => ({
+      id: m.id,
+      family: m.family,
+      manifest: `${m.id as string}/manifest.json`,
+      title: m.title,
+      params: m.params,
+      metrics: null,
+    })),
   });
   return src;
 }

@@ -18,17 +18,30 @@ function varint(n: number): number[] {
 
 type Part = number[];
 const intField = (field: number, value: number): Part => [...varint(field * 8), ...varint(value)];
-const bytesField = (field: number, payload: ArrayLike<number>): Part => [...varint(field * 8 + 2), ...varint(payload.length), ...Array.from(payload)];
+const bytesField = (field: number, payload: ArrayLike<number>): Part => [
+  ...varint(field * 8 + 2),
+  ...varint(payload.length),
+  ...Array.from(payload),
+];
 const strField = (field: number, s: string): Part => bytesField(field, enc.encode(s));
 const msg = (...parts: Part[]): Part => parts.flat();
 
 export function onnxStub(inputs: readonly string[], outputs: readonly string[]): Uint8Array {
-  const nodes = outputs.map((out) => bytesField(1, msg(strField(1, inputs[0]), strField(2, out), strField(4, 'Identity'))));
+  const nodes = outputs.map((out) =>
+    bytesField(1, msg(strField(1, inputs[0]), strField(2, out), strField(4, 'Identity'))),
+  );
   const graph = msg(
     ...nodes,
     strField(2, 'fixture'),
     ...inputs.map((name) => bytesField(11, strField(1, name))),
     ...outputs.map((name) => bytesField(12, strField(1, name))),
   );
-  return Uint8Array.from(msg(intField(1, 8), strField(2, 'test/models/helpers/onnxStub.ts'), bytesField(7, graph), bytesField(8, msg(strField(1, ''), intField(2, 17)))));
+  return Uint8Array.from(
+    msg(
+      intField(1, 8),
+      strField(2, 'test/models/helpers/onnxStub.ts'),
+      bytesField(7, graph),
+      bytesField(8, msg(strField(1, ''), intField(2, 17))),
+    ),
+  );
 }

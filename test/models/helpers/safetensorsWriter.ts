@@ -23,7 +23,10 @@ export interface WrittenIndexEntry {
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-export function writeSafetensors(tensors: RawTensor[], metadata?: Record<string, string>): { bytes: Uint8Array; index: WrittenIndexEntry[] } {
+export function writeSafetensors(
+  tensors: RawTensor[],
+  metadata?: Record<string, string>,
+): { bytes: Uint8Array; index: WrittenIndexEntry[] } {
   const header: Record<string, unknown> = {};
   let offset = 0;
   const starts: number[] = [];
@@ -54,9 +57,14 @@ export function writeSafetensors(tensors: RawTensor[], metadata?: Record<string,
 /** Independent minimal reader for the rewrite helper (raw bytes per tensor, header order). */
 export function readRawTensors(bytes: Uint8Array): { tensors: RawTensor[]; metadata?: Record<string, string> } {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: Dtype; shape: number[]; data_offsets: [number, number] }>;
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<
+    string,
+    { dtype: Dtype; shape: number[]; data_offsets: [number, number] }
+  >;
   const { __metadata__: metadata, ...entries } = header as Record<string, unknown>;
-  const tensors = Object.entries(entries as Record<string, { dtype: Dtype; shape: number[]; data_offsets: [number, number] }>).map(([name, h]) => ({
+  const tensors = Object.entries(
+    entries as Record<string, { dtype: Dtype; shape: number[]; data_offsets: [number, number] }>,
+  ).map(([name, h]) => ({
     name,
     dtype: h.dtype,
     shape: h.shape,

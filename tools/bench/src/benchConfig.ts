@@ -43,9 +43,20 @@ const int = (bits: 2 | 3 | 4 | 5 | 6 | 7 | 8, symmetric = true): WeightFormat =>
 const fp = (name: 'e4m3' | 'e5m2' | 'e3m2' | 'e2m3' | 'e2m1'): WeightFormat => ({ kind: 'fp', name });
 
 const FULL_FORMATS: WeightFormat[] = [
-  int(2), int(3), int(4), int(5), int(6), int(7), int(8),
-  int(4, false), int(8, false),
-  fp('e4m3'), fp('e5m2'), fp('e3m2'), fp('e2m3'), fp('e2m1'),
+  int(2),
+  int(3),
+  int(4),
+  int(5),
+  int(6),
+  int(7),
+  int(8),
+  int(4, false),
+  int(8, false),
+  fp('e4m3'),
+  fp('e5m2'),
+  fp('e3m2'),
+  fp('e2m3'),
+  fp('e2m1'),
 ];
 const QUICK_FORMATS: WeightFormat[] = [int(4), int(8), int(4, false), fp('e4m3'), fp('e2m1')];
 
@@ -64,7 +75,8 @@ export function configFromUrl(search: string): BenchConfig {
   const quick = params.get('quick') === '1';
   const sizes = params.get('sizes')?.split(',').map(Number) ?? (quick ? [256, 1024] : [256, 1024, 4096]);
   for (const s of sizes) {
-    if (!Number.isInteger(s) || s < 128 || s % 128 !== 0) throw new Error(`sizes: ${s} must be a multiple of 128 (the main group size)`);
+    if (!Number.isInteger(s) || s < 128 || s % 128 !== 0)
+      throw new Error(`sizes: ${s} must be a multiple of 128 (the main group size)`);
   }
   const number = (name: string, fallback: number): number => {
     const raw = params.get(name);

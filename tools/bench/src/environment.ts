@@ -13,7 +13,9 @@ function plainFields(object: object): Record<string, unknown> {
   for (const key in object) {
     const value = (object as Record<string, unknown>)[key];
     if (typeof value === 'function') continue;
-    out[key] = Array.isArray(value) ? value.map((v) => (v !== null && typeof v === 'object' ? plainFields(v) : v)) : value;
+    out[key] = Array.isArray(value)
+      ? value.map((v) => (v !== null && typeof v === 'object' ? plainFields(v) : v))
+      : value;
   }
   return out;
 }
@@ -28,13 +30,18 @@ export async function collectEnvironment(context: GpuContext, label: string): Pr
   // Dawn for Node (tools/bench/gpu-check.sh without a browser) may have no navigator at all.
   const nav = typeof navigator !== 'undefined' ? navigator : undefined;
   const uaData = (nav as (Navigator & { userAgentData?: UserAgentData }) | undefined)?.userAgentData;
-  const brands = uaData ? (await uaData.getHighEntropyValues(['fullVersionList']).catch(() => ({ fullVersionList: undefined }))).fullVersionList : undefined;
+  const brands = uaData
+    ? (await uaData.getHighEntropyValues(['fullVersionList']).catch(() => ({ fullVersionList: undefined })))
+        .fullVersionList
+    : undefined;
   return {
     adapterLabel: label,
     adapter: context.adapter,
     adapterInfo: adapterInfoFields(context.device),
     deviceFeatures: [...context.device.features].sort(),
-    userAgent: nav?.userAgent ?? `Node.js ${(globalThis as { process?: { version?: string } }).process?.version ?? '?'} (no browser)`,
+    userAgent:
+      nav?.userAgent ??
+      `Node.js ${(globalThis as { process?: { version?: string } }).process?.version ?? '?'} (no browser)`,
     browserBrands: brands,
     hardwareConcurrency: nav?.hardwareConcurrency ?? 0,
     ortVersion: ortVersion(),

@@ -17,7 +17,8 @@ export class GpuErrorWatch {
   async failOnGpuError<T>(body: () => Promise<T>): Promise<T> {
     const before = this.messages.length;
     const result = await body();
-    if (this.messages.length > before) throw new Error(`WebGPU error during the case: ${this.messages.slice(before).join(' | ')}`);
+    if (this.messages.length > before)
+      throw new Error(`WebGPU error during the case: ${this.messages.slice(before).join(' | ')}`);
     return result;
   }
 

@@ -47,18 +47,36 @@ export class GpuTimer {
    * Times one compute pass: `encode` must hand `timestampWrites` to the single pass it opens (the kernel classes
    * take it as encode's third argument), so the GPU time is exactly that pass.
    */
-  timeComputePass(encode: (encoder: GPUCommandEncoder, timestampWrites?: GPUComputePassTimestampWrites) => void, plan: RepetitionPlan): Promise<TimedPair> {
+  timeComputePass(
+    encode: (encoder: GPUCommandEncoder, timestampWrites?: GPUComputePassTimestampWrites) => void,
+    plan: RepetitionPlan,
+  ): Promise<TimedPair> {
     return this.timeRepetitions(plan, (encoder, querySet, i) =>
-      encode(encoder, querySet ? { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } : undefined),
+      encode(
+        encoder,
+        querySet ? { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } : undefined,
+      ),
     );
   }
 
   /** Times commands that are not a compute pass (a buffer copy), between empty marker passes that write the timestamps. */
   timeCommands(encode: (encoder: GPUCommandEncoder) => void, plan: RepetitionPlan): Promise<TimedPair> {
     return this.timeRepetitions(plan, (encoder, querySet, i) => {
-      if (querySet) encoder.beginComputePass({ label: 'GpuTimer.startMarker', timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i } }).end();
+      if (querySet)
+        encoder
+          .beginComputePass({
+            label: 'GpuTimer.startMarker',
+            timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i },
+          })
+          .end();
       encode(encoder);
-      if (querySet) encoder.beginComputePass({ label: 'GpuTimer.endMarker', timestampWrites: { querySet, endOfPassWriteIndex: 2 * i + 1 } }).end();
+      if (querySet)
+        encoder
+          .beginComputePass({
+            label: 'GpuTimer.endMarker',
+            timestampWrites: { querySet, endOfPassWriteIndex: 2 * i + 1 },
+          })
+          .end();
     });
   }
 
@@ -101,7 +119,8 @@ export class GpuTimer {
     const wallMs: number[] = [];
     // One submit per repetition, waited for before the next, as the wall clock needs (and so no single submit
     // runs for seconds on a CPU adapter).
-    for (let i = 0; i < plan.reps; i++) wallMs.push(await this.issueAndWait(() => submit(timestamps ? this.querySet : undefined, i)));
+    for (let i = 0; i < plan.reps; i++)
+      wallMs.push(await this.issueAndWait(() => submit(timestamps ? this.querySet : undefined, i)));
     const wall: TimedResult = { method: 'wall-clock', ...summarize(wallMs) };
     if (!timestamps) return { time: wall, wall };
     const ticks = await this.readTimestamps(plan.reps * 2);

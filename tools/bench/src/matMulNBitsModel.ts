@@ -25,7 +25,9 @@ export interface MatMulNBitsModel {
 const DEFAULT_OPSET = 21;
 const IR_VERSION = 9;
 
-export function matMulNBitsCompatible(p: PackedWeight): p is PackedWeight & { format: { kind: 'int'; bits: MatMulNBitsBits; symmetric: true } } {
+export function matMulNBitsCompatible(
+  p: PackedWeight,
+): p is PackedWeight & { format: { kind: 'int'; bits: MatMulNBitsBits; symmetric: true } } {
   return (
     p.format.kind === 'int' &&
     p.format.symmetric &&

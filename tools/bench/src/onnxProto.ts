@@ -134,7 +134,12 @@ function onnxModelType(): protobuf.Type {
 function valueInfo(v: OnnxValueInfo): object {
   return {
     name: v.name,
-    type: { tensor_type: { elem_type: v.elemType, shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+    type: {
+      tensor_type: {
+        elem_type: v.elemType,
+        shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
+    },
   };
 }
 
@@ -155,7 +160,12 @@ export function encodeOnnxModel(spec: OnnxModelSpec): Uint8Array {
         output: n.outputs,
         attribute: Object.entries(n.intAttributes).map(([name, i]) => ({ name, type: OnnxAttributeType.INT, i })),
       })),
-      initializer: spec.initializers.map((t) => ({ name: t.name, dims: t.dims, data_type: t.dataType, raw_data: t.rawData })),
+      initializer: spec.initializers.map((t) => ({
+        name: t.name,
+        dims: t.dims,
+        data_type: t.dataType,
+        raw_data: t.rawData,
+      })),
       input: spec.inputs.map(valueInfo),
       output: spec.outputs.map(valueInfo),
     },

@@ -61,9 +61,13 @@ export class OrtMatMulNBitsSession {
   async runAndRead(a: OrtInput, m: number): Promise<Float32Array> {
     const y = await this.run(a);
     try {
-      if (y.location !== 'gpu-buffer') throw new Error(`MatMulNBits output is on '${y.location}', expected 'gpu-buffer'`);
+      if (y.location !== 'gpu-buffer')
+        throw new Error(`MatMulNBits output is on '${y.location}', expected 'gpu-buffer'`);
       const read = await readBytesChecked(this.device, y.gpuBuffer as GPUBuffer, 0, m * this.model.n * 4);
-      if ('error' in read) throw new Error(`copying onnxruntime's output with our device failed (${read.error}): the device is not shared`);
+      if ('error' in read)
+        throw new Error(
+          `copying onnxruntime's output with our device failed (${read.error}): the device is not shared`,
+        );
       return new Float32Array(read.data);
     } finally {
       y.dispose();

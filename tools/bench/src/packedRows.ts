@@ -15,7 +15,8 @@ export function selectPackedRows(packed: PackedWeight, rows: readonly number[]):
   const scales = new Uint16Array(scaleCount + (scaleCount & 1));
   const offsets = packed.offsets ? new Uint16Array(scales.length) : undefined;
   rows.forEach((row, i) => {
-    if (!Number.isInteger(row) || row < 0 || row >= packed.rows) throw new Error(`selectPackedRows: row ${row} is outside 0..${packed.rows - 1}`);
+    if (!Number.isInteger(row) || row < 0 || row >= packed.rows)
+      throw new Error(`selectPackedRows: row ${row} is outside 0..${packed.rows - 1}`);
     codes.set(packed.codes.subarray(row * wordsPerRow, (row + 1) * wordsPerRow), i * wordsPerRow);
     scales.set(packed.scales.subarray(row * groupsPerRow, (row + 1) * groupsPerRow), i * groupsPerRow);
     offsets?.set(packed.offsets!.subarray(row * groupsPerRow, (row + 1) * groupsPerRow), i * groupsPerRow);

@@ -6,7 +6,14 @@
 import { GpuContext, adapterLabel, type GpuContextOptions } from '../../../src/gpu/gpuContext';
 import { Dot4MatmulKernel, GpuPackedWeight, MatmulF32Kernel, QuantMatmulKernel } from '../../../src/kernels';
 import { dequantizeWeight, quantizeWeight } from '../../../src/quant';
-import { caseId, matchesFilter, weightCaseName, type BenchConfig, type Variant, type WeightCaseSpec } from './benchConfig';
+import {
+  caseId,
+  matchesFilter,
+  weightCaseName,
+  type BenchConfig,
+  type Variant,
+  type WeightCaseSpec,
+} from './benchConfig';
 import { measureCopy, measureF32, measureOrt, measureOurs } from './caseRunners';
 import { collectEnvironment } from './environment';
 import { GpuErrorWatch } from './gpuErrorWatch';
@@ -31,7 +38,10 @@ const VARIANTS: readonly Variant[] = ['gemv', 'gemm'];
 
 function selectedCases(config: BenchConfig, size: number): { spec: WeightCaseSpec; variants: Variant[] }[] {
   return config.weightCases
-    .map((spec) => ({ spec, variants: VARIANTS.filter((v) => matchesFilter(config, caseId(v, weightCaseName(spec), size))) }))
+    .map((spec) => ({
+      spec,
+      variants: VARIANTS.filter((v) => matchesFilter(config, caseId(v, weightCaseName(spec), size))),
+    }))
     .filter((c) => c.variants.length > 0);
 }
 
@@ -39,7 +49,11 @@ function selectedCases(config: BenchConfig, size: number): { spec: WeightCaseSpe
 const nextFrame = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** `contextOptions`: another WebGPU entry point (Dawn for Node in test/bench/dawnKernelBench.test.ts). */
-export async function runBench(config: BenchConfig, onProgress: (p: BenchProgress) => void, contextOptions?: GpuContextOptions): Promise<BenchResult> {
+export async function runBench(
+  config: BenchConfig,
+  onProgress: (p: BenchProgress) => void,
+  contextOptions?: GpuContextOptions,
+): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const context = await GpuContext.create(contextOptions);
@@ -52,7 +66,8 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
   const failures: CaseFailure[] = [];
   const total = config.sizes.reduce((sum, size) => sum + selectedCases(config, size).length, 0);
   let done = 0;
-  const report = (message: string, measurement?: Measurement): void => onProgress({ message, done, total, measurement });
+  const report = (message: string, measurement?: Measurement): void =>
+    onProgress({ message, done, total, measurement });
 
   const skipped: SkippedCase[] = [];
   /** Measured run times per case (id without the size), by size: they predict the next size's run time. */
@@ -76,7 +91,10 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
       measurements.push(m);
       runTimes.set(key, [...(runTimes.get(key) ?? []), { size, ms: m.wall.medianMs }]);
       const wall = m.wall !== m.time ? `, wall ${m.wall.medianMs.toFixed(3)} ms` : '';
-      report(`${m.id}: median ${m.time.medianMs.toFixed(3)} ms, min ${m.time.minMs.toFixed(3)} (${m.time.method}, ${m.time.samplesMs.length} reps)${wall}`, m);
+      report(
+        `${m.id}: median ${m.time.medianMs.toFixed(3)} ms, min ${m.time.minMs.toFixed(3)} (${m.time.method}, ${m.time.samplesMs.length} reps)${wall}`,
+        m,
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       failures.push({ id, message });
@@ -138,7 +156,9 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
     const withOrt = config.includeOrt && matMulNBitsCompatible(packed);
     try {
       for (const variant of variants) {
-        await attempt(caseId(variant, name, size), size, () => measureOurs(fx, variant, packed, checkedRows, weight, quantKernel, timer, config));
+        await attempt(caseId(variant, name, size), size, () =>
+          measureOurs(fx, variant, packed, checkedRows, weight, quantKernel, timer, config),
+        );
       }
       await attempt(caseId('copy', name, size), size, () => measureCopy(fx, packed, weight, timer, config));
       if (withOrt) {
@@ -147,11 +167,16 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
         try {
           session = await OrtMatMulNBitsSession.create(device, model);
         } catch (error) {
-          failures.push({ id: `ort-int${model.bits}-blk${model.blockSize}/${size}`, message: `session creation: ${String(error)}` });
+          failures.push({
+            id: `ort-int${model.bits}-blk${model.blockSize}/${size}`,
+            message: `session creation: ${String(error)}`,
+          });
         }
         if (session) {
           for (const variant of variants) {
-            await attempt(caseId(variant, `ort-int${model.bits}-blk${model.blockSize}`, size), size, () => measureOrt(fx, variant, session, checkedRows, timer, config));
+            await attempt(caseId(variant, `ort-int${model.bits}-blk${model.blockSize}`, size), size, () =>
+              measureOrt(fx, variant, session, checkedRows, timer, config),
+            );
           }
           await session.release();
         }
@@ -163,7 +188,12 @@ export async function runBench(config: BenchConfig, onProgress: (p: BenchProgres
 }
 
 /** The variants this adapter gets (visible in the JSON) and the ones not run here, with the reason. */
-function kernelVariantReport(device: GPUDevice, quant: QuantMatmulKernel, f32: MatmulF32Kernel, config: BenchConfig): KernelVariantReport {
+function kernelVariantReport(
+  device: GPUDevice,
+  quant: QuantMatmulKernel,
+  f32: MatmulF32Kernel,
+  config: BenchConfig,
+): KernelVariantReport {
   const { profile } = quant;
   const notRun: { variant: string; reason: string }[] = [];
   const gemv = quant.choose(1, 'gemv').path;
@@ -179,7 +209,9 @@ function kernelVariantReport(device: GPUDevice, quant: QuantMatmulKernel, f32: M
   }
   notRun.push({
     variant: 'f16 arithmetic',
-    reason: profile.shaderF16 ? 'not built yet: every kernel computes in f32 (issue 14)' : "the device lacks 'shader-f16'; also not built yet (every kernel computes in f32)",
+    reason: profile.shaderF16
+      ? 'not built yet: every kernel computes in f32 (issue 14)'
+      : "the device lacks 'shader-f16'; also not built yet (every kernel computes in f32)",
   });
   const dot4 = new Dot4MatmulKernel(device);
   notRun.push({
@@ -218,7 +250,8 @@ function methodNotes(clock: string): Record<string, string> {
     speedupVsF32: 'MatmulF32Kernel median / our median, both by kernelClock',
     bandwidthFraction:
       "(our trafficBytes / our median) / (copy trafficBytes / copy median); our traffic = packed codes + f16 scales/offsets + X read + Y written; the copy (copyBufferToBuffer of the weight's own GPU buffers) moves its bytes twice (read + write)",
-    speedupVsOrt: 'onnxruntime MatMulNBits wall median / our wall median (same weights: int4/int8 symmetric = MatMulNBits without zero points, block = our group)',
+    speedupVsOrt:
+      'onnxruntime MatMulNBits wall median / our wall median (same weights: int4/int8 symmetric = MatMulNBits without zero points, block = our group)',
     ort: "onnxruntime-web/webgpu (native WebGPU EP) on our GPUDevice (checked by use: input is our buffer, output copied by our device's encoder inside a validation error scope); accuracy_level 0; wasm numThreads 1; timed: session.run incl. its CPU-side work, excluding upload/download",
   };
 }

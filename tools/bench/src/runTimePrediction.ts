@@ -4,7 +4,10 @@
  * Run time at `size` from the same case at smaller sizes: t ~ size^e, with e fitted on the last two sizes
  * (clamped to 1..2: fixed costs make small sizes scale less than the K*N work) or e = 2 from a single size.
  */
-export function predictRunMs(history: readonly { size: number; ms: number }[], size: number): { ms: number; basis: string } | undefined {
+export function predictRunMs(
+  history: readonly { size: number; ms: number }[],
+  size: number,
+): { ms: number; basis: string } | undefined {
   const last = history[history.length - 1];
   if (!last || last.size >= size) return undefined;
   const prev = history[history.length - 2];

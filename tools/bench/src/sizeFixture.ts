@@ -37,7 +37,10 @@ export class SizeFixture {
     this.x = { gemv: xGemm.slice(0, size), gemm: xGemm };
     const label = `SizeFixture[${size}]`;
     this.wBuffer = uploadWords(device, `${label}.wBuffer`, this.w);
-    this.xBuffer = { gemv: uploadWords(device, `${label}.xGemv`, this.x.gemv), gemm: uploadWords(device, `${label}.xGemm`, xGemm) };
+    this.xBuffer = {
+      gemv: uploadWords(device, `${label}.xGemv`, this.x.gemv),
+      gemm: uploadWords(device, `${label}.xGemm`, xGemm),
+    };
     this.yBuffer = {
       gemv: createStorage(device, `${label}.yGemv`, size * 4),
       gemm: createStorage(device, `${label}.yGemm`, gemmM * size * 4),

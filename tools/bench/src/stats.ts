@@ -21,7 +21,8 @@ export function round4(x: number): number {
 
 /** Max |a - b| / max|b| over the arrays: one number per case that says whether a result is usable. */
 export function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
-  if (actual.length !== expected.length) throw new Error(`maxRelativeError: lengths differ (${actual.length} vs ${expected.length})`);
+  if (actual.length !== expected.length)
+    throw new Error(`maxRelativeError: lengths differ (${actual.length} vs ${expected.length})`);
   let maxAbs = 0;
   let maxDiff = 0;
   for (let i = 0; i < expected.length; i++) {

@@ -14,9 +14,13 @@ export function summarizeRun(measurements: readonly Measurement[]): SummaryRow[]
   for (const ours of measurements) {
     if (ours.kind !== 'ours' || ours.variant === 'copy') continue;
     const f32 = find((m) => m.kind === 'f32' && m.variant === ours.variant && m.size === ours.size);
-    const copy = find((m) => m.kind === 'copy' && m.size === ours.size && m.format === ours.format && m.groupSize === ours.groupSize);
+    const copy = find(
+      (m) => m.kind === 'copy' && m.size === ours.size && m.format === ours.format && m.groupSize === ours.groupSize,
+    );
     const ortOp = ortOpFor(ours);
-    const ort = ortOp ? find((m) => m.kind === 'ort' && m.variant === ours.variant && m.size === ours.size && m.format === ortOp) : undefined;
+    const ort = ortOp
+      ? find((m) => m.kind === 'ort' && m.variant === ours.variant && m.size === ours.size && m.format === ortOp)
+      : undefined;
     const effectiveGBps = ours.trafficBytes / (ours.time.medianMs / 1e3) / GB;
     const copyGBps = copy ? copy.trafficBytes / (copy.time.medianMs / 1e3) / GB : undefined;
     rows.push({

@@ -81,7 +81,10 @@ export function useBenchRun<Config, Result extends BenchResult | EndToEndResult>
   }, []);
 
   const download = useMemo(
-    () => (result ? URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' })) : undefined),
+    () =>
+      result
+        ? URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' }))
+        : undefined,
     [result],
   );
   useEffect(() => () => (download ? URL.revokeObjectURL(download) : undefined), [download]);
@@ -90,7 +93,10 @@ export function useBenchRun<Config, Result extends BenchResult | EndToEndResult>
 }
 
 /** The run `?auto=1` asks for: the URL's config, or the reason it is invalid; undefined without `auto=1`. */
-function autoStart<Config>(search: string, configFromUrl: (search: string) => Config): { config: Config } | { error: string } | undefined {
+function autoStart<Config>(
+  search: string,
+  configFromUrl: (search: string) => Config,
+): { config: Config } | { error: string } | undefined {
   if (new URLSearchParams(search).get('auto') !== '1') return undefined;
   try {
     return { config: configFromUrl(search) };

@@ -3,7 +3,8 @@
  * max |actual - golden| / max |golden|, one number per tensor, and exact equality for token indices.
  */
 export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) throw new Error(`length ${actual.length} differs from the golden's ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`length ${actual.length} differs from the golden's ${expected.length}`);
   let maxDiff = 0;
   let maxRef = 0;
   for (let i = 0; i < expected.length; i++) {
@@ -17,7 +18,8 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
 
 /** Number of positions where two index arrays differ. */
 export function countMismatches(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) throw new Error(`length ${actual.length} differs from the golden's ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`length ${actual.length} differs from the golden's ${expected.length}`);
   let n = 0;
   for (let i = 0; i < expected.length; i++) if (actual[i] !== expected[i]) n++;
   return n;

@@ -15,7 +15,11 @@ import { ditGoldenSettings, type DitGoldenSettings } from './goldenSettings';
 import { row, type ParityRow } from './parityTypes';
 
 export interface DitParityInput {
-  readonly bundle: { readonly manifest: DitManifest; readonly weights?: SafetensorsFile; readonly goldens?: SafetensorsFile };
+  readonly bundle: {
+    readonly manifest: DitManifest;
+    readonly weights?: SafetensorsFile;
+    readonly goldens?: SafetensorsFile;
+  };
 }
 
 export async function ditParity(device: GPUDevice, kernels: KernelSet, input: DitParityInput): Promise<ParityRow[]> {
@@ -28,7 +32,12 @@ export async function ditParity(device: GPUDevice, kernels: KernelSet, input: Di
   const rows: ParityRow[] = [];
   const model = DitModel.load(device, input.bundle, FULL_PRECISION, { kernels });
   try {
-    const out = await ditForwardOnce(model, f32('tf.x'), Array.from(tensorI32(goldens, 'tf.t')), Array.from(tensorI32(goldens, 'tf.y')));
+    const out = await ditForwardOnce(
+      model,
+      f32('tf.x'),
+      Array.from(tensorI32(goldens, 'tf.t')),
+      Array.from(tensorI32(goldens, 'tf.y')),
+    );
     rows.push(row(id, 'tf', 'out', maxRelativeError(out, f32('tf.out'))));
     rows.push(...(await trajectory(model, id, settings, 'ddpm', f32)));
     rows.push(...(await trajectory(model, id, settings, 'ddim', f32)));
@@ -39,7 +48,13 @@ export async function ditParity(device: GPUDevice, kernels: KernelSet, input: Di
 }
 
 /** The whole sampler with the recorded noise: every step's x_t, model outputs and x_next, then the latent. */
-async function trajectory(model: DitModel, id: string, settings: DitGoldenSettings, method: DitMethod, f32: (name: string) => Float32Array): Promise<ParityRow[]> {
+async function trajectory(
+  model: DitModel,
+  id: string,
+  settings: DitGoldenSettings,
+  method: DitMethod,
+  f32: (name: string) => Float32Array,
+): Promise<ParityRow[]> {
   const { cfg, steps, label } = settings;
   const prefix = method === 'ddpm' ? '' : 'ddim.';
   const sampler = new DitSampler(model);
@@ -47,12 +62,17 @@ async function trajectory(model: DitModel, id: string, settings: DitGoldenSettin
   try {
     const stepNoise = method === 'ddpm' ? Array.from({ length: steps }, (_, n) => f32(`step${n}.noise`)) : undefined;
     const result = await sampler.sample({
-      labels: [label], cfg, method, steps, noise: { initial: f32(`${prefix}step0.x_t`), stepNoise },
+      labels: [label],
+      cfg,
+      method,
+      steps,
+      noise: { initial: f32(`${prefix}step0.x_t`), stepNoise },
       trace: { xT: true, modelOut: true, xNext: true },
     });
     for (const t of result.steps) {
       const step = `${prefix}step${t.step}`;
-      const compare = (tensor: string, ours: Float32Array | undefined) => rows.push(row(id, step, tensor, maxRelativeError(ours!, f32(`${step}.${tensor}`))));
+      const compare = (tensor: string, ours: Float32Array | undefined) =>
+        rows.push(row(id, step, tensor, maxRelativeError(ours!, f32(`${step}.${tensor}`))));
       compare('x_t', t.xT);
       if (method === 'ddpm') {
         compare('out_cond', t.outCond);
@@ -62,7 +82,9 @@ async function trajectory(model: DitModel, id: string, settings: DitGoldenSettin
       compare('x_next', t.xNext);
     }
     const latent = await readF32(model.device, result.latent, 0, model.latentElements);
-    rows.push(row(id, method === 'ddpm' ? 'final' : 'ddim.final', 'latent', maxRelativeError(latent, f32(`${prefix}latent`))));
+    rows.push(
+      row(id, method === 'ddpm' ? 'final' : 'ddim.final', 'latent', maxRelativeError(latent, f32(`${prefix}latent`))),
+    );
   } finally {
     sampler.destroy();
   }

@@ -24,7 +24,7 @@ export interface DitGoldenSettings {
 }
 
 const FIX =
-  'Re-export the bundle with this repository (python3 training/export_bundle.py, or training/convert_official.py for official checkpoints): it records the goldens\' class, cfg and steps (DiT) or topK/topP (VAR) in the manifest\'s goldens entry and in the goldens file\'s __metadata__.';
+  "Re-export the bundle with this repository (python3 training/export_bundle.py, or training/convert_official.py for official checkpoints): it records the goldens' class, cfg and steps (DiT) or topK/topP (VAR) in the manifest's goldens entry and in the goldens file's __metadata__.";
 
 interface GoldensSource {
   readonly manifest: VarManifest | DitManifest;
@@ -39,10 +39,18 @@ function setting(src: GoldensSource, key: string, valid: (v: number) => boolean,
   const raw = Object.hasOwn(goldens.metadata, key) ? goldens.metadata[key] : undefined;
   const fromFile = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : undefined;
   if (fromManifest !== undefined && (typeof fromManifest !== 'number' || !valid(fromManifest))) {
-    throw new BundleError('bad-manifest', `field 'goldens.${key}' should be ${expected}, found ${JSON.stringify(fromManifest)}.`, { file: mFile, fix: FIX });
+    throw new BundleError(
+      'bad-manifest',
+      `field 'goldens.${key}' should be ${expected}, found ${JSON.stringify(fromManifest)}.`,
+      { file: mFile, fix: FIX },
+    );
   }
   if (raw !== undefined && (fromFile === undefined || !valid(fromFile))) {
-    throw new BundleError('bad-manifest', `__metadata__ '${key}' should be ${expected}, found ${JSON.stringify(raw)}.`, { file: goldens.fileName, fix: FIX });
+    throw new BundleError(
+      'bad-manifest',
+      `__metadata__ '${key}' should be ${expected}, found ${JSON.stringify(raw)}.`,
+      { file: goldens.fileName, fix: FIX },
+    );
   }
   if (fromManifest === undefined && fromFile === undefined) {
     throw new BundleError(
@@ -52,7 +60,11 @@ function setting(src: GoldensSource, key: string, valid: (v: number) => boolean,
     );
   }
   if (fromManifest !== undefined && fromFile !== undefined && fromManifest !== fromFile) {
-    throw new BundleError('bad-manifest', `'goldens.${key}' in ${mFile} is ${fromManifest} but the file's __metadata__ says ${raw}.`, { file: goldens.fileName, fix: FIX });
+    throw new BundleError(
+      'bad-manifest',
+      `'goldens.${key}' in ${mFile} is ${fromManifest} but the file's __metadata__ says ${raw}.`,
+      { file: goldens.fileName, fix: FIX },
+    );
   }
   return (fromManifest ?? fromFile) as number;
 }
@@ -76,10 +88,18 @@ export function ditGoldenSettings(manifest: DitManifest, goldens: SafetensorsFil
   if (!has(steps - 1) || has(steps)) {
     let held = 0;
     while (has(held)) held++;
-    throw new BundleError('bad-manifest', `the goldens record ${steps} steps but the file holds a ${held}-step trajectory (step0.x_t .. step${held - 1}.x_t).`, {
-      file: goldens.fileName,
-      fix: FIX,
-    });
+    throw new BundleError(
+      'bad-manifest',
+      `the goldens record ${steps} steps but the file holds a ${held}-step trajectory (step0.x_t .. step${held - 1}.x_t).`,
+      {
+        file: goldens.fileName,
+        fix: FIX,
+      },
+    );
   }
-  return { label: setting(src, 'class', isInt(0), 'a class index'), cfg: setting(src, 'cfg', isFinite, 'a finite number'), steps };
+  return {
+    label: setting(src, 'class', isInt(0), 'a class index'),
+    cfg: setting(src, 'cfg', isFinite, 'a finite number'),
+    steps,
+  };
 }

@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     await context.device.queue.onSubmittedWorkDone();
     if (uncaptured.length > 0) throw new Error(`uncaptured WebGPU errors: ${uncaptured.join('; ')}`);
     table.textContent = formatParityTable(report);
-    status.textContent = report.pass ? 'PASS: every golden tensor within tolerance.' : 'FAIL: see the rows marked NO and the skipped bundles.';
+    status.textContent = report.pass
+      ? 'PASS: every golden tensor within tolerance.'
+      : 'FAIL: see the rows marked NO and the skipped bundles.';
     status.className = report.pass ? '' : 'fail';
     window.__parityReport = report;
   } finally {

@@ -14,7 +14,9 @@ export interface ParityRow {
 export interface ParityReport {
   readonly device: string;
   /** Per model and step: the largest error of its float tensors and whether its tokens (VAR) all match. */
-  readonly maxByStep: Readonly<Record<string, Readonly<Record<string, { readonly maxError: number; readonly tokensExact?: boolean }>>>>;
+  readonly maxByStep: Readonly<
+    Record<string, Readonly<Record<string, { readonly maxError: number; readonly tokensExact?: boolean }>>>
+  >;
   readonly rows: readonly ParityRow[];
   /** Bundles that could not be checked (invalid bundle, missing tokenizer, ...), with the reason. */
   readonly skipped: readonly { readonly model: string; readonly reason: string }[];
@@ -24,7 +26,13 @@ export interface ParityReport {
 /** Full precision: every golden tensor within 1e-3 of its max magnitude; tokens exactly. */
 export const FLOAT_TOLERANCE = 1e-3;
 
-export function row(model: string, step: string, tensor: string, error: number, tolerance = FLOAT_TOLERANCE): ParityRow {
+export function row(
+  model: string,
+  step: string,
+  tensor: string,
+  error: number,
+  tolerance = FLOAT_TOLERANCE,
+): ParityRow {
   return { model, step, tensor, error, tolerance, pass: error <= tolerance };
 }
 

@@ -18,9 +18,15 @@ export interface ParityOptions {
   readonly deviceLabel?: string;
 }
 
-export async function runParity(device: GPUDevice, source: BundleSource, options: ParityOptions = {}): Promise<ParityReport> {
+export async function runParity(
+  device: GPUDevice,
+  source: BundleSource,
+  options: ParityOptions = {},
+): Promise<ParityReport> {
   const index = await validateIndex(source);
-  const wanted = index.models.filter((m) => (m.family === 'var' || m.family === 'dit') && (!options.ids || options.ids.includes(m.id)));
+  const wanted = index.models.filter(
+    (m) => (m.family === 'var' || m.family === 'dit') && (!options.ids || options.ids.includes(m.id)),
+  );
   const rows: ParityRow[] = [];
   const skipped: { model: string; reason: string }[] = [];
   const kernels = new KernelSet(device);
@@ -52,14 +58,25 @@ export async function runParity(device: GPUDevice, source: BundleSource, options
   } finally {
     kernels.destroy();
   }
-  return { device: options.deviceLabel ?? 'unknown', maxByStep: maxByStep(rows), rows, skipped, pass: rows.length > 0 && skipped.length === 0 && rows.every((r) => r.pass) };
+  return {
+    device: options.deviceLabel ?? 'unknown',
+    maxByStep: maxByStep(rows),
+    rows,
+    skipped,
+    pass: rows.length > 0 && skipped.length === 0 && rows.every((r) => r.pass),
+  };
 }
 
 /** The report as a fixed-width text table (one line per row), for logs. */
 export function formatParityTable(report: ParityReport): string {
-  const lines = [`parity on ${report.device}: ${report.pass ? 'PASS' : 'FAIL'}`, 'model                 step        tensor                           error      tol     ok'];
+  const lines = [
+    `parity on ${report.device}: ${report.pass ? 'PASS' : 'FAIL'}`,
+    'model                 step        tensor                           error      tol     ok',
+  ];
   for (const r of report.rows) {
-    lines.push(`${r.model.padEnd(21)} ${r.step.padEnd(11)} ${r.tensor.padEnd(32)} ${r.error.toExponential(2).padStart(9)}  ${r.tolerance.toExponential(0)}  ${r.pass ? 'yes' : 'NO'}`);
+    lines.push(
+      `${r.model.padEnd(21)} ${r.step.padEnd(11)} ${r.tensor.padEnd(32)} ${r.error.toExponential(2).padStart(9)}  ${r.tolerance.toExponential(0)}  ${r.pass ? 'yes' : 'NO'}`,
+    );
   }
   for (const s of report.skipped) lines.push(`${s.model}: SKIPPED (${s.reason})`);
   return lines.join('\n');

@@ -19,7 +19,11 @@ import { varGoldenSettings, type VarGoldenSettings } from './goldenSettings';
 import { row, type ParityRow } from './parityTypes';
 
 export interface VarParityInput {
-  readonly bundle: { readonly manifest: VarManifest; readonly weights?: SafetensorsFile; readonly goldens?: SafetensorsFile };
+  readonly bundle: {
+    readonly manifest: VarManifest;
+    readonly weights?: SafetensorsFile;
+    readonly goldens?: SafetensorsFile;
+  };
   readonly tokenizer: { readonly manifest: VqvaeManifest; readonly weights?: SafetensorsFile };
 }
 
@@ -34,7 +38,14 @@ export async function varParity(device: GPUDevice, kernels: KernelSet, input: Va
   const model = VarModel.load(device, input.bundle, FULL_PRECISION, { kernels });
   try {
     const label = tensorI32(goldens, 'tf.label')[0];
-    rows.push(row(id, 'tf', 'logits', maxRelativeError(await varTeacherForcedLogits(model, [label], f32('tf.input')), f32('tf.logits'))));
+    rows.push(
+      row(
+        id,
+        'tf',
+        'logits',
+        maxRelativeError(await varTeacherForcedLogits(model, [label], f32('tf.input')), f32('tf.logits')),
+      ),
+    );
     rows.push(...(await stepsFromGoldenInputs(model, id, label, f32)));
     rows.push(...(await sampledTrajectory(model, input, settings, label, f32, (name) => tensorI32(goldens, name))));
   } finally {
@@ -44,7 +55,12 @@ export async function varParity(device: GPUDevice, kernels: KernelSet, input: Va
 }
 
 /** Each scale's golden input (cond and uncond rows) through the KV-cache forward: logits per step. */
-async function stepsFromGoldenInputs(model: VarModel, id: string, label: number, f32: (name: string) => Float32Array): Promise<ParityRow[]> {
+async function stepsFromGoldenInputs(
+  model: VarModel,
+  id: string,
+  label: number,
+  f32: (name: string) => Float32Array,
+): Promise<ParityRow[]> {
   const { device } = model;
   const { patchNums, vocabSize: V, numClasses } = model.config;
   const ws = new Workspace(device, 'VarParity');
@@ -62,8 +78,22 @@ async function stepsFromGoldenInputs(model: VarModel, id: string, label: number,
       model.encodeTransformer(encoder, ws, { samples: 2, tokens: T, position: starts[k], masked: false });
       device.queue.submit([encoder.finish()]);
       const logits = await readF32(device, ws.get('logits'), 0, 2 * T * V);
-      rows.push(row(id, `step${k}`, 'logits_cond (golden input)', maxRelativeError(logits.subarray(0, T * V), f32(`step${k}.logits_cond`))));
-      rows.push(row(id, `step${k}`, 'logits_uncond (golden input)', maxRelativeError(logits.subarray(T * V), f32(`step${k}.logits_uncond`))));
+      rows.push(
+        row(
+          id,
+          `step${k}`,
+          'logits_cond (golden input)',
+          maxRelativeError(logits.subarray(0, T * V), f32(`step${k}.logits_cond`)),
+        ),
+      );
+      rows.push(
+        row(
+          id,
+          `step${k}`,
+          'logits_uncond (golden input)',
+          maxRelativeError(logits.subarray(T * V), f32(`step${k}.logits_uncond`)),
+        ),
+      );
     }
   } finally {
     ws.destroy();
@@ -72,7 +102,14 @@ async function stepsFromGoldenInputs(model: VarModel, id: string, label: number,
 }
 
 /** The whole sampler replaying the recorded uniforms: every step's input, logits, tokens and f_hat. */
-async function sampledTrajectory(model: VarModel, input: VarParityInput, settings: VarGoldenSettings, label: number, f32: (name: string) => Float32Array, i32: (name: string) => Int32Array): Promise<ParityRow[]> {
+async function sampledTrajectory(
+  model: VarModel,
+  input: VarParityInput,
+  settings: VarGoldenSettings,
+  label: number,
+  f32: (name: string) => Float32Array,
+  i32: (name: string) => Int32Array,
+): Promise<ParityRow[]> {
   const id = input.bundle.manifest.id;
   const { cfg, topK, topP } = settings;
   const K = model.config.patchNums.length;
@@ -81,10 +118,18 @@ async function sampledTrajectory(model: VarModel, input: VarParityInput, setting
   const rows: ParityRow[] = [];
   try {
     const uniforms = Array.from({ length: K }, (_, k) => f32(`step${k}.uniforms`));
-    const result = await sampler.sample({ labels: [label], cfg, topK, topP, uniforms, trace: { tokens: true, fHat: true, logits: true, input: true } });
+    const result = await sampler.sample({
+      labels: [label],
+      cfg,
+      topK,
+      topP,
+      uniforms,
+      trace: { tokens: true, fHat: true, logits: true, input: true },
+    });
     for (const s of result.steps) {
       const k = s.step;
-      const compare = (tensor: string, ours: Float32Array | undefined) => rows.push(row(id, `step${k}`, tensor, maxRelativeError(ours!, f32(`step${k}.${tensor}`))));
+      const compare = (tensor: string, ours: Float32Array | undefined) =>
+        rows.push(row(id, `step${k}`, tensor, maxRelativeError(ours!, f32(`step${k}.${tensor}`))));
       compare('input', s.input);
       compare('logits_cond', s.logitsCond);
       compare('logits_uncond', s.logitsUncond);

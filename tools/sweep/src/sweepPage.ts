@@ -25,7 +25,9 @@ export interface SweepPageApi {
 }
 
 export function createSweepApi(report: () => SweepReport | undefined, log: (line: string) => void): SweepPageApi {
-  const client = new EngineClient(new Worker(new URL('../../../src/worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+  const client = new EngineClient(
+    new Worker(new URL('../../../src/worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }),
+  );
   return {
     async environment() {
       const info = await client.call('init', {});
@@ -35,12 +37,18 @@ export function createSweepApi(report: () => SweepReport | undefined, log: (line
     listModels: () => client.call('listModels', {}),
     async measure(params) {
       log(`${params.modelId} ${params.setting}: ${params.samples} samples`);
-      const point = await client.call('measureQuality', { ...params, setting: parseSetting(params.setting) }, {
-        onProgress: (fraction, message) => report()?.('progress', { fraction, message }),
-        onPartial: (partial) => report()?.('partial', partial),
-      });
+      const point = await client.call(
+        'measureQuality',
+        { ...params, setting: parseSetting(params.setting) },
+        {
+          onProgress: (fraction, message) => report()?.('progress', { fraction, message }),
+          onPartial: (partial) => report()?.('partial', partial),
+        },
+      );
       const kid = point.kid !== undefined ? `, KID ${point.kid.toFixed(4)} ± ${point.kidSe!.toFixed(4)}` : '';
-      log(`  FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kid}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s`);
+      log(
+        `  FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kid}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s`,
+      );
       return point;
     },
   };

@@ -21,7 +21,13 @@ export function ColumnTabs() {
           const label = settingLabel(setting);
           return (
             <span key={settingToString(setting)} className={i === active ? 'column-tab active' : 'column-tab'}>
-              <button type="button" className="tab-select" aria-pressed={i === active} onClick={() => setView({ active: i })} title="Edit this setting with the controls below">
+              <button
+                type="button"
+                className="tab-select"
+                aria-pressed={i === active}
+                onClick={() => setView({ active: i })}
+                title="Edit this setting with the controls below"
+              >
                 {i + 1}. {label}
               </button>
               {columns.length > 1 && (

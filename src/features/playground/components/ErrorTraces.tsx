@@ -13,9 +13,15 @@ const COLORS = ['#3569b8', '#d0612b', '#2e9d5b', '#9b4dca'];
 const OTHER_COLORS = ['#8fb0e3', '#eeae8a', '#93d2ac', '#cfa6e6'];
 
 /** The most recent result of the other family for the same column (cells survive switching family). */
-function otherFamilyRun(cells: ReadonlyMap<string, ComparedRun>, family: ModelFamily, column: QuantSetting): [string, ComparedRun] | undefined {
+function otherFamilyRun(
+  cells: ReadonlyMap<string, ComparedRun>,
+  family: ModelFamily,
+  column: QuantSetting,
+): [string, ComparedRun] | undefined {
   let found: [string, ComparedRun] | undefined;
-  for (const [key, run] of cells) if (key.startsWith(`mnist-${family}-`) && key.endsWith(`|${settingToString(column)}`)) found = [key.split('|')[0], run];
+  for (const [key, run] of cells)
+    if (key.startsWith(`mnist-${family}-`) && key.endsWith(`|${settingToString(column)}`))
+      found = [key.split('|')[0], run];
   return found;
 }
 
@@ -42,10 +48,12 @@ export function ErrorTraces() {
     <section className="traces" aria-labelledby="traces-title">
       <h3 id="traces-title">Error along the generation</h3>
       <p className="explain">
-        Each line is one quantised setting of the grid's first row against fp32 with the same class, seed and random draws, measured after every step. The x axis is the
-        fraction of the generation done (VAR: scale k of K; DiT: denoising step n of N), so both families share it. The paper's contrast: a DiT
-        trajectory carries every error into the next step, while VAR snaps its features to the nearest codebook entry, which can absorb small
-        errors. Solid lines are the model shown; dashed lines are the other family's last run of the same setting (switch family to add them).
+        Each line is one quantised setting of the grid's first row against fp32 with the same class, seed and random
+        draws, measured after every step. The x axis is the fraction of the generation done (VAR: scale k of K; DiT:
+        denoising step n of N), so both families share it. The paper's contrast: a DiT trajectory carries every error
+        into the next step, while VAR snaps its features to the nearest codebook entry, which can absorb small errors.
+        Solid lines are the model shown; dashed lines are the other family's last run of the same setting (switch family
+        to add them).
       </p>
       <div className="controls">
         <Field label="Error measure">
@@ -60,7 +68,8 @@ export function ErrorTraces() {
           )}
         </Field>
         <label className="check">
-          <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} /> Also show {other.toUpperCase()} traces (dashed)
+          <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} /> Also show{' '}
+          {other.toUpperCase()} traces (dashed)
         </label>
       </div>
       <p className="muted trace-definition">
@@ -73,12 +82,35 @@ export function ErrorTraces() {
           <ResponsiveContainer width="100%" height={280}>
             <LineChart margin={{ top: 8, right: 24, bottom: 20, left: 8 }}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis type="number" dataKey="progress" domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} label={{ value: 'fraction of the generation done', position: 'insideBottom', offset: -10 }} />
-              <YAxis type="number" width={64} label={{ value: 'rel. error vs fp32', angle: -90, position: 'insideLeft', offset: 4, dy: 50 }} tickFormatter={(v: number) => v.toPrecision(2)} />
-              <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(3) : String(v))} labelFormatter={(p) => `progress ${Number(p).toFixed(2)}`} />
+              <XAxis
+                type="number"
+                dataKey="progress"
+                domain={[0, 1]}
+                ticks={[0, 0.25, 0.5, 0.75, 1]}
+                label={{ value: 'fraction of the generation done', position: 'insideBottom', offset: -10 }}
+              />
+              <YAxis
+                type="number"
+                width={64}
+                label={{ value: 'rel. error vs fp32', angle: -90, position: 'insideLeft', offset: 4, dy: 50 }}
+                tickFormatter={(v: number) => v.toPrecision(2)}
+              />
+              <Tooltip
+                formatter={(v) => (typeof v === 'number' ? v.toPrecision(3) : String(v))}
+                labelFormatter={(p) => `progress ${Number(p).toFixed(2)}`}
+              />
               <Legend verticalAlign="top" height={28} />
               {series.map((s) => (
-                <Line key={s.name} data={s.points} dataKey="value" name={s.name} stroke={s.color} strokeDasharray={s.dashed ? '5 4' : undefined} dot={s.points.length <= 12} isAnimationActive={false} />
+                <Line
+                  key={s.name}
+                  data={s.points}
+                  dataKey="value"
+                  name={s.name}
+                  stroke={s.color}
+                  strokeDasharray={s.dashed ? '5 4' : undefined}
+                  dot={s.points.length <= 12}
+                  isAnimationActive={false}
+                />
               ))}
             </LineChart>
           </ResponsiveContainer>

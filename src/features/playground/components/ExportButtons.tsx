@@ -13,13 +13,28 @@ export function ExportButtons() {
   const disabled = current.length === 0;
   return (
     <div className="actions export-actions" role="group" aria-label="Export the samples">
-      <button type="button" className="secondary" disabled={disabled} onClick={() => download(new Blob([cellsToCsv(current)], { type: 'text/csv' }), `${name}.csv`)}>
+      <button
+        type="button"
+        className="secondary"
+        disabled={disabled}
+        onClick={() => download(new Blob([cellsToCsv(current)], { type: 'text/csv' }), `${name}.csv`)}
+      >
         Download samples CSV
       </button>
-      <button type="button" className="secondary" disabled={disabled} onClick={() => download(new Blob([cellsToJson(view, current)], { type: 'application/json' }), `${name}.json`)}>
+      <button
+        type="button"
+        className="secondary"
+        disabled={disabled}
+        onClick={() => download(new Blob([cellsToJson(view, current)], { type: 'application/json' }), `${name}.json`)}
+      >
         Download samples JSON
       </button>
-      <button type="button" className="secondary" disabled={disabled} onClick={() => void cellsToPng(view, current).then((b) => download(b, `${name}.png`))}>
+      <button
+        type="button"
+        className="secondary"
+        disabled={disabled}
+        onClick={() => void cellsToPng(view, current).then((b) => download(b, `${name}.png`))}
+      >
         Download samples PNG
       </button>
     </div>

@@ -9,7 +9,8 @@ export function ModelControls() {
   const models = useAppStore((s) => s.models);
   const setView = useAppStore((s) => s.setView);
   const sizes = models.state === 'ready' ? baseModels(models.models, view.family) : [];
-  const paramsOf = (id: string) => (models.state === 'ready' ? models.models.find((m) => m.id === id)?.params.total : undefined);
+  const paramsOf = (id: string) =>
+    models.state === 'ready' ? models.models.find((m) => m.id === id)?.params.total : undefined;
   return (
     <div className="controls" role="group" aria-label="Model and sample">
       <Field label="Family" hint="VAR predicts discrete tokens scale by scale; DiT denoises a continuous latent.">
@@ -22,7 +23,12 @@ export function ModelControls() {
       </Field>
       <Field label="Model size">
         {(id) => (
-          <select id={id} value={view.size} onChange={(e) => setView({ size: Number(e.target.value) })} disabled={sizes.length === 0}>
+          <select
+            id={id}
+            value={view.size}
+            onChange={(e) => setView({ size: Number(e.target.value) })}
+            disabled={sizes.length === 0}
+          >
             {sizes.length === 0 && <option value={view.size}>depth {view.size}</option>}
             {sizes.map((m) => (
               <option key={m.id} value={m.depth}>
@@ -44,11 +50,31 @@ export function ModelControls() {
         )}
       </Field>
       <Field label="Seed" hint="Same seed, same random draws for every column.">
-        {(id) => <input id={id} type="number" min={0} max={MAX_SEED} step={1} value={view.seed} onChange={(e) => validInt(e.target.value, 0, MAX_SEED, (seed) => setView({ seed }))} />}
+        {(id) => (
+          <input
+            id={id}
+            type="number"
+            min={0}
+            max={MAX_SEED}
+            step={1}
+            value={view.seed}
+            onChange={(e) => validInt(e.target.value, 0, MAX_SEED, (seed) => setView({ seed }))}
+          />
+        )}
       </Field>
       {view.family === 'dit' && (
         <Field label="Steps" hint={`Respaced DDPM steps (1–${MAX_STEPS}); fewer is faster.`}>
-          {(id) => <input id={id} type="number" min={1} max={MAX_STEPS} step={1} value={view.steps} onChange={(e) => validInt(e.target.value, 1, MAX_STEPS, (steps) => setView({ steps }))} />}
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={1}
+              max={MAX_STEPS}
+              step={1}
+              value={view.steps}
+              onChange={(e) => validInt(e.target.value, 1, MAX_STEPS, (steps) => setView({ steps }))}
+            />
+          )}
         </Field>
       )}
       <Field label="Rows">

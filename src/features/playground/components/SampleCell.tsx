@@ -18,9 +18,22 @@ export function psnrText(psnr: number | undefined): string {
 }
 
 /** One sample with its numbers; quantised cells can also show their difference to fp32 as a heatmap. */
-export function SampleCell({ run, reference, title, showDiff }: { run: RunSummary | ComparedRun; reference?: RunSummary; title: string; showDiff: boolean }) {
+export function SampleCell({
+  run,
+  reference,
+  title,
+  showDiff,
+}: {
+  run: RunSummary | ComparedRun;
+  reference?: RunSummary;
+  title: string;
+  showDiff: boolean;
+}) {
   const grey = useMemo(() => greyPixels(run.output, SIZE), [run.output]);
-  const diff = useMemo(() => (reference && showDiff ? diffPixels(run.output, reference.output, SIZE) : undefined), [run.output, reference, showDiff]);
+  const diff = useMemo(
+    () => (reference && showDiff ? diffPixels(run.output, reference.output, SIZE) : undefined),
+    [run.output, reference, showDiff],
+  );
   const psnr = 'psnr' in run ? run.psnr : undefined;
   const tokens = 'steps' in run ? tokensKept(run.steps) : undefined;
   return (

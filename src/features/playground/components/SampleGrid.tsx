@@ -40,7 +40,15 @@ export function SampleGrid() {
                 <td>{result ? <SampleCell run={result.reference} title="fp32" showDiff={false} /> : <Pending />}</td>
                 {view.columns.map((key, i) => {
                   const run = cells.get(cellKeyString(row, key));
-                  return <td key={settingToString(key)}>{run && result ? <SampleCell run={run} reference={result.reference} title={labels[i]} showDiff={view.diff} /> : <Pending />}</td>;
+                  return (
+                    <td key={settingToString(key)}>
+                      {run && result ? (
+                        <SampleCell run={run} reference={result.reference} title={labels[i]} showDiff={view.diff} />
+                      ) : (
+                        <Pending />
+                      )}
+                    </td>
+                  );
                 })}
               </tr>
             );

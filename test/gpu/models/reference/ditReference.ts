@@ -27,7 +27,18 @@ export class DitReference {
 
   /** x [B, Cin, S, S], timesteps and labels [B] -> [B, outChannels, S, S]. */
   forward(x: Float32Array, timesteps: readonly number[], labels: readonly number[]): Float32Array {
-    const { width: D, patch: p, inputSize: S, inChannels: Cin, outChannels: Cout, heads: H, headDim: d, depth, lnEps, freqDim } = this.config;
+    const {
+      width: D,
+      patch: p,
+      inputSize: S,
+      inChannels: Cin,
+      outChannels: Cout,
+      heads: H,
+      headDim: d,
+      depth,
+      lnEps,
+      freqDim,
+    } = this.config;
     const B = labels.length;
     const T = ditTokens(this.config);
     const patches = f32(patchifyRef(x, B, Cin, S, S, p));
@@ -47,19 +58,50 @@ export class DitReference {
     for (let blk = 0; blk < depth; blk++) {
       const pre = `blocks.${blk}`;
       const ada = this.linear(`${pre}.adaLN_modulation.1`, cs, B);
-      const mod = (shift: number, scale: number) => ({ values: ada, shift: { stride: 6 * D, offset: shift * D }, scale: { stride: 6 * D, offset: scale * D }, tokensPerSample: T });
+      const mod = (shift: number, scale: number) => ({
+        values: ada,
+        shift: { stride: 6 * D, offset: shift * D },
+        scale: { stride: 6 * D, offset: scale * D },
+        tokensPerSample: T,
+      });
       const h1 = f32(layerNormModulateRef(tokens, rows, D, lnEps, mod(0, 1)));
       const qkv = this.linear(`${pre}.attn.qkv`, h1, rows);
-      const attn = attentionRef(qkv, qkvLayouts.q, qkv, qkvLayouts.k, qkv, qkvLayouts.v, { batch: B, heads: H, headDim: d, queries: T, keys: T, scale: 1 / Math.sqrt(d) });
+      const attn = attentionRef(qkv, qkvLayouts.q, qkv, qkvLayouts.k, qkv, qkvLayouts.v, {
+        batch: B,
+        heads: H,
+        headDim: d,
+        queries: T,
+        keys: T,
+        scale: 1 / Math.sqrt(d),
+      });
       const proj = this.linear(`${pre}.attn.proj`, f32(attn), rows);
-      tokens.set(residualAddRef(tokens, proj, rows, D, { values: ada, layout: { stride: 6 * D, offset: 2 * D }, tokensPerSample: T }));
+      tokens.set(
+        residualAddRef(tokens, proj, rows, D, {
+          values: ada,
+          layout: { stride: 6 * D, offset: 2 * D },
+          tokensPerSample: T,
+        }),
+      );
       const h2 = f32(layerNormModulateRef(tokens, rows, D, lnEps, mod(3, 4)));
       const hidden = this.linear(`${pre}.mlp.fc1`, h2, rows);
       const mlp = this.linear(`${pre}.mlp.fc2`, f32(Array.from(hidden, geluTanhRef)), rows);
-      tokens.set(residualAddRef(tokens, mlp, rows, D, { values: ada, layout: { stride: 6 * D, offset: 5 * D }, tokensPerSample: T }));
+      tokens.set(
+        residualAddRef(tokens, mlp, rows, D, {
+          values: ada,
+          layout: { stride: 6 * D, offset: 5 * D },
+          tokensPerSample: T,
+        }),
+      );
     }
     const fada = this.linear('final_layer.adaLN_modulation.1', cs, B);
-    const h = f32(layerNormModulateRef(tokens, rows, D, lnEps, { values: fada, shift: { stride: 2 * D, offset: 0 }, scale: { stride: 2 * D, offset: D }, tokensPerSample: T }));
+    const h = f32(
+      layerNormModulateRef(tokens, rows, D, lnEps, {
+        values: fada,
+        shift: { stride: 2 * D, offset: 0 },
+        scale: { stride: 2 * D, offset: D },
+        tokensPerSample: T,
+      }),
+    );
     return f32(unpatchifyRef(this.linear('final_layer.linear', h, rows), B, Cout, S, S, p));
   }
 }

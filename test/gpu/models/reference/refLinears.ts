@@ -15,13 +15,20 @@ export interface RefLinearOptions {
   readonly perTensorScales?: ReadonlyMap<string, number>;
 }
 
-export function refLinears(file: TensorReader, specs: readonly LinearSpec[], setting: QuantSetting, options: RefLinearOptions = {}): LinearFn {
+export function refLinears(
+  file: TensorReader,
+  specs: readonly LinearSpec[],
+  setting: QuantSetting,
+  options: RefLinearOptions = {},
+): LinearFn {
   const layers = new Map<string, { spec: LinearSpec; w: Float32Array; bias?: Float32Array }>();
   for (const spec of specs) {
     let w = file.f32(`${spec.name}.weight`);
     if (weightQuantized(setting, spec.kind) && setting.weight) {
       const clip = setting.method.kind === 'clip' ? { clip: {} } : {};
-      w = dequantizeWeight(quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, clip));
+      w = dequantizeWeight(
+        quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, clip),
+      );
     }
     layers.set(spec.name, { spec, w, bias: spec.bias === 'tensor' ? file.f32(`${spec.name}.bias`) : undefined });
   }
@@ -32,7 +39,9 @@ export function refLinears(file: TensorReader, specs: readonly LinearSpec[], set
     let input = x;
     if (activationQuantized(setting, spec.kind)) {
       const scale = options.perTensorScales?.get(name);
-      const scaling = setting.activation.perTensor ? { kind: 'tensor' as const, scale: scale ?? NaN } : { kind: 'token' as const };
+      const scaling = setting.activation.perTensor
+        ? { kind: 'tensor' as const, scale: scale ?? NaN }
+        : { kind: 'token' as const };
       input = fakeQuantActivations(x, m, spec.cols, setting.activation.format, scaling);
     }
     return matmulReference(input, m, spec.cols, w, spec.rows, bias);

@@ -52,14 +52,36 @@ export class VarReference {
   }
 
   /** One block on x [B*T, C] in place. kv: caches [B, H, capacity, d] appended at `position`, or the TF mask. */
-  block(index: number, x: Float32Array, batch: number, tokens: number, ada: Float32Array, kv: { k: Float64Array; v: Float64Array; capacity: number; position: number }, mask?: Uint32Array): void {
+  block(
+    index: number,
+    x: Float32Array,
+    batch: number,
+    tokens: number,
+    ada: Float32Array,
+    kv: { k: Float64Array; v: Float64Array; capacity: number; position: number },
+    mask?: Uint32Array,
+  ): void {
     const { width: C, heads: H, headDim: d, lnEps } = this.config;
     const rows = batch * tokens;
     const p = `blocks.${index}`;
-    const mod = (scale: number, shift: number) => ({ values: ada, scale: { stride: 6 * C, offset: scale * C }, shift: { stride: 6 * C, offset: shift * C }, tokensPerSample: tokens });
+    const mod = (scale: number, shift: number) => ({
+      values: ada,
+      scale: { stride: 6 * C, offset: scale * C },
+      shift: { stride: 6 * C, offset: shift * C },
+      tokensPerSample: tokens,
+    });
     const h1 = f32(layerNormModulateRef(x, rows, C, lnEps, mod(2, 4)));
     const qkv = this.linear(`${p}.attn.mat_qkv`, h1, rows);
-    const { q, k, v } = varQkvPrepareRef(qkv, batch, tokens, H, d, this.t(`${p}.attn.q_bias`), this.t(`${p}.attn.v_bias`), this.t(`${p}.attn.scale_mul_1H11`));
+    const { q, k, v } = varQkvPrepareRef(
+      qkv,
+      batch,
+      tokens,
+      H,
+      d,
+      this.t(`${p}.attn.q_bias`),
+      this.t(`${p}.attn.v_bias`),
+      this.t(`${p}.attn.scale_mul_1H11`),
+    );
     const cacheLayout = headMajorLayout(H, kv.capacity, d);
     const fresh = headMajorLayout(H, tokens, d);
     for (let b = 0; b < batch; b++)
@@ -67,25 +89,45 @@ export class VarReference {
         for (let t = 0; t < tokens; t++)
           for (let e = 0; e < d; e++) {
             const src = fresh.offset + b * fresh.batchStride + h * fresh.headStride + t * fresh.tokenStride + e;
-            const dst = b * cacheLayout.batchStride + h * cacheLayout.headStride + (kv.position + t) * cacheLayout.tokenStride + e;
+            const dst =
+              b * cacheLayout.batchStride +
+              h * cacheLayout.headStride +
+              (kv.position + t) * cacheLayout.tokenStride +
+              e;
             kv.k[dst] = Math.fround(k[src]);
             kv.v[dst] = Math.fround(v[src]);
           }
     const attn = attentionRef(f32(q), fresh, kv.k, cacheLayout, kv.v, cacheLayout, {
-      batch, heads: H, headDim: d, queries: tokens, keys: kv.position + tokens, scale: 1,
+      batch,
+      heads: H,
+      headDim: d,
+      queries: tokens,
+      keys: kv.position + tokens,
+      scale: 1,
       mask: mask ? { levels: mask, firstQueryPosition: kv.position } : undefined,
     });
     const proj = this.linear(`${p}.attn.proj`, f32(attn), rows);
-    x.set(residualAddRef(x, proj, rows, C, { values: ada, layout: { stride: 6 * C, offset: 0 }, tokensPerSample: tokens }));
+    x.set(
+      residualAddRef(x, proj, rows, C, { values: ada, layout: { stride: 6 * C, offset: 0 }, tokensPerSample: tokens }),
+    );
     const h2 = f32(layerNormModulateRef(x, rows, C, lnEps, mod(3, 5)));
     const hidden = this.linear(`${p}.ffn.fc1`, h2, rows);
     const ffn = this.linear(`${p}.ffn.fc2`, f32(Array.from(hidden, geluTanhRef)), rows);
-    x.set(residualAddRef(x, ffn, rows, C, { values: ada, layout: { stride: 6 * C, offset: C }, tokensPerSample: tokens }));
+    x.set(
+      residualAddRef(x, ffn, rows, C, { values: ada, layout: { stride: 6 * C, offset: C }, tokensPerSample: tokens }),
+    );
   }
 
   logits(x: Float32Array, batch: number, tokens: number, headAda: Float32Array): Float32Array {
     const C = this.config.width;
-    const h = f32(layerNormModulateRef(x, batch * tokens, C, this.config.lnEps, { values: headAda, scale: { stride: 2 * C, offset: 0 }, shift: { stride: 2 * C, offset: C }, tokensPerSample: tokens }));
+    const h = f32(
+      layerNormModulateRef(x, batch * tokens, C, this.config.lnEps, {
+        values: headAda,
+        scale: { stride: 2 * C, offset: 0 },
+        shift: { stride: 2 * C, offset: C },
+        tokensPerSample: tokens,
+      }),
+    );
     return this.linear('head', h, batch * tokens);
   }
 
@@ -133,12 +175,25 @@ export class VarReference {
   }
 
   /** The sampler of docs/bundle-format.md for one label, replaying `uniforms[k]`; tokenizer steps on the CPU. */
-  sample(label: number, cfg: number, topK: number, topP: number, uniforms: readonly Float32Array[], tokenizer: TokenizerReference, onStep?: (k: number, input: Float32Array) => void): VarRefStep[] {
+  sample(
+    label: number,
+    cfg: number,
+    topK: number,
+    topP: number,
+    uniforms: readonly Float32Array[],
+    tokenizer: TokenizerReference,
+    onStep?: (k: number, input: Float32Array) => void,
+  ): VarRefStep[] {
     const { width: C, numTokens: L, heads: H, headDim: d, depth, patchNums, vocabSize: V, numClasses } = this.config;
     const K = patchNums.length;
     const cond = this.cond([label, numClasses]);
     const ada = this.adaptive(cond, 2);
-    const caches = Array.from({ length: depth }, () => ({ k: new Float64Array(2 * H * L * d), v: new Float64Array(2 * H * L * d), capacity: L, position: 0 }));
+    const caches = Array.from({ length: depth }, () => ({
+      k: new Float64Array(2 * H * L * d),
+      v: new Float64Array(2 * H * L * d),
+      capacity: L,
+      position: 0,
+    }));
     const starts = scaleStarts(patchNums);
     const H2 = tokenizer.config.latentSize;
     const fHat = new Float32Array(tokenizer.config.cvae * H2 * H2);
@@ -156,7 +211,13 @@ export class VarReference {
       const cfgLogits = varCfgRef(logits.subarray(0, T * V), logits.subarray(T * V), (cfg * k) / (K - 1));
       const tokens = Int32Array.from(sampleTokensRef(cfgLogits, uniforms[k], T, V, topK, topP));
       const next = tokenizer.step(k, tokens, fHat);
-      steps.push({ logitsCond: logits.slice(0, T * V), logitsUncond: logits.slice(T * V), logitsCfg: cfgLogits, tokens, fHat: fHat.slice() });
+      steps.push({
+        logitsCond: logits.slice(0, T * V),
+        logitsUncond: logits.slice(T * V),
+        logitsCfg: cfgLogits,
+        tokens,
+        fHat: fHat.slice(),
+      });
       if (next) {
         const T2 = patchNums[k + 1] ** 2;
         const emb = this.linear('word_embed', next, T2);

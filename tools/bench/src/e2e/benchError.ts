@@ -1,5 +1,6 @@
 /** The end-to-end bench's typed error: what went wrong and what to do about it, with a stable code. */
-export type BenchErrorCode = 'setting-unsupported' | 'output-mismatch' | 'output-invalid' | 'graph-missing' | 'cache-state';
+export type BenchErrorCode =
+  'setting-unsupported' | 'output-mismatch' | 'output-invalid' | 'graph-missing' | 'cache-state';
 
 export class BenchError extends Error {
   override readonly name = 'BenchError';

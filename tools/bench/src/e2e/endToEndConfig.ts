@@ -42,14 +42,28 @@ export interface EndToEndConfig {
   readonly seed: number;
 }
 
-const FULL_MODELS = ['mnist-var-d1', 'mnist-var-d2', 'mnist-var-d3', 'mnist-dit-d1', 'mnist-dit-d2', 'mnist-dit-d3', 'mnist-dit-d4'];
+const FULL_MODELS = [
+  'mnist-var-d1',
+  'mnist-var-d2',
+  'mnist-var-d3',
+  'mnist-dit-d1',
+  'mnist-dit-d2',
+  'mnist-dit-d3',
+  'mnist-dit-d4',
+];
 const DIT_MODELS = ['mnist-dit-d1', 'mnist-dit-d2', 'mnist-dit-d3', 'mnist-dit-d4'];
 /** fp32, W8A8 (per-channel INT8 weights, per-token INT8 activations), W4A16 and W4A8 at groups of 32. */
 const SETTINGS = ['fp32', 'W8c-A8', 'W4g32', 'W4g32-A8'];
 const LATENCY_CYCLE = ['W8g32', 'W6g32', 'W4g32', 'W3g32', 'W5g32', 'W2g32', 'W7g32'];
 
 /** A comma-separated list; absent = the default, empty (`latencyModels=`) = none. */
-const list = (raw: string | null, fallback: readonly string[]): string[] => (raw === null ? [...fallback] : raw.split(',').map((s) => s.trim()).filter(Boolean));
+const list = (raw: string | null, fallback: readonly string[]): string[] =>
+  raw === null
+    ? [...fallback]
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /** Reads the config from URL parameters; every parameter is optional. */
 export function endToEndConfigFromUrl(search: string): EndToEndConfig {
@@ -61,12 +75,17 @@ export function endToEndConfigFromUrl(search: string): EndToEndConfig {
     if (!Number.isInteger(value) || value < 0) throw new Error(`${name}=${raw} must be a non-negative integer`);
     return value;
   };
-  const canonical = (settings: string[]): string[] => [...new Set(settings.map((s) => settingToString(parseSetting(s))))];
+  const canonical = (settings: string[]): string[] => [
+    ...new Set(settings.map((s) => settingToString(parseSetting(s)))),
+  ];
   const settings = canonical(list(params.get('settings'), quick ? ['fp32', 'W4g32'] : SETTINGS));
   if (!settings.includes('fp32')) settings.unshift('fp32');
   const latencySettings = canonical(list(params.get('latencySettings'), LATENCY_CYCLE));
   const latencyReps = Math.max(1, number('latencyReps', quick ? 1 : 5));
-  if (latencySettings.length < latencyReps) throw new Error(`latencyReps=${latencyReps} needs as many distinct latencySettings (${latencySettings.length} given): a repeated setting would be cached`);
+  if (latencySettings.length < latencyReps)
+    throw new Error(
+      `latencyReps=${latencyReps} needs as many distinct latencySettings (${latencySettings.length} given): a repeated setting would be cached`,
+    );
   const tolerance = Number(params.get('forwardTolerance') ?? 1e-3);
   if (!(tolerance > 0)) throw new Error('forwardTolerance must be a positive number');
   return {
@@ -82,7 +101,10 @@ export function endToEndConfigFromUrl(search: string): EndToEndConfig {
     forwardSettings: canonical(list(params.get('forwardSettings'), ['fp32', 'W4g32'])),
     forwardReps: Math.max(1, number('forwardReps', quick ? 3 : 20)),
     forwardTolerance: tolerance,
-    latencyModels: list(params.get('latencyModels'), quick ? ['mnist-var-d1', 'mnist-dit-d1'] : ['mnist-var-d2', 'mnist-dit-d2']),
+    latencyModels: list(
+      params.get('latencyModels'),
+      quick ? ['mnist-var-d1', 'mnist-dit-d1'] : ['mnist-var-d2', 'mnist-dit-d2'],
+    ),
     latencySettings,
     latencyReps,
     latencyDitSteps: number('latencyDitSteps', quick ? 4 : 0),

@@ -59,7 +59,8 @@ export interface EndToEndSummary {
   readonly latency: LatencySummaryRow[];
 }
 
-const ratio = (baseline: number | undefined, value: number): number | undefined => (baseline === undefined || !(value > 0) ? undefined : baseline / value);
+const ratio = (baseline: number | undefined, value: number): number | undefined =>
+  baseline === undefined || !(value > 0) ? undefined : baseline / value;
 
 export function summarizeImages(measurements: readonly ImageMeasurement[]): ImageSummaryRow[] {
   return measurements.map((m) => {
@@ -115,6 +116,10 @@ export function summarizeLatency(measurements: readonly LatencyMeasurement[]): L
   }));
 }
 
-export function summarizeEndToEnd(images: readonly ImageMeasurement[], forward: readonly ForwardMeasurement[], latency: readonly LatencyMeasurement[]): EndToEndSummary {
+export function summarizeEndToEnd(
+  images: readonly ImageMeasurement[],
+  forward: readonly ForwardMeasurement[],
+  latency: readonly LatencyMeasurement[],
+): EndToEndSummary {
   return { images: summarizeImages(images), forward: summarizeForward(forward), latency: summarizeLatency(latency) };
 }

@@ -39,9 +39,15 @@ export async function compareDitForward(
   log: (message: string) => void,
 ): Promise<ForwardMeasurement[]> {
   const m = bundles.model.manifest;
-  if (m.family !== 'dit') throw new BenchError('setting-unsupported', `${m.id} is not a DiT bundle.`, 'List DiT bundles in forwardModels=.');
+  if (m.family !== 'dit')
+    throw new BenchError('setting-unsupported', `${m.id} is not a DiT bundle.`, 'List DiT bundles in forwardModels=.');
   const goldens = bundles.model.goldens;
-  if (!goldens) throw new BenchError('graph-missing', `${m.id} has no goldens (tf.x, tf.t, tf.y, tf.out).`, 'Re-export the bundle with training/export_bundle.py.');
+  if (!goldens)
+    throw new BenchError(
+      'graph-missing',
+      `${m.id} has no goldens (tf.x, tf.t, tf.y, tf.out).`,
+      'Re-export the bundle with training/export_bundle.py.',
+    );
   const x = tensorF32(goldens, 'tf.x');
   const timesteps = Array.from(tensorI32(goldens, 'tf.t'));
   const labels = Array.from(tensorI32(goldens, 'tf.y'));
@@ -73,9 +79,17 @@ export async function compareDitForward(
       const output = await ortSession.runAndRead(inputs, golden.length);
       return { output, firstRunMs: performance.now() - t0 };
     })();
-    contenders.push({ impl: 'onnxruntime-web', setting: 'fp32', issue: () => ortSession.runAndDispose(inputs), ...ortRun, samples: [] });
+    contenders.push({
+      impl: 'onnxruntime-web',
+      setting: 'fp32',
+      issue: () => ortSession.runAndDispose(inputs),
+      ...ortRun,
+      samples: [],
+    });
     for (const setting of config.forwardSettings) {
-      const model = DitModel.load(device, { manifest: m, weights: bundles.model.weights }, parseSetting(setting), { kernels });
+      const model = DitModel.load(device, { manifest: m, weights: bundles.model.weights }, parseSetting(setting), {
+        kernels,
+      });
       models.push(model);
       const ws = new Workspace(device, `ForwardBench.${setting}`);
       workspaces.push(ws);
@@ -94,10 +108,16 @@ export async function compareDitForward(
     if (fp32) {
       const error = maxRelativeError(fp32.output, ortOut);
       if (!(error <= config.forwardTolerance)) {
-        throw new BenchError('output-mismatch', `${m.id}: our fp32 forward differs from onnxruntime's by ${error.toExponential(2)} (relative; PyTorch golden vs onnxruntime ${ortVsGolden.toExponential(2)}), over ${config.forwardTolerance}; not timed.`, 'Re-export the graph (training/export_dit_onnx.py) and run npm run parity for this model.');
+        throw new BenchError(
+          'output-mismatch',
+          `${m.id}: our fp32 forward differs from onnxruntime's by ${error.toExponential(2)} (relative; PyTorch golden vs onnxruntime ${ortVsGolden.toExponential(2)}), over ${config.forwardTolerance}; not timed.`,
+          'Re-export the graph (training/export_dit_onnx.py) and run npm run parity for this model.',
+        );
       }
     }
-    log(`${m.id} forward: outputs checked (onnxruntime vs golden ${ortVsGolden.toExponential(1)}${fp32 ? `, ours fp32 vs onnxruntime ${maxRelativeError(fp32.output, ortOut).toExponential(1)}` : ''}); ${config.forwardReps} interleaved rounds`);
+    log(
+      `${m.id} forward: outputs checked (onnxruntime vs golden ${ortVsGolden.toExponential(1)}${fp32 ? `, ours fp32 vs onnxruntime ${maxRelativeError(fp32.output, ortOut).toExponential(1)}` : ''}); ${config.forwardReps} interleaved rounds`,
+    );
     for (const c of contenders) await timer.issueAndWait(c.issue); // one more warm-up each
     for (let round = 0; round < config.forwardReps; round++) {
       for (const c of contenders) c.samples.push(await timer.issueAndWait(c.issue));

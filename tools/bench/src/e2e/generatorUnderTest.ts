@@ -47,11 +47,22 @@ export class GeneratorUnderTest {
   }
 
   /** Quantises and uploads the weights for `setting`; the tokenizer (VAR) is shared per device by the caller. */
-  static load(device: GPUDevice, bundles: LoadedBundles, setting: string, kernels: KernelSet, tokenizer: () => VarTokenizer, ditSteps: number): GeneratorUnderTest {
+  static load(
+    device: GPUDevice,
+    bundles: LoadedBundles,
+    setting: string,
+    kernels: KernelSet,
+    tokenizer: () => VarTokenizer,
+    ditSteps: number,
+  ): GeneratorUnderTest {
     const m = bundles.model.manifest;
     const parsed = parseSetting(setting);
     if (parsed.activation.perTensor && parsed.activation.format.kind !== 'none') {
-      throw new BenchError('setting-unsupported', `${setting}: per-tensor activation settings need calibration, which the image bench does not run.`, 'Use per-token activations (e.g. W4g32-A8) in settings=.');
+      throw new BenchError(
+        'setting-unsupported',
+        `${setting}: per-tensor activation settings need calibration, which the image bench does not run.`,
+        'Use per-token activations (e.g. W4g32-A8) in settings=.',
+      );
     }
     if (m.family === 'var') {
       const model = VarModel.load(device, { manifest: m, weights: bundles.model.weights }, parsed, { kernels });
@@ -75,9 +86,13 @@ export class GeneratorUnderTest {
     const m = this.bundles.model.manifest;
     let output: GPUBuffer;
     if (this.sampler instanceof VarSampler && m.family === 'var') {
-      output = (await this.sampler.sample({ labels, cfg: m.sampling.cfg, topK: m.sampling.topK, topP: m.sampling.topP, seed })).fHat;
+      output = (
+        await this.sampler.sample({ labels, cfg: m.sampling.cfg, topK: m.sampling.topK, topP: m.sampling.topP, seed })
+      ).fHat;
     } else if (this.sampler instanceof DitSampler && m.family === 'dit') {
-      output = (await this.sampler.sample({ labels, cfg: m.sampling.cfg, method: m.sampling.method, steps: this.steps, seed })).latent;
+      output = (
+        await this.sampler.sample({ labels, cfg: m.sampling.cfg, method: m.sampling.method, steps: this.steps, seed })
+      ).latent;
     } else {
       throw new Error('unreachable: the sampler matches the family');
     }
@@ -94,13 +109,19 @@ export class GeneratorUnderTest {
 }
 
 /** The VAR tokenizer of a bundle set, built on first use (the engine keeps one per device too). */
-export function lazyTokenizer(device: GPUDevice, bundles: LoadedBundles): { get: () => VarTokenizer; destroy: () => void } {
+export function lazyTokenizer(
+  device: GPUDevice,
+  bundles: LoadedBundles,
+): { get: () => VarTokenizer; destroy: () => void } {
   let tokenizer: VarTokenizer | undefined;
   return {
     get: () => {
       const m = bundles.model.manifest;
       if (m.family !== 'var') throw new Error('unreachable: only VAR needs a tokenizer');
-      tokenizer ??= VarTokenizer.load(device, bundles.required.get(m.requires.tokenizer) as ValidatedBundle & { manifest: VqvaeManifest });
+      tokenizer ??= VarTokenizer.load(
+        device,
+        bundles.required.get(m.requires.tokenizer) as ValidatedBundle & { manifest: VqvaeManifest },
+      );
       return tokenizer;
     },
     destroy: () => tokenizer?.destroy(),

@@ -23,7 +23,11 @@ export function checkImages(images: Float32Array, id: string): void {
   for (let i = 0; i < images.length; i++) {
     const v = images[i];
     if (!(v >= -1 - 1e-6 && v <= 1 + 1e-6)) {
-      throw new BenchError('output-invalid', `${id}: decoded pixel ${i} is ${v}, outside [-1, 1].`, 'Run the engine tests (npm run test:gpu) for this model and setting; the bench only times working runs.');
+      throw new BenchError(
+        'output-invalid',
+        `${id}: decoded pixel ${i} is ${v}, outside [-1, 1].`,
+        'Run the engine tests (npm run test:gpu) for this model and setting; the bench only times working runs.',
+      );
     }
   }
 }
@@ -40,9 +44,19 @@ export async function timeImages(
 ): Promise<ImageMeasurement[]> {
   const id = bundles.model.manifest.id;
   const tokenizer = lazyTokenizer(device, bundles);
-  const loaded: { setting: string; generator: GeneratorUnderTest; loadMs: number; warmupMs: number; samples: Samples }[] = [];
+  const loaded: {
+    setting: string;
+    generator: GeneratorUnderTest;
+    loadMs: number;
+    warmupMs: number;
+    samples: Samples;
+  }[] = [];
   const labels = (round: number) => Array.from({ length: batch }, (_, i) => (config.classLabel + round + i) % 10);
-  const runOnce = async (generator: GeneratorUnderTest, round: number, what: string): Promise<{ sample: number; decode: number }> => {
+  const runOnce = async (
+    generator: GeneratorUnderTest,
+    round: number,
+    what: string,
+  ): Promise<{ sample: number; decode: number }> => {
     const t0 = performance.now();
     const output = await generator.sample(labels(round), config.seed + round);
     const t1 = performance.now();
@@ -61,8 +75,16 @@ export async function timeImages(
       await device.queue.onSubmittedWorkDone();
       const loadMs = performance.now() - t0;
       const warm = await runOnce(generator, 0, `${id}/${setting}/b${batch}`);
-      loaded.push({ setting, generator, loadMs, warmupMs: warm.sample + warm.decode, samples: { sample: [], decode: [], total: [] } });
-      log(`${id} ${setting} b${batch}: loaded in ${loadMs.toFixed(0)} ms, first image(s) ${(warm.sample + warm.decode).toFixed(0)} ms`);
+      loaded.push({
+        setting,
+        generator,
+        loadMs,
+        warmupMs: warm.sample + warm.decode,
+        samples: { sample: [], decode: [], total: [] },
+      });
+      log(
+        `${id} ${setting} b${batch}: loaded in ${loadMs.toFixed(0)} ms, first image(s) ${(warm.sample + warm.decode).toFixed(0)} ms`,
+      );
     }
     for (let round = 1; round <= reps; round++) {
       for (const l of loaded) {
@@ -71,7 +93,9 @@ export async function timeImages(
         l.samples.decode.push(decode / batch);
         l.samples.total.push((sample + decode) / batch);
       }
-      log(`${id} b${batch}: round ${round}/${reps} (${loaded.map((l) => `${l.setting} ${l.samples.total.at(-1)!.toFixed(0)}`).join(', ')} ms/image)`);
+      log(
+        `${id} b${batch}: round ${round}/${reps} (${loaded.map((l) => `${l.setting} ${l.samples.total.at(-1)!.toFixed(0)}`).join(', ')} ms/image)`,
+      );
     }
     return loaded.map((l) => ({
       model: id,

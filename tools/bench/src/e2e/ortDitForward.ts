@@ -34,7 +34,11 @@ export class OrtDitForward {
     const res = await fetch(url);
     const type = res.headers.get('content-type') ?? '';
     if (!res.ok || type.includes('text/html')) {
-      throw new BenchError('graph-missing', `${url}: ${res.ok ? 'the server answered with an HTML page (no such file)' : `HTTP ${res.status}`}.`, 'Export the graphs: /usr/bin/python3 training/export_dit_onnx.py (writes tools/bench/graphs/<model>-forward.onnx).');
+      throw new BenchError(
+        'graph-missing',
+        `${url}: ${res.ok ? 'the server answered with an HTML page (no such file)' : `HTTP ${res.status}`}.`,
+        'Export the graphs: /usr/bin/python3 training/export_dit_onnx.py (writes tools/bench/graphs/<model>-forward.onnx).',
+      );
     }
     configureOrt();
     const session = await ort.InferenceSession.create(new Uint8Array(await res.arrayBuffer()), {
@@ -72,9 +76,13 @@ export class OrtDitForward {
   async runAndRead(inputs: DitForwardInputs, elements: number): Promise<Float32Array> {
     const out = await this.run(inputs);
     try {
-      if (out.location !== 'gpu-buffer') throw new Error(`the forward's output is on '${out.location}', expected 'gpu-buffer'`);
+      if (out.location !== 'gpu-buffer')
+        throw new Error(`the forward's output is on '${out.location}', expected 'gpu-buffer'`);
       const read = await readBytesChecked(this.device, out.gpuBuffer as GPUBuffer, 0, elements * 4);
-      if ('error' in read) throw new Error(`copying onnxruntime's output with our device failed (${read.error}): the device is not shared`);
+      if ('error' in read)
+        throw new Error(
+          `copying onnxruntime's output with our device failed (${read.error}): the device is not shared`,
+        );
       return new Float32Array(read.data);
     } finally {
       out.dispose();

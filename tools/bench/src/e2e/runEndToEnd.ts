@@ -14,7 +14,13 @@ import { collectEnvironment } from '../environment';
 import { GpuErrorWatch } from '../gpuErrorWatch';
 import { GpuTimer } from '../gpuTimer';
 import type { EndToEndConfig } from './endToEndConfig';
-import type { EndToEndFailure, EndToEndResult, ForwardMeasurement, ImageMeasurement, LatencyMeasurement } from './endToEndTypes';
+import type {
+  EndToEndFailure,
+  EndToEndResult,
+  ForwardMeasurement,
+  ImageMeasurement,
+  LatencyMeasurement,
+} from './endToEndTypes';
 import { summarizeEndToEnd } from './endToEndSummary';
 import { loadDecoder } from './generatorUnderTest';
 import { timeImages } from './imageTiming';
@@ -33,14 +39,20 @@ export interface EndToEndProgress {
  * build so that they live beside the bench, not in public/, which the production app copies into dist/.
  */
 const FORWARD_GRAPHS: Record<string, string> = Object.fromEntries(
-  Object.entries(import.meta.glob('../../graphs/*-forward.onnx', { query: '?url', import: 'default', eager: true }) as Record<string, string>).map(
-    ([path, url]) => [path.slice(path.lastIndexOf('/') + 1, -'-forward.onnx'.length), url],
-  ),
+  Object.entries(
+    import.meta.glob('../../graphs/*-forward.onnx', { query: '?url', import: 'default', eager: true }) as Record<
+      string,
+      string
+    >,
+  ).map(([path, url]) => [path.slice(path.lastIndexOf('/') + 1, -'-forward.onnx'.length), url]),
 );
 
 function forwardGraphUrl(id: string): string {
   // A missing graph gets the same 'graph-missing' error as before (the fetch answers 404).
-  return new URL(FORWARD_GRAPHS[id] ?? `${import.meta.env.BASE_URL}tools/bench/graphs/${id}-forward.onnx`, location.href).href;
+  return new URL(
+    FORWARD_GRAPHS[id] ?? `${import.meta.env.BASE_URL}tools/bench/graphs/${id}-forward.onnx`,
+    location.href,
+  ).href;
 }
 
 /** A URL under the site root (Vite's BASE_URL), e.g. `models/`. */
@@ -48,7 +60,10 @@ function siteUrl(path: string): string {
   return new URL(`${import.meta.env.BASE_URL}${path}`, location.href).href;
 }
 
-export async function runEndToEnd(config: EndToEndConfig, onProgress: (p: EndToEndProgress) => void): Promise<EndToEndResult> {
+export async function runEndToEnd(
+  config: EndToEndConfig,
+  onProgress: (p: EndToEndProgress) => void,
+): Promise<EndToEndResult> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const context = await GpuContext.create();
@@ -70,7 +85,10 @@ export async function runEndToEnd(config: EndToEndConfig, onProgress: (p: EndToE
     try {
       await gpuErrors.failOnGpuError(body);
     } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}${'fix' in error ? ` (fix: ${String(error.fix)})` : ''}` : String(error);
+      const message =
+        error instanceof Error
+          ? `${error.name}: ${error.message}${'fix' in error ? ` (fix: ${String(error.fix)})` : ''}`
+          : String(error);
       failures.push({ id, message });
       log(`FAILED ${id}: ${message}`);
     }
@@ -80,14 +98,19 @@ export async function runEndToEnd(config: EndToEndConfig, onProgress: (p: EndToE
   let service: GenerationService | undefined;
   try {
     const environment = await collectEnvironment(context, adapterLabel(context.adapter));
-    log(`adapter: ${environment.adapterLabel}; onnxruntime-web ${environment.ortVersion}; end-to-end suite${config.quick ? ' (quick)' : ''}`);
+    log(
+      `adapter: ${environment.adapterLabel}; onnxruntime-web ${environment.ortVersion}; end-to-end suite${config.quick ? ' (quick)' : ''}`,
+    );
     for (const id of config.models) {
       await attempt(`images/${id}`, async () => {
         const bundles = await store.load(id);
         const decoder = await loadDecoder(device, bundles);
         try {
           images.push(...(await timeImages(device, bundles, kernels, decoder, config, 1, config.reps, log)));
-          if (config.batch > 1 && config.batchModels.includes(id)) images.push(...(await timeImages(device, bundles, kernels, decoder, config, config.batch, config.batchReps, log)));
+          if (config.batch > 1 && config.batchModels.includes(id))
+            images.push(
+              ...(await timeImages(device, bundles, kernels, decoder, config, config.batch, config.batchReps, log)),
+            );
         } finally {
           await decoder.dispose();
         }

@@ -19,10 +19,19 @@ import type { LatencyMeasurement, LatencySample } from './endToEndTypes';
 /** The worker's RunContext without a caller: progress goes nowhere, nothing is ever cancelled. */
 const UNCANCELLED: RunContext = { progress: () => undefined, checkpoint: () => undefined, cancelled: false };
 
-export async function measureSettingSwitch(service: GenerationService, modelId: string, config: EndToEndConfig, log: (message: string) => void): Promise<LatencyMeasurement> {
+export async function measureSettingSwitch(
+  service: GenerationService,
+  modelId: string,
+  config: EndToEndConfig,
+  log: (message: string) => void,
+): Promise<LatencyMeasurement> {
   const info = (await service.listModels()).models.find((m) => m.id === modelId);
   if (!info || (info.family !== 'var' && info.family !== 'dit')) {
-    throw new BenchError('setting-unsupported', `${modelId} is not a generator in models/index.json.`, 'List one VAR and one DiT bundle in latencyModels=.');
+    throw new BenchError(
+      'setting-unsupported',
+      `${modelId} is not a generator in models/index.json.`,
+      'List one VAR and one DiT bundle in latencyModels=.',
+    );
   }
   const family = info.family;
   const request = (setting: string): GenerateParams => ({
@@ -46,7 +55,11 @@ export async function measureSettingSwitch(service: GenerationService, modelId: 
   let from = old;
   for (const to of config.latencySettings.slice(0, config.latencyReps)) {
     if (service.cachedSettings().includes(cacheKey(to))) {
-      throw new BenchError('cache-state', `${to} is already cached for ${modelId}; its latency would not include quantisation.`, 'Give latencySettings= distinct settings that differ from W8c-A8.');
+      throw new BenchError(
+        'cache-state',
+        `${to} is already cached for ${modelId}; its latency would not include quantisation.`,
+        'Give latencySettings= distinct settings that differ from W8c-A8.',
+      );
     }
     const uncached = await timed(to);
     requireImage(uncached.result, modelId);
@@ -76,6 +89,10 @@ export async function measureSettingSwitch(service: GenerationService, modelId: 
 /** The latency is to an updated IMAGE: a run that fell back to raw outputs (no decoder) would time less work. */
 function requireImage(result: GenerateResult, modelId: string): void {
   if (result.outputKind !== 'image' || result.runs.length !== 1 || result.runs[0].steps.length !== result.stepCount) {
-    throw new BenchError('output-invalid', `${modelId}: generate returned ${result.outputKind} with ${result.runs.length} run(s) (notes: ${result.notes.join(' ') || 'none'}).`, 'Check that the decoder bundles load (npm run test:e2e, modules project).');
+    throw new BenchError(
+      'output-invalid',
+      `${modelId}: generate returned ${result.outputKind} with ${result.runs.length} run(s) (notes: ${result.notes.join(' ') || 'none'}).`,
+      'Check that the decoder bundles load (npm run test:e2e, modules project).',
+    );
   }
 }
