@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: typecheck, unit tests (Node), GPU kernel tests (real WGSL on Dawn + SwiftShader), Python
+# Every test: lint (ESLint with the layer rule, Prettier), typecheck, unit tests (Node), GPU kernel tests (real WGSL on Dawn + SwiftShader), Python
 # training tests, then the browser end-to-end tests (built app in headless Chromium with WebGPU). Every step
 # runs even when an earlier one fails; the last line counts the steps, and the exit code is non-zero on any
 # failure.
@@ -28,6 +28,7 @@ step() {
   fi
 }
 
+step "lint (ESLint, Prettier)" npm run --silent lint
 step "typecheck" npx tsc -b
 step "unit tests (Node)" npx vitest run --project unit
 step "GPU kernel and model tests (Dawn for Node, SwiftShader)" npx vitest run --project gpu
