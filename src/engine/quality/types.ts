@@ -45,7 +45,7 @@ export interface QualityPoint {
   /** Quantised (Linear) parameters and all parameters of the generator. */
   readonly linearParams: number;
   readonly totalParams: number;
-  /** Code bits per weight (32 for fp32) and effective bits per weight with scales. */
+  /** Code bits per weight (32 for fp32), and bits the GPU stores per Linear weight with scales (16 for fp32: f16 weights). */
   readonly weightBits: number;
   readonly bitsPerWeight: number;
   /** Activation bits fed to the Linears (32 when not quantised). */

@@ -229,7 +229,9 @@ describe.runIf(varId !== undefined)(`measureQuality on ${varId}`, () => {
     expect(fp32.totalWeightBits).toBe(fp32.totalParams * 16);
     expect(fp32.transformerBits).toBe(fp32.totalParams * 16);
     expect(fp32.computeBits).toBe(fp32.linearParams * 32 * 32);
-    expect([fp32.weightBits, fp32.activationBits, fp32.bitsPerWeight]).toEqual([32, 32, 32]);
+    // Code and activation bits say "not quantised" (32); bitsPerWeight is what the GPU holds per Linear weight, and the
+    // fp32 reference keeps the bundle's f16 weights as f16 (issue 13), so 16.
+    expect([fp32.weightBits, fp32.activationBits, fp32.bitsPerWeight]).toEqual([32, 32, 16]);
     expect([w2.weightBits, w2.activationBits, w2.linearParams, w2.totalParams]).toEqual([
       2,
       32,
