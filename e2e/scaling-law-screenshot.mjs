@@ -23,7 +23,8 @@ try {
   await page.getByTestId('gpu-ready').waitFor({ timeout: 120_000 });
   const panel = page.getByTestId('scaling-law-panel');
   await panel.getByLabel('Model').selectOption('mnist-var-d1');
-  await panel.getByLabel('Setting', { exact: true }).fill('W4g128');
+  await panel.getByLabel('Weight bits').selectOption('4');
+  await panel.getByLabel('Group size').selectOption('g128');
   await panel.getByLabel('Samples').selectOption('100');
   await panel.getByRole('button', { name: 'Measure quality' }).click();
   await panel.getByTestId('live-point').waitFor({ timeout: 600_000 });
