@@ -30,7 +30,9 @@ test('the built app ships a policy without eval or inline scripts', () => {
   expect(directives.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"]);
   expect(directives.get('default-src')).toEqual(["'self'"]);
   expect(directives.get('object-src')).toEqual(["'none'"]);
-  expect(POLICY).not.toMatch(/'unsafe-eval'|\*/);
+  // Bring-your-own bundles: any HTTPS origin, or a model server on this machine at any port; no other wildcard.
+  expect(directives.get('connect-src')).toEqual(["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*']);
+  expect(POLICY!.replace(/http:\/\/(localhost|127\.0\.0\.1):\*/g, '')).not.toMatch(/'unsafe-eval'|\*/);
   // No inline script and no inline style attribute (the PNG export styles through the CSSOM: vite.config.ts).
   expect([...directives].filter(([, values]) => values.includes("'unsafe-inline'")).map(([name]) => name)).toEqual([]);
 });

@@ -18,7 +18,7 @@ test('editing columns towards a setting already shown gives no duplicate-key err
   await pg.getByRole('button', { name: 'Add setting' }).click();
   // The new column 3 is W2 g32 · A8; without the activation bits it would be column 2.
   await expect(pg.getByRole('button', { name: '3. W2 g32 · A8' })).toHaveAttribute('aria-pressed', 'true');
-  await pg.getByLabel('Activation bits').selectOption('16');
+  await pg.getByLabel('Activation bits').selectOption('32'); // 32 = not quantised (the vocabulary's one value)
   await expect(pg.getByRole('status', { name: 'Setting already shown' })).toContainText(
     'W2 g32 is already column 2, so column 3 stays W2 g32 · A8',
   );
