@@ -34,3 +34,29 @@ export function ditLinearSpecs(c: DitConfig): LinearSpec[] {
   );
   return specs;
 }
+
+/**
+ * Scratch sizes (f32 elements) of DitModel's forward over `samples` latents. DitModel allocates these and the
+ * memory planner (runtime/memoryPlan.ts) counts them: one list.
+ */
+export function ditWorkspaceNeeds(c: DitConfig, samples: number): Record<string, number> {
+  const { width: D, mlpRatio, freqDim, patch: p, outChannels } = c;
+  const rows = samples * ditTokens(c);
+  return {
+    patches: samples * c.inChannels * c.inputSize ** 2,
+    yRows: samples * D,
+    temb: samples * freqDim,
+    tHidden: samples * D,
+    c: samples * D,
+    cSilu: samples * D,
+    ada: samples * 6 * D,
+    x: rows * D,
+    h: rows * D,
+    qkv: rows * 3 * D,
+    attn: rows * D,
+    out: rows * D,
+    hidden: rows * mlpRatio * D,
+    scratch: rows * Math.max(mlpRatio * D, freqDim),
+    final: rows * p * p * outChannels,
+  };
+}

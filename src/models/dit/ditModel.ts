@@ -17,7 +17,7 @@ import { writeWords } from '../../gpu/buffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
 import type { Workspace } from '../runtime/workspace';
 import type { BufferSlice } from '../../kernels';
-import { ditLinearSpecs, ditTokens, type DitConfig } from './ditConfig';
+import { ditLinearSpecs, ditTokens, ditWorkspaceNeeds, type DitConfig } from './ditConfig';
 
 const OWNER = 'DitModel';
 
@@ -99,25 +99,7 @@ export class DitModel {
   }
 
   workspaceNeeds(samples: number): Record<string, number> {
-    const { width: D, mlpRatio, freqDim, patch: p, outChannels } = this.config;
-    const rows = samples * ditTokens(this.config);
-    return {
-      patches: samples * this.latentElements,
-      yRows: samples * D,
-      temb: samples * freqDim,
-      tHidden: samples * D,
-      c: samples * D,
-      cSilu: samples * D,
-      ada: samples * 6 * D,
-      x: rows * D,
-      h: rows * D,
-      qkv: rows * 3 * D,
-      attn: rows * D,
-      out: rows * D,
-      hidden: rows * mlpRatio * D,
-      scratch: rows * Math.max(mlpRatio * D, freqDim),
-      final: rows * p * p * outChannels,
-    };
+    return ditWorkspaceNeeds(this.config, samples);
   }
 
   encodeForward(encoder: GPUCommandEncoder, ws: Workspace, args: DitForwardArgs): void {

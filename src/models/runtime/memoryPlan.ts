@@ -36,8 +36,8 @@ import {
 import { WEIGHT_FORMAT_ROWS } from '../../quant/vocabulary';
 import { settingToString, type QuantSetting } from '../../quant/setting';
 import type { DitConfig, VarConfig, VqvaeConfig } from '../bundle/types.ts';
-import { varLinearSpecs } from '../var/varConfig';
-import { ditLinearSpecs, ditTokens } from '../dit/ditConfig';
+import { varLinearSpecs, varWorkspaceNeeds } from '../var/varConfig';
+import { ditLinearSpecs, ditTokens, ditWorkspaceNeeds } from '../dit/ditConfig';
 import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
 import { ModelError } from './errors';
 import { smoothFoldOf } from './methodWeights';
@@ -221,25 +221,7 @@ export function planVarMemory(
   const V = c.vocabSize;
   const maxT = Math.max(...c.patchNums.map((p) => p * p));
   const rows = S * maxT;
-  const needs: Record<string, number> = {
-    cond: S * C,
-    condSilu: S * C,
-    adaHead: S * 2 * C,
-    x: rows * C,
-    h: rows * C,
-    qkv: rows * 3 * C,
-    q: rows * C,
-    attn: rows * C,
-    out: rows * C,
-    hidden: rows * c.mlpRatio * C,
-    scratch: rows * c.mlpRatio * C,
-    logits: rows * V,
-  };
-  for (let b = 0; b < c.depth; b++) {
-    needs[`ada${b}`] = S * 6 * C;
-    needs[`k${b}`] = S * L * C;
-    needs[`v${b}`] = S * L * C;
-  }
+  const needs = varWorkspaceNeeds(c, S, rows);
   let tokens = 0;
   let uniforms = 0;
   for (const pn of c.patchNums) {
@@ -283,24 +265,9 @@ export function planDitMemory(
   buffers.push({ name: 'pos_embed', part: 'other', bytes: uploadBytes(T * D * 4) });
   // DitSampler.sample: the forward runs on [x, x] (2B rows), DitModel.workspaceNeeds(2B) + the sampler's own.
   const S = 2 * B;
-  const rows = S * T;
   const n = c.inChannels * c.inputSize ** 2;
   const needs: Record<string, number> = {
-    patches: S * n,
-    yRows: S * D,
-    temb: S * c.freqDim,
-    tHidden: S * D,
-    c: S * D,
-    cSilu: S * D,
-    ada: S * 6 * D,
-    x: rows * D,
-    h: rows * D,
-    qkv: rows * 3 * D,
-    attn: rows * D,
-    out: rows * D,
-    hidden: rows * c.mlpRatio * D,
-    scratch: rows * Math.max(c.mlpRatio * D, c.freqDim),
-    final: rows * c.patch ** 2 * c.outChannels,
+    ...ditWorkspaceNeeds(c, S),
     xIn: S * n,
     modelOut: S * c.outChannels * c.inputSize ** 2,
     eps: B * n,

@@ -48,3 +48,31 @@ export function scaleStarts(patchNums: readonly number[]): number[] {
   }
   return starts;
 }
+
+/**
+ * Scratch sizes (f32 elements) of VarModel's forward over `rows` token rows of `samples` samples, KV cache
+ * included. VarModel allocates these and the memory planner (runtime/memoryPlan.ts) counts them: one list.
+ */
+export function varWorkspaceNeeds(c: VarConfig, samples: number, rows: number): Record<string, number> {
+  const { width: C, mlpRatio, vocabSize: V, depth, numTokens: L } = c;
+  const needs: Record<string, number> = {
+    cond: samples * C,
+    condSilu: samples * C,
+    adaHead: samples * 2 * C,
+    x: rows * C,
+    h: rows * C,
+    qkv: rows * 3 * C,
+    q: rows * C,
+    attn: rows * C,
+    out: rows * C,
+    hidden: rows * mlpRatio * C,
+    scratch: rows * mlpRatio * C,
+    logits: rows * V,
+  };
+  for (let b = 0; b < depth; b++) {
+    needs[`ada${b}`] = samples * 6 * C;
+    needs[`k${b}`] = samples * L * C;
+    needs[`v${b}`] = samples * L * C;
+  }
+  return needs;
+}

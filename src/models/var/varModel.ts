@@ -16,7 +16,7 @@ import { KernelSet } from '../runtime/kernelSet';
 import { slice, uploadWords, writeWords } from '../../gpu/buffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
 import type { Workspace } from '../runtime/workspace';
-import { scaleOfToken, varLinearSpecs, type VarConfig } from './varConfig';
+import { scaleOfToken, varLinearSpecs, varWorkspaceNeeds, type VarConfig } from './varConfig';
 
 const OWNER = 'VarModel';
 
@@ -117,27 +117,7 @@ export class VarModel {
 
   /** Scratch sizes (f32 elements) of a pass over `rows` token rows of `samples` samples. */
   workspaceNeeds(samples: number, rows: number): Record<string, number> {
-    const { width: C, mlpRatio, vocabSize: V, depth, numTokens: L } = this.config;
-    const needs: Record<string, number> = {
-      cond: samples * C,
-      condSilu: samples * C,
-      adaHead: samples * 2 * C,
-      x: rows * C,
-      h: rows * C,
-      qkv: rows * 3 * C,
-      q: rows * C,
-      attn: rows * C,
-      out: rows * C,
-      hidden: rows * mlpRatio * C,
-      scratch: rows * mlpRatio * C,
-      logits: rows * V,
-    };
-    for (let b = 0; b < depth; b++) {
-      needs[`ada${b}`] = samples * 6 * C;
-      needs[`k${b}`] = samples * L * C;
-      needs[`v${b}`] = samples * L * C;
-    }
-    return needs;
+    return varWorkspaceNeeds(this.config, samples, rows);
   }
 
   /** class_emb rows of the labels, [S, C] (class numClasses = the null class). */
