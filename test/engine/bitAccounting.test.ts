@@ -39,7 +39,7 @@ function report(setting: QuantSetting): WeightReport {
     };
   });
   return {
-    setting: 'x',
+    setting: FULL_PRECISION,
     linearParams: layers.reduce((a, l) => a + l.params, 0),
     weightBytes: layers.reduce((a, l) => a + l.weightBytes, 0),
     idealWeightBytes: 0,

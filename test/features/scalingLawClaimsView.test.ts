@@ -8,7 +8,7 @@ import { parseSweep } from '../../src/features/scaling-law/sweepFile';
 
 describe('ClaimsView', () => {
   it('states the four claims, their verdicts and evidence; without a sweep it says so', () => {
-    const sweep = parseSweep(JSON.parse(readFileSync('public/sweeps/mnist-sweep.json', 'utf8')));
+    const { sweep } = parseSweep(JSON.parse(readFileSync('public/sweeps/mnist-sweep.json', 'utf8')));
     const html = renderToStaticMarkup(createElement(ClaimsView, { sweep, metric: 'fd' }));
     for (const id of ['var-vs-dit', 'ptq-methods', 'distillation', 'step-errors'])
       expect(html).toContain(`data-testid="claim-${id}"`);

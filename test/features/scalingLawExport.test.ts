@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseSweep } from '../../src/features/scaling-law/sweepFile';
 import { CSV_COLUMNS, exportFileName, exportRows, toCsv, toJson } from '../../src/features/scaling-law/exportData';
 import { csvField } from '../../src/util/csv';
 import type { SweepFile } from '../../src/engine/quality/types';
@@ -100,6 +101,7 @@ describe('CSV export', () => {
     const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
     expect(rows.slice(1).map((r) => r[col('source')])).toEqual(['sweep', 'sweep', 'sweep', 'live']);
     expect(rows[1]![col('precision')]).toBe('W4A8');
+    expect(rows.slice(1).map((r) => r[col('setting')])).toEqual(['W4g128-A8', 'Wfp4g32', 'W3g128', 'W2g128']);
     expect(rows[2]![col('precision')]).toBe('FP4');
     expect(rows[2]![col('sampler')]).toBe('ddim');
     expect(rows[1]![col('sampler')]).toBe('');
@@ -145,6 +147,10 @@ describe('JSON export and file names', () => {
     expect(parsed.sweep.adapter).toBe('SwiftShader, Chromium 156');
     expect(parsed.sweep.points).toHaveLength(3);
     expect(parsed.live[0].samples).toBe(37);
+    // Settings leave as their canonical text, and a written file reads back as the same points.
+    expect(parsed.sweep.points.map((p: { setting: string }) => p.setting)).toEqual(['W4g128-A8', 'Wfp4g32', 'W3g128']);
+    expect(parsed.live[0].setting).toBe('W2g128');
+    expect(parseSweep(parsed.sweep).sweep.points).toEqual(sweep.points);
     expect(JSON.parse(toJson(undefined, [])).sweep).toBeNull();
     const v2 = JSON.parse(toJson(sweepV2, live));
     expect(v2.sweep.formatVersion).toBe(2);

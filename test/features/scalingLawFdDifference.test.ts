@@ -50,7 +50,7 @@ describe('FD differences of two quality points', () => {
   });
 
   it('the distillation view judges noise by the paired error when it has one', () => {
-    const rtn2 = qualityPoint({ ...w2, modelId: 'mnist-var-d2' });
+    const rtn2 = { ...w2, modelId: 'mnist-var-d2' };
     const rtn3 = qualityPoint({
       modelId: 'mnist-var-d2',
       depth: 2,

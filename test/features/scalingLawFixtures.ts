@@ -1,14 +1,18 @@
-/** QualityPoint builder for the scaling-law unit tests: bits derived the way the sweep derives them. */
-import type { QualityPoint } from '../../src/engine/quality/types';
+/**
+ * QualityPoint builder for the scaling-law unit tests: written as a sweep row (setting text, parsed through the
+ * app's one edge, sweepRow.ts), bits derived the way the sweep derives them.
+ */
+import type { QualityPoint, SweepRow } from '../../src/engine/quality/types';
+import { fromSweepRow } from '../../src/engine/quality/sweepRow';
 
 export function qualityPoint(
-  p: Partial<QualityPoint> & Pick<QualityPoint, 'modelId' | 'setting' | 'weightBits' | 'fd'>,
+  p: Partial<SweepRow> & Pick<SweepRow, 'modelId' | 'setting' | 'weightBits' | 'fd'>,
 ): QualityPoint {
   const linearParams = p.linearParams ?? 100_000 * (p.depth ?? 1);
   const totalParams = p.totalParams ?? linearParams + 3_000;
   const bitsPerWeight = p.bitsPerWeight ?? (p.weightBits >= 32 ? 32 : p.weightBits + 16 / 128);
   const activationBits = p.activationBits ?? 32;
-  return {
+  return fromSweepRow({
     family: p.modelId.includes('dit') ? 'dit' : 'var',
     depth: 1,
     method: 'rtn',
@@ -28,7 +32,7 @@ export function qualityPoint(
     partial: false,
     ms: 1000,
     ...p,
-  };
+  });
 }
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */

@@ -60,9 +60,9 @@ describe('metric selector', () => {
     const kid = buildSeries(points, 'transformerBits', undefined, 'kid');
     expect(fd.flatMap((s) => s.points).length).toBe(4);
     expect(kid.flatMap((s) => s.points).length).toBe(3);
-    const w2 = kid.flatMap((s) => s.points).find((p) => p.setting === 'W2g32')!;
+    const w2 = kid.flatMap((s) => s.points).find((p) => p.settingText === 'W2g32')!;
     expect([w2.metric, w2.value, w2.stdError, w2.fd]).toEqual(['kid', 0.05, 0.005, 90]);
-    expect(paretoFrontier(kid.flatMap((s) => s.points)).map((p) => p.setting)).toEqual(['W2g32', 'W4g32', 'fp32']);
+    expect(paretoFrontier(kid.flatMap((s) => s.points)).map((p) => p.settingText)).toEqual(['W2g32', 'W4g32', 'fp32']);
   });
 
   it('differences of a metric are paired when the points share draws, else the independent bound', () => {

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { methodLabel, precisionOf } from '../../src/features/scaling-law/precision';
 import { buildSeries, precisionColors } from '../../src/features/scaling-law/series';
 import { qualityPoint } from './scalingLawFixtures';
+import { parseSetting, settingToString } from '../../src/quant/setting';
 
 describe('precisionOf', () => {
   it('names curves by weight code bits, activation bits and number format', () => {
     const label = (setting: string, weightBits: number, activationBits = 32) =>
-      precisionOf({ setting, weightBits, activationBits }).label;
+      precisionOf({ setting: parseSetting(setting), weightBits, activationBits }).label;
     expect(label('fp32', 32)).toBe('FP32');
     expect(label('W8c', 8)).toBe('W8');
     expect(label('W3ag64', 3)).toBe('W3');
@@ -15,13 +16,13 @@ describe('precisionOf', () => {
     expect(label('Wfp4g32', 4)).toBe('FP4');
     expect(label('Wfp8e5m2c-Afp8e4m3', 8, 8)).toBe('FP8e5m2 Afp8');
     expect(label('W32-A8', 32, 8)).toBe('W32A8');
-    // A setting this build cannot parse still gets a curve from the bit counts.
-    expect(label('W5x-future', 5, 6)).toBe('W5A6');
   });
 
   it('keeps granularity and zero point as the variant, not in the label', () => {
-    expect(precisionOf({ setting: 'W3ag64', weightBits: 3, activationBits: 32 }).variant).toBe('g64 asym');
-    expect(precisionOf({ setting: 'W3c', weightBits: 3, activationBits: 32 }).variant).toBe('c');
+    expect(precisionOf({ setting: parseSetting('W3ag64'), weightBits: 3, activationBits: 32 }).variant).toBe(
+      'g64 asym',
+    );
+    expect(precisionOf({ setting: parseSetting('W3c'), weightBits: 3, activationBits: 32 }).variant).toBe('c');
   });
 
   it('labels methods, TopKLD as our reconstruction', () => {
@@ -139,7 +140,7 @@ describe('buildSeries', () => {
     for (const s of series) expect(s.color).toBe(colors.get(s.precision));
     expect(new Set(colors.values()).size).toBe(colors.size);
     // A curve keeps its colour when the sweep gains or lacks other precisions.
-    const fewer = precisionColors(points.filter((p) => p.setting === 'W4g128' || p.setting === 'fp32'));
+    const fewer = precisionColors(points.filter((p) => ['W4g128', 'fp32'].includes(settingToString(p.setting))));
     expect(fewer.get('W4')).toBe(colors.get('W4'));
     expect(fewer.size).toBe(2);
     // Precisions outside the fixed table still get distinct colours.

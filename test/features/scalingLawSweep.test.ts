@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { settingToString } from '../../src/quant/setting';
 import { loadSweep, parseSweep, sweepNotices, SweepFormatError } from '../../src/features/scaling-law/sweepFile';
 
 const fixture = JSON.parse(
@@ -10,7 +11,7 @@ const respond = (body: string, init: ResponseInit) => (async () => new Response(
 
 describe('sweep file', () => {
   it('accepts the fixture sweep and names the first problem of a broken one', () => {
-    expect(parseSweep(fixture).points.length).toBe(fixture.points.length);
+    expect(parseSweep(fixture).sweep.points.length).toBe(fixture.points.length);
     const broken = structuredClone(fixture);
     delete broken.points[5].computeBits;
     expect(() => parseSweep(broken)).toThrow(SweepFormatError);
@@ -22,11 +23,27 @@ describe('sweep file', () => {
     expect(() => parseSweep(wrongFamily)).toThrow(/family "gan"/);
   });
 
+  it('parses each setting once, and leaves out (with a notice) a row whose setting this build cannot read', () => {
+    const { sweep, unreadable } = parseSweep(fixture);
+    expect(unreadable).toEqual([]);
+    const first = sweep.points[0]!;
+    expect(typeof first.setting).toBe('object');
+    expect(settingToString(first.setting)).toBe(fixture.points[0].setting);
+    const newer = structuredClone(fixture);
+    newer.points[2].setting = 'W4g32-zz9';
+    const parsed = parseSweep(newer);
+    expect(parsed.sweep.points.length).toBe(fixture.points.length - 1);
+    expect(parsed.unreadable).toEqual([
+      expect.stringMatching(/^\S+ W4g32-zz9: "W4g32-zz9" is not a quantisation setting/),
+    ]);
+    expect(sweepNotices(parsed.sweep, parsed.unreadable)[0]).toMatch(/^1 points are not drawn: .*W4g32-zz9/);
+  });
+
   it('loads formatVersion 1 files (the fixture, the shipped sweep) with a notice, not an error', () => {
     const shipped = JSON.parse(readFileSync(new URL('../../public/sweeps/mnist-sweep.json', import.meta.url), 'utf8'));
     for (const old of [fixture, shipped]) {
       expect(old.formatVersion).toBe(1);
-      const sweep = parseSweep(old);
+      const { sweep } = parseSweep(old);
       const notices = sweepNotices(sweep);
       expect(notices).toHaveLength(1);
       expect(notices[0]).toMatch(/one whole class.*too wide.*no KID and no real-data floor/);
@@ -43,19 +60,19 @@ describe('sweep file', () => {
       engine: 'webgpu',
     }));
     const v2 = { ...fixture, formatVersion: 2, realDataFloor: floor, points };
-    expect(sweepNotices(parseSweep(v2))).toEqual([]);
-    expect(parseSweep(v2).realDataFloor).toEqual(floor);
+    expect(sweepNotices(parseSweep(v2).sweep)).toEqual([]);
+    expect(parseSweep(v2).sweep.realDataFloor).toEqual(floor);
     const lacking = structuredClone(v2);
     delete lacking.realDataFloor;
     delete lacking.points[0].kid;
     delete lacking.points[0].kidSe;
     delete lacking.points[1].engine;
-    expect(sweepNotices(parseSweep(lacking))).toEqual([
+    expect(sweepNotices(parseSweep(lacking).sweep)).toEqual([
       `1 of ${points.length} points have no KID (measured with a classifier bundle without a KID reference).`,
       'This file has no real-data floor at N = 200, so no floor band is drawn.',
       `1 of ${points.length} points do not say which engine measured them.`,
     ]);
-    expect(sweepNotices(parseSweep({ ...v2, realDataFloor: { ...floor, samples: 100 } }))).toEqual([
+    expect(sweepNotices(parseSweep({ ...v2, realDataFloor: { ...floor, samples: 100 } }).sweep)).toEqual([
       'The real-data floor was measured at N = 100, the points at N = 200: FD is not comparable across N, so no floor band is drawn.',
     ]);
     const bad = (mutate: (f: typeof v2) => void) => {

@@ -62,8 +62,8 @@ export interface WeightHistogramResult {
   readonly linear: string;
   readonly rows: number;
   readonly cols: number;
-  /** The canonical setting string and its weight part's effective bits per weight (scales included). */
-  readonly setting: string;
+  /** The setting and its weight part's effective bits per weight (scales included). */
+  readonly setting: QuantSetting;
   readonly bitsPerWeight: number;
   readonly groups: number;
   readonly scope: WeightHistogramParams['scope'];

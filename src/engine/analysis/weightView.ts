@@ -84,7 +84,7 @@ export function weightHistogram(bundle: GeneratorBundle, p: WeightHistogramParam
     linear: spec.name,
     rows: spec.rows,
     cols: spec.cols,
-    setting: text,
+    setting,
     bitsPerWeight: effectiveBitsPerWeight(format, granularity, spec.rows, spec.cols),
     groups,
     scope,

@@ -7,6 +7,7 @@
 import { validateBundle, validateIndex, type BundleSource, type ValidatedBundle } from '../../models/bundle/index.ts';
 import type { BundleIndex, DitManifest, VarManifest } from '../../models/bundle/types.ts';
 import { GenerationError } from './errors';
+import { parseSetting, type QuantSetting } from '../../quant/setting';
 import type { ModelListEntry } from './types';
 
 export type GeneratorBundle = ValidatedBundle & { readonly manifest: VarManifest | DitManifest };
@@ -46,10 +47,9 @@ export class BundleStore {
         typeof trained.method === 'string' &&
         typeof trained.teacher === 'string'
       ) {
-        return {
-          ...entry,
-          quantTraining: { setting: trained.setting, method: trained.method, teacher: trained.teacher },
-        };
+        // The manifest's strings, parsed once here; a student this build cannot name is listed as a plain model.
+        const setting = tryParseSetting(`${trained.setting}~${trained.method}`);
+        if (setting) return { ...entry, quantTraining: { setting, teacher: trained.teacher } };
       }
       return entry;
     });
@@ -116,5 +116,13 @@ export class BundleStore {
   private async validatedIndex(): Promise<BundleIndex> {
     this.index ??= await validateIndex(this.source);
     return this.index;
+  }
+}
+
+function tryParseSetting(text: string): QuantSetting | undefined {
+  try {
+    return parseSetting(text);
+  } catch {
+    return undefined;
   }
 }

@@ -15,8 +15,11 @@ export interface ModelListEntry {
   readonly metrics: GeneratorMetrics | null;
   /** var and dit bundles can be loaded and generated with; the others are their decoders and the classifier. */
   readonly generator: boolean;
-  /** A student trained for one quantised setting (QAT / distillation) of `teacher`; absent for ordinary models. */
-  readonly quantTraining?: { readonly setting: string; readonly method: string; readonly teacher: string };
+  /**
+   * A student trained for one quantised setting (QAT / distillation) of `teacher`, its trained method in
+   * `setting.method`; absent for ordinary models and for students whose setting this build cannot read.
+   */
+  readonly quantTraining?: { readonly setting: QuantSetting; readonly teacher: string };
 }
 
 export interface ListModelsResult {

@@ -8,4 +8,5 @@ export { QualityError, type QualityErrorCode } from './errors';
 export { QualityRun, MIN_FD_SAMPLES } from './qualityRun';
 export { resolveQuality, DEFAULT_BATCH, MAX_BATCH, MAX_SAMPLES, type ResolvedQuality } from './qualityParams';
 export { bitAccounting, settingWeightBits, settingActivationBits, type BitAccounting } from './bitAccounting';
+export { toSweepRow, fromSweepRow } from './sweepRow';
 export { batchVarUniforms, batchDitNoise, batchLabels } from './batchDraws';

@@ -155,7 +155,7 @@ export class QualityRun {
       modelId: m.id,
       family: m.family,
       depth: m.config.depth,
-      setting: request.setting.text,
+      setting: request.setting.value,
       method: methodOf(m, request),
       ...bits,
       ...(request.paired && this.paired.samples > 0 ? { paired: this.paired.estimate() } : {}),

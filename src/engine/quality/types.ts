@@ -38,8 +38,8 @@ export interface QualityPoint {
   readonly family: ModelFamily;
   /** Transformer depth: the model size the chart draws one point per. */
   readonly depth: number;
-  /** The setting's text: a quality point is a row of the sweep file and the CSV export (printed once, in the engine). */
-  readonly setting: string;
+  /** The setting measured: an object inside the app; printed only where a point leaves it (sweepRow.ts). */
+  readonly setting: QuantSetting;
   /** 'rtn' | 'clip' | 'sq0.5-folded' (SmoothQuant folded into qkv/fc1; 'sq0.5' in old files: every Linear, run-time 1/s) | 'gptq128' (GPTQ with its calibration images; 'gptq' in old files: 10) | a trained method such as 'qat-topkld' (from the bundle). */
   readonly method: string;
   /** Quantised (Linear) parameters and all parameters of the generator. */
@@ -141,3 +141,9 @@ export interface SweepFile {
   readonly realDataFloor?: RealDataFloor;
   readonly points: readonly QualityPoint[];
 }
+
+/**
+ * A point as a sweep file, a JSON export and `tools/sweep` write it: the setting as its canonical text
+ * (src/quant/setting.ts settingToString). sweepRow.ts converts both ways; nothing else prints or parses it.
+ */
+export type SweepRow = Omit<QualityPoint, 'setting'> & { readonly setting: string };

@@ -1,6 +1,7 @@
 import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
 import { SettingPicker } from '../../components/SettingPicker';
+import { settingToString } from '../../quant/setting';
 import type { WeightLayer } from '../../engine/analysis/types';
 import { WeightHistogram } from '../format-explorer/WeightHistogram';
 import { IntField, ModelField } from './ModelField';
@@ -89,7 +90,7 @@ export function WeightGridView() {
             <Metric
               label="Bits per weight"
               value={result.bitsPerWeight.toFixed(3)}
-              hint={`${result.setting}: code bits + f16 scale per group`}
+              hint={`${settingToString(result.setting)}: code bits + f16 scale per group`}
             />
             <Metric
               label="Weight error"

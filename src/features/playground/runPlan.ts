@@ -4,7 +4,7 @@
  * the fp32 reference of a (model, class, seed, steps) and does not sample it again).
  */
 import type { ComparedRun, GenerateResult, ModelListEntry, RunSummary } from '../../worker/protocol';
-import { parseSetting, sameSetting, settingToString, type QuantSetting } from '../../quant/setting';
+import { sameSetting, settingToString, type QuantSetting } from '../../quant/setting';
 import type { ModelFamily } from '../../models/bundle/types';
 import { rowCells, type PlaygroundView } from './viewState';
 
@@ -55,14 +55,9 @@ export function baseModels(
     .sort((a, b) => a.depth - b.depth);
 }
 
-/** The setting a student bundle was trained for, its trained method included (the manifest's strings, read once here). */
+/** The setting a student bundle was trained for, its trained method included (parsed by the engine's model list). */
 export function studentSetting(m: ModelListEntry): QuantSetting | undefined {
-  if (!m.quantTraining) return undefined;
-  try {
-    return parseSetting(`${m.quantTraining.setting}~${m.quantTraining.method}`);
-  } catch {
-    return undefined; // a student this build cannot name is not offered
-  }
+  return m.quantTraining?.setting;
 }
 
 /** The student bundle of `teacher` trained for `setting` (a trained method), if one is shipped. */

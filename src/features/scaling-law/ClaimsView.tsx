@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { SweepFile } from '../../engine/quality/types';
+import { toSweepRow } from '../../engine/quality/sweepRow';
 import { judgeClaims, type Verdict } from './claims.mjs';
 import type { QualityMetric } from './metric';
 
@@ -17,7 +18,11 @@ const VERDICT_TEXT: Record<Verdict, string> = {
  * claim, its verdict with paired errors, the numbers behind it and what would change it.
  */
 export function ClaimsView({ sweep, metric }: { sweep: SweepFile | undefined; metric: QualityMetric }) {
-  const report = useMemo(() => (sweep ? judgeClaims(sweep, metric) : undefined), [sweep, metric]);
+  // claims.mjs judges sweep-file rows (setting text), the form `node scripts/sweep-claims.mjs` reads too.
+  const report = useMemo(
+    () => (sweep ? judgeClaims({ ...sweep, points: sweep.points.map(toSweepRow) }, metric) : undefined),
+    [sweep, metric],
+  );
   return (
     <section className="claims" aria-labelledby="claims-title" data-testid="claims-view">
       <h3 id="claims-title">The paper's claims, judged on this sweep</h3>

@@ -137,7 +137,7 @@ function PairedMetricsView({ point }: { point: QualityPoint | undefined }) {
       {lines.map((l) => (
         <div key={l.label}>
           <dt>
-            {l.label} ({point.modelId}, {point.setting})
+            {l.label} ({point.modelId}, {settingToString(point.setting)})
           </dt>
           <dd>{l.text}</dd>
           <dd className="muted">{l.hint}</dd>

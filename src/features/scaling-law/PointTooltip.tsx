@@ -21,7 +21,7 @@ export function PointTooltip({
   return (
     <div className="scaling-tooltip">
       <strong>
-        {p.modelId} · {p.setting}
+        {p.modelId} · {p.settingText}
         {p.partial ? ' (measuring…)' : ''}
       </strong>
       <dl>

@@ -4,6 +4,7 @@
  */
 import { pointBits, type BitsAxis } from './bitsAxis';
 import type { QualityPoint, SweepFile } from '../../engine/quality/types';
+import { toSweepRow } from '../../engine/quality/sweepRow';
 import { precisionOf } from './precision';
 import { csvField } from '../../util/csv';
 
@@ -49,7 +50,7 @@ export function toCsv(rows: readonly ExportRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const { source, point } of rows) {
     const record: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>> = {
-      ...point,
+      ...toSweepRow(point),
       // Derived for points written before these fields existed (bitsAxis.ts pointBits).
       ...pointBits(point),
       source,
@@ -71,10 +72,10 @@ export function toJson(sweep: SweepFile | undefined, live: readonly QualityPoint
             adapter: sweep.adapter,
             config: sweep.config,
             ...(sweep.realDataFloor ? { realDataFloor: sweep.realDataFloor } : {}),
-            points: sweep.points,
+            points: sweep.points.map(toSweepRow),
           }
         : null,
-      live,
+      live: live.map(toSweepRow),
     },
     null,
     2,

@@ -3,7 +3,6 @@
  * method that produced it ("RTN", "GPTQ", "TopKLD (our reconstruction)"). Curves connect the model sizes of
  * one family at one precision, so the label must ignore everything that differs between sizes.
  */
-import { parseSetting, type QuantSetting } from '../../quant/setting';
 import { activationFormatRow, granularityRow, methodRowByToken, weightFormatRow } from '../../quant/vocabulary';
 import type { QualityPoint } from '../../engine/quality/types';
 
@@ -20,20 +19,8 @@ export interface Precision {
 }
 
 export function precisionOf(point: Pick<QualityPoint, 'setting' | 'weightBits' | 'activationBits'>): Precision {
-  let setting: QuantSetting | undefined;
-  try {
-    setting = parseSetting(point.setting);
-  } catch {
-    // A setting this build cannot parse (a newer sweep): fall back to the bit counts the point carries.
-    setting = undefined;
-  }
+  const { setting } = point;
   const rank = point.weightBits * 100 + point.activationBits;
-  if (!setting) {
-    const w = point.weightBits >= 32 ? 'W32' : `W${point.weightBits}`;
-    const a = point.activationBits >= 32 ? '' : `A${point.activationBits}`;
-    const label = w === 'W32' && a === '' ? 'FP32' : `${w}${a}`;
-    return { label, variant: '', rank, weightKind: w === 'W32' ? 'none' : 'int', activation: a };
-  }
   const { weight, activation } = setting;
   const aFormat = activation.format;
   const aLabel = aFormat.kind === 'none' ? '' : activationFormatRow(aFormat).short;

@@ -3,6 +3,7 @@
  * sizes in order of bits. Colours follow the precision (the same in the VAR and DiT charts), marker shapes
  * follow the method.
  */
+import { settingToString } from '../../quant/setting';
 import type { ModelFamily } from '../../models/bundle/types';
 import type { QualityPoint } from '../../engine/quality/types';
 import { metricValue, type QualityMetric } from './metric';
@@ -28,7 +29,8 @@ export interface ChartPoint {
   readonly modelId: string;
   readonly family: ModelFamily;
   readonly depth: number;
-  readonly setting: string;
+  /** The setting as the tooltip prints it. */
+  readonly settingText: string;
   readonly method: string;
   readonly precision: string;
   readonly partial: boolean;
@@ -63,7 +65,7 @@ export function toChartPoint(p: QualityPoint, axis: BitsAxis, metric: QualityMet
     modelId: p.modelId,
     family: p.family,
     depth: p.depth,
-    setting: p.setting,
+    settingText: settingToString(p.setting),
     method: p.method,
     precision: precisionOf(p).label,
     partial: p.partial,
@@ -174,7 +176,7 @@ export function buildSeries(
 function dedupeByModel(points: readonly QualityPoint[]): QualityPoint[] {
   const best = new Map<string, QualityPoint>();
   for (const p of points) {
-    const key = `${p.modelId}|${p.setting}`;
+    const key = `${p.modelId}|${settingToString(p.setting)}`;
     const kept = best.get(key);
     if (!kept || p.samples > kept.samples) best.set(key, p);
   }

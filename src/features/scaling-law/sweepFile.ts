@@ -2,9 +2,11 @@
  * The shipped sweep (public/sweeps/mnist-sweep.json, written by `npm run sweep`): fetched once, checked
  * enough that a wrong file fails with a message instead of a blank chart. A missing file is not an error:
  * the chart says how to make one. An older file (formatVersion 1: class-aligned jackknife groups, no KID, no
- * real-data floor) loads with notices that say what it lacks.
+ * real-data floor) loads with notices that say what it lacks. Each row's setting text is parsed here, once; a
+ * row whose setting this build cannot read (a newer file) is left out and named in a notice.
  */
-import type { QualityPoint, RealDataFloor, SweepFile } from '../../engine/quality/types';
+import type { QualityPoint, RealDataFloor, SweepFile, SweepRow } from '../../engine/quality/types';
+import { fromSweepRow } from '../../engine/quality/sweepRow';
 
 export type SweepLoad =
   | { state: 'missing' }
@@ -40,8 +42,14 @@ const STRING_FIELDS = ['modelId', 'family', 'setting', 'method'] as const;
 
 const FLOOR_NUMBERS = ['samples', 'fd', 'fdStdErr', 'kid', 'kidSe'] as const;
 
+export interface ParsedSweep {
+  readonly sweep: SweepFile;
+  /** "modelId setting: why" of each row left out because this build cannot read its setting. */
+  readonly unreadable: readonly string[];
+}
+
 /** Throws SweepFormatError naming the first problem. */
-export function parseSweep(data: unknown): SweepFile {
+export function parseSweep(data: unknown): ParsedSweep {
   if (!isObject(data)) throw new SweepFormatError('it is not a JSON object');
   if (data.formatVersion !== 1 && data.formatVersion !== 2)
     throw new SweepFormatError(`formatVersion is ${JSON.stringify(data.formatVersion)}, this app reads 1 and 2`);
@@ -50,7 +58,16 @@ export function parseSweep(data: unknown): SweepFile {
     throw new SweepFormatError('it has no config.samples (the N of every point)');
   data.points.forEach((p: unknown, i: number) => checkPoint(p, i));
   if (data.realDataFloor !== undefined) checkFloor(data.realDataFloor);
-  return data as unknown as SweepFile;
+  const points: QualityPoint[] = [];
+  const unreadable: string[] = [];
+  for (const row of data.points as SweepRow[]) {
+    try {
+      points.push(fromSweepRow(row));
+    } catch (error) {
+      unreadable.push(`${row.modelId} ${row.setting}: ${(error as Error).message}`);
+    }
+  }
+  return { sweep: { ...(data as unknown as SweepFile), points }, unreadable };
 }
 
 function checkFloor(f: unknown): asserts f is RealDataFloor {
@@ -65,8 +82,12 @@ function checkFloor(f: unknown): asserts f is RealDataFloor {
  * What a loaded file lacks, in words for the panel: a formatVersion 1 file's error bars (class-aligned groups),
  * missing KID, a missing or mismatched real-data floor, points without an engine. Empty for a complete file.
  */
-export function sweepNotices(sweep: SweepFile): string[] {
+export function sweepNotices(sweep: SweepFile, unreadable: readonly string[] = []): string[] {
   const notices: string[] = [];
+  if (unreadable.length > 0)
+    notices.push(
+      `${unreadable.length} points are not drawn: this version of the app cannot read their settings (${unreadable.join('; ')}). Reload the app to get its newest version.`,
+    );
   const n = sweep.config.samples;
   if (sweep.formatVersion === 1) {
     notices.push(
@@ -90,7 +111,7 @@ export function sweepNotices(sweep: SweepFile): string[] {
   return notices;
 }
 
-function checkPoint(p: unknown, i: number): asserts p is QualityPoint {
+function checkPoint(p: unknown, i: number): asserts p is SweepRow {
   if (!isObject(p)) throw new SweepFormatError(`point ${i} is not an object`);
   for (const f of STRING_FIELDS)
     if (typeof p[f] !== 'string') throw new SweepFormatError(`point ${i} has no string ${f}`);
@@ -149,8 +170,8 @@ export async function loadSweep(url: string, fetchImpl: typeof fetch = fetch): P
     return { state: 'invalid', message: `The sweep file is not JSON (${(error as Error).message}).`, fix: SWEEP_FIX };
   }
   try {
-    const sweep = parseSweep(data);
-    return { state: 'ready', sweep, notices: sweepNotices(sweep) };
+    const { sweep, unreadable } = parseSweep(data);
+    return { state: 'ready', sweep, notices: sweepNotices(sweep, unreadable) };
   } catch (error) {
     return { state: 'invalid', message: (error as Error).message, fix: SWEEP_FIX };
   }

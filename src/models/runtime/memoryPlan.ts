@@ -52,7 +52,7 @@ export interface PlannedBuffer {
 
 export interface MemoryPlan {
   readonly model: string;
-  readonly setting: string;
+  readonly setting: QuantSetting;
   /** Bytes per part; `total` is their sum. */
   readonly bytes: Readonly<Record<MemoryPart, number>> & { readonly total: number };
   /** Bytes VarModel.load / DitModel.load allocate (weights + other): what the GPU test measures. */
@@ -181,7 +181,7 @@ function finish(model: string, setting: QuantSetting, buffers: PlannedBuffer[]):
   const total = Object.values(bytes).reduce((a, b) => a + b, 0);
   return {
     model,
-    setting: settingToString(setting),
+    setting,
     bytes: { ...bytes, total },
     modelLoadBytes: bytes.weights + bytes.other,
     largest,
@@ -350,7 +350,7 @@ export function requireMemoryFits(
       : 'No lower bit setting the playground offers fits either: use a smaller model or a device with more memory.';
   throw new ModelError(
     problem.code,
-    `${plan.model} at ${plan.setting} does not fit this adapter: ${problem.detail}.`,
+    `${plan.model} at ${settingToString(plan.setting)} does not fit this adapter: ${problem.detail}.`,
     suggestion,
   );
 }

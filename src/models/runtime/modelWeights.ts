@@ -4,7 +4,7 @@
  * compares what the Linear weights take on the GPU with params x bits / 8 (the scaling-law's bits).
  */
 import { f16ArrayToF32, tensorAsF32, tensorF16Bits, type SafetensorsFile } from '../bundle/index.ts';
-import { settingToString, type QuantSetting } from '../../quant/setting';
+import type { QuantSetting } from '../../quant/setting';
 import { GpuLinear, type HostWeight } from './gpuLinear';
 import { uploadWords } from '../../gpu/buffers';
 import { ModelError, requireLiveModel } from './errors';
@@ -26,7 +26,7 @@ export interface LinearReport {
 }
 
 export interface WeightReport {
-  readonly setting: string;
+  readonly setting: QuantSetting;
   /** Weights of all Linear layers (biases excluded). */
   readonly linearParams: number;
   /** GPU bytes of the Linear weights: packed codes + f16 scales (+ offsets), or the unquantised f16 / f32 weight. */
@@ -114,7 +114,7 @@ export class GpuModelWeights {
     }));
     for (const l of this.linears.values()) otherBytes += l.biasBytes;
     this.report = {
-      setting: settingToString(setting),
+      setting,
       linearParams: layers.reduce((a, l) => a + l.params, 0),
       weightBytes: layers.reduce((a, l) => a + l.weightBytes, 0),
       idealWeightBytes: layers.reduce((a, l) => a + (l.params * l.storedBits) / 8, 0),

@@ -26,7 +26,7 @@ const models: ModelListEntry[] = [
   entry('mnist-vqvae', 'vqvae' as never, { generator: false }),
   entry('mnist-dit-d2', 'dit'),
   entry('mnist-var-d1-qat-w3g32-topkld', 'var', {
-    quantTraining: { setting: 'W3g32', method: 'qat-topkld', teacher: 'mnist-var-d1' },
+    quantTraining: { setting: parseSetting('W3g32~qat-topkld'), teacher: 'mnist-var-d1' },
   }),
 ];
 const fakeRun = {} as ComparedRun;

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testDevice } from '../device';
-import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
+import { FULL_PRECISION, parseSetting, settingToString, type QuantSetting } from '../../../src/quant/setting';
 import { VarModel } from '../../../src/models/var/varModel';
 import { VarTokenizer } from '../../../src/models/var/varTokenizer';
 import { VarSampler } from '../../../src/models/var/varSampler';
@@ -162,7 +162,7 @@ describe('memory plan in the engine', () => {
       });
       expect(state.cachedKeys()).toEqual([]);
       // The suggested setting loads, and so does fp32 once the budget is the default again.
-      expect(state.model(bundles, w8).model.report.setting).toBe('W8g128');
+      expect(settingToString(state.model(bundles, w8).model.report.setting)).toBe('W8g128');
       state.memoryBudgetBytes = undefined;
       expect(state.model(bundles, FULL_PRECISION).family).toBe('dit');
     } finally {

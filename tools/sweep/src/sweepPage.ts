@@ -7,7 +7,8 @@ import { parseSetting } from '../../../src/quant/setting';
 import { EngineClient } from '../../../src/worker/engineClient';
 import { adapterLabel } from '../../../src/gpu/gpuContext';
 import type { ListModelsResult } from '../../../src/engine/generation/types';
-import type { MeasureQualityParams, QualityPoint } from '../../../src/engine/quality/types';
+import type { MeasureQualityParams, SweepRow } from '../../../src/engine/quality/types';
+import { toSweepRow } from '../../../src/engine/quality/sweepRow';
 
 export interface SweepEnvironment {
   /** Adapter description (vendor / architecture / device / description) and the browser it ran in. */
@@ -20,8 +21,8 @@ export type SweepReport = (kind: 'progress' | 'partial', payload: unknown) => vo
 export interface SweepPageApi {
   environment(): Promise<SweepEnvironment>;
   listModels(): Promise<ListModelsResult>;
-  /** The sweep file's setting text is parsed here, once, on its way into the engine. */
-  measure(params: Omit<MeasureQualityParams, 'setting'> & { setting: string }): Promise<QualityPoint>;
+  /** The sweep file's setting text is parsed here, once, on its way into the engine, and printed on the way out. */
+  measure(params: Omit<MeasureQualityParams, 'setting'> & { setting: string }): Promise<SweepRow>;
 }
 
 export function createSweepApi(report: () => SweepReport | undefined, log: (line: string) => void): SweepPageApi {
@@ -42,14 +43,14 @@ export function createSweepApi(report: () => SweepReport | undefined, log: (line
         { ...params, setting: parseSetting(params.setting) },
         {
           onProgress: (fraction, message) => report()?.('progress', { fraction, message }),
-          onPartial: (partial) => report()?.('partial', partial),
+          onPartial: (partial) => report()?.('partial', toSweepRow(partial)),
         },
       );
       const kid = point.kid !== undefined ? `, KID ${point.kid.toFixed(4)} ± ${point.kidSe!.toFixed(4)}` : '';
       log(
         `  FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kid}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s`,
       );
-      return point;
+      return toSweepRow(point);
     },
   };
 }

@@ -2,11 +2,12 @@
  * The end-to-end bench's summary rows: medians and ratios, computed only from measurements of the same run
  * (the fp32 row of the same model and batch; onnxruntime's forward of the same model). Pure, unit-tested.
  */
+import type { ModelFamily } from '../../../../src/models/bundle/types';
 import type { ForwardMeasurement, ImageMeasurement, LatencyMeasurement } from './endToEndTypes';
 
 export interface ImageSummaryRow {
   readonly model: string;
-  readonly family: 'var' | 'dit';
+  readonly family: ModelFamily;
   readonly setting: string;
   readonly batch: number;
   readonly steps: number;
@@ -42,7 +43,7 @@ export interface ForwardSummaryRow {
 
 export interface LatencySummaryRow {
   readonly model: string;
-  readonly family: 'var' | 'dit';
+  readonly family: ModelFamily;
   readonly steps: number;
   readonly reps: number;
   readonly uncachedMedianMs: number;

@@ -1,4 +1,5 @@
 /** Shape of the end-to-end bench's JSON (window.__benchResult with `suite=e2e`; tools/bench/run.mjs writes it to disk). */
+import type { ModelFamily } from '../../../../src/models/bundle/types';
 import type { TimingStats } from '../stats';
 import type { BenchEnvironment } from '../resultTypes';
 import type { EndToEndConfig } from './endToEndConfig';
@@ -7,7 +8,7 @@ import type { EndToEndSummary } from './endToEndSummary';
 /** Per-image times of one (model, setting, batch) through the samplers and the decoder, wall clock. */
 export interface ImageMeasurement {
   readonly model: string;
-  readonly family: 'var' | 'dit';
+  readonly family: ModelFamily;
   readonly setting: string;
   /** Images per sampler call; every time below is per image (the batch's time / batch). */
   readonly batch: number;
@@ -56,7 +57,7 @@ export interface LatencySample {
 
 export interface LatencyMeasurement {
   readonly model: string;
-  readonly family: 'var' | 'dit';
+  readonly family: ModelFamily;
   readonly steps: number;
   /** The first generate of the model (bundles validated, decoder and classifier sessions, fp32 weights). */
   readonly coldMs: number;

@@ -4,6 +4,7 @@
  * on the same device (loadDecoder). `sample` runs the real sampler without traces (one submission, the fastest path
  * the engine has) and waits for the GPU.
  */
+import type { ModelFamily } from '../../../../src/models/bundle/types';
 import type { LoadedBundles } from '../../../../src/engine/generation/bundleStore';
 import type { KernelSet } from '../../../../src/models/runtime/kernelSet';
 import type { VqvaeManifest } from '../../../../src/models/bundle/types.ts';
@@ -30,7 +31,7 @@ export async function loadDecoder(device: GPUDevice, bundles: LoadedBundles): Pr
 }
 
 export class GeneratorUnderTest {
-  readonly family: 'var' | 'dit';
+  readonly family: ModelFamily;
   readonly steps: number;
   private destroyed = false;
 
