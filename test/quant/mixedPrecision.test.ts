@@ -94,3 +94,30 @@ describe('allocateBits', () => {
     expect(() => allocateBits([], WIDTHS, 3)).toThrow(/at least one Linear/);
   });
 });
+
+describe('allocateBits against the PyTorch side (training/mixed_precision.py)', () => {
+  it('allocates the same bits for the fixture cases the Python code wrote', async () => {
+    const { readFileSync } = await import('node:fs');
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/mixed-precision.json', import.meta.url), 'utf8')) as {
+      cases: {
+        widths: number[];
+        budget: number;
+        exactCells: number;
+        layers: { name: string; params: number; errorByBits: Record<string, number> }[];
+        expected: { bitsByLayer: Record<string, number>; averageBits: number; predictedError: number };
+      }[];
+    };
+    expect(fixture.cases.length).toBeGreaterThanOrEqual(10);
+    for (const c of fixture.cases) {
+      const layers = c.layers.map((l) => ({
+        name: l.name,
+        params: l.params,
+        errorByBits: new Map(Object.entries(l.errorByBits).map(([b, e]) => [Number(b), e])),
+      }));
+      const a = allocateBits(layers, c.widths, c.budget, { exactCells: c.exactCells });
+      expect(Object.fromEntries(a.bitsByLayer)).toEqual(c.expected.bitsByLayer);
+      expect(a.averageBits).toBeCloseTo(c.expected.averageBits, 12);
+      expect(a.predictedError).toBeCloseTo(c.expected.predictedError, 12);
+    }
+  });
+});

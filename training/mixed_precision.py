@@ -1,0 +1,122 @@
+"""Per-layer mixed precision under an average-bit budget (`-mp<B>`, issue 15): the PyTorch side's copy of
+src/quant/mixedPrecision.ts, so that the reference sweep and the app allocate the same bits for the same
+sensitivities (test/quant/mixedPrecision.test.ts reads the allocations this file writes into
+test/quant/fixtures/mixed-precision.json: `python3 training/mixed_precision.py --write-fixture`).
+
+Exact multiple-choice knapsack over the bits above the lowest width, in units of the gcd of the Linears' sizes;
+greedy by marginal gain when the table would exceed EXACT_CELLS. Ties break as in the TypeScript: the lowest
+capacity, then the first width, reached first."""
+import json
+import math
+import os
+import random
+import sys
+
+EXACT_CELLS = 20_000_000
+FIXTURE = os.path.join(os.path.dirname(__file__), '..', 'test', 'quant', 'fixtures', 'mixed-precision.json')
+
+
+def allocate_bits(layers, candidates, budget, exact_cells=EXACT_CELLS):
+    """layers: [{'name', 'params', 'errorByBits': {bits: error}}] -> (bits by name, average bits, predicted error)."""
+    widths = sorted(set(candidates))
+    if not layers or not widths:
+        raise ValueError('Mixed precision needs at least one Linear and one bit width.')
+    lowest, highest = widths[0], widths[-1]
+    if not (lowest <= budget <= highest):
+        raise ValueError(f'An average of {budget} bits is outside {lowest} to {highest}.')
+    total = sum(l['params'] for l in layers)
+    unit = 0
+    for l in layers:
+        unit = math.gcd(unit, l['params'])
+    capacity = math.floor((budget - lowest) * total / unit + 1e-9)
+    if len(layers) * (capacity + 1) <= exact_cells:
+        level = _exact(layers, widths, unit, capacity)
+    else:
+        level = _greedy(layers, widths, budget * total)
+    bits = {l['name']: widths[level[i]] for i, l in enumerate(layers)}
+    bit_sum = sum(widths[level[i]] * l['params'] for i, l in enumerate(layers))
+    error = sum(l['errorByBits'][widths[level[i]]] for i, l in enumerate(layers))
+    return bits, bit_sum / total, error
+
+
+def _exact(layers, widths, unit, capacity):
+    lowest = widths[0]
+    best = [0.0] * (capacity + 1)
+    choice = []
+    for l in layers:
+        nxt = [math.inf] * (capacity + 1)
+        ch = [0] * (capacity + 1)
+        for w, b in enumerate(widths):
+            cost = (b - lowest) * l['params'] // unit
+            err = l['errorByBits'][b]
+            for c in range(cost, capacity + 1):
+                e = best[c - cost] + err
+                if e < nxt[c]:
+                    nxt[c] = e
+                    ch[c] = w
+        best = nxt
+        choice.append(ch)
+    c = 0
+    for k in range(1, capacity + 1):
+        if best[k] < best[c]:
+            c = k
+    level = [0] * len(layers)
+    for i in range(len(layers) - 1, -1, -1):
+        level[i] = choice[i][c]
+        c -= (widths[level[i]] - lowest) * layers[i]['params'] // unit
+    return level
+
+
+def _greedy(layers, widths, bit_limit):
+    level = [0] * len(layers)
+    bit_sum = sum(widths[0] * l['params'] for l in layers)
+    limit = bit_limit * (1 + 1e-12)
+    while True:
+        best, best_gain = None, 0.0
+        for i, l in enumerate(layers):
+            frm = widths[level[i]]
+            for to in range(level[i] + 1, len(widths)):
+                cost = (widths[to] - frm) * l['params']
+                if bit_sum + cost > limit:
+                    break
+                gain = (l['errorByBits'][frm] - l['errorByBits'][widths[to]]) / cost
+                if gain > best_gain:
+                    best_gain, best = gain, (i, to, cost)
+        if best is None:
+            return level
+        bit_sum += best[2]
+        level[best[0]] = best[1]
+
+
+def _fixture_cases():
+    rng = random.Random(5)
+    cases = []
+    for trial in range(12):
+        widths = [2, 3, 4, 8] if trial % 2 == 0 else [2, 3, 4, 5, 6, 7, 8]
+        layers = [{'name': f'blocks.{i}.fc1', 'params': 64 * rng.randint(1, 24),
+                   'errorByBits': {b: round(rng.random() * 10 * 4.0 ** -b + 0.001 * rng.random(), 9) for b in widths}}
+                  for i in range(6)]
+        budget = round(2 + rng.random() * 6, 3)
+        cases.append({'widths': widths, 'budget': budget, 'exactCells': 0 if trial % 3 == 2 else EXACT_CELLS,
+                      'layers': layers})
+    return cases
+
+
+def write_fixture():
+    out = []
+    for case in _fixture_cases():
+        bits, avg, err = allocate_bits(case['layers'], case['widths'], case['budget'], case['exactCells'])
+        layers = [{**l, 'errorByBits': {str(b): e for b, e in l['errorByBits'].items()}} for l in case['layers']]
+        out.append({**case, 'layers': layers, 'expected': {'bitsByLayer': bits, 'averageBits': avg, 'predictedError': err}})
+    os.makedirs(os.path.dirname(FIXTURE), exist_ok=True)
+    with open(FIXTURE, 'w') as f:
+        json.dump({'writtenBy': 'python3 training/mixed_precision.py --write-fixture', 'cases': out}, f, indent=1)
+        f.write('\n')
+    print(f'{len(out)} cases -> {os.path.relpath(FIXTURE)}')
+
+
+if __name__ == '__main__':
+    if sys.argv[1:] == ['--write-fixture']:
+        write_fixture()
+    else:
+        sys.exit(__doc__)
