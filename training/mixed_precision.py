@@ -6,11 +6,14 @@ test/quant/fixtures/mixed-precision.json: `python3 training/mixed_precision.py -
 Exact multiple-choice knapsack over the bits above the lowest width, in units of the gcd of the Linears' sizes;
 greedy by marginal gain when the table would exceed EXACT_CELLS. Ties break as in the TypeScript: the lowest
 capacity, then the first width, reached first."""
+import argparse
 import json
 import math
 import os
 import random
 import sys
+
+import torch
 
 EXACT_CELLS = 20_000_000
 FIXTURE = os.path.join(os.path.dirname(__file__), '..', 'test', 'quant', 'fixtures', 'mixed-precision.json')
@@ -88,6 +91,35 @@ def _greedy(layers, widths, bit_limit):
         level[best[0]] = best[1]
 
 
+@torch.no_grad()
+def sensitivity(build, family, inputs, granularity='g32', widths=(2, 3, 4, 8)):
+    """Each quantised Linear alone at each width (RTN, INT symmetric, the given granularity; the others at full
+    precision): relative MSE of the model's output against full precision on `inputs` (DiT: the eps channels).
+    `build()` returns a fresh fp32 model. Returns [{'name', 'kind', 'params', 'errorByBits'}] in module order."""
+    from quant_model import FakeQuantLinear, layer_kind, quantize_model  # noqa: E402 (torch-only import)
+    ref = _output(build().eval(), family, inputs)
+    model = quantize_model(build(), f'W8{granularity}', family).eval()
+    linears = [(n, m) for n, m in model.named_modules() if isinstance(m, FakeQuantLinear) and m.quant_weight_on]
+    for _, m in linears:
+        m.quant_weight_on = False
+    rows = []
+    for name, m in linears:
+        errors = {}
+        for b in widths:
+            m.setting = {**m.setting, 'weight': {**m.setting['weight'], 'bits': b}}
+            m.quant_weight_on, m._cached = True, None
+            out = _output(model, family, inputs)
+            errors[b] = float(((out - ref) ** 2).mean() / (ref ** 2).mean())
+        m.quant_weight_on, m._cached = False, None
+        rows.append({'name': name, 'kind': layer_kind(name, family), 'params': m.weight.numel(), 'errorByBits': errors})
+    return rows
+
+
+def _output(model, family, inputs):
+    out = model(*inputs)
+    return out[:, :4] if family == 'dit' else out
+
+
 def _fixture_cases():
     rng = random.Random(5)
     cases = []
@@ -115,8 +147,44 @@ def write_fixture():
     print(f'{len(out)} cases -> {os.path.relpath(FIXTURE)}')
 
 
-if __name__ == '__main__':
-    if sys.argv[1:] == ['--write-fixture']:
+def main():
+    ap = argparse.ArgumentParser(description='bit allocation fixture, or per-Linear sensitivity of a zoo model')
+    ap.add_argument('--write-fixture', action='store_true')
+    ap.add_argument('--sensitivity', metavar='MODEL', help='e.g. var-d2 or dit-d2 (training/checkpoints)')
+    ap.add_argument('--budgets', default='2.5,3,3.5', help='average bits to allocate for, printed with the table')
+    args = ap.parse_args()
+    if args.write_fixture:
         write_fixture()
+    if args.sensitivity:
+        print_sensitivity(args.sensitivity, [float(b) for b in args.budgets.split(',')])
+
+
+def print_sensitivity(model_name, budgets, batch=256):
+    import zoo  # noqa: E402
+    family, depth = model_name.split('-d')
+    depth = int(depth)
+    g = torch.Generator().manual_seed(0)
+    if family == 'dit':
+        inputs = (torch.randn(batch, 4, 8, 8, generator=g), torch.randint(0, 1000, (batch,), generator=g),
+                  torch.randint(0, 10, (batch,), generator=g))
     else:
-        sys.exit(__doc__)
+        from train_var import load_vqvae, tokenize_split, tokenizer_id
+        vq, vq_ck = load_vqvae()
+        te = tokenize_split(vq, 'test', tokenizer_id(vq_ck))
+        inputs = (te['labels'][:batch], te['inputs'][:batch])
+    build = (lambda: zoo.load_var(depth)[0]) if family == 'var' else (lambda: zoo.load_dit(depth)[0])
+    rows = sensitivity(build, family, inputs)
+    widths = sorted(rows[0]['errorByBits'])
+    print(f'{model_name}: relative output MSE with one Linear at b bits (g32), the rest full precision')
+    print('| Linear | params | ' + ' | '.join(f'{b} bits' for b in widths) + ' |')
+    print('|---|---|' + '---|' * len(widths))
+    for r in rows:
+        print(f"| {r['name']} | {r['params']} | " + ' | '.join(f"{r['errorByBits'][b]:.2e}" for b in widths) + ' |')
+    for budget in budgets:
+        bits, avg, err = allocate_bits(rows, widths, budget)
+        print(f'budget {budget}: average {avg:.3f} bits, predicted error {err:.3e}: '
+              + ', '.join(f'{n}={b}' for n, b in bits.items()))
+
+
+if __name__ == '__main__':
+    main()

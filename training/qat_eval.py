@@ -83,8 +83,9 @@ def output_error(family, depth, settings, batch=256):
         y = torch.randint(0, 11, (batch,), generator=g)
         args = (x, t, y)
     else:
-        from train_var import load_vqvae, tokenize_split
-        te = tokenize_split(load_vqvae()[0], 'test')
+        from train_var import load_vqvae, tokenize_split, tokenizer_id
+        vq, vq_ck = load_vqvae()
+        te = tokenize_split(vq, 'test', tokenizer_id(vq_ck))
         args = (te['labels'][:batch], te['inputs'][:batch])
     ref = teacher(family, depth)(*args)
     for s in settings:
