@@ -23,7 +23,7 @@ def main():
     for family, model in CHOICE_MODELS.items():
         current = (zoo.VAR_SAMPLING if family == 'var' else zoo.DIT_SAMPLING)['cfg']
         if model not in sweeps:
-            bad.append(f'{model}: no CFG sweep in results.json (run evaluate.py --sweep_cfg 1,1.5,2,3,4 --samples 500 --seed 99 {model})')
+            bad.append(f'{model}: no CFG sweep in results.json (run evaluate.py --sweep_cfg 1,1.5,2,3,4,5,6 --samples 500 --seed 99 {model})')
             continue
         cfg, r = best_cfg(sweeps[model])
         table = ', '.join(f"{c}: {v['fd']:.1f}" for c, v in sorted(sweeps[model].items(), key=lambda kv: float(kv[0])))

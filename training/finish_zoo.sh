@@ -38,7 +38,7 @@ all_trained() {
 all_trained
 for s in "${STEPS[@]}"; do
   case $s in
-    cfg) run_step cfg $PY training/evaluate.py --sweep_cfg 1,1.5,2,3,4 --samples 500 --seed 99 var-d2 dit-d2 ;;
+    cfg) run_step cfg $PY training/evaluate.py --sweep_cfg 1,1.5,2,3,4,5,6 --samples 500 --seed 99 var-d2 dit-d2 ;;
     evaluate) $PY training/check_cfg_choice.py || exit 1; run_step evaluate $PY training/evaluate.py ;;
     export) run_step export $PY training/export_bundle.py ;;
     check_onnx) run_step check_onnx node training/check_onnx.mjs ;;
