@@ -91,6 +91,14 @@ export class GenerationService {
   async measureQuality(params: MeasureQualityParams, run: RunContext): Promise<QualityPoint> {
     const bundles = await this.store.load(String(params?.modelId));
     const request = resolveQuality(params, bundles.model.manifest);
+    if (!bundles.model.manifest.requires.classifier) {
+      // Refused before anything is uploaded: the measure itself does not exist for this model.
+      throw new QualityError(
+        'not-applicable',
+        `FD, KID and accuracy do not apply to ${bundles.model.manifest.id}: they are measured with the MNIST classifier's features and labels, and this model names no classifier (it is not an MNIST model).`,
+        'Compare its quantised settings in the playground (samples, PSNR, per-step errors), or measure one of the shipped MNIST models.',
+      );
+    }
     run.checkpoint();
     return this.onDevice(async (state) => {
       const slot = await state.imageHeads(bundles);

@@ -107,6 +107,8 @@ export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, ge
             modelSources: [...others, { ...result, requestedAs: params.kind === 'url' ? params.url : what }],
             sourceDownload: { state: 'idle' },
           });
+          // The playground's picker lists the new models, and a ?model= link waiting for them resolves now.
+          get().setView({});
           added = true;
         },
         cancelled: () => set({ sourceDownload: { state: 'idle' } }),
@@ -124,6 +126,9 @@ export const createModelSourcesSlice: SliceCreator<ModelSourcesSlice> = (set, ge
   async removeSource(sourceId) {
     await engine().call('removeModelSource', { sourceId });
     set({ modelSources: get().modelSources.filter((s) => s.source.id !== sourceId) });
+    // The playground goes back to the shipped model when it showed one of the removed source's.
+    const shown = get().playground.model;
+    get().setView(shown?.startsWith(`${sourceId}:`) ? { model: undefined } : {});
   },
 
   async refreshDownloadCache() {

@@ -4,7 +4,7 @@
  */
 import type { ComparedRun, RunSummary } from '../../worker/protocol';
 import { csvField } from '../../util/csv';
-import { greyPixels } from './imagePixels';
+import { GREY_32, imagePixels, type ImageLayout } from './imagePixels';
 import { settingToString } from '../../quant/setting';
 import { settingLabel } from '../../quant/settingEditor';
 import { cellKeyString, rowKeyString, rowsOf, type RowKey, type RowResult } from './runPlan';
@@ -107,10 +107,17 @@ export function cellsToJson(view: PlaygroundView, cells: readonly ExportCell[]):
   );
 }
 
-/** The grid as one PNG: a column per setting, a row per (class, seed), labels on top. */
-export async function cellsToPng(view: PlaygroundView, cells: readonly ExportCell[]): Promise<Blob> {
-  const size = 32;
-  const scale = 4;
+/**
+ * The grid as one PNG: a column per setting, a row per (class, seed), labels on top; 32x32 samples magnified 4x,
+ * 256x256 ones at their own size.
+ */
+export async function cellsToPng(
+  view: PlaygroundView,
+  cells: readonly ExportCell[],
+  layout: ImageLayout = GREY_32,
+): Promise<Blob> {
+  const size = layout.size;
+  const scale = size <= 64 ? 4 : 1;
   const pad = 10;
   const header = 34;
   const columns = ['fp32', ...view.columns.map(settingToString)];
@@ -134,7 +141,7 @@ export async function cellsToPng(view: PlaygroundView, cells: readonly ExportCel
   for (const { row, column, run } of cells) {
     const r = rowKeys.indexOf(rowKeyString(row));
     const c = columns.indexOf(column);
-    tileCtx.putImageData(new ImageData(new Uint8ClampedArray(greyPixels(run.output, size)), size, size), 0, 0);
+    tileCtx.putImageData(new ImageData(new Uint8ClampedArray(imagePixels(run.output, layout)), size, size), 0, 0);
     ctx.drawImage(tile, pad + c * cellW, header + r * (size * scale + pad), size * scale, size * scale);
   }
   return new Promise((resolve, reject) =>

@@ -11,6 +11,7 @@ import { replaceColumn } from './columns';
 import { RTN, sameSetting, type QuantSetting } from '../../quant/setting';
 import { withField } from '../../quant/settingEditor';
 import { baseModels, cellKeyString, planRequests, rowKeyString, type RowResult } from './runPlan';
+import { resolveModelId } from './modelPicker';
 import { DEFAULT_VIEW, MAX_COLUMNS, type PlaygroundView, type UrlProblem } from './viewState';
 
 export type PlaygroundRun =
@@ -30,7 +31,7 @@ export interface PlaygroundSlice {
   /** Why the last column edit was refused (its setting was already another column), until the next edit. */
   columnNotice: string | undefined;
   models: ModelsState;
-  /** The generator the view shows (derived from family and size once the list is loaded). */
+  /** The generator the view shows (its added model, else the shipped one of family and size once the list is loaded). */
   modelId: string;
   /** The columns' settings as the base model runs them (a trained student's as RTN): what the scaling-law panel measures. */
   quantSettings: readonly QuantSetting[];
@@ -53,11 +54,6 @@ const lane = new EngineCallLane();
 /** Generators whose bundles the engine has validated and uploaded (loading them shows its own progress). */
 const loaded = new Set<string>();
 
-function modelIdFor(view: PlaygroundView, models: readonly ModelListEntry[] | undefined): string {
-  const base = models ? baseModels(models, view.family).find((m) => m.depth === view.size) : undefined;
-  return base?.id ?? `mnist-${view.family}-d${view.size}`;
-}
-
 function settingsOf(view: PlaygroundView): QuantSetting[] {
   return view.columns.map((s) => (s.method.kind === 'qat' ? { ...s, method: RTN } : s));
 }
@@ -67,7 +63,7 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
   urlProblems: [],
   columnNotice: undefined,
   models: { state: 'loading' },
-  modelId: modelIdFor(DEFAULT_VIEW, undefined),
+  modelId: resolveModelId(DEFAULT_VIEW, undefined, []),
   quantSettings: settingsOf(DEFAULT_VIEW),
   cells: new Map(),
   rowResults: new Map(),
@@ -78,7 +74,8 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
     const models = get().models;
     set({
       playground: view,
-      modelId: modelIdFor(view, models.state === 'ready' ? models.models : undefined),
+      // Added sources live in the model-sources slice; they call setView({}) when they change.
+      modelId: resolveModelId(view, models.state === 'ready' ? models.models : undefined, get().modelSources ?? []),
       quantSettings: settingsOf(view),
       ...(problems ? { urlProblems: problems } : {}),
       // A refusal is about the columns as they were; any change to them or to the active one answers it.

@@ -3,6 +3,7 @@
  * never throws: each bad value is reported (what was wrong, what replaced it) and the default is used.
  *
  *   ?family=dit&size=3&q=W4g32-A8,W3g32~qat-task&active=1&class=7&seed=3&steps=50&rows=2&rowMode=seeds&diff=1
+ *   ?family=var&model=url-1:official-var-d16&...   (an added model; its source comes back through ?models=)
  */
 import { parseSetting, sameSetting, settingToString, type QuantSetting } from '../../quant/setting';
 import { pickerProblem } from '../../quant/settingEditor';
@@ -13,8 +14,13 @@ export type RowMode = 'classes' | 'seeds';
 
 export interface PlaygroundView {
   readonly family: Family;
-  /** Transformer depth of the model (the size picker). */
+  /** Transformer depth of the shipped model (the model picker). */
   readonly size: number;
+  /**
+   * An added model (folder or URL source, id `<source>:<bundle id>`) shown instead of the shipped one of `size`;
+   * while its source is not (yet) added, the shipped model of `size` is shown.
+   */
+  readonly model?: string;
   /** Quantised columns beside fp32 (a trained student is a setting whose method is trained), 1..MAX_COLUMNS. */
   readonly columns: readonly QuantSetting[];
   /** The column the setting controls edit. */
@@ -34,6 +40,8 @@ export const MAX_COLUMNS = 4;
 export const MAX_ROWS = 4;
 export const MAX_STEPS = 250;
 export const MAX_SEED = 2 ** 31 - 1;
+/** An added model's id as the engine names it (bundleCatalog.ts): `<source>:<bundle id>`. */
+const ADDED_MODEL_ID = /^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+$/;
 
 export const DEFAULT_VIEW: PlaygroundView = {
   family: 'var',
@@ -58,6 +66,7 @@ export function viewToSearch(v: PlaygroundView): string {
   const p = new URLSearchParams();
   p.set('family', v.family);
   p.set('size', String(v.size));
+  if (v.model !== undefined) p.set('model', v.model);
   p.set('q', v.columns.map(settingToString).join(','));
   if (v.active !== 0) p.set('active', String(v.active));
   p.set('class', String(v.classLabel));
@@ -121,9 +130,13 @@ export function searchToView(search: string): { view: PlaygroundView; problems: 
     else columns = parsed.slice(0, MAX_COLUMNS);
   }
   const active = int('active', 0, columns.length - 1, 0);
+  const model = p.get('model') ?? undefined;
+  if (model !== undefined && !ADDED_MODEL_ID.test(model))
+    report('model', model, 'is not the id of an added model (<source>:<bundle id>)', 'the shipped model');
   const view: PlaygroundView = {
     family,
     size,
+    ...(model !== undefined && ADDED_MODEL_ID.test(model) ? { model } : {}),
     columns,
     active,
     classLabel: int('class', 0, 9, DEFAULT_VIEW.classLabel),

@@ -1,6 +1,8 @@
 import { useAppStore } from '../../../store';
 import { download } from '../../../util/download';
 import { cellsToCsv, cellsToJson, cellsToPng, exportCells } from '../exportResults';
+import { layoutOf } from '../imagePixels';
+import { rowKeyString } from '../runPlan';
 
 /** CSV / JSON of every generated cell's numbers and PNG of the sample grid. */
 export function ExportButtons() {
@@ -11,6 +13,7 @@ export function ExportButtons() {
   const current = exportCells(view, modelId, cells, rows);
   const name = `${modelId}-class${view.classLabel}-seed${view.seed}`;
   const disabled = current.length === 0;
+  const layout = layoutOf(current[0] && rows.get(rowKeyString(current[0].row))?.outputShape);
   return (
     <div className="actions export-actions" role="group" aria-label="Export the samples">
       <button
@@ -33,7 +36,7 @@ export function ExportButtons() {
         type="button"
         className="secondary"
         disabled={disabled}
-        onClick={() => void cellsToPng(view, current).then((b) => download(b, `${name}.png`))}
+        onClick={() => void cellsToPng(view, current, layout).then((b) => download(b, `${name}.png`))}
       >
         Download samples PNG
       </button>

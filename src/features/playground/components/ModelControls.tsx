@@ -1,39 +1,53 @@
 import { Field } from '../../../components/Field';
 import { useAppStore } from '../../../store';
-import { baseModels } from '../runPlan';
+import { pickerGroups, pickerValue, viewPatchOf } from '../modelPicker';
 import { MAX_ROWS, MAX_SEED, MAX_STEPS, type Family, type RowMode } from '../viewState';
 
-/** What to generate: family, model size, class, seed, DiT steps and the rows of the grid. */
+/** What to generate: family, model (shipped by size, or added), class, seed, DiT steps and the rows of the grid. */
 export function ModelControls() {
   const view = useAppStore((s) => s.playground);
   const models = useAppStore((s) => s.models);
   const setView = useAppStore((s) => s.setView);
-  const sizes = models.state === 'ready' ? baseModels(models.models, view.family) : [];
-  const paramsOf = (id: string) =>
-    models.state === 'ready' ? models.models.find((m) => m.id === id)?.params.total : undefined;
+  const sources = useAppStore((s) => s.modelSources);
+  const modelId = useAppStore((s) => s.modelId);
+  const groups = models.state === 'ready' ? pickerGroups(models.models, sources, view.family, formatParams) : [];
   return (
     <div className="controls" role="group" aria-label="Model and sample">
       <Field label="Family" hint="VAR predicts discrete tokens scale by scale; DiT denoises a continuous latent.">
         {(id) => (
-          <select id={id} value={view.family} onChange={(e) => setView({ family: e.target.value as Family })}>
+          <select
+            id={id}
+            value={view.family}
+            onChange={(e) => setView({ family: e.target.value as Family, model: undefined })}
+          >
             <option value="var">VAR (language-style)</option>
             <option value="dit">DiT (diffusion)</option>
           </select>
         )}
       </Field>
-      <Field label="Model size">
+      <Field
+        label="Model size"
+        hint='The shipped models by depth; models you add under "Your models" are listed by where they came from.'
+      >
         {(id) => (
           <select
             id={id}
-            value={view.size}
-            onChange={(e) => setView({ size: Number(e.target.value) })}
-            disabled={sizes.length === 0}
+            value={pickerValue(view, modelId)}
+            onChange={(e) => {
+              const patch = viewPatchOf(e.target.value, sources);
+              if (patch) setView(patch);
+            }}
+            disabled={groups.length === 0}
           >
-            {sizes.length === 0 && <option value={view.size}>depth {view.size}</option>}
-            {sizes.map((m) => (
-              <option key={m.id} value={m.depth}>
-                depth {m.depth} ({formatParams(paramsOf(m.id))} params)
-              </option>
+            {groups.length === 0 && <option value={view.size}>depth {view.size}</option>}
+            {groups.map((g) => (
+              <optgroup key={g.label} label={g.label}>
+                {g.options.map((o) => (
+                  <option key={o.value} value={o.value} data-model={o.id}>
+                    {o.label}
+                  </option>
+                ))}
+              </optgroup>
             ))}
           </select>
         )}

@@ -3,6 +3,7 @@ import { settingToString } from '../../../quant/setting';
 import { settingLabel } from '../../../quant/settingEditor';
 import { cellKeyString, rowKeyString, rowsOf } from '../runPlan';
 import { SampleCell } from './SampleCell';
+import { layoutOf } from '../imagePixels';
 
 /** fp32 beside every quantised column, one row per class or seed. */
 export function SampleGrid() {
@@ -30,6 +31,7 @@ export function SampleGrid() {
         <tbody>
           {rows.map((row) => {
             const result = rowResults.get(rowKeyString(row));
+            const layout = layoutOf(result?.outputShape);
             return (
               <tr key={rowKeyString(row)}>
                 <th scope="row">
@@ -37,13 +39,25 @@ export function SampleGrid() {
                   <br />
                   seed {row.seed}
                 </th>
-                <td>{result ? <SampleCell run={result.reference} title="fp32" showDiff={false} /> : <Pending />}</td>
+                <td>
+                  {result ? (
+                    <SampleCell run={result.reference} title="fp32" showDiff={false} layout={layout} />
+                  ) : (
+                    <Pending />
+                  )}
+                </td>
                 {view.columns.map((key, i) => {
                   const run = cells.get(cellKeyString(row, key));
                   return (
                     <td key={settingToString(key)}>
                       {run && result ? (
-                        <SampleCell run={run} reference={result.reference} title={labels[i]} showDiff={view.diff} />
+                        <SampleCell
+                          run={run}
+                          reference={result.reference}
+                          title={labels[i]}
+                          showDiff={view.diff}
+                          layout={layout}
+                        />
                       ) : (
                         <Pending />
                       )}
