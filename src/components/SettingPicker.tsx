@@ -2,6 +2,7 @@ import { Field } from './Field';
 import type { QuantSetting } from '../quant/setting';
 import {
   FIELD_LABELS,
+  fieldControl,
   fieldDisabled,
   fieldOptions,
   fieldValue,
@@ -26,24 +27,37 @@ export function SettingPicker({
 }) {
   return (
     <>
-      {visibleFields(setting, context).map((field) => (
-        <Field key={field} label={FIELD_LABELS[field].label} hint={FIELD_LABELS[field].hint}>
-          {(id) => (
-            <select
-              id={id}
-              value={fieldValue(setting, field)}
+      {visibleFields(setting, context).map((field) =>
+        fieldControl(field) === 'checkbox' ? (
+          // A checkbox stays on one line, its explanation in the tooltip (keeps the picker compact).
+          <label key={field} className="field" title={FIELD_LABELS[field].hint}>
+            <input
+              type="checkbox"
+              checked={fieldValue(setting, field) === 'on'}
               disabled={fieldDisabled(setting, field)}
-              onChange={(e) => onChange(withField(setting, field, e.target.value))}
-            >
-              {fieldOptions(setting, field, context).map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-      ))}
+              onChange={(e) => onChange(withField(setting, field, e.target.checked ? 'on' : 'off'))}
+            />{' '}
+            {FIELD_LABELS[field].label}
+          </label>
+        ) : (
+          <Field key={field} label={FIELD_LABELS[field].label} hint={FIELD_LABELS[field].hint}>
+            {(id) => (
+              <select
+                id={id}
+                value={fieldValue(setting, field)}
+                disabled={fieldDisabled(setting, field)}
+                onChange={(e) => onChange(withField(setting, field, e.target.value))}
+              >
+                {fieldOptions(setting, field, context).map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        ),
+      )}
     </>
   );
 }

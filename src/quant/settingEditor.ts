@@ -13,15 +13,22 @@ import {
   METHOD_ROWS,
   NOT_QUANTISED_BITS,
   NOT_QUANTISED_LABEL,
+  TRANSFORM_ROWS,
   WEIGHT_FORMAT_ROWS,
   activationFormatRow,
   granularityRow,
   methodRow,
+  transformRow,
   weightFormatRow,
 } from './vocabulary';
 
 export type SettingField =
-  'weightFormat' | 'weightBits' | 'zeroPoint' | 'granularity' | 'activation' | 'method' | 'alpha';
+  'weightFormat' | 'weightBits' | 'zeroPoint' | 'granularity' | 'activation' | 'method' | 'alpha' | 'hadamard';
+
+/** The control a field is shown with: a <select> of fieldOptions, or a checkbox whose value is 'on' or 'off'. */
+export function fieldControl(field: SettingField): 'select' | 'checkbox' {
+  return field === 'hadamard' ? 'checkbox' : 'select';
+}
 
 export interface FieldOption {
   readonly value: string;
@@ -65,6 +72,7 @@ export const FIELD_LABELS: Record<SettingField, { readonly label: string; readon
     label: 'Activation bits',
     hint: `Inputs of every quantised Linear, per token; ${NOT_QUANTISED} = ${NOT_QUANTISED_LABEL}.`,
   },
+  hadamard: { label: transformRow('hadamard').label, hint: transformRow('hadamard').explanation },
   method: { label: 'Method', hint: 'How the low-bit weights are chosen. QAT students were trained for one setting.' },
   alpha: {
     label: 'SmoothQuant α',
@@ -86,6 +94,8 @@ export function visibleFields(s: QuantSetting, ctx: EditorContext): SettingField
   if (ctx.scope === 'weights') return fields;
   fields.push('activation', 'method');
   if (s.method.kind === 'smoothquant') fields.push('alpha');
+  // Offered where it can act: something quantised, and no trained student (its weights are fixed).
+  if (!isTrained(s) && (s.weight || s.activation.format.kind !== 'none')) fields.push('hadamard');
   return fields;
 }
 
@@ -114,6 +124,8 @@ export function fieldValue(s: QuantSetting, field: SettingField): string {
       return isTrained(s) ? settingToString(s) : methodRow(s.method).token;
     case 'alpha':
       return s.method.kind === 'smoothquant' ? String(s.method.alpha) : String(SMOOTHQUANT_ALPHAS[1]);
+    case 'hadamard':
+      return s.transforms?.hadamard ? 'on' : 'off';
   }
 }
 
@@ -175,6 +187,11 @@ function offered(s: QuantSetting, field: SettingField, ctx: EditorContext): Fiel
     }
     case 'alpha':
       return SMOOTHQUANT_ALPHAS.map((a) => ({ value: String(a), label: String(a) }));
+    case 'hadamard':
+      return [
+        { value: 'off', label: 'Off' },
+        { value: 'on', label: 'On' },
+      ];
   }
 }
 
@@ -258,6 +275,12 @@ function edit(s: QuantSetting, field: SettingField, value: string): QuantSetting
     }
     case 'alpha':
       return s.method.kind === 'smoothquant' ? { ...s, method: { kind: 'smoothquant', alpha: Number(value) } } : s;
+    case 'hadamard': {
+      if (value !== 'on' && value !== 'off') throw new RangeError(`hadamard "${value}" is not on or off`);
+      const { hadamard: _, ...rest } = s.transforms ?? {};
+      const transforms = value === 'on' ? { ...rest, hadamard: true } : rest;
+      return { ...s, transforms: Object.keys(transforms).length > 0 ? transforms : undefined };
+    }
   }
 }
 
@@ -276,7 +299,11 @@ export function settingLabel(s: QuantSetting): string {
       : s.method.kind === 'smoothquant'
         ? ` · SQ α=${s.method.alpha}`
         : ` · ${methodRow(s.method).label.replace(' (our reconstruction)', '*')}`;
-  return `${w}${a}${m}`;
+  const t = TRANSFORM_ROWS.flatMap((row) => {
+    const v = s.transforms?.[row.key];
+    return v === undefined || v === false ? [] : [row.argument === 'none' ? row.short : `${row.short}${v}`];
+  });
+  return `${w}${a}${m}${t.map((x) => ` · ${x}`).join('')}`;
 }
 
 /** Why a setting read from a link cannot be shown by a picker in `ctx`, or undefined when it can. */

@@ -220,6 +220,73 @@ export function methodRow(m: { kind: MethodKind; loss?: QatLoss }): MethodRow {
   return row;
 }
 
+/** The modifiers after a setting's method (issue 15), each a field of QuantSetting['transforms']. */
+export type TransformKey = 'hadamard' | 'lowRank' | 'timestepGroups' | 'mixedBits';
+
+export interface TransformRow {
+  readonly key: TransformKey;
+  /** Grammar token after '-' ('had'); an argument follows it directly for the others ('lr16', 'tg10', 'mp3.5'). */
+  readonly token: string;
+  /** What follows the token: nothing, an integer >= 1, or an average number of weight bits. */
+  readonly argument: 'none' | 'integer' | 'bits';
+  /** How the argument reads in error messages and legends ('<rank>'). */
+  readonly argumentName?: string;
+  /** Picker label. */
+  readonly label: string;
+  /** Column and chart label (the argument follows it). */
+  readonly short: string;
+  /** One line for legends and tooltips, including what it adds to the bit accounting. */
+  readonly explanation: string;
+}
+
+/** In the order they are printed. */
+export const TRANSFORM_ROWS: readonly TransformRow[] = [
+  {
+    key: 'hadamard',
+    token: 'had',
+    argument: 'none',
+    label: 'Hadamard rotation',
+    short: 'Had',
+    explanation:
+      "Rotates each quantised Linear's input space by a random-sign Walsh–Hadamard matrix (weights offline, activations at run time) so that outlier channels spread over all channels; adds no stored bits (the signs come from a fixed seed).",
+  },
+  {
+    key: 'lowRank',
+    token: 'lr',
+    argument: 'integer',
+    argumentName: '<rank>',
+    label: 'Low-rank 16-bit branch',
+    short: 'LR',
+    explanation:
+      "Keeps a rank-r 16-bit branch of each weight beside the quantised residual (SVDQuant); the branch's 16-bit values count in the bits.",
+  },
+  {
+    key: 'timestepGroups',
+    token: 'tg',
+    argument: 'integer',
+    argumentName: '<k>',
+    label: 'Timestep-grouped activation scales',
+    short: 'TG',
+    explanation:
+      'DiT: one calibrated static activation scale per group of k sampling timesteps instead of one for all.',
+  },
+  {
+    key: 'mixedBits',
+    token: 'mp',
+    argument: 'bits',
+    argumentName: '<bits>',
+    label: 'Per-layer mixed precision',
+    short: 'MP',
+    explanation: 'Weight bits chosen per Linear by sensitivity, at an average of B bits per weight.',
+  },
+];
+
+export function transformRow(key: TransformKey): TransformRow {
+  const row = TRANSFORM_ROWS.find((r) => r.key === key);
+  if (!row) throw new RangeError(`no vocabulary row for transform ${key}`);
+  return row;
+}
+
 /** Short, stable name used in pipeline cache keys and packed-weight labels: int4s, int3a, fp-e2m1. */
 export function formatName(format: WeightFormat): string {
   return weightFormatRow(format).kernelName;

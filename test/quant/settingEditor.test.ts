@@ -90,6 +90,7 @@ describe('setting editor', () => {
       'activation',
       'method',
       'alpha',
+      'hadamard',
     ]);
   });
 
