@@ -15,7 +15,7 @@ export function SampleGrid() {
   const labels = view.columns.map(settingLabel);
   const notes = new Set(rows.flatMap((r) => rowResults.get(rowKeyString(r))?.notes ?? []));
   return (
-    <div className="sample-grid-wrap">
+    <div className="sample-grid-wrap" data-model={modelId}>
       <table className="sample-grid">
         <thead>
           <tr>
