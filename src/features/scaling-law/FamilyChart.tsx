@@ -16,7 +16,16 @@ import { formatSi, linearAxis, logDomain, logTicks } from './logTicks';
 import { METRIC_LABEL, type QualityMetric } from './metric';
 import type { BitsValue } from './pareto';
 import { axisChartLabel } from './bitsAxis';
-import { FRONTIER_COLOR, LIVE_COLOR, familyLabel, type BitsAxis, type ChartPoint, type ChartSeries } from './series';
+import {
+  FRONTIER_COLOR,
+  LIVE_COLOR,
+  PLAYGROUND_COLOR,
+  familyLabel,
+  type BitsAxis,
+  type ChartPoint,
+  type ChartSeries,
+  type MarkedPoint,
+} from './series';
 import { PointTooltip } from './PointTooltip';
 import { SeriesLegend } from './SeriesLegend';
 
@@ -28,6 +37,8 @@ export interface FamilyChartProps {
   measured: readonly ChartPoint[];
   /** The point being measured now (its latest partial), when it belongs to this family. */
   live?: ChartPoint;
+  /** The points the playground's columns run (its model, this family): ringed, the active column's ring thicker. */
+  marks?: readonly MarkedPoint[];
   axis: BitsAxis;
   /** The plotted metric (FD or KID) and its y scale (KID is always linear). */
   metric: QualityMetric;
@@ -45,6 +56,7 @@ export function FamilyChart({
   frontier,
   measured,
   live,
+  marks = [],
   axis,
   metric,
   yScale,
@@ -138,7 +150,10 @@ export function FamilyChart({
                 }}
               />
             )}
-            <Tooltip content={(props) => <PointTooltip {...props} axis={axis} />} isAnimationActive={false} />
+            <Tooltip
+              content={(props) => <PointTooltip {...props} axis={axis} marks={marks} />}
+              isAnimationActive={false}
+            />
             {frontier.length > 1 && (
               // A Scatter with a step line and no markers (not a Line): it takes no part in the point tooltips.
               <Scatter
@@ -189,6 +204,25 @@ export function FamilyChart({
                 <ErrorBar dataKey="stdError" direction="y" stroke={LIVE_COLOR} width={4} isAnimationActive={false} />
               </Scatter>
             )}
+            {marks.length > 0 && (
+              // After the curves: the rings must sit on top of the markers they surround.
+              <Scatter
+                name="In the playground"
+                data={[...marks]}
+                fill="none"
+                shape={PlaygroundMarker}
+                isAnimationActive={false}
+              >
+                <LabelList
+                  dataKey="columnsLabel"
+                  position="top"
+                  offset={14}
+                  fill={PLAYGROUND_COLOR}
+                  fontSize={11}
+                  style={{ paintOrder: 'stroke', stroke: '#fff', strokeWidth: 3, strokeLinejoin: 'round' }}
+                />
+              </Scatter>
+            )}
             {live && (
               <Scatter name="Live point" data={[live]} fill={LIVE_COLOR} shape={LiveMarker} isAnimationActive={false}>
                 <ErrorBar
@@ -220,6 +254,7 @@ export function FamilyChart({
         showFrontier={frontier.length > 1}
         showMeasured={measured.length > 0}
         showLive={live !== undefined}
+        playground={marks.length > 0 ? marks.map((m) => m.columnsLabel).join('; ') : undefined}
       />
     </figure>
   );
@@ -229,6 +264,25 @@ const FLOOR_COLOR = '#2e7d32';
 
 function NoMarker() {
   return <g />;
+}
+
+/** A point the playground runs: a ring around its marker (double for the active column), labelled with the column. */
+function PlaygroundMarker(props: unknown) {
+  const { cx, cy, payload } = props as { cx?: number; cy?: number; payload?: MarkedPoint };
+  if (cx === undefined || cy === undefined) return <g />;
+  const active = payload?.active ?? false;
+  return (
+    <g
+      data-testid="playground-mark"
+      data-model={payload?.modelId}
+      data-setting={payload?.settingText}
+      data-active={active ? 'true' : 'false'}
+    >
+      <circle cx={cx} cy={cy} r={8} fill="none" stroke="#fff" strokeWidth={active ? 5 : 4} />
+      <circle cx={cx} cy={cy} r={8} fill="none" stroke={PLAYGROUND_COLOR} strokeWidth={active ? 2.5 : 1.5} />
+      {active && <circle cx={cx} cy={cy} r={12} fill="none" stroke={PLAYGROUND_COLOR} strokeWidth={1.5} />}
+    </g>
+  );
 }
 
 /** The live point: a ring around a dot, so it stands out from the sweep's markers while it moves. */

@@ -8,6 +8,7 @@ import { formatMetric } from './metric';
 import { pairedLines } from './pairedText';
 import type { QualityPoint } from '../../engine/quality/types';
 import { SAMPLE_CHOICES, effectivePick } from './scalingLawSlice';
+import { activeTarget, columnsText } from './playgroundLink';
 
 // Offered before the model list and the sweep are loaded (ids of the shipped bundles).
 const FALLBACK_MODELS = [
@@ -32,7 +33,20 @@ export function LiveMeasure() {
   const measure = useAppStore((s) => s.measureScalingPoint);
   const cancel = useAppStore((s) => s.cancelScalingMeasure);
   const lastMeasured = useAppStore((s) => s.scalingMeasured.at(-1));
-  const chosen = effectivePick({ scalingPick: pick, modelId: playgroundModel, quantSettings: playgroundSettings });
+  const follow = useAppStore((s) => s.scalingFollow);
+  const setFollow = useAppStore((s) => s.setScalingFollow);
+  const view = useAppStore((s) => s.playground);
+  const following = useMemo(
+    () => activeTarget({ modelId: playgroundModel, playground: view, models }),
+    [playgroundModel, view, models],
+  );
+  const chosen = effectivePick({
+    scalingPick: pick,
+    scalingFollow: follow,
+    following,
+    modelId: playgroundModel,
+    quantSettings: playgroundSettings,
+  });
 
   const modelIds = useMemo(() => {
     const ids = new Set<string>([playgroundModel]);
@@ -52,6 +66,21 @@ export function LiveMeasure() {
         FD is noisy and biased upwards, so compare FDs measured with similar n; KID is unbiased at any n. Defaults to
         the model and first quantised setting picked in the playground.
       </p>
+      <label className="follow-toggle">
+        <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Measure as I change
+        <span className="muted">
+          {' '}
+          — re-measures the playground&rsquo;s active column after each change of its model or setting (the stale
+          measurement is cancelled)
+        </span>
+      </label>
+      {follow && following && (
+        <p className="follow-target" data-testid="follow-target" aria-live="polite">
+          {following.modelId === undefined
+            ? `Following the playground: ${columnsText([following.column])} is a trained student (${settingToString(following.shown)}) that is not shipped, so there is nothing to measure.`
+            : `Following the playground: ${columnsText([following.column])}, ${settingToString(following.shown)} on ${following.modelId}${following.shown.method.kind === 'qat' ? ` (the student bundle at ${settingToString(following.setting)})` : ''}.`}
+        </p>
+      )}
       <form
         className="controls"
         onSubmit={(e) => {
@@ -59,22 +88,26 @@ export function LiveMeasure() {
           void measure();
         }}
       >
-        <Field label="Model">
-          {(id) => (
-            <select id={id} value={chosen.modelId} onChange={(e) => setPick({ modelId: e.target.value })}>
-              {modelIds.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <SettingPicker
-          setting={chosen.setting}
-          context={{ scope: 'model' }}
-          onChange={(setting) => setPick({ setting })}
-        />
+        {!follow && (
+          <>
+            <Field label="Model">
+              {(id) => (
+                <select id={id} value={chosen.modelId} onChange={(e) => setPick({ modelId: e.target.value })}>
+                  {modelIds.map((m) => (
+                    <option key={m} value={m}>
+                      {m}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <SettingPicker
+              setting={chosen.setting}
+              context={{ scope: 'model' }}
+              onChange={(setting) => setPick({ setting })}
+            />
+          </>
+        )}
         <Field label="Samples" hint="More samples: a smaller error bar, a longer wait.">
           {(id) => (
             <select id={id} value={chosen.samples} onChange={(e) => setPick({ samples: Number(e.target.value) })}>
@@ -87,15 +120,15 @@ export function LiveMeasure() {
           )}
         </Field>
         <div className="actions">
-          <button type="submit" disabled={running}>
-            Measure quality
+          <button type="submit" disabled={running || (follow && following?.modelId === undefined)}>
+            {follow ? 'Measure again' : 'Measure quality'}
           </button>
           {running && (
             <button type="button" onClick={cancel}>
               Cancel
             </button>
           )}
-          {(pick.modelId !== null || pick.setting !== null) && (
+          {!follow && (pick.modelId !== null || pick.setting !== null) && (
             <button type="button" className="secondary" onClick={() => setPick({ modelId: null, setting: null })}>
               Use the playground's pick
             </button>
@@ -105,6 +138,10 @@ export function LiveMeasure() {
       {running && (
         <div className="live-status" aria-live="polite" data-testid="live-status">
           <progress max={1} value={live.fraction} aria-label="Measurement progress" />
+          <span className="live-what" data-testid="live-what">
+            {live.modelId} at {settingToString(live.setting)}
+            {live.column !== undefined ? ` (playground ${columnsText([live.column])})` : ''}:
+          </span>
           {live.point ? (
             <span className="live-n">
               n = {live.point.samples} of {live.samples} samples · FD{' '}

@@ -1,7 +1,7 @@
 import { formatSi } from './logTicks';
 import { formatMetric } from './metric';
 import { methodLabel } from './precision';
-import type { BitsAxis, ChartPoint } from './series';
+import { chartPointKey, type BitsAxis, type ChartPoint, type MarkedPoint } from './series';
 import { axisLabel } from './bitsAxis';
 
 /** Tooltip of one point: which model and setting, where it sits, and how many samples its FD rests on. */
@@ -9,15 +9,19 @@ export function PointTooltip({
   active,
   payload,
   axis,
+  marks = [],
 }: {
   active?: boolean;
   payload?: ReadonlyArray<{ payload?: unknown }>;
   axis: BitsAxis;
+  /** The points the playground runs: the tooltip of any marker of one of them says which column. */
+  marks?: readonly MarkedPoint[];
 }) {
   // Only entries of measured points carry a modelId (the frontier's step vertices do not).
   const entry = payload?.find((e) => (e.payload as Partial<ChartPoint> | undefined)?.modelId !== undefined);
   if (!active || !entry) return null;
   const p = entry.payload as ChartPoint;
+  const mark = marks.find((m) => chartPointKey(m) === chartPointKey(p));
   return (
     <div className="scaling-tooltip">
       <strong>
@@ -37,6 +41,15 @@ export function PointTooltip({
         <dd>{(100 * p.accuracy).toFixed(1)} %</dd>
         <dt>Method</dt>
         <dd>{methodLabel(p.method)}</dd>
+        {mark && (
+          <>
+            <dt>In the playground</dt>
+            <dd>
+              {mark.columnsLabel}
+              {mark.active ? ' (active)' : ''}
+            </dd>
+          </>
+        )}
       </dl>
     </div>
   );

@@ -12,7 +12,9 @@ import { LiveMeasure } from './LiveMeasure';
 import { logDomain, logTicks } from './logTicks';
 import { chooseMetric, floorBand, METRIC_LABEL, yScaleFor } from './metric';
 import { frontierSteps, paretoFrontier } from './pareto';
-import { buildSeries, precisionColors, toChartPoint } from './series';
+import { buildSeries, precisionColors, toChartPoint, type MarkedPoint } from './series';
+import { columnTargets, columnsText, playgroundMarks, type ColumnTarget } from './playgroundLink';
+import { settingToString } from '../../quant/setting';
 import { axisValue, decoderBitsNote, pointBits } from './bitsAxis';
 import './scalingLaw.css';
 
@@ -31,6 +33,13 @@ export function ScalingLawPanel() {
   const chartsRef = useRef<HTMLDivElement>(null);
   const decoders = useAppStore((s) => s.scalingDecoders);
   const loadDecoders = useAppStore((s) => s.loadScalingDecoders);
+  const playgroundModel = useAppStore((s) => s.modelId);
+  const playgroundView = useAppStore((s) => s.playground);
+  const models = useAppStore((s) => s.models);
+  const targets = useMemo(
+    () => columnTargets({ modelId: playgroundModel, playground: playgroundView, models }),
+    [playgroundModel, playgroundView, models],
+  );
 
   useEffect(() => {
     void loadSweep();
@@ -48,6 +57,10 @@ export function ScalingLawPanel() {
   );
   const metric = choice.metric;
   const floor = sweepFile ? floorBand(sweepFile.realDataFloor, metric, sweepFile.config.samples) : undefined;
+  const linked = useMemo(
+    () => playgroundMarks([...sweepPoints, ...measured], targets),
+    [sweepPoints, measured, targets],
+  );
   const view = useMemo(() => {
     const colors = precisionColors([...sweepPoints, ...measured]);
     const series = buildSeries(sweepPoints, axis, colors, metric);
@@ -65,10 +78,18 @@ export function ScalingLawPanel() {
           .map((p) => toChartPoint(p, axis, metric))
           .filter((p) => Number.isFinite(p.value)),
         live: livePoint?.family === family ? toChartPoint(livePoint, axis, metric) : undefined,
+        marks: linked.marks
+          .filter((m) => m.point.family === family)
+          .map((m): MarkedPoint => ({
+            ...toChartPoint(m.point, axis, metric),
+            columnsLabel: columnsText(m.columns),
+            active: m.active,
+          }))
+          .filter((p) => Number.isFinite(p.value)),
       };
     });
     return { xDomain, xTicks: logTicks(xDomain[0], xDomain[1]), perFamily, hasPoints: xs.length > 0 };
-  }, [sweepPoints, measured, livePoint, axis, metric]);
+  }, [sweepPoints, measured, livePoint, axis, metric, linked]);
 
   return (
     <section aria-labelledby="scaling-title" className="panel" data-testid="scaling-law-panel">
@@ -105,6 +126,7 @@ export function ScalingLawPanel() {
           ))}
         </div>
       )}
+      <PlaygroundMarksNote modelId={playgroundModel} marked={linked.marks.length} unmarked={linked.unmarked} />
       <p className="explain" style={{ marginTop: 8 }}>
         Error bars: ± one jackknife standard error of {METRIC_LABEL[metric]} (groups that each hold every class); the
         tooltip gives the sample count.{' '}
@@ -133,6 +155,33 @@ export function ScalingLawPanel() {
       <ClaimsView sweep={sweepFile} metric={metric} />
       <ExportLinks chartsRef={chartsRef} />
     </section>
+  );
+}
+
+/** Which playground columns are ringed on the curves, and which are not (nobody measured them yet). */
+function PlaygroundMarksNote({
+  modelId,
+  marked,
+  unmarked,
+}: {
+  modelId: string;
+  marked: number;
+  unmarked: readonly ColumnTarget[];
+}) {
+  const missing = unmarked.map(
+    (t) =>
+      `${columnsText([t.column])} (${settingToString(t.shown)}${t.modelId === undefined ? ', a student that is not shipped' : ''})`,
+  );
+  return (
+    <p className="muted" data-testid="playground-marks" aria-live="polite">
+      The playground shows {modelId}:{' '}
+      {marked > 0
+        ? 'its columns are ringed on the curves (the active column twice). '
+        : 'none of its columns is on the curves. '}
+      {missing.length > 0
+        ? `Not measured yet: ${missing.join(', ')}; turn on “Measure as I change” below to measure the active column live.`
+        : ''}
+    </p>
   );
 }
 

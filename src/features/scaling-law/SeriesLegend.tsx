@@ -1,5 +1,5 @@
 import { Symbols } from 'recharts';
-import { FRONTIER_COLOR, LIVE_COLOR, type ChartSeries } from './series';
+import { FRONTIER_COLOR, LIVE_COLOR, PLAYGROUND_COLOR, type ChartSeries } from './series';
 
 /**
  * The legend as HTML next to the chart (not recharts' own): it wraps, it can be read by screen readers, and
@@ -10,11 +10,14 @@ export function SeriesLegend({
   showFrontier,
   showMeasured,
   showLive,
+  playground,
 }: {
   series: readonly ChartSeries[];
   showFrontier: boolean;
   showMeasured: boolean;
   showLive: boolean;
+  /** The columns ringed on this chart ("column 1; column 2"), when the playground's model is of this family. */
+  playground?: string;
 }) {
   return (
     <ul className="scaling-legend" aria-label="Legend">
@@ -45,6 +48,14 @@ export function SeriesLegend({
             <circle cx={11} cy={7} r={2} fill={LIVE_COLOR} />
           </svg>
           Live point
+        </li>
+      )}
+      {playground && (
+        <li>
+          <svg width={22} height={14} aria-hidden>
+            <circle cx={11} cy={7} r={5.5} fill="none" stroke={PLAYGROUND_COLOR} strokeWidth={1.5} />
+          </svg>
+          In the playground ({playground})
         </li>
       )}
     </ul>

@@ -93,6 +93,18 @@ const PRECISION_COLORS: Readonly<Record<string, string>> = {
 /** Points measured in this browser (live and finished): a colour no precision curve uses. */
 export const LIVE_COLOR = '#d4007f';
 export const FRONTIER_COLOR = '#6b7487';
+/** The rings around the points the playground's columns run: dark, so they read over every precision colour. */
+export const PLAYGROUND_COLOR = '#111827';
+
+/** A point the playground's columns run, with the columns' label ("column 2") for the ring and the tooltip. */
+export interface MarkedPoint extends ChartPoint {
+  readonly columnsLabel: string;
+  readonly active: boolean;
+}
+
+/** Key of a point on a chart, so a tooltip over any marker of it can say whether the playground runs it. */
+export const chartPointKey = (p: Pick<ChartPoint, 'modelId' | 'settingText'>): string =>
+  `${p.modelId}|${p.settingText}`;
 
 // For precisions outside the grid (other activation bits, W5, W7...): colours none of the above uses.
 const SPARE_COLORS = ['#8c564b', '#bcbd22', '#7f7f7f', '#f28e2b', '#b07aa1', '#ff9da7', '#9c755f', '#76b7b2'];
