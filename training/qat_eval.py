@@ -39,11 +39,12 @@ def teacher(family, depth):
 
 
 @torch.no_grad()
-def measure(model, family, setting, clf, mu, sigma, per_class):
+def measure(model, family, setting, clf, ref, per_class):
     """Quantises `model` in place at `setting` (RTN of its current weights) and scores its samples."""
     quantize_model(model, setting, family).eval()
     settings = zoo.VAR_SAMPLING if family == 'var' else zoo.DIT_SAMPLING
-    labels = torch.arange(10).repeat_interleave(per_class)
+    # Sample i asks for class i mod 10, as evaluate.py: the jackknife groups (floor(i / 10) mod g) then hold every class.
+    labels = torch.arange(10 * per_class) % 10
     t0 = time.time()
     if family == 'var':
         vq, _ = zoo.load_vqvae()
@@ -51,7 +52,7 @@ def measure(model, family, setting, clf, mu, sigma, per_class):
     else:
         vae, _ = zoo.load_vae()
         images = zoo.generate_dit(model, vae, labels, settings, EVAL_SEED)
-    res = evaluate.score(clf, images, labels, mu, sigma)
+    res = evaluate.score(clf, images, labels, ref)
     res.update({'settings': dict(settings), 'evalSeed': EVAL_SEED, 'seconds': round(time.time() - t0, 1)})
     return res
 
@@ -112,12 +113,12 @@ def main():
         output_error(args.rest[0], int(args.rest[1]), args.rest[2:])
         return
     clf, _ = zoo.load_classifier()
-    mu, sigma, _, _ = evaluate.reference_stats(clf)
+    ref, _ = evaluate.reference(clf)
     suffix = '' if args.per_class == 100 else f':{10 * args.per_class}samples'  # the default 1,000 keeps plain keys
     if args.what == 'rtn':
         family, depth, settings = args.rest[0], int(args.rest[1]), args.rest[2:]
         for setting in settings:
-            res = measure(teacher(family, depth), family, setting, clf, mu, sigma, args.per_class)
+            res = measure(teacher(family, depth), family, setting, clf, ref, args.per_class)
             method = 'fp32' if setting == 'fp32' else 'rtn'
             save(f'mnist-{family}-d{depth}:{setting}:{method}{suffix}', {'teacher': f'mnist-{family}-d{depth}', 'setting': setting,
                                                                  'method': method, **res})
@@ -127,7 +128,7 @@ def main():
     for model_id in ids:
         model, ck, family = load_student(model_id)
         info = ck['info']
-        res = measure(model, family, info['setting'], clf, mu, sigma, args.per_class)
+        res = measure(model, family, info['setting'], clf, ref, args.per_class)
         # Keyed with the step count too: a longer rerun of the same student is kept next to the short one.
         seed = f":seed{info['seed']}" if info.get('seed') else ''
         save(f"{info['teacher']}:{info['setting']}:qat-{info['loss']}:{info['steps']}steps{seed}{suffix}", {
