@@ -165,6 +165,12 @@ def export_onnx(module, folder, name, inputs, input_names, output_names):
                       output_names=output_names, dynamic_axes={n: {0: 'B'} for n in input_names + output_names})
 
 
+def shipped_params(*modules):
+    """Parameters of the modules a bundle ships (each counted once)."""
+    seen = {id(p): p.numel() for m in modules for p in m.parameters()}
+    return sum(seen.values())
+
+
 def onnx_entry(name, inputs, outputs):
     return {'path': name, 'opset': 17, 'inputs': [{'name': n, 'shape': s} for n, s in inputs],
             'outputs': [{'name': n, 'shape': s} for n, s in outputs]}
@@ -190,7 +196,10 @@ def export_vqvae(vq, train_info):
               'testMse': train_info.get('test_mse'), 'testCodesUsed': train_info.get('test_codes_used')}
     return write_manifest(folder, {
         'formatVersion': 1, 'id': IDS['vqvae'], 'family': 'vqvae', 'title': 'Multi-scale VQ-VAE tokenizer (MNIST)',
-        'dataset': DATASET, 'config': config, 'params': {'total': sum(p.numel() for p in vq.parameters()), 'linear': 0},
+        # What ships: the quantiser's codebook and phi convs (weights.safetensors) and post_quant_conv + decoder
+        # (decoder.onnx); the encoder stays behind, so it is not counted.
+        'dataset': DATASET, 'config': config,
+        'params': {'total': shipped_params(vq.quantize, vq.post_quant_conv, vq.decoder), 'linear': 0},
         'requires': {}, 'files': files, 'tensors': index, 'goldens': gmeta,
         'onnx': onnx_entry('decoder.onnx', [('f_hat', ['B', C, H, H])], [('image', ['B', 1, 32, 32])]),
         'training': training_entry(train_info, 'vqvae'), 'metrics': None})
@@ -205,7 +214,8 @@ def export_vae(vae, train_info):
               'testMse': train_info.get('test_mse')}
     return write_manifest(folder, {
         'formatVersion': 1, 'id': IDS['vae'], 'family': 'vae', 'title': 'KL-VAE latent decoder (MNIST)',
-        'dataset': DATASET, 'config': config, 'params': {'total': sum(p.numel() for p in vae.parameters()), 'linear': 0},
+        # What ships: the decoder (decoder.onnx) and the latent shift/scale buffers; not the encoder.
+        'dataset': DATASET, 'config': config, 'params': {'total': shipped_params(vae.decoder), 'linear': 0},
         'requires': {}, 'files': [file_entry(folder, n, r) for n, r in (('decoder.onnx', 'decoder-onnx'),
                                                                         ('weights.safetensors', 'weights'))],
         'tensors': index,
