@@ -10,6 +10,7 @@ export {
 } from './quantMatmulKernel';
 export { MatmulF32Kernel, denseWeightBytes, type MatmulF32Args, type DenseWeightFormat } from './matmulF32Kernel';
 export { ActivationQuantKernel, type ActivationQuantArgs, type ActivationQuantVariant } from './activationQuantKernel';
+export { HadamardKernel, type HadamardArgs } from './hadamardKernel';
 export { type BufferSlice } from './bufferArgs';
 export { GEMV_TILING, GEMV_ROWS_TILING, GEMV_SUBGROUP_TILING, chooseGemmTiling, type GemmTiling } from './tiling';
 export {

@@ -26,6 +26,7 @@ import actFakequant from '../../shaders/act_fakequant.wgsl?raw';
 import actFakequantRows from '../../shaders/act_fakequant_rows.wgsl?raw';
 import actQuantInt8 from '../../shaders/act_quant_int8.wgsl?raw';
 import qgemmDot4 from '../../shaders/qgemm_dot4.wgsl?raw';
+import hadamardActQuant from '../../shaders/hadamard_act_quant.wgsl?raw';
 import type { MatmulPath } from './matmulPlan';
 
 /** How a matmul kernel's weight is stored: packed codes + f16 group scales, or dense f32 / f16 values. */
@@ -56,6 +57,8 @@ export function matmulWgsl(source: WeightSource, path: MatmulPath): string {
 export const DEQUANT_WGSL = `${matmulShape}\n${packedWeight}\n${dequant}`;
 export const ACT_FAKEQUANT_WGSL = `${actQuant}\n${actFakequant}`;
 export const ACT_FAKEQUANT_ROWS_WGSL = `${actQuant}\n${actFakequantRows}`;
+/** Randomized Hadamard rotation fused before the activation fake quantiser (the -had modifier). */
+export const HADAMARD_WGSL = `${actQuant}\n${hadamardActQuant}`;
 /** Activation quantisation to packed int8 (codes + token scales) for QGEMM_DOT4_WGSL. */
 export const ACT_QUANT_INT8_WGSL = `${actQuant}\n${actQuantInt8}`;
 /** Needs the WGSL language feature packed_4x8_integer_dot_product (the `requires` directive must come first). */
