@@ -17,6 +17,7 @@ export {
 export { FetchBundleSource, missingFileError, type BundleSource } from './source.ts';
 export { checkIndex, validateIndex, INDEX_FILE } from './bundleIndex.ts';
 export { checkQuantTraining, type QuantTraining } from './quantTraining.ts';
+export { checkSensitivity, type SensitivityTable, type LayerSensitivityEntry } from './sensitivity.ts';
 export {
   validateBundle,
   validateAllBundles,

@@ -6,6 +6,7 @@ import { BundleError } from './errors.ts';
 import { FieldReader, type Json } from './fields.ts';
 import { phiIndexPerScale, phiTicks } from './phi.ts';
 import { checkQuantTraining } from './quantTraining.ts';
+import { checkSensitivity } from './sensitivity.ts';
 import { FAMILIES, FILE_ROLES, FORMAT_VERSION, TENSOR_KINDS, type Dtype, type Family, type Manifest } from './types.ts';
 
 export const ID_PATTERN = /^[a-z0-9-]+$/;
@@ -80,6 +81,7 @@ export function checkManifest(raw: unknown, file: string, expectedId: string): M
   }
   if (m.metrics !== null && m.metrics !== undefined) r.object(m.metrics, 'metrics');
   if (m.quantTraining !== undefined) checkQuantTraining(r, m.quantTraining, 'quantTraining');
+  if (m.sensitivity !== undefined) checkSensitivity(r, m.sensitivity, 'sensitivity', m.tensors as unknown[]);
   const config = r.object(m.config, 'config');
   CONFIG_CHECKS[family](r, config, m);
   return m as unknown as Manifest;

@@ -4,6 +4,7 @@
  * handing one out, so the engine can use them without re-checking.
  */
 import type { QuantTraining } from './quantTraining.ts';
+import type { SensitivityTable } from './sensitivity.ts';
 
 export const FORMAT_VERSION = 1;
 
@@ -218,6 +219,8 @@ interface ManifestBase<F extends Family, C> {
   readonly metrics: GeneratorMetrics | null;
   /** Present for quantisation-aware trained / distilled students (docs/qat.md). */
   readonly quantTraining?: QuantTraining;
+  /** Per-Linear sensitivity by weight width (generators; training/mixed_precision.py), for `-mp<B>` settings. */
+  readonly sensitivity?: SensitivityTable;
 }
 
 export interface VarManifest extends ManifestBase<'var', VarConfig> {
