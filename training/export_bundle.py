@@ -17,6 +17,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(__file__))
 import goldens  # noqa: E402
+import mixed_precision  # noqa: E402
 import safetensors_io  # noqa: E402
 import zoo  # noqa: E402
 from common import RUNS_DIR, TRAINING_DIR  # noqa: E402
@@ -112,7 +113,7 @@ def write_manifest(folder, manifest):
     return manifest
 
 
-def export_var(model_id, var, vq, train_info, metrics=None, sampling=None, title=None, log_name=None):
+def export_var(model_id, var, vq, train_info, metrics=None, sampling=None, title=None, log_name=None, sensitivity=None):
     """var: a VAR module holding the shipped (fp16-rounded) weights; vq: the tokenizer module."""
     folder = os.path.join(MODELS_DIR, model_id)
     os.makedirs(folder, exist_ok=True)
@@ -134,10 +135,10 @@ def export_var(model_id, var, vq, train_info, metrics=None, sampling=None, title
         'dataset': DATASET, 'config': config, 'sampling': sampling, 'params': var_params(var),
         'requires': {'tokenizer': IDS['vqvae'], 'classifier': IDS['classifier']}, 'files': files,
         'tensors': index, 'goldens': gmeta, 'training': training_entry(train_info, log_name or model_id),
-        'metrics': metrics})
+        'metrics': metrics, **({'sensitivity': sensitivity} if sensitivity else {})})
 
 
-def export_dit(model_id, dit, vae, train_info, metrics=None, sampling=None, title=None, log_name=None):
+def export_dit(model_id, dit, vae, train_info, metrics=None, sampling=None, title=None, log_name=None, sensitivity=None):
     folder = os.path.join(MODELS_DIR, model_id)
     os.makedirs(folder, exist_ok=True)
     sampling = dict(sampling or zoo.DIT_SAMPLING)
@@ -157,7 +158,8 @@ def export_dit(model_id, dit, vae, train_info, metrics=None, sampling=None, titl
         'formatVersion': 1, 'id': model_id, 'family': 'dit', 'title': title or f'DiT d{dit.depth} (MNIST)',
         'dataset': DATASET, 'config': config, 'sampling': sampling, 'params': dit_params(dit),
         'requires': {'vae': IDS['vae'], 'classifier': IDS['classifier']}, 'files': files, 'tensors': index,
-        'goldens': gmeta, 'training': training_entry(train_info, log_name or model_id), 'metrics': metrics})
+        'goldens': gmeta, 'training': training_entry(train_info, log_name or model_id), 'metrics': metrics,
+        **({'sensitivity': sensitivity} if sensitivity else {})})
 
 
 def export_onnx(module, folder, name, inputs, input_names, output_names):
@@ -283,10 +285,12 @@ def main():
             res = results.get(name)
             if kind == 'var':
                 var, ck = zoo.load_var(d)
-                m = export_var(f'mnist-{name}', var, vq, ck['info'], res, res and res['settings'], log_name=name)
+                m = export_var(f'mnist-{name}', var, vq, ck['info'], res, res and res['settings'], log_name=name,
+                               sensitivity=mixed_precision.zoo_table(name))
             else:
                 dit, ck = zoo.load_dit(d)
-                m = export_dit(f'mnist-{name}', dit, vae, ck['info'], res, res and res['settings'], log_name=name)
+                m = export_dit(f'mnist-{name}', dit, vae, ck['info'], res, res and res['settings'], log_name=name,
+                               sensitivity=mixed_precision.zoo_table(name))
             manifests.append(m)
             print(f'exported mnist-{name}', flush=True)
     write_index(manifests)

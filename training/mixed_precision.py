@@ -159,7 +159,20 @@ def main():
         print_sensitivity(args.sensitivity, [float(b) for b in args.budgets.split(',')])
 
 
-def print_sensitivity(model_name, budgets, batch=256):
+WIDTHS = (2, 3, 4, 5, 6, 7, 8)
+METRIC = ('relative output MSE (DiT: eps channels) with one Linear alone at b bits (RTN, INT symmetric, g32), the '
+          'others at full precision; VAR: teacher-forced logits on 256 test images; DiT: 256 random (x_t, t, y)')
+
+
+def zoo_table(model_name, batch=256):
+    """The manifest `sensitivity` table of a zoo generator (docs/bundle-format.md)."""
+    rows = _zoo_rows(model_name, batch)
+    return {'metric': METRIC, 'granularity': 'g32',
+            'layers': [{'name': r['name'], 'params': r['params'],
+                        'errorByBits': {str(b): e for b, e in r['errorByBits'].items()}} for r in rows]}
+
+
+def _zoo_rows(model_name, batch):
     import zoo  # noqa: E402
     family, depth = model_name.split('-d')
     depth = int(depth)
@@ -173,7 +186,11 @@ def print_sensitivity(model_name, budgets, batch=256):
         te = tokenize_split(vq, 'test', tokenizer_id(vq_ck))
         inputs = (te['labels'][:batch], te['inputs'][:batch])
     build = (lambda: zoo.load_var(depth)[0]) if family == 'var' else (lambda: zoo.load_dit(depth)[0])
-    rows = sensitivity(build, family, inputs)
+    return sensitivity(build, family, inputs, widths=WIDTHS)
+
+
+def print_sensitivity(model_name, budgets, batch=256):
+    rows = _zoo_rows(model_name, batch)
     widths = sorted(rows[0]['errorByBits'])
     print(f'{model_name}: relative output MSE with one Linear at b bits (g32), the rest full precision')
     print('| Linear | params | ' + ' | '.join(f'{b} bits' for b in widths) + ' |')
