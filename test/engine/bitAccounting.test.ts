@@ -81,6 +81,26 @@ describe('bitAccounting', () => {
     expect(760_848 / b.transformerBits).toBeCloseTo(0.805, 3);
   });
 
+  it('per-Linear widths (-mp): weightBits is the parameter-weighted mean of the quantised Linears as loaded', () => {
+    const s = parseSetting('W4g32-mp3');
+    const w4 = report(parseSetting('W4g32'));
+    // fc1 and fc2 at 2 bits, qkv/proj/adaLN at 4: (2 x 16,384 x 2 + (12,288 + 4,096 + 24,576) x 4) / 73,728.
+    const mixed: WeightReport = {
+      ...w4,
+      layers: w4.layers.map((l) =>
+        l.kind === 'fc1' || l.kind === 'fc2'
+          ? { ...l, codeBits: 2, storedBits: 2, weightBytes: (l.params * 2.5) / 8 }
+          : l,
+      ),
+    };
+    const b = bitAccounting(mixed, s, TOTAL_PARAMS);
+    expect(b.weightBits).toBeCloseTo((2 * 16_384 * 2 + (12_288 + 4_096 + 24_576) * 4) / 73_728, 12);
+    expect(b.linearBits).toBe(2 * 16_384 * 2.5 + (12_288 + 4_096 + 24_576) * 4.5);
+    // Uniform settings keep their width.
+    expect(bitAccounting(w4, parseSetting('W4g32'), TOTAL_PARAMS).weightBits).toBe(4);
+    expect(bitAccounting(report(FULL_PRECISION), FULL_PRECISION, TOTAL_PARAMS).weightBits).toBe(32);
+  });
+
   it('a setting that also quantises the head counts it in the quantised Linear bits', () => {
     const s = parseSetting('W4g32-Lqp12ah');
     const b = bitAccounting(report(s), s, TOTAL_PARAMS);

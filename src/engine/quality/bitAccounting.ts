@@ -53,12 +53,21 @@ export function bitAccounting(report: WeightReport, setting: QuantSetting, total
     if (setting.layers.includes(layer.kind)) linearBits += bits;
   }
   const transformerBits = allLinearBits + Math.max(0, totalParams - report.linearParams) * STORED_PARAM_BITS;
+  // Code bits per weight of the quantised Linears, as loaded: the setting's width, or the parameter-weighted mean
+  // of per-Linear widths (-mp settings).
+  let quantisedParams = 0;
+  let codeBitSum = 0;
+  for (const layer of report.layers) {
+    if (layer.codeBits === NOT_QUANTISED_BITS || !setting.layers.includes(layer.kind)) continue;
+    quantisedParams += layer.params;
+    codeBitSum += layer.params * layer.codeBits;
+  }
   return {
     linearBits,
     transformerBits,
     linearParams: report.linearParams,
     totalParams,
-    weightBits: settingWeightBits(setting),
+    weightBits: quantisedParams > 0 ? codeBitSum / quantisedParams : settingWeightBits(setting),
     bitsPerWeight: weightBits / report.linearParams,
     activationBits,
     totalWeightBits: transformerBits,
