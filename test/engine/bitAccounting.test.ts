@@ -155,16 +155,16 @@ describe('pointBits re-derives old (formatVersion 1) points', () => {
 });
 
 describe('decoder bits, reported apart', () => {
-  it('VQ-VAE and VAE at 16 bits per parameter', () => {
+  it('VQ-VAE and VAE at 16 bits per parameter (what ships: the quantiser and decoders, no encoders)', () => {
     const d = decoderBits([
-      { id: 'mnist-vqvae', family: 'vqvae', params: { total: 266_689 } },
-      { id: 'mnist-vae', family: 'vae', params: { total: 116_905 } },
+      { id: 'mnist-vqvae', family: 'vqvae', params: { total: 151_041 } },
+      { id: 'mnist-vae', family: 'vae', params: { total: 52_481 } },
       { id: 'mnist-var-d1', family: 'var', params: { total: 121_281 } },
     ]);
     expect(d.map((x) => [x.id, x.bits])).toEqual([
-      ['mnist-vqvae', 4_267_024],
-      ['mnist-vae', 1_870_480],
+      ['mnist-vqvae', 2_416_656],
+      ['mnist-vae', 839_696],
     ]);
-    expect(decoderBitsNote(d)).toContain('VAR tokenizer (VQ-VAE) mnist-vqvae: 266,689 params, 4.27 Mbit');
+    expect(decoderBitsNote(d)).toContain('VAR tokenizer (VQ-VAE) mnist-vqvae: 151,041 params, 2.42 Mbit');
   });
 });
