@@ -215,6 +215,8 @@ export function FamilyChart({
               >
                 <LabelList
                   dataKey="columnsLabel"
+                  // No-break spaces: recharts wraps a label at spaces to the marker's width ("column" over "1").
+                  formatter={(label) => String(label).replace(/ /g, '\u00a0')}
                   position="top"
                   offset={14}
                   fill={PLAYGROUND_COLOR}
