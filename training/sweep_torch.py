@@ -65,7 +65,9 @@ def measure(name, setting, clf, ref, samples, seed):
         vae, _ = zoo.load_vae()
         images = zoo.generate_dit(model, vae, labels, settings, seed)
     r = evaluate.score(clf, images, labels, ref)
+    # method: what tools/sweep/merge.mjs and the two-engine check pair on (rtn or clip here, as points_of allows).
     return {'modelId': f'mnist-{name}', 'family': family, 'depth': depth, 'setting': setting,
+            'method': quant.parse_setting(setting)['method']['kind'],
             'samples': samples, 'seed': seed, 'engine': 'pytorch', 'fd': r['fd'], 'fdStdErr': r['fdStdErr'],
             'fdLeaveOut': r['fdLeaveOut'], 'kid': r['kid'], 'kidSe': r['kidSe'], 'kidLeaveOut': r['kidLeaveOut'],
             'accuracy': r['accuracy'], 'cfg': settings['cfg'],

@@ -281,7 +281,8 @@ async function main() {
       points: [...kept],
     };
     if (previous && kept.length < previous.points.length) writeSweep(outFile, sweep);
-    const done = new Set(kept.map((p) => `${p.modelId}|${p.setting}`));
+    // PyTorch points merged into the file (tools/sweep/merge.mjs) stay in it, but they do not stand for the WebGPU point.
+    const done = new Set(kept.filter((p) => p.engine !== 'pytorch').map((p) => `${p.modelId}|${p.setting}`));
     const todo = points.filter((p) => !done.has(`${p.modelId}|${p.setting}`));
     if (kept.length > 0) console.log(`resuming: ${kept.length} points already in the file, ${todo.length} to measure`);
     const start = Date.now();
@@ -326,7 +327,9 @@ async function main() {
         `  done: FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kidText(point)}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s; sweep ${fmtTime(elapsed)} elapsed, ETA ${fmtTime(eta)}`,
       );
     }
-    const missing = points.filter((p) => !sweep.points.some((q) => q.modelId === p.modelId && q.setting === p.setting));
+    const missing = points.filter(
+      (p) => !sweep.points.some((q) => q.engine !== 'pytorch' && q.modelId === p.modelId && q.setting === p.setting),
+    );
     console.log(
       `sweep finished: ${sweep.points.length} points in ${path.relative(ROOT, outFile)}${missing.length ? `; missing ${missing.map((p) => `${p.modelId} ${p.setting}`).join(', ')}` : ''}`,
     );

@@ -41,6 +41,12 @@ export function PointTooltip({
         <dd>{(100 * p.accuracy).toFixed(1)} %</dd>
         <dt>Method</dt>
         <dd>{methodLabel(p.method)}</dd>
+        {p.engine && (
+          <>
+            <dt>Engine</dt>
+            <dd>{p.engine === 'pytorch' ? 'PyTorch reference' : 'WebGPU (this app’s engine)'}</dd>
+          </>
+        )}
         {mark && (
           <>
             <dt>In the playground</dt>

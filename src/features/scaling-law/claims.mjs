@@ -23,7 +23,8 @@
  */
 
 const METRIC_FIELDS = { fd: ['fd', 'fdStdErr', 'fdLeaveOut'], kid: ['kid', 'kidSe', 'kidLeaveOut'] };
-const DRAW_KEYS = ['seed', 'samples', 'steps', 'cfg', 'family', 'sampler'];
+// engine: the WebGPU engine and the PyTorch reference draw their own random numbers, so their points never pair.
+const DRAW_KEYS = ['seed', 'samples', 'steps', 'cfg', 'family', 'sampler', 'engine'];
 export const LOW_BIT_SETTINGS = ['W4g32', 'W3g32', 'W2g32', 'Wfp4g32'];
 /** One precision up, for the distillation claim (FP4's neighbour is W6g32, W4A8's W8A8). */
 export const ONE_UP = { W2g32: 'W3g32', W3g32: 'W4g32', 'W4g32-A8': 'W8g32-A8', Wfp4g32: 'W6g32' };

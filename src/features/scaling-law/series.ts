@@ -34,6 +34,8 @@ export interface ChartPoint {
   readonly method: string;
   readonly precision: string;
   readonly partial: boolean;
+  /** Which engine measured it (absent in formatVersion 1 files: the WebGPU engine). */
+  readonly engine?: QualityPoint['engine'];
 }
 
 export interface ChartSeries {
@@ -69,6 +71,7 @@ export function toChartPoint(p: QualityPoint, axis: BitsAxis, metric: QualityMet
     method: p.method,
     precision: precisionOf(p).label,
     partial: p.partial,
+    ...(p.engine ? { engine: p.engine } : {}),
   };
 }
 
