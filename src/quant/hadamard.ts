@@ -62,14 +62,27 @@ export function fwht(v: Float32Array | Float64Array, block = v.length): void {
   }
 }
 
-/** rows x cols values, each row multiplied on the right by R (a new array; f32 results of f64 arithmetic). */
-export function rotateRows(data: Float32Array, rows: number, cols: number, seed = HADAMARD_SEED): Float32Array {
+/**
+ * rows x cols values, each row multiplied on the right by R (a new array). 'f64' (default): the butterfly in f64,
+ * rounded to f32 once (the reference; training/hadamard.py gives the same bits). 'f32': every butterfly sum and the
+ * final product rounded to f32, in the kernel's order: the exact arithmetic of shaders/hadamard_act_quant.wgsl
+ * (IEEE f32 add/sub/mul are correctly rounded), for references of the GPU path.
+ */
+export function rotateRows(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  seed = HADAMARD_SEED,
+  arithmetic: 'f64' | 'f32' = 'f64',
+): Float32Array {
   if (data.length !== rows * cols) throw new RangeError(`rotateRows: ${data.length} values are not ${rows} x ${cols}`);
   const block = hadamardBlockSize(cols);
   const signs = rotationSigns(cols, seed);
-  const norm = 1 / Math.sqrt(block);
+  const f32 = arithmetic === 'f32';
+  const norm = f32 ? Math.fround(1 / Math.sqrt(block)) : 1 / Math.sqrt(block);
   const out = new Float32Array(data.length);
-  const row = new Float64Array(cols);
+  // A Float32Array rounds each stored sum of two f32 values exactly as an f32 addition does.
+  const row = f32 ? new Float32Array(cols) : new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) row[j] = data[r * cols + j];
     fwht(row, block);

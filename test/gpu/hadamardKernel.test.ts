@@ -2,8 +2,8 @@
  * HadamardKernel (shaders/hadamard_act_quant.wgsl) against src/quant/hadamard.ts on fresh random inputs with
  * outlier channels (the seed is printed; KERNEL_TEST_SEED replays it).
  *
- * Rotation only (format 'none'): the GPU butterfly runs in f32, the reference in f64 rounded once, so they differ
- * by rounding: tolerance per element (log2(b) + 2) * 2^-24 * sum_block |x| / sqrt(b), the worst-case growth of
+ * Rotation only (format 'none'): bit for bit equal to rotateRows' 'f32' emulation of the kernel's arithmetic; and
+ * against the f64 reference (rounded once) within tolerance per element (log2(b) + 2) * 2^-24 * sum_block |x| / sqrt(b), the worst-case growth of
  * f32 rounding over log2(b) stages of additions of terms whose magnitudes sum to at most sum_block |x|.
  * Fused rotation + quantiser: the GPU's quantised output must be exactly fakeQuantActivations of its own rotated
  * values, except where x/s sits within a few ulp of a rounding tie (WGSL division is not correctly rounded); and
@@ -11,7 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeQuantActivations, type ActivationFormat, type ActivationScaling } from '../../src/quant';
-import { hadamardBlockSize, rotateRows } from '../../src/quant/hadamard';
+import { HADAMARD_SEED, hadamardBlockSize, rotateRows } from '../../src/quant/hadamard';
 import { HadamardKernel, KernelInputError } from '../../src/kernels';
 import { testDevice } from './device';
 import { freshSeed, makeRng, outputF32, randomActivations, readF32, uploadF32 } from './helpers/kernelTestKit';
@@ -64,6 +64,11 @@ describe(`HadamardKernel against rotateRows (seed ${seed})`, () => {
       const x = activations(rng, tokens, cols);
       const expected = rotateRows(x, tokens, cols);
       const actual = await runKernel(x, tokens, cols, { kind: 'none' });
+      // The kernel's own arithmetic (f32 butterfly in its order) reproduces it bit for bit.
+      const f32Reference = rotateRows(x, tokens, cols, HADAMARD_SEED, 'f32');
+      let bitMismatches = 0;
+      for (let i = 0; i < actual.length; i++) if (actual[i] !== f32Reference[i]) bitMismatches++;
+      expect(bitMismatches, `${tokens}x${cols}: elements not equal to the f32 emulation`).toBe(0);
       const b = hadamardBlockSize(cols);
       for (let t = 0; t < tokens; t++)
         for (let start = 0; start < cols; start += b) {

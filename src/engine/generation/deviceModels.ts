@@ -17,7 +17,7 @@ import { DitSampler, ditSamplingOptions } from '../../models/dit/ditSampler';
 import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/setting';
 import type { ActivationFormat } from '../../quant/formats';
 import type { LinearInputStats } from '../../models/runtime/linearInputs';
-import type { PreparedLinear } from '../../models/runtime/methodWeights';
+import { requireTransformsSupported, type PreparedLinear } from '../../models/runtime/methodWeights';
 import { planDitMemory, planVarMemory, requireMemoryFits, type MemoryPlan } from '../../models/runtime/memoryPlan';
 import { calibrateInputs, calibrateScales } from './calibration';
 import { LruCache } from './lruCache';
@@ -108,6 +108,8 @@ export class DeviceModels {
   ): ModelEntry {
     return this.models.getOrCreate(this.modelKey(bundles, setting), () => {
       const m = bundles.model;
+      // Modifiers the engine cannot run (or that do not apply to this family) are refused, never ignored.
+      requireTransformsSupported(setting, m.manifest.family);
       // Refused with a typed error (ModelError 'memory-over-budget' / 'tensor-too-large') before any buffer is created.
       requireMemoryFits(
         this.memoryPlan(bundles, setting),

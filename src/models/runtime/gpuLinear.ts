@@ -6,6 +6,10 @@
  * activations (per token, or per tensor with a calibrated static scale), else the identity.
  * SmoothQuant and GPTQ settings come with a PreparedLinear (methodWeights.ts): its packed (or smoothed f32)
  * weight replaces the bundle's, and its inputScale multiplies X inside the activation fake quant.
+ * -had (setting.transforms.hadamard) on a Linear whose weight or input the setting quantises: W' = W R is quantised
+ * (or kept in f32) in place of W, and X R is computed at run time by HadamardKernel, fused with the activation fake
+ * quant when there is one (y = fakeQuant(X R) (W R)^T + bias; R from src/quant/hadamard.ts, nothing stored).
+ * The rotated path never takes the dot4 integer kernel (its quantiser would see the unrotated X).
  * Owns its weight and bias buffers; destroy() is idempotent.
  */
 import { GpuPackedWeight } from '../../kernels';
@@ -18,7 +22,8 @@ import { uploadWords } from '../../gpu/buffers';
 import { ModelError } from './errors';
 import type { KernelSet } from './kernelSet';
 import type { ActivationRecorder } from './linearInputs';
-import type { PreparedLinear } from './methodWeights';
+import { requireTransformsSupported, type PreparedLinear } from './methodWeights';
+import { rotateRows } from '../../quant/hadamard';
 
 /**
  * A Linear's weight as the bundle holds it. `f16Bits`: the stored binary16 patterns, uploaded as they are when the
@@ -45,7 +50,7 @@ export interface LinearEncodeArgs {
   /** f32 [m, N]; a different buffer from x. */
   readonly y: BufferSlice;
   readonly m: number;
-  /** f32 scratch of at least m * K values (the fake-quantised X), used only when activations are quantised. */
+  /** f32 scratch of at least m * K values (the fake-quantised or rotated X), used only when activations are quantised or rotated. */
   readonly scratch: BufferSlice;
 }
 
@@ -66,6 +71,8 @@ export class GpuLinear {
   private readonly inputScale: GPUBuffer | undefined;
   private readonly activation:
     { format: Exclude<ActivationFormat, { kind: 'none' }>; scaling: ActivationScaling } | undefined;
+  /** -had: the input is rotated by R (and the weight was, offline). */
+  readonly rotated: boolean;
   private destroyed = false;
   /** Set during activation calibration: gets every input this layer is encoded with. */
   recorder: ActivationRecorder | undefined;
@@ -83,6 +90,7 @@ export class GpuLinear {
     this.spec = spec;
     const label = `${owner}.${spec.name}`;
     // Settings checks first: nothing is uploaded for a layer that cannot be built.
+    requireTransformsSupported(setting);
     const method = setting.method.kind;
     const needsPrepared =
       method === 'smoothquant'
@@ -117,12 +125,17 @@ export class GpuLinear {
         'Use SmoothQuant with an activation format (e.g. -A8).',
       );
     }
+    this.rotated =
+      setting.transforms?.hadamard === true &&
+      (weightQuantized(setting, spec.kind) || activationQuantized(setting, spec.kind));
+    // W' = W R (each row rotated), computed once, before any quantiser sees the weight.
+    const rotatedWeight = this.rotated ? rotateRows(weight.values(), spec.rows, spec.cols) : undefined;
     if (weightQuantized(setting, spec.kind) && setting.weight) {
       const options = setting.method.kind === 'clip' ? { clip: {} } : {};
       const packed =
         prepared?.packed ??
         quantizeWeight(
-          weight.values(),
+          rotatedWeight ?? weight.values(),
           spec.rows,
           spec.cols,
           setting.weight.format,
@@ -133,15 +146,15 @@ export class GpuLinear {
       this.codeBits = codeBits(setting.weight.format);
       this.storedBits = this.codeBits;
       this.weightBytes = this.packed.byteLength;
-    } else if (!prepared?.weight && weight.f16Bits) {
+    } else if (!prepared?.weight && !rotatedWeight && weight.f16Bits) {
       this.dense = { buffer: uploadWords(device, `${label}.weight`, f16Words(weight.f16Bits)), format: 'f16' };
       this.codeBits = 32;
       this.storedBits = 16;
       this.weightBytes = this.dense.buffer.size;
     } else {
-      // A SmoothQuant-smoothed weight (computed in f32) or an f32 bundle tensor.
+      // A SmoothQuant-smoothed or Hadamard-rotated weight (computed in f32), or an f32 bundle tensor.
       this.dense = {
-        buffer: uploadWords(device, `${label}.weight`, prepared?.weight ?? weight.values()),
+        buffer: uploadWords(device, `${label}.weight`, prepared?.weight ?? rotatedWeight ?? weight.values()),
         format: 'f32',
       };
       this.codeBits = 32;
@@ -169,6 +182,7 @@ export class GpuLinear {
     // where the WGSL language feature exists on a GPU adapter (kernels.dot4.preferred); otherwise fake quantisation +
     // the f32-arithmetic matmul below.
     if (
+      !this.rotated &&
       this.activation &&
       this.packed &&
       this.activation.format.kind === 'int' &&
@@ -190,7 +204,17 @@ export class GpuLinear {
       return;
     }
     let input = args.x;
-    if (this.activation) {
+    if (this.rotated) {
+      kernels.hadamard.encode(encoder, {
+        x: args.x,
+        y: args.scratch,
+        tokens: args.m,
+        cols: k,
+        format: this.activation?.format ?? { kind: 'none' },
+        scaling: this.activation?.scaling ?? { kind: 'token' },
+      });
+      input = args.scratch;
+    } else if (this.activation) {
       kernels.activationQuant.encode(encoder, {
         x: args.x,
         y: args.scratch,

@@ -20,6 +20,7 @@ export {
 export {
   prepareMethodWeights,
   requireMethodSupported,
+  requireTransformsSupported,
   methodLinears,
   type PreparedLinear,
   type MethodHooks,

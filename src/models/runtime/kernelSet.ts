@@ -2,7 +2,13 @@
  * Every kernel a forward pass uses, for one device. A KernelSet owns its kernels (pipelines, uniform caches);
  * models either own one (and destroy it with themselves) or share one passed in by the engine.
  */
-import { ActivationQuantKernel, Dot4MatmulKernel, MatmulF32Kernel, QuantMatmulKernel } from '../../kernels';
+import {
+  ActivationQuantKernel,
+  Dot4MatmulKernel,
+  HadamardKernel,
+  MatmulF32Kernel,
+  QuantMatmulKernel,
+} from '../../kernels';
 import { ActivationKernel } from '../../kernels/ops/activationKernel';
 import { AttentionKernel } from '../../kernels/ops/attentionKernel';
 import { LayerNormModulateKernel } from '../../kernels/ops/layerNormModulateKernel';
@@ -23,6 +29,8 @@ export class KernelSet {
   readonly matmulF32: MatmulF32Kernel;
   readonly quantMatmul: QuantMatmulKernel;
   readonly activationQuant: ActivationQuantKernel;
+  /** The -had rotation, fused before the activation fake quant. */
+  readonly hadamard: HadamardKernel;
   /** A8 x INT4/INT8 with dot4I8Packed where the WGSL language feature exists (`dot4.available`, `dot4.why`). */
   readonly dot4: Dot4MatmulKernel;
   readonly layerNorm: LayerNormModulateKernel;
@@ -48,6 +56,7 @@ export class KernelSet {
     this.matmulF32 = new MatmulF32Kernel(device);
     this.quantMatmul = new QuantMatmulKernel(device);
     this.activationQuant = new ActivationQuantKernel(device);
+    this.hadamard = new HadamardKernel(device);
     this.dot4 = new Dot4MatmulKernel(device);
     this.layerNorm = new LayerNormModulateKernel(device);
     this.residual = new ResidualAddKernel(device);
@@ -75,6 +84,7 @@ export class KernelSet {
       this.matmulF32,
       this.quantMatmul,
       this.activationQuant,
+      this.hadamard,
       this.dot4,
       this.layerNorm,
       this.residual,

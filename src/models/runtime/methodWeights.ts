@@ -132,6 +132,46 @@ export function requireMethodSupported(setting: QuantSetting): void {
   }
 }
 
+/**
+ * The modifiers (-had, -lr, -tg, -mp) this engine runs for a model of `family` (undefined: where the family is not
+ * known, e.g. one Linear; the family check then waits for the model). -had runs with RTN and clipping on per-token
+ * or unquantised activations; the others are parsed but not implemented yet, so they are refused rather than ignored.
+ */
+export function requireTransformsSupported(setting: QuantSetting, family?: 'var' | 'dit'): void {
+  const t = setting.transforms;
+  if (!t) return;
+  const text = settingToString(setting);
+  const refuse = (problem: string, fix: string): never => {
+    throw new ModelError('setting-unsupported', `${text}: ${problem}`, fix);
+  };
+  if (t.timestepGroups !== undefined && family === 'var')
+    refuse(
+      'VAR predicts scales, not timesteps, so -tg<k> (activation scales per group of timesteps) has nothing to group.',
+      'Drop -tg<k>, or pick a DiT model.',
+    );
+  for (const [key, token] of [
+    ['lowRank', '-lr<rank>'],
+    ['timestepGroups', '-tg<k>'],
+    ['mixedBits', '-mp<bits>'],
+  ] as const)
+    if (t[key] !== undefined)
+      refuse(
+        `the ${token} modifier is part of the setting grammar but this engine does not run it yet.`,
+        `Drop ${token.replace(/<.*>/, '')}${t[key]} from the setting (issue 15 tracks it).`,
+      );
+  if (!t.hadamard) return;
+  if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq')
+    refuse(
+      `-had with ${setting.method.kind === 'gptq' ? 'GPTQ' : 'SmoothQuant'} is not implemented yet (its calibration statistics would have to be rotated too).`,
+      'Use -had with RTN or -clip, or drop -had.',
+    );
+  if (setting.activation.perTensor && setting.activation.format.kind !== 'none')
+    refuse(
+      '-had with a per-tensor static activation scale is not implemented yet (the scales are calibrated on unrotated inputs).',
+      'Use per-token activations (e.g. -A8 instead of -A8t) with -had, or drop -had.',
+    );
+}
+
 export interface PrepareOptions {
   /** SmoothQuant: fold 1/s into the adaLN modulation (default); false applies it at run time (reference). */
   readonly fold?: boolean;

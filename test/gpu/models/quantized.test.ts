@@ -34,6 +34,13 @@ const CASES = [
   { setting: 'W3ac-A8-Lqp12aeh', tolerance: 5e-3, bits: 3 },
   // INT2 with the MSE clipping search.
   { setting: 'W2g64-clip', tolerance: 1e-5, bits: 2 },
+  // Hadamard rotation (-had): weights rotated on the host, activations by HadamardKernel in f32 (the reference
+  // rotates in the kernel's f32 arithmetic, bit for bit), fused with the INT8 quantiser; and with activations
+  // unquantised (the rotation alone). The A8 tolerance is 1e-2: every rotated element mixes a whole block, so an
+  // upstream last-ulp difference (attention, LayerNorm: f32 vs f64) reaches more elements near a code boundary
+  // than without the rotation (VAR d1 measured 5.9e-3 against 4.6e-3 for W4g32-A8).
+  { setting: 'W4g32-A8-had', tolerance: 1e-2, bits: 4 },
+  { setting: 'W4g32-had', tolerance: 1e-4, bits: 4 },
 ];
 
 /**
@@ -81,6 +88,10 @@ function log(id: string, setting: string, err: number, vsFp: number, r: WeightRe
   );
 }
 
+// K/V stay f32 here, as in the reference: this test checks the quantised weights and activations to 1e-5, below
+// the f16 KV cache's own ~1e-4 (checked in test/gpu/ops/attentionKvF16.test.ts and varKvCache.test.ts).
+const KV = 'f32';
+
 describe('quantised VAR (GPU) vs the CPU fake-quant reference', () => {
   const id = bundleIds('var')[0];
   for (const c of CASES) {
@@ -90,11 +101,11 @@ describe('quantised VAR (GPU) vs the CPU fake-quant reference', () => {
       const setting = parseSetting(c.setting);
       const label = g.i32('tf.label')[0];
       const scales = setting.activation.perTensor
-        ? await calibrate(VarModel.load(device, bundle, FULL_PRECISION), setting, (m) =>
+        ? await calibrate(VarModel.load(device, bundle, FULL_PRECISION, { kvFormat: KV }), setting, (m) =>
             varTeacherForcedLogits(m, [label], g.f32('tf.input')),
           )
         : undefined;
-      const model = VarModel.load(device, bundle, setting, { activationScales: scales });
+      const model = VarModel.load(device, bundle, setting, { activationScales: scales, kvFormat: KV });
       try {
         const logits = await varTeacherForcedLogits(model, [label], g.f32('tf.input'));
         const config = bundle.manifest.config;

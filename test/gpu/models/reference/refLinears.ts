@@ -2,7 +2,10 @@
  * The Linear layers of the CPU reference forward: f32 weights from the bundle, or (for layers the setting
  * quantises) dequantizeWeight(quantizeWeight(w)) with activations through fakeQuantActivations first, exactly
  * the math the GPU path claims to do. Products accumulate in f64 (matmulReference) and round to f32.
+ * -had: on those layers W R is quantised in place of W (rotateRows in f64, as GpuLinear does on the host) and x R
+ * is fed in place of x, rotated in the kernel's f32 arithmetic (so the reference sees the GPU's bits).
  */
+import { HADAMARD_SEED, rotateRows } from '../../../../src/quant/hadamard';
 import { dequantizeWeight, fakeQuantActivations, matmulReference, quantizeWeight } from '../../../../src/quant';
 import type { QuantSetting } from '../../../../src/quant/setting';
 import { activationQuantized, weightQuantized, type LinearSpec } from '../../../../src/models/runtime/layers';
@@ -24,6 +27,7 @@ export function refLinears(
   const layers = new Map<string, { spec: LinearSpec; w: Float32Array; bias?: Float32Array }>();
   for (const spec of specs) {
     let w = file.f32(`${spec.name}.weight`);
+    if (rotatedLayer(setting, spec)) w = rotateRows(w, spec.rows, spec.cols);
     if (weightQuantized(setting, spec.kind) && setting.weight) {
       const clip = setting.method.kind === 'clip' ? { clip: {} } : {};
       w = dequantizeWeight(
@@ -36,14 +40,21 @@ export function refLinears(
     const layer = layers.get(name);
     if (!layer) throw new Error(`reference has no Linear ${name}`);
     const { spec, w, bias } = layer;
-    let input = x;
+    let input = rotatedLayer(setting, spec) ? rotateRows(x, m, spec.cols, HADAMARD_SEED, 'f32') : x;
     if (activationQuantized(setting, spec.kind)) {
       const scale = options.perTensorScales?.get(name);
       const scaling = setting.activation.perTensor
         ? { kind: 'tensor' as const, scale: scale ?? NaN }
         : { kind: 'token' as const };
-      input = fakeQuantActivations(x, m, spec.cols, setting.activation.format, scaling);
+      input = fakeQuantActivations(input, m, spec.cols, setting.activation.format, scaling);
     }
     return matmulReference(input, m, spec.cols, w, spec.rows, bias);
   };
+}
+
+function rotatedLayer(setting: QuantSetting, spec: LinearSpec): boolean {
+  return (
+    setting.transforms?.hadamard === true &&
+    (weightQuantized(setting, spec.kind) || activationQuantized(setting, spec.kind))
+  );
 }
