@@ -13,6 +13,7 @@ import type { LoadedBundles } from '../generation/bundleStore';
 import type { DeviceModels } from '../generation/deviceModels';
 import { CALIBRATION } from '../generation/calibration';
 import { channelStats, maxOverMedian } from './channelStats';
+import { rotateRows } from '../../quant/hadamard';
 import { linearSpecs } from './blockLinears';
 import { requireAnalysis } from './errors';
 import type { ActivationLayer, ActivationStatsParams, ActivationStatsResult, ChannelMagnitudes } from './types';
@@ -109,7 +110,13 @@ export async function measureActivations(
     run.progress(steps / (steps + 1), 'Reading the recorded inputs back');
     const samples = await recorder.samples();
     const layers: ChannelMagnitudes[] = specs.map((spec) => {
-      const stats = channelStats(samples.get(spec.name) ?? [], spec.cols);
+      const chunks = samples.get(spec.name) ?? [];
+      const stats = channelStats(chunks, spec.cols);
+      // What -had's activation quantiser sees: the same rows rotated (the rotation's purpose is to flatten outliers).
+      const rotated = channelStats(
+        chunks.map((c) => rotateRows(c, c.length / spec.cols, spec.cols)),
+        spec.cols,
+      );
       return {
         block: Number(spec.name.split('.')[1]),
         layer: spec.kind,
@@ -119,6 +126,7 @@ export async function measureActivations(
         maxAbs: stats.maxAbs,
         meanAbs: stats.meanAbs,
         maxOverMedian: maxOverMedian(stats.maxAbs),
+        rotated: { maxAbs: rotated.maxAbs, meanAbs: rotated.meanAbs, maxOverMedian: maxOverMedian(rotated.maxAbs) },
       };
     });
     return { modelId: m.id, family: m.family, depth: m.config.depth, samples: p.samples, steps, layers };

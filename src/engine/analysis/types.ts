@@ -31,6 +31,12 @@ export interface ChannelMagnitudes {
   readonly meanAbs: Float32Array;
   /** max over channels of maxAbs / median over channels of maxAbs. */
   readonly maxOverMedian: number;
+  /** The same statistics of the inputs after the -had rotation x R (src/quant/hadamard.ts), channel by channel. */
+  readonly rotated: {
+    readonly maxAbs: Float32Array;
+    readonly meanAbs: Float32Array;
+    readonly maxOverMedian: number;
+  };
 }
 
 export interface ActivationStatsResult {

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Bar, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useAppStore } from '../../store';
 import { Field } from '../../components/Field';
@@ -19,6 +20,7 @@ export function ActivationView() {
   const cancel = useAppStore((s) => s.cancelAnalysis);
   const run = useAppStore((s) => s.analysisActivationRun);
   const result = run.state === 'done' ? run.result : undefined;
+  const [rotated, setRotated] = useState(false);
   return (
     <section aria-labelledby="analysis-activation-title" className="analysis-view" data-testid="analysis-activation">
       <h3 id="analysis-activation-title">Activation magnitude per channel</h3>
@@ -26,7 +28,9 @@ export function ActivationView() {
         Each bar is one input channel of a Linear layer: the largest |x| it saw while the full-precision model generated
         a few images (the line is the mean |x|). Channels far above the rest (a large max/median) are outliers: one
         per-token scale must cover them, so every other channel gets only a few quantisation levels. SmoothQuant moves
-        that range into the weights.
+        that range into the weights. The Hadamard rotation (-had) instead mixes every channel of a block into every
+        other, so an outlier's magnitude spreads out and max/median falls; tick "After Hadamard rotation" to see the
+        inputs its quantiser sees.
       </p>
       <ControlsForm onRun={runView}>
         <ModelField label="Model" value={c.modelId} onChange={(modelId) => set({ modelId })} />
@@ -50,6 +54,17 @@ export function ActivationView() {
             )}
           </Field>
         )}
+        {result && (
+          <label className="field" title="The same inputs multiplied by the -had rotation R (src/quant/hadamard.ts).">
+            <input
+              type="checkbox"
+              checked={rotated}
+              onChange={(e) => setRotated(e.target.checked)}
+              data-testid="activation-rotated"
+            />{' '}
+            After Hadamard rotation
+          </label>
+        )}
       </ControlsForm>
       <RunStatus run={run} title="Activation measurement" onCancel={() => cancel('activation')} />
       {result && (
@@ -62,7 +77,7 @@ export function ActivationView() {
             {result.layers
               .filter((l) => l.block === Math.min(c.block, result.depth - 1))
               .map((l) => (
-                <ChannelChart key={l.linear} layer={l} />
+                <ChannelChart key={l.linear} layer={l} rotated={rotated} />
               ))}
           </div>
         </>
@@ -71,13 +86,16 @@ export function ActivationView() {
   );
 }
 
-function ChannelChart({ layer }: { layer: ChannelMagnitudes }) {
-  const data = Array.from(layer.maxAbs, (max, channel) => ({ channel, max, mean: layer.meanAbs[channel]! }));
+function ChannelChart({ layer, rotated }: { layer: ChannelMagnitudes; rotated: boolean }) {
+  const shown = rotated ? layer.rotated : layer;
+  const data = Array.from(shown.maxAbs, (max, channel) => ({ channel, max, mean: shown.meanAbs[channel]! }));
   return (
     <figure className="chart" data-testid={`activation-chart-${layer.layer}`}>
       <figcaption>
-        <strong>{LAYER_TITLES[layer.layer]}</strong> · {layer.channels} channels · max/median of max|x| ={' '}
-        <span data-testid={`max-over-median-${layer.layer}`}>{layer.maxOverMedian.toFixed(1)}×</span>
+        <strong>{LAYER_TITLES[layer.layer]}</strong>
+        {rotated ? ' after the Hadamard rotation' : ''} · {layer.channels} channels · max/median of max|x| ={' '}
+        <span data-testid={`max-over-median-${layer.layer}`}>{shown.maxOverMedian.toFixed(1)}×</span>
+        {rotated && ` (before: ${layer.maxOverMedian.toFixed(1)}×)`}
       </figcaption>
       <ResponsiveContainer width="100%" height={170}>
         <ComposedChart data={data} margin={{ top: 6, right: 12, bottom: 4, left: 0 }} barCategoryGap={0}>

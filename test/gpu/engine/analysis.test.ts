@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleIds, loadDitBundle } from '../models/bundles';
 import { createHarness, testRun, type Harness } from './harness';
 import { AnalysisService } from '../../../src/engine/analysis/analysisService';
+import { rotateRows } from '../../../src/quant/hadamard';
 import { channelStats } from '../../../src/engine/analysis/channelStats';
 import { ditLinearSpecs } from '../../../src/models/dit/ditConfig';
 import { respacedSchedule } from '../../../src/ops/diffusionSchedule';
@@ -113,6 +114,14 @@ describe('activation statistics', () => {
         expect(relMaxError(gpu.maxAbs, cpu.maxAbs), `${name} max`).toBeLessThan(1e-4);
         expect(relMaxError(gpu.meanAbs, cpu.meanAbs), `${name} mean`).toBeLessThan(1e-4);
         expect(gpu.maxOverMedian).toBeGreaterThan(1);
+        // After the -had rotation: the same rows times R.
+        const input = inputs.get(name)!;
+        const cpuRotated = channelStats([rotateRows(input, input.length / gpu.channels, gpu.channels)], gpu.channels);
+        expect(relMaxError(gpu.rotated.maxAbs, cpuRotated.maxAbs), `${name} rotated max`).toBeLessThan(1e-4);
+        expect(relMaxError(gpu.rotated.meanAbs, cpuRotated.meanAbs), `${name} rotated mean`).toBeLessThan(1e-4);
+        console.log(
+          `${name}: max/median of max|x| ${gpu.maxOverMedian.toFixed(2)} before, ${gpu.rotated.maxOverMedian.toFixed(2)} after the Hadamard rotation`,
+        );
       }
       expect(result.layers).toHaveLength(3 * config.depth);
       expect(harness.errors).toEqual([]);
