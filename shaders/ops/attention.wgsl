@@ -3,6 +3,9 @@
 // units), so a KV cache [B, H, capacity, d] or a token-major qkv matmul output [B, T, 3, H, d] is read in place.
 // MASK_BY_LEVEL: query i (absolute position firstQueryPosition + i) sees key j iff levels[j] <= levels[query]
 // (VAR's block-causal mask over scales); otherwise every query sees every key.
+// KV_F16: k and v hold f16 values, two per u32 (pack2x16float, VAR's KV cache: half its bytes), so a vec4 is
+// one vec2u; otherwise they hold f32 and a vec4 is two vec2u. Both are bound as array<vec2u> so one shader
+// reads either (unpack2x16float needs no shader-f16 extension); layouts count elements either way.
 //
 // A workgroup owns QUERY_TILE queries of one (b, h), one query per invocation. Keys stream through workgroup
 // memory KEY_TILE at a time (every invocation reads every key: one load serves the tile); each invocation keeps
@@ -35,6 +38,7 @@ override KEY_TILE: u32 = 16u;
 // Head dim / 4: a compile-time fact of the model (VAR 64, our DiT 32).
 override HEAD_VECS: u32 = 16u;
 override MASK_BY_LEVEL: bool = false;
+override KV_F16: bool = false;
 // Private arrays need a constant size: head dims up to 128.
 const MAX_HEAD_VECS: u32 = 32u;
 // Finite start of the running max: exp(start - s) is then 0, never NaN from -inf - -inf.
@@ -42,13 +46,30 @@ const LOWEST: f32 = -3.0e38;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4f>;
-@group(0) @binding(2) var<storage, read> k: array<vec4f>;
-@group(0) @binding(3) var<storage, read> v: array<vec4f>;
+@group(0) @binding(2) var<storage, read> k: array<vec2u>;
+@group(0) @binding(3) var<storage, read> v: array<vec2u>;
 @group(0) @binding(4) var<storage, read> levels: array<u32>;
 @group(0) @binding(5) var<storage, read_write> out: array<vec4f>;
 
 var<workgroup> tileK: array<vec4f, KEY_TILE * HEAD_VECS>;
 var<workgroup> tileV: array<vec4f, KEY_TILE * HEAD_VECS>;
+
+// The vec4 at vec4 index i (element 4i) of k / v, in either storage format.
+fn loadK(i: u32) -> vec4f {
+  if (KV_F16) {
+    let w = k[i];
+    return vec4f(unpack2x16float(w.x), unpack2x16float(w.y));
+  }
+  return bitcast<vec4f>(vec4u(k[2u * i], k[2u * i + 1u]));
+}
+
+fn loadV(i: u32) -> vec4f {
+  if (KV_F16) {
+    let w = v[i];
+    return vec4f(unpack2x16float(w.x), unpack2x16float(w.y));
+  }
+  return bitcast<vec4f>(vec4u(v[2u * i], v[2u * i + 1u]));
+}
 
 @compute @workgroup_size(QUERY_TILE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) lane: u32) {
@@ -86,8 +107,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3
       let j = start + i / HEAD_VECS;
       let c = i % HEAD_VECS;
       if (j < params.keys) {
-        tileK[i] = k[kBase + j * params.kTokenStride + c];
-        tileV[i] = v[vBase + j * params.vTokenStride + c];
+        tileK[i] = loadK(kBase + j * params.kTokenStride + c);
+        tileV[i] = loadV(vBase + j * params.vTokenStride + c);
       }
     }
     workgroupBarrier();

@@ -5,6 +5,8 @@
 // qkv is the mat_qkv output [B, tokens, 3C] (C = H*d, chunks q, k, v, each split into H heads of d).
 // normalize(x) = x / max(|x|, 1e-12) over the head dimension (torch F.normalize).
 // One invocation per (b, h, t): it walks its head's d values twice (norms, then writes).
+// KV_F16: the caches hold f16 values two per u32 (pack2x16float of elements 2i, 2i+1: half the bytes of f32,
+// no shader-f16 extension needed); otherwise one f32 per u32 (its bits). d is even, so a pair never spans heads.
 
 struct Params {
   batch: u32,
@@ -16,6 +18,7 @@ struct Params {
 }
 
 override WORKGROUP_SIZE: u32 = 64u;
+override KV_F16: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
@@ -23,8 +26,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(3) var<storage, read> vBias: array<f32>;
 @group(0) @binding(4) var<storage, read> scaleMulLog: array<f32>;
 @group(0) @binding(5) var<storage, read_write> q: array<f32>;
-@group(0) @binding(6) var<storage, read_write> kCache: array<f32>;
-@group(0) @binding(7) var<storage, read_write> vCache: array<f32>;
+@group(0) @binding(6) var<storage, read_write> kCache: array<u32>;
+@group(0) @binding(7) var<storage, read_write> vCache: array<u32>;
 
 const MAX_SCALE_MUL_LOG: f32 = 4.605170185988092;  // ln(100)
 const NORM_EPS: f32 = 1e-12;
@@ -59,7 +62,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let cacheDst = (bh * params.capacity + params.cachePosition + t) * d;
   for (var e = 0u; e < d; e++) {
     q[qDst + e] = ((qkv[src + e] + qBias[h * d + e]) / qNorm) * qScale;
-    kCache[cacheDst + e] = qkv[src + C + e] / kNorm;
-    vCache[cacheDst + e] = qkv[src + 2u * C + e] + vBias[h * d + e];
+  }
+  if (KV_F16) {
+    for (var e = 0u; e < d; e += 2u) {
+      let kPair = vec2f(qkv[src + C + e], qkv[src + C + e + 1u]) / kNorm;
+      let vPair = vec2f(qkv[src + 2u * C + e], qkv[src + 2u * C + e + 1u]) + vec2f(vBias[h * d + e], vBias[h * d + e + 1u]);
+      kCache[(cacheDst + e) / 2u] = pack2x16float(kPair);
+      vCache[(cacheDst + e) / 2u] = pack2x16float(vPair);
+    }
+  } else {
+    for (var e = 0u; e < d; e++) {
+      kCache[cacheDst + e] = bitcast<u32>(qkv[src + C + e] / kNorm);
+      vCache[cacheDst + e] = bitcast<u32>(qkv[src + 2u * C + e] + vBias[h * d + e]);
+    }
   }
 }

@@ -84,8 +84,8 @@ describe('memory planner', () => {
     // Biases (all but qkv) 3904 B, q_bias 256, v_bias 256, scale_mul (1 value -> 16 B), levelPos 5x64 f32, levels 5 u32 (20 B).
     expect(plan.bytes.other).toBe(3904 + 256 + 256 + 16 + 1280 + 20);
     expect(plan.modelLoadBytes).toBe(166400 + 5732);
-    // KV cache: k0 and v0 of 2 rows (cond + uncond) x 5 tokens x 64 f32.
-    expect(plan.bytes.kvCache).toBe(2 * 2 * 5 * 64 * 4);
+    // KV cache: k0 and v0 of 2 rows (cond + uncond) x 5 tokens x 64 f16 (VarModel's default kvFormat).
+    expect(plan.bytes.kvCache).toBe(2 * 2 * 5 * 64 * 2);
     expect(plan.largest.name).toBe('blocks.0.ada_lin.1.weight');
   });
 
@@ -140,8 +140,8 @@ describe('memory planner', () => {
     // The fp32 reference keeps the f16 weights: 2 bytes per parameter.
     const linearParams = fp.bytes.weights / 2;
     expect(linearParams).toBe(32 * 1024 + 16 * 18 * 1024 * 1024 + 2 * 1024 * 1024 + 4096 * 1024);
-    // KV cache: 16 blocks x (k, v) x 2 rows x 680 tokens x 1024 f32.
-    expect(fp.bytes.kvCache).toBe(16 * 2 * 2 * 680 * 1024 * 4);
+    // KV cache: 16 blocks x (k, v) x 2 rows x 680 tokens x 1024 f16 (89.1 MB; f32 would be 178.3 MB).
+    expect(fp.bytes.kvCache).toBe(16 * 2 * 2 * 680 * 1024 * 2);
     expect(w4.bytes.total).toBeLessThan(fp.bytes.total / 2);
     console.log(`VAR d16 fp32: ${JSON.stringify(fp.bytes)}\nVAR d16 W4g128: ${JSON.stringify(w4.bytes)}`);
   });

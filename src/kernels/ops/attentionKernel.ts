@@ -13,6 +13,9 @@
  * mask: query i (absolute position firstQueryPosition + i) attends key j iff levels[j] <= levels[query]. A query
  * that may attend no key at all would divide by zero (NaN, as torch gives); VAR's mask always allows the token itself.
  * Layout offsets and strides, and the head dim, must be multiples of 4 (the kernel reads vec4s); head dim <= 128.
+ * kvFormat 'f16': k and v hold f16 values packed two per u32 (pack2x16float; VAR's KV cache, half the bytes of
+ * f32, read with unpack2x16float so no shader-f16 extension is needed); layouts still count elements. Reference:
+ * attentionRef on K/V rounded to f16 (roundToF16, src/quant/f16.ts).
  */
 import attentionWgsl from '../../../shaders/ops/attention.wgsl?raw';
 import { OpKernel, requireNoAliasing, type BufferSlice } from './opKernel';
@@ -20,6 +23,14 @@ import { f32Bits } from '../uniformCache';
 import { headMajorLayout, type HeadLayout } from '../../ops/attention';
 
 const OWNER = 'AttentionKernel';
+
+/** Storage of attention keys and values: f32, or f16 packed two per u32 (pack2x16float). */
+export type KvFormat = 'f32' | 'f16';
+
+/** 4-byte words that `elements` K/V values take in `format`. */
+export function kvWords(elements: number, format: KvFormat): number {
+  return format === 'f16' ? Math.ceil(elements / 2) : elements;
+}
 const QUERY_TILE = 64;
 const KEY_TILE = 16;
 const MAX_HEAD_DIM = 128;
@@ -41,6 +52,8 @@ export interface AttentionArgs {
   /** Default: contiguous [B, H, keys, d]. */
   readonly kLayout?: HeadLayout;
   readonly vLayout?: HeadLayout;
+  /** How k and v are stored: f32 (default) or f16 packed two per u32. q and out are always f32. */
+  readonly kvFormat?: KvFormat;
   readonly mask?: {
     /** u32 scale index per absolute token position, at least max(keys, firstQueryPosition + queries) entries. */
     readonly levels: BufferSlice;
@@ -76,17 +89,18 @@ export class AttentionKernel extends OpKernel<AttentionArgs> {
       this.extent('qLayout', qLayout, batch, heads, queries, headDim),
       `q [${batch}, ${heads}, ${queries}, ${headDim}] through qLayout`,
     );
+    const kvFormat = args.kvFormat ?? 'f32';
     const k = this.storage(
       'k',
       args.k,
-      this.extent('kLayout', kLayout, batch, heads, keys, headDim),
-      `k [${batch}, ${heads}, ${keys}, ${headDim}] through kLayout`,
+      kvWords(this.extent('kLayout', kLayout, batch, heads, keys, headDim), kvFormat),
+      `${kvFormat} k [${batch}, ${heads}, ${keys}, ${headDim}] through kLayout`,
     );
     const v = this.storage(
       'v',
       args.v,
-      this.extent('vLayout', vLayout, batch, heads, keys, headDim),
-      `v [${batch}, ${heads}, ${keys}, ${headDim}] through vLayout`,
+      kvWords(this.extent('vLayout', vLayout, batch, heads, keys, headDim), kvFormat),
+      `${kvFormat} v [${batch}, ${heads}, ${keys}, ${headDim}] through vLayout`,
     );
     const out = this.storage(
       'out',
@@ -109,8 +123,8 @@ export class AttentionKernel extends OpKernel<AttentionArgs> {
     const vec = (l: HeadLayout) => [l.offset / 4, l.batchStride / 4, l.headStride / 4, l.tokenStride / 4];
     this.dispatch(
       encoder,
-      `d${headDim}.mask${masked}`,
-      { QUERY_TILE, KEY_TILE, HEAD_VECS: headDim / 4, MASK_BY_LEVEL: masked },
+      `d${headDim}.mask${masked}.${kvFormat}`,
+      { QUERY_TILE, KEY_TILE, HEAD_VECS: headDim / 4, MASK_BY_LEVEL: masked, KV_F16: kvFormat === 'f16' ? 1 : 0 },
       [
         batch,
         heads,

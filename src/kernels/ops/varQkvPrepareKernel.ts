@@ -10,9 +10,13 @@
  * sampling loop appends each scale after the previous ones (cachePosition = tokens of earlier scales) and
  * AttentionKernel then attends over keys = cachePosition + tokens. The teacher-forced pass uses
  * cachePosition 0 and capacity = L (the "cache" is just k and v).
+ *
+ * kvFormat 'f16' stores the cache rows as f16 packed two per u32 (pack2x16float), half the bytes of f32; read
+ * them with AttentionKernel's kvFormat 'f16'. Reference: varQkvPrepareRef with k and v rounded by roundToF16.
  */
 import varQkvPrepareWgsl from '../../../shaders/ops/var_qkv_prepare.wgsl?raw';
 import { OpKernel, requireNoAliasing, type BufferSlice } from './opKernel';
+import { kvWords, type KvFormat } from './attentionKernel';
 
 const OWNER = 'VarQkvPrepareKernel';
 const WORKGROUP_SIZE = 64;
@@ -27,9 +31,11 @@ export interface VarQkvPrepareArgs {
   readonly scaleMulLog: BufferSlice;
   /** f32 [batch, heads, tokens, headDim]. */
   readonly q: BufferSlice;
-  /** f32 [batch, heads, capacity, headDim] each. */
+  /** [batch, heads, capacity, headDim] each, in kvFormat. */
   readonly kCache: BufferSlice;
   readonly vCache: BufferSlice;
+  /** How the caches store values: f32 (default) or f16 packed two per u32. */
+  readonly kvFormat?: KvFormat;
   readonly batch: number;
   readonly tokens: number;
   readonly heads: number;
@@ -70,26 +76,28 @@ export class VarQkvPrepareKernel extends OpKernel<VarQkvPrepareArgs> {
     const vBias = this.storage('vBias', args.vBias, C, `f32 v_bias [${C}]`);
     const scaleMulLog = this.storage('scaleMulLog', args.scaleMulLog, heads, `f32 scale_mul_1H11 [${heads}]`);
     const q = this.storage('q', args.q, batch * tokens * C, `f32 q [${batch}, ${heads}, ${tokens}, ${headDim}]`);
-    const cacheElements = batch * heads * capacity * headDim;
+    const kvFormat = args.kvFormat ?? 'f32';
+    if (kvFormat === 'f16' && headDim % 2 !== 0) this.fail(`headDim ${headDim} must be even for an f16 KV cache`);
+    const cacheWords = kvWords(batch * heads * capacity * headDim, kvFormat);
     const kCache = this.storage(
       'kCache',
       args.kCache,
-      cacheElements,
-      `f32 k cache [${batch}, ${heads}, ${capacity}, ${headDim}]`,
+      cacheWords,
+      `${kvFormat} k cache [${batch}, ${heads}, ${capacity}, ${headDim}]`,
     );
     const vCache = this.storage(
       'vCache',
       args.vCache,
-      cacheElements,
-      `f32 v cache [${batch}, ${heads}, ${capacity}, ${headDim}]`,
+      cacheWords,
+      `${kvFormat} v cache [${batch}, ${heads}, ${capacity}, ${headDim}]`,
     );
     requireNoAliasing(OWNER, { q, kCache, vCache }, { qkv, qBias, vBias, scaleMulLog });
 
     const invocations = batch * heads * tokens;
     this.dispatch(
       encoder,
-      'main',
-      { WORKGROUP_SIZE },
+      kvFormat,
+      { WORKGROUP_SIZE, KV_F16: kvFormat === 'f16' ? 1 : 0 },
       [batch, tokens, heads, headDim, capacity, cachePosition],
       { 1: qkv, 2: qBias, 3: vBias, 4: scaleMulLog, 5: q, 6: kCache, 7: vCache },
       this.grid(Math.ceil(invocations / WORKGROUP_SIZE)),

@@ -15,7 +15,8 @@
  *    biases and the other tensors the forward reads (uploadWords: >= 16 bytes);
  *  - activations: the sampler's Workspace for `batch` images (cond + uncond rows), buffers rounded up to 16 bytes
  *    (DiT: with every step's timesteps and noise, `steps` of them);
- *  - the VAR KV cache: 2 x depth x (2 batch) x L x C f32, L = sum of pn^2 (680 for the official 10 scales);
+ *  - the VAR KV cache: 2 x depth x (2 batch) x L x C f16 (VarModel's default kvFormat; f32 doubles it),
+ *    L = sum of pn^2 (680 for the official 10 scales);
  *  - the tokenizer's codebook and phi convs (VAR), and the ONNX decoders/classifier at their file size
  *    (onnxruntime uploads their initializers; a lower bound of what it allocates).
  *

@@ -18,4 +18,12 @@ export {
   type VarTraceRequest,
 } from './varSampler';
 export { varTeacherForcedLogits } from './varTeacherForced';
-export { varLinearSpecs, scaleOfToken, scaleStarts, type VarConfig, type VqvaeConfig } from './varConfig';
+export {
+  varLinearSpecs,
+  scaleOfToken,
+  scaleStarts,
+  DEFAULT_KV_FORMAT,
+  type VarConfig,
+  type VarKvFormat,
+  type VqvaeConfig,
+} from './varConfig';

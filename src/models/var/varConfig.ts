@@ -50,10 +50,23 @@ export function scaleStarts(patchNums: readonly number[]): number[] {
 }
 
 /**
- * Scratch sizes (f32 elements) of VarModel's forward over `rows` token rows of `samples` samples, KV cache
- * included. VarModel allocates these and the memory planner (runtime/memoryPlan.ts) counts them: one list.
+ * How VAR's KV cache stores keys and values: f16 packed two per u32 (the default: half the bytes; for d16 at
+ * batch 1, 89 MB instead of 178 MB) or f32 (what the Python reference keeps; parity replays goldens with it).
  */
-export function varWorkspaceNeeds(c: VarConfig, samples: number, rows: number): Record<string, number> {
+export type VarKvFormat = 'f16' | 'f32';
+export const DEFAULT_KV_FORMAT: VarKvFormat = 'f16';
+
+/**
+ * Scratch sizes (4-byte words) of VarModel's forward over `rows` token rows of `samples` samples, KV cache
+ * included (k{b} / v{b}, in `kvFormat`). VarModel allocates these and the memory planner (runtime/memoryPlan.ts)
+ * counts them: one list.
+ */
+export function varWorkspaceNeeds(
+  c: VarConfig,
+  samples: number,
+  rows: number,
+  kvFormat: VarKvFormat = DEFAULT_KV_FORMAT,
+): Record<string, number> {
   const { width: C, mlpRatio, vocabSize: V, depth, numTokens: L } = c;
   const needs: Record<string, number> = {
     cond: samples * C,
@@ -71,8 +84,10 @@ export function varWorkspaceNeeds(c: VarConfig, samples: number, rows: number): 
   };
   for (let b = 0; b < depth; b++) {
     needs[`ada${b}`] = samples * 6 * C;
-    needs[`k${b}`] = samples * L * C;
-    needs[`v${b}`] = samples * L * C;
+    // An f16 cache packs two values per word (C is even: heads x a multiple of 4).
+    const cacheWords = kvFormat === 'f16' ? Math.ceil((samples * L * C) / 2) : samples * L * C;
+    needs[`k${b}`] = cacheWords;
+    needs[`v${b}`] = cacheWords;
   }
   return needs;
 }

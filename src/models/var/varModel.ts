@@ -16,7 +16,14 @@ import { KernelSet } from '../runtime/kernelSet';
 import { slice, uploadWords, writeWords } from '../../gpu/buffers';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
 import type { Workspace } from '../runtime/workspace';
-import { scaleOfToken, varLinearSpecs, varWorkspaceNeeds, type VarConfig } from './varConfig';
+import {
+  DEFAULT_KV_FORMAT,
+  scaleOfToken,
+  varLinearSpecs,
+  varWorkspaceNeeds,
+  type VarConfig,
+  type VarKvFormat,
+} from './varConfig';
 
 const OWNER = 'VarModel';
 
@@ -26,6 +33,11 @@ export interface VarLoadOptions {
   readonly activationScales?: ReadonlyMap<string, number>;
   /** SmoothQuant / GPTQ weights per Linear (src/models/runtime/methodWeights.ts). */
   readonly prepared?: ReadonlyMap<string, PreparedLinear>;
+  /**
+   * KV cache storage (default f16: half the bytes; attention still computes in f32). 'f32' keeps K/V as the
+   * Python reference does, for replaying its goldens to the last bits (parity).
+   */
+  readonly kvFormat?: VarKvFormat;
 }
 
 /** One transformer pass over `samples` x `tokens` rows (see encodeTransformer). */
@@ -42,6 +54,7 @@ export class VarModel {
   readonly config: VarConfig;
   readonly weights: GpuModelWeights;
   readonly kernels: KernelSet;
+  readonly kvFormat: VarKvFormat;
   /** Host copies of the small tables the per-run inputs are assembled from. */
   private readonly classTable: Float32Array;
   private readonly posStart: Float32Array;
@@ -75,6 +88,7 @@ export class VarModel {
       `blocks.${b}.attn.v_bias`,
       `blocks.${b}.attn.scale_mul_1H11`,
     ];
+    this.kvFormat = options.kvFormat ?? DEFAULT_KV_FORMAT;
     this.ownsKernels = !options.kernels;
     this.kernels = options.kernels ?? new KernelSet(device);
     this.weights = new GpuModelWeights(device, OWNER, file, varLinearSpecs(c), setting, {
@@ -115,9 +129,9 @@ export class VarModel {
     return this.weights.report;
   }
 
-  /** Scratch sizes (f32 elements) of a pass over `rows` token rows of `samples` samples. */
+  /** Scratch sizes (4-byte words) of a pass over `rows` token rows of `samples` samples (KV cache in kvFormat). */
   workspaceNeeds(samples: number, rows: number): Record<string, number> {
-    return varWorkspaceNeeds(this.config, samples, rows);
+    return varWorkspaceNeeds(this.config, samples, rows, this.kvFormat);
   }
 
   /** class_emb rows of the labels, [S, C] (class numClasses = the null class). */
@@ -246,6 +260,7 @@ export class VarModel {
         headDim: d,
         capacity: L,
         cachePosition: position,
+        kvFormat: this.kvFormat,
       });
       const cacheLayout = { offset: 0, batchStride: H * L * d, headStride: L * d, tokenStride: d };
       k.attention.encode(encoder, {
@@ -261,6 +276,7 @@ export class VarModel {
         scale: 1,
         kLayout: cacheLayout,
         vLayout: cacheLayout,
+        kvFormat: this.kvFormat,
         mask: run.masked ? { levels: this.levels, firstQueryPosition: position } : undefined,
       });
       this.weights
