@@ -11,6 +11,8 @@ export function ModelControls() {
   const sources = useAppStore((s) => s.modelSources);
   const modelId = useAppStore((s) => s.modelId);
   const groups = models.state === 'ready' ? pickerGroups(models.models, sources, view.family, formatParams) : [];
+  // An added model's classes are its own (an official one's are ImageNet's), not MNIST digits.
+  const added = view.model !== undefined && view.model === modelId;
   return (
     <div className="controls" role="group" aria-label="Model and sample">
       <Field label="Family" hint="VAR predicts discrete tokens scale by scale; DiT denoises a continuous latent.">
@@ -57,7 +59,7 @@ export function ModelControls() {
           <select id={id} value={view.classLabel} onChange={(e) => setView({ classLabel: Number(e.target.value) })}>
             {Array.from({ length: 10 }, (_, d) => (
               <option key={d} value={d}>
-                digit {d}
+                {added ? `class ${d}` : `digit ${d}`}
               </option>
             ))}
           </select>
