@@ -66,14 +66,17 @@ export function LiveMeasure() {
         FD is noisy and biased upwards, so compare FDs measured with similar n; KID is unbiased at any n. Defaults to
         the model and first quantised setting picked in the playground.
       </p>
-      <label className="follow-toggle">
-        <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Measure as I change
+      <div className="follow-toggle">
+        {/* The hint sits outside the label: the label is the control's name and must stay just that. */}
+        <label>
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Measure as I change
+        </label>
         <span className="muted">
           {' '}
           — re-measures the playground&rsquo;s active column after each change of its model or setting (the stale
           measurement is cancelled)
         </span>
-      </label>
+      </div>
       {follow && following && (
         <p className="follow-target" data-testid="follow-target" aria-live="polite">
           {following.modelId === undefined
