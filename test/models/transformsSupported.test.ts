@@ -18,16 +18,19 @@ function refusal(text: string, family?: 'var' | 'dit'): ModelError | undefined {
 }
 
 describe('requireTransformsSupported', () => {
-  it.each(['W4g32', 'W4g32-A4-had', 'W4g32-had', 'W32-A8-had', 'W3g32-A8-clip-had'])('runs %s', (text) => {
-    expect(refusal(text, 'var')).toBeUndefined();
-    expect(refusal(text, 'dit')).toBeUndefined();
-  });
+  // -mp passes here: the engine resolves it into per-Linear settings (mixedPrecisionSettings.ts, test/models/sensitivity.test.ts).
+  it.each(['W4g32', 'W4g32-A4-had', 'W4g32-had', 'W32-A8-had', 'W3g32-A8-clip-had', 'W4g32-mp3.5'])(
+    'runs %s',
+    (text) => {
+      expect(refusal(text, 'var')).toBeUndefined();
+      expect(refusal(text, 'dit')).toBeUndefined();
+    },
+  );
 
   it.each([
     ['W4g32-A4-lr16', 'dit', /-lr<rank> modifier .* does not run it yet/, /Drop -lr16/],
     ['W4g32-A4-tg10', 'dit', /-tg<k> modifier .* does not run it yet/, /Drop -tg10/],
     ['W4g32-A4-tg10', 'var', /VAR predicts scales, not timesteps/, /pick a DiT model/],
-    ['W4g32-mp3.5', undefined, /-mp<bits> modifier/, /Drop -mp3.5/],
     ['W4g32-A8-gptq-had', 'dit', /-had with GPTQ is not implemented yet/, /RTN or -clip/],
     ['W8c-A8-sq0.5-had', 'var', /-had with SmoothQuant/, /drop -had/],
     ['W4g32-A8t-had', 'dit', /per-tensor static activation scale/, /-A8 instead of -A8t/],

@@ -20,6 +20,7 @@ import type { LinearInputStats } from '../../models/runtime/linearInputs';
 import { requireTransformsSupported, type PreparedLinear } from '../../models/runtime/methodWeights';
 import { planDitMemory, planVarMemory, requireMemoryFits, type MemoryPlan } from '../../models/runtime/memoryPlan';
 import { calibrateInputs, calibrateScales } from './calibration';
+import { mixedPrecisionPlan } from './mixedPrecisionSettings';
 import { LruCache } from './lruCache';
 import { ReferenceRuns } from './referenceRuns';
 import type { HeadsFactory, ImageHeads } from './heads';
@@ -118,12 +119,15 @@ export class DeviceModels {
         this.device.limits,
         this.memoryBudgetBytes,
       );
+      // -mp: per-Linear widths from the manifest's sensitivity table (refused with a message without one).
+      const settingByLinear = mixedPrecisionPlan(m.manifest, setting)?.byLinear;
       if (m.manifest.family === 'var') {
         const tokenizer = this.tokenizer(bundles.required.get(m.manifest.requires.tokenizer)!);
         const model = VarModel.load(this.device, { manifest: m.manifest, weights: m.weights }, setting, {
           kernels: this.kernels,
           activationScales,
           prepared,
+          settingByLinear,
         });
         let sampler: VarSampler;
         try {
@@ -138,6 +142,7 @@ export class DeviceModels {
         kernels: this.kernels,
         activationScales,
         prepared,
+        settingByLinear,
       });
       let sampler: DitSampler;
       try {

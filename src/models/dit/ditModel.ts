@@ -27,6 +27,8 @@ export interface DitLoadOptions {
   readonly activationScales?: ReadonlyMap<string, number>;
   /** SmoothQuant / GPTQ weights per Linear (src/models/runtime/methodWeights.ts). */
   readonly prepared?: ReadonlyMap<string, PreparedLinear>;
+  /** Per-Linear settings replacing the model's (-mp allocations). */
+  readonly settingByLinear?: ReadonlyMap<string, QuantSetting>;
 }
 
 export interface DitForwardArgs {
@@ -70,6 +72,7 @@ export class DitModel {
       f32Tensors: ['pos_embed'],
       activationScales: options.activationScales,
       prepared: options.prepared,
+      settingByLinear: options.settingByLinear,
     });
     this.classTable = tensorAsF32(file, 'y_embedder.embedding_table.weight');
   }

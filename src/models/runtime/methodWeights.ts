@@ -135,7 +135,8 @@ export function requireMethodSupported(setting: QuantSetting): void {
 /**
  * The modifiers (-had, -lr, -tg, -mp) this engine runs for a model of `family` (undefined: where the family is not
  * known, e.g. one Linear; the family check then waits for the model). -had runs with RTN and clipping on per-token
- * or unquantised activations; the others are parsed but not implemented yet, so they are refused rather than ignored.
+ * or unquantised activations; -mp is resolved by the engine (per-Linear settings); -lr and -tg are parsed but not
+ * implemented yet, so they are refused rather than ignored.
  */
 export function requireTransformsSupported(setting: QuantSetting, family?: 'var' | 'dit'): void {
   const t = setting.transforms;
@@ -149,10 +150,10 @@ export function requireTransformsSupported(setting: QuantSetting, family?: 'var'
       'VAR predicts scales, not timesteps, so -tg<k> (activation scales per group of timesteps) has nothing to group.',
       'Drop -tg<k>, or pick a DiT model.',
     );
+  // -mp is resolved by the engine into per-Linear uniform settings before any Linear is built (mixedPrecisionSettings.ts).
   for (const [key, token] of [
     ['lowRank', '-lr<rank>'],
     ['timestepGroups', '-tg<k>'],
-    ['mixedBits', '-mp<bits>'],
   ] as const)
     if (t[key] !== undefined)
       refuse(

@@ -47,6 +47,8 @@ export interface LoadWeightsOptions {
   readonly prepared?: ReadonlyMap<string, PreparedLinear>;
   /** Replaces a tensor's values before upload (e.g. a bias assembled from several tensors). */
   readonly overrides?: ReadonlyMap<string, Float32Array>;
+  /** Per-Linear settings that replace the model's (a -mp allocation, src/engine/generation/mixedPrecisionSettings.ts). */
+  readonly settingByLinear?: ReadonlyMap<string, QuantSetting>;
 }
 
 export class GpuModelWeights {
@@ -87,7 +89,7 @@ export class GpuModelWeights {
             spec,
             weightOf(`${spec.name}.weight`),
             bias,
-            setting,
+            options.settingByLinear?.get(spec.name) ?? setting,
             options.activationScales?.get(spec.name),
             options.prepared?.get(spec.name),
           ),

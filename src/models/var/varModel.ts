@@ -33,6 +33,8 @@ export interface VarLoadOptions {
   readonly activationScales?: ReadonlyMap<string, number>;
   /** SmoothQuant / GPTQ weights per Linear (src/models/runtime/methodWeights.ts). */
   readonly prepared?: ReadonlyMap<string, PreparedLinear>;
+  /** Per-Linear settings replacing the model's (-mp allocations). */
+  readonly settingByLinear?: ReadonlyMap<string, QuantSetting>;
   /**
    * KV cache storage (default f16: half the bytes; attention still computes in f32). 'f32' keeps K/V as the
    * Python reference does, for replaying its goldens to the last bits (parity).
@@ -95,6 +97,7 @@ export class VarModel {
       f32Tensors: Array.from({ length: c.depth }, (_, b) => perBlock(b)).flat(),
       activationScales: options.activationScales,
       prepared: options.prepared,
+      settingByLinear: options.settingByLinear,
     });
     this.classTable = tensorAsF32(file, 'class_emb.weight');
     this.posStart = tensorAsF32(file, 'pos_start');

@@ -16,16 +16,19 @@ export type LinearFn = (name: string, x: Float32Array, m: number) => Float32Arra
 export interface RefLinearOptions {
   /** Static activation scales per layer name, for per-tensor activation settings. */
   readonly perTensorScales?: ReadonlyMap<string, number>;
+  /** Per-Linear settings replacing `setting` (-mp allocations), as GpuModelWeights takes them. */
+  readonly settingByLinear?: ReadonlyMap<string, QuantSetting>;
 }
 
 export function refLinears(
   file: TensorReader,
   specs: readonly LinearSpec[],
-  setting: QuantSetting,
+  modelSetting: QuantSetting,
   options: RefLinearOptions = {},
 ): LinearFn {
-  const layers = new Map<string, { spec: LinearSpec; w: Float32Array; bias?: Float32Array }>();
+  const layers = new Map<string, { spec: LinearSpec; w: Float32Array; bias?: Float32Array; setting: QuantSetting }>();
   for (const spec of specs) {
+    const setting = options.settingByLinear?.get(spec.name) ?? modelSetting;
     let w = file.f32(`${spec.name}.weight`);
     if (rotatedLayer(setting, spec)) w = rotateRows(w, spec.rows, spec.cols);
     if (weightQuantized(setting, spec.kind) && setting.weight) {
@@ -34,12 +37,17 @@ export function refLinears(
         quantizeWeight(w, spec.rows, spec.cols, setting.weight.format, setting.weight.granularity, clip),
       );
     }
-    layers.set(spec.name, { spec, w, bias: spec.bias === 'tensor' ? file.f32(`${spec.name}.bias`) : undefined });
+    layers.set(spec.name, {
+      spec,
+      w,
+      bias: spec.bias === 'tensor' ? file.f32(`${spec.name}.bias`) : undefined,
+      setting,
+    });
   }
   return (name, x, m) => {
     const layer = layers.get(name);
     if (!layer) throw new Error(`reference has no Linear ${name}`);
-    const { spec, w, bias } = layer;
+    const { spec, w, bias, setting } = layer;
     let input = rotatedLayer(setting, spec) ? rotateRows(x, m, spec.cols, HADAMARD_SEED, 'f32') : x;
     if (activationQuantized(setting, spec.kind)) {
       const scale = options.perTensorScales?.get(name);
