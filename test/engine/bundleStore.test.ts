@@ -75,7 +75,8 @@ describe('GenerationService request checks (before any GPU work)', () => {
     Object.assign(globalThis, (await import('webgpu')).globals);
     const { GenerationService } = await import('../../src/engine/generation/generationService');
     service = new GenerationService({ source: buildFixtureModels(), gpu: noGpu });
-  });
+    // Importing the engine (and Dawn's module) takes seconds on a loaded 2-core machine: more than the 10 s default.
+  }, 120_000);
   const ok: GenerateParams = {
     modelId: 'fx-dit',
     settings: [parseSetting('W4g32-A8')],
