@@ -11,6 +11,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/gpu/**'],
           environment: 'node',
+          // The default 5 s is met on an idle machine; a loaded 2-core one (training beside the tests) needs more.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
