@@ -27,8 +27,8 @@ function tableFor(m: VarManifest, widths = [2, 3, 4, 8]) {
 
 function withSensitivity(edit: (m: VarManifest) => unknown) {
   const src = fixture.clone();
-  const m = manifestOf(src, 'fx-var') as unknown as VarManifest & { sensitivity?: unknown };
-  m.sensitivity = edit(m);
+  const m = manifestOf(src, 'fx-var') as unknown as Omit<VarManifest, 'sensitivity'> & { sensitivity?: unknown };
+  m.sensitivity = edit(m as VarManifest);
   src.setJson('fx-var/manifest.json', m);
   return src;
 }
