@@ -30,7 +30,7 @@ export function SettingPicker({
       {visibleFields(setting, context).map((field) =>
         fieldControl(field) === 'checkbox' ? (
           // A checkbox stays on one line, its explanation in the tooltip (keeps the picker compact).
-          <label key={field} className="field" title={FIELD_LABELS[field].hint}>
+          <label key={field} className="check setting-check" title={FIELD_LABELS[field].hint}>
             <input
               type="checkbox"
               checked={fieldValue(setting, field) === 'on'}
