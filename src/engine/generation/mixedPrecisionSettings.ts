@@ -55,17 +55,14 @@ export function mixedPrecisionPlan(
       'Re-export the bundle with training/export_bundle.py.',
     );
   const allocation = allocateBits(layers, widths, budget);
-  const { format } = weight;
-  const { mixedBits: _dropped, ...otherTransforms } = setting.transforms ?? {};
-  const base: QuantSetting = {
-    ...setting,
-    transforms: Object.keys(otherTransforms).length ? otherTransforms : undefined,
-  };
-  if (!base.transforms) delete (base as { transforms?: unknown }).transforms;
+  // Each Linear's setting is the model's without -mp (a setting with no modifier has no transforms field at all).
+  const { transforms, ...rest } = setting;
+  const { mixedBits: _dropped, ...otherTransforms } = transforms ?? {};
+  const base: QuantSetting = Object.keys(otherTransforms).length ? { ...rest, transforms: otherTransforms } : rest;
   const byLinear = new Map(
     [...allocation.bitsByLayer].map(([name, bits]) => [
       name,
-      { ...base, weight: { ...weight, format: { ...format, bits } } } as QuantSetting,
+      { ...base, weight: { ...weight, format: { ...weight.format, bits } } } as QuantSetting,
     ]),
   );
   return { byLinear, allocation };
