@@ -31,3 +31,4 @@ export {
   defaultWgslLanguageFeatures,
   type Dot4MatmulArgs,
 } from './dot4MatmulKernel';
+export { LowRankAddKernel, type LowRankAddArgs } from './lowRankAddKernel';

@@ -97,3 +97,25 @@ export function addLowRankBranch(
   }
   return out;
 }
+
+/**
+ * y [m, n] + t [m, rank] up [n, rank]^T in f32 arithmetic, summed in LowRankAddKernel's order (acc over j from 0,
+ * then y + acc): the kernel's reference.
+ */
+export function lowRankUpAddF32(
+  y: Float32Array,
+  t: Float32Array,
+  up: Float32Array,
+  m: number,
+  n: number,
+  rank: number,
+): Float32Array {
+  const out = new Float32Array(m * n);
+  for (let r = 0; r < m; r++)
+    for (let c = 0; c < n; c++) {
+      let acc = 0;
+      for (let j = 0; j < rank; j++) acc = Math.fround(acc + Math.fround(t[r * rank + j] * up[c * rank + j]));
+      out[r * n + c] = Math.fround(y[r * n + c] + acc);
+    }
+  return out;
+}
