@@ -48,13 +48,21 @@ class FakeQuantLinear(nn.Linear):
     quant_weight_on = False
     quant_act_on = False
     _cached = None
+    # Set by ptq_model.apply_method: the weight a calibration-based method computed (already quantised where the
+    # setting quantises this Linear), and the static per-tensor activation scale of per-tensor settings.
+    prepared_weight = None
+    act_scale = None
 
     def quantised_input(self, x):
         if not self.quant_act_on:
             return x
-        return quant.ste_act(x, self.setting) if self.training else quant.fake_quant_act(x, self.setting)
+        if self.training:
+            return quant.ste_act(x, self.setting)
+        return quant.fake_quant_act(x, self.setting, self.act_scale)
 
     def quantised_weight(self):
+        if self.prepared_weight is not None:
+            return self.prepared_weight
         if not self.quant_weight_on:
             return self.weight
         if not self.training:
@@ -110,6 +118,7 @@ def quantize_model(model, setting, family=None):
             m.quant_weight_on = kind is not None and setting['weight'] is not None and kind in setting['layers']
             m.quant_act_on = kind is not None and setting['act']['kind'] != 'none' and kind in setting['layers']
             m._cached = None
+            m.prepared_weight = m.act_scale = None
         elif family == 'var' and type(m) is VarSelfAttention:
             m.__class__ = FakeQuantVarAttention
     return model

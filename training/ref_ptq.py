@@ -48,7 +48,12 @@ def make_layer(seed=20260, rows=64, cols=96, tokens=128, outliers=(3, 17, 58, 90
 # ------------------------------------------------------------------------------------------- SmoothQuant
 
 def smooth_factors(x, w, alpha):
-    act_max = x.abs().amax(dim=0).double()
+    return smooth_factors_from_absmax(x.abs().amax(dim=0), w, alpha)
+
+
+def smooth_factors_from_absmax(act_max, w, alpha):
+    """s per input channel from the calibration absmax of each input channel (f32 [cols]) and W [rows, cols]."""
+    act_max = act_max.double()
     w_max = w.abs().amax(dim=0).double().clamp(min=SMOOTH_CLAMP)
     return (act_max.pow(alpha) / w_max.pow(1 - alpha)).clamp(min=SMOOTH_CLAMP).float()
 
@@ -100,10 +105,15 @@ def quantize_column(col, scale, offset, weight):
 
 
 def gptq(w, x, setting, damp=0.01):
-    weight = parse_setting(setting)['weight']
+    return gptq_hessian(w, 2.0 * x.double().T @ x.double(), setting, damp)
+
+
+def gptq_hessian(w, hessian, setting, damp=0.01):
+    """GPTQ of W [rows, cols] given H = 2 X^T X (f64 [cols, cols]; not changed). Returns the dequantised f32 weight."""
+    weight = (setting if isinstance(setting, dict) else parse_setting(setting))['weight']
     W = w.double().clone()
     rows, cols = W.shape
-    H = 2.0 * x.double().T @ x.double()
+    H = hessian.double().clone()
     dead = torch.diag(H) == 0
     H[dead, dead] = 1.0
     W[:, dead] = 0.0

@@ -10,7 +10,9 @@ share of the points and rank 0 writes the sweep file.
 Every point of a model uses the same seed, so all settings share their random draws sample by sample (the
 paired errors of differences rely on it). Sample i is of class i mod 10; FD and KID against the test split's
 features, with leave-one-group-out values over class-balanced groups (training/sample_metrics.py). Each point
-says engine 'pytorch'. Methods that need calibration (GPTQ, SmoothQuant) are measured by the WebGPU engine.
+says engine 'pytorch'. Settings that need calibration (GPTQ, SmoothQuant, static per-tensor activation scales)
+calibrate on the fp32 model as the engine does (ptq_model.py: same image counts, classes, batches and DiT steps;
+other random draws), and their points carry the engine's method names ('gptq128', 'sq0.5-folded').
 """
 import argparse
 import json
@@ -26,9 +28,10 @@ import evaluate  # noqa: E402
 import quant  # noqa: E402
 import zoo  # noqa: E402
 from common import command_line  # noqa: E402
+from ptq_model import apply_method, method_name  # noqa: E402
 from quant_model import quantize_model  # noqa: E402
 
-SUPPORTED_METHODS = ('rtn', 'clip')
+SUPPORTED_METHODS = ('rtn', 'clip', 'gptq', 'smoothquant')
 
 
 def points_of(models, settings):
@@ -36,12 +39,13 @@ def points_of(models, settings):
     for s in settings:
         method = quant.parse_setting(s)['method']['kind']
         if method not in SUPPORTED_METHODS:
-            raise SystemExit(f'--settings {s}: method {method} needs calibration data, which this PyTorch sweep '
-                             f'does not run; measure it with the WebGPU engine (npm run sweep)')
+            raise SystemExit(f'--settings {s}: method {method} is not mirrored in PyTorch; '
+                             f'measure it with the WebGPU engine (npm run sweep)')
     return [(m, s) for m in models for s in settings]
 
 
-def generator_for(name, setting):
+def generator_for(name, setting, decoder):
+    """The model under `setting`, calibrated first when the setting needs it (decoder: VAR's tokenizer)."""
     family, depth = name.split('-d')
     if family == 'var':
         model, ck = zoo.load_var(int(depth))
@@ -49,25 +53,26 @@ def generator_for(name, setting):
         model, ck = zoo.load_dit(int(depth))
     if setting != 'fp32':
         quantize_model(model, setting, family)
+        apply_method(model.eval(), family, setting, decoder)
     return family, int(depth), model.eval(), ck
 
 
 @torch.no_grad()
 def measure(name, setting, clf, ref, samples, seed):
-    family, depth, model, ck = generator_for(name, setting)
-    labels = torch.arange(samples) % 10
+    family = name.split('-d')[0]
+    decoder, _ = zoo.load_vqvae() if family == 'var' else zoo.load_vae()
     t0 = time.time()
+    family, depth, model, ck = generator_for(name, setting, decoder)
+    labels = torch.arange(samples) % 10
     settings = zoo.VAR_SAMPLING if family == 'var' else zoo.DIT_SAMPLING
     if family == 'var':
-        vq, _ = zoo.load_vqvae()
-        images = zoo.generate_var(model, vq, labels, settings, seed)
+        images = zoo.generate_var(model, decoder, labels, settings, seed)
     else:
-        vae, _ = zoo.load_vae()
-        images = zoo.generate_dit(model, vae, labels, settings, seed)
+        images = zoo.generate_dit(model, decoder, labels, settings, seed)
     r = evaluate.score(clf, images, labels, ref)
-    # method: what tools/sweep/merge.mjs and the two-engine check pair on (rtn or clip here, as points_of allows).
+    # method: what tools/sweep/merge.mjs and the two-engine check pair on (the engine's names: ptq_model.method_name).
     return {'modelId': f'mnist-{name}', 'family': family, 'depth': depth, 'setting': setting,
-            'method': quant.parse_setting(setting)['method']['kind'],
+            'method': method_name(setting),
             'samples': samples, 'seed': seed, 'engine': 'pytorch', 'fd': r['fd'], 'fdStdErr': r['fdStdErr'],
             'fdLeaveOut': r['fdLeaveOut'], 'kid': r['kid'], 'kidSe': r['kidSe'], 'kidLeaveOut': r['kidLeaveOut'],
             'accuracy': r['accuracy'], 'cfg': settings['cfg'],

@@ -17,12 +17,13 @@ TRAIN_THREADS="${TRAIN_THREADS:-2}" "$PY" training/tests/smoke_export.py --out "
 
 echo "--- tiny PyTorch sweep under torchrun, two CPU processes, on the smoke models"
 TRAINING_RUNS_DIR="$tmp/runs" TRAINING_CHECKPOINTS_DIR="$tmp/checkpoints" NPROC=2 bash training/sweep_torch.sh \
-  --models var-d1,dit-d1 --settings fp32,W4g32,W2g32 --samples 20 --out "$tmp/sweep.json" 2>&1 | grep -v -e Warning -e OMP_NUM
+  --models var-d1,dit-d1 --settings fp32,W4g32,W2g32,W3g32-gptq,W8c-A8-sq0.5 --samples 20 --out "$tmp/sweep.json" 2>&1 | grep -v -e Warning -e OMP_NUM
 "$PY" - "$tmp/sweep.json" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-points = [(p['modelId'], p['setting'], p['engine']) for p in d['points']]
-expected = [(f'mnist-{m}', s, 'pytorch') for m in ('var-d1', 'dit-d1') for s in ('fp32', 'W4g32', 'W2g32')]
+points = [(p['modelId'], p['setting'], p['method'], p['engine']) for p in d['points']]
+methods = {'fp32': 'rtn', 'W4g32': 'rtn', 'W2g32': 'rtn', 'W3g32-gptq': 'gptq128', 'W8c-A8-sq0.5': 'sq0.5-folded'}
+expected = [(f'mnist-{m}', s, k, 'pytorch') for m in ('var-d1', 'dit-d1') for s, k in methods.items()]
 assert d['processes'] == 2, d['processes']
 assert points == expected, points
 assert all(len(p['fdLeaveOut']) == 2 and p['kidSe'] >= 0 for p in d['points'])  # N=20: 2 whole rounds, 2 groups

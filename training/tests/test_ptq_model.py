@@ -1,0 +1,108 @@
+"""training/ptq_model.py: the model-level SmoothQuant fold and GPTQ that the PyTorch sweep runs, on the zoo's d1
+models. The fold must leave the full-precision function unchanged (a wrong chunk or a wrong bias formula changes
+the output); GPTQ must beat RTN on its own objective, layer by layer; calibration batches follow the engine's."""
+import os
+import sys
+import unittest
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
+import ptq_model  # noqa: E402
+import quant  # noqa: E402
+import zoo  # noqa: E402
+from quant_model import FakeQuantLinear, quantize_model  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+def load(family):
+    if family == 'var':
+        return zoo.load_var(1)[0], zoo.load_vqvae()[0]
+    return zoo.load_dit(1)[0], zoo.load_vae()[0]
+
+
+def forward(model, family):
+    """One deterministic full-precision forward: VAR teacher-forced over its token sequence, DiT one step."""
+    g = torch.Generator().manual_seed(5)
+    labels = torch.tensor([3, 7])
+    if family == 'var':
+        L = sum(p * p for p in model.patch_nums)
+        x = torch.randn(2, L - 1, model.Cvae, generator=g)
+        return model(labels, x)
+    x = torch.randn(2, model.in_channels, model.input_size, model.input_size, generator=g)
+    return model(x, torch.tensor([500, 20]), labels)
+
+
+class PtqModelTest(unittest.TestCase):
+    def test_batches_follow_the_engine(self):
+        batches = ptq_model.ptq_batches(40, 16)
+        self.assertEqual([len(b) for b in batches], [16, 16, 8])
+        self.assertEqual(batches[1][:3], [6, 7, 8])  # image 16 asks for class 6
+
+    def test_smoothquant_fold_keeps_the_function(self):
+        for family in ('var', 'dit'):
+            with self.subTest(family=family):
+                model, decoder = load(family)
+                with torch.no_grad():
+                    before = forward(model, family)
+                quantize_model(model, 'W32-A8-sq0.5', family)
+                # Calibrate cheaply (2 batches of 4 images) and fold; then switch the activation quantiser off:
+                # what remains is W diag(s) with 1/s folded into adaLN, which must compute the same function.
+                saved = dict(ptq_model.CALIBRATION)
+                ptq_model.CALIBRATION.update(ptq_images=8, ptq_batch=4)
+                try:
+                    ptq_model.apply_method(model.eval(), family, 'W32-A8-sq0.5', decoder)
+                finally:
+                    ptq_model.CALIBRATION.update(saved)
+                smoothed = [m for n, m in model.named_modules() if isinstance(m, FakeQuantLinear)
+                            and m.prepared_weight is not None and not n.endswith(('ada_lin.1', 'adaLN_modulation.1'))]
+                self.assertEqual(len(smoothed), 2)  # qkv and fc1 of the one block
+                self.assertTrue(any(not torch.equal(m.prepared_weight, m.weight) for m in smoothed))
+                for m in model.modules():
+                    if isinstance(m, FakeQuantLinear):
+                        m.quant_act_on = False
+                with torch.no_grad():
+                    after = forward(model, family)
+                rel = float((after - before).norm() / before.norm())
+                self.assertLess(rel, 1e-5, f'{family}: folded SmoothQuant changed the fp32 function by {rel:.2e}')
+
+    def test_gptq_beats_rtn_on_its_objective(self):
+        model, decoder = load('var')
+        quantize_model(model, 'W3g32-gptq', 'var')
+        saved = dict(ptq_model.CALIBRATION)
+        ptq_model.CALIBRATION.update(ptq_images=20, ptq_batch=10)
+        try:
+            names = [n for n, m in model.named_modules() if isinstance(m, FakeQuantLinear) and m.quant_weight_on]
+            with ptq_model.full_precision(model):
+                stats = ptq_model.calibrate(model, 'var', decoder, names, ptq_model.ptq_batches(20, 10), True)
+            self.assertEqual(sorted(stats), sorted(names))
+            for n, st in stats.items():  # every Linear's input was seen (VAR's mat_qkv is called through F.linear)
+                self.assertGreater(float(st['absmax'].min()), 0, n)
+                self.assertEqual(tuple(st['gram'].shape), (st['absmax'].numel(),) * 2, n)
+            ptq_model.apply_gptq(model, stats, quant.parse_setting('W3g32-gptq'))
+        finally:
+            ptq_model.CALIBRATION.update(saved)
+        wins, total_gptq, total_rtn = 0, 0.0, 0.0
+        for n in names:
+            m = dict(model.named_modules())[n]
+            w = m.weight.detach().half().float().double()
+            H = stats[n]['gram']
+            loss = lambda q: float(torch.trace((w - q.double()) @ H @ (w - q.double()).T))  # noqa: E731
+            g, r = loss(m.prepared_weight), loss(quant.fake_quant_weight(w.float(), 'W3g32'))
+            wins += g < r
+            total_gptq += g
+            total_rtn += r
+        self.assertGreaterEqual(wins, 0.9 * len(names), f'GPTQ beat RTN on {wins} of {len(names)} layers')
+        self.assertLess(total_gptq, 0.9 * total_rtn)
+
+    def test_method_names_are_the_engines(self):
+        self.assertEqual(ptq_model.method_name('W3g32-gptq'), 'gptq128')
+        self.assertEqual(ptq_model.method_name('W8c-A8-sq0.5'), 'sq0.5-folded')
+        self.assertEqual(ptq_model.method_name('W4g32'), 'rtn')
+        self.assertTrue(ptq_model.needs_calibration('W8c-A8t'))
+        self.assertFalse(ptq_model.needs_calibration('W8c-A8'))
+
+
+if __name__ == '__main__':
+    unittest.main()
