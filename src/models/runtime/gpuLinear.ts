@@ -10,6 +10,9 @@
  * (or kept in f32) in place of W, and X R is computed at run time by HadamardKernel, fused with the activation fake
  * quant when there is one (y = fakeQuant(X R) (W R)^T + bias; R from src/quant/hadamard.ts, nothing stored).
  * The rotated path never takes the dot4 integer kernel (its quantiser would see the unrotated X).
+ * -lr<r> (PreparedLinear.lowRank, src/quant/lowRank.ts): the packed weight is the quantised residual, and after the
+ * residual's matmul the rank-r branch is added from the Linear's own input: t = x down^T (MatmulF32Kernel, f16
+ * down) into the scratch, then y += t up^T (LowRankAddKernel, f16 up). Its f16 factors count in weightBytes.
  * Owns its weight and bias buffers; destroy() is idempotent.
  */
 import { GpuPackedWeight } from '../../kernels';
@@ -24,6 +27,7 @@ import type { KernelSet } from './kernelSet';
 import type { ActivationRecorder } from './linearInputs';
 import { requireTransformsSupported, type PreparedLinear } from './methodWeights';
 import { rotateRows } from '../../quant/hadamard';
+import { f32ToF16Bits } from '../../quant/f16';
 
 /**
  * A Linear's weight as the bundle holds it. `f16Bits`: the stored binary16 patterns, uploaded as they are when the
@@ -73,6 +77,10 @@ export class GpuLinear {
     { format: Exclude<ActivationFormat, { kind: 'none' }>; scaling: ActivationScaling } | undefined;
   /** -had: the input is rotated by R (and the weight was, offline). */
   readonly rotated: boolean;
+  /** -lr: the f16 branch factors, up [rows, rank] and down [rank, cols]. */
+  private readonly lowRank: { readonly rank: number; readonly up: GPUBuffer; readonly down: GPUBuffer } | undefined;
+  /** GPU bytes of the -lr branch (included in weightBytes); 0 without one. */
+  readonly lowRankBytes: number;
   private destroyed = false;
   /** Set during activation calibration: gets every input this layer is encoded with. */
   recorder: ActivationRecorder | undefined;
@@ -93,13 +101,15 @@ export class GpuLinear {
     requireTransformsSupported(setting);
     const method = setting.method.kind;
     const needsPrepared =
-      method === 'smoothquant'
-        ? activationQuantized(setting, spec.kind)
-        : method === 'gptq' && weightQuantized(setting, spec.kind);
+      setting.transforms?.lowRank !== undefined
+        ? weightQuantized(setting, spec.kind)
+        : method === 'smoothquant'
+          ? activationQuantized(setting, spec.kind)
+          : method === 'gptq' && weightQuantized(setting, spec.kind);
     if (needsPrepared && !prepared) {
       throw new ModelError(
         'calibration-missing',
-        `${settingToString(setting)}: ${spec.name} needs weights prepared from calibration data (${method}), and none were given.`,
+        `${settingToString(setting)}: ${spec.name} needs weights prepared from calibration data (${setting.transforms?.lowRank !== undefined ? 'low-rank split' : method}), and none were given.`,
         'Prepare them with prepareMethodWeights (src/models/runtime/methodWeights.ts) and pass them when loading the model.',
       );
     }
@@ -161,6 +171,22 @@ export class GpuLinear {
       this.storedBits = 32;
       this.weightBytes = this.dense.buffer.size;
     }
+    if (prepared?.lowRank && this.packed) {
+      const { rank, up, down } = prepared.lowRank;
+      if (up.length !== spec.rows * rank || down.length !== rank * spec.cols)
+        throw new ModelError(
+          'setting-unsupported',
+          `${spec.name}: low-rank factors of ${up.length} and ${down.length} values do not match rank ${rank} of a ${spec.rows} x ${spec.cols} Linear.`,
+          'Engine bug: prepare the branch for this Linear (prepareMethodWeights).',
+        );
+      this.lowRank = {
+        rank,
+        up: uploadWords(device, `${label}.lowRank.up`, f16Words(Uint16Array.from(up, f32ToF16Bits))),
+        down: uploadWords(device, `${label}.lowRank.down`, f16Words(Uint16Array.from(down, f32ToF16Bits))),
+      };
+      this.lowRankBytes = this.lowRank.up.size + this.lowRank.down.size;
+      this.weightBytes += this.lowRankBytes;
+    } else this.lowRankBytes = 0;
     this.bias = bias ? uploadWords(device, `${label}.bias`, bias) : undefined;
     this.inputScale = prepared?.inputScale
       ? uploadWords(device, `${label}.inputScale`, prepared.inputScale)
@@ -201,6 +227,7 @@ export class GpuLinear {
         scaling: this.activation.scaling,
         channelScale: this.inputScale,
       });
+      this.encodeLowRank(encoder, kernels, args);
       return;
     }
     let input = args.x;
@@ -239,6 +266,16 @@ export class GpuLinear {
         bias: this.bias,
       });
     }
+    this.encodeLowRank(encoder, kernels, args);
+  }
+
+  /** -lr: y += (x down^T) up^T after the residual's matmul, t in the scratch (free again by then). */
+  private encodeLowRank(encoder: GPUCommandEncoder, kernels: KernelSet, args: LinearEncodeArgs): void {
+    if (!this.lowRank) return;
+    const { rank, up, down } = this.lowRank;
+    const { rows: n, cols: k } = this.spec;
+    kernels.matmulF32.encode(encoder, { w: down, wFormat: 'f16', n: rank, k, x: args.x, y: args.scratch, m: args.m });
+    kernels.lowRankAdd.encode(encoder, { t: args.scratch, up, y: args.y, m: args.m, n, rank });
   }
 
   destroy(): void {
@@ -248,5 +285,7 @@ export class GpuLinear {
     this.dense?.buffer.destroy();
     this.bias?.destroy();
     this.inputScale?.destroy();
+    this.lowRank?.up.destroy();
+    this.lowRank?.down.destroy();
   }
 }

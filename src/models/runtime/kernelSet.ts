@@ -6,6 +6,7 @@ import {
   ActivationQuantKernel,
   Dot4MatmulKernel,
   HadamardKernel,
+  LowRankAddKernel,
   MatmulF32Kernel,
   QuantMatmulKernel,
 } from '../../kernels';
@@ -31,6 +32,8 @@ export class KernelSet {
   readonly activationQuant: ActivationQuantKernel;
   /** The -had rotation, fused before the activation fake quant. */
   readonly hadamard: HadamardKernel;
+  /** The -lr branch's up projection, added to a Linear's output. */
+  readonly lowRankAdd: LowRankAddKernel;
   /** A8 x INT4/INT8 with dot4I8Packed where the WGSL language feature exists (`dot4.available`, `dot4.why`). */
   readonly dot4: Dot4MatmulKernel;
   readonly layerNorm: LayerNormModulateKernel;
@@ -57,6 +60,7 @@ export class KernelSet {
     this.quantMatmul = new QuantMatmulKernel(device);
     this.activationQuant = new ActivationQuantKernel(device);
     this.hadamard = new HadamardKernel(device);
+    this.lowRankAdd = new LowRankAddKernel(device);
     this.dot4 = new Dot4MatmulKernel(device);
     this.layerNorm = new LayerNormModulateKernel(device);
     this.residual = new ResidualAddKernel(device);
@@ -85,6 +89,7 @@ export class KernelSet {
       this.quantMatmul,
       this.activationQuant,
       this.hadamard,
+      this.lowRankAdd,
       this.dot4,
       this.layerNorm,
       this.residual,

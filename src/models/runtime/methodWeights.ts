@@ -27,6 +27,7 @@ import { smoothLinear, smoothedTensorScale } from '../../quant/smoothQuant';
 import { gptqHessian, gptqQuantize } from '../../quant/gptq';
 import type { PackedWeight } from '../../quant/formats';
 import { settingToString, type QuantSetting } from '../../quant/setting';
+import { lowRankSplit, maxLowRank } from '../../quant/lowRank';
 import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
 import type { LinearInputStats } from './linearInputs';
 import { ModelError } from './errors';
@@ -42,6 +43,11 @@ export interface PreparedLinear {
   readonly inputScale?: Float32Array;
   /** Static per-tensor activation scale of the smoothed input (per-tensor activation settings). */
   readonly staticScale?: number;
+  /**
+   * -lr: the rank-r branch added to the output, y += (x down^T) up^T on the Linear's own input x (src/quant/lowRank.ts);
+   * `packed` then holds the quantised residual. Values are f16-exact (uploaded as f16).
+   */
+  readonly lowRank?: { readonly rank: number; readonly up: Float32Array; readonly down: Float32Array };
 }
 
 export interface MethodHooks {
@@ -116,6 +122,7 @@ export function foldSmoothing(
 
 /** The Linears a method changes, and whether it needs X^T X for them. */
 export function methodLinears(setting: QuantSetting, specs: readonly LinearSpec[]): LinearSpec[] {
+  if (setting.transforms?.lowRank !== undefined) return lowRankLinears(setting, specs);
   const m = setting.method.kind;
   if (m === 'smoothquant') return specs.filter((s) => activationQuantized(setting, s.kind));
   if (m === 'gptq') return specs.filter((s) => weightQuantized(setting, s.kind));
@@ -123,6 +130,8 @@ export function methodLinears(setting: QuantSetting, specs: readonly LinearSpec[
 }
 
 export function requireMethodSupported(setting: QuantSetting): void {
+  // -lr smooths with its own alpha (the sq method's, else 0.5) only where activations are quantised; with A16 its
+  // branch works on the unsmoothed weight, so an sq method there changes nothing and is refused as before.
   if (setting.method.kind === 'smoothquant' && setting.activation.format.kind === 'none') {
     throw new ModelError(
       'setting-unsupported',
@@ -135,8 +144,8 @@ export function requireMethodSupported(setting: QuantSetting): void {
 /**
  * The modifiers (-had, -lr, -tg, -mp) this engine runs for a model of `family` (undefined: where the family is not
  * known, e.g. one Linear; the family check then waits for the model). -had runs with RTN and clipping on per-token
- * or unquantised activations; -mp is resolved by the engine (per-Linear settings); -lr and -tg are parsed but not
- * implemented yet, so they are refused rather than ignored.
+ * or unquantised activations; -mp is resolved by the engine (per-Linear settings); -lr runs with RTN, -clip or -sq
+ * (prepareLowRank below); -tg is parsed but not implemented yet, so it is refused rather than ignored.
  */
 export function requireTransformsSupported(setting: QuantSetting, family?: 'var' | 'dit'): void {
   const t = setting.transforms;
@@ -151,15 +160,34 @@ export function requireTransformsSupported(setting: QuantSetting, family?: 'var'
       'Drop -tg<k>, or pick a DiT model.',
     );
   // -mp is resolved by the engine into per-Linear uniform settings before any Linear is built (mixedPrecisionSettings.ts).
-  for (const [key, token] of [
-    ['lowRank', '-lr<rank>'],
-    ['timestepGroups', '-tg<k>'],
-  ] as const)
-    if (t[key] !== undefined)
+  if (t.timestepGroups !== undefined)
+    refuse(
+      'the -tg<k> modifier is part of the setting grammar but this engine does not run it yet.',
+      `Drop -tg${t.timestepGroups} from the setting (issue 15 tracks it).`,
+    );
+  if (t.lowRank !== undefined) {
+    const lr = `-lr${t.lowRank}`;
+    if (!setting.weight)
       refuse(
-        `the ${token} modifier is part of the setting grammar but this engine does not run it yet.`,
-        `Drop ${token.replace(/<.*>/, '')}${t[key]} from the setting (issue 15 tracks it).`,
+        `${lr} splits quantised weights into a 16-bit branch and a low-bit residual; this setting keeps weights at full precision.`,
+        `Add a weight format (e.g. W4g32-A4${lr}) or drop ${lr}.`,
       );
+    if (setting.method.kind === 'gptq')
+      refuse(
+        `${lr} with GPTQ is not implemented yet (GPTQ would have to quantise the smoothed residual with a Hessian of the smoothed input).`,
+        `Use ${lr} with RTN, -clip or -sq<alpha>, or drop one of the two.`,
+      );
+    if (t.hadamard)
+      refuse(
+        `${lr} with -had is not implemented yet (the branch and the smoothing would have to work in the rotated space).`,
+        `Use either ${lr} or -had.`,
+      );
+    if (t.mixedBits !== undefined)
+      refuse(
+        `${lr} with -mp is not implemented yet (the sensitivity table was measured without a branch).`,
+        `Use either ${lr} or -mp${t.mixedBits}.`,
+      );
+  }
   if (!t.hadamard) return;
   if (setting.method.kind === 'smoothquant' || setting.method.kind === 'gptq')
     refuse(
@@ -187,6 +215,7 @@ export async function prepareMethodWeights(
   options: PrepareOptions = {},
 ): Promise<Map<string, PreparedLinear>> {
   requireMethodSupported(setting);
+  if (setting.transforms?.lowRank !== undefined) return prepareLowRank(setting, specs, read, stats, hooks, options);
   const method = setting.method;
   const targets = methodLinears(setting, specs);
   const out = new Map<string, PreparedLinear>();
@@ -273,5 +302,153 @@ export async function prepareMethodWeights(
     }
   }
   if (method.kind === 'gptq') await hooks.checkpoint();
+  return out;
+}
+
+/** -lr: the Linears that get a branch (those whose weight the setting quantises). */
+export function lowRankLinears(setting: QuantSetting, specs: readonly LinearSpec[]): LinearSpec[] {
+  return specs.filter((s) => weightQuantized(setting, s.kind));
+}
+
+/** -lr smooths (and so needs the per-channel input absmax) exactly when the setting quantises activations. */
+export function lowRankNeedsCalibration(setting: QuantSetting): boolean {
+  return setting.transforms?.lowRank !== undefined && setting.activation.format.kind !== 'none';
+}
+
+/** SmoothQuant's migration strength for -lr: the setting's -sq<alpha>, else SVDQuant's 0.5. */
+export const LOW_RANK_DEFAULT_ALPHA = 0.5;
+
+/**
+ * -lr<r> must be smaller than every Linear it applies to (min(N, K) - 1 at most): refused before any calibration
+ * or upload, naming the first Linear too small, its shape and the largest rank the model takes.
+ */
+export function requireLowRankFits(setting: QuantSetting, specs: readonly LinearSpec[]): void {
+  const rank = setting.transforms?.lowRank;
+  if (rank === undefined) return;
+  const targets = lowRankLinears(setting, specs);
+  if (targets.length === 0) return;
+  const largest = Math.min(...targets.map((s) => maxLowRank(s.rows, s.cols)));
+  const tooSmall = targets.find((s) => rank > maxLowRank(s.rows, s.cols));
+  if (tooSmall)
+    throw new ModelError(
+      'setting-unsupported',
+      `${settingToString(setting)}: rank ${rank} does not fit ${tooSmall.name} (${tooSmall.rows} x ${tooSmall.cols}: its branch would be as large as the weight); the largest rank for this model's quantised Linears is ${largest}.`,
+      largest >= 1
+        ? `Use -lr${Math.min(largest, rank)} or lower, or leave ${tooSmall.kind} out of the setting's layers.`
+        : `Leave ${tooSmall.kind} out of the setting's layers, or drop -lr.`,
+    );
+}
+
+/** Whether -lr folds a Linear's 1/s into the adaLN before it (only when that adaLN is quantised too, see below). */
+function lowRankFold(setting: QuantSetting, spec: LinearSpec, bySpec: ReadonlyMap<string, LinearSpec>, fold: boolean) {
+  const target = smoothFoldOf(spec.name);
+  const ada = target && bySpec.get(target.adaLN);
+  return fold && target && ada && ada.bias === 'tensor' && weightQuantized(setting, ada.kind) ? target : undefined;
+}
+
+/**
+ * GPU buffers -lr adds to a Linear beyond its packed residual (for the memory plan, before anything is uploaded):
+ * the f16 up [N, r] and down [r, K] factors, and the f32 run-time 1/s of a smoothed input that is not folded.
+ */
+export function lowRankBuffers(
+  spec: LinearSpec,
+  setting: QuantSetting,
+): { name: string; part: 'weights' | 'other'; bytes: number }[] {
+  const rank = setting.transforms?.lowRank;
+  if (rank === undefined || !weightQuantized(setting, spec.kind)) return [];
+  const out: { name: string; part: 'weights' | 'other'; bytes: number }[] = [
+    { name: `${spec.name}.lowRank.up`, part: 'weights', bytes: Math.ceil((spec.rows * rank) / 2) * 4 },
+    { name: `${spec.name}.lowRank.down`, part: 'weights', bytes: Math.ceil((rank * spec.cols) / 2) * 4 },
+  ];
+  if (activationQuantized(setting, spec.kind) && !(smoothFoldOf(spec.name) && weightQuantized(setting, 'adaLN')))
+    out.push({ name: `${spec.name}.inputScale`, part: 'other', bytes: spec.cols * 4 });
+  return out;
+}
+
+/**
+ * -lr<r> (SVDQuant): per quantised Linear, smooth (when activations are quantised), split the smoothed weight into
+ * an f16 rank-r branch and a residual (src/quant/lowRank.ts), quantise the residual with the setting's weight
+ * quantiser (RTN, or -clip's search). Smoothing, as SVDQuant does, covers every Linear whose activations are
+ * quantised, with alpha = the setting's -sq<alpha> or 0.5:
+ *   - qkv and fc1: 1/s folds into the block's adaLN (as SmoothQuant's fold, foldSmoothing) when that adaLN is itself
+ *     quantised (its folded weight is then split and quantised like any other); the branch reads the smoothed input.
+ *   - proj, fc2, adaLN, and qkv / fc1 whose adaLN the setting leaves alone: 1/s is multiplied in at run time inside
+ *     the activation quantiser (the SMOOTH path of shaders/act_fakequant.wgsl, fused as SVDQuant's kernels fuse it);
+ *     the branch's down factor carries 1/s, so it reads the Linear's unsmoothed input.
+ * With A16 nothing is smoothed (s = 1): the branch takes the weight's largest directions and the residual is
+ * quantised, which is what -lr means for weight-only settings.
+ */
+async function prepareLowRank(
+  setting: QuantSetting,
+  specs: readonly LinearSpec[],
+  read: (name: string) => Float32Array,
+  stats: ReadonlyMap<string, LinearInputStats>,
+  hooks: MethodHooks,
+  options: PrepareOptions,
+): Promise<Map<string, PreparedLinear>> {
+  requireTransformsSupported(setting);
+  requireLowRankFits(setting, specs);
+  const rank = setting.transforms!.lowRank!;
+  const weightSetting = setting.weight!;
+  const format = setting.activation.format;
+  const perTensor = setting.activation.perTensor && format.kind !== 'none';
+  const alpha = setting.method.kind === 'smoothquant' ? setting.method.alpha : LOW_RANK_DEFAULT_ALPHA;
+  const bySpec = new Map(specs.map((s) => [s.name, s]));
+  const targets = lowRankLinears(setting, specs);
+  const absMax = (name: string) => {
+    const s = stats.get(name);
+    if (!s)
+      throw new ModelError(
+        'calibration-missing',
+        `${settingToString(setting)} needs the input absmax of ${name} to smooth it, which the calibration run did not record.`,
+        'Calibrate with calibrateLinearInputs on the full-precision model first.',
+      );
+    return s.channelAbsMax;
+  };
+  // Folded Linears first: their 1/s changes the adaLN weights that are split later.
+  const folds = new Map<string, { weight: Float32Array; bias: Float32Array }>();
+  const order = [
+    ...targets.filter((s) => lowRankFold(setting, s, bySpec, options.fold ?? true)),
+    ...targets.filter((s) => !lowRankFold(setting, s, bySpec, options.fold ?? true)),
+  ];
+  const out = new Map<string, PreparedLinear>();
+  for (let i = 0; i < order.length; i++) {
+    const spec = order[i];
+    await hooks.checkpoint();
+    hooks.progress(i + 1, order.length, spec.name);
+    const w = folds.get(spec.name)?.weight ?? read(`${spec.name}.weight`);
+    let target = w;
+    let inputScale: Float32Array | undefined;
+    let staticScale: number | undefined;
+    const fold = lowRankFold(setting, spec, bySpec, options.fold ?? true);
+    if (activationQuantized(setting, spec.kind)) {
+      const a = absMax(spec.name);
+      const smoothed = smoothLinear(w, spec.rows, spec.cols, a, alpha);
+      target = smoothed.weight;
+      staticScale = perTensor ? smoothedTensorScale(a, smoothed.inputScale, format) : undefined;
+      if (fold) {
+        const ada = bySpec.get(fold.adaLN)!;
+        const before = folds.get(ada.name) ?? { weight: read(`${ada.name}.weight`), bias: read(`${ada.name}.bias`) };
+        folds.set(ada.name, foldSmoothing(before.weight, before.bias, ada.cols, fold, smoothed.inputScale));
+      } else inputScale = smoothed.inputScale;
+    }
+    const split = lowRankSplit(target, spec.rows, spec.cols, rank, inputScale);
+    const packed = quantizeWeight(
+      split.residual,
+      spec.rows,
+      spec.cols,
+      weightSetting.format,
+      weightSetting.granularity,
+      setting.method.kind === 'clip' ? { clip: {} } : {},
+    );
+    out.set(spec.name, {
+      packed,
+      bias: folds.get(spec.name)?.bias,
+      inputScale,
+      staticScale,
+      lowRank: { rank, up: split.up, down: split.down },
+    });
+  }
+  await hooks.checkpoint();
   return out;
 }

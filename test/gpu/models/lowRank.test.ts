@@ -1,0 +1,173 @@
+/**
+ * -lr<r> in a whole model forward on the GPU against the CPU reference of the same math (reference/*.ts): calibration
+ * on the GPU (the fp32 model's pass over the golden inputs), prepareMethodWeights, then per Linear
+ *   y = fakeQuant(x c) dequant(R)^T + b + (x down^T) up^T        (c: run-time 1/s, or none where it is folded)
+ * with the CPU's products in f64. This checks the engine path end to end (the residual reaches the low-bit kernel,
+ * the branch is added from the Linear's own input, folds, run-time 1/s, bits in the report); the split itself is
+ * checked in test/quant/lowRank.test.ts and test/models/lowRankWeights.test.ts.
+ * Tolerances (of max |reference|): 1e-5 with f32 activations (W3g32-lr8: the same weights, f32 vs f64 sums);
+ * 5e-3 with INT4 activations, as the other activation-quantised model tests (an element within an f32 ulp of an
+ * INT4 rounding tie would move a whole step; measured 2.6e-7 / 3.1e-7, so no code moved on these inputs).
+ */
+import { describe, expect, it } from 'vitest';
+import { testDevice } from '../device';
+import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
+import { dequantizeWeight, fakeQuantActivations, matmulReference } from '../../../src/quant';
+import { smoothActivations } from '../../../src/quant/smoothQuant';
+import { addLowRankBranch } from '../../../src/quant/lowRank';
+import { calibrateLinearInputs } from '../../../src/models/runtime/linearInputs';
+import { prepareMethodWeights, type PreparedLinear } from '../../../src/models/runtime/methodWeights';
+import { activationQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
+import { VarModel } from '../../../src/models/var/varModel';
+import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';
+import { varLinearSpecs } from '../../../src/models/var/varConfig';
+import { DitModel } from '../../../src/models/dit/ditModel';
+import { ditForwardOnce } from '../../../src/models/dit/ditForward';
+import { ditLinearSpecs } from '../../../src/models/dit/ditConfig';
+import { bitAccounting } from '../../../src/engine/quality/bitAccounting';
+import type { WeightReport } from '../../../src/models/runtime/modelWeights';
+import { packedWeightBytes } from '../../../src/models/runtime/memoryPlan';
+import { maxRelativeError } from '../../../tools/parity/src/compare';
+import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';
+import { refLinears, type LinearFn } from './reference/refLinears';
+import { VarReference } from './reference/varReference';
+import { DitReference } from './reference/ditReference';
+import type { TensorReader } from './tensors';
+
+const KV = 'f32';
+const CASES = [
+  { setting: 'W4g32-A4-lr8', tolerance: 5e-3 },
+  { setting: 'W3g32-lr8', tolerance: 1e-5 },
+];
+const noHooks = { progress: () => undefined, checkpoint: async () => undefined };
+
+function lowRankLinears(
+  file: TensorReader,
+  specs: readonly LinearSpec[],
+  setting: QuantSetting,
+  prepared: ReadonlyMap<string, PreparedLinear>,
+): LinearFn {
+  const plain = refLinears(file, specs, setting);
+  const bySpec = new Map(specs.map((s) => [s.name, s]));
+  const residuals = new Map([...prepared].map(([name, p]) => [name, dequantizeWeight(p.packed!)] as const));
+  return (name, x, m) => {
+    const p = prepared.get(name);
+    if (!p) return plain(name, x, m);
+    const spec = bySpec.get(name)!;
+    let input = p.inputScale ? smoothActivations(x, m, spec.cols, p.inputScale) : x;
+    if (activationQuantized(setting, spec.kind)) {
+      const scaling = setting.activation.perTensor
+        ? { kind: 'tensor' as const, scale: p.staticScale ?? NaN }
+        : { kind: 'token' as const };
+      input = fakeQuantActivations(input, m, spec.cols, setting.activation.format, scaling);
+    }
+    const bias = spec.bias === 'tensor' ? (p.bias ?? file.f32(`${name}.bias`)) : undefined;
+    const y = matmulReference(input, m, spec.cols, residuals.get(name)!, spec.rows, bias);
+    return addLowRankBranch(y, x, m, spec.rows, spec.cols, p.lowRank!);
+  };
+}
+
+/**
+ * The branch's f16 factors are in the report's weight bytes, so the accounting counts them at 16 bits: the quantised
+ * Linears' bits are exactly the packed residuals' (the size of any packed weight of that shape and format) plus
+ * (N + K) r f16 values per Linear (each factor in whole 32-bit words).
+ */
+function checkBits(report: WeightReport, setting: QuantSetting, specs: readonly LinearSpec[], total: number) {
+  const rank = setting.transforms!.lowRank!;
+  const quantised = specs.filter((s) => setting.layers.includes(s.kind));
+  const words = (halves: number) => Math.ceil(halves / 2) * 32;
+  const branchBits = quantised.reduce((a, s) => a + words(s.rows * rank) + words(rank * s.cols), 0);
+  const residualBits = quantised.reduce((a, s) => {
+    const p = packedWeightBytes(s.rows, s.cols, setting.weight!.format, setting.weight!.granularity);
+    return a + (p.codes + p.scales + p.offsets) * 8;
+  }, 0);
+  const bits = bitAccounting(report, setting, total);
+  expect(bits.linearBits).toBe(residualBits + branchBits);
+  const params = quantised.reduce((a, s) => a + s.rows * s.cols, 0);
+  console.log(
+    `-lr${rank}: branch ${(branchBits / params).toFixed(3)} bits/weight, residual ${(residualBits / params).toFixed(3)}, quantised Linears ${(bits.linearBits / params).toFixed(3)} bits/weight (${params} weights)`,
+  );
+}
+
+describe('-lr VAR (GPU) vs the CPU reference with the same prepared weights', () => {
+  const id = bundleIds('var')[0];
+  for (const c of CASES) {
+    it.runIf(id !== undefined)(`${id}: ${c.setting} teacher-forced logits`, async () => {
+      const device = await testDevice();
+      const { bundle, weights, goldens: g } = await loadVarBundle(id);
+      const setting = parseSetting(c.setting);
+      const config = bundle.manifest.config;
+      const label = g.i32('tf.label')[0];
+      const input = g.f32('tf.input');
+      const fp = VarModel.load(device, bundle, FULL_PRECISION, { kvFormat: KV });
+      const stats = await calibrateLinearInputs(
+        fp.weights,
+        () => varTeacherForcedLogits(fp, [label], input),
+        () => true,
+      ).finally(() => fp.destroy());
+      const specs = varLinearSpecs(config);
+      const prepared = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
+      expect(prepared.size).toBe(specs.filter((s) => setting.layers.includes(s.kind)).length);
+      const model = VarModel.load(device, bundle, setting, { prepared, kvFormat: KV });
+      try {
+        const logits = await varTeacherForcedLogits(model, [label], input);
+        const ref = new VarReference(config, weights, lowRankLinears(weights, specs, setting, prepared)).teacherForced(
+          label,
+          input,
+        );
+        const err = maxRelativeError(logits, ref);
+        const vsFp = maxRelativeError(logits, g.f32('tf.logits'));
+        console.log(
+          `${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`,
+        );
+        expect(err).toBeLessThan(c.tolerance);
+        expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(2 * err);
+        checkBits(model.report, setting, specs, bundle.manifest.params.total);
+      } finally {
+        model.destroy();
+      }
+    });
+  }
+});
+
+describe('-lr DiT (GPU) vs the CPU reference with the same prepared weights', () => {
+  const id = bundleIds('dit')[0];
+  for (const c of CASES) {
+    it.runIf(id !== undefined)(`${id}: ${c.setting} plain forward`, async () => {
+      const device = await testDevice();
+      const { bundle, weights, goldens: g } = await loadDitBundle(id);
+      const setting = parseSetting(c.setting);
+      const config = bundle.manifest.config;
+      const t = Array.from(g.i32('tf.t'));
+      const y = Array.from(g.i32('tf.y'));
+      const x = g.f32('tf.x');
+      const fp = DitModel.load(device, bundle, FULL_PRECISION);
+      const stats = await calibrateLinearInputs(
+        fp.weights,
+        () => ditForwardOnce(fp, x, t, y),
+        () => true,
+      ).finally(() => fp.destroy());
+      const specs = ditLinearSpecs(config);
+      const prepared = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
+      const model = DitModel.load(device, bundle, setting, { prepared });
+      try {
+        const out = await ditForwardOnce(model, x, t, y);
+        const ref = new DitReference(config, weights, lowRankLinears(weights, specs, setting, prepared)).forward(
+          x,
+          t,
+          y,
+        );
+        const err = maxRelativeError(out, ref);
+        const vsFp = maxRelativeError(out, g.f32('tf.out'));
+        console.log(
+          `${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`,
+        );
+        expect(err).toBeLessThan(c.tolerance);
+        expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(2 * err);
+        checkBits(model.report, setting, specs, bundle.manifest.params.total);
+      } finally {
+        model.destroy();
+      }
+    });
+  }
+});
