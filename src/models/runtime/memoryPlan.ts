@@ -41,7 +41,7 @@ import { varLinearSpecs, varWorkspaceNeeds } from '../var/varConfig';
 import { ditLinearSpecs, ditTokens, ditWorkspaceNeeds } from '../dit/ditConfig';
 import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
 import { ModelError } from './errors';
-import { smoothFoldOf } from './methodWeights';
+import { lowRankBuffers, smoothFoldOf } from './methodWeights';
 
 export type MemoryPart = 'weights' | 'other' | 'activations' | 'kvCache' | 'tokenizer' | 'decoder';
 
@@ -149,6 +149,7 @@ function linearBuffers(
     });
   }
   if (spec.bias === 'tensor') out.push({ name: `${spec.name}.bias`, part: 'other', bytes: uploadBytes(spec.rows * 4) });
+  for (const b of lowRankBuffers(spec, setting)) out.push({ ...b, bytes: uploadBytes(b.bytes) }); // -lr branch
   // No SmoothQuant input scales: the engine folds 1/s into the adaLN modulation (methodWeights.ts), so GpuLinear
   // uploads none (only the tests' unfolded reference has them).
   return out;
