@@ -29,6 +29,8 @@ import quant  # noqa: E402
 import zoo  # noqa: E402
 from common import command_line  # noqa: E402
 from ptq_model import apply_method, method_name  # noqa: E402
+from qat import QAT_DIR  # noqa: E402
+from qat_eval import load_student  # noqa: E402
 from quant_model import quantize_model  # noqa: E402
 
 SUPPORTED_METHODS = ('rtn', 'clip', 'gptq', 'smoothquant')
@@ -44,8 +46,26 @@ def points_of(models, settings):
     return [(m, s) for m in models for s in settings]
 
 
+def student_points(ids):
+    """(student id, its trained setting) for QAT / distillation students in training/runs/qat (ids, or 'all')."""
+    if not ids:
+        return []
+    found = sorted(f[:-3] for f in os.listdir(QAT_DIR) if f.endswith('.pt')) if os.path.isdir(QAT_DIR) else []
+    chosen = found if ids == ['all'] else ids
+    missing = [i for i in chosen if i not in found]
+    if missing or not chosen:
+        raise SystemExit(f'--students: {missing or "none"} not found in {QAT_DIR}; train them with training/train_qat.sh')
+    return [(i, torch.load(os.path.join(QAT_DIR, f'{i}.pt'), map_location='cpu')['info']['setting']) for i in chosen]
+
+
 def generator_for(name, setting, decoder):
-    """The model under `setting`, calibrated first when the setting needs it (decoder: VAR's tokenizer)."""
+    """The model under `setting`, calibrated first when the setting needs it (decoder: VAR's tokenizer).
+    `name` is a zoo model (var-d2) or a QAT student id (mnist-var-d2-qat-w2g32-topkld: its latent weights
+    quantised by RTN at its own setting, as the browser does with the exported bundle)."""
+    if name.startswith('mnist-'):
+        model, ck, family = load_student(name)
+        quantize_model(model, setting, family)
+        return family, ck['config']['depth'], model.eval(), ck
     family, depth = name.split('-d')
     if family == 'var':
         model, ck = zoo.load_var(int(depth))
@@ -59,7 +79,7 @@ def generator_for(name, setting, decoder):
 
 @torch.no_grad()
 def measure(name, setting, clf, ref, samples, seed):
-    family = name.split('-d')[0]
+    family = 'var' if name.startswith(('var-', 'mnist-var-')) else 'dit'
     decoder, _ = zoo.load_vqvae() if family == 'var' else zoo.load_vae()
     t0 = time.time()
     family, depth, model, ck = generator_for(name, setting, decoder)
@@ -71,8 +91,9 @@ def measure(name, setting, clf, ref, samples, seed):
         images = zoo.generate_dit(model, decoder, labels, settings, seed)
     r = evaluate.score(clf, images, labels, ref)
     # method: what tools/sweep/merge.mjs and the two-engine check pair on (the engine's names: ptq_model.method_name).
-    return {'modelId': f'mnist-{name}', 'family': family, 'depth': depth, 'setting': setting,
-            'method': method_name(setting),
+    student = name.startswith('mnist-')
+    return {'modelId': name if student else f'mnist-{name}', 'family': family, 'depth': depth, 'setting': setting,
+            'method': f"qat-{ck['info']['loss']}" if student else method_name(setting),
             'samples': samples, 'seed': seed, 'engine': 'pytorch', 'fd': r['fd'], 'fdStdErr': r['fdStdErr'],
             'fdLeaveOut': r['fdLeaveOut'], 'kid': r['kid'], 'kidSe': r['kidSe'], 'kidLeaveOut': r['kidLeaveOut'],
             'accuracy': r['accuracy'], 'cfg': settings['cfg'],
@@ -84,6 +105,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--models', required=True, help='comma-separated, e.g. var-d1,dit-d2')
     ap.add_argument('--settings', required=True, help='comma-separated setting strings (src/quant grammar)')
+    ap.add_argument('--students', default='', help="QAT student ids (training/runs/qat/<id>.pt), comma-separated, or "
+                    "'all'; each is measured at its own trained setting, method qat-<loss> (export_qat.py's name)")
     ap.add_argument('--samples', type=int, default=evaluate.SAMPLES)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', required=True)
@@ -97,7 +120,8 @@ def main():
         dist.init_process_group(args.backend)
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
     torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // world))
-    points = points_of(args.models.split(','), args.settings.split(','))
+    points = points_of(args.models.split(','), args.settings.split(',')) + \
+        student_points([i for i in args.students.split(',') if i])
     clf, _ = zoo.load_classifier()
     ref, _ = evaluate.reference(clf)
     mine = []
