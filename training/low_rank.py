@@ -136,10 +136,18 @@ def measure(model_name, layer, ranks=(8, 16, 32), setting='W4g32-A4', batch=64):
     exact = test.double() @ w.double().T
     rel = lambda out: ((out.double() - exact).pow(2).mean().sqrt() / exact.pow(2).mean().sqrt()).item()  # noqa: E731
     n, k = w.shape
-    wbits = {'W4g32-A4': 4 + 16 / 32, 'W3g32': 3 + 16 / 32}.get(setting, float('nan'))
+    wq = quant.parse_setting(setting)['weight']
+    wbits = wq['bits'] + (16 / wq['group_size'] if wq['granularity'] == 'group' else 0)  # code + f16 group scale
     print(f'{model_name} {layer} [{n} x {k}], {len(test)} test rows ({len(cal)} calibration rows), {setting}:')
     plain = quant.fake_quant_act(test, setting).double() @ quant.fake_quant_weight(w, setting).double().T
     print(f'| {setting} | {rel(plain):.4f} | {wbits:.3f} bits/weight |')
+    if quant.parse_setting(setting)['act']['kind'] != 'none':
+        # Smoothing alone (1/s at run time, alpha 0.5, no branch): how much of -lr's gain is the smoothing's.
+        sm = smooth_factors_from_absmax(cal.abs().amax(dim=0), w, DEFAULT_ALPHA)
+        c = (1.0 / sm.double()).float()
+        smoothed = quant.fake_quant_act(test * c[None, :], setting).double() @ \
+            quant.fake_quant_weight((w * sm[None, :]).float(), setting).double().T
+        print(f'| {setting}, smoothed only | {rel(smoothed):.4f} | {wbits:.3f} bits/weight |')
     for r in ranks:
         if r > min(n, k) - 1:
             continue
