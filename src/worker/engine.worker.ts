@@ -52,6 +52,7 @@ const handlers: Handlers = {
   generate: (params, run) => generation.generate(params, run),
   activationStats: (params, run) => analysis.activationStats(params, run),
   weightHistogram: (params) => analysis.weightHistogram(params),
+  mixedPrecision: (params) => analysis.mixedPrecision(params),
   snrExperiment: (params, run) => analysis.snrExperiment(params, run),
   measureQuality: (params, run) => generation.measureQuality(params, run),
 };

@@ -19,6 +19,8 @@ import type { AddSourceParams, AddSourceResult, DownloadProgress } from '../engi
 import type {
   ActivationStatsParams,
   ActivationStatsResult,
+  MixedPrecisionParams,
+  MixedPrecisionResult,
   SnrExperimentParams,
   SnrExperimentResult,
   WeightHistogramParams,
@@ -63,6 +65,8 @@ export interface EngineMethods {
   activationStats: { params: ActivationStatsParams; result: ActivationStatsResult };
   /** One Linear's weights (a group, or the layer normalised per group) on a weight setting's grid. */
   weightHistogram: { params: WeightHistogramParams; result: WeightHistogramResult };
+  /** A -mp<B> setting's per-Linear widths, allocated from the manifest's sensitivity table, beside uniform widths. */
+  mixedPrecision: { params: MixedPrecisionParams; result: MixedPrecisionResult };
   /** Output SNR against input SNR of noise injected into VAR's head input / DiT's latents; streams the curves. */
   snrExperiment: { params: SnrExperimentParams; result: SnrExperimentResult; partial: SnrExperimentResult };
 }

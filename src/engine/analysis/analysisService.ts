@@ -1,6 +1,6 @@
 /**
  * The engine worker's analysis methods (the paper's analysis views): activation magnitudes per channel, weight
- * histograms with the quantisation grid, and the representation-SNR experiment. Shares the generation
+ * histograms with the quantisation grid, the mixed-precision allocation, and the representation-SNR experiment. Shares the generation
  * service's validated bundles and its device models (one KernelSet, one weights cache, one device-loss path).
  */
 import type { RunContext } from '../runContext';
@@ -9,9 +9,12 @@ import type { LoadedBundles } from '../generation/bundleStore';
 import { measureActivations, validateActivationParams } from './activationStats';
 import { SnrExperiment, validateSnrParams } from './snrExperiment';
 import { weightHistogram } from './weightView';
+import { mixedPrecisionReport } from './mixedPrecisionView';
 import type {
   ActivationStatsParams,
   ActivationStatsResult,
+  MixedPrecisionParams,
+  MixedPrecisionResult,
   SnrExperimentParams,
   SnrExperimentResult,
   WeightHistogramParams,
@@ -31,6 +34,11 @@ export class AnalysisService {
   async weightHistogram(params: WeightHistogramParams): Promise<WeightHistogramResult> {
     const bundles = await this.generation.bundles(String(params.modelId));
     return weightHistogram(bundles.model, params);
+  }
+
+  async mixedPrecision(params: MixedPrecisionParams): Promise<MixedPrecisionResult> {
+    const bundles = await this.generation.bundles(String(params.modelId));
+    return mixedPrecisionReport(bundles.model, params);
   }
 
   async snrExperiment(params: SnrExperimentParams, run: RunContext): Promise<SnrExperimentResult> {

@@ -14,4 +14,5 @@ export {
 } from './weightGrid';
 export { meanSquare, noiseSigma, addNoiseAtSnr, outputSnrDb, changedFraction } from './snrMath';
 export { INJECTION, noiseSeed, SNR_LIMITS } from './snrExperiment';
+export { mixedPrecisionReport } from './mixedPrecisionView';
 export type * from './types';

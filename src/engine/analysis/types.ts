@@ -123,3 +123,39 @@ export interface SnrExperimentResult {
   readonly seed: number;
   readonly curves: readonly SnrCurve[];
 }
+
+export interface MixedPrecisionParams {
+  readonly modelId: string;
+  /** A setting with the -mp<B> modifier (e.g. W4g32-mp3): its weight width is the widest a Linear may get. */
+  readonly setting: QuantSetting;
+}
+
+/** The predicted error (sum over the table's Linears) if every Linear ran at `bits`. */
+export interface UniformPrediction {
+  readonly bits: number;
+  readonly predictedError: number;
+}
+
+export interface MixedPrecisionLayer {
+  readonly name: string;
+  readonly params: number;
+  /** The table's error at each of the result's `widths`, in that order. */
+  readonly errorByBits: readonly number[];
+  /** The width the allocation gives this Linear. */
+  readonly bits: number;
+}
+
+export interface MixedPrecisionResult {
+  readonly modelId: string;
+  readonly setting: QuantSetting;
+  /** What each table number is (from the manifest), and the granularity it was measured at. */
+  readonly metric: string;
+  readonly granularity: string;
+  /** Code widths the allocation chose from, ascending (up to the setting's weight width). */
+  readonly widths: readonly number[];
+  readonly layers: readonly MixedPrecisionLayer[];
+  /** Parameter-weighted mean width of the allocation, and its predicted error (sum of the chosen entries). */
+  readonly averageBits: number;
+  readonly predictedError: number;
+  readonly uniform: readonly UniformPrediction[];
+}

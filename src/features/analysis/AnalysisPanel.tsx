@@ -4,6 +4,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { ActivationView } from './ActivationView';
 import { WeightGridView } from './WeightGridView';
 import { SnrView } from './SnrView';
+import { MixedPrecisionView } from './MixedPrecisionView';
 import './analysis.css';
 
 /** The paper's analysis views: why activations are hard to quantise, what a weight grid looks like, and why VAR absorbs noise. */
@@ -17,14 +18,16 @@ export function AnalysisPanel() {
     <section aria-labelledby="analysis-title" className="panel analysis-panel" data-testid="analysis-panel">
       <h2 id="analysis-title">Looking inside: activations, weights and noise</h2>
       <p className="explain">
-        Three views of the trained MNIST generators behind the paper's results: where activation outliers live, how
-        weights sit on a low-bit grid, and how much of a perturbation of each model's representation reaches its output.
+        Four views of the trained MNIST generators behind the paper's results: where activation outliers live, how
+        weights sit on a low-bit grid, which layers need more bits than others, and how much of a perturbation of each
+        model's representation reaches its output.
       </p>
       {models.state === 'failed' && (
         <ErrorPanel title="The model list could not be loaded" message={models.error.message} fix={models.error.fix} />
       )}
       <ActivationView />
       <WeightGridView />
+      <MixedPrecisionView />
       <SnrView />
     </section>
   );

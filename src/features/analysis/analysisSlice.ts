@@ -1,15 +1,16 @@
 /**
  * State of the analysis panel (the paper's analysis views): the generators to pick from, and for each view its
  * controls and its run (idle, running with progress, done, failed). Runs go to the engine worker
- * (activationStats, weightHistogram, snrExperiment); a new run of a view cancels that view's previous one.
+ * (activationStats, weightHistogram, mixedPrecision, snrExperiment); a new run of a view cancels that view's previous one.
  */
-import { parseSetting, type QuantSetting } from '../../quant/setting';
+import { checkSetting, parseSetting, type QuantSetting } from '../../quant/setting';
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
 import { EngineCallLane, type RunOutcome } from '../../app/engineCall';
 import { serializeError, type SerializedError } from '../../worker/protocol';
 import type {
   ActivationStatsResult,
+  MixedPrecisionResult,
   SnrExperimentResult,
   WeightHistogramResult,
   WeightLayer,
@@ -46,6 +47,19 @@ export interface WeightControls {
   group: number;
 }
 
+export interface MixedPrecisionControls {
+  modelId: string;
+  /** INT weights (e.g. W4g32): the widest width a Linear may get, and the granularity. */
+  weights: QuantSetting;
+  /** Average weight bits the allocation may spend (the B of -mp<B>). */
+  budget: number;
+}
+
+/** The -mp<B> setting of the controls (checked by the grammar: a budget outside 2..width is a SettingParseError). */
+export function mixedSetting(c: MixedPrecisionControls): QuantSetting {
+  return checkSetting({ ...c.weights, transforms: { ...c.weights.transforms, mixedBits: c.budget } });
+}
+
 export interface SnrControls {
   varModel: string;
   ditModel: string;
@@ -63,6 +77,8 @@ export interface AnalysisSlice {
   analysisActivationRun: ViewRun<ActivationStatsResult>;
   analysisWeights: WeightControls;
   analysisWeightsRun: ViewRun<WeightHistogramResult>;
+  analysisMixed: MixedPrecisionControls;
+  analysisMixedRun: ViewRun<MixedPrecisionResult>;
   analysisSnr: SnrControls;
   analysisSnrRun: ViewRun<SnrExperimentResult>;
   loadAnalysisModels(): Promise<void>;
@@ -70,12 +86,14 @@ export interface AnalysisSlice {
   runAnalysisActivation(): Promise<void>;
   setAnalysisWeights(patch: Partial<WeightControls>): void;
   runAnalysisWeights(): Promise<void>;
+  setAnalysisMixed(patch: Partial<MixedPrecisionControls>): void;
+  runAnalysisMixed(): Promise<void>;
   setAnalysisSnr(patch: Partial<SnrControls>): void;
   runAnalysisSnr(): Promise<void>;
   cancelAnalysis(view: AnalysisView): void;
 }
 
-export type AnalysisView = 'activation' | 'weights' | 'snr';
+export type AnalysisView = 'activation' | 'weights' | 'mixed' | 'snr';
 
 export const DEFAULT_ACTIVATION: ActivationControls = { modelId: 'mnist-var-d2', samples: 4, seed: 0, block: 0 };
 export const DEFAULT_WEIGHTS: WeightControls = {
@@ -85,6 +103,11 @@ export const DEFAULT_WEIGHTS: WeightControls = {
   setting: parseSetting('W4g32'),
   scope: 'layer',
   group: 0,
+};
+export const DEFAULT_MIXED: MixedPrecisionControls = {
+  modelId: 'mnist-var-d2',
+  weights: parseSetting('W4g32'),
+  budget: 3,
 };
 export const DEFAULT_SNR: SnrControls = {
   varModel: 'mnist-var-d2',
@@ -99,6 +122,7 @@ export const DEFAULT_SNR: SnrControls = {
 const lanes: Record<AnalysisView, EngineCallLane> = {
   activation: new EngineCallLane(),
   weights: new EngineCallLane(),
+  mixed: new EngineCallLane(),
   snr: new EngineCallLane(),
 };
 
@@ -117,6 +141,8 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
   analysisActivationRun: { state: 'idle' },
   analysisWeights: DEFAULT_WEIGHTS,
   analysisWeightsRun: { state: 'idle' },
+  analysisMixed: DEFAULT_MIXED,
+  analysisMixedRun: { state: 'idle' },
   analysisSnr: DEFAULT_SNR,
   analysisSnrRun: { state: 'idle' },
 
@@ -133,10 +159,12 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
       const all = [...lists.var, ...lists.dit];
       const a = get().analysisActivation;
       const w = get().analysisWeights;
+      const mx = get().analysisMixed;
       const s = get().analysisSnr;
       set({
         analysisActivation: { ...a, modelId: pick(a.modelId, all) },
         analysisWeights: { ...w, modelId: pick(w.modelId, all) },
+        analysisMixed: { ...mx, modelId: pick(mx.modelId, all) },
         analysisSnr: { ...s, varModel: pick(s.varModel, lists.var), ditModel: pick(s.ditModel, lists.dit) },
       });
     } catch (error) {
@@ -188,6 +216,22 @@ export const createAnalysisSlice: SliceCreator<AnalysisSlice> = (set, get) => ({
         });
       },
       ending<WeightHistogramResult>((analysisWeightsRun) => set({ analysisWeightsRun })),
+    );
+  },
+
+  setAnalysisMixed(patch) {
+    set({ analysisMixed: { ...get().analysisMixed, ...patch } });
+  },
+
+  async runAnalysisMixed() {
+    const c = get().analysisMixed;
+    await lanes.mixed.run(
+      (run) => {
+        const setting = mixedSetting(c);
+        set({ analysisMixedRun: { state: 'running', fraction: 0, message: 'Allocating' } });
+        return run.call('mixedPrecision', { modelId: c.modelId, setting });
+      },
+      ending<MixedPrecisionResult>((analysisMixedRun) => set({ analysisMixedRun })),
     );
   },
 
