@@ -23,7 +23,15 @@ import {
 } from './vocabulary';
 
 export type SettingField =
-  'weightFormat' | 'weightBits' | 'zeroPoint' | 'granularity' | 'activation' | 'method' | 'alpha' | 'hadamard';
+  | 'weightFormat'
+  | 'weightBits'
+  | 'zeroPoint'
+  | 'granularity'
+  | 'activation'
+  | 'method'
+  | 'alpha'
+  | 'hadamard'
+  | 'lowRank';
 
 /** The control a field is shown with: a <select> of fieldOptions, or a checkbox whose value is 'on' or 'off'. */
 export function fieldControl(field: SettingField): 'select' | 'checkbox' {
@@ -52,6 +60,8 @@ export interface EditorContext {
 
 /** Activation formats the pickers offer (per token INT; others stay readable from links). */
 const OFFERED_ACTIVATIONS = ['8', '6', '4'];
+/** -lr ranks the pickers offer ('0' = no branch); a link may hold any other rank. */
+export const LOW_RANK_RANKS = [8, 16, 32] as const;
 /** SmoothQuant migration strengths the pickers offer. */
 export const SMOOTHQUANT_ALPHAS = [0.25, 0.5, 0.75, 0.85] as const;
 const NOT_QUANTISED = String(NOT_QUANTISED_BITS);
@@ -73,6 +83,7 @@ export const FIELD_LABELS: Record<SettingField, { readonly label: string; readon
     hint: `Inputs of every quantised Linear, per token; ${NOT_QUANTISED} = ${NOT_QUANTISED_LABEL}.`,
   },
   hadamard: { label: transformRow('hadamard').label, hint: transformRow('hadamard').explanation },
+  lowRank: { label: 'Low-rank branch', hint: transformRow('lowRank').explanation },
   method: { label: 'Method', hint: 'How the low-bit weights are chosen. QAT students were trained for one setting.' },
   alpha: {
     label: 'SmoothQuant α',
@@ -96,6 +107,8 @@ export function visibleFields(s: QuantSetting, ctx: EditorContext): SettingField
   if (s.method.kind === 'smoothquant') fields.push('alpha');
   // Offered where it can act: something quantised, and no trained student (its weights are fixed).
   if (!isTrained(s) && (s.weight || s.activation.format.kind !== 'none')) fields.push('hadamard');
+  // The branch splits quantised weights, so it needs some (and no student).
+  if (!isTrained(s) && s.weight) fields.push('lowRank');
   return fields;
 }
 
@@ -126,6 +139,8 @@ export function fieldValue(s: QuantSetting, field: SettingField): string {
       return s.method.kind === 'smoothquant' ? String(s.method.alpha) : String(SMOOTHQUANT_ALPHAS[1]);
     case 'hadamard':
       return s.transforms?.hadamard ? 'on' : 'off';
+    case 'lowRank':
+      return String(s.transforms?.lowRank ?? 0);
   }
 }
 
@@ -192,6 +207,8 @@ function offered(s: QuantSetting, field: SettingField, ctx: EditorContext): Fiel
         { value: 'off', label: 'Off' },
         { value: 'on', label: 'On' },
       ];
+    case 'lowRank':
+      return [{ value: '0', label: 'Off' }, ...LOW_RANK_RANKS.map((r) => ({ value: String(r), label: `rank ${r}` }))];
   }
 }
 
@@ -199,6 +216,7 @@ function currentLabel(s: QuantSetting, field: SettingField): string {
   if (field === 'method' && isTrained(s)) return `${methodRow(s.method).label} (no student shipped for this model)`;
   if (field === 'activation' && s.activation.format.kind !== 'none')
     return `${activationFormatRow(s.activation.format).label}${s.activation.perTensor ? ' per tensor' : ''}`;
+  if (field === 'lowRank') return `rank ${fieldValue(s, field)}`;
   return fieldValue(s, field);
 }
 
@@ -224,7 +242,11 @@ function edit(s: QuantSetting, field: SettingField, value: string): QuantSetting
       return { ...s, weight: { format: row.format, granularity } };
     }
     case 'weightBits': {
-      if (value === NOT_QUANTISED) return { ...s, weight: null };
+      if (value === NOT_QUANTISED) {
+        // -lr and -mp act on quantised weights only, so they go with them.
+        const { lowRank: _lr, mixedBits: _mp, ...rest } = s.transforms ?? {};
+        return { ...s, weight: null, transforms: Object.keys(rest).length > 0 ? rest : undefined };
+      }
       const bits = Number(value);
       if (INT_BITS.includes(bits as IntBits))
         return {
@@ -279,6 +301,13 @@ function edit(s: QuantSetting, field: SettingField, value: string): QuantSetting
       if (value !== 'on' && value !== 'off') throw new RangeError(`hadamard "${value}" is not on or off`);
       const { hadamard: _, ...rest } = s.transforms ?? {};
       const transforms = value === 'on' ? { ...rest, hadamard: true } : rest;
+      return { ...s, transforms: Object.keys(transforms).length > 0 ? transforms : undefined };
+    }
+    case 'lowRank': {
+      const rank = Number(value);
+      if (!Number.isInteger(rank) || rank < 0) throw new RangeError(`low-rank rank "${value}" is not 0 or a rank >= 1`);
+      const { lowRank: _, ...rest } = s.transforms ?? {};
+      const transforms = rank > 0 ? { ...rest, lowRank: rank } : rest;
       return { ...s, transforms: Object.keys(transforms).length > 0 ? transforms : undefined };
     }
   }

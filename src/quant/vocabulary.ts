@@ -258,7 +258,7 @@ export const TRANSFORM_ROWS: readonly TransformRow[] = [
     label: 'Low-rank 16-bit branch',
     short: 'LR',
     explanation:
-      "Keeps a rank-r 16-bit branch of each weight beside the quantised residual (SVDQuant); the branch's 16-bit values count in the bits.",
+      "SVDQuant: smooths activation outliers into the weights (when activations are quantised), keeps each weight's top-r singular directions as a 16-bit branch run beside the low-bit matmul, and quantises only the residual; the branch's (N + K) r f16 values count in the bits.",
   },
   {
     key: 'timestepGroups',

@@ -50,7 +50,16 @@ describe('setting editor', () => {
   });
 
   it('every option of every field, applied, reads back as that option (so the select never shows a stale value)', () => {
-    const starts = ['W4g32', 'Wfp4g128-A8', 'W3ac-A6-clip', 'W32-A8', 'W8c-A8-sq0.85', 'W2g64-gptq'].map(S);
+    const starts = [
+      'W4g32',
+      'Wfp4g128-A8',
+      'W3ac-A6-clip',
+      'W32-A8',
+      'W8c-A8-sq0.85',
+      'W2g64-gptq',
+      'W4g32-A4-lr16',
+      'W3g32-lr5',
+    ].map(S);
     let checked = 0;
     for (const ctx of [model, weights])
       for (const start of starts) {
@@ -91,7 +100,18 @@ describe('setting editor', () => {
       'method',
       'alpha',
       'hadamard',
+      'lowRank',
     ]);
+    expect(visibleFields(S('W32-A8'), model)).not.toContain('lowRank');
+  });
+
+  it('-lr: a rank select (off, 8, 16, 32, and a linked rank), dropped with the weights', () => {
+    expect(fieldOptions(S('W4g32-A4'), 'lowRank', model).map((o) => o.value)).toEqual(['0', '8', '16', '32']);
+    expect(fieldOptions(S('W4g32-lr5'), 'lowRank', model).at(-1)).toEqual({ value: '5', label: 'rank 5' });
+    expect(print(withField(S('W4g32-A4'), 'lowRank', '16'))).toBe('W4g32-A4-lr16');
+    expect(print(withField(S('W4g32-A4-had-lr16'), 'lowRank', '0'))).toBe('W4g32-A4-had');
+    expect(print(withField(S('W4g32-A4-lr16'), 'weightBits', '32'))).toBe('W32-A4');
+    expect(settingLabel(S('W4g32-A4-lr16'))).toBe('W4 g32 · A4 · LR16');
   });
 
   it('labels a setting from the vocabulary', () => {

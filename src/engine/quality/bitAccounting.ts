@@ -5,7 +5,8 @@
  * but the model it computes with holds 16 bits of information per parameter, and a deployment would store it so):
  *   linearBits      = bits of the Linears the setting's layer list names (default: every Linear inside the
  *                     transformer blocks): quantised ones as stored (codes + f16 scales (+ offsets)), the others
- *                     (fp32) params x 16 ("quantised Linear bits");
+ *                     (fp32) params x 16 ("quantised Linear bits"); a -lr<r> Linear's stored bytes include its
+ *                     f16 branch, so its (N + K) r values count at 16 bits here (GpuLinear.lowRankBytes);
  *   transformerBits = every Linear so counted + every other parameter of the generator (biases, embeddings,
  *                     position tables, heads not in the layer list) x 16 ("all transformer bits");
  *   totalWeightBits = transformerBits (until 2026-12-03: stored Linear bits with unquantised Linears at 32 + the
