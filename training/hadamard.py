@@ -9,6 +9,7 @@ so both give the same bits (test/quant/hadamardParity.test.ts checks that on thi
 Fixture: python3 training/hadamard.py   (writes test/quant/fixtures/hadamard-parity.json)
 """
 import base64
+import functools
 import json
 import math
 import os
@@ -38,6 +39,7 @@ def hash32(x):
     return x
 
 
+@functools.lru_cache(maxsize=64)
 def signs(k, seed=HADAMARD_SEED):
     return torch.tensor([-1.0 if hash32((seed + j) & _M32) >> 31 else 1.0 for j in range(k)], dtype=torch.float64)
 

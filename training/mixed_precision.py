@@ -189,6 +189,24 @@ def _zoo_rows(model_name, batch):
     return sensitivity(build, family, inputs, widths=WIDTHS)
 
 
+def allocation_for(model_name, setting, batch=256):
+    """{Linear name: INT width} of a -mp<B> setting on a zoo generator, as the engine allocates it from the
+    manifest table (src/engine/generation/mixedPrecisionSettings.ts): widths of the table up to the setting's
+    weight width, average at most B."""
+    import quant  # noqa: E402
+    s = quant._as_setting(setting)
+    budget, weight = s['transforms'].get('mixedBits'), s['weight']
+    if budget is None or weight is None or weight['kind'] != 'int':
+        raise quant.QuantError(f'{s["text"]}: -mp allocates INT weight widths', code='setting-unsupported',
+                               fix='use an INT weight setting with -mp<B>, e.g. W4g32-mp3')
+    rows = _zoo_rows(model_name, batch)
+    widths = [b for b in WIDTHS if b <= weight['bits']]
+    layers = [{'name': r['name'], 'params': r['params'], 'errorByBits': {b: r['errorByBits'][b] for b in widths}}
+              for r in rows]
+    bits, _, _ = allocate_bits(layers, widths, budget)
+    return bits
+
+
 def print_sensitivity(model_name, budgets, batch=256):
     rows = _zoo_rows(model_name, batch)
     widths = sorted(rows[0]['errorByBits'])

@@ -183,6 +183,10 @@ def apply_method(model, family, setting, decoder):
     setting = quant._as_setting(setting)
     if not needs_calibration(setting):
         return model
+    if setting['transforms'].get('hadamard'):  # as the engine (methodWeights.ts requireTransformsSupported)
+        raise quant.QuantError(f"{setting['text']}: -had with calibration (GPTQ, SmoothQuant, static scales) is not "
+                               'implemented (the statistics would have to be rotated too)', code='setting-unsupported',
+                               fix='use -had with RTN or -clip and per-token activations, or drop -had')
     linears = [n for n, m in model.named_modules() if isinstance(m, FakeQuantLinear) and layer_kind(n, family)]
     with full_precision(model):
         per_tensor = setting['act']['kind'] != 'none' and setting['act']['per_tensor']

@@ -72,7 +72,8 @@ def parse_setting(s):
 
     none_act = {'kind': 'none', 'bits': 16, 'fp': None, 'per_tensor': False}
     if text == 'fp32':
-        return {'text': 'fp32', 'weight': None, 'act': none_act, 'layers': list(DEFAULT_LAYERS), 'method': {'kind': 'rtn'}}
+        return {'text': 'fp32', 'weight': None, 'act': none_act, 'layers': list(DEFAULT_LAYERS), 'method': {'kind': 'rtn'},
+                'transforms': {}}
     parts = text.split('-')
     w_part = parts.pop(0)
     if not w_part.startswith('W'):
@@ -114,7 +115,7 @@ def parse_setting(s):
             fail('the layer list is empty')
         layers = [l for l in LAYER_ORDER if l in chosen]
     method = {'kind': 'rtn'}
-    if parts:
+    if parts and not _transform_token(parts[0]):
         tok = parts.pop(0)
         if tok in ('rtn', 'clip', 'gptq'):
             method = {'kind': tok}
@@ -123,9 +124,50 @@ def parse_setting(s):
             if not m:
                 fail(f'unknown method "{tok}" (rtn, clip, sq<alpha in 0..1>, gptq)')
             method = {'kind': 'smoothquant', 'alpha': float(m.group(1))}
-    if parts:
-        fail(f'unexpected "{"-".join(parts)}" at the end')
-    return {'text': text, 'weight': weight, 'act': act, 'layers': layers, 'method': method}
+    transforms = {}
+    for tok in parts:
+        key = _transform_token(tok)
+        if not key:
+            fail(f'unexpected "{tok}" where a modifier belongs (-had, -lr<rank>, -tg<k>, -mp<bits>)')
+        if key in transforms:
+            fail(f'the modifier -{TRANSFORM_TOKENS[key]} appears twice')
+        transforms[key] = _transform_value(key, tok[len(TRANSFORM_TOKENS[key]):], weight, fail)
+    if transforms:
+        if weight is None and act['kind'] == 'none':
+            fail('nothing is quantised, so a modifier has nothing to act on')
+        if 'lowRank' in transforms and weight is None:
+            fail('-lr<rank> splits quantised weights, and the weights are not quantised')
+        if 'timestepGroups' in transforms and act['kind'] == 'none':
+            fail('-tg<k> groups activation scales, and the activations are not quantised')
+    return {'text': text, 'weight': weight, 'act': act, 'layers': layers, 'method': method, 'transforms': transforms}
+
+
+# Setting modifiers (src/quant/vocabulary.ts TRANSFORM_ROWS, in their print order): key -> token.
+TRANSFORM_TOKENS = {'hadamard': 'had', 'lowRank': 'lr', 'timestepGroups': 'tg', 'mixedBits': 'mp'}
+
+
+def _transform_token(tok):
+    """The transforms key a token is a modifier of, or None ('had' exactly; 'lr', 'tg', 'mp' followed by a value)."""
+    for key, t in TRANSFORM_TOKENS.items():
+        if tok == t if key == 'hadamard' else tok.startswith(t):
+            return key
+    return None
+
+
+def _transform_value(key, arg, weight, fail):
+    if key == 'hadamard':
+        return True
+    if key in ('lowRank', 'timestepGroups'):
+        if not re.fullmatch(r'\d+', arg) or int(arg) < 1:
+            fail(f'-{TRANSFORM_TOKENS[key]}: needs a whole number >= 1, got "{arg}"')
+        return int(arg)
+    if weight is None:
+        fail('-mp<bits> needs quantised weights to spread bits over')
+    lo, hi = (2, 8) if weight['kind'] == 'int' else (min(f['bits'] for f in FP_SPECS.values()),
+                                                     max(f['bits'] for f in FP_SPECS.values()))
+    if not re.fullmatch(r'\d+(\.\d+)?', arg) or not lo <= float(arg) <= hi:
+        fail(f'-mp: "{arg}" is not a number of bits within {lo}..{hi} for this weight format')
+    return float(arg)
 
 
 def _as_setting(setting):

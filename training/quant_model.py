@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import hadamard
 import quant
 from models.var import SelfAttention as VarSelfAttention
 
@@ -52,8 +53,12 @@ class FakeQuantLinear(nn.Linear):
     # setting quantises this Linear), and the static per-tensor activation scale of per-tensor settings.
     prepared_weight = None
     act_scale = None
+    # -had: the input is rotated by R and the weight by W R before their quantisers (training/hadamard.py).
+    hadamard = False
 
     def quantised_input(self, x):
+        if self.hadamard:
+            x = hadamard.rotate_rows(x)
         if not self.quant_act_on:
             return x
         if self.training:
@@ -64,12 +69,16 @@ class FakeQuantLinear(nn.Linear):
         if self.prepared_weight is not None:
             return self.prepared_weight
         if not self.quant_weight_on:
-            return self.weight
+            return hadamard.rotate_rows(self.weight) if self.hadamard else self.weight
         if not self.training:
             if self._cached is None:
                 with torch.no_grad():
-                    self._cached = quant.fake_quant_weight(self.weight.detach().half().float(), self.setting)
+                    w = self.weight.detach().half().float()
+                    self._cached = quant.fake_quant_weight(hadamard.rotate_rows(w) if self.hadamard else w, self.setting)
             return self._cached
+        if self.hadamard:
+            raise quant.QuantError('-had is not mirrored for training (QAT)', code='setting-unsupported',
+                                   fix='train without -had')
         self._cached = None
         q = quant.fake_quant_weight(self.weight.detach().half().float(), self.setting)
         return quant._StraightThrough.apply(self.weight, q)
@@ -103,10 +112,23 @@ class FakeQuantVarAttention(VarSelfAttention):
         return self.proj(out.transpose(1, 2).reshape(B, L, C))
 
 
-def quantize_model(model, setting, family=None):
-    """In place: every Linear of the setting's layer kinds becomes a FakeQuantLinear. Returns the model."""
+NOT_MIRRORED = {'lowRank': '-lr<rank>', 'timestepGroups': '-tg<k>'}
+
+
+def quantize_model(model, setting, family=None, bits_by_linear=None):
+    """In place: every Linear of the setting's layer kinds becomes a FakeQuantLinear. Returns the model.
+    bits_by_linear ({Linear name: INT width}, the -mp allocation): those Linears quantise their weights at that
+    width, the setting's granularity and symmetry kept."""
     setting = quant._as_setting(setting)
     family = family or ('var' if hasattr(model, 'word_embed') else 'dit')
+    for key, token in NOT_MIRRORED.items():
+        if key in setting.get('transforms', {}):
+            raise quant.QuantError(f'{setting["text"]}: {token} is not mirrored in PyTorch', code='setting-unsupported',
+                                   fix='measure it with the WebGPU engine (npm run sweep)')
+    if 'mixedBits' in setting.get('transforms', {}) and bits_by_linear is None:
+        raise quant.QuantError(f'{setting["text"]}: -mp needs the per-Linear widths', code='setting-unsupported',
+                               fix='pass bits_by_linear (mixed_precision.allocation_for)')
+    rotate = bool(setting.get('transforms', {}).get('hadamard'))
     if family == 'dit' and 'embed' in setting['layers']:
         raise quant.QuantError('the DiT patch conv (layer letter e) is not mirrored in PyTorch', code='setting-unsupported',
                                fix='drop the e from the layer list')
@@ -117,6 +139,9 @@ def quantize_model(model, setting, family=None):
             m.setting = setting
             m.quant_weight_on = kind is not None and setting['weight'] is not None and kind in setting['layers']
             m.quant_act_on = kind is not None and setting['act']['kind'] != 'none' and kind in setting['layers']
+            if bits_by_linear and name in bits_by_linear:
+                m.setting = {**setting, 'weight': {**setting['weight'], 'bits': bits_by_linear[name]}}
+            m.hadamard = rotate and (m.quant_weight_on or m.quant_act_on)
             m._cached = None
             m.prepared_weight = m.act_scale = None
         elif family == 'var' and type(m) is VarSelfAttention:

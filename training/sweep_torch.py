@@ -13,6 +13,9 @@ features, with leave-one-group-out values over class-balanced groups (training/s
 says engine 'pytorch'. Settings that need calibration (GPTQ, SmoothQuant, static per-tensor activation scales)
 calibrate on the fp32 model as the engine does (ptq_model.py: same image counts, classes, batches and DiT steps;
 other random draws), and their points carry the engine's method names ('gptq128', 'sq0.5-folded').
+Modifiers: -had (quant_model.py rotates each quantised Linear's input and weight, training/hadamard.py, bit for bit
+the TypeScript rotation) and -mp<B> (mixed_precision.allocation_for: the widths the engine allocates from the
+manifest table that export_bundle.py writes from the same checkpoint) are mirrored; -lr and -tg are refused.
 """
 import argparse
 import json
@@ -25,6 +28,7 @@ import torch.distributed as dist
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evaluate  # noqa: E402
+import mixed_precision  # noqa: E402
 import quant  # noqa: E402
 import zoo  # noqa: E402
 from common import command_line  # noqa: E402
@@ -72,8 +76,10 @@ def generator_for(name, setting, decoder):
     else:
         model, ck = zoo.load_dit(int(depth))
     if setting != 'fp32':
-        quantize_model(model, setting, family)
-        apply_method(model.eval(), family, setting, decoder)
+        parsed = quant.parse_setting(setting)
+        bits = mixed_precision.allocation_for(name, parsed) if 'mixedBits' in parsed['transforms'] else None
+        quantize_model(model, parsed, family, bits_by_linear=bits)
+        apply_method(model.eval(), family, parsed, decoder)
     return family, int(depth), model.eval(), ck
 
 

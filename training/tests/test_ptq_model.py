@@ -96,6 +96,48 @@ class PtqModelTest(unittest.TestCase):
         self.assertGreaterEqual(wins, 0.9 * len(names), f'GPTQ beat RTN on {wins} of {len(names)} layers')
         self.assertLess(total_gptq, 0.9 * total_rtn)
 
+    def test_hadamard_rotation_keeps_the_function_without_quantisers(self):
+        for family in ('var', 'dit'):
+            with self.subTest(family=family):
+                model, _ = load(family)
+                with torch.no_grad():
+                    before = forward(model, family)
+                quantize_model(model, 'W4g32-A8-had', family).eval()
+                rotated = [m for m in model.modules() if isinstance(m, FakeQuantLinear) and m.hadamard]
+                self.assertEqual(len(rotated), 5)  # qkv, proj, fc1, fc2, adaLN of the one block
+                with torch.no_grad():
+                    quantised = forward(model, family)
+                for m in rotated:  # (x R)(W R)^T = x W^T: only the quantisers may change the output
+                    m.quant_weight_on = m.quant_act_on = False
+                with torch.no_grad():
+                    after = forward(model, family)
+                rel = float((after - before).norm() / before.norm())
+                self.assertLess(rel, 1e-5, f'{family}: -had without quantisers changed the output by {rel:.2e}')
+                self.assertGreater(float((quantised - before).norm() / before.norm()), 1e-4)
+
+    def test_mixed_bits_per_linear(self):
+        model, _ = load('var')
+        quantize_model(model, 'W4g32-mp3', 'var', bits_by_linear={'blocks.0.ffn.fc1': 2, 'blocks.0.ffn.fc2': 4})
+        widths = {n: m.setting['weight']['bits'] for n, m in model.named_modules()
+                  if isinstance(m, FakeQuantLinear) and m.quant_weight_on}
+        self.assertEqual(widths['blocks.0.ffn.fc1'], 2)
+        self.assertEqual(widths['blocks.0.ffn.fc2'], 4)
+        self.assertEqual(widths['blocks.0.attn.proj'], 4)  # not in the allocation: the setting's width
+        with self.assertRaises(quant.QuantError):
+            quantize_model(load('var')[0], 'W4g32-mp3', 'var')  # -mp without an allocation
+        with self.assertRaises(quant.QuantError):
+            quantize_model(load('var')[0], 'W4g32-lr8', 'var')  # not mirrored: refused, not ignored
+
+    def test_modifiers_parse_as_the_typescript_grammar(self):
+        s = quant.parse_setting('W4g32-A8-sq0.5-had-mp3.5')
+        self.assertEqual(s['method'], {'kind': 'smoothquant', 'alpha': 0.5})
+        self.assertEqual(s['transforms'], {'hadamard': True, 'mixedBits': 3.5})
+        self.assertEqual(quant.parse_setting('W4g32-A8-lr16-tg5')['transforms'], {'lowRank': 16, 'timestepGroups': 5})
+        for bad, why in [('W4g32-had-had', 'twice'), ('W4g32-mp9', 'within 2..8'), ('W4g32-lr0', '>= 1'),
+                         ('W32-A16-had', 'nothing is quantised'), ('W4g32-tg4', 'activations are not quantised')]:
+            with self.assertRaisesRegex(quant.QuantError, why):
+                quant.parse_setting(bad)
+
     def test_method_names_are_the_engines(self):
         self.assertEqual(ptq_model.method_name('W3g32-gptq'), 'gptq128')
         self.assertEqual(ptq_model.method_name('W8c-A8-sq0.5'), 'sq0.5-folded')
