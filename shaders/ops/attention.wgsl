@@ -3,9 +3,13 @@
 // units), so a KV cache [B, H, capacity, d] or a token-major qkv matmul output [B, T, 3, H, d] is read in place.
 // MASK_BY_LEVEL: query i (absolute position firstQueryPosition + i) sees key j iff levels[j] <= levels[query]
 // (VAR's block-causal mask over scales); otherwise every query sees every key.
-// KV_F16: k and v hold f16 values, two per u32 (pack2x16float, VAR's KV cache: half its bytes), so a vec4 is
-// one vec2u; otherwise they hold f32 and a vec4 is two vec2u. Both are bound as array<vec2u> so one shader
-// reads either (unpack2x16float needs no shader-f16 extension); layouts count elements either way.
+// KV_FORMAT says how k and v are stored (all bound as array<u32>, so one shader reads each; no shader-f16 or
+// other extension needed); layouts count elements in every format:
+//   0 f32: one value per word (its bits), a vec4 is 4 words;
+//   1 f16: two values per word (pack2x16float; VAR's KV cache at half the bytes), a vec4 is 2 words;
+//   2 q8:  four int8 codes per word (pack4x8snorm of value / scale), a vec4 is one word, and each head row of
+//          headDim values has one f32 scale (its absmax) at word kvScaleOffset + (row start element) / headDim of
+//          the same buffer (VAR's KV cache at a quarter of the bytes, plus one word per row).
 //
 // A workgroup owns QUERY_TILE queries of one (b, h), one query per invocation. Keys stream through workgroup
 // memory KEY_TILE at a time (every invocation reads every key: one load serves the tile); each invocation keeps
@@ -31,6 +35,7 @@ struct Params {
   vTokenStride: u32,
   firstQueryPosition: u32,
   scale: f32,
+  kvScaleOffset: u32,
 }
 
 override QUERY_TILE: u32 = 64u;
@@ -38,7 +43,7 @@ override KEY_TILE: u32 = 16u;
 // Head dim / 4: a compile-time fact of the model (VAR 64, our DiT 32).
 override HEAD_VECS: u32 = 16u;
 override MASK_BY_LEVEL: bool = false;
-override KV_F16: bool = false;
+override KV_FORMAT: u32 = 0u;
 // Private arrays need a constant size: head dims up to 128.
 const MAX_HEAD_VECS: u32 = 32u;
 // Finite start of the running max: exp(start - s) is then 0, never NaN from -inf - -inf.
@@ -46,29 +51,34 @@ const LOWEST: f32 = -3.0e38;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4f>;
-@group(0) @binding(2) var<storage, read> k: array<vec2u>;
-@group(0) @binding(3) var<storage, read> v: array<vec2u>;
+@group(0) @binding(2) var<storage, read> k: array<u32>;
+@group(0) @binding(3) var<storage, read> v: array<u32>;
 @group(0) @binding(4) var<storage, read> levels: array<u32>;
 @group(0) @binding(5) var<storage, read_write> out: array<vec4f>;
 
 var<workgroup> tileK: array<vec4f, KEY_TILE * HEAD_VECS>;
 var<workgroup> tileV: array<vec4f, KEY_TILE * HEAD_VECS>;
 
-// The vec4 at vec4 index i (element 4i) of k / v, in either storage format.
+// The vec4 at vec4 index i (element 4i) of k / v, in KV_FORMAT. For q8 the row's scale is the word at
+// kvScaleOffset + i / HEAD_VECS (the caller keeps rows headDim-aligned, so i / HEAD_VECS is the row index).
 fn loadK(i: u32) -> vec4f {
-  if (KV_F16) {
-    let w = k[i];
-    return vec4f(unpack2x16float(w.x), unpack2x16float(w.y));
+  if (KV_FORMAT == 2u) {
+    return unpack4x8snorm(k[i]) * bitcast<f32>(k[params.kvScaleOffset + i / HEAD_VECS]);
   }
-  return bitcast<vec4f>(vec4u(k[2u * i], k[2u * i + 1u]));
+  if (KV_FORMAT == 1u) {
+    return vec4f(unpack2x16float(k[2u * i]), unpack2x16float(k[2u * i + 1u]));
+  }
+  return bitcast<vec4f>(vec4u(k[4u * i], k[4u * i + 1u], k[4u * i + 2u], k[4u * i + 3u]));
 }
 
 fn loadV(i: u32) -> vec4f {
-  if (KV_F16) {
-    let w = v[i];
-    return vec4f(unpack2x16float(w.x), unpack2x16float(w.y));
+  if (KV_FORMAT == 2u) {
+    return unpack4x8snorm(v[i]) * bitcast<f32>(v[params.kvScaleOffset + i / HEAD_VECS]);
   }
-  return bitcast<vec4f>(vec4u(v[2u * i], v[2u * i + 1u]));
+  if (KV_FORMAT == 1u) {
+    return vec4f(unpack2x16float(v[2u * i]), unpack2x16float(v[2u * i + 1u]));
+  }
+  return bitcast<vec4f>(vec4u(v[4u * i], v[4u * i + 1u], v[4u * i + 2u], v[4u * i + 3u]));
 }
 
 @compute @workgroup_size(QUERY_TILE)

@@ -5,8 +5,14 @@
 // qkv is the mat_qkv output [B, tokens, 3C] (C = H*d, chunks q, k, v, each split into H heads of d).
 // normalize(x) = x / max(|x|, 1e-12) over the head dimension (torch F.normalize).
 // One invocation per (b, h, t): it walks its head's d values twice (norms, then writes).
-// KV_F16: the caches hold f16 values two per u32 (pack2x16float of elements 2i, 2i+1: half the bytes of f32,
-// no shader-f16 extension needed); otherwise one f32 per u32 (its bits). d is even, so a pair never spans heads.
+// KV_FORMAT, how the caches store values (no shader-f16 or other extension needed in any):
+//   0 f32: one value per u32 (its bits);
+//   1 f16: two per u32 (pack2x16float of elements 2i, 2i+1: half the bytes; d is even, so a pair never spans heads);
+//   2 q8:  four int8 codes per u32 (pack4x8snorm of value / absmax of its head row: a quarter of the bytes; d is a
+//          multiple of 4), then, after all batch x heads x capacity x d / 4 code words, one f32 scale per head row
+//          (the row's absmax; the value is unpack4x8snorm(code) x scale). One invocation owns one head row, so
+//          its absmax needs no reduction across invocations. For k, value / absmax = k_raw / max|k_raw| (the
+//          L2 norm cancels) and the scale is max|k_raw| / |k_raw| <= 1.
 
 struct Params {
   batch: u32,
@@ -18,7 +24,7 @@ struct Params {
 }
 
 override WORKGROUP_SIZE: u32 = 64u;
-override KV_F16: bool = false;
+override KV_FORMAT: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
@@ -63,7 +69,27 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   for (var e = 0u; e < d; e++) {
     q[qDst + e] = ((qkv[src + e] + qBias[h * d + e]) / qNorm) * qScale;
   }
-  if (KV_F16) {
+  if (KV_FORMAT == 2u) {
+    var kMax = 0.0;
+    var vMax = 0.0;
+    for (var e = 0u; e < d; e++) {
+      kMax = max(kMax, abs(qkv[src + C + e]));
+      vMax = max(vMax, abs(qkv[src + 2u * C + e] + vBias[h * d + e]));
+    }
+    // An all-zero row stores zero codes and a zero scale.
+    let kInv = select(0.0, 1.0 / kMax, kMax > 0.0);
+    let vInv = select(0.0, 1.0 / vMax, vMax > 0.0);
+    for (var e = 0u; e < d; e += 4u) {
+      let kVec = vec4f(qkv[src + C + e], qkv[src + C + e + 1u], qkv[src + C + e + 2u], qkv[src + C + e + 3u]);
+      let vVec = vec4f(qkv[src + 2u * C + e], qkv[src + 2u * C + e + 1u], qkv[src + 2u * C + e + 2u], qkv[src + 2u * C + e + 3u]) +
+        vec4f(vBias[h * d + e], vBias[h * d + e + 1u], vBias[h * d + e + 2u], vBias[h * d + e + 3u]);
+      kCache[(cacheDst + e) / 4u] = pack4x8snorm(kVec * kInv);
+      vCache[(cacheDst + e) / 4u] = pack4x8snorm(vVec * vInv);
+    }
+    let scaleWord = params.batch * params.heads * params.capacity * d / 4u + bh * params.capacity + params.cachePosition + t;
+    kCache[scaleWord] = bitcast<u32>(kMax / kNorm);
+    vCache[scaleWord] = bitcast<u32>(vMax);
+  } else if (KV_FORMAT == 1u) {
     for (var e = 0u; e < d; e += 2u) {
       let kPair = vec2f(qkv[src + C + e], qkv[src + C + e + 1u]) / kNorm;
       let vPair = vec2f(qkv[src + 2u * C + e], qkv[src + 2u * C + e + 1u]) + vec2f(vBias[h * d + e], vBias[h * d + e + 1u]);

@@ -9,3 +9,4 @@ export * from './vq';
 export * from './sampling';
 export * from './diffusionSchedule';
 export * from './diffusionStep';
+export * from './kvCacheQ8';

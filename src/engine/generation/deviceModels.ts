@@ -18,7 +18,14 @@ import { FULL_PRECISION, settingToString, type QuantSetting } from '../../quant/
 import type { ActivationFormat } from '../../quant/formats';
 import type { LinearInputStats } from '../../models/runtime/linearInputs';
 import { requireTransformsSupported, type PreparedLinear } from '../../models/runtime/methodWeights';
-import { planDitMemory, planVarMemory, requireMemoryFits, type MemoryPlan } from '../../models/runtime/memoryPlan';
+import {
+  memoryProblem,
+  planDitMemory,
+  planVarMemory,
+  requireMemoryFits,
+  type MemoryPlan,
+} from '../../models/runtime/memoryPlan';
+import type { VarKvFormat } from '../../models/var/varConfig';
 import { calibrateInputs, calibrateScales } from './calibration';
 import { mixedPrecisionPlan } from './mixedPrecisionSettings';
 import { LruCache } from './lruCache';
@@ -112,10 +119,11 @@ export class DeviceModels {
       // Modifiers the engine cannot run (or that do not apply to this family) are refused, never ignored.
       requireTransformsSupported(setting, m.manifest.family);
       // Refused with a typed error (ModelError 'memory-over-budget' / 'tensor-too-large') before any buffer is created.
+      const kvFormat = this.varKvFormat(bundles, setting);
       requireMemoryFits(
-        this.memoryPlan(bundles, setting),
+        this.memoryPlan(bundles, setting, kvFormat),
         setting,
-        (s) => this.memoryPlan(bundles, s),
+        (s) => this.memoryPlan(bundles, s, this.varKvFormat(bundles, s)),
         this.device.limits,
         this.memoryBudgetBytes,
       );
@@ -128,6 +136,7 @@ export class DeviceModels {
           activationScales,
           prepared,
           settingByLinear,
+          kvFormat,
         });
         let sampler: VarSampler;
         try {
@@ -159,7 +168,7 @@ export class DeviceModels {
    * Estimated GPU bytes of (model, setting) as this engine runs it: one image per sampling run (cond + uncond rows),
    * DiT with up to 250 steps of noise, the tokenizer, and the ONNX decoder/classifier files of the required bundles.
    */
-  memoryPlan(bundles: LoadedBundles, setting: QuantSetting): MemoryPlan {
+  memoryPlan(bundles: LoadedBundles, setting: QuantSetting, kvFormat?: VarKvFormat): MemoryPlan {
     const m = bundles.model.manifest;
     let decoderBytes = 0;
     for (const b of bundles.required.values()) {
@@ -169,7 +178,20 @@ export class DeviceModels {
     const options = { batch: 1, decoderBytes, alignment: this.device.limits.minStorageBufferOffsetAlignment };
     if (m.family === 'dit') return planDitMemory(m.id, m.config, setting, options);
     const tokenizer = bundles.required.get(m.requires.tokenizer)?.manifest as VqvaeManifest | undefined;
-    return planVarMemory(m.id, m.config, setting, { ...options, tokenizer: tokenizer?.config });
+    return planVarMemory(m.id, m.config, setting, { ...options, tokenizer: tokenizer?.config, kvFormat });
+  }
+
+  /**
+   * VAR's KV cache format for (model, setting): f16 (the default: our bundles' parity and exact golden tokens)
+   * unless only the q8 cache (int8 + a scale per token and head, 47% of the f16 bytes) makes the model fit the
+   * budget, e.g. the official d16 at W4g128 on a small budget (docs/official-models.md). q8 costs accuracy: the
+   * mnist-var-d1 logits move by 1.9e-3 of their range (f16: 1.2e-4) and mnist-var-d3 draws 4 of 30 golden tokens
+   * differently (test/gpu/models/varKvCache.test.ts). DiT has no KV cache: undefined.
+   */
+  varKvFormat(bundles: LoadedBundles, setting: QuantSetting): VarKvFormat | undefined {
+    if (bundles.model.manifest.family !== 'var') return undefined;
+    const f16 = this.memoryPlan(bundles, setting, 'f16');
+    return memoryProblem(f16, this.device.limits, this.memoryBudgetBytes) === undefined ? 'f16' : 'q8';
   }
 
   /** True when the weights of (model, setting) are in the cache (then model() needs no scales or prepared weights). */

@@ -16,6 +16,11 @@
  * kvFormat 'f16': k and v hold f16 values packed two per u32 (pack2x16float; VAR's KV cache, half the bytes of
  * f32, read with unpack2x16float so no shader-f16 extension is needed); layouts still count elements. Reference:
  * attentionRef on K/V rounded to f16 (roundToF16, src/quant/f16.ts).
+ * kvFormat 'q8': k and v hold int8 codes packed four per u32 (pack4x8snorm of value / row absmax), and each head
+ * row of headDim values has one f32 scale (its absmax) at word `kvScaleOffset + rowStart / headDim` of the same
+ * buffer (VAR's KV cache: a quarter of the f32 bytes plus a word per row; see VarQkvPrepareKernel). Layout offsets
+ * and strides must then be multiples of headDim (row starts). Reference: attentionRef on K/V through
+ * quantizeKvRowsQ8 (src/ops/kvCacheQ8.ts).
  */
 import attentionWgsl from '../../../shaders/ops/attention.wgsl?raw';
 import { OpKernel, requireNoAliasing, type BufferSlice } from './opKernel';
@@ -24,13 +29,25 @@ import { headMajorLayout, type HeadLayout } from '../../ops/attention';
 
 const OWNER = 'AttentionKernel';
 
-/** Storage of attention keys and values: f32, or f16 packed two per u32 (pack2x16float). */
-export type KvFormat = 'f32' | 'f16';
+/**
+ * Storage of attention keys and values: f32, f16 packed two per u32 (pack2x16float), or int8 codes packed four
+ * per u32 followed by one f32 scale per head row (q8).
+ */
+export type KvFormat = 'f32' | 'f16' | 'q8';
 
-/** 4-byte words that `elements` K/V values take in `format`. */
-export function kvWords(elements: number, format: KvFormat): number {
+/**
+ * 4-byte words that `elements` K/V values (whole head rows of `headDim`) take in `format`; for q8 the codes come
+ * first (q8ScaleOffset words), then one scale word per row.
+ */
+export function kvWords(elements: number, format: KvFormat, headDim = 4): number {
+  if (format === 'q8') return q8ScaleOffset(elements) + Math.ceil(elements / headDim);
   return format === 'f16' ? Math.ceil(elements / 2) : elements;
 }
+
+/** Word index at which a q8 buffer of `elements` values stores its row scales (after the codes). */
+export const q8ScaleOffset = (elements: number): number => Math.ceil(elements / 4);
+/** The shaders' KV_FORMAT override per format. */
+export const KV_FORMAT_CODE: Readonly<Record<KvFormat, number>> = { f32: 0, f16: 1, q8: 2 };
 const QUERY_TILE = 64;
 const KEY_TILE = 16;
 const MAX_HEAD_DIM = 128;
@@ -52,8 +69,10 @@ export interface AttentionArgs {
   /** Default: contiguous [B, H, keys, d]. */
   readonly kLayout?: HeadLayout;
   readonly vLayout?: HeadLayout;
-  /** How k and v are stored: f32 (default) or f16 packed two per u32. q and out are always f32. */
+  /** How k and v are stored: f32 (default), f16 packed two per u32, or q8. q and out are always f32. */
   readonly kvFormat?: KvFormat;
+  /** q8 only: the word at which k's and v's row scales start (q8ScaleOffset of the cache's element count). */
+  readonly kvScaleOffset?: number;
   readonly mask?: {
     /** u32 scale index per absolute token position, at least max(keys, firstQueryPosition + queries) entries. */
     readonly levels: BufferSlice;
@@ -90,16 +109,37 @@ export class AttentionKernel extends OpKernel<AttentionArgs> {
       `q [${batch}, ${heads}, ${queries}, ${headDim}] through qLayout`,
     );
     const kvFormat = args.kvFormat ?? 'f32';
+    const kvScaleOffset = args.kvScaleOffset ?? 0;
+    if (kvFormat === 'q8') {
+      if (args.kvScaleOffset === undefined)
+        this.fail('kvFormat q8 needs kvScaleOffset (q8ScaleOffset of the cache size)');
+      this.requireNonNegative('kvScaleOffset', kvScaleOffset);
+      for (const [name, layout] of [
+        ['kLayout', kLayout],
+        ['vLayout', vLayout],
+      ] as const) {
+        if (Object.values(layout).some((value) => value % headDim !== 0))
+          this.fail(
+            `${name} must have offset and strides that are multiples of headDim ${headDim} for a q8 cache (one scale per head row)`,
+          );
+      }
+    }
+    const kvExtent = (name: string, layout: HeadLayout): number => {
+      const elements = this.extent(name, layout, batch, heads, keys, headDim);
+      return kvFormat === 'q8'
+        ? Math.max(Math.ceil(elements / 4), kvScaleOffset + Math.ceil(elements / headDim))
+        : kvWords(elements, kvFormat);
+    };
     const k = this.storage(
       'k',
       args.k,
-      kvWords(this.extent('kLayout', kLayout, batch, heads, keys, headDim), kvFormat),
+      kvExtent('kLayout', kLayout),
       `${kvFormat} k [${batch}, ${heads}, ${keys}, ${headDim}] through kLayout`,
     );
     const v = this.storage(
       'v',
       args.v,
-      kvWords(this.extent('vLayout', vLayout, batch, heads, keys, headDim), kvFormat),
+      kvExtent('vLayout', vLayout),
       `${kvFormat} v [${batch}, ${heads}, ${keys}, ${headDim}] through vLayout`,
     );
     const out = this.storage(
@@ -124,7 +164,7 @@ export class AttentionKernel extends OpKernel<AttentionArgs> {
     this.dispatch(
       encoder,
       `d${headDim}.mask${masked}.${kvFormat}`,
-      { QUERY_TILE, KEY_TILE, HEAD_VECS: headDim / 4, MASK_BY_LEVEL: masked, KV_F16: kvFormat === 'f16' ? 1 : 0 },
+      { QUERY_TILE, KEY_TILE, HEAD_VECS: headDim / 4, MASK_BY_LEVEL: masked, KV_FORMAT: KV_FORMAT_CODE[kvFormat] },
       [
         batch,
         heads,
@@ -135,6 +175,7 @@ export class AttentionKernel extends OpKernel<AttentionArgs> {
         ...vec(vLayout),
         firstQueryPosition,
         f32Bits(scale),
+        kvScaleOffset,
       ],
       { 1: q, 2: k, 3: v, 4: levels, 5: out },
       this.grid(batch * heads * tilesPerHead),

@@ -13,10 +13,16 @@
  *
  * kvFormat 'f16' stores the cache rows as f16 packed two per u32 (pack2x16float), half the bytes of f32; read
  * them with AttentionKernel's kvFormat 'f16'. Reference: varQkvPrepareRef with k and v rounded by roundToF16.
+ * kvFormat 'q8' stores int8 codes four per u32 (pack4x8snorm of value / absmax of its head row) and, after all
+ * the code words (q8ScaleOffset), one f32 absmax per (b, h, row): a quarter of the f32 bytes plus a word per
+ * row. One scale per (token, head) because one invocation owns exactly that row (no reduction across
+ * invocations) and V, unlike the unit-norm K, has no fixed range, so a per-row absmax adapts to each. Read with
+ * AttentionKernel's kvFormat 'q8' and kvScaleOffset = q8ScaleOffset(batch * heads * capacity * headDim).
+ * Reference: quantizeKvRowsQ8 (src/ops/kvCacheQ8.ts).
  */
 import varQkvPrepareWgsl from '../../../shaders/ops/var_qkv_prepare.wgsl?raw';
 import { OpKernel, requireNoAliasing, type BufferSlice } from './opKernel';
-import { kvWords, type KvFormat } from './attentionKernel';
+import { KV_FORMAT_CODE, kvWords, type KvFormat } from './attentionKernel';
 
 const OWNER = 'VarQkvPrepareKernel';
 const WORKGROUP_SIZE = 64;
@@ -34,7 +40,7 @@ export interface VarQkvPrepareArgs {
   /** [batch, heads, capacity, headDim] each, in kvFormat. */
   readonly kCache: BufferSlice;
   readonly vCache: BufferSlice;
-  /** How the caches store values: f32 (default) or f16 packed two per u32. */
+  /** How the caches store values: f32 (default), f16 packed two per u32, or q8 (codes, then row scales). */
   readonly kvFormat?: KvFormat;
   readonly batch: number;
   readonly tokens: number;
@@ -78,7 +84,9 @@ export class VarQkvPrepareKernel extends OpKernel<VarQkvPrepareArgs> {
     const q = this.storage('q', args.q, batch * tokens * C, `f32 q [${batch}, ${heads}, ${tokens}, ${headDim}]`);
     const kvFormat = args.kvFormat ?? 'f32';
     if (kvFormat === 'f16' && headDim % 2 !== 0) this.fail(`headDim ${headDim} must be even for an f16 KV cache`);
-    const cacheWords = kvWords(batch * heads * capacity * headDim, kvFormat);
+    if (kvFormat === 'q8' && headDim % 4 !== 0)
+      this.fail(`headDim ${headDim} must be a multiple of 4 for a q8 KV cache (four codes per word)`);
+    const cacheWords = kvWords(batch * heads * capacity * headDim, kvFormat, headDim);
     const kCache = this.storage(
       'kCache',
       args.kCache,
@@ -97,7 +105,7 @@ export class VarQkvPrepareKernel extends OpKernel<VarQkvPrepareArgs> {
     this.dispatch(
       encoder,
       kvFormat,
-      { WORKGROUP_SIZE, KV_F16: kvFormat === 'f16' ? 1 : 0 },
+      { WORKGROUP_SIZE, KV_FORMAT: KV_FORMAT_CODE[kvFormat] },
       [batch, tokens, heads, headDim, capacity, cachePosition],
       { 1: qkv, 2: qBias, 3: vBias, 4: scaleMulLog, 5: q, 6: kCache, 7: vCache },
       this.grid(Math.ceil(invocations / WORKGROUP_SIZE)),

@@ -15,8 +15,9 @@
  *    biases and the other tensors the forward reads (uploadWords: >= 16 bytes);
  *  - activations: the sampler's Workspace for `batch` images (cond + uncond rows), buffers rounded up to 16 bytes
  *    (DiT: with every step's timesteps and noise, `steps` of them);
- *  - the VAR KV cache: 2 x depth x (2 batch) x L x C f16 (VarModel's default kvFormat; f32 doubles it),
- *    L = sum of pn^2 (680 for the official 10 scales);
+ *  - the VAR KV cache: 2 x depth x (2 batch) x L x C values in `kvFormat` (varKvCacheWords: f16 by default,
+ *    f32 doubles it, q8 is a quarter of f32 plus a word per (token, head) row), L = sum of pn^2 (680 for the
+ *    official 10 scales);
  *  - the tokenizer's codebook and phi convs (VAR), and the ONNX decoders/classifier at their file size
  *    (onnxruntime uploads their initializers; a lower bound of what it allocates).
  *
@@ -37,7 +38,7 @@ import {
 import { WEIGHT_FORMAT_ROWS } from '../../quant/vocabulary';
 import { settingToString, type QuantSetting } from '../../quant/setting';
 import type { DitConfig, VarConfig, VqvaeConfig } from '../bundle/types.ts';
-import { varLinearSpecs, varWorkspaceNeeds } from '../var/varConfig';
+import { DEFAULT_KV_FORMAT, varLinearSpecs, varSamplerNeeds, type VarKvFormat } from '../var/varConfig';
 import { ditLinearSpecs, ditTokens, ditWorkspaceNeeds } from '../dit/ditConfig';
 import { activationQuantized, weightQuantized, type LinearSpec } from './layers';
 import { ModelError } from './errors';
@@ -76,6 +77,8 @@ export interface PlanOptions {
   readonly steps?: number;
   /** minStorageBufferOffsetAlignment of the device (per-scale and per-step regions are aligned to it); default 256. */
   readonly alignment?: number;
+  /** VAR: how the KV cache is stored (VarModel's kvFormat); default DEFAULT_KV_FORMAT (f16). */
+  readonly kvFormat?: VarKvFormat;
 }
 
 export interface MemoryLimits {
@@ -218,19 +221,8 @@ export function planVarMemory(
     { name: 'levels', part: 'other', bytes: uploadBytes(L * 4) },
   );
 
-  // VarSampler.sample: S = 2B rows per token (cond + uncond), the largest scale's maxT tokens at once.
-  const S = 2 * B;
-  const V = c.vocabSize;
-  const maxT = Math.max(...c.patchNums.map((p) => p * p));
-  const rows = S * maxT;
-  const needs = varWorkspaceNeeds(c, S, rows);
-  let tokens = 0;
-  let uniforms = 0;
-  for (const pn of c.patchNums) {
-    tokens += alignElements(B * pn * pn, align);
-    uniforms += alignElements(B * pn * pn * V, align);
-  }
-  Object.assign(needs, { logitsCfg: B * maxT * V, uniforms, tokens, nextMap: B * maxT * c.cvae, embed: B * maxT * C });
+  // VarSampler.sample: 2B rows per token (cond + uncond), the largest scale's tokens at once; the same list.
+  const needs = varSamplerNeeds(c, B, options.kvFormat ?? DEFAULT_KV_FORMAT, align);
   const t = options.tokenizer;
   if (t) {
     const latent = B * t.cvae * t.latentSize ** 2;

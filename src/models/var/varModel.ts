@@ -14,6 +14,7 @@ import { GpuModelWeights, type WeightReport } from '../runtime/modelWeights';
 import type { PreparedLinear } from '../runtime/methodWeights';
 import { KernelSet } from '../runtime/kernelSet';
 import { slice, uploadWords, writeWords } from '../../gpu/buffers';
+import { q8ScaleOffset } from '../../kernels/ops/attentionKernel';
 import { ModelError, requireArgument, requireLiveModel } from '../runtime/errors';
 import type { Workspace } from '../runtime/workspace';
 import {
@@ -37,7 +38,8 @@ export interface VarLoadOptions {
   readonly settingByLinear?: ReadonlyMap<string, QuantSetting>;
   /**
    * KV cache storage (default f16: half the bytes; attention still computes in f32). 'f32' keeps K/V as the
-   * Python reference does, for replaying its goldens to the last bits (parity).
+   * Python reference does, for replaying its goldens to the last bits (parity); 'q8' stores int8 codes with a
+   * scale per (token, head) row (a quarter of f32 plus a word per row), for models whose f16 cache does not fit.
    */
   readonly kvFormat?: VarKvFormat;
 }
@@ -177,7 +179,8 @@ export class VarModel {
       dst: ws.get('condSilu'),
       count: S * C,
     });
-    const scratch = ws.get('scratch');
+    // The logits buffer is free until the head runs: the Linears' scratch (varWorkspaceNeeds).
+    const scratch = ws.get('logits');
     for (let b = 0; b < this.config.depth; b++) {
       this.weights
         .linear(`blocks.${b}.ada_lin.1`)
@@ -199,7 +202,7 @@ export class VarModel {
   ): void {
     this.weights
       .linear('word_embed')
-      .encode(encoder, this.kernels, { x: input, y: output, m: rows, scratch: ws.get('scratch') });
+      .encode(encoder, this.kernels, { x: input, y: output, m: rows, scratch: ws.get('logits') });
   }
 
   /** x += levelPos[first .. first+tokens) for each of `samples` consecutive groups of `tokens` rows of `target`. */
@@ -232,9 +235,15 @@ export class VarModel {
     const { samples: S, tokens: T, position } = run;
     const rows = S * T;
     const k = this.kernels;
+    // Shared buffers (lifetimes in varWorkspaceNeeds): h is also q; mlp is qkv, then the attention output, then
+    // the MLP hidden; logits is the block Linears' scratch until the head writes it.
     const x = ws.get('x');
     const h = ws.get('h');
-    const scratch = ws.get('scratch');
+    const q = h;
+    const mlp = ws.get('mlp');
+    const out = ws.get('out');
+    const scratch = ws.get('logits');
+    const kvScaleOffset = this.kvFormat === 'q8' ? q8ScaleOffset(S * H * L * d) : undefined;
     for (let b = 0; b < depth; b++) {
       const p = `blocks.${b}`;
       const ada = ws.get(`ada${b}`);
@@ -248,13 +257,13 @@ export class VarModel {
         eps: lnEps,
         modulation: { buffer: ada, tokensPerSample: T, scale: vec(2), shift: vec(4) },
       });
-      this.weights.linear(`${p}.attn.mat_qkv`).encode(encoder, k, { x: h, y: ws.get('qkv'), m: rows, scratch });
+      this.weights.linear(`${p}.attn.mat_qkv`).encode(encoder, k, { x: h, y: mlp, m: rows, scratch });
       k.varQkv.encode(encoder, {
-        qkv: ws.get('qkv'),
+        qkv: mlp,
         qBias: this.weights.tensor(`${p}.attn.q_bias`),
         vBias: this.weights.tensor(`${p}.attn.v_bias`),
         scaleMulLog: this.weights.tensor(`${p}.attn.scale_mul_1H11`),
-        q: ws.get('q'),
+        q,
         kCache: ws.get(`k${b}`),
         vCache: ws.get(`v${b}`),
         batch: S,
@@ -267,10 +276,10 @@ export class VarModel {
       });
       const cacheLayout = { offset: 0, batchStride: H * L * d, headStride: L * d, tokenStride: d };
       k.attention.encode(encoder, {
-        q: ws.get('q'),
+        q,
         k: ws.get(`k${b}`),
         v: ws.get(`v${b}`),
-        out: ws.get('attn'),
+        out: mlp,
         batch: S,
         heads: H,
         headDim: d,
@@ -280,14 +289,13 @@ export class VarModel {
         kLayout: cacheLayout,
         vLayout: cacheLayout,
         kvFormat: this.kvFormat,
+        kvScaleOffset,
         mask: run.masked ? { levels: this.levels, firstQueryPosition: position } : undefined,
       });
-      this.weights
-        .linear(`${p}.attn.proj`)
-        .encode(encoder, k, { x: ws.get('attn'), y: ws.get('out'), m: rows, scratch });
+      this.weights.linear(`${p}.attn.proj`).encode(encoder, k, { x: mlp, y: out, m: rows, scratch });
       k.residual.encode(encoder, {
         x,
-        y: ws.get('out'),
+        y: out,
         rows,
         channels: C,
         gate: { buffer: ada, tokensPerSample: T, ...vec(0) },
@@ -300,14 +308,12 @@ export class VarModel {
         eps: lnEps,
         modulation: { buffer: ada, tokensPerSample: T, scale: vec(3), shift: vec(5) },
       });
-      this.weights.linear(`${p}.ffn.fc1`).encode(encoder, k, { x: h, y: ws.get('hidden'), m: rows, scratch });
-      k.activation.encode(encoder, { activation: 'gelu-tanh', dst: ws.get('hidden'), count: rows * mlpRatio * C });
-      this.weights
-        .linear(`${p}.ffn.fc2`)
-        .encode(encoder, k, { x: ws.get('hidden'), y: ws.get('out'), m: rows, scratch });
+      this.weights.linear(`${p}.ffn.fc1`).encode(encoder, k, { x: h, y: mlp, m: rows, scratch });
+      k.activation.encode(encoder, { activation: 'gelu-tanh', dst: mlp, count: rows * mlpRatio * C });
+      this.weights.linear(`${p}.ffn.fc2`).encode(encoder, k, { x: mlp, y: out, m: rows, scratch });
       k.residual.encode(encoder, {
         x,
-        y: ws.get('out'),
+        y: out,
         rows,
         channels: C,
         gate: { buffer: ada, tokensPerSample: T, ...vec(1) },
@@ -327,7 +333,14 @@ export class VarModel {
         shift: { stride: 2 * C, offset: C },
       },
     });
-    this.weights.linear('head').encode(encoder, k, { x: h, y: ws.get('logits'), m: rows, scratch });
+    this.encodeHead(encoder, ws, rows);
+  }
+
+  /** head(ws.h) -> ws.logits over `rows` rows (mlp, free by now, is its scratch). */
+  encodeHead(encoder: GPUCommandEncoder, ws: Workspace, rows: number): void {
+    this.weights
+      .linear('head')
+      .encode(encoder, this.kernels, { x: ws.get('h'), y: ws.get('logits'), m: rows, scratch: ws.get('mlp') });
   }
 
   destroy(): void {

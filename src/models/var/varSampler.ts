@@ -3,9 +3,9 @@
  * and the uncond rows (the null class) go through the KV-cache forward together; CfgCombineKernel mixes the
  * logits with t = cfg * k / (K-1); SampleTokensKernel filters (top-k, top-p) and draws a token per position
  * from its row of uniforms (Gumbel-max); the tokenizer step turns the tokens into f_hat and the next scale's input. Uniforms come
- * from the request (the goldens record torch's) or from our seeded PCG32, uploaded once for the whole run.
+ * from the request (the goldens record torch's) or from our seeded PCG32, uploaded scale by scale.
  *
- * Without traces the whole run is one submission. Per-step traces (tokens, f_hat, logits, soft features, the
+ * Without traces the run is one submission per scale (each uploads its scale's uniforms). Per-step traces (tokens, f_hat, logits, soft features, the
  * step input) are read back only when asked for, which splits the run into a submission per step.
  */
 import { filterTopKTopP } from '../../ops/sampling';
@@ -14,7 +14,7 @@ import { Pcg32 } from '../runtime/prng';
 import { Workspace } from '../runtime/workspace';
 import { alignElements, readF32, readU32, slice, writeWords } from '../../gpu/buffers';
 import { requireArgument, requireLiveModel } from '../runtime/errors';
-import { scaleStarts } from './varConfig';
+import { scaleStarts, varSamplerNeeds } from './varConfig';
 import type { VarModel } from './varModel';
 import type { VarTokenizer } from './varTokenizer';
 
@@ -94,7 +94,7 @@ export class VarSampler {
     requireLiveModel(OWNER, this.destroyed);
     const { model, tokenizer, ws } = this;
     const { device, kernels } = model;
-    const { patchNums, vocabSize: V, width: C, cvae, numClasses } = model.config;
+    const { patchNums, vocabSize: V, width: C, numClasses } = model.config;
     const K = patchNums.length;
     const B = request.labels.length;
     const S = 2 * B;
@@ -121,36 +121,22 @@ export class VarSampler {
     }
     const trace = request.trace ?? {};
     const tracing = Object.values(trace).some(Boolean);
-    const maxT = Math.max(...patchNums.map((p) => p * p));
     const alignment = device.limits.minStorageBufferOffsetAlignment;
-    // Per scale, a region of the tokens buffer [B, pn^2] and of the uniforms buffer [B, pn^2, V], each starting
-    // at a storage-offset boundary.
+    // Per scale, a region of the tokens buffer [B, pn^2] starting at a storage-offset boundary.
     const regions: number[] = [];
-    const uniformRegions: number[] = [];
     let total = 0;
-    let uniformTotal = 0;
     for (const pn of patchNums) {
       regions.push(total);
-      uniformRegions.push(uniformTotal);
       total += alignElements(B * pn * pn, alignment);
-      uniformTotal += alignElements(B * pn * pn * V, alignment);
     }
     ws.reserve({
-      ...model.workspaceNeeds(S, S * maxT),
+      ...varSamplerNeeds(model.config, B, model.kvFormat, alignment),
       ...tokenizer.workspaceNeeds(B),
-      logitsCfg: B * maxT * V,
-      uniforms: uniformTotal,
-      tokens: total,
       fHat: tokenizer.fHatElements(B),
-      nextMap: B * maxT * cvae,
-      embed: B * maxT * C,
     });
     const rng = new Pcg32(request.seed ?? 0);
-    const uniforms = new Float32Array(uniformTotal);
-    patchNums.forEach((pn, k) =>
-      uniforms.set(request.uniforms?.[k] ?? rng.uniforms(B * pn * pn * V), uniformRegions[k]),
-    );
-    writeWords(device, ws.get('uniforms'), 0, uniforms);
+    // The CFG mix lives in mlp (free after the head), the next scale's embedding in out (varSamplerNeeds).
+    const logitsCfg = ws.get('mlp');
 
     const x = ws.get('x');
     const starts = scaleStarts(patchNums);
@@ -166,6 +152,10 @@ export class VarSampler {
     for (let k = 0; k < K; k++) {
       const T = patchNums[k] ** 2;
       const step: VarStepTrace = { step: k, patchNum: patchNums[k] };
+      // One scale's uniforms at a time: the previous scale's draw must have been submitted before they are
+      // overwritten (queue writes are ordered with submissions), so each scale is its own submission.
+      if (k > 0) flush();
+      writeWords(device, ws.get('uniforms'), 0, request.uniforms?.[k] ?? rng.uniforms(B * T * V));
       if (k > 0) this.encodeStepInput(encoder, B, T, starts[k]);
       if (trace.input) {
         flush();
@@ -178,13 +168,13 @@ export class VarSampler {
         formula: 'var',
         weight: K > 1 ? (request.cfg * k) / (K - 1) : 0,
         src: ws.get('logits'),
-        dst: ws.get('logitsCfg'),
+        dst: logitsCfg,
         ...varLogitsCfgLayout(B, T, V),
       });
       const tokens = slice(ws.get('tokens'), regions[k], B * T);
       kernels.sampleTokens.encode(encoder, {
-        logits: ws.get('logitsCfg'),
-        uniforms: slice(ws.get('uniforms'), uniformRegions[k], B * T * V),
+        logits: logitsCfg,
+        uniforms: slice(ws.get('uniforms'), 0, B * T * V),
         tokens,
         rows: B * T,
         vocab: V,
@@ -216,17 +206,15 @@ export class VarSampler {
     const h = await readF32(model.device, ws.get('h'), 0, rows * model.config.width);
     perturb(step, h);
     writeWords(model.device, ws.get('h'), 0, h);
-    // The same head Linear as the last line of VarModel.encodeTransformer, now on the perturbed input.
-    model.weights
-      .linear('head')
-      .encode(encoder(), model.kernels, { x: ws.get('h'), y: ws.get('logits'), m: rows, scratch: ws.get('scratch') });
+    // The same head as the end of VarModel.encodeTransformer, now on the perturbed input.
+    model.encodeHead(encoder(), ws, rows);
   }
 
   /** The next scale's input: word_embed(next map) + levelPos, the same for the cond and the uncond rows. */
   private encodeStepInput(encoder: GPUCommandEncoder, B: number, T: number, start: number): void {
     const { model, ws } = this;
     const C = model.config.width;
-    const embed = ws.get('embed');
+    const embed = ws.get('out');
     model.encodeWordEmbed(
       encoder,
       ws,
@@ -257,7 +245,7 @@ export class VarSampler {
       step.logitsUncond = logits.slice(B * T * V);
     }
     if (trace.logits || trace.features) {
-      const mixed = await readF32(device, ws.get('logitsCfg'), 0, B * T * V);
+      const mixed = await readF32(device, ws.get('mlp'), 0, B * T * V);
       if (trace.logits) step.logitsCfg = mixed;
       if (trace.features) step.features = this.softFeatures(mixed, request.topK, request.topP);
     }

@@ -55,19 +55,24 @@ const SETTINGS: readonly [string, QuantSetting][] = [
 ];
 
 describe('memory plan vs allocations', () => {
-  it('mnist-var-d1 at fp32 and W4g32: model load, sampler workspace (KV cache included), tokenizer', async () => {
+  it('mnist-var-d1 at fp32 and W4g32 (f16 KV), W4g32 (q8 KV): model load, sampler workspace (KV cache included), tokenizer', async () => {
     const device = await testDevice();
     const { bundle, tokenizer: tokBundle } = await loadVarBundle('mnist-var-d1');
     const kernels = new KernelSet(device);
     const tok = await measure(device, () => VarTokenizer.load(device, tokBundle));
     try {
-      for (const [name, setting] of SETTINGS) {
+      const cases = [
+        ...SETTINGS.map(([n, s]) => [n, s, 'f16'] as const),
+        ['W4g32 q8 KV', SETTINGS[1][1], 'q8'] as const,
+      ];
+      for (const [name, setting, kvFormat] of cases) {
         const plan = planVarMemory(bundle.manifest.id, bundle.manifest.config, setting, {
           batch: 1,
           tokenizer: tokBundle.manifest.config,
           alignment: device.limits.minStorageBufferOffsetAlignment,
+          kvFormat,
         });
-        const load = await measure(device, () => VarModel.load(device, bundle, setting, { kernels }));
+        const load = await measure(device, () => VarModel.load(device, bundle, setting, { kernels, kvFormat }));
         const model = load.result;
         const sampler = new VarSampler(model, tok.result);
         try {
@@ -165,6 +170,43 @@ describe('memory plan in the engine', () => {
       expect(settingToString(state.model(bundles, w8).model.report.setting)).toBe('W8g128');
       state.memoryBudgetBytes = undefined;
       expect(state.model(bundles, FULL_PRECISION).family).toBe('dit');
+    } finally {
+      await state.destroy();
+      await session.destroy();
+    }
+  }, 300_000);
+
+  it('a VAR model keeps the f16 KV cache when it fits and switches to q8 only when f16 is over the budget', async () => {
+    const session = new GpuSession({ gpu: dawnGpu(), forceFallbackAdapter: true }, () => undefined);
+    const ctx = await session.get();
+    const bundles = await new BundleStore(new FsBundleSource(MODELS_DIR)).load('mnist-var-d1');
+    const state = new DeviceModels(ctx, undefined, 4);
+    try {
+      const f16 = state.memoryPlan(bundles, FULL_PRECISION, 'f16');
+      const q8 = state.memoryPlan(bundles, FULL_PRECISION, 'q8');
+      expect(q8.bytes.kvCache).toBeLessThan(f16.bytes.kvCache * 0.6);
+      const entry = state.model(bundles, FULL_PRECISION);
+      expect(entry.family === 'var' && entry.model.kvFormat).toBe('f16');
+      await state.destroy();
+      const tight = new DeviceModels(ctx, undefined, 4);
+      try {
+        tight.memoryBudgetBytes = q8.bytes.total;
+        expect(tight.varKvFormat(bundles, FULL_PRECISION)).toBe('q8');
+        const squeezed = tight.model(bundles, FULL_PRECISION);
+        expect(squeezed.family === 'var' && squeezed.model.kvFormat).toBe('q8');
+      } finally {
+        await tight.destroy();
+      }
+      // Below the q8 plan too: refused with the q8 estimate (the smallest this engine can do at that setting).
+      const tooTight = new DeviceModels(ctx, undefined, 4);
+      try {
+        tooTight.memoryBudgetBytes = q8.bytes.total - 1;
+        expect(() => tooTight.model(bundles, FULL_PRECISION)).toThrow(
+          `it needs an estimated ${(q8.bytes.total / 1e6).toFixed(1)} MB`,
+        );
+      } finally {
+        await tooTight.destroy();
+      }
     } finally {
       await state.destroy();
       await session.destroy();
