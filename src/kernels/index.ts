@@ -16,6 +16,7 @@ export { GEMV_TILING, GEMV_ROWS_TILING, GEMV_SUBGROUP_TILING, chooseGemmTiling, 
 export {
   MATMUL_VARIANTS,
   CPU_GEMM_ROWS_MAX_M,
+  CPU_GEMM_BLOCK_MIN_M,
   adapterProfile,
   chooseMatmulPath,
   gemvVariantFor,

@@ -15,6 +15,7 @@ import { requireGridDimension } from './bufferArgs';
 import { KernelInputError } from './errors';
 import {
   chooseGemmTiling,
+  GEMM_BLOCK_TILING,
   gemmRowsTiling,
   GEMV_ROWS_TILING,
   GEMV_SUBGROUP_ROWS,
@@ -23,7 +24,7 @@ import {
 } from './tiling';
 import type { MatmulPath } from './matmulPlan';
 
-const PATHS: readonly MatmulPath[] = ['gemv-rows', 'gemv-splitk', 'gemv-subgroup', 'gemm-rows', 'gemm'];
+const PATHS: readonly MatmulPath[] = ['gemv-rows', 'gemv-splitk', 'gemv-subgroup', 'gemm-rows', 'gemm-block', 'gemm'];
 
 export interface SelectedPipeline {
   readonly pipeline: GPUComputePipeline;
@@ -65,6 +66,10 @@ export class MatmulPipelines {
       const tiling = gemmRowsTiling(m);
       pipeline = cache.get(`${key}:${tiling.key}`, { ...constants, ...tiling.constants });
       grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), Math.ceil(m / tiling.tokens)];
+    } else if (path === 'gemm-block') {
+      const { BLOCK_WORKGROUP_SIZE, COLUMNS, TOKENS } = GEMM_BLOCK_TILING;
+      pipeline = cache.get(key, { ...constants, BLOCK_WORKGROUP_SIZE });
+      grid = [Math.ceil(n / (BLOCK_WORKGROUP_SIZE * COLUMNS)), Math.ceil(m / TOKENS)];
     } else if (path === 'gemv-rows') {
       pipeline = cache.get(key, { ...constants, ...GEMV_ROWS_TILING });
       grid = [Math.ceil(n / GEMV_ROWS_TILING.ROWS_WORKGROUP_SIZE), m];

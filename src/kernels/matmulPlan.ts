@@ -12,6 +12,9 @@
  *                      subgroups: the fallback of 'gemv-subgroup'.
  *   - 'gemm-rows'      one output column x 4 or 8 tokens per invocation, register-blocked, no workgroup memory and
  *                      no barrier (gemm_rows.wgsl). CPU adapters, 2 <= m <= CPU_GEMM_ROWS_MAX_M.
+ *   - 'gemm-block'     8 output columns x 8 tokens per invocation, register-blocked, no workgroup memory and no
+ *                      barrier (gemm_block.wgsl). CPU adapters, m >= CPU_GEMM_BLOCK_MIN_M, weights whose quads of
+ *                      codes decode from one word (INT 2, 4 and 8 bits) and dense weights.
  *   - 'gemm'           tiled GEMM (common/tiled_gemm.wgsl), W tiles loaded (dequantised) into workgroup memory
  *                      once per tile of tokens.
  *
@@ -19,7 +22,7 @@
  * beats the tiled GEMM), else 'gemm'; 'gemv' picks the adapter's GEMV variant.
  */
 export type GemvVariant = 'gemv-rows' | 'gemv-subgroup' | 'gemv-splitk';
-export type MatmulPath = GemvVariant | 'gemm-rows' | 'gemm';
+export type MatmulPath = GemvVariant | 'gemm-rows' | 'gemm-block' | 'gemm';
 export type MatmulVariant = 'auto' | 'gemv' | MatmulPath;
 
 export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
@@ -27,6 +30,7 @@ export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
   'gemv',
   'gemm',
   'gemm-rows',
+  'gemm-block',
   'gemv-rows',
   'gemv-subgroup',
   'gemv-splitk',
@@ -82,11 +86,33 @@ export const CPU_GEMV_MAX_M = 4;
 
 /**
  * Largest m that 'auto' sends to the barrier-free 'gemm-rows' on a CPU adapter (m = 2 upwards; m = 1 stays on
- * 'gemv-rows'). Measured on SwiftShader (Dawn for Node, test/bench/modelShapeKernels.test.ts, 2 cores at load 5-8,
- * noisy): at the generators' shapes (m 2-32, K, N <= 512) it beat the tiled GEMM for f32 and W4 (0.2-0.8x the
- * time); at m = 64, K = N = 1024 the tiled GEMM was faster (W4: 415 vs 759 ms), so larger m keep the tiled GEMM.
+ * 'gemv-rows') for weights 'gemm-block' does not take. Measured on SwiftShader (Dawn for Node,
+ * test/bench/modelShapeKernels.test.ts, 2 cores at load 5-8, noisy): at the generators' shapes (m 2-32, K, N <= 512)
+ * it beat the tiled GEMM for f32 and W4 (0.2-0.8x the time); at m = 64, K = N = 1024 the tiled GEMM was faster
+ * (W4: 415 vs 759 ms), so larger m keep the tiled GEMM.
  */
 export const CPU_GEMM_ROWS_MAX_M = 32;
+
+/**
+ * Smallest m that 'auto' sends to 'gemm-block' (8 columns x 8 tokens per invocation) on a CPU adapter, for INT
+ * 2/4/8-bit and dense weights, at every larger m. Measured on SwiftShader (Dawn for Node, same test, 2 cores at load
+ * 8-11, noisy): with 18 and 32 tokens (K, N <= 512) it took 0.2-0.7x the time of 'gemm-rows' for f32 and W4g32
+ * alike, except K = 64, N = 192 (level); with 8 tokens 'gemm-rows' was faster; at m = 64, K = N = 1024 it took
+ * about half the tiled GEMM's time (tools/bench/README.md).
+ */
+export const CPU_GEMM_BLOCK_MIN_M = 9;
+
+/**
+ * Whether a weight suits 'gemm-block': its quads of codes decode from one word by vector shifts (INT 2, 4 and 8
+ * bits) or it is dense. FP formats decode code by code and 3/5/6/7-bit codes straddle words: they keep the tiled
+ * GEMM, which decodes each code once per tile of 64 tokens (and SwiftShader compiles four inlined code-by-code
+ * decodes per loop iteration slowly).
+ */
+export interface WeightTraits {
+  readonly quadDecode: boolean;
+}
+
+export const DENSE_WEIGHT: WeightTraits = { quadDecode: true };
 
 /** The GEMV variant for this adapter. */
 export function gemvVariantFor(profile: AdapterProfile): GemvVariant {
@@ -100,8 +126,19 @@ export interface MatmulChoice {
 }
 
 /** Resolves a requested variant to the path that runs, with the reason. */
-export function chooseMatmulPath(profile: AdapterProfile, m: number, variant: MatmulVariant): MatmulChoice {
+export function chooseMatmulPath(
+  profile: AdapterProfile,
+  m: number,
+  variant: MatmulVariant,
+  weight: WeightTraits = DENSE_WEIGHT,
+): MatmulChoice {
   if (variant !== 'auto' && variant !== 'gemv') return { path: variant, reason: 'forced by the caller' };
+  if (variant === 'auto' && profile.kind === 'cpu' && m >= CPU_GEMM_BLOCK_MIN_M && weight.quadDecode) {
+    return {
+      path: 'gemm-block',
+      reason: `m = ${m} on a ${profile.kind} adapter (${profile.basis}): 8 columns x 8 tokens per invocation, no barriers`,
+    };
+  }
   if (variant === 'auto' && profile.kind === 'cpu' && m > 1 && m <= CPU_GEMM_ROWS_MAX_M) {
     return {
       path: 'gemm-rows',

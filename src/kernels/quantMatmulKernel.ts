@@ -45,6 +45,12 @@ import {
   type MatmulVariant,
 } from './matmulPlan';
 import type { GpuPackedWeight } from './gpuPackedWeight';
+import type { WeightFormat } from '../quant/formats';
+
+/** INT codes of 2, 4 or 8 bits: four codes decode from one word by vector shifts (shaders/common/packed_blocks.wgsl). */
+function quadDecodes(format: WeightFormat): boolean {
+  return format.kind === 'int' && 32 % format.bits === 0;
+}
 
 const OWNER = 'QuantMatmulKernel';
 
@@ -124,7 +130,14 @@ export class QuantMatmulKernel {
       : undefined;
     requireDistinctOutput(OWNER, y, { x, bias });
 
-    const { path } = this.choose(m, args.variant);
+    const { path } = this.choose(m, args.variant, weight.format);
+    if (path === 'gemm-block' && !quadDecodes(weight.format)) {
+      // Its body inlines 8 code-by-code decodes per step for these formats, which SwiftShader compiles for minutes.
+      throw new KernelInputError(
+        OWNER,
+        `variant 'gemm-block' takes INT weights of 2, 4 or 8 bits, not ${weight.describe()}; use 'auto' (it picks 'gemm-rows' or 'gemm' for this format) or 'gemm'`,
+      );
+    }
     const formatKey = weightFormatKey(weight.format);
     // X_F16 is compile-time (it picks the load path), so it is part of every pipeline key.
     const formatConstants = { ...weightFormatConstants(weight.format), X_F16: xFormat === 'f16' ? 1 : 0 };
@@ -144,9 +157,12 @@ export class QuantMatmulKernel {
     encodeDispatch(encoder, `${OWNER}.${path}`, pipeline, bindGroup, grid, timestampWrites);
   }
 
-  /** The path `encode` takes for m tokens and a requested variant (default 'auto'), and why. */
-  choose(m: number, variant: MatmulVariant = 'auto'): MatmulChoice {
-    return chooseMatmulPath(this.profile, m, variant);
+  /**
+   * The path `encode` takes for m tokens, a requested variant (default 'auto') and the weight's format, and why.
+   * Without a format, the choice for an INT weight of 2, 4 or 8 bits.
+   */
+  choose(m: number, variant: MatmulVariant = 'auto', format?: WeightFormat): MatmulChoice {
+    return chooseMatmulPath(this.profile, m, variant, { quadDecode: format === undefined || quadDecodes(format) });
   }
 
   run(args: QuantMatmulArgs): Promise<void> {

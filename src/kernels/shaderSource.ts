@@ -20,6 +20,7 @@ import gemvRows from '../../shaders/gemv_rows.wgsl?raw';
 import gemvSplitk from '../../shaders/gemv_splitk.wgsl?raw';
 import gemvSubgroup from '../../shaders/gemv_subgroup.wgsl?raw';
 import gemmRows from '../../shaders/gemm_rows.wgsl?raw';
+import gemmBlock from '../../shaders/gemm_block.wgsl?raw';
 import dequant from '../../shaders/dequant.wgsl?raw';
 import actQuant from '../../shaders/common/act_quant.wgsl?raw';
 import actFakequant from '../../shaders/act_fakequant.wgsl?raw';
@@ -42,6 +43,7 @@ const BODY: Record<Exclude<MatmulPath, 'gemm'>, string> = {
   'gemv-splitk': gemvSplitk,
   'gemv-subgroup': gemvSubgroup,
   'gemm-rows': gemmRows,
+  'gemm-block': gemmBlock,
 };
 
 /**

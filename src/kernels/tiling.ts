@@ -27,6 +27,12 @@ export function gemmRowsTiling(m: number): {
   };
 }
 
+/**
+ * gemm_block.wgsl ('gemm-block'): 8 output columns x 8 tokens per invocation (WGSL consts there), 16 invocations per
+ * workgroup (a 192-column layer then still has 2 workgroups per 8 tokens for a CPU adapter's threads).
+ */
+export const GEMM_BLOCK_TILING = { BLOCK_WORKGROUP_SIZE: 16, COLUMNS: 8, TOKENS: 8 } as const;
+
 /** gemv_subgroup.wgsl ('gemv-subgroup'): invocations per workgroup; each workgroup computes 4 outputs (a WGSL const). */
 export const GEMV_SUBGROUP_TILING = { SUBGROUP_WORKGROUP_SIZE: 64 } as const;
 export const GEMV_SUBGROUP_ROWS = 4;

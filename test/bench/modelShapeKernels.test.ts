@@ -77,8 +77,12 @@ describe.skipIf(!enabled)('matmuls at the generators shapes', () => {
       const variants: Record<string, (e: GPUCommandEncoder) => void> = {
         f32: (e) => f32.encode(e, { w: wBuf, n, k, x, y, m, bias }),
         f32tiled: (e) => f32.encode(e, { w: wBuf, n, k, x, y, m, bias, variant: 'gemm' }),
+        f32rows: (e) => f32.encode(e, { w: wBuf, n, k, x, y, m, bias, variant: 'gemm-rows' }),
+        f32block: (e) => f32.encode(e, { w: wBuf, n, k, x, y, m, bias, variant: 'gemm-block' }),
         w4: (e) => quant.encode(e, { weight: packed, x, y, m, k, bias }),
         w4tiled: (e) => quant.encode(e, { weight: packed, x, y, m, k, bias, variant: 'gemm' }),
+        w4rows: (e) => quant.encode(e, { weight: packed, x, y, m, k, bias, variant: 'gemm-rows' }),
+        w4block: (e) => quant.encode(e, { weight: packed, x, y, m, k, bias, variant: 'gemm-block' }),
         w4a8: (e) => {
           act.encode(e, {
             x,
@@ -103,6 +107,11 @@ describe.skipIf(!enabled)('matmuls at the generators shapes', () => {
             scaling: { kind: 'token' },
           }),
       };
+      const onlyVariants = process.env.MODEL_SHAPES_VARIANTS
+        ? new RegExp(process.env.MODEL_SHAPES_VARIANTS)
+        : undefined;
+      for (const label of Object.keys(variants))
+        if (label !== 'f32' && onlyVariants && !onlyVariants.test(label)) delete variants[label];
       const times: Record<string, number[]> = {};
       for (let round = 0; round < 4; round++) {
         for (const [label, encode] of Object.entries(variants)) {

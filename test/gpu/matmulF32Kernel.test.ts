@@ -35,7 +35,7 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
       { m: 70, k: 129, n: 65 },
       { m: 1, k: 1, n: 1 },
     ];
-    const variants: MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemm-rows', 'gemv-rows', 'gemv-splitk'];
+    const variants: MatmulVariant[] = ['auto', 'gemv', 'gemm', 'gemm-rows', 'gemm-block', 'gemv-rows', 'gemv-splitk'];
     if (device.features.has('subgroups')) variants.push('gemv-subgroup');
     else
       console.log(
@@ -101,7 +101,7 @@ describe(`MatmulF32Kernel against matmulReference (seed ${seed}, tolerance ${TOL
     const w = uploadF32(device, wData, 'test.matmulF32.w');
     const yFloats = (2 * align) / 4 + m * n + 16;
     const y = outputF32(device, yFloats, 'test.matmulF32.ySlice');
-    for (const variant of ['gemv-rows', 'gemv-splitk', 'gemm'] as const) {
+    for (const variant of ['gemv-rows', 'gemv-splitk', 'gemm', 'gemm-block'] as const) {
       await kernel.run({
         w,
         n,

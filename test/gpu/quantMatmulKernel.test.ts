@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dequantizeWeight, formatName, granularityName, matmulReference, quantizeWeight } from '../../src/quant';
 import {
+  CPU_GEMM_BLOCK_MIN_M,
   CPU_GEMM_ROWS_MAX_M,
   GpuPackedWeight,
   QuantMatmulKernel,
@@ -113,6 +114,43 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     }
   });
 
+  // 'gemm-block' (CPU adapters, CPU_GEMM_BLOCK_MIN_M tokens or more, INT weights of 2, 4 and 8 bits): 8 columns x 8
+  // tokens per invocation, with m not a multiple of 8, N not a multiple of 8 (clamped columns are not stored) and K
+  // with a partial block: the formats 'auto' sends there, every granularity.
+  it('gemm-block (8 columns x 8 tokens per invocation): INT 2/4/8 x every granularity; other formats refused', async () => {
+    const rng = makeRng(seed + 1511);
+    const blockShapes = [
+      { m: 37, k: 257, n: 33 },
+      { m: 70, k: 128, n: 258 },
+      { m: 9, k: 100, n: 7 },
+      { m: 64, k: 64, n: 5 },
+    ];
+    const quadFormats = ALL_WEIGHT_FORMATS.filter((f) => f.kind === 'int' && 32 % f.bits === 0);
+    expect(quadFormats.length).toBeGreaterThanOrEqual(6);
+    let i = 0;
+    for (const format of quadFormats) {
+      for (const granularity of ALL_GRANULARITIES) {
+        await checkMatmul(rng, blockShapes[i % blockShapes.length], format, granularity, 'gemm-block', i % 2 === 0);
+        i++;
+      }
+    }
+    // Other formats are refused (with the fix), not compiled: their code-by-code decodes x 8 columns take SwiftShader
+    // minutes to compile; 'auto' sends them to gemm-rows or the tiled GEMM (checked above and in the choice test).
+    await expect(
+      checkMatmul(
+        rng,
+        blockShapes[0],
+        { kind: 'int', bits: 3, symmetric: false },
+        { kind: 'group', size: 32 },
+        'gemm-block',
+        true,
+      ),
+    ).rejects.toThrow(/gemm-block' takes INT weights of 2, 4 or 8 bits.*use 'auto'/);
+    await expect(
+      checkMatmul(rng, blockShapes[1], { kind: 'fp', name: 'e2m1' }, { kind: 'group', size: 32 }, 'gemm-block', false),
+    ).rejects.toThrow(/gemm-block/);
+  });
+
   it('without the subgroups feature, gemv-subgroup is an error and the adapter GEMV is the split-K fallback', async () => {
     // A second device on the same adapter, created without optional features.
     const adapter = await dawnGpu().requestAdapter({ forceFallbackAdapter: true });
@@ -163,8 +201,16 @@ describe(`QuantMatmulKernel against dequantizeWeight + matmulReference (seed ${s
     expect(gpuNoSubgroups.choose(1).path).toBe('gemv-splitk');
     expect(gpu.choose(2).path).toBe('gemm');
     expect(cpu.choose(2).path).toBe('gemm-rows');
-    expect(cpu.choose(CPU_GEMM_ROWS_MAX_M).path).toBe('gemm-rows');
-    expect(cpu.choose(CPU_GEMM_ROWS_MAX_M + 1).path).toBe('gemm');
+    expect(cpu.choose(CPU_GEMM_BLOCK_MIN_M - 1).path).toBe('gemm-rows');
+    expect(cpu.choose(CPU_GEMM_BLOCK_MIN_M).path).toBe('gemm-block');
+    expect(cpu.choose(CPU_GEMM_ROWS_MAX_M + 1).path).toBe('gemm-block');
+    expect(cpu.choose(64, 'auto', { kind: 'int', bits: 8, symmetric: true }).path).toBe('gemm-block');
+    expect(cpu.choose(64, 'auto', { kind: 'int', bits: 2, symmetric: false }).path).toBe('gemm-block');
+    // Code-by-code decodes keep gemm-rows up to CPU_GEMM_ROWS_MAX_M tokens, then the tiled GEMM.
+    expect(cpu.choose(CPU_GEMM_ROWS_MAX_M, 'auto', { kind: 'int', bits: 3, symmetric: true }).path).toBe('gemm-rows');
+    expect(cpu.choose(CPU_GEMM_ROWS_MAX_M + 1, 'auto', { kind: 'int', bits: 3, symmetric: true }).path).toBe('gemm');
+    expect(cpu.choose(64, 'auto', { kind: 'fp', name: 'e4m3' }).path).toBe('gemm');
+    expect(gpu.choose(64, 'auto', { kind: 'int', bits: 4, symmetric: true }).path).toBe('gemm');
     expect(gpu.choose(64, 'gemv').path).toBe('gemv-subgroup');
     // SwiftShader (the test device) reports itself as a fallback adapter.
     expect(new QuantMatmulKernel(device).profile.kind).toBe('cpu');

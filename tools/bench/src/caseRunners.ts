@@ -153,7 +153,7 @@ export async function measureOurs(
   const plan = await warmAndPlan(timer, () => kernel.run(args), checkMs, config);
   const { time, wall } = await timer.timeComputePass((encoder, tw) => kernel.encode(encoder, args, tw), plan);
   const weightBytes = packedByteLength(packed);
-  const choice = kernel.choose(m, kernelVariant(variant));
+  const choice = kernel.choose(m, kernelVariant(variant), packed.format);
   return {
     id,
     kind: 'ours',
