@@ -5,7 +5,7 @@ share of the points and rank 0 writes the sweep file.
   python3 -m torch.distributed.run --nproc_per_node 2 training/sweep_torch.py \\
       --models var-d1,var-d2,dit-d1 --settings fp32,W8c-A8,W4g32-A8,W4g32,W3g32,W2g32,Wfp4g32 \\
       --samples 2000 --out docs/sweeps/mnist-sweep-pytorch.json
-  (one process without torchrun; on GPUs: --backend nccl --device cuda, one process per GPU)
+  (one process without torchrun. CPU only for now: zoo.py generates on the CPU, so there is no --device; gloo is the backend)
 
 Every point of a model uses the same seed, so all settings share their random draws sample by sample (the
 paired errors of differences rely on it). Sample i is of class i mod 10; FD and KID against the test split's
@@ -107,6 +107,30 @@ def measure(name, setting, clf, ref, samples, seed):
             'seconds': round(time.time() - t0, 1)}
 
 
+def key_of(name, setting):
+    """A point's identity in the part files: the modelId it is written under and its setting text."""
+    return (name if name.startswith('mnist-') else f'mnist-{name}', setting)
+
+
+def finished_points(parts, samples, seed):
+    """{(modelId, setting): point} of the points a stopped run wrote to its part files at this N and seed."""
+    done = {}
+    if not os.path.isdir(parts):
+        return done
+    for file in sorted(os.listdir(parts)):
+        with open(os.path.join(parts, file)) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                try:
+                    p = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut off by a kill: measured again
+                if p.get('samples') == samples and p.get('seed') == seed:
+                    done[(p['modelId'], p['setting'])] = p
+    return done
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--models', required=True, help='comma-separated, e.g. var-d1,dit-d2')
@@ -130,11 +154,21 @@ def main():
         student_points([i for i in args.students.split(',') if i])
     clf, _ = zoo.load_classifier()
     ref, _ = evaluate.reference(clf)
-    mine = []
-    for i in range(rank, len(points), world):
+    # Resumable: each finished point is appended to <out>.parts/rank<r>.jsonl at once; a restarted run (any number
+    # of processes) reads every part file, keeps the points measured with this N and seed, and measures the rest.
+    parts = f'{args.out}.parts'
+    done = finished_points(parts, args.samples, args.seed)
+    todo = [i for i, (name, setting) in enumerate(points) if key_of(name, setting) not in done]
+    if rank == 0 and len(todo) < len(points):
+        print(f'resuming: {len(points) - len(todo)} of {len(points)} points already in {parts}', flush=True)
+    mine = [(i, done[key_of(*points[i])]) for i in range(len(points)) if i not in todo] if rank == 0 else []
+    os.makedirs(parts, exist_ok=True)
+    for i in todo[rank::world]:
         name, setting = points[i]
-        mine.append((i, measure(name, setting, clf, ref, args.samples, args.seed)))
-        p = mine[-1][1]
+        p = measure(name, setting, clf, ref, args.samples, args.seed)
+        mine.append((i, p))
+        with open(os.path.join(parts, f'rank{rank}.jsonl'), 'a') as f:
+            f.write(json.dumps(p) + '\n')
         print(f'[rank {rank}] {name} {setting}: FD {p["fd"]:.2f} ± {p["fdStdErr"]:.2f} KID {p["kid"]:.4f} ± '
               f'{p["kidSe"]:.4f} ({p["seconds"]} s)', flush=True)
     gathered = [None] * world
@@ -154,7 +188,7 @@ def main():
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
             json.dump(out, f, indent=1)
-        print(f'wrote {len(results)} points to {args.out}', flush=True)
+        print(f'wrote {len(results)} points to {args.out} (the part files in {parts} can be deleted)', flush=True)
     if distributed:
         dist.destroy_process_group()
 

@@ -11,6 +11,7 @@ import { onnxHeads } from '../engine/generation/onnxHeads';
 import { FetchBundleSource } from '../models/bundle/source';
 import { AnalysisService } from '../engine/analysis/analysisService';
 import { ModelSources } from '../engine/generation/modelSources';
+import { pointSize } from '../engine/quality/pointSize';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -55,6 +56,7 @@ const handlers: Handlers = {
   mixedPrecision: (params) => analysis.mixedPrecision(params),
   snrExperiment: (params, run) => analysis.snrExperiment(params, run),
   measureQuality: (params, run) => generation.measureQuality(params, run),
+  pointSize: (params, run) => pointSize(generation, params, run),
 };
 
 const host = new EngineHost(post, handlers);

@@ -13,7 +13,7 @@ import type {
   LoadedModelInfo,
   LoadModelParams,
 } from '../engine/generation/types';
-import type { MeasureQualityParams, QualityPoint } from '../engine/quality/types';
+import type { MeasureQualityParams, PointSize, PointSizeParams, QualityPoint } from '../engine/quality/types';
 import type { QuantProbeParams, QuantProbeResult } from '../engine/quantProbeTypes';
 import type { AddSourceParams, AddSourceResult, DownloadProgress } from '../engine/generation/modelSources';
 import type {
@@ -61,6 +61,8 @@ export interface EngineMethods {
   generate: { params: GenerateParams; result: GenerateResult };
   /** Generates `samples` class-balanced images and measures FD / accuracy; streams the point as it moves. */
   measureQuality: { params: MeasureQualityParams; result: QualityPoint; partial: QualityPoint };
+  /** A point's size axes (bit accounting of the model loaded at the setting) with no samples drawn. */
+  pointSize: { params: PointSizeParams; result: PointSize };
   /** Per-input-channel max/mean |x| of every block's qkv, fc1 and fc2 inputs over a few fp32 samples. */
   activationStats: { params: ActivationStatsParams; result: ActivationStatsResult };
   /** One Linear's weights (a group, or the layer normalised per group) on a weight setting's grid. */

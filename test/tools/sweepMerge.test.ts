@@ -128,6 +128,62 @@ describe('npm run sweep:merge', { timeout: 60_000 }, () => {
     ]);
   });
 
+  it('with --sizes, keeps PyTorch points without a WebGPU twin, sized by the engine; refuses a method mismatch', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sweep-merge-'));
+    const sizeRow = (modelId: string, setting: string, method = 'rtn') => ({
+      modelId,
+      setting,
+      method,
+      family: 'var',
+      depth: 1,
+      ...sizes,
+      weightBits: setting === 'W2g32' ? 2 : 4,
+    });
+    const sizesFile = path.join(dir, 'sizes.json');
+    writeFileSync(
+      sizesFile,
+      JSON.stringify({
+        formatVersion: 2,
+        kind: 'sizes',
+        createdAt: '2026-12-03T02:00:00Z',
+        adapter: 'SwiftShader (test)',
+        weights: { 'mnist-var-d1': 'abc' },
+        points: [sizeRow('mnist-var-d1', 'W2g32'), sizeRow('mnist-var-d1', 'W3g32-gptq', 'gptq10')],
+      }),
+    );
+    const fromFile = path.join(dir, 'pytorch.json');
+    const outFile = path.join(dir, 'sweep.json');
+    const floor = { samples: 20, fd: 50, fdStdErr: 5, kid: 0, kidSe: 0.01, source: 'test digits' };
+    writeFileSync(
+      fromFile,
+      JSON.stringify({
+        ...from,
+        realDataFloor: floor,
+        points: [
+          pytorchPoint('mnist-var-d1', 'W2g32', 400),
+          pytorchPoint('mnist-var-d1', 'W3g32-gptq', 300, { method: 'gptq128' }),
+          pytorchPoint('mnist-var-d1', 'W4g32', 118), // in neither file
+        ],
+      }),
+    );
+    const out = execFileSync(
+      'node',
+      ['tools/sweep/merge.mjs', '--from', fromFile, '--sizes', sizesFile, '--out', outFile],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    expect(out).toContain('merged 1 of 3 PyTorch points');
+    expect(out).toContain('skipped mnist-var-d1 W3g32-gptq: method gptq128 (pytorch) vs gptq10 (sizes)');
+    expect(out).toContain('skipped mnist-var-d1 W4g32: not in');
+    const sweep = JSON.parse(readFileSync(outFile, 'utf8'));
+    expect(sweep).toMatchObject({ formatVersion: 2, config: from.config, realDataFloor: floor });
+    expect(sweep.adapter).toContain('SwiftShader (test)');
+    expect(sweep.points).toHaveLength(1);
+    expect(sweep.points[0]).toMatchObject({ ...sizes, weightBits: 2, fd: 400, engine: 'pytorch', ms: 1500 });
+    // The app reads it.
+    const { parseSweep } = await import('../../src/features/scaling-law/sweepFile');
+    expect(parseSweep(sweep).sweep.points[0]!.modelId).toBe('mnist-var-d1');
+  });
+
   it('refuses a formatVersion 1 file, which does not say which engine measured its points', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sweep-merge-'));
     expect(() => merge(dir, { ...into, formatVersion: 1 }, from)).toThrow(/formatVersion 1/);

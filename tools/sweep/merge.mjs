@@ -11,12 +11,20 @@
  * the model and setting, not on the engine) and keeps its own numbers. The others are listed with the reason and
  * the command that would make them comparable. Merging again replaces the PyTorch points merged before. The file
  * is written to a temporary file and renamed; the agreement of the pairs is printed at the end.
+ *
+ * npm run sweep:merge -- --from PYTORCH.json --sizes SIZES.json [--into WEBGPU.json] --out SWEEP.json
+ *
+ * With --sizes (a file of `npm run sweep -- --sizes-only`: each point's size axes from this engine, nothing
+ * measured), a PyTorch point without a WebGPU twin is kept too, with the size fields of its (model, setting)
+ * from that file: a sweep measured by the PyTorch reference whose x values come from the engine's one bit
+ * accounting. Without --into the output holds only such points (config and real-data floor of the PyTorch file).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkEngineAgreement } from '../../src/features/scaling-law/engineAgreement.mjs';
 
-const USAGE = 'npm run sweep:merge -- --into WEBGPU_SWEEP.json --from PYTORCH_SWEEP.json [--out MERGED.json]';
+const USAGE =
+  'npm run sweep:merge -- --into WEBGPU_SWEEP.json --from PYTORCH_SWEEP.json [--out MERGED.json] | --from PYTORCH_SWEEP.json --sizes SIZES.json [--into WEBGPU_SWEEP.json] --out MERGED.json';
 /** What a point's size is: the model and the setting's, whichever engine measured it. */
 const SIZE_FIELDS = [
   'family',
@@ -44,12 +52,15 @@ function parseArgs(argv) {
     if (arg === '--into') opts.into = value();
     else if (arg === '--from') opts.from = value();
     else if (arg === '--out') opts.out = value();
+    else if (arg === '--sizes') opts.sizes = value();
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (${USAGE})`);
   }
-  if (!opts.into || !opts.from) throw new Error(`--into and --from are both needed (${USAGE})`);
+  if (!opts.from) throw new Error(`--from is needed (${USAGE})`);
+  if (!opts.into && !opts.sizes) throw new Error(`--into or --sizes is needed (${USAGE})`);
+  if (!opts.into && !opts.out) throw new Error(`--out is needed without --into (${USAGE})`);
   return { ...opts, out: opts.out ?? opts.into };
 }
 
@@ -67,6 +78,30 @@ function read(file, engine) {
   return sweep;
 }
 
+function readSizes(file) {
+  const sizes = JSON.parse(readFileSync(file, 'utf8'));
+  if (sizes.formatVersion !== 2 || sizes.kind !== 'sizes' || !Array.isArray(sizes.points))
+    throw new Error(`${file} is not a sizes file: make one with npm run sweep -- --sizes-only --out ${file}`);
+  return sizes;
+}
+
+/** The size fields of a point: its model's and setting's, from whichever row has them. */
+const sizeFields = (row) => Object.fromEntries(SIZE_FIELDS.filter((f) => row[f] !== undefined).map((f) => [f, row[f]]));
+
+/** A PyTorch point as a file point, sized by `sized` (its WebGPU twin or its sizes row). */
+function asFilePoint(p, sized) {
+  const { seconds, ...numbers } = p;
+  return {
+    ...sizeFields(sized),
+    ...numbers,
+    // The setting's text names its method, so a file written before sweep_torch.py recorded it takes the twin's.
+    method: sized.method,
+    engine: 'pytorch',
+    partial: false,
+    ms: typeof seconds === 'number' ? seconds * 1000 : 0,
+  };
+}
+
 /** Why `p` (PyTorch) and `w` (WebGPU) are not the same measurement, or undefined when they are. */
 function mismatch(p, w) {
   const fields = ['samples', 'cfg', ...(p.family === 'dit' ? ['steps', 'sampler'] : [])];
@@ -79,8 +114,19 @@ function mismatch(p, w) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const into = read(opts.into, 'webgpu');
   const from = read(opts.from, 'pytorch');
+  const sizes = opts.sizes ? readSizes(opts.sizes) : undefined;
+  const into = opts.into
+    ? read(opts.into, 'webgpu')
+    : {
+        formatVersion: 2,
+        createdAt: from.createdAt,
+        adapter: `PyTorch reference (training/sweep_torch.py); sizes: ${sizes.adapter}`,
+        config: from.config,
+        weights: sizes.weights,
+        ...(from.realDataFloor ? { realDataFloor: from.realDataFloor } : {}),
+        points: [],
+      };
   if (into.config.seed !== from.config.seed)
     console.log(
       `note: seeds differ (webgpu ${into.config.seed}, pytorch ${from.config.seed}); the engines share no draws anyway`,
@@ -93,9 +139,20 @@ function main() {
   const skipped = [];
   for (const p of from.points) {
     const twin = webgpu.find((w) => w.modelId === p.modelId && w.setting === p.setting && !w.partial);
+    const sized = sizes?.points.find((r) => r.modelId === p.modelId && r.setting === p.setting);
+    if (!twin && sized) {
+      if (p.method !== undefined && p.method !== sized.method) {
+        skipped.push(`${p.modelId} ${p.setting}: method ${p.method} (pytorch) vs ${sized.method} (sizes)`);
+        continue;
+      }
+      merged.push(asFilePoint(p, sized));
+      continue;
+    }
     if (!twin) {
       skipped.push(
-        `${p.modelId} ${p.setting}: no WebGPU point of it in ${opts.into} (npm run sweep -- --out ${opts.into} --samples ${p.samples} --only ${p.modelId} --settings ${p.setting})`,
+        opts.into
+          ? `${p.modelId} ${p.setting}: no WebGPU point of it in ${opts.into} (npm run sweep -- --out ${opts.into} --samples ${p.samples} --only ${p.modelId} --settings ${p.setting})`
+          : `${p.modelId} ${p.setting}: not in ${opts.sizes} (npm run sweep -- --sizes-only --out ${opts.sizes} --only ${p.modelId} --settings ${p.setting})`,
       );
       continue;
     }
@@ -108,16 +165,7 @@ function main() {
       skipped.push(`${p.modelId} ${p.setting}: method ${p.method} (pytorch) vs ${twin.method} (webgpu)`);
       continue;
     }
-    const { seconds, ...numbers } = p;
-    merged.push({
-      ...Object.fromEntries(SIZE_FIELDS.filter((f) => twin[f] !== undefined).map((f) => [f, twin[f]])),
-      ...numbers,
-      // The setting's text names its method, so a file written before sweep_torch.py recorded it takes the twin's.
-      method: twin.method,
-      engine: 'pytorch',
-      partial: false,
-      ms: typeof seconds === 'number' ? seconds * 1000 : 0,
-    });
+    merged.push(asFilePoint(p, twin));
   }
   const out = {
     ...into,

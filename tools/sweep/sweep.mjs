@@ -2,6 +2,11 @@
 /**
  * npm run sweep -- [--out public/sweeps/mnist-sweep.json] [--samples 20] [--dit-steps 20] [--dit-sampler ddpm|ddim]
  *                  [--batch 10] [--seed S] [--only id1,id2] [--settings s1,s2] [--fresh]
+ * npm run sweep -- --sizes-only [--out docs/sweeps/mnist-sweep-sizes.json] [--only ...] [--settings ...]
+ *
+ * --sizes-only measures no quality: each point's model is loaded at its setting (calibrated and prepared as a
+ * measurement would be) and its size axes (bit accounting of what the GPU stores, src/engine/quality/pointSize.ts)
+ * are written to a sizes file, which `npm run sweep:merge -- --sizes` gives to PyTorch-measured points.
  *
  * Sample quality (FD and, where the classifier bundle ships KID's reference, KID, each with its class-balanced
  * jackknife error; accuracy, bit counts) of every generator bundle in
@@ -60,6 +65,7 @@ function parseArgs(argv) {
     only: undefined,
     settings: undefined,
     fresh: false,
+    sizesOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -82,12 +88,14 @@ function parseArgs(argv) {
     else if (arg === '--only') opts.only = value().split(',').filter(Boolean);
     else if (arg === '--settings') opts.settings = value().split(',').filter(Boolean);
     else if (arg === '--fresh') opts.fresh = true;
+    else if (arg === '--sizes-only') opts.sizesOnly = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (${USAGE})`);
   }
   if (opts.samples < 3) throw new Error('--samples must be 3 or more (FD needs them)');
+  if (opts.sizesOnly && !argv.includes('--out')) opts.out = 'docs/sweeps/mnist-sweep-sizes.json';
   if (opts.ditSampler !== 'ddpm' && opts.ditSampler !== 'ddim')
     throw new Error("--dit-sampler must be 'ddpm' or 'ddim'");
   return opts;
@@ -246,6 +254,7 @@ async function main() {
       `sweep on ${adapter}: ${points.length} points, config ${JSON.stringify(config)} -> ${path.relative(ROOT, outFile)}`,
     );
 
+    if (opts.sizesOnly) return await writeSizes(page, points, gens, adapter, outFile);
     const previous = opts.fresh ? undefined : readSweep(outFile);
     if (previous && previous.formatVersion !== 2) {
       throw new Error(
@@ -338,6 +347,35 @@ async function main() {
     await browser.close();
     await server.close();
   }
+}
+
+/** --sizes-only: every point's size axes (no samples), written once at the end; a point that fails is reported. */
+async function writeSizes(page, points, gens, adapter, outFile) {
+  const byId = Object.fromEntries(gens.map((g) => [g.id, g]));
+  const rows = [];
+  for (const [i, p] of points.entries()) {
+    console.log(`size ${i + 1}/${points.length}: ${p.modelId} ${p.setting}`);
+    try {
+      const row = await page.evaluate((params) => window.__sweep.size(params), {
+        modelId: p.modelId,
+        setting: p.setting,
+      });
+      rows.push({ ...row, family: p.family, depth: byId[p.modelId].depth });
+    } catch (e) {
+      console.error(`  FAILED ${p.modelId} ${p.setting}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      process.exitCode = 1;
+    }
+  }
+  const weights = Object.fromEntries(gens.map((g) => [g.id, g.weights]));
+  writeSweep(outFile, {
+    formatVersion: 2,
+    kind: 'sizes',
+    createdAt: new Date().toISOString(),
+    adapter,
+    weights,
+    points: rows,
+  });
+  console.log(`sizes of ${rows.length} of ${points.length} points in ${path.relative(ROOT, outFile)}`);
 }
 
 main().catch((e) => {

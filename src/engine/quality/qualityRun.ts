@@ -14,7 +14,7 @@ import { batchDitNoise, batchLabels, batchVarUniforms } from './batchDraws';
 import type { BatchReadback, QualityAccumulator, QualityEstimate } from './accumulator';
 import { PairedSampleAccumulator, tokenAgreement, type PairedSample } from './pairedSamples';
 import { meanSquaredError } from '../../metrics/imageMetrics';
-import { FULL_PRECISION } from '../../quant/setting';
+import { FULL_PRECISION, type QuantSetting } from '../../quant/setting';
 import type { ImageHeads } from '../generation/heads';
 import type { ResolvedQuality } from './qualityParams';
 import type { QualityPoint } from './types';
@@ -156,7 +156,7 @@ export class QualityRun {
       family: m.family,
       depth: m.config.depth,
       setting: request.setting.value,
-      method: methodOf(m, request),
+      method: methodOf(m, request.setting.value),
       ...bits,
       ...(request.paired && this.paired.samples > 0 ? { paired: this.paired.estimate() } : {}),
       samples: this.accumulator.count,
@@ -219,12 +219,12 @@ function pairedSample(
 }
 
 /** The bundle's trained method (QAT bundles' manifest.quantTraining.method) if it declares one, else the setting's. */
-function methodOf(manifest: object, request: ResolvedQuality): string {
+export function methodOf(manifest: object, setting: QuantSetting): string {
   const trained = (manifest as { quantTraining?: QuantTraining }).quantTraining;
   if (trained && typeof trained.method === 'string' && trained.method.length > 0) return trained.method;
   // The setting string's own token ('rtn', 'clip'); SmoothQuant points differ by alpha and say that 1/s is folded
   // into qkv's and fc1's modulation only ('sq0.5-folded'; older files' 'sq0.5' smoothed every Linear at run time);
   // GPTQ names its calibration size ('gptq128'; older files' 'gptq' calibrated on 10 images).
-  const m = request.setting.value.method;
+  const m = setting.method;
   return m.kind === 'smoothquant' ? `sq${m.alpha}-folded` : m.kind === 'gptq' ? gptqMethodName() : m.kind;
 }

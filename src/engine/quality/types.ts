@@ -7,6 +7,7 @@ import type { ModelFamily } from '../../models/bundle/types';
 import type { PairedMetrics } from './pairedSamples';
 import type { QuantSetting } from '../../quant/setting';
 import type { DitSamplerName } from '../generation/types';
+import type { BitAccounting } from './bitAccounting';
 
 export interface MeasureQualityParams {
   readonly modelId: string;
@@ -147,3 +148,18 @@ export interface SweepFile {
  * (src/quant/setting.ts settingToString). sweepRow.ts converts both ways; nothing else prints or parses it.
  */
 export type SweepRow = Omit<QualityPoint, 'setting'> & { readonly setting: string };
+
+export interface PointSizeParams {
+  readonly modelId: string;
+  readonly setting: QuantSetting;
+}
+
+/** A point's size axes (src/engine/quality/bitAccounting.ts) and method name, with nothing measured. */
+export interface PointSize extends BitAccounting {
+  readonly modelId: string;
+  readonly setting: QuantSetting;
+  readonly method: string;
+}
+
+/** A PointSize in a sizes file: the setting in its text form (sweepRow.ts prints it). */
+export type SizeRow = Omit<PointSize, 'setting'> & { readonly setting: string };

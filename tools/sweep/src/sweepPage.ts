@@ -1,14 +1,14 @@
 /**
  * What the sweep page offers its driver (tools/sweep/sweep.mjs, through Playwright): the engine worker the app
- * uses (engine.worker.ts behind EngineClient), one measureQuality call at a time, with partial points and
+ * uses (engine.worker.ts behind EngineClient), one measureQuality (or pointSize) call at a time, with partial points and
  * progress handed to `report` (exposed by the driver) so the terminal shows the point moving.
  */
 import { parseSetting } from '../../../src/quant/setting';
 import { EngineClient } from '../../../src/worker/engineClient';
 import { adapterLabel } from '../../../src/gpu/gpuContext';
 import type { ListModelsResult } from '../../../src/engine/generation/types';
-import type { MeasureQualityParams, SweepRow } from '../../../src/engine/quality/types';
-import { toSweepRow } from '../../../src/engine/quality/sweepRow';
+import type { MeasureQualityParams, SizeRow, SweepRow } from '../../../src/engine/quality/types';
+import { toSizeRow, toSweepRow } from '../../../src/engine/quality/sweepRow';
 
 export interface SweepEnvironment {
   /** Adapter description (vendor / architecture / device / description) and the browser it ran in. */
@@ -23,6 +23,8 @@ export interface SweepPageApi {
   listModels(): Promise<ListModelsResult>;
   /** The sweep file's setting text is parsed here, once, on its way into the engine, and printed on the way out. */
   measure(params: Omit<MeasureQualityParams, 'setting'> & { setting: string }): Promise<SweepRow>;
+  /** The point's size axes with nothing sampled (the model loaded at the setting; `--sizes-only`). */
+  size(params: { modelId: string; setting: string }): Promise<SizeRow>;
 }
 
 export function createSweepApi(report: () => SweepReport | undefined, log: (line: string) => void): SweepPageApi {
@@ -51,6 +53,11 @@ export function createSweepApi(report: () => SweepReport | undefined, log: (line
         `  FD ${point.fd.toFixed(2)} ± ${point.fdStdErr.toFixed(2)}${kid}, accuracy ${point.accuracy.toFixed(3)}, ${(point.ms / 1000).toFixed(1)} s`,
       );
       return toSweepRow(point);
+    },
+    async size(params) {
+      const size = await client.call('pointSize', { modelId: params.modelId, setting: parseSetting(params.setting) });
+      log(`${params.modelId} ${params.setting}: ${(size.transformerBits / 8e3).toFixed(1)} kB transformer weights`);
+      return toSizeRow(size);
     },
   };
 }
