@@ -8,6 +8,7 @@ model (training/samples/<id>.png, first 10 samples of each class).
 python3 training/evaluate.py [model ...]       models: var-d1 ... dit-d4 (default: every trained one)
 python3 training/evaluate.py --sweep_cfg 1,1.5,2,3,4 --samples 500 --seed 99 dit-d2   (CFG choice)"""
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -119,6 +120,26 @@ def trained(name):
         return False
 
 
+def weights_digest(name):
+    """sha256 (16 hex digits) of a generator's weights as the bundle ships them (f16), in key order: which
+    checkpoint a result was measured on, whether it came from runs/ (f32) or the committed compact file (f16)."""
+    sd = zoo.load_checkpoint(name)['state_dict']
+    h = hashlib.sha256()
+    for k in sorted(sd):
+        v = sd[k]
+        h.update(k.encode())
+        h.update((v.half() if v.is_floating_point() else v).contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def current(entry, samples, seed, settings, digest=None):
+    """Whether a stored result was measured as this run would measure it (an entry from before digests were
+    recorded is taken as current; delete it from results.json to measure it again)."""
+    return (isinstance(entry, dict) and entry.get('samples') == samples and entry.get('evalSeed', seed) == seed
+            and (settings is None or entry.get('settings') == settings)
+            and (digest is None or entry.get('weightsDigest', digest) == digest))
+
+
 def update_results(entries):
     results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else {}
     results.update(entries)
@@ -138,6 +159,8 @@ def main():
     ap.add_argument('--seed', type=int, default=1234, help='sampling seed (the CFG sweep uses another)')
     ap.add_argument('--sweep_cfg', default='', help='e.g. "1,1.5,2,3,4": metrics per CFG scale -> results.json cfgSweep')
     ap.add_argument('--no_ceilings', action='store_true', help='skip the tokenizer/VAE/real-data rows')
+    ap.add_argument('--skip_done', action='store_true',
+                    help='keep results already in results.json for the same N, seed, sampling and weights (resume)')
     args = ap.parse_args()
     if args.samples % 10:
         sys.exit(f'--samples {args.samples}: must be a multiple of 10 (every class equally often)')
@@ -149,6 +172,10 @@ def main():
         for name in args.models:
             base = zoo.VAR_SAMPLING if name.startswith('var') else zoo.DIT_SAMPLING
             for cfg in (float(c) for c in args.sweep_cfg.split(',')):
+                if args.skip_done and current(sweep.get(name, {}).get(str(cfg)), args.samples, args.seed,
+                                              {**base, 'cfg': cfg}):
+                    print(f'cfg {cfg} {name}: already in results.json', flush=True)
+                    continue
                 r = evaluate(name, clf, ref, {**base, 'cfg': cfg}, args.samples, seed=args.seed, grid=False)
                 print(f'cfg {cfg} ' + line(name, r), flush=True)
                 sweep.setdefault(name, {})[str(cfg)] = {k: r[k] for k in ('fd', 'fdStdErr', 'kid', 'kidSe', 'accuracy',
@@ -157,14 +184,23 @@ def main():
         return
     print(f'classifier test accuracy {acc:.4f} on 10,000 test digits', flush=True)
     update_results({'classifier': {'testAccuracy': acc, 'testImages': 10000}})
-    if not args.no_ceilings:
+    done = json.load(open(RESULTS)) if args.skip_done and os.path.exists(RESULTS) else {}
+    if not args.no_ceilings and all(current(done.get(k), args.samples, done.get(k, {}).get('evalSeed'), None)
+                                    for k in ('tokenizerReconstruction', 'vaeReconstruction', 'realDataFloor')):
+        print('ceilings: already in results.json', flush=True)
+    elif not args.no_ceilings:
         c = ceilings(clf, ref, args.samples)
         for k, r in c.items():
             print(line(k, r), flush=True)
         update_results(c)
     names = args.models or [f'{k}-d{d}' for d in (1, 2, 3, 4) for k in ('var', 'dit') if trained(f'{k}-d{d}')]
     for name in names:
-        res = evaluate(name, clf, ref, samples=args.samples, seed=args.seed)
+        digest = weights_digest(name)
+        settings = zoo.VAR_SAMPLING if name.startswith('var') else zoo.DIT_SAMPLING
+        if current(done.get(name), args.samples, args.seed, dict(settings), digest):
+            print(f'{name}: already in results.json (N={args.samples}, seed {args.seed}, weights {digest})', flush=True)
+            continue
+        res = {**evaluate(name, clf, ref, samples=args.samples, seed=args.seed), 'weightsDigest': digest}
         print(line(name, res) + f' ({res["seconds"]} s)', flush=True)
         update_results({name: res})
 

@@ -8,7 +8,8 @@
 #   5. QAT / distillation students on the new teachers (train_qat.sh), RTN baselines, their evaluation and bundles
 # Each step writes a marker in training/logs/finish/<step>.done when it succeeds; a step already done is skipped, so
 # the script resumes after an interruption at the step it was in (a step itself restarts from its beginning).
-# Delete a marker to redo a step. Usage: nohup bash training/finish_zoo.sh [step ...] > training/logs/finish.out 2>&1 &
+# Delete a marker to redo a step. cfg and evaluate keep results.json entries measured the same way on the same
+# weights (--skip_done: same N, seed, sampling and weights digest); delete an entry to measure it again. Usage: nohup bash training/finish_zoo.sh [step ...] > training/logs/finish.out 2>&1 &
 set -u
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
@@ -38,8 +39,8 @@ all_trained() {
 all_trained
 for s in "${STEPS[@]}"; do
   case $s in
-    cfg) run_step cfg $PY training/evaluate.py --sweep_cfg 1,1.5,2,3,4,5,6 --samples 500 --seed 99 var-d2 dit-d2 ;;
-    evaluate) $PY training/check_cfg_choice.py || exit 1; run_step evaluate $PY training/evaluate.py ;;
+    cfg) run_step cfg $PY training/evaluate.py --skip_done --sweep_cfg 1,1.5,2,3,4,5,6 --samples 500 --seed 99 var-d2 dit-d2 ;;
+    evaluate) $PY training/check_cfg_choice.py || exit 1; run_step evaluate $PY training/evaluate.py --skip_done ;;
     export) run_step export $PY training/export_bundle.py ;;
     check_onnx) run_step check_onnx node training/check_onnx.mjs ;;
     quant_goldens) run_step quant_goldens $PY training/quant_goldens.py ;;
