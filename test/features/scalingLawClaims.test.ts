@@ -174,3 +174,37 @@ describe('the shipped sweep', () => {
     expect(v['step-errors']![0]).toBe('not-measured');
   });
 });
+
+describe('beyond the paper (issue 15 modifiers against the plain RTN frontier)', () => {
+  // Transformer bits: what the frontier compares; -had adds none, -mp3 costs what W3g32 costs.
+  const sized = (modelId: string, setting: string, fd: number, bits: number, own = 0) =>
+    pt(modelId, setting, fd, { transformerBits: bits }, own);
+  const points = [
+    sized('mnist-var-d1', 'fp32', 50, 1000),
+    sized('mnist-var-d1', 'W4g32', 80, 400),
+    sized('mnist-var-d1', 'W3g32', 120, 300),
+    sized('mnist-var-d1', 'W2g32', 600, 200),
+    sized('mnist-var-d1', 'W4g32-A4', 150, 400),
+    sized('mnist-var-d1', 'W4g32-A4-had', 100, 400, 1),
+    sized('mnist-var-d1', 'W4g32-mp3', 100, 300, 1),
+    sized('mnist-dit-d1', 'fp32', 50, 1000),
+    sized('mnist-dit-d1', 'W3g32', 120, 300),
+    sized('mnist-dit-d1', 'W4g32-mp3', 130, 300, 1),
+  ];
+  it('moves the frontier where a modifier beats the best plain point of its size and activations', () => {
+    const c = claim(sweep(points), 'beyond-the-paper');
+    expect(c.perFamily).toEqual({ var: 'holds', dit: 'fails' });
+    expect(c.verdict).toBe('mixed');
+    // -had at W4A4 is compared with W4g32-A4 (same activations), not with the A16 points that store as much.
+    expect(c.evidence.find((e) => e.includes('W4g32-A4-had'))).toMatch(
+      /vs without -had \+50\.0 ± 3\.0p; .*\(W4g32-A4, 0\.1 kB\) \+50\.0 ± 3\.0p \(moves the frontier\)/,
+    );
+    expect(c.evidence.find((e) => e.includes('var-d1 W4g32-mp3'))).toContain('(W3g32, 0.0 kB) +20.0 ± 3.0p');
+    expect(c.evidence.find((e) => e.includes('dit-d1 W4g32-mp3'))).toContain('-10.0 ± 3.0p (behind the frontier)');
+  });
+  it('is not measured without modifier points', () => {
+    expect(claim(sweep(points.filter((p) => !/-(had|mp)/.test(p.setting))), 'beyond-the-paper').verdict).toBe(
+      'not-measured',
+    );
+  });
+});

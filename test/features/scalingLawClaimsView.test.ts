@@ -10,7 +10,7 @@ describe('ClaimsView', () => {
   it('states the four claims, their verdicts and evidence; without a sweep it says so', () => {
     const { sweep } = parseSweep(JSON.parse(readFileSync('public/sweeps/mnist-sweep.json', 'utf8')));
     const html = renderToStaticMarkup(createElement(ClaimsView, { sweep, metric: 'fd' }));
-    for (const id of ['var-vs-dit', 'ptq-methods', 'distillation', 'step-errors'])
+    for (const id of ['var-vs-dit', 'ptq-methods', 'distillation', 'step-errors', 'beyond-the-paper'])
       expect(html).toContain(`data-testid="claim-${id}"`);
     expect(html).toContain('What would change it:');
     expect(html).toContain('Not measured by this sweep');

@@ -17,6 +17,9 @@ export interface ClaimPoint {
   readonly method: string;
   readonly weightBits?: number;
   readonly activationBits?: number;
+  /** Bits of the whole transformer as stored (the frontier's x); older files only have totalWeightBits. */
+  readonly transformerBits?: number;
+  readonly totalWeightBits?: number;
   readonly partial?: boolean;
   readonly fd?: number;
   readonly fdStdErr?: number;
@@ -38,7 +41,7 @@ export interface ClaimSweep {
 }
 
 export interface Claim {
-  readonly id: 'var-vs-dit' | 'ptq-methods' | 'distillation' | 'step-errors';
+  readonly id: 'var-vs-dit' | 'ptq-methods' | 'distillation' | 'step-errors' | 'beyond-the-paper';
   readonly statement: string;
   readonly verdict: Verdict;
   readonly perFamily?: Readonly<Record<string, Verdict>>;
