@@ -83,7 +83,10 @@ export const FIELD_LABELS: Record<SettingField, { readonly label: string; readon
     hint: `Inputs of every quantised Linear, per token; ${NOT_QUANTISED} = ${NOT_QUANTISED_LABEL}.`,
   },
   hadamard: { label: transformRow('hadamard').label, hint: transformRow('hadamard').explanation },
-  lowRank: { label: 'Low-rank branch', hint: transformRow('lowRank').explanation },
+  lowRank: {
+    label: 'Low-rank branch',
+    hint: 'SVDQuant: a rank-r 16-bit branch beside the low-bit residual; its (N + K) r values count in the bits.',
+  },
   method: { label: 'Method', hint: 'How the low-bit weights are chosen. QAT students were trained for one setting.' },
   alpha: {
     label: 'SmoothQuant α',
