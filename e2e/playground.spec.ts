@@ -248,3 +248,24 @@ test('a setting another column already shows is refused with a message; the colu
   await expect(cell(page, 'W2g32-A8')).toContainText(/PSNR|identical/);
   expect(errors).toEqual([]);
 });
+
+test('a column whose setting the engine refuses shows its error and fix; the other columns still generate', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  // -tg<k> groups activation scales per timestep: VAR has none, so the engine refuses that column alone.
+  await page.goto('/?family=var&size=1&q=W4g32-A8-tg4,W4g32&class=3&seed=5');
+  const pg = playground(page);
+  await expect(cell(page, 'fp32')).toBeVisible({ timeout: 120_000 });
+  await expect(cell(page, 'W4g32')).toBeVisible();
+  await expect(cell(page, 'W4g32')).toContainText(/PSNR|identical/);
+  const refused = pg.locator('.sample-refused[data-setting="W4g32-A8-tg4"]');
+  await expect(refused).toBeVisible();
+  await expect(refused).toHaveAttribute('data-code', 'setting-unsupported');
+  await expect(refused.getByRole('alert')).toContainText('-tg');
+  await expect(refused.getByRole('alert')).toContainText(/What to do: .*Drop -tg/);
+  // The request did not fail: this cell's panel is the only error on the page.
+  await expect(pg.getByRole('alert')).toHaveCount(1);
+  await pg.locator('.sample-grid-wrap').screenshot({ path: test.info().outputPath('refused-column.png') });
+  expect(errors).toEqual([]);
+});

@@ -43,6 +43,14 @@ const result: GenerateResult = {
       steps: [{ kind: 'dit', step: 0, progress: 0.5, timestep: 999, xRelL2: 0.1, epsRelL2: 0.2 }],
     },
   ],
+  refused: [
+    {
+      setting: parseSetting('W4g32-A8-tg4'),
+      code: 'setting-unsupported',
+      message: 'W4g32-A8-tg4: refused.',
+      fix: 'Drop -tg<k>.',
+    },
+  ],
 };
 
 describe('model methods over the worker protocol', () => {
@@ -71,6 +79,7 @@ describe('model methods over the worker protocol', () => {
     expect(Array.from(got.runs[0].output)).toEqual([1, 2.5]);
     expect(got.runs[0].psnr).toBe(Infinity);
     expect(got.runs[0].steps[0]).toEqual(result.runs[0].steps[0]);
+    expect(got.refused).toEqual(result.refused);
   });
 
   it('loadModel: a BundleError arrives with its code and fix; the engine answers listModels next', async () => {

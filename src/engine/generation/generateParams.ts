@@ -6,7 +6,7 @@
 import { RTN, checkSetting, sameSetting, settingToString, type QuantSetting } from '../../quant/setting';
 import type { DitManifest, VarManifest } from '../../models/bundle/types.ts';
 import { GenerationError } from './errors';
-import type { DitSamplerName, GenerateParams } from './types';
+import type { DitSamplerName, GenerateParams, RefusedRun } from './types';
 
 export interface ResolvedSetting {
   /** As requested (canonical): what the run reports. */
@@ -19,6 +19,8 @@ export interface ResolvedSetting {
 
 export interface ResolvedRequest {
   readonly settings: ResolvedSetting[];
+  /** Well-formed settings refused already here (their cells show why; the other settings still run). */
+  readonly refused: RefusedRun[];
   readonly label: number;
   readonly seed: number;
   readonly cfg: number;
@@ -33,6 +35,7 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
   if (!Array.isArray(params.settings))
     fail('settings must be a list of QuantSetting objects.', "Pass e.g. [parseSetting('W4g32-A8')].");
   const settings: ResolvedRequest['settings'] = [];
+  const refused: RefusedRun[] = [];
   for (const raw of params.settings) {
     const onModel = typeof raw === 'object' && raw !== null && 'modelId' in raw ? raw : undefined;
     if (onModel && typeof onModel.modelId !== 'string')
@@ -44,11 +47,15 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
     const text = settingToString(setting);
     const modelId = onModel && onModel.modelId !== manifest.id ? onModel.modelId : undefined;
     if (setting.method.kind === 'smoothquant' && setting.activation.format.kind === 'none') {
-      throw new GenerationError(
-        'setting-unsupported',
-        `${text}: SmoothQuant moves activation outliers into the weights so that activations quantise better; without activation quantisation nothing is quantised that it could help.`,
-        'Add an activation format (e.g. W8c-A8-sq0.5) or drop the sq method.',
-      );
+      if (!refused.some((r) => sameSetting(r.setting, setting) && r.modelId === modelId))
+        refused.push({
+          setting,
+          ...(modelId ? { modelId } : {}),
+          code: 'setting-unsupported',
+          message: `${text}: SmoothQuant moves activation outliers into the weights so that activations quantise better; without activation quantisation nothing is quantised that it could help.`,
+          fix: 'Add an activation format (e.g. W8c-A8-sq0.5) or drop the sq method.',
+        });
+      continue;
     }
     if (setting.method.kind === 'qat' && !modelId)
       fail(
@@ -74,7 +81,7 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
         'steps and sampler apply to DiT only; VAR always runs one step per scale.',
         'Leave steps and sampler out for a VAR model.',
       );
-    return { settings, label, seed: params.seed, cfg, steps: manifest.config.patchNums.length };
+    return { settings, refused, label, seed: params.seed, cfg, steps: manifest.config.patchNums.length };
   }
   const steps = params.steps ?? manifest.sampling.steps;
   const trainSteps = manifest.config.diffusion.trainSteps;
@@ -83,5 +90,5 @@ export function resolveRequest(params: GenerateParams, manifest: VarManifest | D
   const sampler = params.sampler ?? manifest.sampling.method;
   if (sampler !== 'ddpm' && sampler !== 'ddim')
     fail(`sampler '${String(sampler)}' is unknown.`, "Use 'ddpm' or 'ddim'.");
-  return { settings, label, seed: params.seed, cfg, steps, sampler };
+  return { settings, refused, label, seed: params.seed, cfg, steps, sampler };
 }

@@ -16,7 +16,34 @@ import { modelForSetting } from './methodSettings';
 import { ditNoise, varUniforms, type DitNoise } from './sharedDraws';
 import { ditStepErrors, varStepErrors, type VarStepState } from './stepErrors';
 import { referenceKey, type ReferenceRun } from './referenceRuns';
-import type { ComparedRun, GenerateResult, MemorySummary, OutputKind, RunSummary, StepError } from './types';
+import { AppError } from '../../util/errors';
+import type {
+  ComparedRun,
+  GenerateResult,
+  MemorySummary,
+  OutputKind,
+  RefusedRun,
+  RunSummary,
+  StepError,
+} from './types';
+
+/**
+ * Codes of the errors that refuse one setting before it samples (the request itself is fine): that setting's cell
+ * shows the error and the request's other settings still run. Anything else (cancel, device lost, a bug) fails
+ * the whole request.
+ */
+const SETTING_REFUSALS: ReadonlySet<string> = new Set([
+  'setting-unsupported',
+  'calibration-missing',
+  'memory-over-budget',
+  'tensor-too-large',
+]);
+
+/** The refusal of one setting as plain data, or undefined when `error` must fail the whole request. */
+export function settingRefusal(error: unknown): Omit<RefusedRun, 'setting' | 'modelId'> | undefined {
+  if (!(error instanceof AppError) || !SETTING_REFUSALS.has(error.code)) return undefined;
+  return { code: error.code, message: error.problem, fix: error.fix };
+}
 
 /** A finished run of one setting, before comparison. */
 interface SettingRun {
@@ -63,8 +90,19 @@ export class SideBySide {
     const manifest = bundles.model.manifest;
     const reference = await this.referenceRun();
     const runs: ComparedRun[] = [];
+    const refused: RefusedRun[] = [...request.refused];
     for (const { setting, weights, modelId } of request.settings) {
-      const r = await this.runSetting(setting, weights, modelId ? this.students.get(modelId) : undefined);
+      let r: SettingRun;
+      try {
+        r = await this.runSetting(setting, weights, modelId ? this.students.get(modelId) : undefined);
+      } catch (error) {
+        const refusal = settingRefusal(error);
+        if (!refusal) throw error;
+        refused.push({ setting, ...(modelId ? { modelId } : {}), ...refusal });
+        // It samples nothing: progress counts the runs that do.
+        this.runsPlanned--;
+        continue;
+      }
       let steps: StepError[];
       if (r.varStates) {
         const tokenizer = reference.tokenizer!;
@@ -100,6 +138,7 @@ export class SideBySide {
       notes: this.notes,
       reference: reference.summary,
       runs,
+      refused,
     };
   }
 

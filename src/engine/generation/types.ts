@@ -166,6 +166,23 @@ export interface GenerateResult {
   /** Why the output is not an image, or why there is no prediction (missing decoder / classifier). */
   readonly notes: readonly string[];
   readonly reference: RunSummary;
-  /** One per requested setting, in request order (duplicates removed). */
+  /** One per requested setting the engine ran, in request order (duplicates removed). */
   readonly runs: readonly ComparedRun[];
+  /** The requested settings the engine refused (each with its typed error); the others still ran. */
+  readonly refused: readonly RefusedRun[];
+}
+
+/**
+ * A requested setting the engine refused before sampling it (a modifier it cannot run on this model, a setting
+ * over the memory budget, a -mp without a sensitivity table, ...): the typed error as plain data (it crosses the
+ * worker boundary), shown in that setting's cell while the other settings of the request still run.
+ */
+export interface RefusedRun {
+  readonly setting: QuantSetting;
+  /** The trained student it was requested on, if any. */
+  readonly modelId?: string;
+  readonly code: string;
+  /** What happened (AppError.problem). */
+  readonly message: string;
+  readonly fix: string;
 }

@@ -6,7 +6,13 @@
 import type { SliceCreator } from '../../store/slice';
 import { engine } from '../../app/engine';
 import { EngineCallLane } from '../../app/engineCall';
-import { serializeError, type ComparedRun, type ModelListEntry, type SerializedError } from '../../worker/protocol';
+import {
+  serializeError,
+  type ComparedRun,
+  type ModelListEntry,
+  type RefusedRun,
+  type SerializedError,
+} from '../../worker/protocol';
 import { replaceColumn } from './columns';
 import { RTN, sameSetting, type QuantSetting } from '../../quant/setting';
 import { withField } from '../../quant/settingEditor';
@@ -37,6 +43,8 @@ export interface PlaygroundSlice {
   quantSettings: readonly QuantSetting[];
   /** Results by cell (runPlan.cellKeyString) and the fp32 reference by row (rowKeyString). */
   cells: ReadonlyMap<string, ComparedRun>;
+  /** Cells whose setting the engine refused (its typed error, shown in the cell), by cellKeyString. */
+  refusals: ReadonlyMap<string, RefusedRun>;
   rowResults: ReadonlyMap<string, RowResult>;
   playgroundRun: PlaygroundRun;
   setView(patch: Partial<PlaygroundView>, problems?: readonly UrlProblem[]): void;
@@ -66,6 +74,7 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
   modelId: resolveModelId(DEFAULT_VIEW, undefined, []),
   quantSettings: settingsOf(DEFAULT_VIEW),
   cells: new Map(),
+  refusals: new Map(),
   rowResults: new Map(),
   playgroundRun: { state: 'idle' },
 
@@ -149,7 +158,7 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
           view,
           modelId,
           models.state === 'ready' ? models.models : [],
-          get().cells,
+          new Map<string, unknown>([...get().cells, ...get().refusals]),
           get().rowResults,
         );
         if (requests.length === 0) return;
@@ -187,10 +196,17 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
             },
           );
           const cells = new Map(get().cells);
-          // The engine de-duplicates and answers in request order, one run per distinct (setting, student).
+          const refusals = new Map(get().refusals);
+          // The engine de-duplicates and answers in request order, one run (or one refusal: the other columns
+          // still run) per distinct (setting, student).
+          const same = (r: { setting: QuantSetting; modelId?: string }, c: (typeof columns)[number]) =>
+            sameSetting(r.setting, c.setting) && r.modelId === c.modelId;
           columns.forEach((c) => {
-            const compared = result.runs.find((r) => sameSetting(r.setting, c.setting) && r.modelId === c.modelId);
-            if (compared) cells.set(cellKeyString(row, c.setting), compared);
+            const key = cellKeyString(row, c.setting);
+            const compared = result.runs.find((r) => same(r, c));
+            const refused = result.refused.find((r) => same(r, c));
+            if (compared) cells.set(key, compared);
+            if (refused) refusals.set(key, refused);
           });
           const rowResults = new Map(get().rowResults);
           rowResults.set(rowKeyString(row), {
@@ -200,7 +216,7 @@ export const createPlaygroundSlice: SliceCreator<PlaygroundSlice> = (set, get) =
             notes: result.notes,
             stepCount: result.stepCount,
           });
-          set({ cells, rowResults });
+          set({ cells, refusals, rowResults });
         }
       },
       { done: idle, cancelled: idle, failed: (error) => set({ playgroundRun: { state: 'failed', error } }) },

@@ -3,7 +3,7 @@
  * class, seed, steps, column), so changing one column's bits regenerates that column only (the engine keeps
  * the fp32 reference of a (model, class, seed, steps) and does not sample it again).
  */
-import type { ComparedRun, GenerateResult, ModelListEntry, RunSummary } from '../../worker/protocol';
+import type { GenerateResult, ModelListEntry, RunSummary } from '../../worker/protocol';
 import { sameSetting, settingToString, type QuantSetting } from '../../quant/setting';
 import type { ModelFamily } from '../../models/bundle/types';
 import { rowCells, type PlaygroundView } from './viewState';
@@ -89,7 +89,8 @@ export function planRequests(
   view: PlaygroundView,
   modelId: string,
   models: readonly ModelListEntry[],
-  cells: ReadonlyMap<string, ComparedRun>,
+  /** Cells already answered (a result, or a refusal: asking again would be refused again). */
+  cells: ReadonlyMap<string, unknown>,
   rows: ReadonlyMap<string, RowResult>,
 ): RowRequest[] {
   const requests: RowRequest[] = [];

@@ -87,11 +87,34 @@ describe.runIf(varId !== undefined && ditId !== undefined)('generation service f
     expect(await rejection(harness.service.generate({ ...ditRequest(), classLabel: 10 }, testRun()))).toMatchObject({
       code: 'argument-invalid',
     });
-    expect(
-      await rejection(
-        harness.service.generate({ ...ditRequest(), settings: [parseSetting('W4g32-sq0.5')] }, testRun()),
-      ),
-    ).toMatchObject({ code: 'setting-unsupported' });
+    // A setting the engine refuses is answered in the result (its cell shows the error), not by failing the request.
+    const refused = await harness.service.generate(
+      { ...ditRequest(), settings: [parseSetting('W4g32-sq0.5')] },
+      testRun(),
+    );
+    expect(refused.runs).toEqual([]);
+    expect(refused.refused).toEqual([
+      expect.objectContaining({ setting: parseSetting('W4g32-sq0.5'), code: 'setting-unsupported' }),
+    ]);
+  });
+
+  it('one refused setting does not fail the request: it gets its typed error and the other settings run', async () => {
+    const tg = parseSetting('W4g32-A8-tg4');
+    const run = testRun();
+    const result = await harness.service.generate(
+      { modelId: varId, settings: [tg, parseSetting('W4g32')], classLabel: 1, seed: 3 },
+      run,
+    );
+    expect(result.runs.map((r) => r.setting)).toEqual([parseSetting('W4g32')]);
+    expect(result.runs[0].steps).toHaveLength(4);
+    expect(result.refused).toHaveLength(1);
+    const [refusal] = result.refused;
+    expect(refusal.setting).toEqual(tg);
+    expect(refusal.code).toBe('setting-unsupported');
+    expect(refusal.message).toContain('-tg');
+    expect(refusal.fix).toMatch(/Drop -tg/);
+    // Progress still reaches the end: the refused setting samples nothing and is not counted.
+    expect(run.messages.at(-1)?.[0]).toBe(1);
   });
 
   it('cancel between steps rejects with CancelledError and the next run gives the same sample', async () => {

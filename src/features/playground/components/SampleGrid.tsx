@@ -4,12 +4,15 @@ import { settingLabel } from '../../../quant/settingEditor';
 import { cellKeyString, rowKeyString, rowsOf } from '../runPlan';
 import { SampleCell } from './SampleCell';
 import { layoutOf } from '../imagePixels';
+import type { RefusedRun } from '../../../worker/protocol';
+import { ErrorPanel } from '../../../components/ErrorPanel';
 
 /** fp32 beside every quantised column, one row per class or seed. */
 export function SampleGrid() {
   const view = useAppStore((s) => s.playground);
   const modelId = useAppStore((s) => s.modelId);
   const cells = useAppStore((s) => s.cells);
+  const refusals = useAppStore((s) => s.refusals);
   const rowResults = useAppStore((s) => s.rowResults);
   const rows = rowsOf(view, modelId);
   const labels = view.columns.map(settingLabel);
@@ -48,9 +51,12 @@ export function SampleGrid() {
                 </td>
                 {view.columns.map((key, i) => {
                   const run = cells.get(cellKeyString(row, key));
+                  const refusal = refusals.get(cellKeyString(row, key));
                   return (
                     <td key={settingToString(key)}>
-                      {run && result ? (
+                      {refusal ? (
+                        <RefusedCell refusal={refusal} title={labels[i]} />
+                      ) : run && result ? (
                         <SampleCell
                           run={run}
                           reference={result.reference}
@@ -74,6 +80,15 @@ export function SampleGrid() {
           {n}
         </p>
       ))}
+    </div>
+  );
+}
+
+/** A setting the engine refused: its typed error (what happened, and the fix) in place of the sample. */
+function RefusedCell({ refusal, title }: { refusal: RefusedRun; title: string }) {
+  return (
+    <div className="sample-refused" data-setting={settingToString(refusal.setting)} data-code={refusal.code}>
+      <ErrorPanel title={`${title}: refused`} message={refusal.message} fix={refusal.fix} />
     </div>
   );
 }
