@@ -78,7 +78,8 @@ export interface Dot4MatmulArgs {
 export class Dot4MatmulKernel {
   /**
    * Whether the model runtime takes this path on a CPU adapter. SwiftShader emulates dot4I8Packed lane by lane, and
-   * there the fallback (barrier-free fake quant + the f32-arithmetic 'gemm-rows') measured faster end to end
+   * there the fallback (barrier-free fake quant + the f32-arithmetic 'gemm-rows'; now 'gemm-block' from 9 tokens,
+   * faster still) measured faster end to end
    * (docs/benchmarks/end-to-end-swiftshader-2026-12-03.json, bench/README.md), so CPU adapters keep the fallback;
    * tests set this to run the integer path through whole models on SwiftShader.
    */

@@ -225,7 +225,13 @@ function kernelVariantReport(
     profile: { ...profile },
     chosen: {
       [`ours m=1`]: quant.choose(1),
-      [`ours m=${config.gemmM}`]: quant.choose(config.gemmM),
+      // The GEMM path depends on the format on CPU adapters (gemm-block takes INT 2/4/8 only); each measurement has its own.
+      [`ours m=${config.gemmM} INT 2/4/8`]: quant.choose(config.gemmM, 'auto', {
+        kind: 'int',
+        bits: 4,
+        symmetric: true,
+      }),
+      [`ours m=${config.gemmM} other`]: quant.choose(config.gemmM, 'auto', { kind: 'fp', name: 'e2m1' }),
       [`f32 m=1`]: f32.choose(1),
       [`f32 m=${config.gemmM}`]: f32.choose(config.gemmM),
     },
