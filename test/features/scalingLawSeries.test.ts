@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { methodLabel, precisionOf } from '../../src/features/scaling-law/precision';
+import { methodLabel, modifiersLabel, precisionOf } from '../../src/features/scaling-law/precision';
 import { buildSeries, precisionColors } from '../../src/features/scaling-law/series';
 import { qualityPoint } from './scalingLawFixtures';
 import { parseSetting, settingToString } from '../../src/quant/setting';
@@ -159,5 +159,42 @@ describe('buildSeries', () => {
       ['W4 g128', 2],
       ['W4 g32', 1],
     ]);
+  });
+});
+
+describe('modifier curves (issue 15)', () => {
+  it('labels modifiers in the vocabulary order', () => {
+    expect(modifiersLabel(parseSetting('W4g32-A4'))).toBe('');
+    expect(modifiersLabel(parseSetting('W4g32-A4-had'))).toBe('Had');
+    expect(modifiersLabel(parseSetting('W4g32-mp3'))).toBe('MP3');
+    expect(modifiersLabel(parseSetting('W4g32-A8-mp3.5-had-lr16'))).toBe('Had + LR16 + MP3.5');
+  });
+
+  it('never joins a modifier point to the plain curve: -had and -mp get dashed curves of their own', () => {
+    const points = [1, 2].flatMap((depth) =>
+      [
+        ['W4g32-A4', 4, 4],
+        ['W4g32-A4-had', 4, 4],
+        ['W4g32', 4, 32],
+        ['W4g32-mp3', 3, 32],
+      ].map(([setting, weightBits, activationBits]) =>
+        qualityPoint({
+          modelId: `mnist-var-d${depth}`,
+          depth,
+          setting: setting as string,
+          weightBits: weightBits as number,
+          activationBits: activationBits as number,
+          fd: 10 * depth,
+        }),
+      ),
+    );
+    const series = buildSeries(points, 'transformerBits');
+    const byName = Object.fromEntries(series.map((s) => [s.name, s]));
+    expect(Object.keys(byName).sort()).toEqual(['W4', 'W4 · MP3', 'W4A4', 'W4A4 · Had']);
+    for (const s of series) expect(s.points).toHaveLength(2); // one point per model in each curve
+    expect(byName['W4A4 · Had']!.dashed).toBe(true);
+    expect(byName['W4A4']!.dashed).toBe(false);
+    expect(byName['W4A4 · Had']!.color).toBe(byName['W4A4']!.color);
+    expect(byName['W4 · MP3']!.points.map((p) => p.settingText)).toEqual(['W4g32-mp3', 'W4g32-mp3']);
   });
 });

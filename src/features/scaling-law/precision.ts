@@ -3,7 +3,14 @@
  * method that produced it ("RTN", "GPTQ", "TopKLD (our reconstruction)"). Curves connect the model sizes of
  * one family at one precision, so the label must ignore everything that differs between sizes.
  */
-import { activationFormatRow, granularityRow, methodRowByToken, weightFormatRow } from '../../quant/vocabulary';
+import {
+  activationFormatRow,
+  granularityRow,
+  methodRowByToken,
+  TRANSFORM_ROWS,
+  weightFormatRow,
+} from '../../quant/vocabulary';
+import type { QuantSetting } from '../../quant/setting';
 import type { QualityPoint } from '../../engine/quality/types';
 
 export interface Precision {
@@ -66,3 +73,16 @@ export function methodLabel(method: string): string {
 
 export const isTrainedMethod = (method: string): boolean =>
   methodRowByToken(method)?.trained ?? method.startsWith('qat-');
+
+/**
+ * The setting's modifiers as a curve label ("Had", "MP3", "LR16 + Had"; '' without any), in the vocabulary's
+ * order. A modifier changes what a point is (W4g32-mp3 stores about 3 bits per weight; -had changes the error,
+ * not the bits), so its points are a curve of their own, never part of the plain setting's.
+ */
+export function modifiersLabel(setting: QuantSetting): string {
+  const t = setting.transforms;
+  if (!t) return '';
+  return TRANSFORM_ROWS.filter((r) => t[r.key] !== undefined && t[r.key] !== false)
+    .map((r) => (r.argument === 'none' ? r.short : `${r.short}${String(t[r.key])}`))
+    .join(' + ');
+}

@@ -7,7 +7,7 @@ import { settingToString } from '../../quant/setting';
 import type { ModelFamily } from '../../models/bundle/types';
 import type { QualityPoint } from '../../engine/quality/types';
 import { metricValue, type QualityMetric } from './metric';
-import { methodLabel, precisionOf } from './precision';
+import { methodLabel, modifiersLabel, precisionOf } from './precision';
 
 import { axisValue, type BitsAxis } from './bitsAxis';
 export type { BitsAxis } from './bitsAxis';
@@ -149,7 +149,7 @@ export function buildSeries(
   for (const p of points) {
     if (p.partial || !(axisValue(p, axis) > 0) || !metricValue(p, metric)) continue;
     const precision = precisionOf(p);
-    const key = `${p.family}|${precision.label}|${p.method}`;
+    const key = `${p.family}|${precision.label}|${p.method}|${modifiersLabel(p.setting)}`;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { first: p, rank: precision.rank, byVariant: new Map() }));
     const list = group.byVariant.get(precision.variant) ?? [];
@@ -160,6 +160,7 @@ export function buildSeries(
   for (const [key, group] of groups) {
     const { family, method } = group.first;
     const label = precisionOf(group.first).label;
+    const modifiers = modifiersLabel(group.first.setting);
     // One precision swept at several granularities would zig-zag as one curve: split it and say why.
     const split = group.byVariant.size > 1;
     for (const [variant, list] of group.byVariant) {
@@ -169,10 +170,11 @@ export function buildSeries(
         family,
         precision: label,
         method,
-        name: method === 'rtn' ? precisionName : `${precisionName} · ${methodLabel(method)}`,
+        name: [precisionName, modifiers, method === 'rtn' ? '' : methodLabel(method)].filter(Boolean).join(' · '),
         color: colors.get(label) ?? FP32_COLOR,
         shape: methodShape(method),
-        dashed: method !== 'rtn',
+        // Methods and modifiers are dashed so they read as variations of the plain curve of the same colour.
+        dashed: method !== 'rtn' || modifiers !== '',
         points: dedupeByModel(list)
           .map((p) => toChartPoint(p, axis, metric))
           .sort((a, b) => a.x - b.x),
