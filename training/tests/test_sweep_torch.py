@@ -15,6 +15,11 @@ class SweepPointsTest(unittest.TestCase):
         pts = sweep_torch.points_of(['var-d1'], ['fp32', 'W3g32-gptq', 'W8c-A8-sq0.5', 'W4g32-A8t'])
         self.assertEqual([s for _, s in pts], ['fp32', 'W3g32-gptq', 'W8c-A8-sq0.5', 'W4g32-A8t'])
 
+    def test_clip_is_refused_not_measured_as_rtn(self):
+        with self.assertRaises(SystemExit) as e:
+            sweep_torch.points_of(['var-d1'], ['W3g32-clip'])
+        self.assertIn('npm run sweep', str(e.exception))
+
     def test_unknown_student_is_refused_with_the_fix(self):
         with self.assertRaises(SystemExit) as e:
             sweep_torch.student_points(['mnist-var-d9-qat-w2g32-nope'])
