@@ -48,7 +48,8 @@ def method_name(setting):
 
 def needs_calibration(setting):
     s = quant._as_setting(setting)
-    return s['method']['kind'] in ('gptq', 'smoothquant') or (s['act']['kind'] != 'none' and s['act']['per_tensor'])
+    return (s['method']['kind'] in ('gptq', 'smoothquant') or (s['act']['kind'] != 'none' and s['act']['per_tensor'])
+            or 'lowRank' in s['transforms'])
 
 
 def ptq_batches(images, batch, classes=10):
@@ -183,6 +184,8 @@ def apply_method(model, family, setting, decoder):
     setting = quant._as_setting(setting)
     if not needs_calibration(setting):
         return model
+    if 'lowRank' in setting['transforms']:
+        return apply_low_rank(model, family, setting, decoder)
     if setting['transforms'].get('hadamard'):  # as the engine (methodWeights.ts requireTransformsSupported)
         raise quant.QuantError(f"{setting['text']}: -had with calibration (GPTQ, SmoothQuant, static scales) is not "
                                'implemented (the statistics would have to be rotated too)', code='setting-unsupported',
@@ -211,6 +214,59 @@ def apply_method(model, family, setting, decoder):
                 if isinstance(m, FakeQuantLinear) and m.quant_act_on and m.act_scale is None:
                     m.act_scale = static_scale(stats[n]['absmax'], setting)
         apply_smoothquant(model, stats, setting)
+    return model
+
+
+def apply_low_rank(model, family, setting, decoder):
+    """-lr<r> as the engine's prepareLowRank (src/models/runtime/methodWeights.ts), on every weight-quantised Linear:
+    with quantised activations, smooth (alpha from -sq<alpha>, else 0.5) and fold 1/s into the block's adaLN for qkv
+    and fc1 when that adaLN is weight-quantised too, else keep 1/s at run time (input_scale; the branch's down factor
+    carries it); split into an f16 rank-r branch and a residual (training/low_rank.py) and quantise the residual."""
+    import low_rank  # noqa: E402 (imports this module's neighbours)
+    t = setting['transforms']
+    if setting['method']['kind'] == 'gptq' or t.get('hadamard') or 'mixedBits' in t:
+        raise quant.QuantError(f"{setting['text']}: -lr with GPTQ, -had or -mp is not implemented (as in the engine)",
+                               code='setting-unsupported', fix='use -lr with RTN or -sq<alpha>')
+    rank = t['lowRank']
+    alpha = setting['method']['alpha'] if setting['method']['kind'] == 'smoothquant' else 0.5
+    act = setting['act']['kind'] != 'none'
+    modules = dict(model.named_modules())
+    targets = [n for n, m in modules.items() if isinstance(m, FakeQuantLinear) and m.quant_weight_on]
+    stats = {}
+    if act:
+        with full_precision(model):
+            ptq = ptq_batches(CALIBRATION['ptq_images'], CALIBRATION['ptq_batch'])
+            stats = calibrate(model, family, decoder, targets, ptq, False)
+
+    def fold_of(name):
+        target = fold_target(name)
+        return target if target and target[0] in modules and modules[target[0]].quant_weight_on else None
+
+    folds = {}
+    for name in [n for n in targets if fold_of(n)] + [n for n in targets if not fold_of(n)]:
+        m = modules[name]
+        w = folds[name][0] if name in folds else m.weight.detach().half().float()
+        target, c = w, None
+        if act and m.quant_act_on:
+            s = ref_ptq.smooth_factors_from_absmax(stats[name]['absmax'], w, alpha)
+            inv = (1.0 / s.double()).float()
+            target = w * s[None, :]
+            m.act_scale = static_scale(stats[name]['absmax'] * inv, setting)
+            fold = fold_of(name)
+            if fold:
+                ada_name, scale_chunk, shift_chunk = fold
+                ada = modules[ada_name]
+                before = folds.get(ada_name, (ada.weight.detach().half().float(), ada.bias.detach().half().float()))
+                folds[ada_name] = fold_smoothing(*before, scale_chunk, shift_chunk, inv)
+            else:
+                c = inv
+        up, down, residual = low_rank.low_rank_split(target, rank, c)
+        m.residual = residual  # unquantised, for tests
+        m.prepared_weight = quant.fake_quant_weight(residual, setting)
+        m.input_scale = c
+        m.low_rank = (up, down)
+        if name in folds:
+            m.bias.data.copy_(folds[name][1])
     return model
 
 

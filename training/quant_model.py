@@ -55,10 +55,23 @@ class FakeQuantLinear(nn.Linear):
     act_scale = None
     # -had: the input is rotated by R and the weight by W R before their quantisers (training/hadamard.py).
     hadamard = False
+    # -lr (ptq_model.apply_low_rank): 1/s multiplied into the input before its quantiser where it is not folded
+    # (input_scale), and the f16 branch (up [N, r], down [r, K]) added to the output on the unquantised input.
+    input_scale = None
+    low_rank = None
+
+    def branch(self, x):
+        """The -lr branch's output (x down^T) up^T, or 0."""
+        if self.low_rank is None:
+            return 0
+        up, down = self.low_rank
+        return F.linear(F.linear(x, down), up)
 
     def quantised_input(self, x):
         if self.hadamard:
             x = hadamard.rotate_rows(x)
+        if self.input_scale is not None:
+            x = x * self.input_scale
         if not self.quant_act_on:
             return x
         if self.training:
@@ -84,7 +97,7 @@ class FakeQuantLinear(nn.Linear):
         return quant._StraightThrough.apply(self.weight, q)
 
     def forward(self, x):
-        return F.linear(self.quantised_input(x), self.quantised_weight(), self.bias)
+        return F.linear(self.quantised_input(x), self.quantised_weight(), self.bias) + self.branch(x)
 
 
 class FakeQuantVarAttention(VarSelfAttention):
@@ -94,7 +107,7 @@ class FakeQuantVarAttention(VarSelfAttention):
     def forward(self, x, attn_bias):
         B, L, C = x.shape
         bias = torch.cat((self.q_bias, self.zero_k_bias, self.v_bias))
-        qkv = F.linear(self.mat_qkv.quantised_input(x), self.mat_qkv.quantised_weight(), bias)
+        qkv = F.linear(self.mat_qkv.quantised_input(x), self.mat_qkv.quantised_weight(), bias) + self.mat_qkv.branch(x)
         qkv = qkv.view(B, L, 3, self.H, self.hd).permute(2, 0, 3, 1, 4)
         q, k, v = qkv.unbind(0)
         scale_mul = self.scale_mul_1H11.clamp(max=self.max_scale_mul).exp()
@@ -112,7 +125,7 @@ class FakeQuantVarAttention(VarSelfAttention):
         return self.proj(out.transpose(1, 2).reshape(B, L, C))
 
 
-NOT_MIRRORED = {'lowRank': '-lr<rank>', 'timestepGroups': '-tg<k>'}
+NOT_MIRRORED = {'timestepGroups': '-tg<k>'}
 
 
 def quantize_model(model, setting, family=None, bits_by_linear=None):
@@ -143,7 +156,7 @@ def quantize_model(model, setting, family=None, bits_by_linear=None):
                 m.setting = {**setting, 'weight': {**setting['weight'], 'bits': bits_by_linear[name]}}
             m.hadamard = rotate and (m.quant_weight_on or m.quant_act_on)
             m._cached = None
-            m.prepared_weight = m.act_scale = None
+            m.prepared_weight = m.act_scale = m.input_scale = m.low_rank = None
         elif family == 'var' and type(m) is VarSelfAttention:
             m.__class__ = FakeQuantVarAttention
     return model

@@ -15,7 +15,8 @@ calibrate on the fp32 model as the engine does (ptq_model.py: same image counts,
 other random draws), and their points carry the engine's method names ('gptq128', 'sq0.5-folded').
 Modifiers: -had (quant_model.py rotates each quantised Linear's input and weight, training/hadamard.py, bit for bit
 the TypeScript rotation) and -mp<B> (mixed_precision.allocation_for: the widths the engine allocates from the
-manifest table that export_bundle.py writes from the same checkpoint) are mirrored; -lr and -tg are refused.
+manifest table that export_bundle.py writes from the same checkpoint) and -lr<r> (ptq_model.apply_low_rank) are
+mirrored; -tg is refused.
 """
 import argparse
 import json

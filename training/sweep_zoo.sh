@@ -12,7 +12,7 @@ MODELS=var-d1,var-d2,var-d3,var-d4,dit-d1,dit-d2,dit-d3,dit-d4
 # The paper's grid, the PTQ methods beside the RTN setting each pairs with, and issue 15's methods at W4A4, W3A8
 # and an average of 3 weight bits.
 SETTINGS=fp32,W8g32,W6g32,W4g32,W3g32,W2g32,Wfp4g32,W8c-A8,W8g32-A8,W4g32-A8,W3g32-A8,W4g32-A4,\
-W8c-A8-sq0.5,W4g32-A4-sq0.5,W3g32-gptq,W2g32-gptq,W4g32-A4-had,W3g32-A8-had,W4g32-mp3
+W8c-A8-sq0.5,W4g32-A4-sq0.5,W3g32-gptq,W2g32-gptq,W4g32-A4-had,W3g32-A8-had,W4g32-A4-lr16,W4g32-mp3
 PAIRS=fp32,W4g32,W2g32   # measured by both engines on mnist-var-d1 (the fastest model on SwiftShader)
 mkdir -p "$OUT"
 

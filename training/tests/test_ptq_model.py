@@ -115,6 +115,35 @@ class PtqModelTest(unittest.TestCase):
                 self.assertLess(rel, 1e-5, f'{family}: -had without quantisers changed the output by {rel:.2e}')
                 self.assertGreater(float((quantised - before).norm() / before.norm()), 1e-4)
 
+    def test_low_rank_keeps_the_function_without_quantisers(self):
+        # y = Q_A(x c) Q_W(R)^T + (x down^T) up^T: with both quantisers off the residual plus the f16 branch is
+        # the weight again (the residual is taken against the rounded branch), folded or not.
+        for family in ('var', 'dit'):
+            for setting in ('W4g32-A8-lr8', 'W4g32-lr8'):
+                with self.subTest(family=family, setting=setting):
+                    model, decoder = load(family)
+                    with torch.no_grad():
+                        before = forward(model, family)
+                    quantize_model(model, setting, family)
+                    saved = dict(ptq_model.CALIBRATION)
+                    ptq_model.CALIBRATION.update(ptq_images=8, ptq_batch=4)
+                    try:
+                        ptq_model.apply_method(model.eval(), family, setting, decoder)
+                    finally:
+                        ptq_model.CALIBRATION.update(saved)
+                    split = [m for m in model.modules() if isinstance(m, FakeQuantLinear) and m.low_rank is not None]
+                    self.assertEqual(len(split), 5)
+                    self.assertEqual(tuple(split[0].low_rank[0].shape)[1], 8)
+                    with torch.no_grad():
+                        quantised = forward(model, family)
+                    for m in split:
+                        m.prepared_weight, m.quant_act_on = m.residual, False
+                    with torch.no_grad():
+                        after = forward(model, family)
+                    rel = float((after - before).norm() / before.norm())
+                    self.assertLess(rel, 1e-5, f'{family} {setting}: the split changed the function by {rel:.2e}')
+                    self.assertGreater(float((quantised - before).norm() / before.norm()), 1e-5)
+
     def test_mixed_bits_per_linear(self):
         model, _ = load('var')
         quantize_model(model, 'W4g32-mp3', 'var', bits_by_linear={'blocks.0.ffn.fc1': 2, 'blocks.0.ffn.fc2': 4})
@@ -126,7 +155,7 @@ class PtqModelTest(unittest.TestCase):
         with self.assertRaises(quant.QuantError):
             quantize_model(load('var')[0], 'W4g32-mp3', 'var')  # -mp without an allocation
         with self.assertRaises(quant.QuantError):
-            quantize_model(load('var')[0], 'W4g32-lr8', 'var')  # not mirrored: refused, not ignored
+            quantize_model(load('dit')[0], 'W4g32-A8-tg5', 'dit')  # not mirrored: refused, not ignored
 
     def test_modifiers_parse_as_the_typescript_grammar(self):
         s = quant.parse_setting('W4g32-A8-sq0.5-had-mp3.5')
