@@ -82,7 +82,8 @@ describe(`QuantMatmulKernel with f16 X storage against matmulReference on f16-ro
       { m: 3, k: 257, n: 33, variant: 'gemv-rows' }, // gemv over several tokens: row starts on the padded stride
       { m: 3, k: 257, n: 9, variant: 'gemv-splitk' },
       { m: 3, k: 45, n: 65, variant: 'gemm' }, // small tiles
-      { m: 17, k: 257, n: 70, variant: 'auto' }, // gemm, 64x64 tiles
+      { m: 17, k: 257, n: 70, variant: 'auto' }, // CPU adapter: gemm-block for INT4, gemm-rows for INT3 / FP4
+      { m: 17, k: 257, n: 70, variant: 'gemm' }, // 64x64 tiles
     ];
     let i = 0;
     for (const { format, granularity } of FORMATS) {
