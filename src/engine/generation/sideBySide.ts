@@ -251,7 +251,8 @@ function memoryOf(entry: ModelEntry): MemorySummary {
 
 function outputShape(kind: OutputKind, bundles: LoadedBundles): number[] {
   const m = bundles.model.manifest;
-  if (kind === 'image') return [1, 1, m.dataset.imageSize, m.dataset.imageSize];
+  // Decoded images: grey MNIST digits, or RGB (official ImageNet models), as the manifest's dataset says.
+  if (kind === 'image') return [1, m.dataset.channels, m.dataset.imageSize, m.dataset.imageSize];
   if (m.family === 'var') {
     const tok = bundles.required.get(m.requires.tokenizer)!.manifest;
     const size = tok.family === 'vqvae' ? tok.config.latentSize : 0;
