@@ -402,9 +402,10 @@ describe.runIf(ditId !== undefined)(`measureQuality on ${ditId}`, () => {
         },
         testRun(),
       );
-      // Same draws, same maths; only the f32 summation order differs: the batch of 3 (96 rows with CFG) runs the
-      // tiled GEMM, the single sample (32 rows) the barrier-free gemm-rows (src/kernels/matmulPlan.ts). Measured
-      // 1.5e-5 after 4 DDPM steps; a wrong class, seed or step count changes the sample entirely.
+      // Same draws, same maths; at most the f32 summation order differs: on a CPU adapter both the batch of 3
+      // (96 rows with CFG) and the single sample (32 rows) take gemm-block, while other adapters may run them on
+      // kernels that sum in another order (src/kernels/matmulPlan.ts). 1.5e-5 was measured after 4 DDPM steps
+      // when they took the tiled GEMM and gemm-rows; a wrong class, seed or step count changes the sample entirely.
       expect(relL2(outputs[i], single.reference.output)).toBeLessThan(1e-4);
     }
   });
