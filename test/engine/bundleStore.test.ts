@@ -97,11 +97,8 @@ describe('GenerationService request checks (before any GPU work)', () => {
       },
       'invalid-setting',
     ],
-    [
-      'smoothquant without activation quantisation (nothing for it to smooth)',
-      { settings: [parseSetting('W4g32-sq0.5')] },
-      'setting-unsupported',
-    ],
+    // SmoothQuant without activation quantisation is refused per setting (GenerateResult.refused), not for the whole
+    // request: test/engine/settingRefusal.test.ts.
     ['a class out of range', { classLabel: 10 }, 'argument-invalid'],
     ['a negative seed', { seed: -2 }, 'argument-invalid'],
     ['a non-finite cfg', { cfg: Number.NaN }, 'argument-invalid'],
