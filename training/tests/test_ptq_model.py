@@ -34,6 +34,16 @@ def forward(model, family):
     return model(x, torch.tensor([500, 20]), labels)
 
 
+def apply_small(model, family, setting, decoder):
+    """ptq_model.apply_method with a cheap calibration (2 batches of 4 images), the module's set restored after."""
+    saved = dict(ptq_model.CALIBRATION)
+    ptq_model.CALIBRATION.update(ptq_images=8, ptq_batch=4)
+    try:
+        return ptq_model.apply_method(model.eval(), family, setting, decoder)
+    finally:
+        ptq_model.CALIBRATION.update(saved)
+
+
 class PtqModelTest(unittest.TestCase):
     def test_batches_follow_the_engine(self):
         batches = ptq_model.ptq_batches(40, 16)
@@ -49,12 +59,7 @@ class PtqModelTest(unittest.TestCase):
                 quantize_model(model, 'W32-A8-sq0.5', family)
                 # Calibrate cheaply (2 batches of 4 images) and fold; then switch the activation quantiser off:
                 # what remains is W diag(s) with 1/s folded into adaLN, which must compute the same function.
-                saved = dict(ptq_model.CALIBRATION)
-                ptq_model.CALIBRATION.update(ptq_images=8, ptq_batch=4)
-                try:
-                    ptq_model.apply_method(model.eval(), family, 'W32-A8-sq0.5', decoder)
-                finally:
-                    ptq_model.CALIBRATION.update(saved)
+                apply_small(model, family, 'W32-A8-sq0.5', decoder)
                 smoothed = [m for n, m in model.named_modules() if isinstance(m, FakeQuantLinear)
                             and m.prepared_weight is not None and not n.endswith(('ada_lin.1', 'adaLN_modulation.1'))]
                 self.assertEqual(len(smoothed), 2)  # qkv and fc1 of the one block
@@ -125,12 +130,7 @@ class PtqModelTest(unittest.TestCase):
                     with torch.no_grad():
                         before = forward(model, family)
                     quantize_model(model, setting, family)
-                    saved = dict(ptq_model.CALIBRATION)
-                    ptq_model.CALIBRATION.update(ptq_images=8, ptq_batch=4)
-                    try:
-                        ptq_model.apply_method(model.eval(), family, setting, decoder)
-                    finally:
-                        ptq_model.CALIBRATION.update(saved)
+                    apply_small(model, family, setting, decoder)
                     split = [m for m in model.modules() if isinstance(m, FakeQuantLinear) and m.low_rank is not None]
                     self.assertEqual(len(split), 5)
                     self.assertEqual(tuple(split[0].low_rank[0].shape)[1], 8)
