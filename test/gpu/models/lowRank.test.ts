@@ -10,36 +10,24 @@
  * INT4 rounding tie would move a whole step; measured 2.6e-7 / 3.1e-7, so no code moved on these inputs).
  */
 import { describe, expect, it } from 'vitest';
-import { testDevice } from '../device';
-import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
+import { checkDitPrepared, checkVarPrepared } from './preparedForward';
+import type { QuantSetting } from '../../../src/quant/setting';
 import { dequantizeWeight, fakeQuantActivations, matmulReference } from '../../../src/quant';
 import { smoothActivations } from '../../../src/quant/smoothQuant';
 import { addLowRankBranch } from '../../../src/quant/lowRank';
-import { calibrateLinearInputs } from '../../../src/models/runtime/linearInputs';
-import { prepareMethodWeights, type PreparedLinear } from '../../../src/models/runtime/methodWeights';
+import type { PreparedLinear } from '../../../src/models/runtime/methodWeights';
 import { activationQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
-import { VarModel } from '../../../src/models/var/varModel';
-import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';
-import { varLinearSpecs } from '../../../src/models/var/varConfig';
-import { DitModel } from '../../../src/models/dit/ditModel';
-import { ditForwardOnce } from '../../../src/models/dit/ditForward';
-import { ditLinearSpecs } from '../../../src/models/dit/ditConfig';
 import { bitAccounting } from '../../../src/engine/quality/bitAccounting';
 import type { WeightReport } from '../../../src/models/runtime/modelWeights';
 import { packedWeightBytes } from '../../../src/models/runtime/memoryPlan';
-import { maxRelativeError } from '../../../tools/parity/src/compare';
-import { bundleIds, loadDitBundle, loadVarBundle } from './bundles';
+import { bundleIds } from './bundles';
 import { refLinears, type LinearFn } from './reference/refLinears';
-import { VarReference } from './reference/varReference';
-import { DitReference } from './reference/ditReference';
 import type { TensorReader } from './tensors';
 
-const KV = 'f32';
 const CASES = [
   { setting: 'W4g32-A4-lr8', tolerance: 5e-3 },
   { setting: 'W3g32-lr8', tolerance: 1e-5 },
 ];
-const noHooks = { progress: () => undefined, checkpoint: async () => undefined };
 
 function lowRankLinears(
   file: TensorReader,
@@ -91,83 +79,16 @@ function checkBits(report: WeightReport, setting: QuantSetting, specs: readonly 
 
 describe('-lr VAR (GPU) vs the CPU reference with the same prepared weights', () => {
   const id = bundleIds('var')[0];
-  for (const c of CASES) {
-    it.runIf(id !== undefined)(`${id}: ${c.setting} teacher-forced logits`, async () => {
-      const device = await testDevice();
-      const { bundle, weights, goldens: g } = await loadVarBundle(id);
-      const setting = parseSetting(c.setting);
-      const config = bundle.manifest.config;
-      const label = g.i32('tf.label')[0];
-      const input = g.f32('tf.input');
-      const fp = VarModel.load(device, bundle, FULL_PRECISION, { kvFormat: KV });
-      const stats = await calibrateLinearInputs(
-        fp.weights,
-        () => varTeacherForcedLogits(fp, [label], input),
-        () => true,
-      ).finally(() => fp.destroy());
-      const specs = varLinearSpecs(config);
-      const prepared = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
-      expect(prepared.size).toBe(specs.filter((s) => setting.layers.includes(s.kind)).length);
-      const model = VarModel.load(device, bundle, setting, { prepared, kvFormat: KV });
-      try {
-        const logits = await varTeacherForcedLogits(model, [label], input);
-        const ref = new VarReference(config, weights, lowRankLinears(weights, specs, setting, prepared)).teacherForced(
-          label,
-          input,
-        );
-        const err = maxRelativeError(logits, ref);
-        const vsFp = maxRelativeError(logits, g.f32('tf.logits'));
-        console.log(
-          `${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`,
-        );
-        expect(err).toBeLessThan(c.tolerance);
-        expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(2 * err);
-        checkBits(model.report, setting, specs, bundle.manifest.params.total);
-      } finally {
-        model.destroy();
-      }
-    });
-  }
+  for (const c of CASES)
+    it.runIf(id !== undefined)(`${id}: ${c.setting} teacher-forced logits`, () =>
+      checkVarPrepared(id!, { ...c, linears: lowRankLinears, minChangeRatio: 2, after: checkBits }),
+    );
 });
 
 describe('-lr DiT (GPU) vs the CPU reference with the same prepared weights', () => {
   const id = bundleIds('dit')[0];
-  for (const c of CASES) {
-    it.runIf(id !== undefined)(`${id}: ${c.setting} plain forward`, async () => {
-      const device = await testDevice();
-      const { bundle, weights, goldens: g } = await loadDitBundle(id);
-      const setting = parseSetting(c.setting);
-      const config = bundle.manifest.config;
-      const t = Array.from(g.i32('tf.t'));
-      const y = Array.from(g.i32('tf.y'));
-      const x = g.f32('tf.x');
-      const fp = DitModel.load(device, bundle, FULL_PRECISION);
-      const stats = await calibrateLinearInputs(
-        fp.weights,
-        () => ditForwardOnce(fp, x, t, y),
-        () => true,
-      ).finally(() => fp.destroy());
-      const specs = ditLinearSpecs(config);
-      const prepared = await prepareMethodWeights(setting, specs, (n) => weights.f32(n), stats, noHooks);
-      const model = DitModel.load(device, bundle, setting, { prepared });
-      try {
-        const out = await ditForwardOnce(model, x, t, y);
-        const ref = new DitReference(config, weights, lowRankLinears(weights, specs, setting, prepared)).forward(
-          x,
-          t,
-          y,
-        );
-        const err = maxRelativeError(out, ref);
-        const vsFp = maxRelativeError(out, g.f32('tf.out'));
-        console.log(
-          `${id} ${c.setting}: vs reference ${err.toExponential(2)}, vs fp32 golden ${vsFp.toExponential(2)}`,
-        );
-        expect(err).toBeLessThan(c.tolerance);
-        expect(vsFp, 'quantisation must change the output, else the check proves nothing').toBeGreaterThan(2 * err);
-        checkBits(model.report, setting, specs, bundle.manifest.params.total);
-      } finally {
-        model.destroy();
-      }
-    });
-  }
+  for (const c of CASES)
+    it.runIf(id !== undefined)(`${id}: ${c.setting} plain forward`, () =>
+      checkDitPrepared(id!, { ...c, linears: lowRankLinears, minChangeRatio: 2, after: checkBits }),
+    );
 });
