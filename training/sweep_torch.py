@@ -166,6 +166,8 @@ def main():
         print(f'resuming: {len(points) - len(todo)} of {len(points)} points already in {parts}', flush=True)
     mine = [(i, done[key_of(*points[i])]) for i in range(len(points)) if i not in todo] if rank == 0 else []
     os.makedirs(parts, exist_ok=True)
+    if distributed:
+        dist.barrier()  # every rank has read the part files before any writes to them: all split the same todo list
     for i in todo[rank::world]:
         name, setting = points[i]
         p = measure(name, setting, clf, ref, args.samples, args.seed)
