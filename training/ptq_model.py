@@ -145,6 +145,23 @@ def apply_gptq(model, stats, setting):
             m.prepared_weight = ref_ptq.gptq_hessian(w, 2.0 * stats[name]['gram'], setting)
 
 
+def smooth(m, w, absmax, alpha, setting):
+    """SmoothQuant on one Linear (smoothingFactors / smoothLinear): its smoothed weight W diag(s) and 1/s (f32); sets
+    the static scale of the smoothed input for per-tensor settings."""
+    s = ref_ptq.smooth_factors_from_absmax(absmax, w, alpha)
+    inv = (1.0 / s.double()).float()
+    m.act_scale = static_scale(absmax * inv, setting)
+    return w * s[None, :], inv
+
+
+def fold_into(folds, modules, target, inv):
+    """Folds 1/s into the adaLN rows of `target` (fold_target's triple), on top of the folds made so far."""
+    ada_name, scale_chunk, shift_chunk = target
+    ada = modules[ada_name]
+    before = folds.get(ada_name, (ada.weight.detach().half().float(), ada.bias.detach().half().float()))
+    folds[ada_name] = fold_smoothing(*before, scale_chunk, shift_chunk, inv)
+
+
 def apply_smoothquant(model, stats, setting):
     alpha = setting['method']['alpha']
     modules = dict(model.named_modules())
@@ -155,15 +172,9 @@ def apply_smoothquant(model, stats, setting):
         target = fold_target(name)
         if target is None:
             continue  # no per-channel affine before it: plain RTN
-        w = m.weight.detach().half().float()
-        s = ref_ptq.smooth_factors_from_absmax(stats[name]['absmax'], w, alpha)
-        inv = (1.0 / s.double()).float()
-        prepare(m, w * s[None, :], setting)
-        m.act_scale = static_scale(stats[name]['absmax'] * inv, setting)
-        ada_name, scale_chunk, shift_chunk = target
-        ada = modules[ada_name]
-        before = folded.get(ada_name, (ada.weight.detach().half().float(), ada.bias.detach().half().float()))
-        folded[ada_name] = fold_smoothing(*before, scale_chunk, shift_chunk, inv)
+        smoothed, inv = smooth(m, m.weight.detach().half().float(), stats[name]['absmax'], alpha, setting)
+        prepare(m, smoothed, setting)
+        fold_into(folded, modules, target, inv)
     for ada_name, (w, b) in folded.items():
         ada = modules[ada_name]
         prepare(ada, w, setting)
@@ -248,16 +259,10 @@ def apply_low_rank(model, family, setting, decoder):
         w = folds[name][0] if name in folds else m.weight.detach().half().float()
         target, c = w, None
         if act and m.quant_act_on:
-            s = ref_ptq.smooth_factors_from_absmax(stats[name]['absmax'], w, alpha)
-            inv = (1.0 / s.double()).float()
-            target = w * s[None, :]
-            m.act_scale = static_scale(stats[name]['absmax'] * inv, setting)
+            target, inv = smooth(m, w, stats[name]['absmax'], alpha, setting)
             fold = fold_of(name)
             if fold:
-                ada_name, scale_chunk, shift_chunk = fold
-                ada = modules[ada_name]
-                before = folds.get(ada_name, (ada.weight.detach().half().float(), ada.bias.detach().half().float()))
-                folds[ada_name] = fold_smoothing(*before, scale_chunk, shift_chunk, inv)
+                fold_into(folds, modules, fold, inv)
             else:
                 c = inv
         up, down, residual = low_rank.low_rank_split(target, rank, c)
