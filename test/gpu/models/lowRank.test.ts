@@ -10,13 +10,12 @@
  * INT4 rounding tie would move a whole step; measured 2.6e-7 / 3.1e-7, so no code moved on these inputs).
  */
 import { describe, expect, it } from 'vitest';
-import { checkDitPrepared, checkVarPrepared } from './preparedForward';
+import { checkDitPrepared, checkVarPrepared, preparedInput } from './preparedForward';
 import type { QuantSetting } from '../../../src/quant/setting';
-import { dequantizeWeight, fakeQuantActivations, matmulReference } from '../../../src/quant';
-import { smoothActivations } from '../../../src/quant/smoothQuant';
+import { dequantizeWeight, matmulReference } from '../../../src/quant';
 import { addLowRankBranch } from '../../../src/quant/lowRank';
 import type { PreparedLinear } from '../../../src/models/runtime/methodWeights';
-import { activationQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
+import type { LinearSpec } from '../../../src/models/runtime/layers';
 import { bitAccounting } from '../../../src/engine/quality/bitAccounting';
 import type { WeightReport } from '../../../src/models/runtime/modelWeights';
 import { packedWeightBytes } from '../../../src/models/runtime/memoryPlan';
@@ -42,13 +41,7 @@ function lowRankLinears(
     const p = prepared.get(name);
     if (!p) return plain(name, x, m);
     const spec = bySpec.get(name)!;
-    let input = p.inputScale ? smoothActivations(x, m, spec.cols, p.inputScale) : x;
-    if (activationQuantized(setting, spec.kind)) {
-      const scaling = setting.activation.perTensor
-        ? { kind: 'tensor' as const, scale: p.staticScale ?? NaN }
-        : { kind: 'token' as const };
-      input = fakeQuantActivations(input, m, spec.cols, setting.activation.format, scaling);
-    }
+    const input = preparedInput(x, m, spec, setting, p);
     const bias = spec.bias === 'tensor' ? (p.bias ?? file.f32(`${name}.bias`)) : undefined;
     const y = matmulReference(input, m, spec.cols, residuals.get(name)!, spec.rows, bias);
     return addLowRankBranch(y, x, m, spec.rows, spec.cols, p.lowRank!);

@@ -8,12 +8,11 @@
  * Tolerances as quantized.test.ts: 1e-5 of max |reference| with f32 activations, 5e-3 with INT8 activations.
  */
 import { describe, it } from 'vitest';
-import { checkDitPrepared, checkVarPrepared } from './preparedForward';
+import { checkDitPrepared, checkVarPrepared, preparedInput } from './preparedForward';
 import type { QuantSetting } from '../../../src/quant/setting';
-import { dequantizeWeight, fakeQuantActivations, matmulReference, quantizeWeight } from '../../../src/quant';
-import { smoothActivations } from '../../../src/quant/smoothQuant';
+import { dequantizeWeight, matmulReference, quantizeWeight } from '../../../src/quant';
 import type { PreparedLinear } from '../../../src/models/runtime/methodWeights';
-import { activationQuantized, weightQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
+import { weightQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
 import { bundleIds } from './bundles';
 import { refLinears, type LinearFn } from './reference/refLinears';
 import type { TensorReader } from './tensors';
@@ -44,13 +43,7 @@ function preparedLinears(
     // Entries with neither weight nor bias (SmoothQuant's plain RTN Linears) only carry a static scale.
     if (!p || (!weights.has(name) && !p.bias && !setting.activation.perTensor)) return plain(name, x, m);
     const spec = bySpec.get(name)!;
-    let input = p.inputScale ? smoothActivations(x, m, spec.cols, p.inputScale) : x;
-    if (activationQuantized(setting, spec.kind)) {
-      const scaling = setting.activation.perTensor
-        ? { kind: 'tensor' as const, scale: p.staticScale ?? NaN }
-        : { kind: 'token' as const };
-      input = fakeQuantActivations(input, m, spec.cols, setting.activation.format, scaling);
-    }
+    const input = preparedInput(x, m, spec, setting, p);
     const w = weights.get(name) ?? plainWeight(file, spec, setting);
     return matmulReference(
       input,

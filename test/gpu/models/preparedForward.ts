@@ -11,7 +11,9 @@ import { testDevice } from '../device';
 import { FULL_PRECISION, parseSetting, type QuantSetting } from '../../../src/quant/setting';
 import { calibrateLinearInputs } from '../../../src/models/runtime/linearInputs';
 import { prepareMethodWeights, type PreparedLinear } from '../../../src/models/runtime/methodWeights';
-import type { LinearSpec } from '../../../src/models/runtime/layers';
+import { activationQuantized, type LinearSpec } from '../../../src/models/runtime/layers';
+import { fakeQuantActivations } from '../../../src/quant';
+import { smoothActivations } from '../../../src/quant/smoothQuant';
 import type { WeightReport } from '../../../src/models/runtime/modelWeights';
 import { VarModel } from '../../../src/models/var/varModel';
 import { varTeacherForcedLogits } from '../../../src/models/var/varTeacherForced';
@@ -44,6 +46,22 @@ export interface PreparedCheck {
   readonly minChangeRatio: number;
   /** More checks on the loaded model (e.g. its bit accounting). */
   readonly after?: (report: WeightReport, setting: QuantSetting, specs: readonly LinearSpec[], total: number) => void;
+}
+
+/** A prepared Linear's input as the engine feeds its weight: times the run-time 1/s if any, then fake-quantised. */
+export function preparedInput(
+  x: Float32Array,
+  m: number,
+  spec: LinearSpec,
+  setting: QuantSetting,
+  p: PreparedLinear,
+): Float32Array {
+  const input = p.inputScale ? smoothActivations(x, m, spec.cols, p.inputScale) : x;
+  if (!activationQuantized(setting, spec.kind)) return input;
+  const scaling = setting.activation.perTensor
+    ? { kind: 'tensor' as const, scale: p.staticScale ?? NaN }
+    : { kind: 'token' as const };
+  return fakeQuantActivations(input, m, spec.cols, setting.activation.format, scaling);
 }
 
 function compare(id: string, check: PreparedCheck, out: Float32Array, ref: Float32Array, golden: Float32Array) {
